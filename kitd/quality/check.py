@@ -1,0 +1,27 @@
+"""The result of one quality check, shared by the face, finger and signature assessments.
+
+Check ids come from a fixed vocabulary (DESIGN.md §6 for the face; docs/api.md lists them all); the API,
+the CLIs, the package and the tests all use the same ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    # The measured native value (degrees, pixels, ratio, score, ...).
+    value: float
+    # The limit applied; for a range, the bound that was violated or the nearest one.
+    threshold: float
+    passed: bool
+    # 0..100, higher is better.
+    quality: int
+    # Operator-facing advice when the check fails; empty when it passes.
+    guidance: str = ""
+
+
+def all_passed(checks: tuple[CheckResult, ...] | list[CheckResult]) -> bool:
+    return all(check.passed for check in checks)

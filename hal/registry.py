@@ -25,9 +25,13 @@ def driver_class(source: Source) -> type[Device]:
         module_name, class_name, transports = DRIVERS[source.driver]
     except KeyError:
         known = ", ".join(sorted(DRIVERS))
-        raise SourceError(f"{source.text!r}: unknown driver {source.driver!r} (known: {known})") from None
+        raise SourceError(
+            f"{source.text!r}: unknown driver {source.driver!r} (known: {known})"
+        ) from None
     if source.transport not in transports:
-        accepted = ", ".join(sorted(f"{source.driver}+{t}" if t else source.driver for t in transports))
+        accepted = ", ".join(
+            sorted(f"{source.driver}+{t}" if t else source.driver for t in transports)
+        )
         raise SourceError(f"{source.text!r}: transport not supported (use {accepted})")
     module = importlib.import_module(module_name)
     cls: Any = getattr(module, class_name)

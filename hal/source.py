@@ -17,7 +17,9 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-_SCHEME = re.compile(r"^(?P<driver>[a-z][a-z0-9]*)(?:\+(?P<transport>[a-z][a-z0-9]*))?:(?P<rest>.+)$")
+_SCHEME = re.compile(
+    r"^(?P<driver>[a-z][a-z0-9]*)(?:\+(?P<transport>[a-z][a-z0-9]*))?:(?P<rest>.+)$"
+)
 
 
 class SourceError(ValueError):

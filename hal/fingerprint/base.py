@@ -59,7 +59,9 @@ class FingerprintScanner(Device):
     kind: ClassVar[DeviceKind] = DeviceKind.FINGERPRINT_SCANNER
 
     @abstractmethod
-    def _scan(self, timeout: float, auto_capture_threshold: int, preview: bool) -> Iterator[ScanEvent]:
+    def _scan(
+        self, timeout: float, auto_capture_threshold: int, preview: bool
+    ) -> Iterator[ScanEvent]:
         """Runs one capture: yields events until (and including) the FINAL image.
 
         Raises DeviceTimeout when no finger is placed in time; DeviceGone, DeviceBusy, ProtocolError

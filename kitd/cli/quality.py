@@ -21,7 +21,10 @@ SUBCOMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help"} or args[0] not in SUBCOMMANDS:
-        print(__doc__.strip(), file=sys.stderr if args and args[0] not in {"-h", "--help"} else sys.stdout)
+        print(
+            __doc__.strip(),
+            file=sys.stderr if args and args[0] not in {"-h", "--help"} else sys.stdout,
+        )
         return 0 if args and args[0] in {"-h", "--help"} else 2
     module = importlib.import_module(SUBCOMMANDS[args[0]])
     result: int = module.main(args[1:])

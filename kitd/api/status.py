@@ -1,0 +1,116 @@
+"""Domain and device errors as gRPC statuses with a google.rpc.ErrorInfo (domain "kit.v1").
+
+The app reads `ErrorInfo.reason` (a kit.v1.ErrorReason name) to decide what to show; the message is
+plain language for the operator or the developer.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn, TypeVar
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from hal.errors import (
+    DeviceBusy,
+    DeviceError,
+    DeviceFault,
+    DeviceGone,
+    DeviceTimeout,
+    ProtocolError,
+)
+from kitd import errors
+
+DOMAIN = "kit.v1"
+
+_DOMAIN_CODES: dict[type[errors.KitError], grpc.StatusCode] = {
+    errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.CapabilityMissing: grpc.StatusCode.UNIMPLEMENTED,
+    errors.SessionNotFound: grpc.StatusCode.NOT_FOUND,
+    errors.SessionActive: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.SessionLost: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.StepNotAllowed: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.PolicyViolation: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.AttemptNotFound: grpc.StatusCode.NOT_FOUND,
+    errors.StorageFull: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    errors.DeviceNotFound: grpc.StatusCode.NOT_FOUND,
+    errors.ShuttingDown: grpc.StatusCode.UNAVAILABLE,
+}
+
+_DEVICE_CODES: dict[type[DeviceError], tuple[grpc.StatusCode, str]] = {
+    DeviceGone: (grpc.StatusCode.UNAVAILABLE, "DEVICE_GONE"),
+    DeviceTimeout: (grpc.StatusCode.DEADLINE_EXCEEDED, "DEVICE_TIMEOUT"),
+    DeviceBusy: (grpc.StatusCode.ABORTED, "DEVICE_BUSY"),
+    ProtocolError: (grpc.StatusCode.DATA_LOSS, "PROTOCOL_ERROR"),
+    DeviceFault: (grpc.StatusCode.UNAVAILABLE, "DEVICE_FAULT"),
+}
+
+
+def rich_status(
+    code: grpc.StatusCode, reason: str, message: str, metadata: dict[str, str] | None = None
+) -> grpc.Status:
+    info = error_details_pb2.ErrorInfo(
+        reason=f"ERROR_REASON_{reason}", domain=DOMAIN, metadata=metadata or {}
+    )
+    detail = any_pb2.Any()
+    detail.Pack(info)
+    status = status_pb2.Status(code=code.value[0], message=message, details=[detail])
+    return rpc_status.to_status(status)
+
+
+def status_for(exc: Exception) -> grpc.Status | None:
+    """The status for a domain or device error; None for anything else (a bug: INTERNAL)."""
+    if isinstance(exc, errors.KitError):
+        code = next(
+            (c for cls, c in _DOMAIN_CODES.items() if isinstance(exc, cls)), grpc.StatusCode.UNKNOWN
+        )
+        return rich_status(code, exc.reason, str(exc), exc.metadata)
+    if isinstance(exc, DeviceError):
+        for cls, (code, reason) in _DEVICE_CODES.items():
+            if isinstance(exc, cls):
+                return rich_status(code, reason, str(exc), {"device": exc.device})
+        return rich_status(
+            grpc.StatusCode.UNAVAILABLE, "DEVICE_FAULT", str(exc), {"device": exc.device}
+        )
+    return None
+
+
+def abort(context: grpc.ServicerContext, exc: Exception) -> NoReturn:
+    status = status_for(exc)
+    if status is None:
+        raise exc
+    context.abort_with_status(status)
+    raise AssertionError("abort_with_status returned")  # pragma: no cover - grpc raises
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def translated(method: F) -> F:
+    """Servicer decorator: domain and device errors become rich statuses; bugs stay INTERNAL."""
+
+    @functools.wraps(method)
+    def unary(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
+        try:
+            return method(self, request, context)
+        except (errors.KitError, DeviceError) as exc:
+            abort(context, exc)
+
+    return unary  # type: ignore[return-value]
+
+
+def translated_stream(method: F) -> F:
+    """Like `translated`, for server-streaming methods."""
+
+    @functools.wraps(method)
+    def stream(self: Any, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        try:
+            yield from method(self, request, context)
+        except (errors.KitError, DeviceError) as exc:
+            abort(context, exc)
+
+    return stream  # type: ignore[return-value]

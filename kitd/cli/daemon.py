@@ -1,0 +1,56 @@
+"""`kitd`: the daemon's command line.
+
+    kitd serve --config FILE         run the daemon (systemd starts this)
+    kitd check-config --config FILE  validate a configuration and exit
+
+Exit codes: 0 clean stop, 1 could not start (socket taken, token file unsafe), 2 bad configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from kitd.config import ConfigError, load_config
+from kitd.server.logs import configure_logging
+
+EXIT_CONFIG = 2
+EXIT_START = 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kitd", description="Capture daemon of the eID kit")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the daemon")
+    serve.add_argument("--config", type=Path, required=True)
+    check = sub.add_parser("check-config", help="validate a configuration file")
+    check.add_argument("--config", type=Path, required=True)
+    args = parser.parse_args(argv)
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"kitd: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.command == "check-config":
+        print(json.dumps({"config": str(args.config), "devices": sorted(config.devices)}))
+        return 0
+
+    configure_logging(config.logging.level)
+    from kitd.server.app import run  # the gRPC stack loads only when serving
+    from kitd.server.auth import TokenFileError
+    from kitd.server.listener import ListenerError
+
+    try:
+        return run(config)
+    except (ListenerError, TokenFileError, OSError) as exc:
+        logging.getLogger("kitd").error("cannot start", extra={"error": str(exc)})
+        print(f"kitd: cannot start: {exc}", file=sys.stderr)
+        return EXIT_START
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""kitd's configuration: one TOML file, validated completely at start.
+
+Every table maps onto a frozen dataclass below. An unknown key, a value of the wrong type, a bad device
+source or a missing file is a ConfigError naming the key (`devices.camera.source`), and `kitd serve`
+exits with code 2. Production and CI differ only in this file. Nothing here opens devices or sockets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from hal.device import DeviceKind
+from hal.registry import driver_class
+from hal.source import SourceError, parse_source
+
+T = TypeVar("T")
+
+# Device ids in the configuration and the API, and the kind each must be.
+DEVICE_KINDS: dict[str, DeviceKind] = {
+    "camera": DeviceKind.CAMERA,
+    "fingerprint": DeviceKind.FINGERPRINT_SCANNER,
+    "signature_pad": DeviceKind.SIGNATURE_PAD,
+}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and the key."""
+
+
+def default_socket_path() -> Path:
+    if os.geteuid() == 0:
+        return Path("/run/kitd/kitd.sock")
+    runtime = os.environ.get("XDG_RUNTIME_DIR") or f"/tmp/kitd-{os.geteuid()}"
+    return Path(runtime) / "kitd" / "kitd.sock"
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    # Unix socket of the API; its directory is created 0750, the socket is 0660.
+    socket: Path = field(default_factory=default_socket_path)
+    # Caller token, created 0600 at first start; default: <state_dir>/api-token.
+    token_file: Path | None = None
+    # Optional TCP listener ("host:port"), only with mutual TLS (all three files required).
+    tcp: str = ""
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None
+    # Worker threads serving RPCs; each open stream holds one.
+    workers: int = 16
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    source: str
+    # Seconds between liveness probes of an idle device.
+    ping_interval: float = 5.0
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    level: str = "info"
+
+
+@dataclass(frozen=True)
+class Config:
+    kit_id: str
+    state_dir: Path
+    api: ApiConfig = field(default_factory=ApiConfig)
+    devices: dict[str, DeviceConfig] = field(default_factory=dict)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    # Where the configuration was read from; relative paths in it are resolved against its folder.
+    path: Path | None = None
+
+    @property
+    def token_file(self) -> Path:
+        return self.api.token_file or self.state_dir / "api-token"
+
+
+def load_config(path: Path) -> Config:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror}") from None
+    try:
+        table = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    config = parse_config(table, base_dir=path.resolve().parent, origin=str(path))
+    return dataclasses.replace(config, path=path)
+
+
+def parse_config(table: dict[str, Any], *, base_dir: Path, origin: str = "config") -> Config:
+    config = _build(Config, table, prefix="", base_dir=base_dir, origin=origin, skip={"path"})
+    _validate(config, origin)
+    return config
+
+
+def _validate(config: Config, origin: str) -> None:
+    if not config.kit_id.strip():
+        raise ConfigError(f"{origin}: kit_id must not be empty")
+    for name, device in config.devices.items():
+        key = f"devices.{name}"
+        if name not in DEVICE_KINDS:
+            raise ConfigError(
+                f"{origin}: unknown device {key!r} (known: {', '.join(DEVICE_KINDS)})"
+            )
+        try:
+            cls = driver_class(parse_source(device.source))
+        except SourceError as exc:
+            raise ConfigError(f"{origin}: {key}.source: {exc}") from None
+        if cls.kind is not DEVICE_KINDS[name]:
+            raise ConfigError(
+                f"{origin}: {key}.source opens a {cls.kind.value}, but {name!r} must be a "
+                f"{DEVICE_KINDS[name].value}"
+            )
+        if device.ping_interval <= 0:
+            raise ConfigError(f"{origin}: {key}.ping_interval must be positive")
+    api = config.api
+    if api.tcp:
+        missing = [n for n in ("tls_cert", "tls_key", "tls_client_ca") if getattr(api, n) is None]
+        if missing:
+            raise ConfigError(
+                f"{origin}: api.tcp needs mutual TLS: set {', '.join('api.' + m for m in missing)}"
+            )
+        host, _, port = api.tcp.rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(f"{origin}: api.tcp must be host:port, got {api.tcp!r}")
+    for name in ("tls_cert", "tls_key", "tls_client_ca"):
+        value = getattr(api, name)
+        if value is not None and not value.is_file():
+            raise ConfigError(f"{origin}: api.{name}: file {value} not found")
+    if api.workers < 4:
+        raise ConfigError(f"{origin}: api.workers must be at least 4")
+    if config.logging.level.lower() not in {"debug", "info", "warning", "error"}:
+        raise ConfigError(f"{origin}: logging.level must be debug, info, warning or error")
+
+
+def _build(
+    cls: type[T],
+    table: dict[str, Any],
+    *,
+    prefix: str,
+    base_dir: Path,
+    origin: str,
+    skip: frozenset[str] | set[str] = frozenset(),
+) -> T:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{origin}: {prefix.rstrip('.') or 'top level'} must be a table")
+    assert dataclasses.is_dataclass(cls)
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in skip}
+    for key in table:
+        if key not in fields:
+            raise ConfigError(f"{origin}: unknown key {prefix + key!r}")
+    values: dict[str, Any] = {}
+    for name, f in fields.items():
+        key = prefix + name
+        if name not in table:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ConfigError(f"{origin}: missing key {key!r}")
+            continue
+        values[name] = _convert(hints[name], table[name], key=key, base_dir=base_dir, origin=origin)
+    return cls(**values)
+
+
+def _convert(hint: Any, value: Any, *, key: str, base_dir: Path, origin: str) -> Any:
+    origin_type = typing.get_origin(hint)
+    if origin_type in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _convert(options[0], value, key=key, base_dir=base_dir, origin=origin)
+    if origin_type is dict:
+        _, value_type = typing.get_args(hint)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{origin}: {key!r} must be a table")
+        return {
+            k: _build(value_type, v, prefix=f"{key}.{k}.", base_dir=base_dir, origin=origin)
+            for k, v in value.items()
+        }
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _build(hint, value, prefix=f"{key}.", base_dir=base_dir, origin=origin)
+    if hint is Path:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{origin}: {key!r} must be a path (a non-empty string)")
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else base_dir / path
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{origin}: {key!r} must be a number")
+        return float(value)
+    if hint in (int, str, bool):
+        if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
+            raise ConfigError(f"{origin}: {key!r} must be a {hint.__name__}")
+        return value
+    raise ConfigError(f"{origin}: {key!r} has an unsupported type")

@@ -1,0 +1,77 @@
+"""The daemon's domain errors: what went wrong in a visit, independent of gRPC.
+
+Each carries a `reason` named like kit.v1.ErrorReason (without the prefix); the API layer turns it into
+a status code and a google.rpc.ErrorInfo. Messages are for people: they say what to do.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class KitError(Exception):
+    reason: ClassVar[str] = "UNSPECIFIED"
+
+    def __init__(self, message: str, **metadata: str) -> None:
+        super().__init__(message)
+        self.metadata = metadata
+
+
+class InvalidArgument(KitError):
+    reason = "INVALID_ARGUMENT"
+
+
+class CapabilityMissing(KitError):
+    """The daemon cannot do this (not configured, or not built into this version)."""
+
+    reason = "CAPABILITY_MISSING"
+
+
+class SessionNotFound(KitError):
+    reason = "SESSION_NOT_FOUND"
+
+
+class SessionActive(KitError):
+    """Another visit is in progress on this kit."""
+
+    reason = "SESSION_ACTIVE"
+
+
+class SessionLost(KitError):
+    """The session ended without a package (daemon restart, timeout); its captures are gone."""
+
+    reason = "SESSION_LOST"
+
+
+class StepNotAllowed(KitError):
+    """The policy or the session's state does not allow this step now."""
+
+    reason = "STEP_NOT_ALLOWED"
+
+
+class PolicyViolation(KitError):
+    """Finalizing would break the document policy (missing captures, unmet thresholds)."""
+
+    reason = "POLICY_VIOLATION"
+
+
+class AttemptNotFound(KitError):
+    reason = "ATTEMPT_NOT_FOUND"
+
+
+class StorageFull(KitError):
+    """Not enough free disk space to take a visit safely."""
+
+    reason = "STORAGE_FULL"
+
+
+class DeviceNotFound(KitError):
+    """No device with that id is configured."""
+
+    reason = "DEVICE_NOT_FOUND"
+
+
+class ShuttingDown(KitError):
+    """The daemon is stopping; the call can be retried once it is back."""
+
+    reason = "SHUTTING_DOWN"

@@ -1,0 +1,1 @@
+"""The daemon's process plumbing: listener, caller authentication, systemd notification, logging."""

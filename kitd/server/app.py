@@ -1,0 +1,143 @@
+"""Runs the daemon: the Kit, the gRPC server on its Unix socket (and optional mTLS TCP), health,
+reflection, systemd notification and a clean shutdown on SIGTERM/SIGINT.
+
+Shutdown: STOPPING is announced, health turns NOT_SERVING, new calls are refused, streams end with
+UNAVAILABLE ("kitd is shutting down"), unary calls get up to `GRACE` seconds to finish, the devices are
+released and the socket removed; the process exits 0 well within systemd's 5 s budget.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from concurrent import futures
+from types import FrameType
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from kit.v1 import (
+    capture_service_pb2,
+    capture_service_pb2_grpc,
+    device_service_pb2,
+    device_service_pb2_grpc,
+    outbox_service_pb2,
+    outbox_service_pb2_grpc,
+)
+
+from kitd.api.devices import DeviceServicer
+from kitd.api.unavailable import unavailable_servicer
+from kitd.config import Config
+from kitd.kit import Kit
+from kitd.server.auth import TokenAuthInterceptor, load_or_create_token
+from kitd.server.listener import prepare_socket_path, remove_socket, secure_socket
+from kitd.server.notify import Notifier
+
+log = logging.getLogger("kitd")
+
+GRACE = 2.0
+SERVICE_NAMES = (
+    device_service_pb2.DESCRIPTOR.services_by_name["DeviceService"].full_name,
+    capture_service_pb2.DESCRIPTOR.services_by_name["CaptureService"].full_name,
+    outbox_service_pb2.DESCRIPTOR.services_by_name["OutboxService"].full_name,
+)
+
+
+class Daemon:
+    def __init__(self, config: Config, notifier: Notifier | None = None) -> None:
+        self.config = config
+        self.notifier = notifier or Notifier()
+        self.kit = Kit(config)
+        self.health = health.HealthServicer()
+        self._stop = threading.Event()
+        self._server: grpc.Server | None = None
+
+    def start(self) -> None:
+        config = self.config
+        token = load_or_create_token(config.token_file)
+        socket_path = config.api.socket
+        prepare_socket_path(socket_path)
+
+        server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=config.api.workers, thread_name_prefix="rpc"),
+            interceptors=[TokenAuthInterceptor(token)],
+            options=[("grpc.so_reuseport", 0), ("grpc.max_send_message_length", 32 * 1024 * 1024)],
+        )
+        device_service_pb2_grpc.add_DeviceServiceServicer_to_server(
+            DeviceServicer(self.kit), server
+        )
+        capture_service_pb2_grpc.add_CaptureServiceServicer_to_server(
+            unavailable_servicer(capture_service_pb2_grpc.CaptureServiceServicer, "visit capture"),
+            server,
+        )
+        outbox_service_pb2_grpc.add_OutboxServiceServicer_to_server(
+            unavailable_servicer(outbox_service_pb2_grpc.OutboxServiceServicer, "outbox"), server
+        )
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        reflection.enable_server_reflection(
+            (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        )
+        old_umask = os.umask(0o117)  # the socket is born 0660, never briefly wider
+        try:
+            server.add_insecure_port(f"unix:{socket_path}")
+        finally:
+            os.umask(old_umask)
+        secure_socket(socket_path)
+        if config.api.tcp:
+            server.add_secure_port(config.api.tcp, self._tls_credentials())
+        self.kit.start()
+        server.start()
+        self._server = server
+        for name in ("", *SERVICE_NAMES):
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("kitd ready", extra={"socket": str(socket_path), "kit_id": config.kit_id})
+        self.notifier.ready(f"serving on {socket_path}")
+
+    def _tls_credentials(self) -> grpc.ServerCredentials:
+        api = self.config.api
+        assert api.tls_cert and api.tls_key and api.tls_client_ca
+        return grpc.ssl_server_credentials(
+            [(api.tls_key.read_bytes(), api.tls_cert.read_bytes())],
+            root_certificates=api.tls_client_ca.read_bytes(),
+            require_client_auth=True,
+        )
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def wait(self) -> None:
+        """Blocks until a stop is requested, sending watchdog keep-alives if systemd wants them."""
+        interval = self.notifier.watchdog_interval()
+        while not self._stop.wait(interval if interval else None):
+            self.notifier.watchdog()
+
+    def stop(self) -> None:
+        started = time.monotonic()
+        self.notifier.stopping()
+        self.health.enter_graceful_shutdown()
+        self.kit.stopping.set()
+        if self._server is not None:
+            self._server.stop(GRACE).wait(GRACE + 1.0)
+        self.kit.stop()
+        remove_socket(self.config.api.socket)
+        log.info("kitd stopped", extra={"seconds": round(time.monotonic() - started, 3)})
+
+
+def run(config: Config) -> int:
+    daemon = Daemon(config)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("stop requested", extra={"signal": signal.Signals(signum).name})
+        daemon.request_stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    daemon.start()
+    try:
+        daemon.wait()
+    finally:
+        daemon.stop()
+    return 0

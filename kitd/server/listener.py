@@ -1,0 +1,60 @@
+"""The API's Unix socket: a 0750 directory, a 0660 socket, one daemon per socket.
+
+Before binding, an existing socket file is probed: if a daemon answers on it we refuse to start (two
+daemons would fight over the devices); if nothing answers it is a leftover of a killed daemon and is
+replaced. Removing the socket on exit is the caller's job (`remove_socket`).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import stat
+from pathlib import Path
+
+
+class ListenerError(Exception):
+    """The socket cannot be used: another daemon serves it, or the path is not ours to replace."""
+
+
+def prepare_socket_path(path: Path) -> None:
+    directory = path.parent
+    created = not directory.exists()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o750)
+    if created or directory.stat().st_uid == os.geteuid():
+        os.chmod(directory, 0o750)
+    if not path.exists() and not path.is_symlink():
+        return
+    mode = path.lstat().st_mode
+    if not stat.S_ISSOCK(mode):
+        raise ListenerError(
+            f"{path} exists and is not a socket; remove it or choose another api.socket"
+        )
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.settimeout(1.0)
+    try:
+        probe.connect(str(path))
+    except OSError as exc:
+        if exc.errno in (errno.ECONNREFUSED, errno.ENOENT):
+            path.unlink(missing_ok=True)  # stale: its daemon is gone
+            return
+        raise ListenerError(f"{path}: cannot probe the existing socket: {exc.strerror}") from None
+    finally:
+        probe.close()
+    raise ListenerError(
+        f"another kitd is already serving on {path}; stop it first (systemctl stop kitd) "
+        "or configure a different api.socket"
+    )
+
+
+def secure_socket(path: Path) -> None:
+    os.chmod(path, 0o660)
+
+
+def remove_socket(path: Path) -> None:
+    try:
+        if stat.S_ISSOCK(path.lstat().st_mode):
+            path.unlink()
+    except FileNotFoundError:
+        pass

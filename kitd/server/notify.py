@@ -6,6 +6,7 @@ Does nothing when NOTIFY_SOCKET is not set (run by hand, in tests). Abstract-nam
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -27,12 +28,9 @@ class Notifier:
     def send(self, *fields: str) -> None:
         if self._sock is None:
             return
-        with self._lock:
-            try:
-                self._sock.sendto("\n".join(fields).encode(), self._address)
-            except OSError:
-                # systemd gone or socket unreachable: notification is best effort by design.
-                pass
+        # systemd gone or socket unreachable: notification is best effort by design.
+        with self._lock, contextlib.suppress(OSError):
+            self._sock.sendto("\n".join(fields).encode(), self._address)
 
     def ready(self, status: str = "") -> None:
         self.send("READY=1", *([f"STATUS={status}"] if status else []))

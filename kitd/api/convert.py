@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from kit.v1 import types_pb2 as pb
 
 from hal.device import DeviceKind
 from hal.events import DeviceEvent, DeviceState, DeviceStatus
+from kit.v1 import types_pb2 as pb
 from kitd.quality.check import CheckResult
 
 DEVICE_KINDS = {

@@ -6,10 +6,10 @@ import time
 from collections.abc import Iterator
 
 import grpc
+
 from kit.v1 import device_service_pb2 as pb
 from kit.v1 import device_service_pb2_grpc as pb_grpc
 from kit.v1 import types_pb2
-
 from kitd.api import convert
 from kitd.api.status import translated, translated_stream
 from kitd.errors import CapabilityMissing, ShuttingDown

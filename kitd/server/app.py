@@ -19,6 +19,7 @@ from types import FrameType
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+
 from kit.v1 import (
     capture_service_pb2,
     capture_service_pb2_grpc,
@@ -27,7 +28,6 @@ from kit.v1 import (
     outbox_service_pb2,
     outbox_service_pb2_grpc,
 )
-
 from kitd.api.devices import DeviceServicer
 from kitd.api.unavailable import unavailable_servicer
 from kitd.config import Config

@@ -1,0 +1,100 @@
+"""A client of the kit.v1 API over the daemon's Unix socket, for kitd's own front ends
+(kitctl, kit-selftest) and the tests. It adds the token to every call; it holds no logic."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from kit.v1 import capture_service_pb2_grpc, device_service_pb2_grpc, outbox_service_pb2_grpc
+from kitd.config import ConfigError, load_config
+
+
+class ClientSetupError(Exception):
+    """The client cannot find the daemon's socket or token."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    socket: Path
+    token_file: Path
+
+    @classmethod
+    def from_config(cls, path: Path) -> Endpoint:
+        try:
+            config = load_config(path)
+        except ConfigError as exc:
+            raise ClientSetupError(str(exc)) from None
+        return cls(config.api.socket, config.token_file)
+
+    @classmethod
+    def discover(
+        cls,
+        config: Path | None = None,
+        socket: Path | None = None,
+        token_file: Path | None = None,
+    ) -> Endpoint:
+        """From explicit paths, else a configuration file (argument or $KITD_CONFIG), else the
+        system defaults (/etc/kitd/kitd.toml)."""
+        config = config or (
+            Path(os.environ["KITD_CONFIG"]) if "KITD_CONFIG" in os.environ else None
+        )
+        if socket and token_file:
+            return cls(socket, token_file)
+        if config is None and Path("/etc/kitd/kitd.toml").is_file():
+            config = Path("/etc/kitd/kitd.toml")
+        if config is None:
+            raise ClientSetupError(
+                "no daemon configuration: pass --config FILE (or set KITD_CONFIG), "
+                "or --socket and --token-file"
+            )
+        endpoint = cls.from_config(config)
+        return cls(socket or endpoint.socket, token_file or endpoint.token_file)
+
+
+class KitClient:
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        try:
+            token = endpoint.token_file.read_text().strip()
+        except OSError as exc:
+            raise ClientSetupError(
+                f"cannot read the API token {endpoint.token_file}: {exc.strerror}"
+            ) from None
+        self.metadata = (("authorization", f"Bearer {token}"),)
+        self.channel = grpc.insecure_channel(
+            f"unix:{endpoint.socket}",
+            options=[("grpc.max_receive_message_length", 32 * 1024 * 1024)],
+        )
+        self.devices = device_service_pb2_grpc.DeviceServiceStub(self.channel)
+        self.capture = capture_service_pb2_grpc.CaptureServiceStub(self.channel)
+        self.outbox = outbox_service_pb2_grpc.OutboxServiceStub(self.channel)
+        # The health stubs' type hints lack the RPC methods.
+        self.health: Any = health_pb2_grpc.HealthStub(self.channel)
+
+    def serving(self, timeout: float = 2.0) -> bool:
+        try:
+            response = self.health.Check(health_pb2.HealthCheckRequest(), timeout=timeout)
+        except grpc.RpcError:
+            return False
+        return bool(response.status == health_pb2.HealthCheckResponse.SERVING)
+
+    def close(self) -> None:
+        self.channel.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

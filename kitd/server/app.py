@@ -111,8 +111,12 @@ class Daemon:
     def wait(self) -> None:
         """Blocks until a stop is requested, sending watchdog keep-alives if systemd wants them."""
         interval = self.notifier.watchdog_interval()
-        while not self._stop.wait(interval if interval else None):
-            self.notifier.watchdog()
+        next_keepalive = time.monotonic() + (interval or 0.0)
+        # Short slices: a blocking wait without timeout would hold off the signal handlers.
+        while not self._stop.wait(0.2):
+            if interval and time.monotonic() >= next_keepalive:
+                self.notifier.watchdog()
+                next_keepalive = time.monotonic() + interval
 
     def stop(self) -> None:
         started = time.monotonic()

@@ -1,0 +1,60 @@
+"""Signed checkpoints: the kit key vouches for the chain head at a point in time.
+
+A checkpoint record's fields are {head_seq, head_hash, key_id, sig}; `sig` is an ES256 signature by the kit
+key over deterministic CBOR ["kitd-audit-checkpoint/1", head_seq, head_hash]. Once a checkpoint is out,
+editing or dropping any record before it is detectable by anyone holding the published kit key list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from kitd.keys.key_list import KitKeyList
+from kitd.keys.signer import KitSigner
+from kitd.package import deterministic_cbor
+
+CHECKPOINT_CONTEXT = "kitd-audit-checkpoint/1"
+
+
+def _signed_bytes(head_seq: int, head_hash: bytes) -> bytes:
+    return deterministic_cbor.encode([CHECKPOINT_CONTEXT, head_seq, head_hash])
+
+
+def checkpoint_fields(signer: KitSigner, head_seq: int, head_hash: bytes) -> dict[str, Any]:
+    return {
+        "head_seq": head_seq,
+        "head_hash": head_hash,
+        "key_id": signer.key_id,
+        "sig": signer.sign_es256(_signed_bytes(head_seq, head_hash)),
+    }
+
+
+def checkpoint_problem(fields: dict[str, Any], keys: KitKeyList) -> str | None:
+    """Why the checkpoint does not verify, or None when it does."""
+    try:
+        head_seq = int(fields["head_seq"])
+        head_hash = bytes(fields["head_hash"])
+        key_id = str(fields["key_id"])
+        signature = bytes(fields["sig"])
+    except (KeyError, TypeError, ValueError) as exc:
+        return f"malformed checkpoint fields: {exc!r}"
+    published = keys.get(key_id)
+    if published is None:
+        return f"signed by kit key {key_id}, which is not in the published kit key list"
+    if len(signature) != 64:
+        return "signature is not 64 bytes r||s"
+    der = encode_dss_signature(
+        int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    )
+    try:
+        published.public_key.verify(
+            der, _signed_bytes(head_seq, head_hash), ec.ECDSA(hashes.SHA256())
+        )
+    except InvalidSignature:
+        return f"signature by kit key {key_id} does not verify"
+    return None

@@ -1,0 +1,130 @@
+"""The kit's audit log file: append a record, fsync, and checkpoint it every so often.
+
+Appends are serialised by a lock and each is made durable (write + fsync) before `append` returns, so an
+acknowledged record survives a power cut. A record torn by a crash is cut off when the log is next opened,
+and that repair is itself recorded. The log is never rewritten otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kitd.audit.checkpoint import checkpoint_fields
+from kitd.audit.errors import AuditLogError
+from kitd.audit.record import GENESIS_HASH, AuditKind, AuditRecord
+from kitd.audit.verify import decode_records
+from kitd.keys.signer import KitSigner
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class AuditLog:
+    def __init__(
+        self,
+        path: Path,
+        signer: KitSigner,
+        *,
+        checkpoint_every: int = 64,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._path = path
+        self._signer = signer
+        self._checkpoint_every = checkpoint_every
+        self._clock = clock
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = path.read_bytes() if path.exists() else b""
+        records, torn = decode_records(data)
+        self._records: list[AuditRecord] = records
+        self._since_checkpoint = 0
+        for record in records:
+            self._since_checkpoint = (
+                0 if record.kind is AuditKind.CHECKPOINT else self._since_checkpoint + 1
+            )
+        try:
+            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        except OSError as exc:
+            raise AuditLogError(f"cannot open the audit log {path}: {exc}") from exc
+        if torn:
+            good = sum(len(r.encode()) for r in records)
+            os.ftruncate(self._fd, good)
+            os.fsync(self._fd)
+            self.append(AuditKind.LOG_REPAIRED, dropped_bytes=len(data) - good)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def head(self) -> AuditRecord | None:
+        with self._lock:
+            return self._records[-1] if self._records else None
+
+    def append(self, kind: AuditKind, operator_id: str = "", **fields: Any) -> AuditRecord:
+        with self._lock:
+            record = self._append_locked(kind, operator_id, fields)
+            if kind is not AuditKind.CHECKPOINT:
+                self._since_checkpoint += 1
+                if self._since_checkpoint >= self._checkpoint_every:
+                    self._checkpoint_locked()
+            return record
+
+    def checkpoint(self) -> AuditRecord | None:
+        """Sign the current head now; None when there is nothing new to vouch for."""
+        with self._lock:
+            if not self._records or self._since_checkpoint == 0:
+                return None
+            return self._checkpoint_locked()
+
+    def records_since(self, seq: int) -> tuple[AuditRecord, ...]:
+        """Records with a sequence number greater than `seq` (-1 for all)."""
+        with self._lock:
+            start = max(0, seq + 1 - (self._records[0].seq if self._records else 0))
+            return tuple(self._records[start:])
+
+    def close(self) -> None:
+        self.checkpoint()
+        with self._lock:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
+
+    def _checkpoint_locked(self) -> AuditRecord:
+        head = self._records[-1]
+        record = self._append_locked(
+            AuditKind.CHECKPOINT, "", checkpoint_fields(self._signer, head.seq, head.hash)
+        )
+        self._since_checkpoint = 0
+        return record
+
+    def _append_locked(
+        self, kind: AuditKind, operator_id: str, fields: dict[str, Any]
+    ) -> AuditRecord:
+        if self._fd < 0:
+            raise AuditLogError(f"the audit log {self._path} is closed")
+        previous = self._records[-1] if self._records else None
+        record = AuditRecord.create(
+            seq=0 if previous is None else previous.seq + 1,
+            time=rfc3339(self._clock()),
+            kind=kind,
+            operator_id=operator_id,
+            fields=fields,
+            prev_hash=GENESIS_HASH if previous is None else previous.hash,
+        )
+        encoded = record.encode()
+        try:
+            written = os.write(self._fd, encoded)
+            if written != len(encoded):
+                raise AuditLogError(f"short write to {self._path}: {written} of {len(encoded)}")
+            os.fsync(self._fd)
+        except OSError as exc:
+            raise AuditLogError(f"cannot append to the audit log {self._path}: {exc}") from exc
+        self._records.append(record)
+        return record

@@ -1,0 +1,97 @@
+"""One audit record and its encoding.
+
+A record is a deterministic-CBOR map {seq, t, kind, op, f, prev, h} where `h` is the SHA-256 of the same map
+without `h`, and `prev` is the `h` of the record before (32 zero bytes for the first record of a kit).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from kitd.package import deterministic_cbor
+
+GENESIS_HASH = bytes(32)
+
+
+class AuditKind(enum.Enum):
+    VISIT_STARTED = "visit_started"
+    VISIT_FINISHED = "visit_finished"
+    ATTEMPT = "attempt"
+    OVERRIDE = "override"
+    EXCEPTION = "exception"
+    WAIVER = "waiver"
+    DEVICE_FAULT = "device_fault"
+    PACKAGE_SEALED = "package_sealed"
+    PACKAGE_RECOVERED = "package_recovered"
+    PACKAGE_UPLOADED = "package_uploaded"
+    PACKAGE_UPLOAD_FAILED = "package_upload_failed"
+    PACKAGE_DELETED = "package_deleted"
+    PACKAGE_EXPIRED = "package_expired"
+    CHECKPOINT = "checkpoint"
+    LOG_REPAIRED = "log_repaired"
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    seq: int
+    # RFC 3339 UTC with milliseconds.
+    time: str
+    kind: AuditKind
+    operator_id: str
+    fields: dict[str, Any]
+    prev_hash: bytes
+    hash: bytes
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "t": self.time,
+            "kind": self.kind.value,
+            "op": self.operator_id,
+            "f": self.fields,
+            "prev": self.prev_hash,
+        }
+
+    def encode(self) -> bytes:
+        return deterministic_cbor.encode({**self.body(), "h": self.hash})
+
+    def computed_hash(self) -> bytes:
+        return hashlib.sha256(deterministic_cbor.encode(self.body())).digest()
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        seq: int,
+        time: str,
+        kind: AuditKind,
+        operator_id: str,
+        fields: dict[str, Any],
+        prev_hash: bytes,
+    ) -> AuditRecord:
+        unsealed = cls(seq, time, kind, operator_id, fields, prev_hash, b"")
+        return cls(seq, time, kind, operator_id, fields, prev_hash, unsealed.computed_hash())
+
+    @classmethod
+    def from_item(cls, item: Any) -> AuditRecord:
+        """From a decoded CBOR map; raises ValueError when the shape is wrong."""
+        try:
+            return cls(
+                seq=int(item["seq"]),
+                time=str(item["t"]),
+                kind=AuditKind(item["kind"]),
+                operator_id=str(item["op"]),
+                fields=dict(item["f"]),
+                prev_hash=bytes(item["prev"]),
+                hash=bytes(item["h"]),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not an audit record: {exc!r}") from exc
+
+
+def encode_records(records: tuple[AuditRecord, ...] | list[AuditRecord]) -> bytes:
+    """A CBOR sequence (RFC 8742) of records, as stored in the log and in packages."""
+    return b"".join(record.encode() for record in records)

@@ -1,0 +1,128 @@
+"""Checking an audit chain, whole (a kit's log file) or a stretch (a package's copy).
+
+Verification recomputes every record hash, follows every `prev` link, checks sequence numbers are
+consecutive, checks each checkpoint's signature and that it names the record just before it, and, when an
+anchor is given (from a signed manifest or a later checkpoint), that the chain reaches it.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import cbor2
+
+from kitd.audit.checkpoint import checkpoint_problem
+from kitd.audit.errors import AuditChainBroken, AuditCheckpointInvalid, AuditTruncated
+from kitd.audit.record import GENESIS_HASH, AuditKind, AuditRecord
+from kitd.keys.key_list import KitKeyList
+
+
+@dataclass(frozen=True)
+class ChainAnchor:
+    """What the chain must end with: the last sequence number and its hash."""
+
+    last_seq: int
+    head_hash: bytes
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    count: int
+    first_seq: int
+    last_seq: int
+    head_hash: bytes
+    checkpoints: int
+    # True when the chain ends with a torn record that was left out of the check.
+    torn_tail: bool = False
+
+
+def decode_records(data: bytes) -> tuple[list[AuditRecord], bool]:
+    """The records in a CBOR sequence, and whether the data ends with a partial record."""
+    records: list[AuditRecord] = []
+    stream = io.BytesIO(data)
+    while stream.tell() < len(data):
+        start = stream.tell()
+        try:
+            item = cbor2.load(stream)
+        except cbor2.CBORDecodeEOF:
+            stream.seek(start)
+            return records, True
+        except cbor2.CBORDecodeError as exc:
+            raise AuditChainBroken(
+                records[-1].seq + 1 if records else 0, f"undecodable bytes at offset {start}: {exc}"
+            ) from exc
+        try:
+            records.append(AuditRecord.from_item(item))
+        except ValueError as exc:
+            raise AuditChainBroken(
+                records[-1].seq + 1 if records else 0, f"at offset {start}: {exc}"
+            ) from exc
+    return records, False
+
+
+def verify_chain(
+    records: list[AuditRecord] | tuple[AuditRecord, ...],
+    keys: KitKeyList | None = None,
+    *,
+    from_genesis: bool = True,
+    anchor: ChainAnchor | None = None,
+) -> ChainReport:
+    """Check a chain; raises AuditChainBroken, AuditTruncated or AuditCheckpointInvalid.
+
+    `from_genesis` demands that the chain starts at sequence 0 with the zero `prev` (a kit's whole log);
+    a package's stretch starts anywhere. Without `keys`, checkpoint signatures are not checked.
+    """
+    if not records:
+        if anchor is not None or from_genesis:
+            raise AuditTruncated("the audit chain is empty")
+        return ChainReport(0, 0, -1, GENESIS_HASH, 0)
+    first = records[0]
+    if from_genesis and (first.seq != 0 or first.prev_hash != GENESIS_HASH):
+        raise AuditTruncated(f"the chain starts at record {first.seq}, not at the first record 0")
+    checkpoints = 0
+    previous: AuditRecord | None = None
+    for record in records:
+        if record.computed_hash() != record.hash:
+            raise AuditChainBroken(record.seq, "its content does not match its hash (edited)")
+        if previous is not None:
+            if record.seq != previous.seq + 1:
+                raise AuditChainBroken(
+                    record.seq, f"follows record {previous.seq}: records are missing or reordered"
+                )
+            if record.prev_hash != previous.hash:
+                raise AuditChainBroken(record.seq, "does not link to the hash of the record before")
+        if record.kind is AuditKind.CHECKPOINT:
+            if previous is not None and (
+                record.fields.get("head_seq") != previous.seq
+                or record.fields.get("head_hash") != previous.hash
+            ):
+                raise AuditCheckpointInvalid(record.seq, "does not name the record just before it")
+            if keys is not None:
+                problem = checkpoint_problem(record.fields, keys)
+                if problem is not None:
+                    raise AuditCheckpointInvalid(record.seq, problem)
+            checkpoints += 1
+        previous = record
+    last = records[-1]
+    if anchor is not None:
+        if last.seq < anchor.last_seq:
+            raise AuditTruncated(
+                f"the chain ends at record {last.seq} but should reach record {anchor.last_seq}"
+            )
+        if last.seq != anchor.last_seq or last.hash != anchor.head_hash:
+            raise AuditChainBroken(last.seq, "the chain head differs from the signed anchor")
+    return ChainReport(len(records), first.seq, last.seq, last.hash, checkpoints)
+
+
+def verify_log_bytes(
+    data: bytes, keys: KitKeyList | None = None, anchor: ChainAnchor | None = None
+) -> ChainReport:
+    """Check a kit's whole log file; a torn last record is reported as truncation."""
+    records, torn = decode_records(data)
+    if torn:
+        raise AuditTruncated(
+            f"the log ends with a partial record after record "
+            f"{records[-1].seq if records else 'none'} (cut off mid-write or truncated)"
+        )
+    return verify_chain(records, keys, from_genesis=True, anchor=anchor)

@@ -1,0 +1,93 @@
+"""What a finished visit hands to the packager: plain frozen dataclasses, no behaviour.
+
+The session maps its state to a VisitContents and calls the sealer; nothing here touches a disk. Finger
+positions are ANSI/NIST-ITL finger position codes (1 right thumb ... 5 right little, 6 left thumb ... 10 left
+little); quality is 0..100 from kitd's own finger quality algorithm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kitd.audit.record import AuditRecord
+from kitd.quality.check import CheckResult
+
+
+@dataclass(frozen=True)
+class FaceCapture:
+    jpeg: bytes
+    width: int
+    height: int
+    checks: tuple[CheckResult, ...] = ()
+    # The operator's reason when the photo was accepted despite failed checks; None when it passed.
+    overridden_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class FingerCapture:
+    # ANSI/NIST-ITL finger position code, 1..10.
+    position: int
+    # Grey image at 500 ppi, 0 = ridge (dark), as the scanner delivered it.
+    pixels: NDArray[np.uint8]
+    quality: int
+    attempts: int = 1
+    overridden_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SignatureCapture:
+    png: bytes
+    # ISO/IEC 19794-7 time series of the pen, as recorded.
+    iso_19794_7: bytes = b""
+    checks: tuple[CheckResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class FingerException:
+    position: int
+    # Policy exception kind: amputated, injured, temporarily_unable, permanently_unable.
+    kind: str
+    reason: str
+    operator_id: str
+
+
+@dataclass(frozen=True)
+class SignatureWaiver:
+    # Policy waiver reason: illiteracy, handicap, illness.
+    reason: str
+    note: str
+    operator_id: str
+
+
+@dataclass(frozen=True)
+class Override:
+    # What was overridden: "face", "finger:2", "signature".
+    target: str
+    reason: str
+    operator_id: str
+
+
+@dataclass(frozen=True)
+class VisitContents:
+    kit_id: str
+    document_profile: str
+    policy_id: str
+    policy_version: str
+    application_reference: str
+    operator_id: str
+    applicant_age: int
+    started_at: datetime
+    finished_at: datetime
+    card_validity_months: int
+    face: FaceCapture | None = None
+    fingers: tuple[FingerCapture, ...] = ()
+    signature: SignatureCapture | None = None
+    finger_exceptions: tuple[FingerException, ...] = ()
+    signature_waiver: SignatureWaiver | None = None
+    overrides: tuple[Override, ...] = ()
+    # The contiguous stretch of the kit's audit chain that covers the visit (AuditLog.records_since).
+    audit_records: tuple[AuditRecord, ...] = ()

@@ -1,0 +1,34 @@
+"""Deterministic CBOR (RFC 8949 §4.2): the one encoding used for everything that is hashed or signed.
+
+cbor2's canonical mode sorts map keys length-first, which equals the RFC 8949 bytewise order for the keys
+kitd uses (text keys shorter than 24 bytes and small integers); `encode` refuses longer text keys so the
+two orders can never diverge silently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cbor2
+
+MAX_KEY_LENGTH = 23
+
+
+def encode(value: Any) -> bytes:
+    _check_keys(value)
+    return cbor2.dumps(value, canonical=True)
+
+
+def decode(data: bytes) -> Any:
+    return cbor2.loads(data)
+
+
+def _check_keys(value: Any) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and len(key.encode("utf-8")) > MAX_KEY_LENGTH:
+                raise ValueError(f"map key {key!r} is longer than {MAX_KEY_LENGTH} bytes")
+            _check_keys(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_keys(item)

@@ -10,17 +10,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from hal.device import DeviceKind
 from hal.registry import driver_class
 from hal.source import SourceError, parse_source
-
-T = TypeVar("T")
+from kitd.schema import SchemaError, build
 
 # Device ids in the configuration and the API, and the kind each must be.
 DEVICE_KINDS: dict[str, DeviceKind] = {
@@ -99,7 +96,10 @@ def load_config(path: Path) -> Config:
 
 
 def parse_config(table: dict[str, Any], *, base_dir: Path, origin: str = "config") -> Config:
-    config = _build(Config, table, prefix="", base_dir=base_dir, origin=origin, skip={"path"})
+    try:
+        config = build(Config, table, base_dir=base_dir, skip=frozenset({"path"}))
+    except SchemaError as exc:
+        raise ConfigError(f"{origin}: {exc}") from None
     _validate(config, origin)
     return config
 
@@ -142,62 +142,3 @@ def _validate(config: Config, origin: str) -> None:
         raise ConfigError(f"{origin}: api.workers must be at least 4")
     if config.logging.level.lower() not in {"debug", "info", "warning", "error"}:
         raise ConfigError(f"{origin}: logging.level must be debug, info, warning or error")
-
-
-def _build(
-    cls: type[T],
-    table: dict[str, Any],
-    *,
-    prefix: str,
-    base_dir: Path,
-    origin: str,
-    skip: frozenset[str] | set[str] = frozenset(),
-) -> T:
-    if not isinstance(table, dict):
-        raise ConfigError(f"{origin}: {prefix.rstrip('.') or 'top level'} must be a table")
-    assert dataclasses.is_dataclass(cls)
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in skip}
-    for key in table:
-        if key not in fields:
-            raise ConfigError(f"{origin}: unknown key {prefix + key!r}")
-    values: dict[str, Any] = {}
-    for name, f in fields.items():
-        key = prefix + name
-        if name not in table:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ConfigError(f"{origin}: missing key {key!r}")
-            continue
-        values[name] = _convert(hints[name], table[name], key=key, base_dir=base_dir, origin=origin)
-    return cls(**values)
-
-
-def _convert(hint: Any, value: Any, *, key: str, base_dir: Path, origin: str) -> Any:
-    origin_type = typing.get_origin(hint)
-    if origin_type in (typing.Union, types.UnionType):
-        options = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _convert(options[0], value, key=key, base_dir=base_dir, origin=origin)
-    if origin_type is dict:
-        _, value_type = typing.get_args(hint)
-        if not isinstance(value, dict):
-            raise ConfigError(f"{origin}: {key!r} must be a table")
-        return {
-            k: _build(value_type, v, prefix=f"{key}.{k}.", base_dir=base_dir, origin=origin)
-            for k, v in value.items()
-        }
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return _build(hint, value, prefix=f"{key}.", base_dir=base_dir, origin=origin)
-    if hint is Path:
-        if not isinstance(value, str) or not value:
-            raise ConfigError(f"{origin}: {key!r} must be a path (a non-empty string)")
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else base_dir / path
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{origin}: {key!r} must be a number")
-        return float(value)
-    if hint in (int, str, bool):
-        if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
-            raise ConfigError(f"{origin}: {key!r} must be a {hint.__name__}")
-        return value
-    raise ConfigError(f"{origin}: {key!r} has an unsupported type")

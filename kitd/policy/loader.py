@@ -1,0 +1,173 @@
+"""Reads and validates policy files; a PolicySet answers "which policy for this document and age".
+
+A policy file has a [policy] table (id, version, title, ages, session timeout) and one table per capture
+([face], [fingers], [signature], [overrides]). Anything unknown or inconsistent is a PolicyError naming
+the file and the key; the daemon refuses to start with a broken policy.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from kitd.errors import InvalidArgument
+from kitd.policy.model import (
+    FacePolicy,
+    FingerPolicy,
+    OverridePolicy,
+    Policy,
+    SignaturePolicy,
+)
+from kitd.schema import SchemaError, build
+
+
+class PolicyError(Exception):
+    """A policy file is unusable; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class _Header:
+    id: str
+    version: str
+    title: str
+    min_age: int = 0
+    max_age: int = 150
+    session_timeout_s: float = 3600.0
+    description: str = ""
+
+
+def load_policy(path: Path) -> Policy:
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{path}: not valid TOML: {exc}") from None
+    return parse_policy(table, origin=str(path))
+
+
+def parse_policy(table: dict[str, Any], origin: str = "policy") -> Policy:
+    known = {"policy", "face", "fingers", "signature", "overrides"}
+    unknown = set(table) - known
+    if unknown:
+        raise PolicyError(
+            f"{origin}: unknown table {sorted(unknown)[0]!r} (known: {sorted(known)})"
+        )
+    base = Path(origin).parent
+    try:
+        header = build(_Header, table.get("policy", {}), base_dir=base, prefix="policy.")
+        face = build(FacePolicy, table.get("face", {}), base_dir=base, prefix="face.")
+        fingers = build(FingerPolicy, table.get("fingers", {}), base_dir=base, prefix="fingers.")
+        signature = build(
+            SignaturePolicy, table.get("signature", {}), base_dir=base, prefix="signature."
+        )
+        overrides = build(
+            OverridePolicy, table.get("overrides", {}), base_dir=base, prefix="overrides."
+        )
+    except SchemaError as exc:
+        raise PolicyError(f"{origin}: {exc}") from None
+    policy = Policy(
+        id=header.id,
+        version=header.version,
+        title=header.title,
+        description=header.description,
+        min_age=header.min_age,
+        max_age=header.max_age,
+        session_timeout_s=header.session_timeout_s,
+        face=face,
+        fingers=fingers,
+        signature=signature,
+        overrides=overrides,
+    )
+    _check(policy, origin)
+    return policy
+
+
+def _check(policy: Policy, origin: str) -> None:
+    def fail(message: str) -> None:
+        raise PolicyError(f"{origin}: {message}")
+
+    if not policy.id or not policy.version:
+        fail("policy.id and policy.version must not be empty")
+    if not 0 <= policy.min_age <= policy.max_age:
+        fail("policy.min_age must be between 0 and policy.max_age")
+    if policy.session_timeout_s <= 0:
+        fail("policy.session_timeout_s must be positive")
+    fingers = policy.fingers
+    if fingers.required:
+        if not fingers.hands or len(set(fingers.hands)) != len(fingers.hands):
+            fail("fingers.hands must list each hand at most once, and at least one")
+        if not fingers.order or len(set(fingers.order)) != len(fingers.order):
+            fail("fingers.order must list each finger at most once, and at least one")
+        missing = [f.value for f in fingers.order if f not in fingers.min_quality]
+        if missing:
+            fail(f"fingers.min_quality has no threshold for: {', '.join(missing)}")
+    for name, value in fingers.min_quality.items():
+        if not 0 <= value <= 100:
+            fail(f"fingers.min_quality.{name.value} must be 0..100")
+    for section, attempts in (
+        ("face", policy.face.max_attempts),
+        ("fingers", fingers.max_attempts),
+        ("signature", policy.signature.max_attempts),
+    ):
+        if not 1 <= attempts <= 20:
+            fail(f"{section}.max_attempts must be 1..20")
+    if not 0 <= fingers.auto_capture_threshold <= 100:
+        fail("fingers.auto_capture_threshold must be 0..100")
+    if policy.face.photo_width < 100 or policy.face.photo_height < 100:
+        fail("face.photo_width and face.photo_height must be at least 100 px")
+    if not 30 <= policy.face.jpeg_quality <= 100:
+        fail("face.jpeg_quality must be 30..100")
+    sig = policy.signature
+    if sig.image_width < 100 or sig.image_height < 50:
+        fail("signature.image_width/image_height too small")
+    if sig.timeout_s <= 0 or sig.idle_end_s <= 0:
+        fail("signature.timeout_s and signature.idle_end_s must be positive")
+    for kind in policy.overrides.allowed:
+        if kind not in ("face", "finger", "signature"):
+            fail(f"overrides.allowed: unknown capture kind {kind!r}")
+
+
+class PolicySet:
+    """The policies the daemon knows, by id (= the document profile of the API)."""
+
+    def __init__(self, policies: list[Policy]) -> None:
+        self.by_id: dict[str, Policy] = {}
+        for policy in policies:
+            if policy.id in self.by_id:
+                raise PolicyError(f"two policies have the id {policy.id!r}")
+            self.by_id[policy.id] = policy
+
+    def __iter__(self) -> Any:
+        return iter(self.by_id.values())
+
+    def for_visit(self, profile: str, age: int) -> Policy:
+        policy = self.by_id.get(profile)
+        if policy is None:
+            known = ", ".join(sorted(self.by_id)) or "none"
+            raise InvalidArgument(f"unknown document profile {profile!r} (known: {known})")
+        if not policy.applies_to(age):
+            others = [p.id for p in self.by_id.values() if p.applies_to(age)]
+            hint = f"; for age {age} use {', '.join(others)}" if others else ""
+            raise InvalidArgument(
+                f"{policy.title} ({policy.id}) is for ages {policy.min_age}-{policy.max_age}{hint}",
+                profile=profile,
+            )
+        return policy
+
+
+def builtin_policy_files() -> list[Path]:
+    folder = resources.files("kitd.policy") / "profiles"
+    return sorted(Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(".toml"))
+
+
+def load_policies(extra_dirs: tuple[Path, ...] = ()) -> PolicySet:
+    files = [f for f in builtin_policy_files() if not f.name.startswith("template")]
+    for directory in extra_dirs:
+        if not directory.is_dir():
+            raise PolicyError(f"{directory}: policy folder not found")
+        files += sorted(directory.glob("*.toml"))
+    return PolicySet([load_policy(f) for f in files])

@@ -1,0 +1,169 @@
+"""The policy model: frozen dataclasses a policy file is validated into.
+
+Finger positions use the ANSI/NIST-ITL / ISO 19794-4 codes (1 right thumb .. 5 right little, 6 left thumb
+.. 10 left little), the same numbers as kit.v1.FingerPosition.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Hand(enum.StrEnum):
+    RIGHT = "right"
+    LEFT = "left"
+
+
+class FingerName(enum.StrEnum):
+    THUMB = "thumb"
+    INDEX = "index"
+    MIDDLE = "middle"
+    RING = "ring"
+    LITTLE = "little"
+
+
+_FINGER_OFFSET = {
+    FingerName.THUMB: 1,
+    FingerName.INDEX: 2,
+    FingerName.MIDDLE: 3,
+    FingerName.RING: 4,
+    FingerName.LITTLE: 5,
+}
+
+
+def finger_position(hand: Hand, finger: FingerName) -> int:
+    """The ANSI/NIST-ITL finger position code."""
+    return _FINGER_OFFSET[finger] + (0 if hand is Hand.RIGHT else 5)
+
+
+def finger_of(position: int) -> tuple[Hand, FingerName]:
+    if not 1 <= position <= 10:
+        raise ValueError(f"finger position {position} is not 1..10")
+    hand = Hand.RIGHT if position <= 5 else Hand.LEFT
+    offset = position - (0 if hand is Hand.RIGHT else 5)
+    return hand, next(f for f, o in _FINGER_OFFSET.items() if o == offset)
+
+
+def finger_title(position: int) -> str:
+    hand, finger = finger_of(position)
+    return (
+        f"{hand.value} {finger.value} finger"
+        if finger is not FingerName.THUMB
+        else f"{hand.value} thumb"
+    )
+
+
+class ExceptionKind(enum.StrEnum):
+    AMPUTATED = "amputated"
+    INJURED = "injured"
+    TEMPORARILY_UNABLE = "temporarily_unable"
+    PERMANENTLY_UNABLE = "permanently_unable"
+
+
+class ExceptionScope(enum.StrEnum):
+    # Only this finger is skipped; the hand's next fallback finger is asked.
+    FINGER = "finger"
+    # No further fingerprints are taken in this visit.
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class ExceptionRule:
+    scope: ExceptionScope
+    # 0 = the document's standard validity.
+    card_validity_months: int = 0
+
+
+class WaiverReason(enum.StrEnum):
+    ILLITERACY = "illiteracy"
+    HANDICAP = "handicap"
+    ILLNESS = "illness"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class FacePolicy:
+    required: bool = True
+    max_attempts: int = 5
+    capture_timeout_s: float = 20.0
+    # The printed photo: 35 x 45 mm at 600 dpi by default.
+    photo_width: int = 827
+    photo_height: int = 1063
+    jpeg_quality: int = 92
+    # Overrides of the face check thresholds (kitd.quality.face.FaceThresholds), by check id.
+    thresholds: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FingerPolicy:
+    required: bool = True
+    min_age: int = 12
+    hands: tuple[Hand, ...] = (Hand.RIGHT, Hand.LEFT)
+    # Fingers asked per hand, first the preferred one, then the fallbacks.
+    order: tuple[FingerName, ...] = (
+        FingerName.INDEX,
+        FingerName.MIDDLE,
+        FingerName.RING,
+        FingerName.LITTLE,
+        FingerName.THUMB,
+    )
+    max_attempts: int = 3
+    capture_timeout_s: float = 15.0
+    # Minimum overall quality (0..100) per finger.
+    min_quality: dict[FingerName, int] = field(default_factory=dict)
+    # When every finger of a hand is used up without a good print, keep the best one.
+    accept_best_when_exhausted: bool = True
+    exceptions: dict[ExceptionKind, ExceptionRule] = field(default_factory=dict)
+    # Device-side auto-capture threshold (0..100) sent to the reader.
+    auto_capture_threshold: int = 40
+
+    def threshold(self, position: int) -> int:
+        return self.min_quality.get(finger_of(position)[1], 0)
+
+
+@dataclass(frozen=True)
+class SignaturePolicy:
+    required: bool = True
+    min_age: int = 12
+    max_attempts: int = 3
+    timeout_s: float = 60.0
+    # The capture ends on its own when the pen stays away this long after some ink.
+    idle_end_s: float = 3.0
+    image_width: int = 900
+    image_height: int = 300
+    waiver_reasons: tuple[WaiverReason, ...] = tuple(WaiverReason)
+    # Overrides of the signature check thresholds, by name.
+    thresholds: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OverridePolicy:
+    # Capture kinds whose failed attempts an operator may accept.
+    allowed: tuple[str, ...] = ("face", "finger", "signature")
+    reason_min_length: int = 5
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    version: str
+    title: str
+    min_age: int
+    max_age: int
+    face: FacePolicy
+    fingers: FingerPolicy
+    signature: SignaturePolicy
+    overrides: OverridePolicy
+    session_timeout_s: float = 3600.0
+    description: str = ""
+
+    def applies_to(self, age: int) -> bool:
+        return self.min_age <= age <= self.max_age
+
+    def fingers_required(self, age: int) -> bool:
+        return self.fingers.required and age >= self.fingers.min_age
+
+    def signature_required(self, age: int) -> bool:
+        return self.signature.required and age >= self.signature.min_age

@@ -1,0 +1,147 @@
+"""What a session is made of: steps, attempts (with their in-memory payloads), exceptions, waivers."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kitd.policy.model import ExceptionKind, Hand, WaiverReason
+from kitd.quality.check import CheckResult
+
+
+class CaptureKind(enum.StrEnum):
+    FACE = "face"
+    FINGER = "finger"
+    SIGNATURE = "signature"
+
+
+class StepState(enum.StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    EXHAUSTED = "exhausted"
+    EXCEPTED = "excepted"
+    SKIPPED = "skipped"
+    PAUSED = "paused"
+
+
+class SessionState(enum.StrEnum):
+    ACTIVE = "active"
+    FINALIZED = "finalized"
+    CANCELLED = "cancelled"
+    LOST = "lost"
+
+
+@dataclass(frozen=True)
+class Override:
+    operator_id: str
+    reason: str
+    time: float
+
+
+@dataclass(frozen=True)
+class FacePayload:
+    jpeg: bytes = field(repr=False)
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class FingerPayload:
+    pixels: NDArray[np.uint8] = field(repr=False)
+    ppi: int = 500
+
+
+@dataclass(frozen=True)
+class SignaturePayload:
+    png: bytes = field(repr=False)
+    iso_19794_7: bytes = field(repr=False)
+    width: int
+    height: int
+
+
+Payload = FacePayload | FingerPayload | SignaturePayload
+
+
+@dataclass
+class Attempt:
+    attempt_id: str
+    kind: CaptureKind
+    step_id: str
+    # ANSI/NIST finger position for finger attempts, else 0.
+    finger: int
+    # 1-based, per finger for fingers, per step otherwise.
+    number: int
+    time: float
+    quality: int
+    checks: tuple[CheckResult, ...]
+    accepted: bool
+    # None once the visit has ended: images are released with the session.
+    payload: Payload | None = field(repr=False)
+    feedback: tuple[str, ...] = ()
+    kept: bool = False
+    override: Override | None = None
+
+
+@dataclass
+class Step:
+    step_id: str
+    kind: CaptureKind
+    title: str
+    max_attempts: int
+    state: StepState = StepState.PENDING
+    hand: Hand | None = None
+    # Finger steps: the positions to try, preferred first; `current` indexes the one asked now.
+    candidates: list[int] = field(default_factory=list)
+    current: int = 0
+    attempts: list[Attempt] = field(default_factory=list)
+    kept: Attempt | None = None
+    # The state to return to when a paused step resumes.
+    paused_from: StepState | None = None
+    # Minimum quality for the current finger (fingers only).
+    min_quality: int = 0
+
+    @property
+    def finger(self) -> int:
+        if self.kind is not CaptureKind.FINGER or self.current >= len(self.candidates):
+            return 0
+        return self.candidates[self.current]
+
+    @property
+    def attempts_used(self) -> int:
+        """Attempts on the current finger (fingers) or on the step."""
+        if self.kind is CaptureKind.FINGER:
+            return sum(1 for a in self.attempts if a.finger == self.finger)
+        return len(self.attempts)
+
+
+@dataclass(frozen=True)
+class FingerExceptionRecord:
+    # 0 when the exception covers every finger (scope "all").
+    finger: int
+    kind: ExceptionKind
+    reason: str
+    operator_id: str
+    time: float
+
+
+@dataclass(frozen=True)
+class WaiverRecord:
+    reason: WaiverReason
+    note: str
+    operator_id: str
+    time: float
+
+
+@dataclass(frozen=True)
+class Receipt:
+    package_id: str
+    sha256: str
+    size_bytes: int
+    path: str
+    recipient_key_id: str
+    kit_key_id: str
+    sealed_at: float

@@ -1,0 +1,73 @@
+"""Policy files are data, validated at start with errors that name the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kitd.policy import PolicyError, load_policies, load_policy
+from kitd.policy.loader import builtin_policy_files
+from kitd.policy.model import FingerName
+
+EID = next(f for f in builtin_policy_files() if f.name == "be-eid.toml")
+
+
+def test_builtin_policies_load_with_their_versions() -> None:
+    policies = load_policies()
+    assert {p.id for p in policies} == {"be-eid", "be-kids-id"}
+    eid = policies.by_id["be-eid"]
+    assert eid.version
+    assert eid.fingers.min_quality[FingerName.INDEX] == 30
+    assert eid.fingers.min_quality[FingerName.RING] == 10
+
+
+def test_the_template_is_a_valid_policy() -> None:
+    template = next(f for f in builtin_policy_files() if f.name == "template.toml")
+    assert load_policy(template).id == "example-document"
+
+
+def edited(tmp_path: Path, old: str, new: str) -> Path:
+    text = EID.read_text()
+    assert old in text
+    path = tmp_path / "edited.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "max_attempts = 3\ncapture_timeout_s = 15",
+            "max_attempts = 0\ncapture_timeout_s = 15",
+            "fingers.max_attempts",
+        ),
+        ("index = 30", "index = 130", "fingers.min_quality.index"),
+        ("little = 10\n", "", "no threshold for: little"),
+        ('hands = ["right", "left"]', 'hands = ["right", "right"]', "fingers.hands"),
+        ('order = ["index",', 'order = ["pinky",', "fingers.order[0]"),
+        ('scope = "finger"', 'scope = "hand"', "fingers.exceptions.amputated.scope"),
+        ("[overrides]", "[overrides]\ncolour = 1", "unknown key 'overrides.colour'"),
+        ("[signature]", "[signatures]", "unknown table 'signatures'"),
+        ('version = "2026.1"', 'version = ""', "policy.version"),
+    ],
+)
+def test_broken_policy_names_file_and_key(tmp_path: Path, old: str, new: str, message: str) -> None:
+    path = edited(tmp_path, old, new)
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    assert str(path) in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_a_policy_folder_adds_documents_and_rejects_duplicate_ids(tmp_path: Path) -> None:
+    extra = tmp_path / "policies"
+    extra.mkdir()
+    (extra / "passport.toml").write_text(
+        EID.read_text().replace('id = "be-eid"', 'id = "be-passport"')
+    )
+    assert "be-passport" in load_policies((extra,)).by_id
+    (extra / "copy.toml").write_text(EID.read_text())
+    with pytest.raises(PolicyError, match="be-eid"):
+        load_policies((extra,))

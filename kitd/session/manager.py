@@ -1,0 +1,184 @@
+"""One visit at a time: creates, finds, expires and ends sessions, and remembers their ids.
+
+Sessions live in memory with their captures. Only a small journal of session ids and states is written
+(state_dir/sessions.json, no biometric data), so that after a daemon restart a client asking for its
+old session is told clearly that the visit was lost and why, instead of "not found".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kitd.errors import SessionActive, SessionLost, SessionNotFound
+from kitd.policy import PolicySet
+from kitd.session.model import SessionState
+from kitd.session.session import Session
+
+log = logging.getLogger(__name__)
+
+RESTART_REASON = "the daemon restarted during the visit; its captures were dropped (never stored)"
+
+
+class SessionManager:
+    def __init__(
+        self,
+        policies: PolicySet,
+        journal: Path,
+        *,
+        on_record: Callable[[str, str, dict[str, Any]], None] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.policies = policies
+        self._journal = journal
+        self._on_record = on_record
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._sessions: dict[str, Session] = {}
+        self._ended: dict[str, dict[str, Any]] = self._read_journal()
+        self._recover()
+
+    # -- journal -------------------------------------------------------------------------------------
+
+    def _read_journal(self) -> dict[str, dict[str, Any]]:
+        try:
+            entries = json.loads(self._journal.read_text())
+        except FileNotFoundError:
+            return {}
+        except (OSError, json.JSONDecodeError) as exc:
+            log.warning("session journal unreadable, starting empty", extra={"error": str(exc)})
+            return {}
+        return {e["session_id"]: e for e in entries if isinstance(e, dict) and "session_id" in e}
+
+    def _recover(self) -> None:
+        changed = False
+        for entry in self._ended.values():
+            if entry.get("state") == SessionState.ACTIVE.value:
+                entry["state"] = SessionState.LOST.value
+                entry["end_reason"] = RESTART_REASON
+                changed = True
+        if changed:
+            self._write_journal()
+
+    def _write_journal(self) -> None:
+        entries = list(self._ended.values())[-200:]
+        entries += [self._entry(s) for s in self._sessions.values()]
+        self._journal.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._journal.with_suffix(".tmp")
+        with open(tmp, "w") as handle:
+            json.dump(entries, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self._journal)
+
+    @staticmethod
+    def _entry(session: Session) -> dict[str, Any]:
+        return {
+            "session_id": session.session_id,
+            "state": session.state.value,
+            "profile": session.policy.id,
+            "created_at": session.created_at,
+            "end_reason": session.end_reason,
+        }
+
+    # -- sessions ------------------------------------------------------------------------------------
+
+    def create(
+        self,
+        profile: str,
+        age: int,
+        operator_id: str,
+        application_reference: str = "",
+        display_name: str = "",
+    ) -> Session:
+        policy = self.policies.for_visit(profile, age)
+        with self._lock:
+            self._expire_locked()
+            active = self._active_locked()
+            if active is not None:
+                raise SessionActive(
+                    f"visit {active.session_id} is still active on this kit; finalize or cancel it "
+                    "first",
+                    active_session_id=active.session_id,
+                )
+            session_id = str(uuid.uuid4())
+            on_record = self._on_record
+
+            def record(kind: str, fields: dict[str, Any]) -> None:
+                if on_record is not None:
+                    on_record(session_id, kind, fields)
+
+            session = Session(
+                policy,
+                age,
+                operator_id,
+                application_reference,
+                display_name,
+                session_id=session_id,
+                clock=self._clock,
+                on_record=record,
+            )
+            self._sessions = {
+                k: v for k, v in self._sessions.items() if v.state is SessionState.ACTIVE
+            }
+            self._sessions[session.session_id] = session
+            self._write_journal()
+            return session
+
+    def get(self, session_id: str) -> Session:
+        with self._lock:
+            self._expire_locked()
+            session = self._sessions.get(session_id)
+            if session is not None:
+                return session
+            entry = self._ended.get(session_id)
+        if entry is not None and entry.get("state") == SessionState.LOST.value:
+            raise SessionLost(
+                f"session {session_id} was lost: {entry.get('end_reason')}; start a new visit",
+                session_id=session_id,
+            )
+        if entry is not None:
+            raise SessionNotFound(
+                f"session {session_id} has ended ({entry.get('state')})", session_id=session_id
+            )
+        raise SessionNotFound(f"no session {session_id!r} on this kit", session_id=session_id)
+
+    def active(self) -> Session | None:
+        with self._lock:
+            self._expire_locked()
+            return self._active_locked()
+
+    def ended(self, session: Session) -> None:
+        """Called after a session finalized, was cancelled or lost: journal its end."""
+        with self._lock:
+            self._ended[session.session_id] = self._entry(session)
+            self._sessions.pop(session.session_id, None)
+            self._write_journal()
+
+    def expire(self) -> None:
+        with self._lock:
+            self._expire_locked()
+
+    def _active_locked(self) -> Session | None:
+        return next((s for s in self._sessions.values() if s.state is SessionState.ACTIVE), None)
+
+    def _expire_locked(self) -> None:
+        now = self._clock()
+        for session in list(self._sessions.values()):
+            if session.state is SessionState.ACTIVE and now >= session.expires_at:
+                session.lose("the visit timed out; its captures were dropped")
+            if session.state is not SessionState.ACTIVE:
+                self._ended[session.session_id] = self._entry(session)
+                del self._sessions[session.session_id]
+                self._write_journal()
+
+    def all_active(self) -> list[Session]:
+        with self._lock:
+            return [s for s in self._sessions.values() if s.state is SessionState.ACTIVE]

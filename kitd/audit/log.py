@@ -67,7 +67,7 @@ class AuditLog:
         with self._lock:
             return self._records[-1] if self._records else None
 
-    def append(self, kind: AuditKind, operator_id: str = "", **fields: Any) -> AuditRecord:
+    def append(self, kind: AuditKind, operator_id: str = "", /, **fields: Any) -> AuditRecord:
         with self._lock:
             record = self._append_locked(kind, operator_id, fields)
             if kind is not AuditKind.CHECKPOINT:

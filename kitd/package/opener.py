@@ -1,0 +1,121 @@
+"""Opening a sealed package on the back-office side: decrypt, verify, and check every file.
+
+The checks run in a fixed order and each kind of damage raises its own error (see errors.py): frame and
+digest, recipient key, HPKE with the header as `info`, kit key and COSE signature, manifest against header,
+file digests, and the audit stretch against the signed manifest. Opening is in memory; writing what was
+opened is the caller's decision (kitpkg open, the receiver), never this module's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from kitd.audit.errors import AuditTruncated
+from kitd.audit.record import AuditRecord
+from kitd.audit.verify import ChainAnchor, decode_records, verify_chain
+from kitd.keys.key_id import key_id_of
+from kitd.keys.key_list import KitKeyList
+from kitd.package import deterministic_cbor, hpke
+from kitd.package.cose import parse_sign1, verify_sign1
+from kitd.package.envelope import Header, parse_frame
+from kitd.package.errors import (
+    FileDigestMismatch,
+    MalformedPackage,
+    PackageIdMismatch,
+    RecipientMismatch,
+    UnknownKitKey,
+    WrongRecipientKey,
+)
+from kitd.package.files import AUDIT_NAME
+from kitd.package.manifest import Manifest
+from kitd.package.sealer import PAYLOAD_FORMAT
+
+
+@dataclass(frozen=True)
+class OpenedPackage:
+    header: Header
+    manifest: Manifest
+    files: dict[str, bytes]
+    audit_records: tuple[AuditRecord, ...]
+    # SHA-256 of the sealed bytes, lowercase hex (what the receipt names).
+    sealed_sha256: str
+
+
+def decrypt_payload(data: bytes, recipient_key: ec.EllipticCurvePrivateKey) -> tuple[Header, Any]:
+    """Frame, recipient and HPKE checks; returns the header and the decoded payload map."""
+    frame = parse_frame(data)
+    offered = key_id_of(recipient_key.public_key())
+    if frame.header.recipient_key_id != offered:
+        raise WrongRecipientKey(frame.header.recipient_key_id, offered)
+    plaintext = hpke.open_sealed(frame.body, recipient_key, frame.header_bytes)
+    try:
+        payload = deterministic_cbor.decode(plaintext)
+        if payload.get("format") != PAYLOAD_FORMAT:
+            raise MalformedPackage(f"unknown payload format {payload.get('format')!r}")
+    except (ValueError, AttributeError) as exc:
+        raise MalformedPackage(f"the decrypted payload is not readable: {exc!r}") from exc
+    return frame.header, payload
+
+
+def open_package(
+    data: bytes, recipient_key: ec.EllipticCurvePrivateKey, kit_keys: KitKeyList
+) -> OpenedPackage:
+    header, payload = decrypt_payload(data, recipient_key)
+    try:
+        signed = parse_sign1(bytes(payload["manifest"]))
+        files = {str(name): bytes(content) for name, content in payload["files"]}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedPackage(f"the payload lacks its manifest or files: {exc!r}") from exc
+
+    published = kit_keys.get(signed.key_id)
+    if published is None:
+        raise UnknownKitKey(signed.key_id)
+    verify_sign1(signed, published.public_key)
+    manifest = Manifest.from_cbor(signed.payload)
+    if manifest.kit_key_id != signed.key_id:
+        raise MalformedPackage("the manifest names another kit key than the one that signed it")
+    if manifest.recipient_key_id != header.recipient_key_id:
+        raise RecipientMismatch(manifest.recipient_key_id, header.recipient_key_id)
+    if manifest.package_id != header.package_id:
+        raise PackageIdMismatch(
+            f"the header names package {header.package_id}, the signed manifest "
+            f"{manifest.package_id}"
+        )
+
+    listed = {entry.name for entry in manifest.files}
+    for entry in manifest.files:
+        content = files.get(entry.name)
+        if content is None:
+            raise FileDigestMismatch(entry.name, "listed in the manifest but missing")
+        if len(content) != entry.size:
+            raise FileDigestMismatch(
+                entry.name, f"{len(content)} bytes, the manifest says {entry.size}"
+            )
+        if hashlib.sha256(content).hexdigest() != entry.sha256:
+            raise FileDigestMismatch(entry.name, "SHA-256 differs from the manifest")
+    for name in files:
+        if name not in listed:
+            raise FileDigestMismatch(name, "present but not listed in the manifest")
+
+    records: tuple[AuditRecord, ...] = ()
+    if manifest.audit is not None:
+        decoded, torn = decode_records(files.get(AUDIT_NAME, b""))
+        if torn:
+            raise AuditTruncated("the package's audit records end with a partial record")
+        verify_chain(
+            decoded,
+            kit_keys,
+            from_genesis=False,
+            anchor=ChainAnchor(manifest.audit.last_seq, bytes.fromhex(manifest.audit.head_hash)),
+        )
+        if decoded[0].seq != manifest.audit.first_seq:
+            raise AuditTruncated(
+                f"the package's audit records start at {decoded[0].seq}, the manifest says "
+                f"{manifest.audit.first_seq}"
+            )
+        records = tuple(decoded)
+    return OpenedPackage(header, manifest, files, records, hashlib.sha256(data).hexdigest())

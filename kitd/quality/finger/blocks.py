@@ -1,0 +1,147 @@
+"""The 32 x 32 block geometry NFIQ 2 measures on, and the per-block quantities several measures share.
+
+Two grids are used, as in ISO/IEC 29794-4: *tiles* start at the top-left pixel (OCL, Mu/MMB, coherence);
+*slanted-window blocks* start 2 px in, so that each 32 x 32 block has a 36 x 36 window around it from which
+a 32 x 16 region aligned with the ridges is cut after rotation (FDA, LCS, RVUP, OF). Everything here is
+vectorised over blocks; nothing here decides quality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+BLOCK = 32
+# The rotated 32 x 16 region needs a window of ceil(sqrt(32^2 + 16^2)) = 36 px around a block.
+WINDOW = 36
+OFFSET = (WINDOW - BLOCK) // 2
+# A block belongs to the ridge area when its grey-level spread exceeds this share of the image's.
+SEGMENT_THRESHOLD = 0.1
+
+Floats = NDArray[np.float64]
+Bools = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class SlantedBlocks:
+    """The slanted-window grid: block origins, which blocks are ridge area, and their ridge-normal angle."""
+
+    rows: NDArray[np.intp]  # origin row of each block of the (grid_rows x grid_cols) grid, row-major
+    cols: NDArray[np.intp]
+    grid_shape: tuple[int, int]
+    foreground: Bools  # per block: every pixel of the block lies in the ridge segmentation mask
+    orientation: Floats  # per block: angle (rad) of the normal to the ridges, from gradient covariance
+
+
+def tile_view(image: NDArray[np.generic], size: int = BLOCK) -> NDArray[np.generic]:
+    """The complete size x size tiles from the top-left corner as a (rows, cols, size, size) view."""
+    rows, cols = image.shape[0] // size, image.shape[1] // size
+    cropped = image[: rows * size, : cols * size]
+    return cropped.reshape(rows, size, cols, size).swapaxes(1, 2)
+
+
+def block_means(image: NDArray[np.generic], size: int = BLOCK) -> Floats:
+    """Mean of every tile from the top-left, partial tiles at the right and bottom edges included."""
+    height, width = image.shape
+    sums = np.add.reduceat(np.add.reduceat(image.astype(np.float64), np.arange(0, height, size), 0),
+                           np.arange(0, width, size), 1)
+    heights = np.minimum(size, height - np.arange(0, height, size))
+    widths = np.minimum(size, width - np.arange(0, width, size))
+    return np.asarray(sums / np.outer(heights, widths), dtype=np.float64)
+
+
+def block_stds(image: NDArray[np.generic], size: int = BLOCK) -> Floats:
+    """Population standard deviation of every tile from the top-left, partial tiles included."""
+    height, width = image.shape
+    values = image.astype(np.float64)
+    row_starts, col_starts = np.arange(0, height, size), np.arange(0, width, size)
+    sums = np.add.reduceat(np.add.reduceat(values, row_starts, 0), col_starts, 1)
+    squares = np.add.reduceat(np.add.reduceat(values * values, row_starts, 0), col_starts, 1)
+    counts = np.outer(np.minimum(size, height - row_starts), np.minimum(size, width - col_starts))
+    means = sums / counts
+    return np.asarray(np.sqrt(np.maximum(squares / counts - means * means, 0.0)), dtype=np.float64)
+
+
+def ridge_mask(image: NDArray[np.uint8]) -> Bools:
+    """Pixel mask of the ridge area: tiles whose grey-level spread is above 0.1 of the whole image's."""
+    image_std = float(image.std())
+    height, width = image.shape
+    if image_std == 0.0:
+        return np.zeros((height, width), dtype=bool)
+    tiles = block_stds(image) / image_std > SEGMENT_THRESHOLD
+    expanded = np.repeat(np.repeat(tiles, BLOCK, axis=0), BLOCK, axis=1)
+    return np.asarray(expanded[:height, :width], dtype=bool)
+
+
+def gradient_moments(blocks: Floats) -> tuple[Floats, Floats, Floats]:
+    """Means of gx^2, gy^2 and gx*gy over each block (..., h, w), with gradients taken inside the block.
+
+    Central differences inside, one-sided at the block edges, so a block never sees its neighbours.
+    """
+    gy, gx = np.gradient(blocks, axis=(-2, -1))
+    return (gx * gx).mean(axis=(-2, -1)), (gy * gy).mean(axis=(-2, -1)), (gx * gy).mean(axis=(-2, -1))
+
+
+def slanted_blocks(image: NDArray[np.uint8]) -> SlantedBlocks:
+    """The slanted-window grid of an image with its foreground flags and block orientations."""
+    height, width = image.shape
+    row_origins = np.arange(OFFSET, height - (BLOCK + OFFSET - 1), BLOCK)
+    col_origins = np.arange(OFFSET, width - (BLOCK + OFFSET - 1), BLOCK)
+    grid = (row_origins.size, col_origins.size)
+    rows, cols = (a.ravel() for a in np.meshgrid(row_origins, col_origins, indexing="ij"))
+    if rows.size == 0:
+        empty = np.zeros(0)
+        return SlantedBlocks(rows, cols, grid, empty.astype(bool), empty)
+    mask = ridge_mask(image)
+    # All pixels of the block in the mask: a block-sum of the mask equal to the block area.
+    integral = np.pad(mask.astype(np.int32).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    inside = (
+        integral[rows + BLOCK, cols + BLOCK]
+        - integral[rows, cols + BLOCK]
+        - integral[rows + BLOCK, cols]
+        + integral[rows, cols]
+    )
+    foreground = inside == BLOCK * BLOCK
+    offsets = np.arange(BLOCK)
+    pixels = image[
+        rows[:, None, None] + offsets[None, :, None], cols[:, None, None] + offsets[None, None, :]
+    ].astype(np.float64)
+    a, b, c = gradient_moments(pixels)
+    orientation = 0.5 * np.arctan2(c, a - b)
+    return SlantedBlocks(rows, cols, grid, foreground, orientation)
+
+
+def rotated_windows(
+    image: NDArray[np.uint8],
+    rows: NDArray[np.intp],
+    cols: NDArray[np.intp],
+    angles: Floats,
+    padded: bool,
+) -> Floats:
+    """A 36 x 36 window around each block, rotated by its angle (rad) about the block centre.
+
+    Nearest-neighbour sampling, zeros where the source falls outside its window or the image. Without
+    `padded` the source is the 36 x 36 window around the block and the result is centred on it; with
+    `padded` the source is the 40 x 40 window (the reference frames the window by 2 px, and OpenCV fills
+    that frame from the surrounding image) and the result is centred 2 px further down and right.
+    """
+    size = WINDOW + (4 if padded else 0)
+    centre = size / 2.0
+    grid = np.arange(WINDOW, dtype=np.float64) - centre
+    cos = np.cos(angles)[:, None, None]
+    sin = np.sin(angles)[:, None, None]
+    dx = grid[None, None, :]
+    dy = grid[None, :, None]
+    # Inverse of the rotation that maps the window to the result: where each result pixel comes from.
+    src_x = np.floor(cos * dx - sin * dy + centre + 0.5).astype(np.intp)
+    src_y = np.floor(sin * dx + cos * dy + centre + 0.5).astype(np.intp)
+    margin = (size - BLOCK) // 2
+    y = (rows - margin)[:, None, None] + src_y
+    x = (cols - margin)[:, None, None] + src_x
+    height, width = image.shape
+    valid = (src_x >= 0) & (src_x < size) & (src_y >= 0) & (src_y < size)
+    valid &= (y >= 0) & (y < height) & (x >= 0) & (x < width)
+    sampled = image[np.clip(y, 0, height - 1), np.clip(x, 0, width - 1)]
+    return np.where(valid, sampled, 0).astype(np.float64)

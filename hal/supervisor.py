@@ -45,6 +45,7 @@ class DeviceSupervisor:
         self._lost: DeviceError | None = None
         self._stopping = False
         self._op_lock = threading.Lock()
+        self._users = 0
         self._thread: threading.Thread | None = None
         device.add_link_lost_listener(self._on_link_lost)
 
@@ -77,18 +78,22 @@ class DeviceSupervisor:
             return self._cond.wait_for(lambda: self._state is state, timeout)
 
     @contextmanager
-    def acquire(self, timeout: float = 0.0) -> Iterator[Device]:
+    def acquire(self, timeout: float = 0.0, *, shared: bool = False) -> Iterator[Device]:
         """Holds the device (state busy) for one operation.
 
-        Raises DeviceGone when it is absent, DeviceFault when it is in fault, DeviceBusy when another
-        caller holds it past `timeout`. A DeviceGone raised inside marks the device absent and starts
-        the rebind; other errors leave it ready.
+        Exclusive by default; `shared=True` lets several readers use it at once (camera frames feed a
+        preview and a capture together). Raises DeviceGone when it is absent, DeviceFault when it is
+        in fault, DeviceBusy when another caller holds it past `timeout`. A DeviceGone raised inside
+        marks the device absent and starts the rebind; other errors leave it ready.
         """
-        acquired = (
-            self._op_lock.acquire(timeout=timeout) if timeout > 0 else self._op_lock.acquire(False)
-        )
-        if not acquired:
-            raise DeviceBusy("the device is in use by another operation", device=self.name)
+        if not shared:
+            acquired = (
+                self._op_lock.acquire(timeout=timeout)
+                if timeout > 0
+                else self._op_lock.acquire(blocking=False)
+            )
+            if not acquired:
+                raise DeviceBusy("the device is in use by another operation", device=self.name)
         try:
             with self._cond:
                 if self._state is DeviceState.ABSENT:
@@ -97,6 +102,7 @@ class DeviceSupervisor:
                     )
                 if self._state is DeviceState.FAULT:
                     raise DeviceFault(self._detail, device=self.name)
+                self._users += 1
                 self._set_state_locked(DeviceState.BUSY, "", "in use")
             try:
                 yield self.device
@@ -105,10 +111,12 @@ class DeviceSupervisor:
                 raise
             finally:
                 with self._cond:
-                    if self._state is DeviceState.BUSY:
+                    self._users -= 1
+                    if self._users == 0 and self._state is DeviceState.BUSY:
                         self._set_state_locked(DeviceState.READY, "", "released")
         finally:
-            self._op_lock.release()
+            if not shared:
+                self._op_lock.release()
 
     # -- internals -------------------------------------------------------------------------------------
 

@@ -1,0 +1,93 @@
+"""The finger capture flow: one attempt for the finger the policy asks for, as a stream of events.
+
+waiting → (previews with live quality, finger detected)* → captured (quality, feedback, attempt) → lift.
+The reader auto-captures at the policy's device threshold; the daemon then scores the final image with
+its own NFIQ 2-aligned quality and the session decides (accept, retry, fall back to the next finger).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import cv2
+
+from hal.fingerprint.base import FingerImage, FingerOff, FingerOn, FingerprintScanner, ImageKind
+from hal.supervisor import DeviceSupervisor
+from kitd.capture.events import (
+    FingerCaptured,
+    FingerDetected,
+    FingerEvent,
+    FingerLift,
+    FingerPreview,
+    FingerWaiting,
+)
+from kitd.errors import CapabilityMissing
+from kitd.policy.model import finger_title
+from kitd.quality.finger import FingerQuality
+from kitd.session.model import CaptureKind, FingerPayload
+from kitd.session.session import Session
+
+
+class FingerCapture:
+    def __init__(self, scanner: DeviceSupervisor | None, quality: FingerQuality) -> None:
+        self._scanner = scanner
+        self._quality = quality
+
+    def run(
+        self, session: Session, finger: int = 0, timeout_s: float = 0.0
+    ) -> Iterator[FingerEvent]:
+        if self._scanner is None:
+            raise CapabilityMissing("no fingerprint reader is configured on this kit")
+        policy = session.policy.fingers
+        step = session.step_for(CaptureKind.FINGER, finger)
+        session.begin(step)
+        recorded = False
+        try:
+            position = step.finger
+            title = finger_title(position)
+            yield FingerWaiting(
+                position, step.attempts_used + 1, f"Place the {title} flat on the glass"
+            )
+            with self._scanner.acquire(timeout=1.0) as device:
+                assert isinstance(device, FingerprintScanner)
+                events = device.scan(
+                    timeout_s or policy.capture_timeout_s, policy.auto_capture_threshold, True
+                )
+                for event in events:
+                    if isinstance(event, FingerOn):
+                        yield FingerDetected(position)
+                    elif isinstance(event, FingerOff):
+                        continue
+                    elif isinstance(event, FingerImage) and event.kind is ImageKind.PREVIEW:
+                        yield FingerPreview(
+                            event.pixels,
+                            event.ppi,
+                            True,
+                            self._quality.live_estimate(event.pixels, event.ppi),
+                            (),
+                        )
+                    elif isinstance(event, FingerImage):
+                        assessment = self._quality.assess(
+                            event.pixels, event.ppi, min_score=step.min_quality
+                        )
+                        attempt = session.record_attempt(
+                            step,
+                            FingerPayload(event.pixels, event.ppi),
+                            assessment.score,
+                            assessment.checks,
+                            tuple(str(code) for code in assessment.feedback),
+                        )
+                        recorded = True
+                        ok, png = cv2.imencode(".png", event.pixels)
+                        yield FingerCaptured(
+                            attempt,
+                            png.tobytes() if ok else b"",
+                            event.width,
+                            event.height,
+                            event.ppi,
+                        )
+                        yield FingerLift(f"Lift the {title} from the glass")
+                        return
+        finally:
+            if not recorded:
+                session.abandon(step)

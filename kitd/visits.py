@@ -1,0 +1,142 @@
+"""The visit use cases the capture API offers, in plain Python: one method per RPC.
+
+This is where sessions, capture flows, device events and sealing meet. It holds no policy of its own
+(the session does) and no protocol details (the API layer does); tests drive it without gRPC.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Protocol
+
+from hal.device import DeviceKind
+from hal.events import DeviceEvent, DeviceState
+from kitd.capture.events import FacePreview, FaceResult, FingerEvent, SignatureEvent
+from kitd.capture.face import FaceCapture
+from kitd.capture.finger import FingerCapture
+from kitd.capture.signature import SignatureCapture
+from kitd.errors import StepNotAllowed
+from kitd.policy.model import ExceptionKind, WaiverReason
+from kitd.session.manager import SessionManager
+from kitd.session.model import Attempt, CaptureKind, Receipt, SessionState
+from kitd.session.session import Session
+
+log = logging.getLogger(__name__)
+
+_KIND_OF_DEVICE = {
+    DeviceKind.CAMERA: CaptureKind.FACE,
+    DeviceKind.FINGERPRINT_SCANNER: CaptureKind.FINGER,
+    DeviceKind.SIGNATURE_PAD: CaptureKind.SIGNATURE,
+}
+
+
+class Finalizer(Protocol):
+    """Seals a complete session into a package in the outbox."""
+
+    def seal(self, session: Session) -> Receipt: ...
+
+
+class Visits:
+    def __init__(
+        self,
+        sessions: SessionManager,
+        face: FaceCapture,
+        finger: FingerCapture,
+        signature: SignatureCapture,
+        finalizer: Finalizer,
+    ) -> None:
+        self.sessions = sessions
+        self._face = face
+        self._finger = finger
+        self._signature = signature
+        self._finalizer = finalizer
+
+    # -- sessions ------------------------------------------------------------------------------------
+
+    def create(
+        self,
+        profile: str,
+        age: int,
+        operator_id: str,
+        application_reference: str = "",
+        display_name: str = "",
+    ) -> Session:
+        return self.sessions.create(profile, age, operator_id, application_reference, display_name)
+
+    def get(self, session_id: str) -> Session:
+        return self.sessions.get(session_id)
+
+    def active(self) -> Session | None:
+        return self.sessions.active()
+
+    def cancel(self, session_id: str, reason: str) -> Session:
+        session = self.sessions.get(session_id)
+        session.cancel(reason)
+        self.sessions.ended(session)
+        return session
+
+    # -- captures ------------------------------------------------------------------------------------
+
+    def face_preview(self, session_id: str, max_size: int = 640) -> Iterator[FacePreview]:
+        return self._face.preview(self.sessions.get(session_id), max_size)
+
+    def capture_face(
+        self, session_id: str, auto: bool = True, timeout_s: float = 0.0
+    ) -> FaceResult:
+        return self._face.capture(self.sessions.get(session_id), auto, timeout_s)
+
+    def capture_finger(
+        self, session_id: str, finger: int = 0, timeout_s: float = 0.0
+    ) -> Iterator[FingerEvent]:
+        return self._finger.run(self.sessions.get(session_id), finger, timeout_s)
+
+    def finger_exception(
+        self, session_id: str, finger: int, kind: ExceptionKind, reason: str
+    ) -> Session:
+        session = self.sessions.get(session_id)
+        session.record_finger_exception(finger, kind, reason)
+        return session
+
+    def capture_signature(
+        self, session_id: str, timeout_s: float = 0.0
+    ) -> Iterator[SignatureEvent]:
+        return self._signature.run(self.sessions.get(session_id), timeout_s)
+
+    def clear_signature(self, session_id: str) -> None:
+        session = self.sessions.get(session_id)
+        step = session.step_for(CaptureKind.SIGNATURE)
+        if step.state.value != "in_progress":
+            raise StepNotAllowed("no signature is being captured; start a signature capture first")
+        self._signature.request_clear()
+
+    def waive_signature(self, session_id: str, reason: WaiverReason, note: str) -> Session:
+        session = self.sessions.get(session_id)
+        session.waive_signature(reason, note)
+        return session
+
+    def override(self, session_id: str, attempt_id: str, reason: str) -> tuple[Attempt, Session]:
+        session = self.sessions.get(session_id)
+        return session.override(attempt_id, reason), session
+
+    def finalize(self, session_id: str) -> tuple[Receipt, Session]:
+        session = self.sessions.get(session_id)
+        with session.lock:
+            session.check_complete()
+            receipt = self._finalizer.seal(session)
+            session.finalize(receipt)
+        self.sessions.ended(session)
+        return receipt, session
+
+    # -- devices -------------------------------------------------------------------------------------
+
+    def on_device_event(self, event: DeviceEvent) -> None:
+        """Pauses the active visit's steps of a device that went away; resumes them when it is back."""
+        session = self.sessions.active()
+        if session is None or session.state is not SessionState.ACTIVE:
+            return
+        kind = _KIND_OF_DEVICE[event.status.kind]
+        if event.status.state in (DeviceState.ABSENT, DeviceState.FAULT):
+            session.pause(kind, event.status.detail or event.reason)
+        elif event.status.state is DeviceState.READY:
+            session.resume(kind)

@@ -1,0 +1,216 @@
+"""The ICAO face assessment: one BGR image in, every check of the vocabulary out, with operator guidance.
+
+`FaceAssessor` loads the models once; `assess` detects on a copy no larger than 640 px, fits the mesh to
+the largest face, measures every check (geometry in the input image's pixels, light and colour on the
+small copy, blockiness on the original pixel grid) and judges them against the thresholds. It is
+pure computation: it must never write images anywhere, keep frames, or touch a device. One assessor
+per thread (OpenCV networks are not re-entrant).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from kitd.quality.check import CheckResult, all_passed
+from kitd.quality.face import mesh as mesh_points
+from kitd.quality.face.checks import appearance, background, geometry, image, photometry
+from kitd.quality.face.detection import Detection, FaceDetector
+from kitd.quality.face.judgement import judge
+from kitd.quality.face.mesh import MIN_FACE_SCORE, FaceMesh
+from kitd.quality.face.models import FaceModel, load_net
+from kitd.quality.face.regions import face_regions
+from kitd.quality.face.smoothing import LandmarkSmoother
+from kitd.quality.face.thresholds import FaceThresholds
+from kitd.quality.face.vocabulary import FaceCheck
+
+WORKING_SIZE = 640
+# The face is brought to this inter-eye distance (or left smaller) before measuring sharpness.
+SHARPNESS_EYE_DISTANCE = 64.0
+
+
+@dataclass(frozen=True)
+class FaceAssessment:
+    face_count: int
+    # x, y, w, h of the assessed face's detector box in input-image pixels.
+    face_box: tuple[int, int, int, int] | None
+    # 468 x 2 mesh points in input-image pixels (smoothed when a smoother was given).
+    landmarks: NDArray[np.float32] | None
+    # One result per vocabulary id, in vocabulary order.
+    checks: tuple[CheckResult, ...]
+    # Operator advice for the failed checks, most important first.
+    guidance: tuple[str, ...]
+    # Input size (width, height).
+    image_size: tuple[int, int]
+
+    @property
+    def compliant(self) -> bool:
+        return all_passed(self.checks)
+
+    def check(self, check: FaceCheck | str) -> CheckResult:
+        wanted = FaceCheck(check).value
+        return next(result for result in self.checks if result.id == wanted)
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        return tuple(result.id for result in self.checks if not result.passed)
+
+
+def unmeasured(check: FaceCheck) -> CheckResult:
+    """A check that cannot be measured without a face: failed, no advice of its own."""
+    return CheckResult(id=check.value, value=math.nan, threshold=math.nan, passed=False, quality=0)
+
+
+def working_copy(
+    bgr: NDArray[np.uint8], size: int = WORKING_SIZE
+) -> tuple[NDArray[np.uint8], float]:
+    """The image shrunk so its longer side is at most `size`, and the factor applied."""
+    h, w = bgr.shape[:2]
+    factor = min(1.0, size / max(h, w))
+    if factor >= 1.0:
+        return bgr, 1.0
+    small = np.asarray(
+        cv2.resize(bgr, (round(w * factor), round(h * factor)), interpolation=cv2.INTER_AREA),
+        dtype=np.uint8,
+    )
+    return small, factor
+
+
+def box_around(
+    points: NDArray[np.float64], shape: tuple[int, int], grid: int = 1
+) -> tuple[int, int, int, int]:
+    """x0, y0, x1, y1 of the points' bounding box clipped to the image, x0/y0 on a multiple of `grid`."""
+    x0 = max(0, int(points[:, 0].min()) // grid * grid)
+    y0 = max(0, int(points[:, 1].min()) // grid * grid)
+    x1 = min(shape[1], math.ceil(float(points[:, 0].max())))
+    y1 = min(shape[0], math.ceil(float(points[:, 1].max())))
+    return x0, y0, x1, y1
+
+
+class FaceAssessor:
+    def __init__(
+        self, thresholds: FaceThresholds | None = None, model_folder: Path | None = None
+    ) -> None:
+        """Loads and verifies the models (FaceModelMissing names any that is absent)."""
+        self.thresholds = thresholds or FaceThresholds()
+        self._detector = FaceDetector(load_net(FaceModel.DETECTOR, model_folder))
+        self._mesh = FaceMesh(load_net(FaceModel.MESH, model_folder))
+
+    def detect(self, bgr: NDArray[np.uint8]) -> tuple[list[Detection], NDArray[np.uint8], float]:
+        """Faces on the working copy (largest first), the copy and its scale factor."""
+        small, factor = working_copy(bgr)
+        found = self._detector.detect(small)
+        return sorted(found, key=lambda d: -d.area), small, factor
+
+    def assess(
+        self, bgr: NDArray[np.uint8], smoother: LandmarkSmoother | None = None
+    ) -> FaceAssessment:
+        if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
+            raise ValueError(f"expected an H x W x 3 uint8 BGR image, got {bgr.dtype} {bgr.shape}")
+        height, width = bgr.shape[:2]
+        detections, small, factor = self.detect(bgr)
+        count = len(detections)
+        points: NDArray[np.float32] | None = None
+        box: tuple[int, int, int, int] | None = None
+        if detections:
+            primary = detections[0]
+            fit = self._mesh.fit(small, primary)
+            x, y, w, h = (v / factor for v in primary.box)
+            box = (round(x), round(y), round(w), round(h))
+            if fit.score >= MIN_FACE_SCORE:
+                points = (fit.points / factor).astype(np.float32)
+                if smoother is not None:
+                    points = smoother.smooth(points)
+        if smoother is not None and points is None:
+            smoother.reset()
+
+        values = {FaceCheck.SINGLE_FACE: float(count)}
+        if points is not None:
+            values.update(self.measure(bgr, small, factor, points))
+        results = tuple(
+            judge(check, values[check], self.thresholds.limits(check))
+            if check in values
+            else unmeasured(check)
+            for check in FaceCheck
+        )
+        guidance = tuple(dict.fromkeys(r.guidance for r in results if not r.passed and r.guidance))
+        landmarks = None if points is None else points[:, :2].copy()
+        return FaceAssessment(count, box, landmarks, results, guidance, (width, height))
+
+    def measure(
+        self,
+        bgr: NDArray[np.uint8],
+        small: NDArray[np.uint8],
+        factor: float,
+        points: NDArray[np.float32],
+    ) -> dict[FaceCheck, float]:
+        """Native values of every check except single_face, for a face with mesh `points` (input pixels)."""
+        height, width = bgr.shape[:2]
+        frame = geometry.head_frame(points)
+        roll = geometry.roll_degrees(frame)
+        unrolled = geometry.unrolled(points, roll)
+
+        small_points = np.asarray(points[:, :2], dtype=np.float64) * factor
+        grey = np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+        regions = face_regions(grey.shape[:2], small_points, frame.crown * factor)
+        skin_grey = photometry.masked(grey, regions.skin)
+
+        # Sharpness on the face box at a fixed face scale.
+        x0, y0, x1, y1 = box_around(small_points[list(mesh_points.FACE_OVAL)], grey.shape[:2])
+        face_grey = grey[y0:y1, x0:x1]
+        shrink = min(1.0, SHARPNESS_EYE_DISTANCE / max(frame.inter_eye_distance * factor, 1.0))
+        if shrink < 1.0 and face_grey.size:
+            face_grey = np.asarray(
+                cv2.resize(face_grey, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA),
+                dtype=np.uint8,
+            )
+
+        # Blockiness on the input's own pixel grid, over the face.
+        full_points = np.asarray(points[list(mesh_points.FACE_OVAL), :2], dtype=np.float64)
+        bx0, by0, bx1, by1 = box_around(full_points, (height, width), grid=image.BLOCK)
+        face_full_grey = np.asarray(
+            cv2.cvtColor(bgr[by0:by1, bx0:bx1], cv2.COLOR_BGR2GRAY), dtype=np.uint8
+        )
+
+        return {
+            FaceCheck.HEAD_FULLY_VISIBLE: geometry.head_fully_visible(frame, width, height),
+            FaceCheck.EYES_VISIBLE: appearance.eyes_visible(
+                photometry.masked(grey, regions.right_eye),
+                photometry.masked(grey, regions.left_eye),
+                skin_grey,
+            ),
+            FaceCheck.INTER_EYE_DISTANCE: frame.inter_eye_distance,
+            FaceCheck.ROLL: roll,
+            FaceCheck.YAW: geometry.yaw_degrees(points, roll),
+            FaceCheck.PITCH: geometry.pitch_degrees(points, roll),
+            FaceCheck.EYES_CENTERED: geometry.eyes_centered(frame, width),
+            FaceCheck.EYE_LINE_HEIGHT: geometry.eye_line_height(frame, height),
+            FaceCheck.HEAD_SIZE: geometry.head_size(frame, height),
+            FaceCheck.UNDER_EXPOSURE: photometry.under_exposure(skin_grey),
+            FaceCheck.OVER_EXPOSURE: photometry.over_exposure(skin_grey),
+            FaceCheck.LUMINANCE: photometry.luminance(skin_grey),
+            FaceCheck.DYNAMIC_RANGE: photometry.dynamic_range(skin_grey),
+            FaceCheck.ILLUMINATION_UNIFORMITY: photometry.illumination_uniformity(
+                photometry.masked(grey, regions.skin_left),
+                photometry.masked(grey, regions.skin_right),
+            ),
+            FaceCheck.NATURAL_COLOUR: photometry.natural_colour(
+                photometry.masked(small, regions.skin)
+            ),
+            FaceCheck.BACKGROUND_UNIFORMITY: background.background_activity(
+                grey, regions.background
+            ),
+            FaceCheck.SHARPNESS: image.reblur_sharpness(face_grey),
+            FaceCheck.COMPRESSION: image.blockiness(face_full_grey),
+            FaceCheck.EYES_OPEN: appearance.eyes_open(points),
+            FaceCheck.MOUTH_CLOSED: appearance.mouth_opening(points),
+            FaceCheck.EXPRESSION_NEUTRAL: appearance.smile_lift(unrolled, frame.inter_eye_distance),
+            FaceCheck.HEAD_COVERING: appearance.forehead_difference(
+                photometry.masked(small, regions.forehead), photometry.masked(small, regions.cheeks)
+            ),
+        }

@@ -1,0 +1,65 @@
+"""Turns a native measurement into a CheckResult: pass/fail on the native value, a 0-100 component, advice.
+
+Pass/fail compares the native value with the limits exactly. The quality component is OFIQ-style, a
+logistic curve of the signed margin to the nearest limit (50 at the limit), so it ranks frames for
+auto-capture but never decides. This module must never measure images.
+"""
+
+from __future__ import annotations
+
+import math
+
+from kitd.quality.check import CheckResult
+from kitd.quality.face.thresholds import Limits
+from kitd.quality.face.vocabulary import ADVICE, FaceCheck
+
+
+def margin(value: float, limits: Limits) -> float:
+    """Distance inside the accepted range to the nearest limit; negative outside it."""
+    margins = []
+    if limits.min is not None:
+        margins.append(value - limits.min)
+    if limits.max is not None:
+        margins.append(limits.max - value)
+    return min(margins) if margins else math.inf
+
+
+def quality_component(value: float, limits: Limits) -> int:
+    m = margin(value, limits)
+    if math.isnan(value):
+        return 0
+    if math.isinf(m):
+        return 100
+    z = max(-60.0, min(60.0, m / limits.scale))
+    return round(100.0 / (1.0 + math.exp(-z)))
+
+
+def nearest_threshold(value: float, limits: Limits) -> float:
+    """The bound violated, or the nearest one when the value is inside."""
+    candidates = [b for b in (limits.min, limits.max) if b is not None]
+    if not candidates:
+        return math.nan
+    if limits.min is not None and value < limits.min:
+        return limits.min
+    if limits.max is not None and value > limits.max:
+        return limits.max
+    return min(candidates, key=lambda b: abs(value - b))
+
+
+def judge(check: FaceCheck, value: float, limits: Limits) -> CheckResult:
+    """The result of one check; a NaN value (could not be measured) fails."""
+    below = limits.min is not None and value < limits.min
+    above = limits.max is not None and value > limits.max
+    passed = not (below or above or math.isnan(value))
+    advice = ADVICE[check]
+    guidance = "" if passed else (advice.too_low if below or math.isnan(value) else advice.too_high)
+    if not passed and not guidance:
+        guidance = advice.too_high or advice.too_low
+    return CheckResult(
+        id=check.value,
+        value=float(value),
+        threshold=float(nearest_threshold(value, limits)),
+        passed=passed,
+        quality=quality_component(value, limits),
+        guidance=guidance,
+    )

@@ -3,6 +3,7 @@
     kitctl [--config FILE | --socket PATH --token-file PATH] health
     kitctl ... devices [--json]
     kitctl ... watch [--json]
+    kitctl ... enroll --profile PROFILE --age N [--auto [--sim-dir DIR]] [--json]
 
 Exit codes: 0 ok, 1 the daemon answered with an error or is not serving, 2 cannot reach it.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -113,10 +115,35 @@ def cmd_watch(client: KitClient, args: argparse.Namespace, console: Console) -> 
     return 0
 
 
+def cmd_enroll(client: KitClient, args: argparse.Namespace, console: Console) -> int:
+    from kitd.cli.enroll import EnrollError, enroll
+
+    auto_dir = None
+    if args.auto:
+        auto_dir = args.sim_dir or Path(os.environ.get("KITSIM_DIR", "kitsim"))
+    try:
+        return enroll(
+            client,
+            profile=args.profile,
+            age=args.age,
+            operator_id=args.operator,
+            reference=args.reference,
+            display_name=args.name,
+            auto_dir=auto_dir,
+            recipient_key=str(args.recipient_key or os.environ.get("KITD_RECIPIENT_KEY", "")),
+            as_json=args.json,
+            console=Console(stderr=True) if args.json else console,
+        )
+    except EnrollError as exc:
+        print(f"kitctl: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
 COMMANDS: dict[str, Callable[[KitClient, argparse.Namespace, Console], int]] = {
     "health": cmd_health,
     "devices": cmd_devices,
     "watch": cmd_watch,
+    "enroll": cmd_enroll,
 }
 
 
@@ -131,6 +158,18 @@ def build_parser() -> argparse.ArgumentParser:
     devices.add_argument("--json", action="store_true")
     watch = sub.add_parser("watch", help="print device events as they happen")
     watch.add_argument("--json", action="store_true")
+    enroll = sub.add_parser("enroll", help="walk one visit with live guidance")
+    enroll.add_argument("--profile", required=True, help="document profile, e.g. be-eid")
+    enroll.add_argument("--age", type=int, required=True, help="the applicant's age")
+    enroll.add_argument("--operator", default=os.environ.get("USER", "operator"))
+    enroll.add_argument("--reference", default="", help="the municipality's application reference")
+    enroll.add_argument("--name", default="", help="citizen's name shown on the signature pad")
+    enroll.add_argument(
+        "--auto", action="store_true", help="play the citizen through the simulators"
+    )
+    enroll.add_argument("--sim-dir", type=Path, help="kitsim directory (default $KITSIM_DIR)")
+    enroll.add_argument("--recipient-key", type=Path, help="reported in the JSON summary")
+    enroll.add_argument("--json", action="store_true", help="last line: a JSON summary")
     return parser
 
 

@@ -61,6 +61,18 @@ class FaceAssessment:
         return tuple(result.id for result in self.checks if not result.passed)
 
 
+@dataclass(frozen=True)
+class FaceLocation:
+    # Detections on the working copy, largest first.
+    detections: list[Detection]
+    # The largest face's detector box in input pixels.
+    box: tuple[int, int, int, int] | None
+    # 468 x 3 mesh points in input pixels (z in the same scale), None when the mesh saw no face.
+    points: NDArray[np.float32] | None
+    small: NDArray[np.uint8]
+    factor: float
+
+
 def unmeasured(check: FaceCheck) -> CheckResult:
     """A check that cannot be measured without a face: failed, no advice of its own."""
     return CheckResult(id=check.value, value=math.nan, threshold=math.nan, passed=False, quality=0)
@@ -107,31 +119,36 @@ class FaceAssessor:
         found = self._detector.detect(small)
         return sorted(found, key=lambda d: -d.area), small, factor
 
+    def locate(self, bgr: NDArray[np.uint8]) -> FaceLocation:
+        """Faces, and the mesh of the largest one when the mesh confirms it is a face."""
+        detections, small, factor = self.detect(bgr)
+        if not detections:
+            return FaceLocation([], None, None, small, factor)
+        primary = detections[0]
+        fit = self._mesh.fit(small, primary)
+        x, y, w, h = (v / factor for v in primary.box)
+        box = (round(x), round(y), round(w), round(h))
+        points = (fit.points / factor).astype(np.float32) if fit.score >= MIN_FACE_SCORE else None
+        return FaceLocation(detections, box, points, small, factor)
+
     def assess(
         self, bgr: NDArray[np.uint8], smoother: LandmarkSmoother | None = None
     ) -> FaceAssessment:
         if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
             raise ValueError(f"expected an H x W x 3 uint8 BGR image, got {bgr.dtype} {bgr.shape}")
         height, width = bgr.shape[:2]
-        detections, small, factor = self.detect(bgr)
-        count = len(detections)
-        points: NDArray[np.float32] | None = None
-        box: tuple[int, int, int, int] | None = None
-        if detections:
-            primary = detections[0]
-            fit = self._mesh.fit(small, primary)
-            x, y, w, h = (v / factor for v in primary.box)
-            box = (round(x), round(y), round(w), round(h))
-            if fit.score >= MIN_FACE_SCORE:
-                points = (fit.points / factor).astype(np.float32)
-                if smoother is not None:
-                    points = smoother.smooth(points)
+        location = self.locate(bgr)
+        count = len(location.detections)
+        box = location.box
+        points = location.points
+        if points is not None and smoother is not None:
+            points = smoother.smooth(points)
         if smoother is not None and points is None:
             smoother.reset()
 
         values = {FaceCheck.SINGLE_FACE: float(count)}
         if points is not None:
-            values.update(self.measure(bgr, small, factor, points))
+            values.update(self.measure(bgr, location.small, location.factor, points))
         results = tuple(
             judge(check, values[check], self.thresholds.limits(check))
             if check in values

@@ -30,10 +30,10 @@ class Limits:
 
 @dataclass(frozen=True)
 class FaceThresholds:
-    # A count of faces; exactly one.
-    single_face: Limits = Limits(1, 1, 0.5)
+    # A count of faces: exactly one (the bounds sit between whole numbers).
+    single_face: Limits = Limits(0.5, 1.5, 0.1)
     # Fraction (0..1) of the estimated head box (crown to chin, ear to ear) inside the image.
-    head_fully_visible: Limits = Limits(0.99, None, 0.02)
+    head_fully_visible: Limits = Limits(0.99, None, 0.01)
     # Grey-level spread in the eye regions relative to the face's brightness.
     eyes_visible: Limits = Limits(0.12, None, 0.04)
     # Pixels between the eye centres, in the input image. ICAO minimum 90, 120 recommended.

@@ -1,0 +1,103 @@
+"""`kit-quality face [--json] PATH...`: the ICAO face assessment of image files, as the daemon makes it.
+
+With --json, one object per line: {"path", "compliant", "face_count", "checks": {id: {"value", "pass",
+"quality"}}, "guidance", "ms"}; an unreadable file gives {"path", "error"} and exit code 1. Models load
+once for all paths. This command only reads the files it is given; it must never write images.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from kitd.quality.face.assessor import FaceAssessment, FaceAssessor
+from kitd.quality.face.models import FaceModelMissing
+
+
+def as_record(path: str, assessment: FaceAssessment, ms: float) -> dict[str, Any]:
+    return {
+        "path": path,
+        "compliant": assessment.compliant,
+        "face_count": assessment.face_count,
+        "checks": {
+            c.id: {
+                "value": None if math.isnan(c.value) else round(c.value, 4),
+                "pass": c.passed,
+                "quality": c.quality,
+            }
+            for c in assessment.checks
+        },
+        "guidance": list(assessment.guidance),
+        "ms": round(ms, 1),
+    }
+
+
+def read_image(path: str) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    """The file decoded as BGR (EXIF orientation applied, as OpenCV's imread does); ValueError if not."""
+    data = np.fromfile(path, dtype=np.uint8) if Path(path).is_file() else None
+    if data is None:
+        raise ValueError("no such file")
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError("not a readable image")
+    return np.asarray(image, dtype=np.uint8)
+
+
+def print_table(record: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    verdict = "[green]compliant[/green]" if record["compliant"] else "[red]not compliant[/red]"
+    table = Table(
+        title=f"{record['path']}: {verdict}, {record['face_count']} face(s), {record['ms']} ms"
+    )
+    for column in ("check", "value", "pass", "quality"):
+        table.add_column(column)
+    for check_id, result in record["checks"].items():
+        value = "-" if result["value"] is None else f"{result['value']:.4g}"
+        table.add_row(
+            check_id, value, "yes" if result["pass"] else "[red]NO[/red]", str(result["quality"])
+        )
+    console = Console()
+    console.print(table)
+    for line in record["guidance"]:
+        console.print(f"  • {line}")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="kit-quality face", description=__doc__)
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument("paths", nargs="+", metavar="PATH")
+    args = parser.parse_args(argv)
+    try:
+        assessor = FaceAssessor()
+    except FaceModelMissing as exc:
+        print(f"kit-quality face: {exc}", file=sys.stderr)
+        return 1
+    failed = False
+    for path in args.paths:
+        try:
+            image = read_image(path)
+        except ValueError as exc:
+            failed = True
+            if args.json:
+                print(json.dumps({"path": path, "error": str(exc)}), flush=True)
+            else:
+                print(f"{path}: error: {exc}", file=sys.stderr)
+            continue
+        start = time.perf_counter()
+        assessment = assessor.assess(image)
+        record = as_record(path, assessment, (time.perf_counter() - start) * 1000.0)
+        if args.json:
+            print(json.dumps(record), flush=True)
+        else:
+            print_table(record)
+    return 1 if failed else 0

@@ -1,0 +1,260 @@
+"""Each face check with a constructed passing and failing case: measure, then judge with the defaults."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from kitd.quality.face import FaceThresholds, mesh
+from kitd.quality.face.checks import appearance, background, geometry, image, photometry
+from kitd.quality.face.judgement import judge
+from kitd.quality.face.vocabulary import FaceCheck
+
+DEFAULTS = FaceThresholds()
+
+
+def passes(check: FaceCheck, value: float) -> bool:
+    return judge(check, value, DEFAULTS.limits(check)).passed
+
+
+def rotated_points(points: NDArray[np.float32], degrees: float) -> NDArray[np.float32]:
+    centre = points[:, :2].mean(axis=0)
+    c, s = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
+    out = points.copy()
+    out[:, :2] = (points[:, :2] - centre) @ np.array([[c, s], [-s, c]]) + centre
+    return out
+
+
+def test_single_face_passes_for_one_face_and_fails_for_none_or_two() -> None:
+    assert passes(FaceCheck.SINGLE_FACE, 1)
+    assert not passes(FaceCheck.SINGLE_FACE, 0)
+    assert not passes(FaceCheck.SINGLE_FACE, 2)
+
+
+def test_inter_eye_distance_fails_when_the_face_is_shrunk(mesh_points: NDArray[np.float32]) -> None:
+    big = mesh_points * 3.0
+    small = mesh_points * 0.5
+    assert passes(FaceCheck.INTER_EYE_DISTANCE, geometry.head_frame(big).inter_eye_distance)
+    assert not passes(FaceCheck.INTER_EYE_DISTANCE, geometry.head_frame(small).inter_eye_distance)
+
+
+@pytest.mark.parametrize("degrees", [12.0, -12.0])
+def test_roll_fails_when_the_head_is_tilted(
+    mesh_points: NDArray[np.float32], degrees: float
+) -> None:
+    level = geometry.roll_degrees(geometry.head_frame(mesh_points))
+    tilted = rotated_points(mesh_points, degrees - level)
+    assert passes(
+        FaceCheck.ROLL,
+        geometry.roll_degrees(geometry.head_frame(rotated_points(mesh_points, -level))),
+    )
+    assert not passes(FaceCheck.ROLL, geometry.roll_degrees(geometry.head_frame(tilted)))
+
+
+def turned(points: NDArray[np.float32], axis: int, degrees: float) -> NDArray[np.float32]:
+    """The points turned in depth about the vertical (axis 0, yaw) or horizontal (axis 1, pitch) axis."""
+    centre = points.mean(axis=0)
+    p = points - centre
+    c, s = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
+    out = p.copy()
+    out[:, axis] = c * p[:, axis] - s * p[:, 2]
+    out[:, 2] = s * p[:, axis] + c * p[:, 2]
+    return (out + centre).astype(np.float32)
+
+
+def test_yaw_fails_when_the_head_is_turned(mesh_points: NDArray[np.float32]) -> None:
+    roll = geometry.roll_degrees(geometry.head_frame(mesh_points))
+    frontal = turned(mesh_points, 0, -geometry.yaw_degrees(mesh_points, roll))
+    assert passes(FaceCheck.YAW, geometry.yaw_degrees(frontal, roll))
+    assert not passes(FaceCheck.YAW, geometry.yaw_degrees(turned(frontal, 0, 15.0), roll))
+
+
+def test_pitch_fails_when_the_chin_is_lifted(mesh_points: NDArray[np.float32]) -> None:
+    roll = geometry.roll_degrees(geometry.head_frame(mesh_points))
+    level = turned(mesh_points, 1, geometry.pitch_degrees(mesh_points, roll))
+    assert passes(FaceCheck.PITCH, geometry.pitch_degrees(level, roll))
+    assert not passes(FaceCheck.PITCH, geometry.pitch_degrees(turned(level, 1, -15.0), roll))
+
+
+def test_eyes_centered_fails_when_the_face_is_off_centre(mesh_points: NDArray[np.float32]) -> None:
+    frame = geometry.head_frame(mesh_points)
+    width_centred = int(round(2 * frame.eye_midpoint[0]))
+    assert passes(FaceCheck.EYES_CENTERED, geometry.eyes_centered(frame, width_centred))
+    assert not passes(FaceCheck.EYES_CENTERED, geometry.eyes_centered(frame, width_centred * 2))
+
+
+def test_eye_line_height_fails_when_the_eyes_are_too_high(mesh_points: NDArray[np.float32]) -> None:
+    frame = geometry.head_frame(mesh_points)
+    assert passes(
+        FaceCheck.EYE_LINE_HEIGHT,
+        geometry.eye_line_height(frame, int(frame.eye_midpoint[1] / 0.42)),
+    )
+    assert not passes(
+        FaceCheck.EYE_LINE_HEIGHT, geometry.eye_line_height(frame, int(frame.eye_midpoint[1] / 0.2))
+    )
+
+
+def test_head_size_fails_when_the_head_is_small_in_the_frame(
+    mesh_points: NDArray[np.float32],
+) -> None:
+    frame = geometry.head_frame(mesh_points)
+    head = float(np.linalg.norm(frame.chin - frame.crown))
+    assert passes(FaceCheck.HEAD_SIZE, geometry.head_size(frame, int(head / 0.75)))
+    assert not passes(FaceCheck.HEAD_SIZE, geometry.head_size(frame, int(head / 0.4)))
+
+
+def test_head_fully_visible_fails_when_the_top_is_cut(mesh_points: NDArray[np.float32]) -> None:
+    frame = geometry.head_frame(mesh_points)
+    shifted = mesh_points.copy()
+    shifted[:, 1] -= float(frame.crown[1]) - 5.0
+    cut = geometry.head_frame(
+        mesh_points - np.array([0, frame.crown[1] + 20.0, 0], dtype=np.float32)
+    )
+    assert passes(
+        FaceCheck.HEAD_FULLY_VISIBLE,
+        geometry.head_fully_visible(geometry.head_frame(shifted), 5000, 5000),
+    )
+    assert not passes(FaceCheck.HEAD_FULLY_VISIBLE, geometry.head_fully_visible(cut, 5000, 5000))
+
+
+def test_eyes_open_fails_when_the_lids_meet(mesh_points: NDArray[np.float32]) -> None:
+    closed = mesh_points.copy()
+    for upper, lower in mesh.RIGHT_EYE_LIDS + mesh.LEFT_EYE_LIDS:
+        closed[upper] = closed[lower]
+    assert passes(FaceCheck.EYES_OPEN, appearance.eyes_open(mesh_points))
+    assert not passes(FaceCheck.EYES_OPEN, appearance.eyes_open(closed))
+
+
+def test_mouth_closed_fails_when_the_lips_part(mesh_points: NDArray[np.float32]) -> None:
+    closed = mesh_points.copy()
+    closed[mesh.INNER_LIPS[1]] = closed[mesh.INNER_LIPS[0]]
+    wide = closed.copy()
+    width = np.linalg.norm(closed[mesh.MOUTH_CORNERS[0], :2] - closed[mesh.MOUTH_CORNERS[1], :2])
+    wide[mesh.INNER_LIPS[1], 1] += 0.3 * width
+    assert passes(FaceCheck.MOUTH_CLOSED, appearance.mouth_opening(closed))
+    assert not passes(FaceCheck.MOUTH_CLOSED, appearance.mouth_opening(wide))
+
+
+def test_expression_neutral_fails_when_the_mouth_corners_lift(
+    mesh_points: NDArray[np.float32],
+) -> None:
+    frame = geometry.head_frame(mesh_points)
+    roll = geometry.roll_degrees(frame)
+    level = geometry.unrolled(mesh_points, roll)
+    neutral = level.copy()
+    centre_y = level[list(mesh.INNER_LIPS), 1].mean()
+    neutral[list(mesh.MOUTH_CORNERS), 1] = centre_y
+    smiling = neutral.copy()
+    smiling[list(mesh.MOUTH_CORNERS), 1] -= 0.25 * frame.inter_eye_distance
+    d = frame.inter_eye_distance
+    assert passes(FaceCheck.EXPRESSION_NEUTRAL, appearance.smile_lift(neutral, d))
+    assert not passes(FaceCheck.EXPRESSION_NEUTRAL, appearance.smile_lift(smiling, d))
+
+
+def test_luminance_fails_on_a_dark_face() -> None:
+    assert passes(FaceCheck.LUMINANCE, photometry.luminance(np.full(1000, 140, np.uint8)))
+    assert not passes(FaceCheck.LUMINANCE, photometry.luminance(np.full(1000, 30, np.uint8)))
+    assert not passes(FaceCheck.LUMINANCE, photometry.luminance(np.full(1000, 240, np.uint8)))
+
+
+def test_under_exposure_fails_when_much_of_the_face_is_black() -> None:
+    face = np.full(1000, 120, np.uint8)
+    dark = face.copy()
+    dark[:300] = 5
+    assert passes(FaceCheck.UNDER_EXPOSURE, photometry.under_exposure(face))
+    assert not passes(FaceCheck.UNDER_EXPOSURE, photometry.under_exposure(dark))
+
+
+def test_over_exposure_fails_when_much_of_the_face_is_white() -> None:
+    face = np.full(1000, 120, np.uint8)
+    burnt = face.copy()
+    burnt[:300] = 255
+    assert passes(FaceCheck.OVER_EXPOSURE, photometry.over_exposure(face))
+    assert not passes(FaceCheck.OVER_EXPOSURE, photometry.over_exposure(burnt))
+
+
+def test_dynamic_range_fails_on_a_flat_face() -> None:
+    rng = np.random.default_rng(1)
+    lively = rng.integers(40, 220, 5000).astype(np.uint8)
+    flat = rng.integers(110, 140, 5000).astype(np.uint8)
+    assert passes(FaceCheck.DYNAMIC_RANGE, photometry.dynamic_range(lively))
+    assert not passes(FaceCheck.DYNAMIC_RANGE, photometry.dynamic_range(flat))
+
+
+def test_illumination_uniformity_fails_when_one_half_is_dark() -> None:
+    bright = np.full(500, 150, np.uint8)
+    assert passes(
+        FaceCheck.ILLUMINATION_UNIFORMITY, photometry.illumination_uniformity(bright, bright - 10)
+    )
+    assert not passes(
+        FaceCheck.ILLUMINATION_UNIFORMITY, photometry.illumination_uniformity(bright, bright // 2)
+    )
+
+
+def skin(bgr: tuple[int, int, int]) -> NDArray[np.uint8]:
+    return np.tile(np.array(bgr, np.uint8), (200, 1))
+
+
+def test_natural_colour_fails_under_a_blue_green_cast() -> None:
+    assert passes(FaceCheck.NATURAL_COLOUR, photometry.natural_colour(skin((120, 150, 200))))
+    assert passes(FaceCheck.NATURAL_COLOUR, photometry.natural_colour(skin((60, 80, 120))))
+    assert not passes(FaceCheck.NATURAL_COLOUR, photometry.natural_colour(skin((170, 160, 120))))
+
+
+def test_background_uniformity_fails_on_clutter() -> None:
+    yy, xx = np.mgrid[0:200, 0:300]
+    wall = (180 + 20 * xx / 300).astype(np.uint8)
+    clutter = wall.copy()
+    rng = np.random.default_rng(2)
+    for _ in range(80):
+        x, y = rng.integers(0, 280), rng.integers(0, 180)
+        clutter[y : y + 20, x : x + 20] = rng.integers(0, 255)
+    mask = np.full(wall.shape, 255, np.uint8)
+    assert passes(FaceCheck.BACKGROUND_UNIFORMITY, background.background_activity(wall, mask))
+    assert not passes(
+        FaceCheck.BACKGROUND_UNIFORMITY, background.background_activity(clutter, mask)
+    )
+
+
+def test_sharpness_fails_on_a_blurred_face(astronaut: NDArray[np.uint8]) -> None:
+    face = cv2.cvtColor(astronaut[60:190, 160:290], cv2.COLOR_BGR2GRAY)
+    assert passes(FaceCheck.SHARPNESS, image.reblur_sharpness(face))
+    assert not passes(
+        FaceCheck.SHARPNESS, image.reblur_sharpness(cv2.GaussianBlur(face, (0, 0), 3.0))
+    )
+
+
+def test_compression_fails_on_heavy_jpeg(astronaut: NDArray[np.uint8]) -> None:
+    grey = cv2.cvtColor(astronaut, cv2.COLOR_BGR2GRAY)
+    _, data = cv2.imencode(".jpg", grey, [cv2.IMWRITE_JPEG_QUALITY, 5])
+    blocky = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+    assert passes(FaceCheck.COMPRESSION, image.blockiness(grey))
+    assert not passes(FaceCheck.COMPRESSION, image.blockiness(blocky))
+
+
+def test_eyes_visible_fails_when_the_eye_regions_are_flat() -> None:
+    rng = np.random.default_rng(3)
+    eye = rng.integers(20, 240, 300).astype(np.uint8)
+    covered = np.full(300, 30, np.uint8)
+    face = np.full(2000, 150, np.uint8)
+    assert passes(FaceCheck.EYES_VISIBLE, appearance.eyes_visible(eye, eye, face))
+    assert not passes(FaceCheck.EYES_VISIBLE, appearance.eyes_visible(eye, covered, face))
+
+
+def test_head_covering_fails_when_the_forehead_is_not_skin() -> None:
+    cheeks = skin((120, 150, 200))
+    assert passes(
+        FaceCheck.HEAD_COVERING, appearance.forehead_difference(skin((115, 145, 195)), cheeks)
+    )
+    assert not passes(
+        FaceCheck.HEAD_COVERING, appearance.forehead_difference(skin((160, 40, 30)), cheeks)
+    )
+
+
+def test_every_vocabulary_id_has_limits_and_advice() -> None:
+    from kitd.quality.face.vocabulary import ADVICE
+
+    assert set(ADVICE) == set(FaceCheck)
+    assert {f for f in FaceThresholds().to_dict()} == {c.value for c in FaceCheck}

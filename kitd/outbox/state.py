@@ -1,0 +1,57 @@
+"""The life of a package in the outbox (the same states as kit.v1 PackageState)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class PackageState(enum.Enum):
+    SEALED = "sealed"
+    UPLOADING = "uploading"
+    ACKNOWLEDGED = "acknowledged"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    package_id: str
+    state: PackageState
+    sha256: str
+    size: int
+    # Seconds since the epoch (UTC).
+    sealed_at: float
+    expires_at: float
+    upload_attempts: int
+    last_error: str
+    next_attempt_at: float
+    recipient_key_id: str
+    path: str
+
+
+@dataclass(frozen=True)
+class EnqueuedPackage:
+    package_id: str
+    sha256: str
+    size: int
+    path: str
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    pending: int
+    acknowledged: int
+    pending_bytes: int
+    oldest_pending_sealed_at: float | None
+    free_bytes: int
+    min_free_bytes: int
+    retention_days: int
+    last_error: str
+    last_upload_at: float | None
+
+
+@dataclass(frozen=True)
+class FlushResult:
+    uploaded: int
+    failed: int
+    packages: tuple[PackageInfo, ...]

@@ -1,0 +1,275 @@
+"""`kitpkg`: the back office's tool for kitd packages, and the reference receiver.
+
+    kitpkg keygen --out DIR                          a recipient key pair (back office)
+    kitpkg kit-key --out FILE --kit-id ID --key-list FILE   a file kit key, published in the key list
+    kitpkg open PKG --key KEY --kit-keys LIST --out DIR [--json]
+    kitpkg verify PKG --key KEY --kit-keys LIST [--json]
+    kitpkg audit-verify LOG --kit-keys LIST [--json]
+    kitpkg receiver --key KEY --kit-keys LIST --out DIR --pki DIR [--generate-pki] [--port N]
+
+Exit status: 0 verified, 1 verification failed (the error type and reason are printed), 2 bad usage.
+`open` writes plaintext biometrics to --out: run it only on back-office machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from kitd.audit.errors import AuditError
+from kitd.audit.verify import verify_log_bytes
+from kitd.keys.errors import KeyStoreError
+from kitd.keys.file_key import FileKeySigner
+from kitd.keys.key_list import KitKeyList
+from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
+from kitd.package.errors import PackageError
+from kitd.package.opener import OpenedPackage, open_package
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kitpkg", description="Open and verify kitd packages.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    keygen = commands.add_parser("keygen", help="create a back-office recipient key pair")
+    keygen.add_argument("--out", type=Path, required=True)
+
+    kit_key = commands.add_parser("kit-key", help="create a file kit key and publish it")
+    kit_key.add_argument("--out", type=Path, required=True, help="the key file (new)")
+    kit_key.add_argument("--kit-id", required=True)
+    kit_key.add_argument("--key-list", type=Path, required=True, help="created or extended")
+
+    for name in ("open", "verify"):
+        sub = commands.add_parser(name, help=f"{name} a sealed package")
+        sub.add_argument("package", type=Path)
+        sub.add_argument("--key", type=Path, required=True, help="recipient private key (PEM)")
+        sub.add_argument("--kit-keys", type=Path, required=True, help="published kit key list")
+        sub.add_argument("--json", action="store_true")
+        if name == "open":
+            sub.add_argument("--out", type=Path, required=True)
+
+    audit = commands.add_parser("audit-verify", help="verify a kit's audit log")
+    audit.add_argument("log", type=Path)
+    audit.add_argument("--kit-keys", type=Path, required=True)
+    audit.add_argument("--json", action="store_true")
+
+    receiver = commands.add_parser("receiver", help="run the reference receiver on loopback")
+    receiver.add_argument("--key", type=Path, required=True)
+    receiver.add_argument("--kit-keys", type=Path, required=True)
+    receiver.add_argument("--out", type=Path, required=True)
+    receiver.add_argument(
+        "--pki", type=Path, required=True, help="folder with ca.pem, server.pem, server.key"
+    )
+    receiver.add_argument(
+        "--generate-pki", action="store_true", help="create a demo CA there first"
+    )
+    receiver.add_argument("--host", default="127.0.0.1")
+    receiver.add_argument("--port", type=int, default=8443)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "keygen":
+            return _keygen(args.out)
+        if args.command == "kit-key":
+            return _kit_key(args.out, args.kit_id, args.key_list)
+        if args.command in ("open", "verify"):
+            return _open(args)
+        if args.command == "audit-verify":
+            return _audit_verify(args.log, args.kit_keys, args.json)
+        return _receiver(args)
+    except (KeyStoreError, OSError) as exc:
+        print(f"kitpkg: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _keygen(out: Path) -> int:
+    pair = RecipientKeyPair.generate(out)
+    print(f"recipient key {pair.key_id}: private {pair.private_path}, public {pair.public_path}")
+    return EXIT_OK
+
+
+def _kit_key(out: Path, kit_id: str, key_list_path: Path) -> int:
+    signer = FileKeySigner.generate(out)
+    keys = KitKeyList.load(key_list_path) if key_list_path.exists() else KitKeyList()
+    keys.publish(kit_id, signer.public_key)
+    keys.save(key_list_path)
+    print(f"kit key {signer.key_id} for {kit_id}: {out}; published in {key_list_path}")
+    return EXIT_OK
+
+
+def _failure(exc: Exception, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"ok": False, "error": type(exc).__name__, "message": str(exc)}, indent=2))
+    else:
+        print(f"NOT VERIFIED - {type(exc).__name__}: {exc}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _open(args: argparse.Namespace) -> int:
+    recipient = load_recipient_private_key(args.key)
+    kit_keys = KitKeyList.load(args.kit_keys)
+    try:
+        opened = open_package(args.package.read_bytes(), recipient, kit_keys)
+        written = _write_opened(opened, args.out) if args.command == "open" else []
+    except (PackageError, AuditError) as exc:
+        return _failure(exc, args.json)
+    report = _report(opened, written)
+    if args.json:
+        print(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        manifest = opened.manifest
+        print(f"VERIFIED package {manifest.package_id} from kit {manifest.kit_id}")
+        print(f"  signed by kit key {manifest.kit_key_id}, sealed {manifest.sealed_at}")
+        print(
+            f"  policy {manifest.policy_id} {manifest.policy_version}, profile {manifest.document_profile}"
+        )
+        for entry in manifest.files:
+            print(f"  {entry.name:24} {entry.size:>9} B  sha256 {entry.sha256[:16]}...")
+        print(f"  audit records: {len(opened.audit_records)}")
+        for path in written:
+            print(f"  wrote {path}")
+    return EXIT_OK
+
+
+def _report(opened: OpenedPackage, written: list[str]) -> dict[str, Any]:
+    return {
+        "ok": True,
+        "package_id": opened.manifest.package_id,
+        "sealed_sha256": opened.sealed_sha256,
+        "manifest": opened.manifest.as_dict(),
+        "audit_records": len(opened.audit_records),
+        "written": written,
+    }
+
+
+def _write_opened(opened: OpenedPackage, out: Path) -> list[str]:
+    # Imported here: only `open` needs the image codecs.
+    import numpy as np
+    from PIL import Image
+
+    from kitd.package.ansi_nist import read_transaction
+    from kitd.package.files import AUDIT_NAME, SIGNATURE_SERIES_NAME, TRANSACTION_NAME
+
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    written: list[str] = []
+
+    def write(name: str, data: bytes) -> None:
+        path = out / name
+        path.write_bytes(data)
+        written.append(str(path))
+
+    transaction_bytes = opened.files[TRANSACTION_NAME]
+    write(f"{opened.manifest.package_id}.an2", transaction_bytes)
+    transaction = read_transaction(transaction_bytes)
+    if transaction.face_jpeg is not None:
+        write("face.jpg", transaction.face_jpeg)
+    for finger in transaction.fingers:
+        write(f"finger-{finger.position:02d}.wsq", finger.wsq)
+    if transaction.signature_pixels is not None:
+        buffer = io.BytesIO()
+        Image.fromarray(np.ascontiguousarray(transaction.signature_pixels), mode="L").save(
+            buffer, "PNG"
+        )
+        write("signature.png", buffer.getvalue())
+    if SIGNATURE_SERIES_NAME in opened.files:
+        write(SIGNATURE_SERIES_NAME, opened.files[SIGNATURE_SERIES_NAME])
+    if AUDIT_NAME in opened.files:
+        write(AUDIT_NAME, opened.files[AUDIT_NAME])
+        records = [
+            {
+                "seq": r.seq,
+                "time": r.time,
+                "kind": r.kind.value,
+                "operator_id": r.operator_id,
+                "fields": _jsonable(r.fields),
+                "hash": r.hash.hex(),
+            }
+            for r in opened.audit_records
+        ]
+        write("audit.json", json.dumps(records, indent=2).encode("utf-8"))
+    write("manifest.json", json.dumps(opened.manifest.as_dict(), indent=2, sort_keys=True).encode())
+    write(
+        "application.json",
+        json.dumps(transaction.application_data, indent=2, sort_keys=True).encode("utf-8"),
+    )
+    return written
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _audit_verify(log: Path, kit_keys_path: Path, as_json: bool) -> int:
+    kit_keys = KitKeyList.load(kit_keys_path)
+    try:
+        report = verify_log_bytes(log.read_bytes(), kit_keys)
+    except AuditError as exc:
+        return _failure(exc, as_json)
+    summary = {
+        "ok": True,
+        "records": report.count,
+        "last_seq": report.last_seq,
+        "head_hash": report.head_hash.hex(),
+        "checkpoints": report.checkpoints,
+    }
+    if as_json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(
+            f"VERIFIED audit log {log}: {report.count} records up to {report.last_seq}, "
+            f"{report.checkpoints} signed checkpoints, head {report.head_hash.hex()[:16]}..."
+        )
+    return EXIT_OK
+
+
+def _receiver(args: argparse.Namespace) -> int:
+    from kitd.outbox.receiver import PackageReceiver, ReceiverConfig
+    from kitd.outbox.tls import generate_demo_pki
+
+    if args.generate_pki:
+        pki = generate_demo_pki(args.pki)
+        print(
+            f"demo PKI in {args.pki}: give the kit {pki.ca_cert}, {pki.client_cert}, {pki.client_key}"
+        )
+    receiver = PackageReceiver(
+        ReceiverConfig(
+            args.out,
+            args.pki / "ca.pem",
+            args.pki / "server.pem",
+            args.pki / "server.key",
+            host=args.host,
+            port=args.port,
+        ),
+        load_recipient_private_key(args.key),
+        KitKeyList.load(args.kit_keys),
+    )
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    receiver.start()
+    print(f"receiving on {receiver.url}/packages/{{id}}, storing in {args.out}", flush=True)
+    stop.wait()
+    receiver.stop()
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -42,24 +43,30 @@ def tile_view(image: NDArray[np.generic], size: int = BLOCK) -> NDArray[np.gener
     return cropped.reshape(rows, size, cols, size).swapaxes(1, 2)
 
 
-def block_means(image: NDArray[np.generic], size: int = BLOCK) -> Floats:
+def _tile_sums(image: NDArray[np.uint8], size: int) -> tuple[Floats, Floats, Floats]:
+    """Sum, sum of squares and pixel count of every tile from the top-left, partial tiles included."""
+    height, width = image.shape
+    sums, squares = cv2.integral2(image, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
+    row_edges = np.append(np.arange(0, height, size), height)
+    col_edges = np.append(np.arange(0, width, size), width)
+
+    def tiles(integral: Floats) -> Floats:
+        corners = integral[np.ix_(row_edges, col_edges)]
+        return np.asarray(corners[1:, 1:] - corners[:-1, 1:] - corners[1:, :-1] + corners[:-1, :-1])
+
+    counts = np.outer(np.diff(row_edges), np.diff(col_edges)).astype(np.float64)
+    return tiles(sums), tiles(squares), counts
+
+
+def block_means(image: NDArray[np.uint8], size: int = BLOCK) -> Floats:
     """Mean of every tile from the top-left, partial tiles at the right and bottom edges included."""
-    height, width = image.shape
-    sums = np.add.reduceat(np.add.reduceat(image.astype(np.float64), np.arange(0, height, size), 0),
-                           np.arange(0, width, size), 1)
-    heights = np.minimum(size, height - np.arange(0, height, size))
-    widths = np.minimum(size, width - np.arange(0, width, size))
-    return np.asarray(sums / np.outer(heights, widths), dtype=np.float64)
+    sums, _, counts = _tile_sums(image, size)
+    return sums / counts
 
 
-def block_stds(image: NDArray[np.generic], size: int = BLOCK) -> Floats:
+def block_stds(image: NDArray[np.uint8], size: int = BLOCK) -> Floats:
     """Population standard deviation of every tile from the top-left, partial tiles included."""
-    height, width = image.shape
-    values = image.astype(np.float64)
-    row_starts, col_starts = np.arange(0, height, size), np.arange(0, width, size)
-    sums = np.add.reduceat(np.add.reduceat(values, row_starts, 0), col_starts, 1)
-    squares = np.add.reduceat(np.add.reduceat(values * values, row_starts, 0), col_starts, 1)
-    counts = np.outer(np.minimum(size, height - row_starts), np.minimum(size, width - col_starts))
+    sums, squares, counts = _tile_sums(image, size)
     means = sums / counts
     return np.asarray(np.sqrt(np.maximum(squares / counts - means * means, 0.0)), dtype=np.float64)
 
@@ -75,13 +82,17 @@ def ridge_mask(image: NDArray[np.uint8]) -> Bools:
     return np.asarray(expanded[:height, :width], dtype=bool)
 
 
-def gradient_moments(blocks: Floats) -> tuple[Floats, Floats, Floats]:
+def gradient_moments(blocks: NDArray[np.floating]) -> tuple[Floats, Floats, Floats]:
     """Means of gx^2, gy^2 and gx*gy over each block (..., h, w), with gradients taken inside the block.
 
     Central differences inside, one-sided at the block edges, so a block never sees its neighbours.
     """
     gy, gx = np.gradient(blocks, axis=(-2, -1))
-    return (gx * gx).mean(axis=(-2, -1)), (gy * gy).mean(axis=(-2, -1)), (gx * gy).mean(axis=(-2, -1))
+    return (
+        (gx * gx).mean(axis=(-2, -1), dtype=np.float64),
+        (gy * gy).mean(axis=(-2, -1), dtype=np.float64),
+        (gx * gy).mean(axis=(-2, -1), dtype=np.float64),
+    )
 
 
 def slanted_blocks(image: NDArray[np.uint8]) -> SlantedBlocks:
@@ -96,7 +107,7 @@ def slanted_blocks(image: NDArray[np.uint8]) -> SlantedBlocks:
         return SlantedBlocks(rows, cols, grid, empty.astype(bool), empty)
     mask = ridge_mask(image)
     # All pixels of the block in the mask: a block-sum of the mask equal to the block area.
-    integral = np.pad(mask.astype(np.int32).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    integral = cv2.integral(mask.view(np.uint8), sdepth=cv2.CV_32S)
     inside = (
         integral[rows + BLOCK, cols + BLOCK]
         - integral[rows, cols + BLOCK]
@@ -104,44 +115,48 @@ def slanted_blocks(image: NDArray[np.uint8]) -> SlantedBlocks:
         + integral[rows, cols]
     )
     foreground = inside == BLOCK * BLOCK
-    offsets = np.arange(BLOCK)
-    pixels = image[
-        rows[:, None, None] + offsets[None, :, None], cols[:, None, None] + offsets[None, None, :]
-    ].astype(np.float64)
+    # The blocks are a regular grid, so a reshaped view gives their pixels without copying.
+    inner = image[OFFSET : OFFSET + grid[0] * BLOCK, OFFSET : OFFSET + grid[1] * BLOCK]
+    pixels = inner.reshape(grid[0], BLOCK, grid[1], BLOCK).swapaxes(1, 2).reshape(-1, BLOCK, BLOCK)
+    pixels = pixels.astype(np.float32)
     a, b, c = gradient_moments(pixels)
     orientation = 0.5 * np.arctan2(c, a - b)
     return SlantedBlocks(rows, cols, grid, foreground, orientation)
 
 
-def rotated_windows(
+def rotated_region(
     image: NDArray[np.uint8],
-    rows: NDArray[np.intp],
-    cols: NDArray[np.intp],
+    grid: SlantedBlocks,
+    selected: NDArray[np.intp],
     angles: Floats,
     padded: bool,
-) -> Floats:
-    """A 36 x 36 window around each block, rotated by its angle (rad) about the block centre.
+    region: tuple[slice, slice],
+) -> NDArray[np.float32]:
+    """`region` of the 36 x 36 window around each selected block, rotated by its angle about the block centre.
 
     Nearest-neighbour sampling, zeros where the source falls outside its window or the image. Without
     `padded` the source is the 36 x 36 window around the block and the result is centred on it; with
     `padded` the source is the 40 x 40 window (the reference frames the window by 2 px, and OpenCV fills
-    that frame from the surrounding image) and the result is centred 2 px further down and right.
+    that frame from the surrounding image) and the result is centred 2 px further down and right. Only the
+    pixels of `region` are sampled: the measures use a 32 x 16 part of the rotated window.
     """
     size = WINDOW + (4 if padded else 0)
     centre = size / 2.0
-    grid = np.arange(WINDOW, dtype=np.float64) - centre
-    cos = np.cos(angles)[:, None, None]
-    sin = np.sin(angles)[:, None, None]
-    dx = grid[None, None, :]
-    dy = grid[None, :, None]
+    row_index = np.arange(WINDOW, dtype=np.float32)[region[0]] - centre
+    col_index = np.arange(WINDOW, dtype=np.float32)[region[1]] - centre
+    cos = np.cos(angles).astype(np.float32)[:, None, None]
+    sin = np.sin(angles).astype(np.float32)[:, None, None]
+    dx = col_index[None, None, :]
+    dy = row_index[None, :, None]
     # Inverse of the rotation that maps the window to the result: where each result pixel comes from.
-    src_x = np.floor(cos * dx - sin * dy + centre + 0.5).astype(np.intp)
-    src_y = np.floor(sin * dx + cos * dy + centre + 0.5).astype(np.intp)
+    src_x = np.floor(cos * dx - sin * dy + (centre + 0.5)).astype(np.intp)
+    src_y = np.floor(sin * dx + cos * dy + (centre + 0.5)).astype(np.intp)
     margin = (size - BLOCK) // 2
-    y = (rows - margin)[:, None, None] + src_y
-    x = (cols - margin)[:, None, None] + src_x
+    y = (grid.rows[selected] - margin)[:, None, None] + src_y
+    x = (grid.cols[selected] - margin)[:, None, None] + src_x
     height, width = image.shape
     valid = (src_x >= 0) & (src_x < size) & (src_y >= 0) & (src_y < size)
     valid &= (y >= 0) & (y < height) & (x >= 0) & (x < width)
-    sampled = image[np.clip(y, 0, height - 1), np.clip(x, 0, width - 1)]
-    return np.where(valid, sampled, 0).astype(np.float64)
+    flat = image.ravel()
+    sampled = flat[np.clip(y, 0, height - 1) * width + np.clip(x, 0, width - 1)]
+    return np.where(valid, sampled, 0).astype(np.float32)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -17,7 +18,13 @@ from kitd.quality.finger.blocks import BLOCK, block_means, slanted_blocks
 from kitd.quality.finger.histogram import histogram_features, histogram_names
 from kitd.quality.finger.image import Trimmed, trim_near_white
 from kitd.quality.finger.minutiae import Minutiae
-from kitd.quality.finger.orientation import coherence, ocl_of_blocks, ocl_tiles, orientation_flow
+from kitd.quality.finger.orientation import (
+    TileGradients,
+    coherence,
+    ocl_of_blocks,
+    ocl_tiles,
+    orientation_flow,
+)
 from kitd.quality.finger.ridge_structure import fda, lcs, rvup
 from kitd.quality.finger.roi import region_of_interest
 
@@ -85,7 +92,7 @@ def _minutiae_quality(image: NDArray[np.uint8], found: Minutiae) -> tuple[float,
     half = BLOCK // 2
     mean, std = float(image.mean()), float(image.std())
     # Mean of the 32 x 32 neighbourhood, clipped at the image edges, from an integral image.
-    integral = np.pad(image.astype(np.float64).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    integral = cv2.integral(image, sdepth=cv2.CV_64F)
     x0, y0 = np.maximum(found.x - half, 0), np.maximum(found.y - half, 0)
     x1, y1 = np.minimum(x0 + BLOCK, width), np.minimum(y0 + BLOCK, height)
     sums = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
@@ -110,8 +117,9 @@ def compute(pixels: NDArray[np.uint8]) -> FeatureSet:
     roi = region_of_interest(image)
     grid = slanted_blocks(image)
     found = minutiae_extractor.extract(image, roi.mask)
-    ocl, defined = ocl_tiles(image)
-    coherence_sum, coherence_mean = coherence(image, roi.tiles)
+    gradients = TileGradients.of(image)
+    ocl, defined = ocl_tiles(gradients)
+    coherence_sum, coherence_mean = coherence(image, roi.tiles, gradients)
     mu_share, ocl_share = _minutiae_quality(image, found)
 
     features.update(histogram_features("FDA", fda(image, grid)))
@@ -136,11 +144,11 @@ def compute(pixels: NDArray[np.uint8]) -> FeatureSet:
         "FingerprintImageWithMinutiae": float(found.count),
         "SufficientFingerprintForeground": float(roi.pixels),
     }
-    if roi.pixels:
-        ys, xs = np.nonzero(roi.mask)
+    moments = cv2.moments(roi.mask.view(np.uint8), binaryImage=True)
+    if moments["m00"] > 0:
         centre = (
-            (trimmed.left + float(xs.mean())) / pixels.shape[1],
-            (trimmed.top + float(ys.mean())) / pixels.shape[0],
+            (trimmed.left + moments["m10"] / moments["m00"]) / pixels.shape[1],
+            (trimmed.top + moments["m01"] / moments["m00"]) / pixels.shape[0],
         )
     else:
         centre = (0.5, 0.5)

@@ -3,8 +3,8 @@
 Steps: ridge enhancement (a second derivative of a Gaussian steered across the local ridge orientation,
 which responds to dark ridge centres and ignores grey-level trends), binarisation by its sign inside the
 finger area, Zhang-Suen thinning, crossing numbers on the skeleton (1: ridge ending, 3: bifurcation), then
-removal of false minutiae: those near the edge of the finger area, those on tiny skeleton fragments, and
-pairs closer than a ridge period (breaks, spurs and bridges leave such pairs).
+removal of false minutiae: those near the edge of the finger area, and pairs closer than a ridge period
+(breaks, spurs, bridges and specks of noise leave such pairs).
 
 It only locates minutiae for quality statistics; it is not a matcher's extractor and must never be used to
 build templates. Pure function of the pixels.
@@ -28,8 +28,6 @@ RIDGE_SIGMA = 1.6
 BORDER_MARGIN = 14.0
 # Two minutiae closer than this are a break, a spur or a bridge (px); about one ridge period.
 PAIR_DISTANCE = 7.0
-# Skeleton fragments smaller than this (px) are specks of noise.
-MIN_FRAGMENT = 12
 # NFIQ 2's extractor reports at most this many minutiae.
 MAX_MINUTIAE = 255
 _MAX_THINNING_PASSES = 20
@@ -140,10 +138,6 @@ def extract(image: NDArray[np.uint8], finger: Bools) -> Minutiae:
     inside = cv2.distanceTransform(np.pad(finger, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
     ridges = ((enhance(image) > 0) & (inside > 2)).astype(np.uint8)
     skeleton = thin(ridges)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(skeleton, connectivity=8)
-    large = (stats[:, cv2.CC_STAT_AREA] >= MIN_FRAGMENT).astype(np.uint8)
-    large[0] = 0
-    skeleton = large[labels]
     crossings = cv2.LUT(_codes(skeleton), _CROSSINGS_U8)
     candidate = (skeleton == 1) & ((crossings == 1) | (crossings == 3)) & (inside >= BORDER_MARGIN)
     y, x = np.nonzero(candidate)

@@ -14,6 +14,7 @@ Pure functions; they never decide pass or fail.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,9 +29,20 @@ FLOW_MIN_ANGLE = math.radians(4.0)
 _FLOW_SCALE = math.radians(90.0) - FLOW_MIN_ANGLE
 
 
-def ocl_of_blocks(blocks: Floats) -> tuple[Floats, Bools]:
-    """Orientation certainty of each block (..., h, w) and whether it is defined (not a flat block)."""
-    a, b, c = gradient_moments(blocks)
+@dataclass(frozen=True)
+class TileGradients:
+    """Gradients inside every complete 32 x 32 tile from the top-left, shared by OCL and coherence."""
+
+    gx: NDArray[np.float32]  # (rows, cols, 32, 32)
+    gy: NDArray[np.float32]
+
+    @classmethod
+    def of(cls, image: NDArray[np.uint8]) -> TileGradients:
+        gy, gx = np.gradient(tile_view(image).astype(np.float32), axis=(-2, -1))
+        return cls(gx=gx, gy=gy)
+
+
+def _certainty(a: Floats, b: Floats, c: Floats) -> tuple[Floats, Bools]:
     root = np.sqrt((a - b) ** 2 + 4.0 * c * c)
     largest = (a + b + root) / 2.0
     smallest = (a + b - root) / 2.0
@@ -40,10 +52,20 @@ def ocl_of_blocks(blocks: Floats) -> tuple[Floats, Bools]:
     return np.asarray(ocl, dtype=np.float64), np.asarray(defined, dtype=bool)
 
 
-def ocl_tiles(image: NDArray[np.uint8]) -> tuple[Floats, Bools]:
+def ocl_of_blocks(blocks: NDArray[np.floating]) -> tuple[Floats, Bools]:
+    """Orientation certainty of each block (..., h, w) and whether it is defined (not a flat block)."""
+    return _certainty(*gradient_moments(blocks))
+
+
+def ocl_tiles(gradients: TileGradients) -> tuple[Floats, Bools]:
     """OCL of every complete tile as a (rows, cols) map, and which tiles have a defined value."""
-    tiles = tile_view(image).astype(np.float64)
-    return ocl_of_blocks(tiles)
+    gx, gy = gradients.gx, gradients.gy
+    axes = (-2, -1)
+    return _certainty(
+        (gx * gx).mean(axis=axes, dtype=np.float64),
+        (gy * gy).mean(axis=axes, dtype=np.float64),
+        (gx * gy).mean(axis=axes, dtype=np.float64),
+    )
 
 
 def orientation_flow(grid: SlantedBlocks) -> Floats:
@@ -75,19 +97,22 @@ def _tile_coherence(tile: Floats) -> float:
     return float(math.hypot(doubled_x.sum(), doubled_y.sum()) / length) if length > 0 else 0.0
 
 
-def coherence(image: NDArray[np.uint8], roi_tiles: Bools) -> tuple[float, float]:
+def coherence(
+    image: NDArray[np.uint8], roi_tiles: Bools, gradients: TileGradients
+) -> tuple[float, float]:
     """Sum and mean of ridge-orientation coherence over the tiles (partial ones included) in the ROI."""
     height, width = image.shape
     full_rows, full_cols = height // BLOCK, width // BLOCK
     total = 0.0
     complete = roi_tiles[:full_rows, :full_cols]
     if complete.any():
-        tiles = tile_view(image).astype(np.float64)[complete]
-        gy, gx = np.gradient(tiles, axis=(1, 2))
+        gx, gy = gradients.gx[complete], gradients.gy[complete]
         doubled_x = gx * gx - gy * gy
         doubled_y = 2.0 * gx * gy
-        lengths = np.hypot(doubled_x, doubled_y).sum(axis=(1, 2))
-        vectors = np.hypot(doubled_x.sum(axis=(1, 2)), doubled_y.sum(axis=(1, 2)))
+        lengths = np.hypot(doubled_x, doubled_y).sum(axis=(1, 2), dtype=np.float64)
+        vectors = np.hypot(
+            doubled_x.sum(axis=(1, 2), dtype=np.float64), doubled_y.sum(axis=(1, 2), dtype=np.float64)
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             total += float(np.where(lengths > 0, vectors / lengths, 0.0).sum())
     # Partial tiles along the right and bottom edges, few enough to do one by one.

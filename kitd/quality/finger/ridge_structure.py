@@ -18,7 +18,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from kitd.quality.finger.blocks import SlantedBlocks, rotated_windows
+from kitd.quality.finger.blocks import SlantedBlocks, rotated_region
 
 Floats = NDArray[np.float64]
 
@@ -28,11 +28,6 @@ _SHORT = slice(10, 26)
 # Ridge and valley widths (px at 500 ppi) outside which a block's local clarity is 0.
 _RIDGE_WIDTH = (3.0, 10.0)
 _VALLEY_WIDTH = (2.0, 10.0)
-
-
-def _profiles(windows: Floats, across_rows: bool) -> Floats:
-    region = windows[:, _LONG, _SHORT] if across_rows else windows[:, _SHORT, _LONG]
-    return np.asarray(region.mean(axis=2 if across_rows else 1), dtype=np.float64)
 
 
 def _trend(profiles: Floats) -> Floats:
@@ -51,10 +46,9 @@ def fda(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
     selected = np.flatnonzero(grid.foreground)
     if selected.size == 0:
         return np.zeros(0)
-    windows = rotated_windows(
-        image, grid.rows[selected], grid.cols[selected], grid.orientation[selected] + math.pi / 2, True
-    )
-    profiles = _profiles(windows, across_rows=True)
+    angles = grid.orientation[selected] + math.pi / 2
+    region = rotated_region(image, grid, selected, angles, True, (_LONG, _SHORT))
+    profiles = region.mean(axis=2, dtype=np.float64)
     amplitude = np.abs(np.fft.fft(profiles, axis=1))[:, 1:]
     peak = np.argmax(amplitude, axis=1)
     count = amplitude.shape[1]
@@ -79,11 +73,9 @@ def lcs(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
     selected = np.flatnonzero(grid.foreground)
     if selected.size == 0:
         return np.zeros(0)
-    windows = rotated_windows(
-        image, grid.rows[selected], grid.cols[selected], grid.orientation[selected], False
-    )
-    regions = windows[:, _SHORT, _LONG]
-    profiles = regions.mean(axis=1)
+    angles = grid.orientation[selected]
+    regions = rotated_region(image, grid, selected, angles, False, (_SHORT, _LONG))
+    profiles = regions.mean(axis=1, dtype=np.float64)
     trend = _trend(profiles)
     is_ridge = profiles < trend
     # Misclassified pixels: bright pixels in ridge columns, dark pixels in valley columns.
@@ -118,10 +110,9 @@ def rvup(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
     selected = np.flatnonzero(grid.foreground)
     if selected.size == 0:
         return np.zeros(0)
-    windows = rotated_windows(
-        image, grid.rows[selected], grid.cols[selected], grid.orientation[selected], True
-    )
-    profiles = windows[:, _SHORT, _LONG].mean(axis=1)
+    angles = grid.orientation[selected]
+    region = rotated_region(image, grid, selected, angles, True, (_SHORT, _LONG))
+    profiles = region.mean(axis=1, dtype=np.float64)
     is_ridge = profiles < _trend(profiles)
     ratios: list[float] = []
     for labels in is_ridge.tolist():

@@ -1,0 +1,75 @@
+"""The 0-100 finger quality model: a gradient-boosted tree ensemble evaluated in numpy.
+
+The parameters are package data (`model.npz`), produced by `scripts/train-finger-quality` from our own
+features of the labelled fingerprint sets (NFIQ 2 v2.3 scores as targets); docs/quality-finger.md says
+how and with what held-out agreement. Each tree is stored as flat node arrays; a leaf points to itself,
+so every sample can walk every tree for the same number of steps, all at once.
+
+It also holds the coefficients of the live estimate (a linear map of a few cheap preview measures). This
+module only reads its own package data; it never loads pickles and never needs an ML runtime.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+from numpy.typing import NDArray
+
+MODEL_RESOURCE = "model.npz"
+
+
+@dataclass(frozen=True)
+class QualityModel:
+    input_names: tuple[str, ...]
+    feature: NDArray[np.int32]  # (trees, nodes): input index tested at each node (0 at leaves)
+    threshold: NDArray[np.float64]  # (trees, nodes): go left when input <= threshold
+    left: NDArray[np.int32]  # (trees, nodes): child indices; a leaf points to itself
+    right: NDArray[np.int32]
+    value: NDArray[np.float64]  # (trees, nodes): leaf contribution
+    base: float  # prediction before any tree
+    learning_rate: float
+    depth: int  # longest root-to-leaf path
+    live_names: tuple[str, ...]
+    live_coefficients: NDArray[np.float64]  # intercept first, then one per live measure
+    description: str
+
+    def predict(self, inputs: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Raw (unclipped) scores for a (samples, inputs) matrix in `input_names` order."""
+        samples = inputs.shape[0]
+        trees = self.feature.shape[0]
+        tree_index = np.arange(trees)[None, :]
+        node = np.zeros((samples, trees), dtype=np.int32)
+        rows = np.arange(samples)[:, None]
+        for _ in range(self.depth):
+            tested = inputs[rows, self.feature[tree_index, node]]
+            go_left = tested <= self.threshold[tree_index, node]
+            node = np.where(go_left, self.left[tree_index, node], self.right[tree_index, node])
+        contributions = self.value[tree_index, node].sum(axis=1)
+        return np.asarray(self.base + self.learning_rate * contributions, dtype=np.float64)
+
+    def predict_live(self, measures: NDArray[np.float64]) -> float:
+        return float(self.live_coefficients[0] + measures @ self.live_coefficients[1:])
+
+
+def load_model(data: bytes | None = None) -> QualityModel:
+    """The packaged model, or one from `data` (the bytes of a model.npz, as the training script writes)."""
+    if data is None:
+        data = resources.files("kitd.quality.finger").joinpath(MODEL_RESOURCE).read_bytes()
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        return QualityModel(
+            input_names=tuple(str(name) for name in archive["input_names"]),
+            feature=archive["feature"].astype(np.int32),
+            threshold=archive["threshold"].astype(np.float64),
+            left=archive["left"].astype(np.int32),
+            right=archive["right"].astype(np.int32),
+            value=archive["value"].astype(np.float64),
+            base=float(archive["base"]),
+            learning_rate=float(archive["learning_rate"]),
+            depth=int(archive["depth"]),
+            live_names=tuple(str(name) for name in archive["live_names"]),
+            live_coefficients=archive["live_coefficients"].astype(np.float64),
+            description=str(archive["description"]),
+        )

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -105,6 +106,15 @@ class PackageReceiver:
         """True once at least `count` PUT requests have been answered."""
         with self._count:
             return self._count.wait_for(lambda: self.requests >= count, timeout)
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Block until `predicate` holds; it is re-checked after every answered request and `wake`."""
+        with self._count:
+            return self._count.wait_for(predicate, timeout)
+
+    def wake(self) -> None:
+        with self._count:
+            self._count.notify_all()
 
     def make_receipt(self, package_id: str, sha256: str, size: int) -> Receipt:
         received_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -80,7 +80,7 @@ def test_pitch_fails_when_the_chin_is_lifted(mesh_points: NDArray[np.float32]) -
 
 def test_eyes_centered_fails_when_the_face_is_off_centre(mesh_points: NDArray[np.float32]) -> None:
     frame = geometry.head_frame(mesh_points)
-    width_centred = int(round(2 * frame.eye_midpoint[0]))
+    width_centred = round(float(2 * frame.eye_midpoint[0]))
     assert passes(FaceCheck.EYES_CENTERED, geometry.eyes_centered(frame, width_centred))
     assert not passes(FaceCheck.EYES_CENTERED, geometry.eyes_centered(frame, width_centred * 2))
 
@@ -204,7 +204,7 @@ def test_natural_colour_fails_under_a_blue_green_cast() -> None:
 
 
 def test_background_uniformity_fails_on_clutter() -> None:
-    yy, xx = np.mgrid[0:200, 0:300]
+    _, xx = np.mgrid[0:200, 0:300]
     wall = (180 + 20 * xx / 300).astype(np.uint8)
     clutter = wall.copy()
     rng = np.random.default_rng(2)

@@ -19,6 +19,12 @@ SMOOTH_FRACTION = 0.03
 MIN_PIXELS = 200
 
 
+def smoothed(values: NDArray[np.float32], size: int) -> NDArray[np.float32]:
+    """Two passes of a box filter: close to a Gaussian, at a cost that does not grow with its width."""
+    once = cv2.blur(values, (size, size), borderType=cv2.BORDER_REFLECT)
+    return np.asarray(cv2.blur(once, (size, size), borderType=cv2.BORDER_REFLECT), dtype=np.float32)
+
+
 def background_activity(grey: NDArray[np.uint8], background: NDArray[np.uint8]) -> float:
     """Mean absolute departure of the background from its own smooth version, in grey levels.
 
@@ -29,7 +35,7 @@ def background_activity(grey: NDArray[np.uint8], background: NDArray[np.uint8]) 
         return math.nan
     mask = (background > 0).astype(np.float32)
     image = cv2.GaussianBlur(grey, (0, 0), 1.0).astype(np.float32)
-    sigma = max(2.0, SMOOTH_FRACTION * max(grey.shape[:2]))
-    weight = cv2.GaussianBlur(mask, (0, 0), sigma)
-    smooth = cv2.GaussianBlur(image * mask, (0, 0), sigma) / np.maximum(weight, 1e-3)
+    size = max(3, int(2 * SMOOTH_FRACTION * max(grey.shape[:2])) | 1)
+    weight = smoothed(mask, size)
+    smooth = smoothed(image * mask, size) / np.maximum(weight, 1e-3)
     return float(np.abs(image - smooth)[mask > 0].mean())

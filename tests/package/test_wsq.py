@@ -1,0 +1,47 @@
+"""WSQ encoding of fingerprints in memory (kitd.records.wsq)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from visit_factory import finger_pixels
+
+from kitd.records.wsq import WsqError, decode_wsq, encode_wsq
+
+
+def test_wsq_round_trip_keeps_size_and_ridges() -> None:
+    pixels = finger_pixels(5)
+    data = encode_wsq(pixels)
+    decoded = decode_wsq(data)
+    assert data[:2] == b"\xff\xa0"
+    assert decoded.shape == pixels.shape
+    assert np.abs(decoded.astype(int) - pixels.astype(int)).mean() < 8
+
+
+def test_wsq_compresses_to_about_three_quarters_of_a_bit_per_pixel() -> None:
+    pixels = finger_pixels(6)
+    bits_per_pixel = len(encode_wsq(pixels)) * 8 / pixels.size
+    assert 0.3 < bits_per_pixel < 1.2
+
+
+def test_wsq_encoding_is_deterministic() -> None:
+    pixels = finger_pixels(7)
+    assert encode_wsq(pixels) == encode_wsq(pixels)
+
+
+@pytest.mark.parametrize("kwargs", [{"bitrate": 2.25}, {"ppi": 1000}])
+def test_wsq_refuses_settings_the_codec_does_not_honour(kwargs: dict[str, float]) -> None:
+    with pytest.raises(WsqError):
+        encode_wsq(finger_pixels(8), **kwargs)  # type: ignore[arg-type]
+
+
+def test_wsq_refuses_colour_images() -> None:
+    with pytest.raises(WsqError):
+        encode_wsq(np.zeros((64, 64, 3), dtype=np.uint8))  # type: ignore[arg-type]
+
+
+def test_decoding_garbage_is_a_wsq_error() -> None:
+    with pytest.raises(WsqError):
+        decode_wsq(b"\xff\xa0" + bytes(100))
+    with pytest.raises(WsqError):
+        decode_wsq(b"\x89PNG")

@@ -73,8 +73,8 @@ class Rule:
 
 
 # NFIQ 2's limits: mean grey above 250 is empty, grey-level deviation below 1 is uniform, fewer than
-# 50 000 foreground pixels or 5 minutiae is too little. Our extractor finds about 20 % more minutiae than
-# NFIQ 2's, hence 6. The others were set on the labelled synthetic set (wet / dry skin knobs) and
+# 50 000 foreground pixels or 5 minutiae is too little (our extractor's counts follow NFIQ 2's within
+# about 20 %, rank correlation 0.8 on the labelled set). The others were set on the labelled synthetic set (wet / dry skin knobs) and
 # 500 ppi geometry: a 400 x 500 window, a finger centre more than 20 % of a side from the middle.
 UNCLEAR_CLARITY = 0.62
 
@@ -106,7 +106,7 @@ RULES: tuple[Rule, ...] = (
     Rule(Feedback.TOO_DARK, lambda v: v["ImgProcROIArea_Mean"], 80.0, fires_above=False),
     Rule(Feedback.LOW_CONTRAST, lambda v: v["UniformImage"], 20.0, fires_above=False),
     Rule(Feedback.SMALL_AREA, lambda v: v["SufficientFingerprintForeground"], 50_000.0, False),
-    Rule(Feedback.FEW_MINUTIAE, lambda v: v["FingerprintImageWithMinutiae"], 6.0, False, _print_present),
+    Rule(Feedback.FEW_MINUTIAE, lambda v: v["FingerprintImageWithMinutiae"], 5.0, False, _print_present),
     Rule(Feedback.OFF_CENTRE, _off_centre, 0.2, fires_above=True, applies=_print_present),
     Rule(Feedback.SMUDGED, lambda v: v["ImgProcROIArea_Mean"], 135.0, False, applies=_unclear),
     Rule(Feedback.DRY, lambda v: v["ImgProcROIArea_Mean"], 160.0, True, applies=_unclear),

@@ -120,14 +120,12 @@ def enhance(image: NDArray[np.uint8]) -> NDArray[np.float32]:
     return np.asarray(response, dtype=np.float32)
 
 
-def _drop_close_pairs(points: NDArray[np.float64]) -> Bools:
-    keep = np.ones(len(points), dtype=bool)
-    if len(points) < 2:
-        return keep
-    distance = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
-    np.fill_diagonal(distance, np.inf)
-    keep &= distance.min(axis=1) >= PAIR_DISTANCE
-    return keep
+def _isolated(candidates: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Candidates with no other candidate within PAIR_DISTANCE px each way (a square neighbourhood)."""
+    side = 2 * int(PAIR_DISTANCE) + 1
+    counts = cv2.boxFilter(candidates, cv2.CV_16U, (side, side), normalize=False,
+                           borderType=cv2.BORDER_CONSTANT)
+    return np.asarray((candidates > 0) & (counts == 1), dtype=np.uint8)
 
 
 def extract(image: NDArray[np.uint8], finger: Bools) -> Minutiae:
@@ -140,7 +138,6 @@ def extract(image: NDArray[np.uint8], finger: Bools) -> Minutiae:
     skeleton = thin(ridges)
     crossings = cv2.LUT(_codes(skeleton), _CROSSINGS_U8)
     candidate = (skeleton == 1) & ((crossings == 1) | (crossings == 3)) & (inside >= BORDER_MARGIN)
-    y, x = np.nonzero(candidate)
-    keep = _drop_close_pairs(np.stack([x, y], axis=1).astype(np.float64))
-    x, y = x[keep][:MAX_MINUTIAE], y[keep][:MAX_MINUTIAE]
+    y, x = np.nonzero(_isolated(candidate.astype(np.uint8)))
+    x, y = x[:MAX_MINUTIAE], y[:MAX_MINUTIAE]
     return Minutiae(x=x, y=y, bifurcation=crossings[y, x] == 3)

@@ -34,11 +34,25 @@ def _trend(profiles: Floats) -> Floats:
     """The least-squares straight line through each profile, evaluated at each sample."""
     n = profiles.shape[1]
     x = np.arange(1, n + 1, dtype=np.float64)
-    design = np.stack([np.ones(n), x], axis=1)
-    coefficients, *_ = np.linalg.lstsq(design, profiles.T, rcond=None)
+    centred = x - x.mean()
+    slope = (profiles - profiles.mean(axis=1, keepdims=True)) @ centred / (centred @ centred)
+    intercept = profiles.mean(axis=1) - slope * x.mean()
     # Rounded like the reference so a value on the line does not flip with floating-point noise.
-    coefficients = np.round(coefficients * 1e10) / 1e10
-    return np.asarray((design @ coefficients).T, dtype=np.float64)
+    slope = np.round(slope * 1e10) / 1e10
+    intercept = np.round(intercept * 1e10) / 1e10
+    return np.asarray(intercept[:, None] + slope[:, None] * x[None, :], dtype=np.float64)
+
+
+def profile_spectra(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
+    """Amplitude spectrum (harmonics 1..31 of 32 px) of each foreground block's cross-ridge profile.
+
+    Harmonic k is a ridge period of 32 / k px: a 500 ppi print peaks near k = 3 or 4.
+    """
+    selected = np.flatnonzero(grid.foreground)
+    angles = grid.orientation[selected] + math.pi / 2
+    region = rotated_region(image, grid, selected, angles, True, (_LONG, _SHORT))
+    profiles = region.mean(axis=2, dtype=np.float64)
+    return np.asarray(np.abs(np.fft.fft(profiles, axis=1))[:, 1:], dtype=np.float64)
 
 
 def fda(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
@@ -46,10 +60,7 @@ def fda(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
     selected = np.flatnonzero(grid.foreground)
     if selected.size == 0:
         return np.zeros(0)
-    angles = grid.orientation[selected] + math.pi / 2
-    region = rotated_region(image, grid, selected, angles, True, (_LONG, _SHORT))
-    profiles = region.mean(axis=2, dtype=np.float64)
-    amplitude = np.abs(np.fft.fft(profiles, axis=1))[:, 1:]
+    amplitude = profile_spectra(image, grid)
     peak = np.argmax(amplitude, axis=1)
     count = amplitude.shape[1]
     index = np.arange(selected.size)

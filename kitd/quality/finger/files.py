@@ -1,0 +1,77 @@
+"""Reads fingerprint image files into memory for the `kit-quality finger` command.
+
+PNG, PGM, BMP and WSQ (the `wsq` package adds a Pillow plugin) through Pillow, and headerless 8-bit RAW
+with a size given by the caller. Only reads: it never writes an image, and nothing it reads is cached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import wsq  # noqa: F401 - registers the WSQ format with Pillow
+from numpy.typing import NDArray
+from PIL import Image, UnidentifiedImageError
+
+from kitd.quality.finger.errors import FingerImageError
+
+RAW_SUFFIXES = {".raw", ".gray", ".grey"}
+# Pillow modes that are one 8-bit grey channel or that convert to one without loss of meaning.
+_GREY_MODES = {"L", "1", "P", "RGB", "RGBA", "LA"}
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    pixels: NDArray[np.uint8]
+    # The resolution the file records, when it records one.
+    ppi: int | None
+
+
+def load_image(path: Path, raw_size: tuple[int, int] | None = None) -> LoadedImage:
+    """Read one file; raise FingerImageError (or OSError) with a message a person can act on."""
+    data = path.read_bytes()
+    if not data:
+        raise FingerImageError("empty file")
+    if path.suffix.lower() in RAW_SUFFIXES:
+        return _load_raw(data, raw_size)
+    try:
+        with Image.open(path) as image:
+            image.load()
+            if image.mode not in _GREY_MODES:
+                raise FingerImageError(
+                    f"unsupported pixel format {image.mode}: expected 8-bit grey "
+                    "(16-bit and floating-point images are not fingerprint captures)"
+                )
+            grey = image if image.mode == "L" else image.convert("L")
+            pixels = np.asarray(grey, dtype=np.uint8).copy()
+            dpi = image.info.get("dpi")
+    except UnidentifiedImageError as error:
+        raise FingerImageError(
+            "not a readable image (PNG, PGM, BMP or WSQ; headerless RAW needs a .raw name and --size)"
+        ) from error
+    ppi = round(float(dpi[0])) if dpi and float(dpi[0]) > 1 else None
+    return LoadedImage(pixels=pixels, ppi=ppi)
+
+
+def _load_raw(data: bytes, raw_size: tuple[int, int] | None) -> LoadedImage:
+    if raw_size is None:
+        raise FingerImageError("headerless RAW image: give its size with --size WxH")
+    width, height = raw_size
+    if len(data) != width * height:
+        raise FingerImageError(
+            f"RAW file has {len(data)} bytes, but {width} x {height} 8-bit pixels need {width * height}"
+        )
+    pixels = np.frombuffer(data, dtype=np.uint8).reshape(height, width).copy()
+    return LoadedImage(pixels=pixels, ppi=None)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'400x500' -> (400, 500)."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError as error:
+        raise ValueError(f"size must be WIDTHxHEIGHT, e.g. 400x500, not {text!r}") from error
+    if width <= 0 or height <= 0:
+        raise ValueError(f"size must be positive, not {text!r}")
+    return width, height

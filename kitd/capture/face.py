@@ -9,8 +9,9 @@ frame is cropped to the 35 x 45 mm photo and its checks are the attempt's checks
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -18,16 +19,36 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hal.camera.base import Camera, Frame
+from hal.errors import DeviceTimeout
 from hal.supervisor import DeviceSupervisor
 from kitd.capture.events import FacePreview, FaceResult
 from kitd.errors import CapabilityMissing
-from kitd.quality.face import FaceAssessment, FaceAssessor, LandmarkSmoother, crop_passport_photo
+from kitd.quality.check import CheckResult
+from kitd.quality.face import (
+    FaceAssessment,
+    FaceAssessor,
+    FaceThresholds,
+    LandmarkSmoother,
+    crop_passport_photo,
+)
 from kitd.session.model import CaptureKind, FacePayload
 from kitd.session.session import Session
 
 # After the first compliant frame, keep looking this long for a better one.
 SETTLE_S = 0.4
 PREVIEW_JPEG_QUALITY = 75
+# Where the head sits in the camera frame does not matter: the crop places it. These checks are
+# measured again on the photo (with the other framing checks) instead.
+FRAME_PLACEMENT = frozenset({"eyes_centered", "eye_line_height", "head_size"})
+
+
+def frame_checks(assessment: FaceAssessment) -> tuple[CheckResult, ...]:
+    """The checks of a camera frame that decide whether a photo taken from it can be compliant."""
+    return tuple(c for c in assessment.checks if c.id not in FRAME_PLACEMENT)
+
+
+def frame_ready(assessment: FaceAssessment) -> bool:
+    return assessment.face_count == 1 and all(c.passed for c in frame_checks(assessment))
 
 
 @dataclass
@@ -37,9 +58,13 @@ class _Candidate:
 
     @property
     def rank(self) -> tuple[bool, float]:
-        checks = self.assessment.checks
+        checks = frame_checks(self.assessment)
         mean = sum(c.quality for c in checks) / len(checks) if checks else 0.0
-        return self.assessment.compliant, mean
+        return frame_ready(self.assessment), mean
+
+
+def _placement_advice(assessment: FaceAssessment) -> set[str]:
+    return {c.guidance for c in assessment.checks if c.id in FRAME_PLACEMENT and c.guidance}
 
 
 def _monotonic_to_wall(t: float) -> float:
@@ -57,9 +82,27 @@ def _downscale(image: NDArray[np.uint8], max_size: int) -> tuple[NDArray[np.uint
 
 
 class FaceCapture:
-    def __init__(self, camera: DeviceSupervisor | None, assessor: FaceAssessor) -> None:
+    def __init__(
+        self,
+        camera: DeviceSupervisor | None,
+        assessor_factory: Callable[[FaceThresholds], FaceAssessor] = FaceAssessor,
+    ) -> None:
         self._camera = camera
-        self._assessor = assessor
+        self._factory = assessor_factory
+        # OpenCV networks are not thread-safe: each RPC thread gets its own assessors, one per
+        # policy (policies may override thresholds).
+        self._local = threading.local()
+
+    def _assessor(self, session: Session) -> FaceAssessor:
+        assessors: dict[str, FaceAssessor] | None = getattr(self._local, "assessors", None)
+        if assessors is None:
+            assessors = self._local.assessors = {}
+        policy = session.policy
+        assessor = assessors.get(policy.id)
+        if assessor is None:
+            thresholds = FaceThresholds.from_dict(policy.face.thresholds)
+            assessor = assessors[policy.id] = self._factory(thresholds)
+        return assessor
 
     def _supervisor(self) -> DeviceSupervisor:
         if self._camera is None:
@@ -68,11 +111,12 @@ class FaceCapture:
 
     def preview(self, session: Session, max_size: int = 640) -> Iterator[FacePreview]:
         session.step_for(CaptureKind.FACE)  # refuses when the visit takes no photo
+        assessor = self._assessor(session)
         smoother = LandmarkSmoother()
         with self._supervisor().acquire(shared=True) as device:
             assert isinstance(device, Camera)
             for frame in device.frames(timeout=3.0):
-                assessment = self._assessor.assess(frame.image, smoother)
+                assessment = assessor.assess(frame.image, smoother)
                 small, scale = _downscale(frame.image, max_size)
                 ok, jpeg = cv2.imencode(
                     ".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, PREVIEW_JPEG_QUALITY]
@@ -90,9 +134,11 @@ class FaceCapture:
                     if landmarks is None
                     else tuple((float(x) * scale, float(y) * scale) for x, y in landmarks),
                     face_count=assessment.face_count,
-                    checks=assessment.checks,
-                    guidance=assessment.guidance,
-                    ready=assessment.compliant,
+                    checks=frame_checks(assessment),
+                    guidance=tuple(
+                        g for g in assessment.guidance if g not in _placement_advice(assessment)
+                    ),
+                    ready=frame_ready(assessment),
                     corrupt_frames=frame.corrupt_frames,
                 )
 
@@ -101,30 +147,44 @@ class FaceCapture:
         step = session.step_for(CaptureKind.FACE)
         session.begin(step)
         try:
-            candidate = self._choose(auto, timeout_s or policy.capture_timeout_s)
-            jpeg, checks = crop_passport_photo(
+            candidate = self._choose(
+                self._assessor(session), auto, timeout_s or policy.capture_timeout_s
+            )
+            if candidate.assessment.landmarks is None:
+                raise DeviceTimeout(
+                    f"no face seen within {timeout_s or policy.capture_timeout_s:.0f} s: "
+                    "ask the person to face the camera",
+                    device="camera",
+                )
+            photo = crop_passport_photo(
                 candidate.frame.image,
                 candidate.assessment,
                 width=policy.photo_width,
                 height=policy.photo_height,
                 quality=policy.jpeg_quality,
             )
+            photo_ids = {c.id for c in photo.checks}
+            checks = tuple(c for c in candidate.assessment.checks if c.id not in photo_ids) + tuple(
+                photo.checks
+            )
             mean_quality = round(sum(c.quality for c in checks) / len(checks)) if checks else 0
+            guidance = tuple(c.guidance for c in checks if not c.passed and c.guidance)
             attempt = session.record_attempt(
                 step,
-                FacePayload(jpeg, policy.photo_width, policy.photo_height),
+                FacePayload(photo.jpeg, photo.width, photo.height),
                 mean_quality,
                 checks,
-                candidate.assessment.guidance,
+                guidance,
             )
         except BaseException:
             session.abandon(step)
             raise
+        jpeg = photo.jpeg
         return FaceResult(
             attempt, jpeg, policy.photo_width, policy.photo_height, candidate.assessment.face_box
         )
 
-    def _choose(self, auto: bool, timeout_s: float) -> _Candidate:
+    def _choose(self, assessor: FaceAssessor, auto: bool, timeout_s: float) -> _Candidate:
         best: _Candidate | None = None
         deadline = time.monotonic() + timeout_s
         settle_until: float | None = None
@@ -132,13 +192,13 @@ class FaceCapture:
         with self._supervisor().acquire(shared=True) as device:
             assert isinstance(device, Camera)
             for frame in device.frames(timeout=3.0):
-                candidate = _Candidate(frame, self._assessor.assess(frame.image, smoother))
+                candidate = _Candidate(frame, assessor.assess(frame.image, smoother))
                 if best is None or candidate.rank > best.rank:
                     best = candidate
                 if not auto:
                     break
                 now = time.monotonic()
-                if best.assessment.compliant and settle_until is None:
+                if frame_ready(best.assessment) and settle_until is None:
                     settle_until = now + SETTLE_S
                 if (settle_until is not None and now >= settle_until) or now >= deadline:
                     break

@@ -21,6 +21,7 @@ from kitd.policy.model import (
     Policy,
     SignaturePolicy,
 )
+from kitd.quality.face.thresholds import FaceThresholds
 from kitd.schema import SchemaError, build
 
 
@@ -126,6 +127,10 @@ def _check(policy: Policy, origin: str) -> None:
         fail("signature.image_width/image_height too small")
     if sig.timeout_s <= 0 or sig.idle_end_s <= 0:
         fail("signature.timeout_s and signature.idle_end_s must be positive")
+    try:
+        FaceThresholds.from_dict(policy.face.thresholds)
+    except (ValueError, TypeError, AttributeError) as exc:
+        fail(f"face.thresholds: {exc}")
     for kind in policy.overrides.allowed:
         if kind not in ("face", "finger", "signature"):
             fail(f"overrides.allowed: unknown capture kind {kind!r}")

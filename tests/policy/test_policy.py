@@ -71,3 +71,15 @@ def test_a_policy_folder_adds_documents_and_rejects_duplicate_ids(tmp_path: Path
     (extra / "copy.toml").write_text(EID.read_text())
     with pytest.raises(PolicyError, match="be-eid"):
         load_policies((extra,))
+
+
+def test_face_threshold_overrides_are_checked(tmp_path: Path) -> None:
+    path = edited(
+        tmp_path, "jpeg_quality = 92\n", "jpeg_quality = 92\n[face.thresholds.yawn]\nmax = 3\n"
+    )
+    with pytest.raises(PolicyError, match=r"face\.thresholds"):
+        load_policy(path)
+    path = edited(
+        tmp_path, "jpeg_quality = 92\n", "jpeg_quality = 92\n[face.thresholds.yaw]\nmax = 3\n"
+    )
+    assert load_policy(path).face.thresholds == {"yaw": {"max": 3}}

@@ -39,22 +39,45 @@ def open_token_session(module_path: Path, token_label: str, pin: str) -> Any:
         ) from exc
     try:
         return token.open(user_pin=pin, rw=True)
+    except pkcs11.UserAlreadyLoggedIn:
+        # PKCS#11 logins belong to the process, not the session: another session is logged in already
+        # and this one shares its login (and is logged out with it). Pkcs11Signer.rotate avoids that.
+        return token.open(rw=True)
     except pkcs11.PinIncorrect as exc:
         raise TokenError(f"the PIN for token {token_label!r} was refused") from exc
     except pkcs11.PKCS11Error as exc:
         raise TokenError(f"cannot open a session on token {token_label!r}: {exc!r}") from exc
 
 
+class _SharedSession:
+    """One logged-in token session shared by the signers of a process.
+
+    PKCS#11 logins belong to the process: closing any logged-in session logs every session out. Signers
+    made by `rotate` therefore share their parent's session, which closes with the last of them.
+    """
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.users = 1
+        # A session runs one operation at a time; the uploader, the audit log and the sealer may sign
+        # from different threads.
+        self.lock = threading.Lock()
+
+    def release(self) -> None:
+        with self.lock:
+            self.users -= 1
+            if self.users == 0:
+                self.session.close()
+
+
 class Pkcs11Signer(KitSigner):
     def __init__(
-        self, session: Any, private_key: Any, public_key: ec.EllipticCurvePublicKey
+        self, shared: _SharedSession, private_key: Any, public_key: ec.EllipticCurvePublicKey
     ) -> None:
-        self._session = session
+        self._shared = shared
         self._private_key = private_key
         self._public_key = public_key
-        # A PKCS#11 session handles one operation at a time; the uploader, the audit log and the
-        # sealer may sign from different threads.
-        self._lock = threading.Lock()
+        self._closed = False
 
     @classmethod
     def load(cls, module_path: Path, token_label: str, pin: str, key_label: str) -> Pkcs11Signer:
@@ -72,30 +95,50 @@ class Pkcs11Signer(KitSigner):
             raise KeyStoreError(
                 f"token {token_label!r} has several keys labelled {key_label!r}; labels must be unique"
             ) from exc
-        return cls(session, private, _cryptography_public_key(public))
+        return cls(_SharedSession(session), private, _cryptography_public_key(public))
 
     @classmethod
     def generate(
         cls, module_path: Path, token_label: str, pin: str, key_label: str
     ) -> Pkcs11Signer:
         """Generate a non-extractable P-256 key pair on the token under a label not yet used."""
-        session = open_token_session(module_path, token_label, pin)
-        existing = list(session.get_objects({Attribute.LABEL: key_label}))
-        if existing:
-            session.close()
-            raise KeyStoreError(
-                f"token {token_label!r} already holds objects labelled {key_label!r}; "
-                f"a rotated key needs a new label"
+        shared = _SharedSession(open_token_session(module_path, token_label, pin))
+        try:
+            return cls._generate_in(shared, key_label)
+        except (KeyStoreError, pkcs11.PKCS11Error):
+            shared.release()
+            raise
+
+    def rotate(self, new_key_label: str) -> Pkcs11Signer:
+        """A new key pair on the same token and session; publish its key, then retire this one."""
+        with self._shared.lock:
+            self._shared.users += 1
+        try:
+            return self._generate_in(self._shared, new_key_label)
+        except (KeyStoreError, pkcs11.PKCS11Error):
+            self._shared.release()
+            raise
+
+    @classmethod
+    def _generate_in(cls, shared: _SharedSession, key_label: str) -> Pkcs11Signer:
+        session = shared.session
+        with shared.lock:
+            if list(session.get_objects({Attribute.LABEL: key_label})):
+                raise KeyStoreError(
+                    f"the token already holds objects labelled {key_label!r}; "
+                    f"a rotated key needs a new label"
+                )
+            parameters = session.create_domain_parameters(
+                KeyType.EC,
+                {Attribute.EC_PARAMS: encode_named_curve_parameters(P256_OID)},
+                local=True,
             )
-        parameters = session.create_domain_parameters(
-            KeyType.EC, {Attribute.EC_PARAMS: encode_named_curve_parameters(P256_OID)}, local=True
-        )
-        public, private = parameters.generate_keypair(
-            store=True,
-            label=key_label,
-            private_template={Attribute.EXTRACTABLE: False, Attribute.SENSITIVE: True},
-        )
-        return cls(session, private, _cryptography_public_key(public))
+            public, private = parameters.generate_keypair(
+                store=True,
+                label=key_label,
+                private_template={Attribute.EXTRACTABLE: False, Attribute.SENSITIVE: True},
+            )
+        return cls(shared, private, _cryptography_public_key(public))
 
     @property
     def public_key(self) -> ec.EllipticCurvePublicKey:
@@ -103,7 +146,7 @@ class Pkcs11Signer(KitSigner):
 
     def sign_es256(self, data: bytes) -> bytes:
         digest = hashlib.sha256(data).digest()
-        with self._lock:
+        with self._shared.lock:
             try:
                 signature: bytes = self._private_key.sign(digest, mechanism=Mechanism.ECDSA)
             except pkcs11.PKCS11Error as exc:
@@ -113,8 +156,9 @@ class Pkcs11Signer(KitSigner):
         return signature
 
     def close(self) -> None:
-        with self._lock:
-            self._session.close()
+        if not self._closed:
+            self._closed = True
+            self._shared.release()
 
 
 def _cryptography_public_key(public: Any) -> ec.EllipticCurvePublicKey:

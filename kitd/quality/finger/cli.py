@@ -51,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
         "--ppi",
         type=int,
         default=None,
-        help="resolution of the images (default: what the file records, else 500); only 500 is supported",
+        help="resolution of the images (default: the file's, if it records 300 ppi or more, else 500); "
+        "only 500 ppi is supported",
     )
     parser.add_argument("--size", type=parse_size, default=None, help="WxH of headerless .raw files")
     parser.add_argument("--json", action="store_true", help="one JSON object per line and file")

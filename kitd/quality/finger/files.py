@@ -17,6 +17,9 @@ from PIL import Image, UnidentifiedImageError
 from kitd.quality.finger.errors import FingerImageError
 
 RAW_SUFFIXES = {".raw", ".gray", ".grey"}
+# Image editors write 72 or 96 dpi into files by default; only a recorded resolution this high or more
+# is taken to be the scanner's.
+MIN_SCANNER_PPI = 300
 # Pillow modes that are one 8-bit grey channel or that convert to one without loss of meaning.
 _GREY_MODES = {"L", "1", "P", "RGB", "RGBA", "LA"}
 
@@ -24,7 +27,7 @@ _GREY_MODES = {"L", "1", "P", "RGB", "RGBA", "LA"}
 @dataclass(frozen=True)
 class LoadedImage:
     pixels: NDArray[np.uint8]
-    # The resolution the file records, when it records one.
+    # The resolution the file records, when it records a scanner resolution (300 ppi or more).
     ppi: int | None
 
 
@@ -50,7 +53,7 @@ def load_image(path: Path, raw_size: tuple[int, int] | None = None) -> LoadedIma
         raise FingerImageError(
             "not a readable image (PNG, PGM, BMP or WSQ; headerless RAW needs a .raw name and --size)"
         ) from error
-    ppi = round(float(dpi[0])) if dpi and float(dpi[0]) > 1 else None
+    ppi = round(float(dpi[0])) if dpi and float(dpi[0]) >= MIN_SCANNER_PPI else None
     return LoadedImage(pixels=pixels, ppi=ppi)
 
 

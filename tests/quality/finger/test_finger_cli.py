@@ -1,0 +1,118 @@
+"""`kit-quality finger`: formats, many files per call, and one clear error line per bad file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import PrintSpec, ridge_print
+from PIL import Image
+
+from kitd.cli.quality import main as kit_quality
+from kitd.quality.finger.features import FEATURE_NAMES
+
+
+@pytest.fixture(scope="module")
+def print_pixels() -> np.ndarray:
+    return ridge_print(PrintSpec(extra_minutiae=20))
+
+
+def _lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_json_gives_one_object_per_file_with_score_features_feedback_and_time(
+    tmp_path: Path, print_pixels: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = []
+    for suffix in (".png", ".pgm", ".bmp"):
+        path = tmp_path / f"print{suffix}"
+        Image.fromarray(print_pixels).save(path)
+        paths.append(str(path))
+    assert kit_quality(["finger", "--json", *paths]) == 0
+    lines = _lines(capsys)
+    assert [line["path"] for line in lines] == paths
+    scores = {line["score"] for line in lines}
+    assert len(scores) == 1  # the same pixels in three formats
+    for line in lines:
+        assert set(line) == {"path", "score", "features", "feedback", "ms"}
+        assert list(line["features"]) == list(FEATURE_NAMES)  # type: ignore[arg-type]
+        assert isinstance(line["feedback"], list)
+
+
+def test_wsq_files_are_read(
+    tmp_path: Path, print_pixels: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import wsq  # noqa: F401 - the Pillow plugin
+
+    path = tmp_path / "print.wsq"
+    Image.fromarray(print_pixels).save(path, format="WSQ")
+    assert kit_quality(["finger", "--json", str(path)]) == 0
+    line = _lines(capsys)[0]
+    assert isinstance(line["score"], int)
+
+
+def test_raw_files_need_and_use_the_given_size(
+    tmp_path: Path, print_pixels: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "print.raw"
+    path.write_bytes(print_pixels.tobytes())
+    assert kit_quality(["finger", "--json", "--size", "400x500", str(path)]) == 0
+    assert "score" in _lines(capsys)[0]
+    assert kit_quality(["finger", "--json", "--size", "300x500", str(path)]) == 1
+    assert "bytes" in str(_lines(capsys)[0]["error"])
+    assert kit_quality(["finger", "--json", str(path)]) == 1
+    assert "--size" in str(_lines(capsys)[0]["error"])
+
+
+def test_bad_files_get_an_error_line_and_the_others_are_still_scored(
+    tmp_path: Path, print_pixels: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "good.png"
+    Image.fromarray(print_pixels).save(good)
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    tiny = tmp_path / "tiny.png"
+    Image.fromarray(np.zeros((1, 1), np.uint8)).save(tiny)
+    deep = tmp_path / "deep.png"
+    Image.fromarray(print_pixels.astype(np.uint16) * 256).save(deep)
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    missing = tmp_path / "missing.png"
+    paths = [good, empty, tiny, deep, text, missing]
+    assert kit_quality(["finger", "--json", *map(str, paths)]) == 1
+    lines = _lines(capsys)
+    assert [line["path"] for line in lines] == list(map(str, paths))
+    assert "score" in lines[0]
+    errors = [str(line["error"]) for line in lines[1:]]
+    assert "empty file" in errors[0]
+    assert "too small" in errors[1]
+    assert "8-bit" in errors[2]
+    assert "not a readable image" in errors[3]
+    assert errors[4]
+    assert all(set(line) == {"path", "error"} for line in lines[1:])
+
+
+def test_a_resolution_other_than_500_ppi_is_an_error_per_file(
+    tmp_path: Path, print_pixels: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "print.png"
+    Image.fromarray(print_pixels).save(path)
+    assert kit_quality(["finger", "--json", "--ppi", "1000", str(path)]) == 1
+    assert "1000 ppi" in str(_lines(capsys)[0]["error"])
+    recorded = tmp_path / "recorded.png"
+    Image.fromarray(print_pixels).save(recorded, dpi=(1000, 1000))
+    assert kit_quality(["finger", "--json", str(recorded)]) == 1
+    assert "1000 ppi" in str(_lines(capsys)[0]["error"])
+
+
+def test_without_json_a_table_is_printed(
+    tmp_path: Path, print_pixels: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "print.png"
+    Image.fromarray(print_pixels).save(path)
+    assert kit_quality(["finger", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "score" in out and "feedback" in out

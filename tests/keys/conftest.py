@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-
-MODULE_CANDIDATES = (
-    "/usr/lib/softhsm/libsofthsm2.so",
-    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-    "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
-    "/usr/local/lib/softhsm/libsofthsm2.so",
-)
-
-
-@dataclass(frozen=True)
-class Token:
-    module: Path
-    label: str
-    pin: str
+from softhsm_token import Token, find_softhsm_module
 
 
 @pytest.fixture(scope="session")
 def softhsm_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Token]:
-    module = next((Path(p) for p in MODULE_CANDIDATES if Path(p).exists()), None)
-    if module is None or shutil.which("softhsm2-util") is None:
+    module = find_softhsm_module()
+    if module is None:
         pytest.fail("SoftHSM2 is not installed; run ./scripts/setup (it installs softhsm2)")
     root = tmp_path_factory.mktemp("softhsm")
     (root / "tokens").mkdir()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Token
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from softhsm_token import Token
 
 from kitd.keys.config import KeyBackend, KitKeyConfig, load_kit_key
 from kitd.keys.errors import KeyConfigError, KeyStoreError, KitKeyNotFound, TokenError

@@ -17,7 +17,7 @@ import sys
 import threading
 from pathlib import Path
 
-from conftest import BackOffice
+from back_office import BackOffice
 
 from kitd.audit.log import AuditLog
 from kitd.audit.verify import verify_log_bytes

@@ -8,7 +8,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import BackOffice
+from back_office import BackOffice
 
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind
@@ -141,7 +141,9 @@ def test_an_interrupted_upload_resumes_under_the_same_id(
     first = Outbox(config)
     entry = first.enqueue(back_office.small_package())
     # As if the daemon died mid-upload: the row says uploading.
-    first._db.execute("UPDATE packages SET state = 'uploading' WHERE package_id = ?", (entry.package_id,))
+    first._db.execute(
+        "UPDATE packages SET state = 'uploading' WHERE package_id = ?", (entry.package_id,)
+    )
     first.close()
     again = Outbox(config)
     assert again.get(entry.package_id).state is PackageState.SEALED

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
+from package_kit import Kit
 from visit_factory import audit_stretch, make_visit
 
 from kitd.audit.log import AuditLog
@@ -15,16 +14,6 @@ from kitd.keys.key_list import KitKeyList
 from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
 from kitd.package.contents import VisitContents
 from kitd.package.sealer import PackageSealer
-
-
-@dataclass
-class Kit:
-    signer: FileKeySigner
-    keys: KitKeyList
-    recipient: RecipientKeyPair
-    recipient_key: ec.EllipticCurvePrivateKey
-    sealer: PackageSealer
-    audit: AuditLog
 
 
 @pytest.fixture

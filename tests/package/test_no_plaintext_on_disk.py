@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import Kit
+from package_kit import Kit
 
 from kitd.outbox.config import OutboxConfig
 from kitd.outbox.outbox import Outbox

@@ -10,7 +10,7 @@ from pathlib import Path
 import nistitl
 import numpy as np
 import pytest
-from conftest import Kit
+from package_kit import Kit
 from PIL import Image
 from visit_factory import make_waived_visit
 

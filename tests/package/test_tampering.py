@@ -7,8 +7,8 @@ from pathlib import Path
 
 import cbor2
 import pytest
-from conftest import Kit
 from cryptography.hazmat.primitives.asymmetric import ec
+from package_kit import Kit
 
 from kitd.audit.errors import AuditTruncated
 from kitd.keys.file_key import FileKeySigner

@@ -1,0 +1,36 @@
+"""finalize_visit: the session's single call at the end of a visit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from package_kit import Kit
+
+from kitd.outbox.config import OutboxConfig
+from kitd.outbox.errors import InsufficientSpace
+from kitd.outbox.outbox import Outbox
+from kitd.package.contents import VisitContents
+from kitd.package.finalize import finalize_visit
+from kitd.package.opener import open_package
+
+
+def test_finalize_leaves_an_openable_package_in_the_outbox(
+    kit: Kit, visit: VisitContents, tmp_path: Path
+) -> None:
+    outbox = Outbox(OutboxConfig(state_dir=tmp_path / "outbox", min_free_bytes=0), kit.audit)
+    done = finalize_visit(visit, kit.sealer, outbox)
+    assert [p.package_id for p in outbox.list()] == [done.package.package_id]
+    opened = open_package(Path(done.package.path).read_bytes(), kit.recipient_key, kit.keys)
+    assert opened.manifest == done.manifest
+    sealed_records = [r for r in kit.audit.records_since(-1) if r.kind.value == "package_sealed"]
+    assert sealed_records[-1].fields["package_id"] == done.package.package_id
+
+
+def test_finalize_refuses_before_sealing_when_the_disk_is_full(
+    kit: Kit, visit: VisitContents, tmp_path: Path
+) -> None:
+    outbox = Outbox(OutboxConfig(state_dir=tmp_path / "outbox", min_free_bytes=1 << 62))
+    with pytest.raises(InsufficientSpace):
+        finalize_visit(visit, kit.sealer, outbox)
+    assert outbox.list() == []

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from kitd.audit.errors import AuditError
 from kitd.keys.key_list import KitKeyList
-from kitd.outbox.contract import PACKAGES_PATH, RECEIPT_CONTENT_TYPE, Receipt
+from kitd.outbox.contract import PACKAGES_PATH, RECEIPT_CONTENT_TYPE, Receipt, content_digest
 from kitd.outbox.tls import server_context
 from kitd.package.errors import PackageError
 from kitd.package.opener import open_package
@@ -149,6 +149,9 @@ class PackageReceiver:
         if len(data) != length:
             return 400, _error("short_body", f"got {len(data)} of {length} bytes")
         sha256 = hashlib.sha256(data).hexdigest()
+        claimed = request.headers.get("Content-Digest")
+        if claimed is not None and claimed != content_digest(sha256):
+            return 400, _error("digest", "the body does not match its Content-Digest")
         folder = self.config.out_dir / package_id
         with self._store_lock:
             stored = folder / "receipt.json"

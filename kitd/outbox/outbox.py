@@ -31,6 +31,7 @@ from kitd.outbox.errors import (
     InsufficientSpace,
     NotAPackage,
     UnknownPackage,
+    UploadConfigError,
     UploadError,
 )
 from kitd.outbox.state import (
@@ -232,6 +233,10 @@ class Outbox:
             last_upload_at=last_upload[0],
         )
 
+    @property
+    def config(self) -> OutboxConfig:
+        return self._config
+
     def next_due(self) -> float | None:
         """When the next upload attempt is due (epoch seconds), or None when nothing is pending."""
         with self._lock:
@@ -279,7 +284,9 @@ class Outbox:
                     f"the stored file of {package.package_id} no longer matches its SHA-256"
                 )
             receipt = self._client.put(package.package_id, data, package.sha256)
-        except (UploadError, OSError) as exc:
+        except (UploadError, UploadConfigError, OSError) as exc:
+            # A bad TLS file or URL is retried like a network fault: the operator fixes the
+            # configuration, and nothing is lost meanwhile.
             self._retry_later(package, str(exc))
             return False
         now = self._clock()

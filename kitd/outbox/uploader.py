@@ -6,10 +6,12 @@ in the outbox, so a restarted uploader resumes where the last one stopped.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
 
+from kitd.outbox.errors import OutboxError
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.state import FlushResult, PackageState
 
@@ -19,12 +21,14 @@ class Uploader:
         self,
         outbox: Outbox,
         *,
-        sweep_interval_s: float = 3600.0,
+        sweep_interval_s: float | None = None,
         idle_wait_s: float = 60.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._outbox = outbox
-        self._sweep_interval_s = sweep_interval_s
+        self._sweep_interval_s = (
+            outbox.config.sweep_interval_s if sweep_interval_s is None else sweep_interval_s
+        )
         self._idle_wait_s = idle_wait_s
         self._clock = clock
         self._wake = threading.Event()
@@ -33,6 +37,7 @@ class Uploader:
         self._pass_count = 0
         self._last_result: FlushResult | None = None
         self._thread: threading.Thread | None = None
+        self.last_error = ""
 
     def start(self) -> None:
         if self._thread is not None:
@@ -75,10 +80,17 @@ class Uploader:
         last_sweep = self._clock()
         while not self._stopping.is_set():
             now = self._clock()
-            if now - last_sweep >= self._sweep_interval_s:
-                self._outbox.sweep_retention()
-                last_sweep = now
-            result = self._outbox.flush(force=False)
+            try:
+                if now - last_sweep >= self._sweep_interval_s:
+                    self._outbox.sweep_retention()
+                    last_sweep = now
+                result: FlushResult | None = self._outbox.flush(force=False)
+                self.last_error = ""
+            except (OutboxError, sqlite3.Error, OSError) as exc:
+                # The thread must outlive a bad pass (disk error, locked database); the error is kept
+                # for the status call and the next pass tries again.
+                result = None
+                self.last_error = f"{type(exc).__name__}: {exc}"
             with self._passes:
                 self._pass_count += 1
                 self._last_result = result

@@ -202,3 +202,16 @@ def test_a_renamed_but_uncommitted_package_is_adopted(back_office: BackOffice) -
     outbox = Outbox(config)
     assert outbox.get(package_id).sha256 == hashlib.sha256(sealed).hexdigest()
     assert list((config.state_dir / "tmp").iterdir()) == []
+
+
+def test_a_broken_tls_configuration_keeps_the_package_and_says_why(
+    back_office: BackOffice, receiver: PackageReceiver
+) -> None:
+    config = back_office.outbox_config(receiver.url, client_key=back_office.root / "missing.key")
+    outbox = Outbox(config)
+    entry = outbox.enqueue(back_office.small_package())
+    assert outbox.flush().failed == 1
+    kept = outbox.get(entry.package_id)
+    assert kept.state is PackageState.SEALED
+    assert "TLS files" in kept.last_error
+    assert outbox.status().last_error == kept.last_error

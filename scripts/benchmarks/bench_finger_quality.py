@@ -71,8 +71,14 @@ def run(ctx: Context) -> list[Figure]:
         quality.assess(image)
         times.append((time.perf_counter() - start) * 1000)
     figures += [
-        Figure(GROUP, "assessment 400x500, median", median(times), "ms", ("<=", 25.0),
-               extra={"images": len(images)}),
+        Figure(
+            GROUP,
+            "assessment 400x500, median",
+            median(times),
+            "ms",
+            ("<=", 25.0),
+            extra={"images": len(images)},
+        ),
         Figure(GROUP, "assessment 400x500, p95", percentile(times, 95), "ms"),
     ]
     preview = np.ascontiguousarray(images[0][::2, ::2])
@@ -85,16 +91,28 @@ def run(ctx: Context) -> list[Figure]:
     inputs, live_inputs, targets, groups, names = training.load(folders)
     held_out, held_out_live = training.cross_validate(inputs, live_inputs, targets, groups, 5)
     scores = np.clip(np.rint(held_out), 0, 100)
-    for label, prefix in (("all labelled", ""), ("synthetic", "synthetic/"), ("nist real", "nist/")):
+    for label, prefix in (
+        ("all labelled", ""),
+        ("synthetic", "synthetic/"),
+        ("nist real", "nist/"),
+    ):
         chosen = np.array([name.startswith(prefix) for name in names])
         a, b = scores[chosen], targets[chosen]
         extra = {"images": int(chosen.sum()), "validation": "5-fold cross-validation, held out"}
         target = (">=", 0.90) if label == "all labelled" else None
         figures += [
-            Figure(GROUP, f"held-out Spearman vs NFIQ 2, {label}", _spearman(a, b), "", target, extra),
-            Figure(GROUP, f"held-out MAE vs NFIQ 2, {label}", float(np.abs(a - b).mean()), "points"),
-            Figure(GROUP, f"held-out within ±10, {label}",
-                   100.0 * float((np.abs(a - b) <= 10).mean()), "%"),
+            Figure(
+                GROUP, f"held-out Spearman vs NFIQ 2, {label}", _spearman(a, b), "", target, extra
+            ),
+            Figure(
+                GROUP, f"held-out MAE vs NFIQ 2, {label}", float(np.abs(a - b).mean()), "points"
+            ),
+            Figure(
+                GROUP,
+                f"held-out within ±10, {label}",
+                100.0 * float((np.abs(a - b) <= 10).mean()),
+                "%",
+            ),
         ]
     live_scores = np.clip(np.rint(held_out_live), 0, 100)
     figures.append(

@@ -93,4 +93,6 @@ class FingerQuality:
 def _score_guidance(feedback: tuple[Feedback, ...]) -> str:
     if feedback:
         return feedback[0].text
-    return "Fingerprint quality too low: clean the glass, then place the finger flat and press evenly."
+    return (
+        "Fingerprint quality too low: clean the glass, then place the finger flat and press evenly."
+    )

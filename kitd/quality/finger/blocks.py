@@ -29,11 +29,14 @@ Bools = NDArray[np.bool_]
 class SlantedBlocks:
     """The slanted-window grid: block origins, which blocks are ridge area, and their ridge-normal angle."""
 
-    rows: NDArray[np.intp]  # origin row of each block of the (grid_rows x grid_cols) grid, row-major
+    # Origin (row, column) of each block of the grid_shape grid, in row-major order.
+    rows: NDArray[np.intp]
     cols: NDArray[np.intp]
     grid_shape: tuple[int, int]
-    foreground: Bools  # per block: every pixel of the block lies in the ridge segmentation mask
-    orientation: Floats  # per block: angle (rad) of the normal to the ridges, from gradient covariance
+    # Per block: every pixel of the block lies in the ridge segmentation mask.
+    foreground: Bools
+    # Per block: angle (rad) of the normal to the ridges, from the gradient covariance.
+    orientation: Floats
 
 
 def tile_view(image: NDArray[np.generic], size: int = BLOCK) -> NDArray[np.generic]:
@@ -46,16 +49,16 @@ def tile_view(image: NDArray[np.generic], size: int = BLOCK) -> NDArray[np.gener
 def _tile_sums(image: NDArray[np.uint8], size: int) -> tuple[Floats, Floats, Floats]:
     """Sum, sum of squares and pixel count of every tile from the top-left, partial tiles included."""
     height, width = image.shape
-    sums, squares = cv2.integral2(image, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
-    row_edges = np.append(np.arange(0, height, size), height)
-    col_edges = np.append(np.arange(0, width, size), width)
-
-    def tiles(integral: Floats) -> Floats:
-        corners = integral[np.ix_(row_edges, col_edges)]
-        return np.asarray(corners[1:, 1:] - corners[:-1, 1:] - corners[1:, :-1] + corners[:-1, :-1])
-
-    counts = np.outer(np.diff(row_edges), np.diff(col_edges)).astype(np.float64)
-    return tiles(sums), tiles(squares), counts
+    rows, cols = -(-height // size), -(-width // size)
+    # Zero padding adds nothing to the sums; the counts below use the true tile sizes.
+    padded = np.zeros((rows * size, cols * size), dtype=np.uint32)
+    padded[:height, :width] = image
+    tiles = padded.reshape(rows, size, cols, size)
+    sums = tiles.sum(axis=(1, 3), dtype=np.float64)
+    squares = (tiles * tiles).sum(axis=(1, 3), dtype=np.float64)
+    tile_heights = np.minimum(size, height - np.arange(rows) * size)
+    tile_widths = np.minimum(size, width - np.arange(cols) * size)
+    return sums, squares, np.outer(tile_heights, tile_widths).astype(np.float64)
 
 
 def block_means(image: NDArray[np.uint8], size: int = BLOCK) -> Floats:
@@ -117,9 +120,8 @@ def slanted_blocks(image: NDArray[np.uint8]) -> SlantedBlocks:
     foreground = inside == BLOCK * BLOCK
     # The blocks are a regular grid, so a reshaped view gives their pixels without copying.
     inner = image[OFFSET : OFFSET + grid[0] * BLOCK, OFFSET : OFFSET + grid[1] * BLOCK]
-    pixels = inner.reshape(grid[0], BLOCK, grid[1], BLOCK).swapaxes(1, 2).reshape(-1, BLOCK, BLOCK)
-    pixels = pixels.astype(np.float32)
-    a, b, c = gradient_moments(pixels)
+    blocks = inner.reshape(grid[0], BLOCK, grid[1], BLOCK).swapaxes(1, 2).reshape(-1, BLOCK, BLOCK)
+    a, b, c = gradient_moments(blocks.astype(np.float32))
     orientation = 0.5 * np.arctan2(c, a - b)
     return SlantedBlocks(rows, cols, grid, foreground, orientation)
 
@@ -129,6 +131,7 @@ def rotated_region(
     grid: SlantedBlocks,
     selected: NDArray[np.intp],
     angles: Floats,
+    *,
     padded: bool,
     region: tuple[slice, slice],
 ) -> NDArray[np.float32]:
@@ -157,6 +160,5 @@ def rotated_region(
     height, width = image.shape
     valid = (src_x >= 0) & (src_x < size) & (src_y >= 0) & (src_y < size)
     valid &= (y >= 0) & (y < height) & (x >= 0) & (x < width)
-    flat = image.ravel()
-    sampled = flat[np.clip(y, 0, height - 1) * width + np.clip(x, 0, width - 1)]
+    sampled = image.ravel()[np.where(valid, y * width + x, 0)]
     return np.where(valid, sampled, 0).astype(np.float32)

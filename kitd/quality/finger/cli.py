@@ -54,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
         help="resolution of the images (default: the file's, if it records 300 ppi or more, else 500); "
         "only 500 ppi is supported",
     )
-    parser.add_argument("--size", type=parse_size, default=None, help="WxH of headerless .raw files")
+    parser.add_argument(
+        "--size", type=parse_size, default=None, help="WxH of headerless .raw files"
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per line and file")
     return parser
 

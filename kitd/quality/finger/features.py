@@ -103,7 +103,9 @@ def _minutiae_quality(image: NDArray[np.uint8], found: Minutiae) -> tuple[float,
     bx = np.clip(found.x - half, 0, width - BLOCK)
     by = np.clip(found.y - half, 0, height - BLOCK)
     offsets = np.arange(BLOCK)
-    blocks = image[by[:, None, None] + offsets[None, :, None], bx[:, None, None] + offsets[None, None, :]]
+    blocks = image[
+        by[:, None, None] + offsets[None, :, None], bx[:, None, None] + offsets[None, None, :]
+    ]
     ocl, _ = ocl_of_blocks(blocks.astype(np.float64))
     ocl_share = float((np.floor(ocl * 100 + 0.5) > _OCL_PERCENT).mean())
     return mu_share, ocl_share

@@ -61,7 +61,9 @@ class Rule:
 
     def check(self, values: Mapping[str, float]) -> CheckResult:
         value = self.measure(values)
-        fired = self.applies(values) and (value > self.limit if self.fires_above else value < self.limit)
+        fired = self.applies(values) and (
+            value > self.limit if self.fires_above else value < self.limit
+        )
         return CheckResult(
             id=str(self.code),
             value=float(value),
@@ -88,8 +90,7 @@ MIN_PRINT_DEVIATION = 8.0
 
 def _print_present(values: Mapping[str, float]) -> bool:
     return (
-        values["ridge_blocks"] >= MIN_RIDGE_BLOCKS
-        and values["UniformImage"] >= MIN_PRINT_DEVIATION
+        values["ridge_blocks"] >= MIN_RIDGE_BLOCKS and values["UniformImage"] >= MIN_PRINT_DEVIATION
     )
 
 
@@ -106,7 +107,13 @@ RULES: tuple[Rule, ...] = (
     Rule(Feedback.TOO_DARK, lambda v: v["ImgProcROIArea_Mean"], 80.0, fires_above=False),
     Rule(Feedback.LOW_CONTRAST, lambda v: v["UniformImage"], 20.0, fires_above=False),
     Rule(Feedback.SMALL_AREA, lambda v: v["SufficientFingerprintForeground"], 50_000.0, False),
-    Rule(Feedback.FEW_MINUTIAE, lambda v: v["FingerprintImageWithMinutiae"], 5.0, False, _print_present),
+    Rule(
+        Feedback.FEW_MINUTIAE,
+        lambda v: v["FingerprintImageWithMinutiae"],
+        5.0,
+        False,
+        _print_present,
+    ),
     Rule(Feedback.OFF_CENTRE, _off_centre, 0.2, fires_above=True, applies=_print_present),
     Rule(Feedback.SMUDGED, lambda v: v["ImgProcROIArea_Mean"], 135.0, False, applies=_unclear),
     Rule(Feedback.DRY, lambda v: v["ImgProcROIArea_Mean"], 160.0, True, applies=_unclear),
@@ -125,8 +132,12 @@ def feedback_checks(values: Mapping[str, float], blank: bool) -> tuple[CheckResu
         result = rule.check(values)
         if rule.code is Feedback.EMPTY and no_print and result.passed:
             result = CheckResult(
-                id=result.id, value=result.value, threshold=result.threshold, passed=False,
-                quality=0, guidance=rule.code.text,
+                id=result.id,
+                value=result.value,
+                threshold=result.threshold,
+                passed=False,
+                quality=0,
+                guidance=rule.code.text,
             )
         checks.append(result)
     return tuple(checks)

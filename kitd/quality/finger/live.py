@@ -30,11 +30,16 @@ def preview(pixels: NDArray[np.uint8], ppi: int) -> NDArray[np.uint8]:
         raise FingerImageError("live preview frames must be 8-bit grey (uint8, height x width)")
     if abs(ppi - 2 * PREVIEW_PPI) <= 10:
         height, width = pixels.shape
-        pixels = cv2.resize(pixels, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+        halved = cv2.resize(pixels, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+        pixels = np.asarray(halved, dtype=np.uint8)
     elif abs(ppi - PREVIEW_PPI) > 5:
-        raise FingerImageError(f"unsupported preview resolution {ppi} ppi: use 250 or 500 ppi frames")
+        raise FingerImageError(
+            f"unsupported preview resolution {ppi} ppi: use 250 or 500 ppi frames"
+        )
     if min(pixels.shape) < 2 * _TILE:
-        raise FingerImageError(f"preview frame too small ({pixels.shape[1]} x {pixels.shape[0]} px)")
+        raise FingerImageError(
+            f"preview frame too small ({pixels.shape[1]} x {pixels.shape[0]} px)"
+        )
     return np.ascontiguousarray(pixels, dtype=np.uint8)
 
 
@@ -44,7 +49,9 @@ def live_measures(pixels: NDArray[np.uint8], ppi: int) -> NDArray[np.float64]:
     tiles = tile_view(frame, _TILE).astype(np.float32)
     spread = tiles.std(axis=(-2, -1))
     frame_spread = float(frame.std())
-    ridge = spread > _RIDGE_SPREAD * frame_spread if frame_spread > 0 else np.zeros_like(spread, bool)
+    ridge = (
+        spread > _RIDGE_SPREAD * frame_spread if frame_spread > 0 else np.zeros_like(spread, bool)
+    )
     ocl, _ = ocl_of_blocks(tiles)
     ridge_share = float(ridge.mean())
     ridge_ocl = float(ocl[ridge].mean()) if ridge.any() else 0.0
@@ -52,8 +59,12 @@ def live_measures(pixels: NDArray[np.uint8], ppi: int) -> NDArray[np.float64]:
     grey = float(frame.mean()) / 255.0
     if ridge.any():
         rows, cols = np.nonzero(ridge)
-        offset = float(np.hypot(rows.mean() / ridge.shape[0] - 0.5 + 0.5 / ridge.shape[0],
-                                cols.mean() / ridge.shape[1] - 0.5 + 0.5 / ridge.shape[1]))
+        offset = float(
+            np.hypot(
+                rows.mean() / ridge.shape[0] - 0.5 + 0.5 / ridge.shape[0],
+                cols.mean() / ridge.shape[1] - 0.5 + 0.5 / ridge.shape[1],
+            )
+        )
     else:
         offset = 0.5
     return np.array([ridge_share, ridge_ocl, clear_share, grey, offset], dtype=np.float64)

@@ -29,6 +29,12 @@ FLOW_MIN_ANGLE = math.radians(4.0)
 _FLOW_SCALE = math.radians(90.0) - FLOW_MIN_ANGLE
 
 
+def _gradients(blocks: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """(gx, gy) inside each block (..., h, w): central differences, one-sided at the block edges."""
+    gy, gx = np.gradient(blocks, axis=(-2, -1))
+    return np.asarray(gx, dtype=np.float32), np.asarray(gy, dtype=np.float32)
+
+
 @dataclass(frozen=True)
 class TileGradients:
     """Gradients inside every complete 32 x 32 tile from the top-left, shared by OCL and coherence."""
@@ -38,8 +44,7 @@ class TileGradients:
 
     @classmethod
     def of(cls, image: NDArray[np.uint8]) -> TileGradients:
-        gy, gx = np.gradient(tile_view(image).astype(np.float32), axis=(-2, -1))
-        return cls(gx=gx, gy=gy)
+        return cls(*_gradients(tile_view(image).astype(np.float32)))
 
 
 def _certainty(a: Floats, b: Floats, c: Floats) -> tuple[Floats, Bools]:
@@ -89,12 +94,49 @@ def orientation_flow(grid: SlantedBlocks) -> Floats:
     return np.asarray((local[counted] - FLOW_MIN_ANGLE) / _FLOW_SCALE, dtype=np.float64)
 
 
-def _tile_coherence(tile: Floats) -> float:
-    gy, gx = np.gradient(tile) if min(tile.shape) > 1 else (np.zeros_like(tile), np.zeros_like(tile))
+def _coherence_sum(gx: NDArray[np.floating], gy: NDArray[np.floating]) -> float:
+    """Sum over tiles (..., h, w) of |sum of doubled-angle gradients| / sum of their lengths."""
     doubled_x = gx * gx - gy * gy
     doubled_y = 2.0 * gx * gy
-    length = float(np.hypot(doubled_x, doubled_y).sum())
-    return float(math.hypot(doubled_x.sum(), doubled_y.sum()) / length) if length > 0 else 0.0
+    lengths = np.hypot(doubled_x, doubled_y).sum(axis=(-2, -1), dtype=np.float64)
+    vectors = np.hypot(
+        doubled_x.sum(axis=(-2, -1), dtype=np.float64),
+        doubled_y.sum(axis=(-2, -1), dtype=np.float64),
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.where(lengths > 0, vectors / lengths, 0.0).sum())
+
+
+def _edge_tiles(strip: NDArray[np.uint8], tile_width: int) -> NDArray[np.float32]:
+    """A strip of tiles of equal size, as (count, h, w)."""
+    count = strip.shape[1] // tile_width
+    height = strip.shape[0]
+    tiles = strip[:, : count * tile_width].reshape(height, count, tile_width).swapaxes(0, 1)
+    return tiles.astype(np.float32)
+
+
+def _partial_tiles_coherence(image: NDArray[np.uint8], roi_tiles: Bools) -> float:
+    """Coherence summed over the ROI tiles cut short by the right or bottom edge."""
+    height, width = image.shape
+    full_rows, full_cols = height // BLOCK, width // BLOCK
+    rest_h, rest_w = height - full_rows * BLOCK, width - full_cols * BLOCK
+    total = 0.0
+    # The gradient needs two samples each way; a 1-px strip has no coherence (0).
+    if rest_w > 1 and full_rows:
+        strip = image[: full_rows * BLOCK, full_cols * BLOCK :]
+        tiles = strip.reshape(full_rows, BLOCK, rest_w).astype(np.float32)
+        chosen = roi_tiles[:full_rows, full_cols]
+        if chosen.any():
+            total += _coherence_sum(*_gradients(tiles[chosen]))
+    if rest_h > 1 and full_cols:
+        tiles = _edge_tiles(image[full_rows * BLOCK :, : full_cols * BLOCK], BLOCK)
+        chosen = roi_tiles[full_rows, :full_cols]
+        if chosen.any():
+            total += _coherence_sum(*_gradients(tiles[chosen]))
+    if rest_h > 1 and rest_w > 1 and roi_tiles[full_rows, full_cols]:
+        corner = image[full_rows * BLOCK :, full_cols * BLOCK :].astype(np.float32)
+        total += _coherence_sum(*_gradients(corner))
+    return total
 
 
 def coherence(
@@ -102,24 +144,10 @@ def coherence(
 ) -> tuple[float, float]:
     """Sum and mean of ridge-orientation coherence over the tiles (partial ones included) in the ROI."""
     height, width = image.shape
-    full_rows, full_cols = height // BLOCK, width // BLOCK
-    total = 0.0
-    complete = roi_tiles[:full_rows, :full_cols]
-    if complete.any():
-        gx, gy = gradients.gx[complete], gradients.gy[complete]
-        doubled_x = gx * gx - gy * gy
-        doubled_y = 2.0 * gx * gy
-        lengths = np.hypot(doubled_x, doubled_y).sum(axis=(1, 2), dtype=np.float64)
-        vectors = np.hypot(
-            doubled_x.sum(axis=(1, 2), dtype=np.float64), doubled_y.sum(axis=(1, 2), dtype=np.float64)
-        )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            total += float(np.where(lengths > 0, vectors / lengths, 0.0).sum())
-    # Partial tiles along the right and bottom edges, few enough to do one by one.
-    for r, c in zip(*np.nonzero(roi_tiles), strict=True):
-        if r < full_rows and c < full_cols:
-            continue
-        tile = image[r * BLOCK : (r + 1) * BLOCK, c * BLOCK : (c + 1) * BLOCK].astype(np.float64)
-        total += _tile_coherence(tile)
+    complete = roi_tiles[: height // BLOCK, : width // BLOCK]
+    total = (
+        _coherence_sum(gradients.gx[complete], gradients.gy[complete]) if complete.any() else 0.0
+    )
+    total += _partial_tiles_coherence(image, roi_tiles)
     count = int(roi_tiles.sum())
     return total, (total / count if count else 0.0)

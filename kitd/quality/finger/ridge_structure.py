@@ -13,6 +13,7 @@ Pure functions from an image and its block grid to per-block values; they never 
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -50,7 +51,7 @@ def profile_spectra(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
     """
     selected = np.flatnonzero(grid.foreground)
     angles = grid.orientation[selected] + math.pi / 2
-    region = rotated_region(image, grid, selected, angles, True, (_LONG, _SHORT))
+    region = rotated_region(image, grid, selected, angles, padded=True, region=(_LONG, _SHORT))
     profiles = region.mean(axis=2, dtype=np.float64)
     return np.asarray(np.abs(np.fft.fft(profiles, axis=1))[:, 1:], dtype=np.float64)
 
@@ -85,7 +86,7 @@ def lcs(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
     if selected.size == 0:
         return np.zeros(0)
     angles = grid.orientation[selected]
-    regions = rotated_region(image, grid, selected, angles, False, (_SHORT, _LONG))
+    regions = rotated_region(image, grid, selected, angles, padded=False, region=(_SHORT, _LONG))
     profiles = regions.mean(axis=1, dtype=np.float64)
     trend = _trend(profiles)
     is_ridge = profiles < trend
@@ -101,7 +102,7 @@ def lcs(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
         changes = _runs(labels, len(labels) - 1)
         if not changes:
             continue
-        widths = [changes[0]] + [b - a for a, b in zip(changes, changes[1:], strict=False)]
+        widths = [changes[0]] + [b - a for a, b in itertools.pairwise(changes)]
         first, second = widths[0::2], widths[1::2]
         ridges, valleys = (first, second) if labels[0] else (second, first)
         ridge_width = sum(ridges) / len(ridges) if ridges else 0.0
@@ -122,7 +123,7 @@ def rvup(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
     if selected.size == 0:
         return np.zeros(0)
     angles = grid.orientation[selected]
-    region = rotated_region(image, grid, selected, angles, True, (_SHORT, _LONG))
+    region = rotated_region(image, grid, selected, angles, padded=True, region=(_SHORT, _LONG))
     profiles = region.mean(axis=1, dtype=np.float64)
     is_ridge = profiles < _trend(profiles)
     ratios: list[float] = []
@@ -134,7 +135,7 @@ def rvup(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
         starts_with_ridge = labels[changes[0] + 1]
         # Widths of the complete runs after the first one, last first (the reference's order).
         inner = changes[1:]
-        widths = [b - a for a, b in zip(inner, inner[1:], strict=False)][::-1]
+        widths = [b - a for a, b in itertools.pairwise(inner)][::-1]
         block = [widths[m] / widths[m + 1] for m in range(len(widths) - 1)]
         for m in range(int(starts_with_ridge), len(block), 2):
             block[m] = 1.0 / block[m]

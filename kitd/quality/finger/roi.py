@@ -26,7 +26,8 @@ class RegionOfInterest:
     mask: Bools  # per pixel: inside the finger area
     pixels: int
     mean: float  # mean grey inside the mask; 255 (white) when the mask is empty
-    tiles: Bools  # per 32 x 32 tile from the top-left, partial tiles included: any pixel in the mask
+    # Per 32 x 32 tile from the top-left, partial tiles included: any pixel in the mask.
+    tiles: Bools
 
 
 def _fill_holes(inside: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -66,7 +67,7 @@ def region_of_interest(image: NDArray[np.uint8]) -> RegionOfInterest:
     height, width = image.shape
     # The blurs are wide (sigma 6.5 and 14 px): done on a quarter-size image, they lose nothing that
     # matters and save most of the time; only the final boundary is drawn at full resolution.
-    eroded = _quarter(cv2.erode(image, np.ones((5, 5), np.uint8)))
+    eroded = _quarter(np.asarray(cv2.erode(image, np.ones((5, 5), np.uint8)), dtype=np.uint8))
     smooth = cv2.GaussianBlur(eroded, (0, 0), _sigma(41) / _SCALE)
     _, background = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     smooth = cv2.GaussianBlur(background, (0, 0), _sigma(91) / _SCALE)
@@ -78,7 +79,9 @@ def region_of_interest(image: NDArray[np.uint8]) -> RegionOfInterest:
     # Grown by one quarter-size pixel so that nearest-neighbour upsampling cannot clip the boundary.
     grown = cv2.dilate(kept, np.ones((3, 3), np.uint8))
     kept_full = cv2.resize(grown, (width, height), interpolation=cv2.INTER_NEAREST)
-    holes_full = cv2.resize(kept - (inside & kept), (width, height), interpolation=cv2.INTER_NEAREST)
+    holes_full = cv2.resize(
+        kept - (inside & kept), (width, height), interpolation=cv2.INTER_NEAREST
+    )
     mask_u8 = ((full & (kept_full > 0)) | (holes_full > 0)).astype(np.uint8)
     pixels = int(cv2.countNonZero(mask_u8))
     mean = float(cv2.mean(image, mask=mask_u8)[0]) if pixels else 255.0

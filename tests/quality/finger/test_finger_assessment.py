@@ -20,7 +20,9 @@ def _noised(image: NDArray[np.uint8], sigma: float) -> NDArray[np.uint8]:
 def _dried(image: NDArray[np.uint8], share: float) -> NDArray[np.uint8]:
     # Dry skin leaves white gaps in the ridges: spots of platen where the ridge did not touch.
     rng = np.random.default_rng(2)
-    spots = cv2.GaussianBlur((rng.random(image.shape) < share * 0.05).astype(np.float32), (0, 0), 2.5)
+    spots = cv2.GaussianBlur(
+        (rng.random(image.shape) < share * 0.05).astype(np.float32), (0, 0), 2.5
+    )
     dried = image.copy()
     dried[spots > 0.01] = np.maximum(dried[spots > 0.01], 230)
     return dried
@@ -114,7 +116,10 @@ def test_every_feedback_code_has_operator_text() -> None:
     ids=["blurred", "noised", "dried"],
 )
 def test_degraded_versions_of_a_print_score_lower(
-    quality: FingerQuality, good_print: NDArray[np.uint8], degrade: object, levels: tuple[float, ...]
+    quality: FingerQuality,
+    good_print: NDArray[np.uint8],
+    degrade: object,
+    levels: tuple[float, ...],
 ) -> None:
     original = quality.assess(good_print).score
     scores = [quality.assess(degrade(good_print, level)).score for level in levels]  # type: ignore[operator]

@@ -101,6 +101,8 @@ def test_the_packaged_model_ranks_its_training_prints_like_nist(shared_data: Pat
 def test_nists_blank_frames_get_no_score_and_the_empty_feedback(shared_data: Path) -> None:
     quality = FingerQuality()
     for name in ("cmp00018.png", "cmp00019.png"):
-        assessment = quality.assess(_pixels(shared_data / "fingerprints" / "nist" / "negative" / name))
+        assessment = quality.assess(
+            _pixels(shared_data / "fingerprints" / "nist" / "negative" / name)
+        )
         assert assessment.score == 0
         assert Feedback.EMPTY in assessment.feedback

@@ -162,6 +162,8 @@ def build_transaction(
         r2 += nistitl.Field(
             2, 21, [[text(waiver.reason), text(waiver.note), text(waiver.operator_id)]]
         )
+    if contents.signature is not None and contents.signature.checks:
+        r2 += nistitl.Field(2, 23, _check_summary(contents.signature.checks))
     if contents.overrides:
         r2 += nistitl.Field(
             2,
@@ -260,7 +262,7 @@ def read_transaction(data: bytes) -> ReadTransaction:
         tcn = str(message[0].TCN)
         application: dict[str, str] = {}
         for record in message.iter(2):
-            for tag in range(10, 23):
+            for tag in range(10, 24):
                 field = record[tag]
                 if field is not None:
                     application[f"2.{tag:03d}"] = _field_text(field)

@@ -83,6 +83,7 @@ def test_the_transaction_parses_with_nistitl(
     assert type2[10].value == "APP-2026-000123"
     assert type2[13].value == "2026.1"
     assert type2[20][0].values == ["7", "injured", "bandaged index", "op-17"]
+    assert type2[23][0].values == ["stroke_count", "1", "4", "2", "80"]
     type10 = next(message.iter(10))
     assert type10[11].value == "JPEGB"
     assert ["background_uniformity", "0", "0.31", "0.25", "40"] in type10[200].value

@@ -94,7 +94,11 @@ def make_visit(audit_records: tuple[AuditRecord, ...] = (), seed: int = 0) -> Vi
             FingerCapture(2, finger_pixels(seed + 2), 63, attempts=2),
             FingerCapture(8, finger_pixels(seed + 3), 35, attempts=3, overridden_reason="dry skin"),
         ),
-        signature=SignatureCapture(signature_png(seed + 4), b"\x00SDI\x00fake-19794-7", ()),
+        signature=SignatureCapture(
+            signature_png(seed + 4),
+            b"\x00SDI\x00fake-19794-7",
+            (CheckResult("stroke_count", 4.0, 2.0, True, 80),),
+        ),
         finger_exceptions=(FingerException(7, "injured", "bandaged index", "op-17"),),
         signature_waiver=None,
         overrides=(Override("face", "bedridden, wall not plain", "op-17"),),

@@ -1,0 +1,1 @@
+"""The simulated signature pad: framed serial firmware, a pty or TCP link, stroke scripts, handwriting."""

@@ -1,0 +1,120 @@
+"""The built-in scene content: people to put in front of the simulated camera.
+
+A `Layer` is a picture with an alpha mask and the two eye centres, so the scene renderer can pose it
+(roll, yaw, scale, offset) and find the eyes again (for an eye bar, for framing). The default person is
+scikit-image's bundled astronaut photo (Eileen Collins, NASA, public domain), cut out of its studio
+backdrop with a soft mask around hair, face, neck and collar so it can stand in front of a plain
+background like a passport photo. Nothing here may download anything: the photo ships inside the
+scikit-image wheel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+# Eye centres (mean of the eye corners) and the chin-to-crown height of the astronaut photo in its
+# own 512 x 512 pixels, measured once with a face mesh. Crown = chin + 1.3 * (forehead - chin), as
+# ICAO measures the head (hair ignored).
+ASTRONAUT_RIGHT_EYE = (203.2, 102.0)  # the person's right eye, on the image's left
+ASTRONAUT_LEFT_EYE = (245.8, 103.2)
+ASTRONAUT_HEAD_HEIGHT = 140.0
+# A face mesh reads the photo's head as pitched chin-down; the scene renderer's head model undoes this
+# much (measured with that model) so the default scene looks straight into the camera.
+ASTRONAUT_PITCH_CORRECTION = -6.0
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A picture to composite: BGR pixels, alpha 0..1 and where the eyes are (x, y)."""
+
+    image: NDArray[np.uint8]
+    alpha: NDArray[np.float32]
+    right_eye: tuple[float, float]
+    left_eye: tuple[float, float]
+    # Chin to crown in layer pixels; None for arbitrary pictures (then the frame is filled instead).
+    head_height: float | None
+    # Pitch (degrees, chin up > 0) to undo so the person looks straight at the camera.
+    pitch_correction: float = 0.0
+
+    @property
+    def eye_mid(self) -> tuple[float, float]:
+        return (
+            (self.right_eye[0] + self.left_eye[0]) / 2.0,
+            (self.right_eye[1] + self.left_eye[1]) / 2.0,
+        )
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return int(self.image.shape[1]), int(self.image.shape[0])
+
+
+def _astronaut_rgb() -> NDArray[np.uint8]:
+    from skimage import data  # simulator-only dependency (dev extra)
+
+    rgb = data.astronaut()  # type: ignore[no-untyped-call]
+    return np.asarray(rgb, np.uint8)
+
+
+@cache
+def astronaut_portrait() -> Layer:
+    """The astronaut cut out of her backdrop: head, hair, neck and collar, feathered edges."""
+    bgr = np.ascontiguousarray(cv2.cvtColor(_astronaut_rgb(), cv2.COLOR_RGB2BGR), np.uint8)
+    mask = np.zeros(bgr.shape[:2], np.uint8)
+    # Head and hair: the hair spans about x 150..300, y 12..185.
+    cv2.ellipse(mask, (226, 100), (76, 92), 0, 0, 360, 255, -1)
+    # Neck, collar ring and shoulders, kept clear of the flag (left) and the shuttle model (right).
+    cv2.ellipse(mask, (212, 360), (158, 215), 0, 180, 360, 255, -1)
+    cv2.rectangle(mask, (54, 360), (370, 511), 255, -1)
+    alpha = np.asarray(cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), 4.0), np.float32)
+    return Layer(
+        image=bgr,
+        alpha=alpha,
+        right_eye=ASTRONAUT_RIGHT_EYE,
+        left_eye=ASTRONAUT_LEFT_EYE,
+        head_height=ASTRONAUT_HEAD_HEIGHT,
+        pitch_correction=ASTRONAUT_PITCH_CORRECTION,
+    )
+
+
+@cache
+def astronaut_photo() -> Layer:
+    """The whole astronaut photo with its busy studio backdrop (flag, shuttle model), fully opaque."""
+    bgr = np.ascontiguousarray(cv2.cvtColor(_astronaut_rgb(), cv2.COLOR_RGB2BGR), np.uint8)
+    portrait = astronaut_portrait()
+    return Layer(
+        image=bgr,
+        alpha=np.ones(bgr.shape[:2], np.float32),
+        right_eye=portrait.right_eye,
+        left_eye=portrait.left_eye,
+        head_height=portrait.head_height,
+        pitch_correction=portrait.pitch_correction,
+    )
+
+
+def picture(path: Path, eyes: tuple[tuple[float, float], tuple[float, float]] | None) -> Layer:
+    """An image file as an opaque layer. Without eye positions its centre stands in for the eyes."""
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f"cannot read an image from {path}")
+    height, width = image.shape[:2]
+    if eyes is None:
+        centre = (width / 2.0, height / 2.0)
+        right_eye, left_eye = (centre[0] - 1.0, centre[1]), (centre[0] + 1.0, centre[1])
+    else:
+        right_eye, left_eye = eyes
+    return Layer(
+        image=np.ascontiguousarray(image, np.uint8),
+        alpha=np.ones((height, width), np.float32),
+        right_eye=right_eye,
+        left_eye=left_eye,
+        head_height=None,
+    )
+
+
+BUILTINS = {"portrait": astronaut_portrait, "astronaut": astronaut_photo}

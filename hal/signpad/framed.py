@@ -92,7 +92,7 @@ class FramedSignaturePad(SignaturePad):
         self._reply_timeout = source.int_option("reply_ms", 1000) / 1000.0
         self._silence = source.int_option("silence_ms", 2500) / 1000.0
         self._baud = source.int_option("baud", 115200)
-        self._port: serial.SerialBase | None = None
+        self._port: serial.Serial | None = None
         self._reader: threading.Thread | None = None
         self._stop_reader = threading.Event()
         self._write_lock = threading.Lock()
@@ -304,7 +304,7 @@ class FramedSignaturePad(SignaturePad):
 
     # -- opening the port ----------------------------------------------------------------------------
 
-    def _open_port(self) -> serial.SerialBase:
+    def _open_port(self) -> serial.Serial:
         target = self.source.target
         try:
             port = serial.serial_for_url(
@@ -343,7 +343,7 @@ class FramedSignaturePad(SignaturePad):
 
     # -- the reader thread ---------------------------------------------------------------------------
 
-    def _read_loop(self, port: serial.SerialBase) -> None:
+    def _read_loop(self, port: serial.Serial) -> None:
         decoder = FrameDecoder()
         clock = ClockUnwrapper()
         last_frame = time.monotonic()

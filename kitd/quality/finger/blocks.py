@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -49,16 +48,15 @@ def tile_view(image: NDArray[np.generic], size: int = BLOCK) -> NDArray[np.gener
 def _tile_sums(image: NDArray[np.uint8], size: int) -> tuple[Floats, Floats, Floats]:
     """Sum, sum of squares and pixel count of every tile from the top-left, partial tiles included."""
     height, width = image.shape
-    rows, cols = -(-height // size), -(-width // size)
-    # Zero padding adds nothing to the sums; the counts below use the true tile sizes.
-    padded = np.zeros((rows * size, cols * size), dtype=np.uint32)
-    padded[:height, :width] = image
-    tiles = padded.reshape(rows, size, cols, size)
-    sums = tiles.sum(axis=(1, 3), dtype=np.float64)
-    squares = (tiles * tiles).sum(axis=(1, 3), dtype=np.float64)
-    tile_heights = np.minimum(size, height - np.arange(rows) * size)
-    tile_widths = np.minimum(size, width - np.arange(cols) * size)
-    return sums, squares, np.outer(tile_heights, tile_widths).astype(np.float64)
+    row_starts, col_starts = np.arange(0, height, size), np.arange(0, width, size)
+    values = image.astype(np.float64)
+
+    def tiles(array: Floats) -> Floats:
+        return np.add.reduceat(np.add.reduceat(array, row_starts, axis=0), col_starts, axis=1)
+
+    heights = np.minimum(size, height - row_starts)
+    widths = np.minimum(size, width - col_starts)
+    return tiles(values), tiles(values * values), np.outer(heights, widths).astype(np.float64)
 
 
 def block_means(image: NDArray[np.uint8], size: int = BLOCK) -> Floats:
@@ -74,15 +72,16 @@ def block_stds(image: NDArray[np.uint8], size: int = BLOCK) -> Floats:
     return np.asarray(np.sqrt(np.maximum(squares / counts - means * means, 0.0)), dtype=np.float64)
 
 
-def ridge_mask(image: NDArray[np.uint8]) -> Bools:
-    """Pixel mask of the ridge area: tiles whose grey-level spread is above 0.1 of the whole image's."""
+def ridge_tiles(image: NDArray[np.uint8]) -> Bools:
+    """Ridge segmentation per tile (partial tiles included): grey-level spread above 0.1 of the image's.
+
+    The reference marks every pixel of such a tile; the tile map says the same thing.
+    """
     image_std = float(image.std())
-    height, width = image.shape
+    stds = block_stds(image)
     if image_std == 0.0:
-        return np.zeros((height, width), dtype=bool)
-    tiles = block_stds(image) / image_std > SEGMENT_THRESHOLD
-    expanded = np.repeat(np.repeat(tiles, BLOCK, axis=0), BLOCK, axis=1)
-    return np.asarray(expanded[:height, :width], dtype=bool)
+        return np.zeros(stds.shape, dtype=bool)
+    return np.asarray(stds / image_std > SEGMENT_THRESHOLD, dtype=bool)
 
 
 def gradient_moments(blocks: NDArray[np.floating]) -> tuple[Floats, Floats, Floats]:
@@ -108,20 +107,16 @@ def slanted_blocks(image: NDArray[np.uint8]) -> SlantedBlocks:
     if rows.size == 0:
         empty = np.zeros(0)
         return SlantedBlocks(rows, cols, grid, empty.astype(bool), empty)
-    mask = ridge_mask(image)
-    # All pixels of the block in the mask: a block-sum of the mask equal to the block area.
-    integral = cv2.integral(mask.view(np.uint8), sdepth=cv2.CV_32S)
-    inside = (
-        integral[rows + BLOCK, cols + BLOCK]
-        - integral[rows, cols + BLOCK]
-        - integral[rows + BLOCK, cols]
-        + integral[rows, cols]
-    )
-    foreground = inside == BLOCK * BLOCK
+    # A block starts 2 px into a tile and so covers parts of 2 x 2 tiles; it lies wholly in the ridge
+    # mask exactly when all of those tiles do.
+    tiles = ridge_tiles(image)
+    top, left = rows // BLOCK, cols // BLOCK
+    bottom, right = (rows + BLOCK - 1) // BLOCK, (cols + BLOCK - 1) // BLOCK
+    foreground = tiles[top, left] & tiles[top, right] & tiles[bottom, left] & tiles[bottom, right]
     # The blocks are a regular grid, so a reshaped view gives their pixels without copying.
     inner = image[OFFSET : OFFSET + grid[0] * BLOCK, OFFSET : OFFSET + grid[1] * BLOCK]
     blocks = inner.reshape(grid[0], BLOCK, grid[1], BLOCK).swapaxes(1, 2).reshape(-1, BLOCK, BLOCK)
-    a, b, c = gradient_moments(blocks.astype(np.float32))
+    a, b, c = gradient_moments(blocks.astype(np.float32, order="C"))
     orientation = 0.5 * np.arctan2(c, a - b)
     return SlantedBlocks(rows, cols, grid, foreground, orientation)
 

@@ -46,7 +46,7 @@ def preview(pixels: NDArray[np.uint8], ppi: int) -> NDArray[np.uint8]:
 def live_measures(pixels: NDArray[np.uint8], ppi: int) -> NDArray[np.float64]:
     """The live measures, in LIVE_NAMES order."""
     frame = preview(pixels, ppi)
-    tiles = tile_view(frame, _TILE).astype(np.float32)
+    tiles = tile_view(frame, _TILE).astype(np.float32, order="C")
     spread = tiles.std(axis=(-2, -1))
     frame_spread = float(frame.std())
     ridge = (

@@ -44,7 +44,7 @@ class TileGradients:
 
     @classmethod
     def of(cls, image: NDArray[np.uint8]) -> TileGradients:
-        return cls(*_gradients(tile_view(image).astype(np.float32)))
+        return cls(*_gradients(tile_view(image).astype(np.float32, order="C")))
 
 
 def _certainty(a: Floats, b: Floats, c: Floats) -> tuple[Floats, Bools]:
@@ -112,7 +112,7 @@ def _edge_tiles(strip: NDArray[np.uint8], tile_width: int) -> NDArray[np.float32
     count = strip.shape[1] // tile_width
     height = strip.shape[0]
     tiles = strip[:, : count * tile_width].reshape(height, count, tile_width).swapaxes(0, 1)
-    return tiles.astype(np.float32)
+    return tiles.astype(np.float32, order="C")
 
 
 def _partial_tiles_coherence(image: NDArray[np.uint8], roi_tiles: Bools) -> float:

@@ -13,7 +13,6 @@ Pure functions from an image and its block grid to per-block values; they never 
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -22,6 +21,7 @@ from numpy.typing import NDArray
 from kitd.quality.finger.blocks import SlantedBlocks, rotated_region
 
 Floats = NDArray[np.float64]
+Bools = NDArray[np.bool_]
 
 # Rows 2..33 and columns 10..25 of a rotated window: 32 samples across the ridges, 16 along them.
 _LONG = slice(2, 34)
@@ -75,9 +75,15 @@ def fda(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
     return np.asarray(np.where(edge, 1.0, value), dtype=np.float64)
 
 
-def _runs(ridge: list[bool], last: int) -> list[int]:
-    """Positions k < last where the ridge/valley label changes between samples k and k + 1."""
-    return [k for k in range(last) if ridge[k] != ridge[k + 1]]
+def _change_widths(labels: Bools) -> tuple[Bools, NDArray[np.intp], NDArray[np.intp]]:
+    """Where the ridge/valley label changes between samples k and k + 1, the change's running index
+    in its row, and the width it closes (k minus the previous change's k; the first change's own k)."""
+    changed = labels[:, :-1] != labels[:, 1:]
+    position = np.arange(changed.shape[1])[None, :]
+    index = np.cumsum(changed, axis=1) - 1
+    latest = np.maximum.accumulate(np.where(changed, position, 0), axis=1)
+    previous = np.pad(latest[:, :-1], ((0, 0), (1, 0)))
+    return changed, index, position - previous
 
 
 def lcs(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
@@ -97,24 +103,27 @@ def lcs(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
     rows = regions.shape[1]
     ridge_pixels = is_ridge.sum(axis=1) * rows
     valley_pixels = (~is_ridge).sum(axis=1) * rows
-    values = np.zeros(selected.size)
-    for i, labels in enumerate(is_ridge.tolist()):
-        changes = _runs(labels, len(labels) - 1)
-        if not changes:
-            continue
-        widths = [changes[0]] + [b - a for a, b in itertools.pairwise(changes)]
-        first, second = widths[0::2], widths[1::2]
-        ridges, valleys = (first, second) if labels[0] else (second, first)
-        ridge_width = sum(ridges) / len(ridges) if ridges else 0.0
-        valley_width = sum(valleys) / len(valleys) if valleys else 0.0
-        if not (_RIDGE_WIDTH[0] <= ridge_width <= _RIDGE_WIDTH[1]):
-            continue
-        if not (_VALLEY_WIDTH[0] <= valley_width <= _VALLEY_WIDTH[1]):
-            continue
-        alpha = valley_miss[i] / valley_pixels[i] if valley_pixels[i] else 0.0
-        beta = ridge_miss[i] / ridge_pixels[i] if ridge_pixels[i] else 0.0
-        values[i] = 1.0 - (alpha + beta) / 2.0
-    return values
+    # Mean ridge and valley widths from the runs closed by each change: runs alternate, the first one
+    # being a ridge when the profile starts on a ridge. The run after the last change is not counted.
+    changed, index, width = _change_widths(is_ridge)
+    even = changed & (index % 2 == 0)
+    odd = changed & (index % 2 == 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        even_mean = np.where(even.any(1), (width * even).sum(1) / even.sum(1), 0.0)
+        odd_mean = np.where(odd.any(1), (width * odd).sum(1) / odd.sum(1), 0.0)
+        alpha = valley_miss / valley_pixels
+        beta = ridge_miss / ridge_pixels
+    starts_on_ridge = is_ridge[:, 0]
+    ridge_width = np.where(starts_on_ridge, even_mean, odd_mean)
+    valley_width = np.where(starts_on_ridge, odd_mean, even_mean)
+    plausible = (
+        changed.any(1)
+        & (ridge_width >= _RIDGE_WIDTH[0])
+        & (ridge_width <= _RIDGE_WIDTH[1])
+        & (valley_width >= _VALLEY_WIDTH[0])
+        & (valley_width <= _VALLEY_WIDTH[1])
+    )
+    return np.asarray(np.where(plausible, 1.0 - (alpha + beta) / 2.0, 0.0), dtype=np.float64)
 
 
 def rvup(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
@@ -126,18 +135,24 @@ def rvup(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
     region = rotated_region(image, grid, selected, angles, padded=True, region=(_SHORT, _LONG))
     profiles = region.mean(axis=1, dtype=np.float64)
     is_ridge = profiles < _trend(profiles)
-    ratios: list[float] = []
-    for labels in is_ridge.tolist():
-        # Only runs between the first and the last change are complete ridges or valleys.
-        changes = _runs(labels, len(labels) - 2)
-        if len(changes) < 3 or changes[0] + 1 >= changes[-1]:
-            continue
-        starts_with_ridge = labels[changes[0] + 1]
-        # Widths of the complete runs after the first one, last first (the reference's order).
-        inner = changes[1:]
-        widths = [b - a for a, b in itertools.pairwise(inner)][::-1]
-        block = [widths[m] / widths[m + 1] for m in range(len(widths) - 1)]
-        for m in range(int(starts_with_ridge), len(block), 2):
-            block[m] = 1.0 / block[m]
-        ratios.extend(block)
-    return np.asarray(ratios, dtype=np.float64)
+    # Changes between samples k and k + 1 for k up to n - 3, packed to the left of each row in order.
+    changed = is_ridge[:, :-2] != is_ridge[:, 1:-1]
+    count = changed.sum(axis=1)
+    order = np.argsort(~changed, axis=1, kind="stable")
+    position = np.take_along_axis(
+        np.broadcast_to(np.arange(changed.shape[1]), changed.shape), order, 1
+    )
+    # widths[:, t]: the run between changes t and t + 1. Runs before the first change and after the
+    # last are incomplete; the first complete run (t = 0) is not used either (the reference's choice).
+    widths = np.diff(position, axis=1).astype(np.float64)
+    # Ratios of each complete run t (2 <= t <= count - 2) to the one before it; the reference walks them
+    # last first and inverts every other one, starting with the last when the first complete run is a
+    # valley: run t is inverted when (count - t) has the parity of "first complete run is a ridge".
+    t = np.arange(1, widths.shape[1])[None, :]
+    ratios = widths[:, 1:] / widths[:, :-1]
+    used = (t >= 2) & (t <= count[:, None] - 2)
+    rows = np.arange(len(count))
+    first_complete = is_ridge[rows, np.minimum(position[:, 0] + 1, is_ridge.shape[1] - 1)]
+    inverted = (count[:, None] - t) % 2 == first_complete[:, None].astype(int)
+    ratios = np.where(inverted, 1.0 / ratios, ratios)
+    return np.asarray(ratios[used], dtype=np.float64)

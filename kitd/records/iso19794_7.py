@@ -136,11 +136,9 @@ def encode_iso19794_7(
     representation += struct.pack(">I", len(samples))
     representation += body
     representation += struct.pack(">H", 0)
-    representation = struct.pack(">I", len(representation) + 4) + representation
-    length = _HEADER.size + len(channel_block) + len(representation)
-    return (
-        _HEADER.pack(FORMAT_ID, VERSION, length, 1) + bytes(channel_block) + bytes(representation)
-    )
+    prefixed = struct.pack(">I", len(representation) + 4) + bytes(representation)
+    length = _HEADER.size + len(channel_block) + len(prefixed)
+    return _HEADER.pack(FORMAT_ID, VERSION, length, 1) + bytes(channel_block) + prefixed
 
 
 def decode_iso19794_7(data: bytes) -> SignatureTimeSeries:

@@ -16,7 +16,13 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from hal.camera.opencv import OpenCVCamera
 
 START_TIMEOUT_S = 30.0
 REPLY_TIMEOUT_S = 30.0
@@ -46,6 +52,24 @@ def serve(options: dict[str, Any]) -> int:
         finally:
             camera.stop()
     return 0
+
+
+class Shooter:
+    """Sets a scene and returns the first frame served after the change."""
+
+    def __init__(self, sim: SimulatedCamera, camera: OpenCVCamera) -> None:
+        self.sim = sim
+        self.camera = camera
+
+    def shoot(self, **scene: Any) -> NDArray[np.uint8]:
+        self.sim.control("scene", **scene)
+        published = self.sim.control("stats")["frames_published"]
+        for frame in self.camera.frames(timeout=5.0):
+            sent_seq = getattr(frame, "sent_seq", None)
+            assert sent_seq is not None, "the simulator stamps every frame"
+            if sent_seq > published:
+                return frame.image
+        raise AssertionError("unreachable: frames() raises or yields forever")
 
 
 class SimulatedCamera:

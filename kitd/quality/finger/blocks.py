@@ -13,10 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from kitd.quality.finger.image import grey_statistics
+
 BLOCK = 32
 # The rotated 32 x 16 region needs a window of ceil(sqrt(32^2 + 16^2)) = 36 px around a block.
 WINDOW = 36
 OFFSET = (WINDOW - BLOCK) // 2
+# Zero frame (px) around the image for rotated sampling; windows reach at most 2 px beyond the image.
+_FRAME = 4
 # A block belongs to the ridge area when its grey-level spread exceeds this share of the image's.
 SEGMENT_THRESHOLD = 0.1
 
@@ -77,7 +81,7 @@ def ridge_tiles(image: NDArray[np.uint8]) -> Bools:
 
     The reference marks every pixel of such a tile; the tile map says the same thing.
     """
-    image_std = float(image.std())
+    _, image_std = grey_statistics(image)
     stds = block_stds(image)
     if image_std == 0.0:
         return np.zeros(stds.shape, dtype=bool)
@@ -146,14 +150,18 @@ def rotated_region(
     sin = np.sin(angles).astype(np.float32)[:, None, None]
     dx = col_index[None, None, :]
     dy = row_index[None, :, None]
-    # Inverse of the rotation that maps the window to the result: where each result pixel comes from.
-    src_x = np.floor(cos * dx - sin * dy + (centre + 0.5)).astype(np.intp)
-    src_y = np.floor(sin * dx + cos * dy + (centre + 0.5)).astype(np.intp)
+    # Inverse of the rotation that maps the window to the result: where each result pixel comes from,
+    # rounded down (shifted to positive values first, where truncation is rounding down).
+    shift = centre + 0.5 + size
+    src_x = (cos * dx - sin * dy + shift).astype(np.int32) - size
+    src_y = (sin * dx + cos * dy + shift).astype(np.int32) - size
+    # Negative coordinates become huge unsigned ones: one comparison per axis checks both bounds.
+    valid = (src_x.view(np.uint32) < size) & (src_y.view(np.uint32) < size)
+    # A zero frame around the image stands for "outside the image"; windows reach at most 2 px out.
+    framed = np.pad(image, _FRAME)
+    framed_width = framed.shape[1]
     margin = (size - BLOCK) // 2
-    y = (grid.rows[selected] - margin)[:, None, None] + src_y
-    x = (grid.cols[selected] - margin)[:, None, None] + src_x
-    height, width = image.shape
-    valid = (src_x >= 0) & (src_x < size) & (src_y >= 0) & (src_y < size)
-    valid &= (y >= 0) & (y < height) & (x >= 0) & (x < width)
-    sampled = image.ravel()[np.where(valid, y * width + x, 0)]
+    origin = (grid.rows[selected] - margin + _FRAME) * framed_width + grid.cols[selected] - margin
+    index = origin[:, None, None] + _FRAME + src_y * framed_width + src_x
+    sampled = framed.ravel()[np.where(valid, index, 0)]
     return np.where(valid, sampled, 0).astype(np.float32)

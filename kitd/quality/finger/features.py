@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from kitd.quality.finger import minutiae as minutiae_extractor
 from kitd.quality.finger.blocks import BLOCK, block_means, slanted_blocks
 from kitd.quality.finger.histogram import histogram_features, histogram_names
-from kitd.quality.finger.image import Trimmed, trim_near_white
+from kitd.quality.finger.image import Trimmed, grey_statistics, trim_near_white
 from kitd.quality.finger.minutiae import Minutiae
 from kitd.quality.finger.orientation import (
     TileGradients,
@@ -90,7 +90,7 @@ def _minutiae_quality(image: NDArray[np.uint8], found: Minutiae) -> tuple[float,
         return 0.0, 0.0
     height, width = image.shape
     half = BLOCK // 2
-    mean, std = float(image.mean()), float(image.std())
+    mean, std = grey_statistics(image)
     # Mean of the 32 x 32 neighbourhood, clipped at the image edges, from an integral image.
     integral = cv2.integral(image, sdepth=cv2.CV_64F)
     x0, y0 = np.maximum(found.x - half, 0), np.maximum(found.y - half, 0)
@@ -132,7 +132,8 @@ def compute(pixels: NDArray[np.uint8]) -> FeatureSet:
     features["ImgProcROIArea_Mean"] = roi.mean
     features.update(histogram_features("LCS", lcs(image, grid)))
     features["MMB"] = float(block_means(image).mean())
-    features["Mu"] = float(image.mean())
+    mean, deviation = grey_statistics(image)
+    features["Mu"] = mean
     features.update(histogram_features("OCL", ocl[defined]))
     features.update(histogram_features("OF", orientation_flow(grid)))
     features["OrientationMap_ROIFilter_CoherenceRel"] = coherence_mean
@@ -141,8 +142,8 @@ def compute(pixels: NDArray[np.uint8]) -> FeatureSet:
     ordered = {name: features[name] for name in FEATURE_NAMES}
 
     feedback_values = {
-        "UniformImage": float(image.std()),
-        "EmptyImageOrContrastTooLow": float(image.mean()),
+        "UniformImage": deviation,
+        "EmptyImageOrContrastTooLow": mean,
         "FingerprintImageWithMinutiae": float(found.count),
         "SufficientFingerprintForeground": float(roi.pixels),
     }

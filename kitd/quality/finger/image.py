@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -38,6 +39,12 @@ class Trimmed:
     top: int
     left: int
     blank: bool
+
+
+def grey_statistics(pixels: NDArray[np.uint8]) -> tuple[float, float]:
+    """Mean and (population) standard deviation of the grey levels."""
+    mean, std = cv2.meanStdDev(pixels)
+    return float(mean[0, 0]), float(std[0, 0])
 
 
 def validate(pixels: NDArray[np.generic], ppi: int) -> NDArray[np.uint8]:

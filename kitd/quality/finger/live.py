@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from kitd.quality.finger.blocks import tile_view
 from kitd.quality.finger.errors import FingerImageError
+from kitd.quality.finger.image import grey_statistics
 from kitd.quality.finger.orientation import ocl_of_blocks
 
 LIVE_NAMES = ("ridge_share", "ridge_ocl", "clear_share", "grey", "offset")
@@ -48,7 +49,7 @@ def live_measures(pixels: NDArray[np.uint8], ppi: int) -> NDArray[np.float64]:
     frame = preview(pixels, ppi)
     tiles = tile_view(frame, _TILE).astype(np.float32, order="C")
     spread = tiles.std(axis=(-2, -1))
-    frame_spread = float(frame.std())
+    mean, frame_spread = grey_statistics(frame)
     ridge = (
         spread > _RIDGE_SPREAD * frame_spread if frame_spread > 0 else np.zeros_like(spread, bool)
     )
@@ -56,7 +57,7 @@ def live_measures(pixels: NDArray[np.uint8], ppi: int) -> NDArray[np.float64]:
     ridge_share = float(ridge.mean())
     ridge_ocl = float(ocl[ridge].mean()) if ridge.any() else 0.0
     clear_share = float((ridge & (ocl > _CLEAR_OCL)).mean())
-    grey = float(frame.mean()) / 255.0
+    grey = mean / 255.0
     if ridge.any():
         rows, cols = np.nonzero(ridge)
         offset = float(

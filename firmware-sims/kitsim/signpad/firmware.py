@@ -68,13 +68,20 @@ class Playback:
 
 class PadFirmware:
     def __init__(
-        self, link: Link, geometry: PadGeometry, identity: PadIdentity, clock_start_us: int
+        self,
+        link: Link,
+        geometry: PadGeometry,
+        identity: PadIdentity,
+        clock_start_us: int,
+        wrap_after_start_us: int | None = None,
     ) -> None:
         self.link = link
         self.geometry = geometry
         self.identity = identity
         self._t0 = time.monotonic_ns()
         self._clock_start = clock_start_us
+        # Test knob: on the first START, set the clock so that it wraps this long afterwards.
+        self._wrap_after_start_us = wrap_after_start_us
         self._cond = threading.Condition()
         self._replies: collections.deque[tuple[int, int | None, bytes]] = collections.deque()
         self._pen: collections.deque[tuple[int, int, int, int, int]] = collections.deque()
@@ -160,6 +167,11 @@ class PadFirmware:
         elif frame_type == GET_INFO:
             self._reply(INFO, seq, self._info_payload())
         elif frame_type == START:
+            if self._wrap_after_start_us is not None:
+                self._clock_start += (
+                    (1 << 32) - self._wrap_after_start_us - (self.now_us() % (1 << 32))
+                )
+                self._wrap_after_start_us = None
             self.streaming = True
             self._wake.set()
             self._ack(frame_type, seq)

@@ -1,6 +1,7 @@
 """The simulated signature pad as kitsim runs it: a pty (default) or TCP link to the pad firmware.
 
-    options: {"transport": "pty" | "socket", "port": 0, "clock_start_us": 4096, "serial": "..."}
+    options: {"transport": "pty" | "socket", "port": 0, "clock_start_us": 4096, "serial": "...",
+              "wrap_after_start_us": N (test knob: the 32-bit clock wraps N us after the first START)}
 
 `start()` returns `framed:<workdir>/signature_pad.tty` for the pty - a symlink that always points at the
 current pty, as udev's /dev/kitd-signpad does, so the source survives unplug/replug - or
@@ -39,6 +40,8 @@ class SignaturePadSimulator(SimulatedDevice):
         self.geometry = PadGeometry(max_x=9600, max_y=4000, max_pressure=1023, rate_hz=200)
         self.pad_identity = PadIdentity(serial=str(options.get("serial", PadIdentity.serial)))
         self._clock_start = int(options.get("clock_start_us", 4096)) & 0xFFFFFFFF
+        wrap = options.get("wrap_after_start_us")
+        self._wrap_after_start = None if wrap is None else int(wrap)
         self._port = int(options.get("port", 0))
         self._lock = threading.RLock()
         self._link: Link | None = None
@@ -82,7 +85,7 @@ class SignaturePadSimulator(SimulatedDevice):
         else:
             self._link = SocketLink(self._port)
         self._firmware = PadFirmware(
-            self._link, self.geometry, self.pad_identity, self._clock_start
+            self._link, self.geometry, self.pad_identity, self._clock_start, self._wrap_after_start
         )
 
     def _unplug(self) -> None:

@@ -66,18 +66,65 @@ class LoggingConfig:
 
 
 @dataclass(frozen=True)
+class KeysConfig:
+    # "pkcs11" (TPM via tpm2-pkcs11 on the board, SoftHSM2 in CI) or "file" (the fallback).
+    backend: str = "file"
+    # File key: PEM, 0600 in a 0700 folder; created at first start. Default <state_dir>/keys/kit-key.pem.
+    key_file: Path | None = None
+    module_path: Path | None = None
+    token_label: str = ""
+    pin_file: Path | None = None
+    key_label: str = "kitd-kit-key"
+    # The back office's public key (PEM): packages are sealed to it. Without it no visit can be finalized.
+    recipient_public_key: Path | None = None
+    # Where the kit publishes its public key list (kit-keys.json) for the back office.
+    published_keys: Path | None = None
+
+
+@dataclass(frozen=True)
+class OutboxSection:
+    # https://host:port of the back-office receiver; empty keeps packages in the outbox.
+    receiver_url: str = ""
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    ca_cert: Path | None = None
+    retention_days: int = 90
+    # Below this free space a new visit is refused.
+    min_free_mb: int = 256
+    backoff_initial_s: float = 5.0
+    backoff_max_s: float = 900.0
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    # Folders with more document policies (TOML), besides the built-in ones.
+    dirs: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     kit_id: str
     state_dir: Path
     api: ApiConfig = field(default_factory=ApiConfig)
     devices: dict[str, DeviceConfig] = field(default_factory=dict)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    keys: KeysConfig = field(default_factory=KeysConfig)
+    outbox: OutboxSection = field(default_factory=OutboxSection)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
     # Where the configuration was read from; relative paths in it are resolved against its folder.
     path: Path | None = None
 
     @property
     def token_file(self) -> Path:
         return self.api.token_file or self.state_dir / "api-token"
+
+    @property
+    def kit_key_file(self) -> Path:
+        return self.keys.key_file or self.state_dir / "keys" / "kit-key.pem"
+
+    @property
+    def published_keys_file(self) -> Path:
+        return self.keys.published_keys or self.state_dir / "kit-keys.json"
 
 
 def load_config(path: Path) -> Config:
@@ -140,5 +187,37 @@ def _validate(config: Config, origin: str) -> None:
             raise ConfigError(f"{origin}: api.{name}: file {value} not found")
     if api.workers < 4:
         raise ConfigError(f"{origin}: api.workers must be at least 4")
+    keys = config.keys
+    if keys.backend not in ("file", "pkcs11"):
+        raise ConfigError(f"{origin}: keys.backend must be 'file' or 'pkcs11'")
+    if keys.backend == "pkcs11":
+        missing = [n for n in ("module_path", "pin_file") if getattr(keys, n) is None]
+        if not keys.token_label:
+            missing.append("token_label")
+        if missing:
+            raise ConfigError(
+                f"{origin}: keys.backend = 'pkcs11' needs {', '.join('keys.' + m for m in missing)}"
+            )
+    for name in ("module_path", "pin_file", "recipient_public_key"):
+        value = getattr(keys, name)
+        if value is not None and not value.is_file():
+            raise ConfigError(f"{origin}: keys.{name}: file {value} not found")
+    outbox = config.outbox
+    if outbox.receiver_url:
+        if not outbox.receiver_url.startswith("https://"):
+            raise ConfigError(f"{origin}: outbox.receiver_url must be an https:// URL")
+        for name in ("client_cert", "client_key", "ca_cert"):
+            value = getattr(outbox, name)
+            if value is None:
+                raise ConfigError(f"{origin}: outbox.receiver_url needs outbox.{name} (mutual TLS)")
+            if not value.is_file():
+                raise ConfigError(f"{origin}: outbox.{name}: file {value} not found")
+    if outbox.retention_days < 1:
+        raise ConfigError(f"{origin}: outbox.retention_days must be at least 1")
+    if outbox.min_free_mb < 0:
+        raise ConfigError(f"{origin}: outbox.min_free_mb must not be negative")
+    for directory in config.policy.dirs:
+        if not directory.is_dir():
+            raise ConfigError(f"{origin}: policy.dirs: folder {directory} not found")
     if config.logging.level.lower() not in {"debug", "info", "warning", "error"}:
         raise ConfigError(f"{origin}: logging.level must be debug, info, warning or error")

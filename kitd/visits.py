@@ -31,8 +31,10 @@ _KIND_OF_DEVICE = {
 }
 
 
-class Finalizer(Protocol):
-    """Seals a complete session into a package in the outbox."""
+class Sealing(Protocol):
+    """Where visits end: the disk-space guard before a visit, and sealing into the outbox after."""
+
+    def check_space(self) -> None: ...
 
     def seal(self, session: Session) -> Receipt: ...
 
@@ -44,13 +46,13 @@ class Visits:
         face: FaceCapture,
         finger: FingerCapture,
         signature: SignatureCapture,
-        finalizer: Finalizer,
+        sealing: Sealing,
     ) -> None:
         self.sessions = sessions
         self._face = face
         self._finger = finger
         self._signature = signature
-        self._finalizer = finalizer
+        self._sealing = sealing
 
     # -- sessions ------------------------------------------------------------------------------------
 
@@ -62,6 +64,7 @@ class Visits:
         application_reference: str = "",
         display_name: str = "",
     ) -> Session:
+        self._sealing.check_space()
         return self.sessions.create(profile, age, operator_id, application_reference, display_name)
 
     def get(self, session_id: str) -> Session:
@@ -123,7 +126,7 @@ class Visits:
         session = self.sessions.get(session_id)
         with session.lock:
             session.check_complete()
-            receipt = self._finalizer.seal(session)
+            receipt = self._sealing.seal(session)
             session.finalize(receipt)
         self.sessions.ended(session)
         return receipt, session

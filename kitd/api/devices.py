@@ -55,6 +55,8 @@ class DeviceServicer(pb_grpc.DeviceServiceServicer):
     ) -> Iterator[pb.WatchDeviceEventsResponse]:
         subscription = self._kit.watch()
         context.add_callback(subscription.close)
+        # Headers go out at once, so a client knows the watch is established before any event.
+        context.send_initial_metadata(())
         try:
             if request.include_current:
                 for status in self._kit.device_statuses():

@@ -40,13 +40,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     configure_logging(config.logging.level)
-    from kitd.server.app import run  # the gRPC stack loads only when serving
+    # The gRPC stack, models and key backends load only when serving.
+    from kitd.keys.errors import KeyStoreError
+    from kitd.policy import PolicyError
+    from kitd.quality.face import FaceModelMissing
+    from kitd.server.app import run
     from kitd.server.auth import TokenFileError
     from kitd.server.listener import ListenerError
 
     try:
         return run(config)
-    except (ListenerError, TokenFileError, OSError) as exc:
+    except PolicyError as exc:
+        print(f"kitd: policy error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except (ListenerError, TokenFileError, KeyStoreError, FaceModelMissing, OSError) as exc:
         logging.getLogger("kitd").error("cannot start", extra={"error": str(exc)})
         print(f"kitd: cannot start: {exc}", file=sys.stderr)
         return EXIT_START

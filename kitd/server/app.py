@@ -28,8 +28,9 @@ from kit.v1 import (
     outbox_service_pb2,
     outbox_service_pb2_grpc,
 )
+from kitd.api.capture import CaptureServicer
 from kitd.api.devices import DeviceServicer
-from kitd.api.unavailable import unavailable_servicer
+from kitd.api.outbox import OutboxServicer
 from kitd.config import Config
 from kitd.kit import Kit
 from kitd.server.auth import TokenAuthInterceptor, load_or_create_token
@@ -70,11 +71,10 @@ class Daemon:
             DeviceServicer(self.kit), server
         )
         capture_service_pb2_grpc.add_CaptureServiceServicer_to_server(
-            unavailable_servicer(capture_service_pb2_grpc.CaptureServiceServicer, "visit capture"),
-            server,
+            CaptureServicer(self.kit.visits), server
         )
         outbox_service_pb2_grpc.add_OutboxServiceServicer_to_server(
-            unavailable_servicer(outbox_service_pb2_grpc.OutboxServiceServicer, "outbox"), server
+            OutboxServicer(self.kit.outbox, self.kit.uploader), server
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         reflection.enable_server_reflection(

@@ -78,7 +78,10 @@ class Session:
         self.application_reference = application_reference
         self.display_name = display_name
         self._clock = clock
-        self._record = on_record
+        # Every record names the operator; a record may name another one (an override by a colleague).
+        self._record: RecordSink = lambda kind, fields: on_record(
+            kind, {"operator_id": self.operator_id, **fields}
+        )
         self.lock = threading.RLock()
         self.state = SessionState.ACTIVE
         self.end_reason = ""

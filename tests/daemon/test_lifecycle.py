@@ -101,6 +101,7 @@ def test_sigterm_ends_streams_announces_stopping_exits_0_and_removes_socket(tmp_
             codes.append(exc.code())
         ended.set()
 
+    stream.initial_metadata()  # the watch is established on the daemon's side
     threading.Thread(target=consume, daemon=True).start()
     assert daemon.terminate(timeout=5) == 0
     assert ended.wait(5)

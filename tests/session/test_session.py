@@ -112,7 +112,10 @@ def test_three_poor_attempts_fall_back_to_the_middle_finger_keeping_the_best(
     assert step.state is StepState.PENDING
     assert step.min_quality == 20  # the middle finger's threshold
     assert step.kept is attempts[1]
-    assert ("finger_fallback", {"step": "finger-right", "next_finger": RIGHT_MIDDLE}) in records
+    assert (
+        "finger_fallback",
+        {"operator_id": "op-17", "step": "finger-right", "next_finger": RIGHT_MIDDLE},
+    ) in records
     with pytest.raises(StepNotAllowed, match="right middle finger"):
         s.step_for(CaptureKind.FINGER, RIGHT_INDEX)
     accepted = finger(s, RIGHT_MIDDLE, 21)

@@ -1,0 +1,87 @@
+"""Maps a complete session onto what the packager takes (kitd.package.contents.VisitContents).
+
+Only kept attempts go into the package: the photo, one print per hand (or none when excepted), the
+signature (or its waiver), with every exception and override. Images are handed over in memory.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from kitd.audit.record import AuditRecord
+from kitd.package import contents as pkg
+from kitd.session.model import (
+    Attempt,
+    CaptureKind,
+    FacePayload,
+    FingerPayload,
+    SignaturePayload,
+    StepState,
+)
+from kitd.session.session import Session
+
+
+def _time(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _override_reason(attempt: Attempt) -> str | None:
+    return attempt.override.reason if attempt.override is not None else None
+
+
+def visit_contents(
+    session: Session, kit_id: str, audit_records: tuple[AuditRecord, ...] = ()
+) -> pkg.VisitContents:
+    face: pkg.FaceCapture | None = None
+    fingers: list[pkg.FingerCapture] = []
+    signature: pkg.SignatureCapture | None = None
+    overrides: list[pkg.Override] = []
+    for step in session.steps:
+        kept = step.kept
+        if kept is None or step.state in (StepState.EXCEPTED, StepState.SKIPPED):
+            continue
+        payload = kept.payload
+        if kept.override is not None:
+            target = f"finger:{kept.finger}" if kept.finger else kept.kind.value
+            overrides.append(pkg.Override(target, kept.override.reason, kept.override.operator_id))
+        if step.kind is CaptureKind.FACE and isinstance(payload, FacePayload):
+            face = pkg.FaceCapture(
+                payload.jpeg, payload.width, payload.height, kept.checks, _override_reason(kept)
+            )
+        elif step.kind is CaptureKind.FINGER and isinstance(payload, FingerPayload):
+            fingers.append(
+                pkg.FingerCapture(
+                    position=kept.finger,
+                    pixels=payload.pixels,
+                    quality=kept.quality,
+                    attempts=sum(1 for a in step.attempts if a.finger == kept.finger),
+                    overridden_reason=_override_reason(kept),
+                )
+            )
+        elif step.kind is CaptureKind.SIGNATURE and isinstance(payload, SignaturePayload):
+            signature = pkg.SignatureCapture(payload.png, payload.iso_19794_7, kept.checks)
+    waiver = session.waiver
+    return pkg.VisitContents(
+        kit_id=kit_id,
+        document_profile=session.policy.id,
+        policy_id=session.policy.id,
+        policy_version=session.policy.version,
+        application_reference=session.application_reference,
+        operator_id=session.operator_id,
+        applicant_age=session.applicant_age,
+        started_at=_time(session.created_at),
+        finished_at=_time(session.finished_at or datetime.now(UTC).timestamp()),
+        card_validity_months=session.card_validity_months,
+        face=face,
+        fingers=tuple(fingers),
+        signature=signature,
+        finger_exceptions=tuple(
+            pkg.FingerException(e.finger, e.kind.value, e.reason, e.operator_id)
+            for e in session.exceptions
+        ),
+        signature_waiver=None
+        if waiver is None
+        else pkg.SignatureWaiver(waiver.reason.value, waiver.note, waiver.operator_id),
+        overrides=tuple(overrides),
+        audit_records=audit_records,
+    )

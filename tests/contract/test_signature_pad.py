@@ -6,6 +6,7 @@ Runs against the simulated pad over a pty and over socket://, each in its own pr
 
 from __future__ import annotations
 
+import itertools
 import os
 import zlib
 from collections.abc import Iterator
@@ -64,9 +65,9 @@ def test_signing_streams_timed_samples_and_ok_ends_it(
     assert len(samples) == plan["samples"]
     assert sum(s.tip for s in samples) == plan["ink_samples"]
     times = [s.time_us for s in samples]
-    assert all(b > a for a, b in zip(times, times[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(times))
     # 200 Hz on the device's clock while the pen is in range.
-    assert min(b - a for a, b in zip(times, times[1:], strict=False)) == 5000
+    assert min(b - a for a, b in itertools.pairwise(times)) == 5000
     info = pad.pad_info
     assert all(0 <= s.x <= info.max_x and 0 <= s.y <= info.max_y for s in samples)
     assert all(0 <= s.pressure <= info.max_pressure for s in samples)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,4 +136,4 @@ def test_the_device_clock_is_unwrapped_during_a_signature(tmp_path: Path) -> Non
         sim.close()
     times = [s.time_us for s in samples]
     assert times[0] < 2**32 < times[-1]
-    assert all(b - a == 5000 for a, b in zip(times, times[1:], strict=False))
+    assert all(b - a == 5000 for a, b in itertools.pairwise(times))

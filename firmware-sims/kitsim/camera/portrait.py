@@ -24,6 +24,10 @@ from numpy.typing import NDArray
 ASTRONAUT_RIGHT_EYE = (203.2, 102.0)  # the person's right eye, on the image's left
 ASTRONAUT_LEFT_EYE = (245.8, 103.2)
 ASTRONAUT_HEAD_HEIGHT = 140.0
+# The inner-lip gap of her smile (teeth showing), measured with the same mesh: the corners of the mouth
+# and the middle of the gap with its height. ICAO wants the mouth closed; the default portrait closes it.
+ASTRONAUT_MOUTH_CORNERS = ((202.9, 140.5), (244.3, 142.3))
+ASTRONAUT_MOUTH_GAP = (223.1, 146.3, 8.5)
 # A face mesh reads the photo's head as pitched chin-down; the scene renderer's head model undoes this
 # much (measured with that model) so the default scene looks straight into the camera.
 ASTRONAUT_PITCH_CORRECTION = -6.0
@@ -61,10 +65,55 @@ def _astronaut_rgb() -> NDArray[np.uint8]:
     return np.asarray(rgb, np.uint8)
 
 
+def close_mouth(bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Closes the smile: each column of the mouth region is squeezed so the rows of the inner-lip gap
+    disappear and the upper lip meets the lower one (a vertical remap, strongest mid-mouth, nothing at
+    the corners)."""
+    (x0, y0), (x1, y1) = ASTRONAUT_MOUTH_CORNERS
+    cx, cy, gap = ASTRONAUT_MOUTH_GAP
+    half_width = (x1 - x0) / 2.0
+    margin = 7.0
+    height, width = bgr.shape[:2]
+    map_x, map_y = np.meshgrid(
+        np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
+    )
+    xs = np.arange(width, dtype=np.float32)
+    along = np.clip(1.0 - ((xs - cx) / half_width) ** 2, 0.0, 1.0)
+    corner_line = y0 + (y1 - y0) * (xs - x0) / (x1 - x0)
+    centre = corner_line + (cy - (y0 + (y1 - y0) * (cx - x0) / (x1 - x0))) * along
+    half_gap = gap / 2.0 * along
+    ys = map_y
+    top, bottom = centre - half_gap - margin, centre + half_gap + margin
+    upper = (ys >= top) & (ys < centre)
+    lower = (ys >= centre) & (ys <= bottom)
+    # Output rows [top, centre) read [top, centre - half_gap); [centre, bottom] read [centre + half_gap, bottom].
+    map_y = np.where(upper, top + (ys - top) * (margin / np.maximum(centre - top, 1e-6)), map_y)
+    map_y = np.where(
+        lower,
+        centre + half_gap + (ys - centre) * (margin / np.maximum(bottom - centre, 1e-6)),
+        map_y,
+    )
+    closed = cv2.remap(bgr, map_x, map_y.astype(np.float32), cv2.INTER_LINEAR)
+    return np.ascontiguousarray(closed, np.uint8)
+
+
 @cache
 def astronaut_portrait() -> Layer:
-    """The astronaut cut out of her backdrop: head, hair, neck and collar, feathered edges."""
-    bgr = np.ascontiguousarray(cv2.cvtColor(_astronaut_rgb(), cv2.COLOR_RGB2BGR), np.uint8)
+    """The astronaut cut out of her backdrop, mouth closed: head, hair, neck and collar, feathered."""
+    return _cut_out(close_mouth(_astronaut_bgr()))
+
+
+@cache
+def astronaut_smiling() -> Layer:
+    """The same portrait with her smile as photographed (teeth showing): fails `mouth_closed`."""
+    return _cut_out(_astronaut_bgr())
+
+
+def _astronaut_bgr() -> NDArray[np.uint8]:
+    return np.ascontiguousarray(cv2.cvtColor(_astronaut_rgb(), cv2.COLOR_RGB2BGR), np.uint8)
+
+
+def _cut_out(bgr: NDArray[np.uint8]) -> Layer:
     mask = np.zeros(bgr.shape[:2], np.uint8)
     # Head and hair: the hair spans about x 150..300, y 12..185.
     cv2.ellipse(mask, (226, 100), (76, 92), 0, 0, 360, 255, -1)
@@ -117,4 +166,8 @@ def picture(path: Path, eyes: tuple[tuple[float, float], tuple[float, float]] | 
     )
 
 
-BUILTINS = {"portrait": astronaut_portrait, "astronaut": astronaut_photo}
+BUILTINS = {
+    "portrait": astronaut_portrait,
+    "smiling": astronaut_smiling,
+    "astronaut": astronaut_photo,
+}

@@ -170,3 +170,15 @@ def test_default_scene_is_a_single_well_framed_face_for_the_face_assessor(shoote
     ):
         assert assessment.check(check).passed, assessment.check(check)
     assert assessment.check("inter_eye_distance").value >= 120
+
+
+def test_default_portrait_is_fully_compliant(shooter: Shooter) -> None:
+    face = pytest.importorskip("kitd.quality.face")
+    assessment = face.FaceAssessor().assess(shooter.shoot())
+    assert assessment.failed == ()
+
+
+def test_smiling_portrait_fails_mouth_closed(shooter: Shooter) -> None:
+    face = pytest.importorskip("kitd.quality.face")
+    assessment = face.FaceAssessor().assess(shooter.shoot(builtin="smiling"))
+    assert "mouth_closed" in assessment.failed

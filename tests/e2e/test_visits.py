@@ -1,0 +1,284 @@
+"""Whole visits through gRPC against the simulators, each ending in a package opened as the back
+office would open it."""
+
+from __future__ import annotations
+
+import threading
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+from support.kit import KitUnderTest
+from support.visit import LEFT_INDEX, RIGHT_INDEX, RIGHT_MIDDLE, Visit, failed_checks
+
+from kit.v1 import capture_service_pb2 as pb
+from kit.v1 import types_pb2
+from kitd.client import KitClient
+
+GOOD = {"quality": 0.9}
+POOR = {"quality": 0.05}
+
+
+def reason_of(error: grpc.RpcError) -> str:
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    assert status is not None, error
+    info = error_details_pb2.ErrorInfo()
+    status.details[0].Unpack(info)
+    return str(info.reason)
+
+
+def complete_eid(visit: Visit) -> None:
+    visit.face()
+    visit.finger(RIGHT_INDEX, **GOOD)
+    visit.finger(LEFT_INDEX, **GOOD)
+    visit.sign()
+
+
+def test_adult_eid_visit_packages_photo_two_index_prints_and_signature(visit_factory) -> None:
+    visit = visit_factory("be-eid", 40)
+    complete_eid(visit)
+    assert visit.session.next_step_id == ""
+    response = visit.finalize()
+    assert response.session.state == pb.SESSION_STATE_FINALIZED
+    opened, transaction = visit.open(response.receipt)
+    assert opened.sealed_sha256 == response.receipt.sha256
+    assert opened.manifest.policy_id == "be-eid"
+    assert opened.manifest.policy_version == visit.session.policy_version
+    assert transaction.face_jpeg is not None
+    assert sorted(f.position for f in transaction.fingers) == [RIGHT_INDEX, LEFT_INDEX]
+    assert transaction.signature_pixels is not None
+    kinds = [r.kind.value for r in opened.audit_records]
+    assert kinds.count("attempt") >= 4
+
+
+def test_kids_id_at_age_8_packages_only_the_photo(visit_factory) -> None:
+    visit = visit_factory("be-kids-id", 8)
+    assert [s.step_id for s in visit.session.steps] == ["face"]
+    visit.face()
+    response = visit.finalize()
+    _, transaction = visit.open(response.receipt)
+    assert transaction.face_jpeg is not None
+    assert transaction.fingers == ()
+    assert transaction.signature_pixels is None
+
+
+def test_three_poor_prints_fall_back_to_the_middle_finger(visit_factory) -> None:
+    visit = visit_factory()
+    visit.face()
+    for _ in range(3):
+        visit.finger(RIGHT_INDEX, **POOR)
+    right = visit.step("finger-right")
+    assert right.finger == RIGHT_MIDDLE
+    visit.finger(RIGHT_MIDDLE, **GOOD)
+    visit.finger(LEFT_INDEX, **GOOD)
+    visit.sign()
+    _, transaction = visit.open(visit.finalize().receipt)
+    assert sorted(f.position for f in transaction.fingers) == [RIGHT_MIDDLE, LEFT_INDEX]
+
+
+def test_amputated_right_index_moves_to_the_right_middle(visit_factory) -> None:
+    visit = visit_factory()
+    visit.exception(RIGHT_INDEX, types_pb2.FINGER_EXCEPTION_KIND_AMPUTATED, "amputated 2019")
+    assert visit.step("finger-right").finger == RIGHT_MIDDLE
+    visit.face()
+    visit.finger(RIGHT_MIDDLE, **GOOD)
+    visit.finger(LEFT_INDEX, **GOOD)
+    visit.sign()
+    _, transaction = visit.open(visit.finalize().receipt)
+    assert sorted(f.position for f in transaction.fingers) == [RIGHT_MIDDLE, LEFT_INDEX]
+
+
+def test_temporarily_unable_gives_a_12_month_card_without_prints(visit_factory) -> None:
+    visit = visit_factory()
+    visit.face()
+    session = visit.exception(
+        0, types_pb2.FINGER_EXCEPTION_KIND_TEMPORARILY_UNABLE, "both hands in plaster"
+    )
+    assert session.card_validity_months == 12
+    visit.sign()
+    response = visit.finalize()
+    _, transaction = visit.open(response.receipt)
+    assert transaction.fingers == ()
+    assert "12" in transaction.application_data.values()
+
+
+def test_signature_waiver_replaces_the_signature(visit_factory) -> None:
+    visit = visit_factory()
+    visit.face()
+    visit.finger(RIGHT_INDEX, **GOOD)
+    visit.finger(LEFT_INDEX, **GOOD)
+    session = visit.waive(types_pb2.SIGNATURE_WAIVER_REASON_ILLNESS, "tremor")
+    assert session.signature_waiver.reason == types_pb2.SIGNATURE_WAIVER_REASON_ILLNESS
+    _, transaction = visit.open(visit.finalize().receipt)
+    assert transaction.signature_pixels is None
+    assert any("illness" in v for v in transaction.application_data.values())
+
+
+def test_operator_overrides_a_rejected_photo_with_a_reason(visit_factory) -> None:
+    visit = visit_factory("be-kids-id", 6)
+    response = visit.face(builtin="smiling")
+    assert not response.attempt.accepted
+    assert "mouth_closed" in failed_checks(response.attempt)
+    overridden = visit.override(response.attempt.attempt_id, "child cannot keep a neutral face")
+    assert overridden.attempt.accepted
+    assert overridden.attempt.override.reason == "child cannot keep a neutral face"
+    opened, _ = visit.open(visit.finalize().receipt)
+    overrides = [r for r in opened.audit_records if r.kind.value == "override"]
+    assert overrides and overrides[0].operator_id == "op-e2e"
+
+
+def test_camera_unplug_mid_preview_ends_the_stream_and_replug_restores_it(
+    kit: KitUnderTest, visit_factory
+) -> None:
+    visit = visit_factory("be-kids-id", 9)
+    stream = visit.client.capture.StreamFacePreview(
+        pb.StreamFacePreviewRequest(session_id=visit.id, max_size=320), metadata=visit.md
+    )
+    first = next(stream)
+    assert first.frame.preview.data
+    kit.ctl("camera", "unplug")
+    try:
+        with pytest.raises(grpc.RpcError) as caught:
+            for _ in stream:
+                pass
+        assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
+        assert reason_of(caught.value) == "ERROR_REASON_DEVICE_GONE"
+        assert kit.watch is not None and kit.watch.wait("camera", "absent", 5)
+        assert visit.step("face").state == pb.STEP_STATE_PAUSED
+    finally:
+        kit.ctl("camera", "replug")
+    assert kit.watch.wait("camera", "ready", 10)
+    assert visit.step("face").state == pb.STEP_STATE_PENDING
+    visit.face()
+    assert visit.finalize().session.state == pb.SESSION_STATE_FINALIZED
+
+
+def test_reader_unplug_mid_capture_keeps_the_session_and_replug_captures(
+    kit: KitUnderTest, visit_factory
+) -> None:
+    visit = visit_factory()
+    stream = visit.client.capture.CaptureFinger(
+        pb.CaptureFingerRequest(session_id=visit.id, finger=RIGHT_INDEX, timeout_ms=20000),
+        metadata=visit.md,
+    )
+    first = next(stream)
+    assert first.WhichOneof("event") == "waiting"
+    kit.ctl("fingerprint", "unplug")
+    try:
+        with pytest.raises(grpc.RpcError) as caught:
+            for _ in stream:
+                pass
+        assert reason_of(caught.value) == "ERROR_REASON_DEVICE_GONE"
+    finally:
+        kit.ctl("fingerprint", "replug")
+    assert kit.watch is not None and kit.watch.wait("fingerprint", "ready", 10)
+    right = visit.step("finger-right")
+    assert right.attempts_used == 0
+    assert right.state == pb.STEP_STATE_PENDING
+    events = visit.finger(RIGHT_INDEX, **GOOD)
+    assert any(e.WhichOneof("event") == "captured" for e in events)
+
+
+def test_corrupted_pad_frames_still_give_an_intact_signature(
+    kit: KitUnderTest, visit_factory
+) -> None:
+    visit = visit_factory()
+    visit.face()
+    visit.finger(RIGHT_INDEX, **GOOD)
+    visit.finger(LEFT_INDEX, **GOOD)
+    kit.ctl("signature_pad", "fault", kind="corrupt", count=3)
+    events = visit.sign()
+    result = next(e.result for e in events if e.WhichOneof("event") == "result")
+    assert result.attempt.accepted, failed_checks(result.attempt)
+    assert visit.finalize().session.state == pb.SESSION_STATE_FINALIZED
+
+
+def test_a_disconnected_client_reconnects_and_continues_the_visit(
+    kit: KitUnderTest, visit_factory
+) -> None:
+    visit = visit_factory("be-kids-id", 7)
+    visit.client.close()  # the app crashed
+    assert kit.daemon is not None
+    fresh = KitClient(kit.daemon.endpoint)
+    kit.daemon._client = fresh
+    visit.client = fresh
+    active = fresh.capture.GetActiveSession(
+        pb.GetActiveSessionRequest(), metadata=fresh.metadata, timeout=5
+    ).session
+    assert active.session_id == visit.id
+    visit.face()
+    assert visit.finalize().session.state == pb.SESSION_STATE_FINALIZED
+
+
+def test_cancel_ends_the_visit_and_frees_the_kit(visit_factory) -> None:
+    visit = visit_factory()
+    visit.face()
+    cancelled = visit.client.capture.CancelSession(
+        pb.CancelSessionRequest(session_id=visit.id, reason="citizen not well"),
+        metadata=visit.md,
+        timeout=5,
+    ).session
+    assert cancelled.state == pb.SESSION_STATE_CANCELLED
+    assert cancelled.end_reason == "citizen not well"
+    visit_factory("be-kids-id", 5)  # a new visit may start
+
+
+def test_a_second_visit_is_refused_while_one_is_active(visit_factory) -> None:
+    first = visit_factory()
+    with pytest.raises(grpc.RpcError) as caught:
+        visit_factory()
+    assert caught.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert reason_of(caught.value) == "ERROR_REASON_SESSION_ACTIVE"
+    assert first.id in caught.value.details()
+
+
+def test_finalize_with_open_steps_names_them(visit_factory) -> None:
+    visit = visit_factory()
+    visit.face()
+    with pytest.raises(grpc.RpcError) as caught:
+        visit.finalize()
+    assert reason_of(caught.value) == "ERROR_REASON_POLICY_VIOLATION"
+    assert "finger-right" in caught.value.details()
+
+
+def test_a_finger_the_policy_does_not_ask_for_is_refused(visit_factory) -> None:
+    visit = visit_factory()
+    with pytest.raises(grpc.RpcError) as caught:
+        list(
+            visit.client.capture.CaptureFinger(
+                pb.CaptureFingerRequest(session_id=visit.id, finger=RIGHT_MIDDLE),
+                metadata=visit.md,
+                timeout=10,
+            )
+        )
+    assert reason_of(caught.value) == "ERROR_REASON_STEP_NOT_ALLOWED"
+    assert "right index" in caught.value.details()
+
+
+def test_preview_and_capture_run_together(visit_factory) -> None:
+    visit = visit_factory("be-kids-id", 10)
+    stream = visit.client.capture.StreamFacePreview(
+        pb.StreamFacePreviewRequest(session_id=visit.id, max_size=320), metadata=visit.md
+    )
+    frames: list[pb.FacePreviewFrame] = []
+    got_frame = threading.Event()
+
+    def consume() -> None:
+        try:
+            for response in stream:
+                frames.append(response.frame)
+                got_frame.set()
+        except grpc.RpcError:
+            pass
+
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    assert got_frame.wait(10)
+    response = visit.face()
+    stream.cancel()
+    thread.join(5)
+    assert response.attempt.accepted
+    assert frames[0].ready
+    assert len(response.photo.data) > 10_000
+    assert (response.photo.width, response.photo.height) == (827, 1063)

@@ -1,0 +1,121 @@
+"""A whole kit for integration tests: the simulators and the real daemon as separate processes.
+
+`KitUnderTest` starts `kitsim` devices, writes a daemon configuration with their sources (plus a file kit
+key created at first start and a back-office recipient key made for the test), starts `kitd serve`, and
+offers the API client, the simulators' control API and event-driven waits on device states.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from kit.v1 import device_service_pb2 as dpb
+from kit.v1 import types_pb2
+from kitd.client import KitClient
+from kitd.keys.recipient import RecipientKeyPair
+from kitsim.harness import SimulatorSet
+from support.daemon import RunningDaemon, write_config
+
+ALL_DEVICES = ("camera", "fingerprint", "signature_pad")
+STATES = {
+    "absent": types_pb2.DEVICE_STATE_ABSENT,
+    "ready": types_pb2.DEVICE_STATE_READY,
+    "busy": types_pb2.DEVICE_STATE_BUSY,
+    "fault": types_pb2.DEVICE_STATE_FAULT,
+}
+
+
+class DeviceWatch:
+    """Follows WatchDeviceEvents in a thread; `wait(device, state, timeout)` returns when it is seen."""
+
+    def __init__(self, client: KitClient) -> None:
+        self._cond = threading.Condition()
+        self.states: dict[str, int] = {}
+        self.history: list[tuple[str, int]] = []
+        self._stream = client.devices.WatchDeviceEvents(
+            dpb.WatchDeviceEventsRequest(include_current=True), metadata=client.metadata
+        )
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with contextlib.suppress(grpc.RpcError):
+            for response in self._stream:
+                device = response.event.device
+                with self._cond:
+                    self.states[device.id] = device.state
+                    self.history.append((device.id, device.state))
+                    self._cond.notify_all()
+
+    def wait(self, device: str, state: str, timeout: float) -> bool:
+        wanted = STATES[state]
+        with self._cond:
+            return self._cond.wait_for(lambda: self.states.get(device) == wanted, timeout)
+
+    def close(self) -> None:
+        self._stream.cancel()
+        self._thread.join(2)
+
+
+class KitUnderTest:
+    def __init__(
+        self,
+        root: Path,
+        devices: tuple[str, ...] = ALL_DEVICES,
+        sim_options: dict[str, dict[str, Any]] | None = None,
+        extra_config: str = "",
+    ) -> None:
+        self.root = root
+        self.sims = SimulatorSet(root / "sims", list(devices), sim_options)
+        self.recipient = RecipientKeyPair.generate(root / "backoffice")
+        self.devices = devices
+        self.extra_config = extra_config
+        self.daemon: RunningDaemon | None = None
+        self.watch: DeviceWatch | None = None
+
+    def start(self, ready_timeout: float = 30.0) -> KitUnderTest:
+        sources = self.sims.start()
+        keys = f'\n[keys]\nrecipient_public_key = "{self.recipient.public_path}"\n'
+        config = write_config(self.root / "kitd", sources, keys + self.extra_config)
+        self.daemon = RunningDaemon(config).start()
+        self.watch = DeviceWatch(self.daemon.client)
+        for name in self.devices:
+            if not self.watch.wait(name, "ready", ready_timeout):
+                raise RuntimeError(f"{name} did not become ready:\n{self.daemon.log()[-3000:]}")
+        return self
+
+    @property
+    def client(self) -> KitClient:
+        assert self.daemon is not None
+        return self.daemon.client
+
+    def ctl(self, device: str, command: str, **args: Any) -> Any:
+        return self.sims.control(device, command, **args)
+
+    def stop(self) -> None:
+        if self.watch is not None:
+            self.watch.close()
+        if self.daemon is not None:
+            self.daemon.stop()
+        self.sims.stop()
+
+    def __enter__(self) -> KitUnderTest:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def running_kit(root: Path, **kwargs: Any) -> Iterator[KitUnderTest]:
+    kit = KitUnderTest(root, **kwargs)
+    try:
+        yield kit.start()
+    finally:
+        kit.stop()

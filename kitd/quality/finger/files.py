@@ -50,8 +50,11 @@ def load_image(path: Path, raw_size: tuple[int, int] | None = None) -> LoadedIma
             pixels = np.asarray(grey, dtype=np.uint8).copy()
             dpi = image.info.get("dpi")
     except UnidentifiedImageError as error:
+        if raw_size is not None:
+            # Not a format Pillow knows, and the caller gave a size: headerless RAW under another name.
+            return _load_raw(data, raw_size)
         raise FingerImageError(
-            "not a readable image (PNG, PGM, BMP or WSQ; headerless RAW needs a .raw name and --size)"
+            "not a readable image (PNG, PGM, BMP or WSQ; for headerless RAW give --size WxH)"
         ) from error
     ppi = round(float(dpi[0])) if dpi and float(dpi[0]) >= MIN_SCANNER_PPI else None
     return LoadedImage(pixels=pixels, ppi=ppi)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 import pytest
-from conftest import PrintSpec, ridge_print
 from numpy.typing import NDArray
+from ridge_prints import PrintSpec, ridge_print
 
 from kitd.quality.finger import Feedback, FingerImageError, FingerQuality
 from kitd.quality.finger.features import FEATURE_NAMES
@@ -97,7 +99,7 @@ def test_a_smeared_dark_print_is_reported_smudged(
     # Wet skin: ridges spread into the valleys and everything darkens.
     smeared = cv2.erode(good_print, np.ones((3, 3), np.uint8))
     smeared = cv2.GaussianBlur((smeared * 0.75).astype(np.uint8), (0, 0), 1.5)
-    assert Feedback.SMUDGED in quality.assess(_noised(smeared, 35)).feedback
+    assert Feedback.SMUDGED in quality.assess(_noised(np.asarray(smeared, np.uint8), 35)).feedback
 
 
 def test_every_feedback_code_has_operator_text() -> None:
@@ -118,11 +120,11 @@ def test_every_feedback_code_has_operator_text() -> None:
 def test_degraded_versions_of_a_print_score_lower(
     quality: FingerQuality,
     good_print: NDArray[np.uint8],
-    degrade: object,
+    degrade: Callable[[NDArray[np.uint8], float], NDArray[np.uint8]],
     levels: tuple[float, ...],
 ) -> None:
     original = quality.assess(good_print).score
-    scores = [quality.assess(degrade(good_print, level)).score for level in levels]  # type: ignore[operator]
+    scores = [quality.assess(degrade(good_print, level)).score for level in levels]
     assert all(score < original for score in scores), (original, scores)
     assert scores[-1] < scores[0], scores
 
@@ -130,7 +132,7 @@ def test_degraded_versions_of_a_print_score_lower(
 def test_the_live_estimate_ranks_a_print_above_a_blank_frame(
     quality: FingerQuality, good_print: NDArray[np.uint8]
 ) -> None:
-    half = cv2.resize(good_print, (200, 250), interpolation=cv2.INTER_AREA)
+    half = np.asarray(cv2.resize(good_print, (200, 250), interpolation=cv2.INTER_AREA), np.uint8)
     blank = np.full((250, 200), 250, np.uint8)
     assert quality.live_estimate(half, 250) > quality.live_estimate(blank, 250)
     assert 0 <= quality.live_estimate(good_print, 500) <= 100

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
-from conftest import PrintSpec, ridge_print
 from PIL import Image
+from ridge_prints import PrintSpec, ridge_print
 
 from kitd.cli.quality import main as kit_quality
 from kitd.quality.finger.features import FEATURE_NAMES
@@ -19,7 +20,7 @@ def print_pixels() -> np.ndarray:
     return ridge_print(PrintSpec(extra_minutiae=20))
 
 
-def _lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+def _lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
 
 
@@ -38,7 +39,7 @@ def test_json_gives_one_object_per_file_with_score_features_feedback_and_time(
     assert len(scores) == 1  # the same pixels in three formats
     for line in lines:
         assert set(line) == {"path", "score", "features", "feedback", "ms"}
-        assert list(line["features"]) == list(FEATURE_NAMES)  # type: ignore[arg-type]
+        assert list(line["features"]) == list(FEATURE_NAMES)
         assert isinstance(line["feedback"], list)
 
 
@@ -65,6 +66,15 @@ def test_raw_files_need_and_use_the_given_size(
     assert "bytes" in str(_lines(capsys)[0]["error"])
     assert kit_quality(["finger", "--json", str(path)]) == 1
     assert "--size" in str(_lines(capsys)[0]["error"])
+
+
+def test_a_file_of_unknown_format_is_read_as_raw_when_a_size_is_given(
+    tmp_path: Path, print_pixels: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "capture.bin"
+    path.write_bytes(print_pixels.tobytes())
+    assert kit_quality(["finger", "--json", "--size", "400x500", str(path)]) == 0
+    assert "score" in _lines(capsys)[0]
 
 
 def test_bad_files_get_an_error_line_and_the_others_are_still_scored(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import PrintSpec, ridge_print
+from ridge_prints import PrintSpec, ridge_print
 
 from kitd.quality.finger import features
 from kitd.quality.finger.blocks import block_means, slanted_blocks

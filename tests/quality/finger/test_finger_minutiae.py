@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import PrintSpec, ridge_print
+from ridge_prints import PrintSpec, ridge_print
 
 from kitd.quality.finger import minutiae
 from kitd.quality.finger.features import compute

@@ -35,6 +35,8 @@ class QualityModel:
     live_names: tuple[str, ...]
     live_coefficients: NDArray[np.float64]  # intercept first, then one per live measure
     description: str
+    # Names of the labelled folders the model was fitted on (their scores are training-set figures).
+    training_sets: tuple[str, ...] = ()
 
     def predict(self, inputs: NDArray[np.float64]) -> NDArray[np.float64]:
         """Raw (unclipped) scores for a (samples, inputs) matrix in `input_names` order."""
@@ -72,4 +74,5 @@ def load_model(data: bytes | None = None) -> QualityModel:
             live_names=tuple(str(name) for name in archive["live_names"]),
             live_coefficients=archive["live_coefficients"].astype(np.float64),
             description=str(archive["description"]),
+            training_sets=tuple(str(name) for name in archive.get("training_sets", ())),
         )

@@ -23,11 +23,7 @@ from kitd.capture.finger import FingerCapture
 from kitd.capture.signature import SignatureCapture
 from kitd.config import DEVICE_KINDS, Config
 from kitd.errors import CapabilityMissing, DeviceNotFound, StorageFull
-from kitd.keys.config import KeyBackend, KitKeyConfig, load_kit_key
-from kitd.keys.file_key import FileKeySigner
-from kitd.keys.key_list import KitKeyList
 from kitd.keys.recipient import load_recipient_public_key
-from kitd.keys.signer import KitSigner
 from kitd.outbox.config import OutboxConfig
 from kitd.outbox.errors import InsufficientSpace
 from kitd.outbox.outbox import Outbox
@@ -35,6 +31,7 @@ from kitd.outbox.uploader import Uploader
 from kitd.package.finalize import finalize_visit
 from kitd.package.sealer import PackageSealer
 from kitd.policy import load_policies
+from kitd.provisioning import open_kit_key, publish_key
 from kitd.quality.face import FaceAssessor
 from kitd.quality.finger import FingerQuality
 from kitd.session.manager import SessionManager
@@ -56,27 +53,6 @@ _AUDITED = {
 }
 
 
-def load_signer(config: Config) -> KitSigner:
-    """The kit key: PKCS#11 as configured, or the file key (created 0600 at first start)."""
-    keys = config.keys
-    if keys.backend == "pkcs11":
-        return load_kit_key(
-            KitKeyConfig(
-                KeyBackend.PKCS11,
-                module_path=keys.module_path,
-                token_label=keys.token_label,
-                pin_file=keys.pin_file,
-                key_label=keys.key_label,
-            )
-        )
-    path = config.kit_key_file
-    if not path.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        FileKeySigner.generate(path).close()
-        log.info("kit key created", extra={"path": str(path)})
-    return load_kit_key(KitKeyConfig(KeyBackend.FILE, key_file=path))
-
-
 class Kit:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -93,8 +69,8 @@ class Kit:
             )
 
         config.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.signer = load_signer(config)
-        self._publish_key()
+        self.signer = open_kit_key(config, create=config.keys.backend == "file")
+        publish_key(config, self.signer)
         self.audit = AuditLog(config.state_dir / "audit.log", self.signer)
         recipient = config.keys.recipient_public_key
         self.sealer = (
@@ -250,10 +226,3 @@ class Kit:
             kit_key_id=self.signer.key_id,
             sealed_at=time.time(),
         )
-
-    def _publish_key(self) -> None:
-        path = self.config.published_keys_file
-        keys = KitKeyList.load(path) if path.exists() else KitKeyList()
-        if keys.get(self.signer.key_id) is None:
-            keys.publish(self.config.kit_id, self.signer.public_key)
-            keys.save(path)

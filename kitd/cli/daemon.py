@@ -2,6 +2,8 @@
 
     kitd serve --config FILE         run the daemon (systemd starts this)
     kitd check-config --config FILE  validate a configuration and exit
+    kitd keygen --config FILE        create the kit key (on the PKCS#11 token or as the file key)
+                                     and publish its public key for the back office
 
 Exit codes: 0 clean stop, 1 could not start (socket taken, token file unsafe), 2 bad configuration.
 """
@@ -28,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--config", type=Path, required=True)
     check = sub.add_parser("check-config", help="validate a configuration file")
     check.add_argument("--config", type=Path, required=True)
+    keygen = sub.add_parser("keygen", help="create and publish the kit key")
+    keygen.add_argument("--config", type=Path, required=True)
     args = parser.parse_args(argv)
 
     try:
@@ -37,6 +41,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     if args.command == "check-config":
         print(json.dumps({"config": str(args.config), "devices": sorted(config.devices)}))
+        return 0
+    if args.command == "keygen":
+        from kitd.keys.errors import KeyStoreError
+        from kitd.provisioning import provision_kit_key
+
+        try:
+            key_id, published = provision_kit_key(config)
+        except KeyStoreError as exc:
+            print(f"kitd: cannot create the kit key: {exc}", file=sys.stderr)
+            return EXIT_START
+        print(json.dumps({"kit_key_id": key_id, "published_keys": str(published)}))
         return 0
 
     configure_logging(config.logging.level)

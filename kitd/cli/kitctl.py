@@ -4,6 +4,7 @@
     kitctl ... devices [--json]
     kitctl ... watch [--json]
     kitctl ... enroll --profile PROFILE --age N [--auto [--sim-dir DIR]] [--json]
+    kitctl ... outbox [list|status|flush] [--json]
 
 Exit codes: 0 ok, 1 the daemon answered with an error or is not serving, 2 cannot reach it.
 """
@@ -24,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kit.v1 import device_service_pb2 as dpb
+from kit.v1 import outbox_service_pb2 as opb
 from kit.v1 import types_pb2
 from kitd.client import ClientSetupError, Endpoint, KitClient
 
@@ -139,11 +141,57 @@ def cmd_enroll(client: KitClient, args: argparse.Namespace, console: Console) ->
         return EXIT_ERROR
 
 
+def cmd_outbox(client: KitClient, args: argparse.Namespace, console: Console) -> int:
+    md = client.metadata
+    if args.action == "flush":
+        flushed = client.outbox.FlushOutbox(opb.FlushOutboxRequest(), metadata=md, timeout=120)
+        data: Any = {"uploaded": flushed.uploaded, "failed": flushed.failed}
+    elif args.action == "status":
+        data = MessageToDict(
+            client.outbox.GetOutboxStatus(opb.GetOutboxStatusRequest(), metadata=md, timeout=10),
+            always_print_fields_with_no_presence=True,
+        )
+    else:
+        packages = client.outbox.ListPackages(opb.ListPackagesRequest(), metadata=md, timeout=10)
+        data = [
+            {
+                "package_id": p.package_id,
+                "state": str(opb.PackageState.Name(p.state)).removeprefix("PACKAGE_STATE_").lower(),
+                "size_bytes": p.size_bytes,
+                "sealed_at": p.sealed_at.ToDatetime().isoformat() + "Z",
+                "upload_attempts": p.upload_attempts,
+                "last_error": p.last_error,
+            }
+            for p in packages.packages
+        ]
+    if args.json:
+        print(json.dumps(data))
+    elif isinstance(data, list):
+        table = Table(title="outbox")
+        for column in (
+            "package_id",
+            "state",
+            "size_bytes",
+            "sealed_at",
+            "upload_attempts",
+            "last_error",
+        ):
+            table.add_column(column)
+        for row in data:
+            table.add_row(*(str(row[c]) for c in row))
+        console.print(table)
+    else:
+        for key, value in data.items():
+            console.print(f"{key:28} {value}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[KitClient, argparse.Namespace, Console], int]] = {
     "health": cmd_health,
     "devices": cmd_devices,
     "watch": cmd_watch,
     "enroll": cmd_enroll,
+    "outbox": cmd_outbox,
 }
 
 
@@ -170,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.add_argument("--sim-dir", type=Path, help="kitsim directory (default $KITSIM_DIR)")
     enroll.add_argument("--recipient-key", type=Path, help="reported in the JSON summary")
     enroll.add_argument("--json", action="store_true", help="last line: a JSON summary")
+    outbox = sub.add_parser("outbox", help="sealed packages waiting for the back office")
+    outbox.add_argument("action", choices=("list", "status", "flush"), nargs="?", default="list")
+    outbox.add_argument("--json", action="store_true")
     return parser
 
 

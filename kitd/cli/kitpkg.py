@@ -4,6 +4,7 @@
     kitpkg kit-key --out FILE --kit-id ID --key-list FILE   a file kit key, published in the key list
     kitpkg open PKG --key KEY --kit-keys LIST --out DIR [--json]
     kitpkg verify PKG --key KEY --kit-keys LIST [--json]
+    kitpkg report PKG --key KEY --kit-keys LIST --out FILE.html   a visit report for people
     kitpkg audit-verify LOG --kit-keys LIST [--json]
     kitpkg receiver --key KEY --kit-keys LIST --out DIR --pki DIR [--generate-pki] [--port N]
 
@@ -48,13 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     kit_key.add_argument("--kit-id", required=True)
     kit_key.add_argument("--key-list", type=Path, required=True, help="created or extended")
 
-    for name in ("open", "verify"):
+    for name in ("open", "verify", "report"):
         sub = commands.add_parser(name, help=f"{name} a sealed package")
         sub.add_argument("package", type=Path)
         sub.add_argument("--key", type=Path, required=True, help="recipient private key (PEM)")
         sub.add_argument("--kit-keys", type=Path, required=True, help="published kit key list")
         sub.add_argument("--json", action="store_true")
-        if name == "open":
+        if name in ("open", "report"):
             sub.add_argument("--out", type=Path, required=True)
 
     audit = commands.add_parser("audit-verify", help="verify a kit's audit log")
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             return _keygen(args.out)
         if args.command == "kit-key":
             return _kit_key(args.out, args.kit_id, args.key_list)
-        if args.command in ("open", "verify"):
+        if args.command in ("open", "verify", "report"):
             return _open(args)
         if args.command == "audit-verify":
             return _audit_verify(args.log, args.kit_keys, args.json)
@@ -122,7 +123,14 @@ def _open(args: argparse.Namespace) -> int:
     kit_keys = KitKeyList.load(args.kit_keys)
     try:
         opened = open_package(args.package.read_bytes(), recipient, kit_keys)
-        written = _write_opened(opened, args.out) if args.command == "open" else []
+        written = []
+        if args.command == "open":
+            written = _write_opened(opened, args.out)
+        elif args.command == "report":
+            from kitd.package.report import visit_report
+
+            args.out.write_text(visit_report(opened), encoding="utf-8")
+            written = [str(args.out)]
     except (PackageError, AuditError) as exc:
         return _failure(exc, args.json)
     report = _report(opened, written)

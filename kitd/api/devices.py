@@ -12,7 +12,7 @@ from kit.v1 import device_service_pb2_grpc as pb_grpc
 from kit.v1 import types_pb2
 from kitd.api import convert
 from kitd.api.status import translated, translated_stream
-from kitd.errors import CapabilityMissing, ShuttingDown
+from kitd.errors import ShuttingDown
 from kitd.kit import Kit
 
 # How often a watch stream wakes up to notice a cancelled client or a stopping daemon.
@@ -81,5 +81,33 @@ class DeviceServicer(pb_grpc.DeviceServiceServicer):
     def RunSelfTest(
         self, request: pb.RunSelfTestRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.RunSelfTestResponse]:
-        raise CapabilityMissing("the hardware self-test is not available in this kitd version")
-        yield  # pragma: no cover - makes this a generator
+        from kitd.selftest.context import DaemonState, SelfTestContext
+        from kitd.selftest.device_probe import DeviceProbe
+        from kitd.selftest.result import CheckResult, Mode, Progress
+        from kitd.selftest.runner import SelfTest
+        from kitd.selftest.suite import standard_probes
+        from kitd.selftest.wire import (
+            DEVICE_IDS,
+            check_message,
+            progress_message,
+            report_message,
+        )
+
+        kit = self._kit
+        selftest_context = SelfTestContext.for_kit(
+            kit,
+            Mode.DAEMON,
+            DaemonState(serving=True, version=kit.version, started_at=kit.started_at),
+            devices=frozenset(DEVICE_IDS[k] for k in request.kinds if k in DEVICE_IDS),
+        )
+        probes = standard_probes()
+        if request.kinds:
+            # Only the devices asked for; the kit checks belong to a full run.
+            probes = [p for p in probes if isinstance(p, DeviceProbe)]
+        for item in SelfTest(selftest_context, probes).run():
+            if isinstance(item, Progress):
+                yield pb.RunSelfTestResponse(progress=progress_message(item))
+            elif isinstance(item, CheckResult):
+                yield pb.RunSelfTestResponse(check=check_message(item))
+            else:
+                yield pb.RunSelfTestResponse(report=report_message(item))

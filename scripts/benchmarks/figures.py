@@ -47,7 +47,9 @@ class Figure:
             "name": self.name,
             "value": self.value,
             "unit": self.unit,
-            "target": None if self.target is None else {"op": self.target[0], "value": self.target[1]},
+            "target": None
+            if self.target is None
+            else {"op": self.target[0], "value": self.target[1]},
             "met": self.met,
             **({"extra": self.extra} if self.extra else {}),
         }

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.daemon import write_config
 
 from kitd.config import ConfigError, load_config
+from support.daemon import write_config
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -13,9 +13,9 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2
-from support.daemon import RunningDaemon, write_config
 
 from kit.v1 import device_service_pb2 as dpb
+from support.daemon import RunningDaemon, write_config
 
 
 @pytest.fixture

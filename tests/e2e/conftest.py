@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+
 from support.kit import KitUnderTest
 from support.visit import Visit
 

@@ -9,12 +9,12 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
-from support.kit import KitUnderTest
-from support.visit import LEFT_INDEX, RIGHT_INDEX, RIGHT_MIDDLE, Visit, failed_checks
 
 from kit.v1 import capture_service_pb2 as pb
 from kit.v1 import types_pb2
 from kitd.client import KitClient
+from support.kit import KitUnderTest
+from support.visit import LEFT_INDEX, RIGHT_INDEX, RIGHT_MIDDLE, Visit, failed_checks
 
 GOOD = {"quality": 0.9}
 POOR = {"quality": 0.05}

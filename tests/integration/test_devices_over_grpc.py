@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.kit import ALL_DEVICES, KitUnderTest
 
 from kit.v1 import device_service_pb2 as dpb
 from kit.v1 import types_pb2
+from support.kit import ALL_DEVICES, KitUnderTest
 
 # Generous bounds so a loaded CI machine does not flake; ./scripts/bench measures the real latencies.
 UNPLUG_SEEN = 5.0

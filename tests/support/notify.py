@@ -13,6 +13,7 @@ class NotifyRecorder:
         self.messages: list[str] = []
         self._cond = threading.Condition()
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        path.unlink(missing_ok=True)
         self._sock.bind(str(path))
         self._sock.settimeout(0.2)
         self._closed = False
@@ -39,3 +40,4 @@ class NotifyRecorder:
         self._closed = True
         self._thread.join(1)
         self._sock.close()
+        self.path.unlink(missing_ok=True)

@@ -28,6 +28,7 @@ from kitd.quality.face import (
     FaceAssessment,
     FaceAssessor,
     FaceThresholds,
+    FaceTracker,
     LandmarkSmoother,
     crop_passport_photo,
 )
@@ -37,6 +38,8 @@ from kitd.session.session import Session
 # After the first compliant frame, keep looking this long for a better one.
 SETTLE_S = 0.4
 PREVIEW_JPEG_QUALITY = 75
+# The preview runs the face detector on every third frame and tracks the face in between.
+PREVIEW_DETECT_EVERY = 3
 # Where the head sits in the camera frame does not matter: the crop places it. These checks are
 # measured again on the photo (with the other framing checks) instead.
 FRAME_PLACEMENT = frozenset({"eyes_centered", "eye_line_height", "head_size"})
@@ -113,10 +116,11 @@ class FaceCapture:
         session.step_for(CaptureKind.FACE)  # refuses when the visit takes no photo
         assessor = self._assessor(session)
         smoother = LandmarkSmoother()
+        tracker = FaceTracker(PREVIEW_DETECT_EVERY)
         with self._supervisor().acquire(shared=True) as device:
             assert isinstance(device, Camera)
             for frame in device.frames(timeout=3.0):
-                assessment = assessor.assess(frame.image, smoother)
+                assessment = assessor.assess(frame.image, smoother, tracker)
                 small, scale = _downscale(frame.image, max_size)
                 ok, jpeg = cv2.imencode(
                     ".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, PREVIEW_JPEG_QUALITY]

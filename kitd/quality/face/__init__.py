@@ -9,6 +9,7 @@ from kitd.quality.face.crop import PassportPhoto, crop_passport_photo
 from kitd.quality.face.models import FaceModelMissing
 from kitd.quality.face.smoothing import LandmarkSmoother
 from kitd.quality.face.thresholds import FaceThresholds, Limits
+from kitd.quality.face.tracking import FaceTracker
 from kitd.quality.face.vocabulary import FaceCheck
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "FaceCheck",
     "FaceModelMissing",
     "FaceThresholds",
+    "FaceTracker",
     "LandmarkSmoother",
     "Limits",
     "PassportPhoto",

@@ -27,6 +27,7 @@ from kitd.quality.face.models import FaceModel, load_net
 from kitd.quality.face.regions import face_regions
 from kitd.quality.face.smoothing import LandmarkSmoother
 from kitd.quality.face.thresholds import FaceThresholds
+from kitd.quality.face.tracking import FaceTracker
 from kitd.quality.face.vocabulary import FaceCheck
 
 WORKING_SIZE = 640
@@ -119,25 +120,45 @@ class FaceAssessor:
         found = self._detector.detect(small)
         return sorted(found, key=lambda d: -d.area), small, factor
 
-    def locate(self, bgr: NDArray[np.uint8]) -> FaceLocation:
-        """Faces, and the mesh of the largest one when the mesh confirms it is a face."""
-        detections, small, factor = self.detect(bgr)
-        if not detections:
+    def locate(self, bgr: NDArray[np.uint8], tracker: FaceTracker | None = None) -> FaceLocation:
+        """Faces, and the mesh of the largest one when the mesh confirms it is a face.
+
+        With a tracker (live streams), the detector runs only when the tracker asks for it; otherwise
+        the mesh is fitted where the previous frame's mesh was.
+        """
+        region: Detection | None = None
+        if tracker is not None and not tracker.wants_detection():
+            small, factor = working_copy(bgr)
+            detections = tracker.detections
+            region = tracker.tracked_detection()
+        if region is None:
+            detections, small, factor = self.detect(bgr)
+            if tracker is not None:
+                tracker.detected(detections)
+            region = detections[0] if detections else None
+        if region is None:
+            if tracker is not None:
+                tracker.fitted(None)
             return FaceLocation([], None, None, small, factor)
-        primary = detections[0]
-        fit = self._mesh.fit(small, primary)
-        x, y, w, h = (v / factor for v in primary.box)
+        fit = self._mesh.fit(small, region)
+        found = fit.score >= MIN_FACE_SCORE
+        if tracker is not None:
+            tracker.fitted(fit.points if found else None)
+        x, y, w, h = (v / factor for v in region.box)
         box = (round(x), round(y), round(w), round(h))
-        points = (fit.points / factor).astype(np.float32) if fit.score >= MIN_FACE_SCORE else None
+        points = (fit.points / factor).astype(np.float32) if found else None
         return FaceLocation(detections, box, points, small, factor)
 
     def assess(
-        self, bgr: NDArray[np.uint8], smoother: LandmarkSmoother | None = None
+        self,
+        bgr: NDArray[np.uint8],
+        smoother: LandmarkSmoother | None = None,
+        tracker: FaceTracker | None = None,
     ) -> FaceAssessment:
         if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
             raise ValueError(f"expected an H x W x 3 uint8 BGR image, got {bgr.dtype} {bgr.shape}")
         height, width = bgr.shape[:2]
-        location = self.locate(bgr)
+        location = self.locate(bgr, tracker)
         count = len(location.detections)
         box = location.box
         points = location.points

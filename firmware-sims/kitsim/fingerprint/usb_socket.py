@@ -1,0 +1,197 @@
+"""Serves a simulated USB function on a Unix socket (docs/protocols/usb-sim.md).
+
+One thread accepts, one thread per connection answers its requests one at a time (an IN request may block
+up to its timeout, so each endpoint reader of the host has its own connection). `unplug` closes the
+listener and every connection and removes the socket file; `plug` serves a fresh function on the same
+path. This module must never import the daemon (kitd, hal).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kitsim.fingerprint.usb_function import IO, NO_DEVICE, OK, Setup, UsbFunction
+
+MAGIC = 0x5355
+REQUEST = struct.Struct("<HBBBBHHIII")
+REPLY = struct.Struct("<HBbI")
+DESCRIBE, SET_CONFIGURATION, GET_CONFIGURATION, CLAIM, RELEASE, SET_ALTSETTING = range(1, 7)
+OUT, IN, CONTROL, CLEAR_HALT, RESET, CLOSE = range(7, 13)
+MAX_OUT = 1 << 20
+
+
+@dataclass(frozen=True)
+class Request:
+    magic: int
+    op: int
+    endpoint: int
+    request: int
+    reserved: int
+    value: int
+    index: int
+    length: int
+    timeout: int
+    handle: int
+
+
+def _recv_exact(conn: socket.socket, size: int) -> bytes | None:
+    chunks = []
+    while size:
+        chunk = conn.recv(size)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+class UsbSocketServer:
+    def __init__(self, path: Path, make_function: Callable[[], UsbFunction]) -> None:
+        self.path = path
+        self._make_function = make_function
+        self._lock = threading.Lock()
+        self._listener: socket.socket | None = None
+        self._connections: set[socket.socket] = set()
+        self._handles: dict[socket.socket, int] = {}
+        self.function: UsbFunction | None = None
+
+    @property
+    def plugged(self) -> bool:
+        return self._listener is not None
+
+    def plug(self) -> UsbFunction:
+        with self._lock:
+            if self._listener is not None and self.function is not None:
+                return self.function
+            self.path.unlink(missing_ok=True)
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(str(self.path))
+            listener.listen(16)
+            self._listener = listener
+            self.function = self._make_function()
+            threading.Thread(
+                target=self._accept, args=(listener, self.function), daemon=True
+            ).start()
+            return self.function
+
+    def unplug(self) -> None:
+        with self._lock:
+            listener, self._listener = self._listener, None
+            function, self.function = self.function, None
+            connections = list(self._connections)
+            self._connections.clear()
+            self._handles.clear()
+        if function is not None:
+            function.close()
+        if listener is not None:
+            # shutdown() wakes the accept() blocked in the other thread; close() alone does not.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+            self.path.unlink(missing_ok=True)
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+
+    def _accept(self, listener: socket.socket, function: UsbFunction) -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                if self._listener is not listener:
+                    conn.close()
+                    return
+                self._connections.add(conn)
+            threading.Thread(target=self._serve, args=(conn, function), daemon=True).start()
+
+    def _serve(self, conn: socket.socket, function: UsbFunction) -> None:
+        handle = 0
+        try:
+            while True:
+                head = _recv_exact(conn, REQUEST.size)
+                if head is None:
+                    return
+                request = Request(*REQUEST.unpack(head))
+                magic, op, endpoint, length, handle = (
+                    request.magic,
+                    request.op,
+                    request.endpoint,
+                    request.length,
+                    request.handle,
+                )
+                with self._lock:
+                    self._handles[conn] = handle
+                if magic != MAGIC or op < DESCRIBE or op > CLOSE:
+                    conn.sendall(REPLY.pack(MAGIC, op & 0xFF, IO, 0))
+                    return
+                data = b""
+                host_to_device = op == OUT or (op == CONTROL and not endpoint & 0x80)
+                if host_to_device:
+                    if length > MAX_OUT:
+                        conn.sendall(REPLY.pack(MAGIC, op, IO, 0))
+                        return
+                    received = _recv_exact(conn, length)
+                    if received is None:
+                        return
+                    data = received
+                if not self._is_current(conn, function):
+                    conn.sendall(REPLY.pack(MAGIC, op, NO_DEVICE, 0))
+                    return
+                status, reply = self._dispatch(function, request, data)
+                if not self._is_current(conn, function):
+                    # Unplugged while the request waited: the transfer dies with the device.
+                    status, reply = NO_DEVICE, b""
+                count = len(data) if op == OUT and status == OK else len(reply)
+                conn.sendall(REPLY.pack(MAGIC, op, status, count) + (b"" if op == OUT else reply))
+        except OSError:
+            return
+        finally:
+            with self._lock:
+                self._connections.discard(conn)
+                self._handles.pop(conn, None)
+                still_open = handle in self._handles.values()
+            if handle and not still_open:
+                function.release_handle(handle)
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def _is_current(self, conn: socket.socket, function: UsbFunction) -> bool:
+        with self._lock:
+            return self.function is function and conn in self._connections
+
+    def _dispatch(self, function: UsbFunction, r: Request, data: bytes) -> tuple[int, bytes]:
+        op = r.op
+        if op == DESCRIBE:
+            return OK, function.describe()
+        if op == SET_CONFIGURATION:
+            function.configuration = r.value
+            return OK, b""
+        if op == GET_CONFIGURATION:
+            return OK, bytes([function.configuration])
+        if op == CLAIM:
+            return function.claim(r.index, r.handle), b""
+        if op == RELEASE:
+            return function.release(r.index, r.handle), b""
+        if op == SET_ALTSETTING:
+            return function.control(Setup(0x01, 11, r.value, r.index, 0), b"")
+        if op == OUT:
+            return function.write(r.endpoint, data), b""
+        if op == IN:
+            return function.read(r.endpoint, r.length, r.timeout)
+        if op == CONTROL:
+            return function.control(Setup(r.endpoint, r.request, r.value, r.index, r.length), data)
+        if op == CLEAR_HALT:
+            return function.clear_halt(r.endpoint), b""
+        if op == RESET:
+            return OK, b""
+        function.release_handle(r.handle)
+        return OK, b""

@@ -242,8 +242,19 @@ def simulator_config(base: Config | None, sources: dict[str, str], workdir: Path
     if base is None:
         table: dict[str, Any] = {"kit_id": "SIM-KIT", "state_dir": str(workdir / "state")}
         base = parse_config(table, base_dir=workdir, origin="simulator kit")
-    devices = {name: DeviceConfig(source) for name, source in sources.items()}
+    devices = {
+        name: DeviceConfig(source) for name, source in sources.items() if _has_driver(source)
+    }
     return dataclasses.replace(base, devices=devices)
+
+
+def _has_driver(source: str) -> bool:
+    """Whether this installation has the driver for a source (a simulator may be newer than it)."""
+    from hal.registry import DRIVERS
+    from hal.source import parse_source
+
+    entry = DRIVERS.get(parse_source(source).driver)
+    return entry is not None and importlib.util.find_spec(entry[0]) is not None
 
 
 # -- main ------------------------------------------------------------------------------------------

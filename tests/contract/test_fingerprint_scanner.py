@@ -1,0 +1,209 @@
+"""The FingerprintScanner contract: what every fingerprint reader driver does, whatever carries its bytes.
+
+Runs against the simulated KFP1 reader (its own process, USB over its Unix socket, the real driver through
+pyusb) and - marked `hardware` - against the real reader named by KITD_HW_FINGERPRINT_SOURCE, where a
+person puts a finger on the glass and lifts it when asked. Unplug/replug needs the simulator's hands.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sims.fingerprint.fingerprint_process import FingerprintSimProcess
+
+from hal.device import DeviceKind
+from hal.errors import DeviceError, DeviceGone, DeviceTimeout
+from hal.fingerprint.base import FingerImage, FingerOn, FingerprintScanner, ImageKind
+from hal.registry import resolve
+
+
+class Rig:
+    """Puts a finger on the reader: the simulator's control API, or a person for the real reader."""
+
+    def __init__(self, source: str, sim: FingerprintSimProcess | None) -> None:
+        self.source = source
+        self.sim = sim
+
+    def place(self, **knobs: object) -> None:
+        if self.sim is not None:
+            self.sim.control("place", **knobs)
+        else:
+            print("\n>>> put a finger flat on the reader", file=sys.stderr, flush=True)
+
+    def remove(self) -> None:
+        if self.sim is not None:
+            self.sim.control("remove")
+        else:
+            print("\n>>> lift the finger from the reader", file=sys.stderr, flush=True)
+
+
+@pytest.fixture(
+    scope="module", params=["sim", pytest.param("hardware", marks=pytest.mark.hardware)]
+)
+def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+    if request.param == "hardware":
+        source = os.environ.get("KITD_HW_FINGERPRINT_SOURCE")
+        if not source:
+            pytest.skip(
+                "set KITD_HW_FINGERPRINT_SOURCE to the reader's source, e.g. kfp1+usb://1d6b:0104"
+            )
+        yield Rig(source, None)
+        return
+    sim = FingerprintSimProcess(tmp_path_factory.mktemp("kfp1"))
+    try:
+        yield Rig(sim.source, sim)
+    finally:
+        sim.close()
+
+
+@pytest.fixture
+def scanner(rig: Rig) -> Iterator[FingerprintScanner]:
+    device = resolve(rig.source, name="fingerprint", kind=DeviceKind.FINGERPRINT_SCANNER)
+    assert isinstance(device, FingerprintScanner)
+    device.open()
+    yield device
+    device.close()
+    rig.remove()
+
+
+def test_opening_reports_identity_and_a_500_ppi_sensor(scanner: FingerprintScanner) -> None:
+    info = scanner.info
+    assert info.vendor and info.model and info.serial and info.firmware
+    assert info.details["ppi"] == "500"
+    assert (info.details["width"], info.details["height"]) == ("400", "500")
+    assert info.details["usb_speed"] in ("full", "high", "super")
+
+
+def test_ping_and_led_are_answered(scanner: FingerprintScanner) -> None:
+    scanner.ping()
+    scanner.set_led(True)
+    scanner.set_led(False)
+
+
+def test_capture_returns_a_final_400_by_500_image_at_500_ppi(
+    scanner: FingerprintScanner, rig: Rig
+) -> None:
+    rig.place(quality=0.9)
+    image = scanner.capture(timeout=20.0)
+    assert image.kind is ImageKind.FINAL
+    assert (image.width, image.height, image.ppi) == (400, 500, 500)
+    # A finger is on it: dark ridges on a light glass.
+    assert image.pixels.min() < 100 < 180 < image.pixels.max()
+
+
+def test_scan_reports_the_finger_then_previews_then_ends_with_the_final_image(
+    scanner: FingerprintScanner, rig: Rig
+) -> None:
+    rig.place(quality=0.9)
+    # A threshold above any score makes the reader stream previews until its settle time passes.
+    events = list(scanner.scan(timeout=20.0, auto_capture_threshold=100, preview=True))
+    assert isinstance(events[0], FingerOn)
+    final = events[-1]
+    assert isinstance(final, FingerImage) and final.kind is ImageKind.FINAL
+    previews = [e for e in events if isinstance(e, FingerImage) and e.kind is ImageKind.PREVIEW]
+    assert previews
+    # Previews show the whole window at a lower resolution.
+    assert all(p.width * final.ppi == final.width * p.ppi for p in previews)
+    assert all(p.ppi < final.ppi for p in previews)
+    preview_ids = [p.frame_id for p in previews]
+    assert preview_ids == sorted(set(preview_ids))
+    # The final image is one of the sensor frames seen so far, never an older one.
+    assert final.frame_id >= preview_ids[0]
+
+
+def test_no_finger_ends_the_capture_with_a_timeout(scanner: FingerprintScanner, rig: Rig) -> None:
+    rig.remove()
+    with pytest.raises(DeviceTimeout):
+        scanner.capture(timeout=1.0)
+    scanner.ping()
+
+
+def test_a_scan_left_early_is_aborted_and_the_next_capture_works(
+    scanner: FingerprintScanner, rig: Rig
+) -> None:
+    rig.place(quality=0.9)
+    events = scanner.scan(timeout=20.0, auto_capture_threshold=100, preview=True)
+    first = next(events)
+    assert isinstance(first, FingerOn)
+    events.close()
+    image = scanner.capture(timeout=20.0)
+    assert image.kind is ImageKind.FINAL
+
+
+def test_close_then_open_works_again(scanner: FingerprintScanner, rig: Rig) -> None:
+    serial = scanner.info.serial
+    scanner.close()
+    assert scanner.open().serial == serial
+    rig.place(quality=0.9)
+    assert scanner.capture(timeout=20.0).kind is ImageKind.FINAL
+
+
+def _simulated(rig: Rig) -> FingerprintSimProcess:
+    if rig.sim is None:
+        pytest.skip("needs the simulator to pull the cable")
+    return rig.sim
+
+
+def test_unplug_mid_capture_raises_device_gone_and_reports_the_link_lost(
+    scanner: FingerprintScanner, rig: Rig
+) -> None:
+    sim = _simulated(rig)
+    lost: list[DeviceError] = []
+    noticed = threading.Event()
+    scanner.add_link_lost_listener(lambda error: (lost.append(error), noticed.set()))
+    rig.place(quality=0.9)
+    sim.control("fault", kind="unplug_mid_transfer")
+    try:
+        with pytest.raises(DeviceGone):
+            scanner.capture(timeout=20.0)
+        assert noticed.wait(10.0)
+        assert isinstance(lost[0], DeviceGone)
+        scanner.close()
+        with pytest.raises(DeviceGone):
+            scanner.open()
+    finally:
+        sim.control("replug")
+    scanner.open()
+    assert scanner.capture(timeout=20.0).kind is ImageKind.FINAL
+
+
+def test_unplug_while_idle_is_noticed_without_a_capture(
+    scanner: FingerprintScanner, rig: Rig
+) -> None:
+    sim = _simulated(rig)
+    noticed = threading.Event()
+    scanner.add_link_lost_listener(lambda error: noticed.set())
+    sim.control("unplug")
+    try:
+        assert noticed.wait(10.0)
+        with pytest.raises(DeviceGone):
+            scanner.ping()
+    finally:
+        sim.control("replug")
+    scanner.close()
+    scanner.open()
+    scanner.ping()
+
+
+def test_image_file_placement_comes_back_unchanged(
+    scanner: FingerprintScanner, rig: Rig, tmp_path: Path
+) -> None:
+    import cv2
+    import numpy as np
+
+    sim = _simulated(rig)
+    y, x = np.mgrid[0:500, 0:400]
+    pattern = (128 + 100 * np.sin(x / 1.5) * np.cos(y / 2.0)).astype(np.uint8)
+    path = tmp_path / "print.png"
+    cv2.imwrite(str(path), pattern)
+    sim.control("place", image=str(path))
+    # The best frame once the finger has settled (the first frames land with less contrast).
+    image = scanner.capture(timeout=20.0, auto_capture_threshold=100)
+    # Only the sensor's own noise (sigma 2 grey levels) separates the two.
+    difference = np.abs(image.pixels.astype(int) - pattern.astype(int))
+    assert float(difference.mean()) < 3.0

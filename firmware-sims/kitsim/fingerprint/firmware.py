@@ -356,14 +356,18 @@ class KFP1Firmware:
             if capture is None:
                 return
             capture.steady += 1
-            if capture.best is None or score.quality > capture.best[0]:
+            # A landing finger is still flattening; its frames only count when they meet the threshold.
+            settled = frame_number - finger.landed_at_frame >= len(LANDING_RAMP)
+            if settled and (capture.best is None or score.quality > capture.best[0]):
                 capture.best = (score.quality, image)
-            if score.quality >= capture.threshold or capture.steady >= SETTLE_FRAMES:
-                quality, final = (
-                    (score.quality, image) if score.quality >= capture.threshold else capture.best
-                )
-                self.capture = None
-                self._send_final(capture.tag, frame_number, final, quality)
+            if score.quality >= capture.threshold:
+                quality, final = score.quality, image
+            elif capture.steady >= SETTLE_FRAMES and capture.best is not None:
+                quality, final = capture.best
+            else:
+                return
+            self.capture = None
+            self._send_final(capture.tag, frame_number, final, quality)
 
     def _send_final(self, tag: int, frame_id: int, image: NDArray[np.uint8], quality: int) -> None:
         transfers = wire.image_transfers(

@@ -94,11 +94,11 @@ class SimulatorSet:
             lines += ["", f"[devices.{name}]", f"source = {json.dumps(source)}"]
         return "\n".join(lines) + "\n"
 
-    def control(self, name: str, command: str, **args: Any) -> Any:
-        record = self.records.get(name)
+    def control(self, device: str, command: str, /, **args: Any) -> Any:
+        record = self.records.get(device)
         if record is None:
             raise control.ControlError(
-                f"no simulator {name!r} running (running: {sorted(self.records)})"
+                f"no simulator {device!r} running (running: {sorted(self.records)})"
             )
         return control.call(Path(record["control"]), command, args)
 
@@ -141,6 +141,6 @@ class SimulatorSet:
         self.stop()
 
 
-def control_call(workdir: Path, device: str, command: str, **args: Any) -> Any:
+def control_call(workdir: Path, device: str, command: str, /, **args: Any) -> Any:
     """A client's call through the control socket of a running `kitsim up`."""
     return control.call(workdir / CONTROL_SOCKET, f"{device}/{command}", args)

@@ -2,7 +2,7 @@
 
     framed:/dev/kitd-signpad                 a serial port (opened exclusively)
     framed:socket://127.0.0.1:7001           any pyserial URL
-    options: ?reply_ms=1000&silence_ms=2500&baud=115200&vendor=...
+    options: ?reply_ms=1000&retries=2&silence_ms=2500&baud=115200&vendor=...
 
 One reader thread per opening decodes frames, skips damaged ones, routes replies (ACK, NAK, INFO) to the
 waiting command by sequence number and queues pen samples and button presses. It never writes to the
@@ -84,12 +84,15 @@ class LinkStats:
     bad_frames: int = 0
     # Unsolicited frames the pad sent that never arrived (gaps in its counter).
     lost_frames: int = 0
+    # Commands sent again because their reply was lost.
+    retried_commands: int = 0
 
 
 class FramedSignaturePad(SignaturePad):
     def __init__(self, source: Source, *, name: str = "") -> None:
         super().__init__(source, name=name)
         self._reply_timeout = source.int_option("reply_ms", 1000) / 1000.0
+        self._retries = max(0, source.int_option("retries", 2))
         self._silence = source.int_option("silence_ms", 2500) / 1000.0
         self._baud = source.int_option("baud", 115200)
         self._port: serial.Serial | None = None
@@ -246,6 +249,19 @@ class FramedSignaturePad(SignaturePad):
             )
 
     def _request(self, command: FrameType, payload: bytes, expect: FrameType) -> Frame:
+        """One command and its reply. Every command of the protocol is idempotent (image chunks carry
+        their offset), so a reply lost on the line (a corrupt frame is dropped by the decoder) is
+        recovered by sending the command again under a new sequence number."""
+        for attempt in range(self._retries + 1):
+            try:
+                return self._request_once(command, payload, expect)
+            except DeviceTimeout:
+                if attempt == self._retries or self._lost is not None:
+                    raise
+                self.stats.retried_commands += 1
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _request_once(self, command: FrameType, payload: bytes, expect: FrameType) -> Frame:
         if self._lost is not None:
             raise self._lost
         with self._pending_lock:

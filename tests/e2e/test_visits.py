@@ -187,7 +187,7 @@ def test_corrupted_pad_frames_still_give_an_intact_signature(
     visit.face()
     visit.finger(RIGHT_INDEX, **GOOD)
     visit.finger(LEFT_INDEX, **GOOD)
-    kit.ctl("signature_pad", "fault", kind="corrupt", count=3)
+    kit.ctl("signature_pad", "fault", kind="corrupt", count=3, only="pen")
     events = visit.sign()
     result = next(e.result for e in events if e.WhichOneof("event") == "result")
     assert result.attempt.accepted, failed_checks(result.attempt)

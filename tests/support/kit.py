@@ -95,7 +95,7 @@ class KitUnderTest:
         assert self.daemon is not None
         return self.daemon.client
 
-    def ctl(self, device: str, command: str, **args: Any) -> Any:
+    def ctl(self, device: str, command: str, /, **args: Any) -> Any:
         return self.sims.control(device, command, **args)
 
     def stop(self) -> None:

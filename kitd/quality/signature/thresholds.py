@@ -25,8 +25,9 @@ class SignatureThresholds:
     # not_dot_or_line: the ink must extend this far along and across its main direction, millimetres.
     min_extent_mm: float = 10.0
     min_thickness_mm: float = 3.0
-    # samples_dropped: samples the pad reported lost, at most.
-    max_dropped: int = 0
+    # samples_dropped: pen time lost to samples the pad reported dropped, milliseconds, at most
+    # (50 ms = 10 samples at 200 Hz).
+    max_lost_ms: float = 50.0
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> SignatureThresholds:

@@ -97,13 +97,23 @@ def test_too_many_strokes_fail_stroke_count() -> None:
     assert "strokes" in failed(samples, max_strokes=2)["stroke_count"]
 
 
-def test_dropped_samples_fail_samples_dropped() -> None:
+def dropped_between(samples: list[PenSample], start: int, stop: int) -> list[PenSample]:
+    """The samples with start..stop-1 lost on the link and the next one flagged, as the driver does."""
+    after = samples[stop]
+    flagged = PenSample(
+        after.time_us, after.x, after.y, after.pressure, after.flags | PenFlags.SAMPLES_DROPPED
+    )
+    return [*samples[:start], flagged, *samples[stop + 1 :]]
+
+
+def test_a_long_loss_of_samples_fails_samples_dropped() -> None:
     samples = samples_of(generate_signature("Jan Peeters"))
-    samples[100] = PenSample(
-        samples[100].time_us, samples[100].x, samples[100].y, samples[100].pressure,
-        samples[100].flags | PenFlags.SAMPLES_DROPPED,
-    )  # fmt: skip
-    assert "cable" in failed(samples)["samples_dropped"]
+    assert "cable" in failed(dropped_between(samples, 100, 130))["samples_dropped"]
+
+
+def test_a_short_loss_of_samples_is_bridged() -> None:
+    samples = samples_of(generate_signature("Jan Peeters"))
+    assert "samples_dropped" not in failed(dropped_between(samples, 100, 103))
 
 
 def test_policy_overrides_thresholds_and_rejects_unknown_names() -> None:

@@ -389,6 +389,21 @@ class KFP1Scanner(FingerprintScanner):
             # Nothing is left to abort; the readers report the loss to the supervisor.
             return
 
+    def blank_frame(self, timeout: float = 5.0) -> FingerImage:
+        """One sensor frame of the platen as it is now (PREVIEW_START, the first image, PREVIEW_STOP),
+        without a capture: the self-test judges an empty platen on it (clean, dynamic range, noise)."""
+        self._discard_inbox()
+        tag = self._command(kfp1.Opcode.PREVIEW_START).tag
+        try:
+            deadline = time.monotonic() + timeout
+            for item in self._capture_items(tag, deadline, timeout):
+                if isinstance(item, FingerImage):
+                    return item
+        finally:
+            if self._dev is not None:
+                self._command(kfp1.Opcode.PREVIEW_STOP)
+        raise ProtocolError("the preview ended without an image", device=self.name)
+
     # -- capture -------------------------------------------------------------------------------------
 
     def _scan(

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from selftest_kit import fingerprint_available
 
 from kitsim.control import ControlError
 from kitsim.harness import SimulatorSet
@@ -16,9 +15,7 @@ from kitsim.harness import SimulatorSet
 
 @pytest.fixture(scope="session")
 def simulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorSet]:
-    names = ["camera", "signature_pad"]
-    if fingerprint_available():
-        names.append("fingerprint")
+    names = ["camera", "signature_pad", "fingerprint"]
     workdir = tmp_path_factory.mktemp("kitsim")
     simulators = SimulatorSet(workdir, names)
     simulators.start()
@@ -37,6 +34,8 @@ def sims(simulators: SimulatorSet) -> Iterator[SimulatorSet]:
     simulators.control("camera", "scene")
     simulators.control("camera", "fault", kind="clear")
     simulators.control("signature_pad", "fault", kind="none")
+    simulators.control("fingerprint", "remove")
+    simulators.control("fingerprint", "platen", residue=False)
 
 
 @pytest.fixture

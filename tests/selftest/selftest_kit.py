@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from pathlib import Path
 
 from cryptography import x509
@@ -18,14 +17,6 @@ from kitd.package.contents import VisitContents
 from kitd.package.sealer import PackageSealer
 
 DAY = dt.timedelta(days=1)
-
-
-def fingerprint_available() -> bool:
-    """The KFP1 driver and its simulator are both in this checkout."""
-    return (
-        importlib.util.find_spec("hal.fingerprint.kfp1_driver") is not None
-        and importlib.util.find_spec("kitsim.fingerprint.simulator") is not None
-    )
 
 
 def write_kit_config(

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from selftest_kit import (
-    fingerprint_available,
     outbox_with_package_aged,
     self_signed,
     write_kit_config,
@@ -100,9 +99,6 @@ def test_healthy_camera_and_pad_pass_and_every_check_is_in_the_json(
     )
 
 
-@pytest.mark.skipif(
-    not fingerprint_available(), reason="the KFP1 driver is not in this checkout yet"
-)
 def test_healthy_kit_exits_0_with_every_check_in_the_json(
     tmp_path: Path, sims: SimulatorSet, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -133,6 +129,27 @@ def test_dark_camera_fails_exposure_with_the_light_hint(
     exposure = checks_of(document)["camera.exposure"]
     assert exposure["verdict"] == "fail"
     assert "too dark" in exposure["hint"] and "light" in exposure["hint"]
+    assert code == 2
+
+
+def test_dirty_platen_fails_platen_clean_with_the_cleaning_hint(
+    tmp_path: Path, sims: SimulatorSet, sim_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sims.control("fingerprint", "platen", residue=True)
+    config = device_config(tmp_path, sims, "fingerprint")
+    code, document = run_selftest(
+        capsys,
+        "--config",
+        str(config),
+        "--direct",
+        "--sim-dir",
+        str(sim_dir),
+        "--device",
+        "fingerprint",
+    )
+    platen = checks_of(document)["fingerprint.platen_clean"]
+    assert platen["verdict"] == "fail"
+    assert "Clean the glass" in platen["hint"]
     assert code == 2
 
 

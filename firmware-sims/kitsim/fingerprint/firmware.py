@@ -36,6 +36,8 @@ SETTLE_FRAMES = 15
 # Contrast of the first frames after a finger lands: the skin is still flattening onto the glass.
 LANDING_RAMP = (0.45, 0.75, 0.92)
 WIDTH, HEIGHT, PPI, DECIMATION = 400, 500, 500, 2
+# Grey level of the clean, empty platen.
+PLATEN_WHITE = 248
 EP_RESPONSE, EP_IMAGE, EP_EVENT = 0x81, 0x82, 0x83
 FAULT_KINDS = ("stall", "crc", "busy", "timeout", "stale", "unplug_mid_transfer")
 
@@ -118,6 +120,12 @@ class KFP1Firmware:
         self.preview_tag: int | None = None
         self.faults = Faults()
         self.counters = {"commands": 0, "finals": 0, "previews": 0, "stale_sent": 0}
+        # The empty platen: near-white with sensor noise; `residue` darkens it where a latent print
+        # was left on the glass.
+        self._platen_noise = [
+            np.rint(self._rng.normal(0, 2.0, (HEIGHT, WIDTH))).astype(np.int16) for _ in range(4)
+        ]
+        self.residue: NDArray[np.int16] | None = None
         self._last_response: bytes | None = None
         self._thread = threading.Thread(target=self._run, name="kfp1-sensor", daemon=True)
         self._thread.start()
@@ -289,6 +297,17 @@ class KFP1Firmware:
         )
         self.counters["stale_sent"] += 1
 
+    def set_residue(self, darkening: NDArray[np.int16] | None) -> None:
+        with self._lock:
+            self.residue = darkening
+
+    def _blank(self, frame_number: int) -> NDArray[np.uint8]:
+        base = np.full((HEIGHT, WIDTH), PLATEN_WHITE, np.int16)
+        if self.residue is not None:
+            base -= self.residue
+        noisy = base + self._platen_noise[frame_number % len(self._platen_noise)]
+        return np.asarray(np.clip(noisy, 0, 255), np.uint8)
+
     # -- sensor loop ---------------------------------------------------------------------------------
 
     def _run(self) -> None:
@@ -328,31 +347,22 @@ class KFP1Firmware:
                 self.capture = None
                 self._event(wire.ERROR, capture.tag, wire.TIMEOUT)
                 return
-        if finger is None or (capture is None and preview_tag is None):
+        if capture is None and preview_tag is None:
+            return
+        stream_tag = capture.tag if capture is not None and capture.preview else preview_tag
+        if finger is None:
+            # Nothing to capture; a preview shows the empty platen.
+            if stream_tag is not None:
+                self._send_preview(stream_tag, frame_number, self._blank(frame_number))
             return
         image = self._sense(finger, frame_number)
         score = score_frame(image)
-        stream_tag = capture.tag if capture is not None and capture.preview else preview_tag
         with self._lock:
             self.last_quality = score.quality
             if self.capture is not capture or self.preview_tag != preview_tag:
                 return  # aborted or restarted while the frame was being read out
             if stream_tag is not None:
-                small = cv2.resize(
-                    image, (WIDTH // DECIMATION, HEIGHT // DECIMATION), interpolation=cv2.INTER_AREA
-                )
-                self.function.inputs[EP_IMAGE].put(
-                    wire.image_transfers(
-                        stream_tag,
-                        frame_number,
-                        small.tobytes(),
-                        width=small.shape[1],
-                        height=small.shape[0],
-                        ppi=PPI // DECIMATION,
-                        kind=wire.PREVIEW,
-                    )
-                )
-                self.counters["previews"] += 1
+                self._send_preview(stream_tag, frame_number, image)
             if capture is None:
                 return
             capture.steady += 1
@@ -368,6 +378,23 @@ class KFP1Firmware:
                 return
             self.capture = None
             self._send_final(capture.tag, frame_number, final, quality)
+
+    def _send_preview(self, tag: int, frame_id: int, image: NDArray[np.uint8]) -> None:
+        small = cv2.resize(
+            image, (WIDTH // DECIMATION, HEIGHT // DECIMATION), interpolation=cv2.INTER_AREA
+        )
+        self.function.inputs[EP_IMAGE].put(
+            wire.image_transfers(
+                tag,
+                frame_id,
+                small.tobytes(),
+                width=small.shape[1],
+                height=small.shape[0],
+                ppi=PPI // DECIMATION,
+                kind=wire.PREVIEW,
+            )
+        )
+        self.counters["previews"] += 1
 
     def _send_final(self, tag: int, frame_id: int, image: NDArray[np.uint8], quality: int) -> None:
         transfers = wire.image_transfers(

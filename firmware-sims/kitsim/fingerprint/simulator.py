@@ -10,6 +10,7 @@
             500 ppi image file instead of a synthetic finger)
     remove  lifts the finger
     fault   kind: stall | crc | busy | timeout | stale | unplug_mid_transfer, count (default 1)
+    platen  residue: bool — a latent print left on the glass (what the self-test's platen check finds)
     info    the firmware's state and counters
 plus unplug, replug and identity. The finger stays on the glass across unplug/replug, as a real one would.
 This module must never import the daemon (kitd, hal).
@@ -45,6 +46,7 @@ class FingerprintSimulator(SimulatedDevice):
         self._lock = threading.RLock()
         self._firmware: KFP1Firmware | None = None
         self._finger: tuple[NDArray[np.uint8], int] | None = None
+        self._residue: NDArray[np.int16] | None = None
         self._placements = 0
         self._server = UsbSocketServer(self.socket_path, self._power_on)
 
@@ -79,6 +81,7 @@ class FingerprintSimulator(SimulatedDevice):
         self._firmware = firmware
         if self._finger is not None:
             firmware.place(*self._finger)
+        firmware.set_residue(self._residue)
         return firmware.function
 
     def _unplug_from_device(self) -> None:
@@ -106,6 +109,8 @@ class FingerprintSimulator(SimulatedDevice):
                 firmware = self._require_firmware()
                 firmware.arm(kind, count)
             return {"fault": kind, "count": count}
+        if command == "platen":
+            return self._platen(bool(args.get("residue", False)))
         if command == "info":
             with self._lock:
                 status: dict[str, Any] = {
@@ -116,6 +121,18 @@ class FingerprintSimulator(SimulatedDevice):
                     status.update(self._firmware.status())
                 return status
         return super().control(command, args)
+
+    def _platen(self, residue: bool) -> dict[str, Any]:
+        darkening = None
+        if residue:
+            # A latent print left by the last finger: half of a real print's contrast.
+            frame = render(master_print("residue", 2), Placement.from_args({}, 7))
+            darkening = np.rint((255 - frame.astype(np.int16)) * 0.5).astype(np.int16)
+        with self._lock:
+            self._residue = darkening
+            if self._firmware is not None:
+                self._firmware.set_residue(darkening)
+        return {"residue": residue}
 
     def _require_firmware(self) -> KFP1Firmware:
         if self._firmware is None:

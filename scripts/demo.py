@@ -270,45 +270,24 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
     summary = json.loads(enroll.stdout.strip().splitlines()[-1])
     visit_seconds = time.perf_counter() - started
 
-    say("the outbox uploads to the back office")
-    package = Path(summary["package_path"])
-    sealed = package.read_bytes()
+    say("the outbox uploads the sealed package to the back office's receiver")
     wait_for(
-        lambda: any(received.rglob(f"{summary['package_id']}*")), "upload", 60, logs(work, "kitd")
+        lambda: received_package(received, summary["package_id"]) is not None,
+        "upload",
+        60,
+        logs(work, "kitd"),
     )
+    delivered = received_package(received, summary["package_id"])
+    assert delivered is not None
 
     say("the back office opens the package (kitpkg open, kitpkg report)")
     opened = work / "opened"
+    keys = ["--key", str(recipient_private), "--kit-keys", keygen["published_keys"]]
     opened_report = json.loads(
-        run(
-            [
-                str(BIN / "kitpkg"),
-                "open",
-                str(package_copy(work, summary["package_id"], sealed)),
-                "--key",
-                str(recipient_private),
-                "--kit-keys",
-                keygen["published_keys"],
-                "--out",
-                str(opened),
-                "--json",
-            ]
-        )
+        run([str(BIN / "kitpkg"), "open", str(delivered), *keys, "--out", str(opened), "--json"])
     )
     report = work / "visit-report.html"
-    run(
-        [
-            str(BIN / "kitpkg"),
-            "report",
-            str(package_copy(work, summary["package_id"], sealed)),
-            "--key",
-            str(recipient_private),
-            "--kit-keys",
-            keygen["published_keys"],
-            "--out",
-            str(report),
-        ]
-    )
+    run([str(BIN / "kitpkg"), "report", str(delivered), *keys, "--out", str(report)])
 
     print_summary(summary, opened_report, visit_seconds, opened, report)
     if args.json:
@@ -316,11 +295,10 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
     return 0
 
 
-def package_copy(work: Path, package_id: str, sealed: bytes) -> Path:
-    """The sealed bytes as the back office received them (the kit deletes its copy after upload)."""
-    path = work / f"{package_id}.kitpkg"
-    path.write_bytes(sealed)
-    return path
+def received_package(received: Path, package_id: str) -> Path | None:
+    """The sealed package as the receiver stored it (the kit deletes its copy after the receipt)."""
+    path = received / package_id / "package.kitpkg"
+    return path if path.is_file() else None
 
 
 def logs(work: Path, name: str) -> Path:

@@ -35,10 +35,10 @@ from kitd.provisioning import open_kit_key, publish_key
 from kitd.quality.face import FaceAssessor
 from kitd.quality.finger import FingerQuality
 from kitd.session.manager import SessionManager
-from kitd.session.model import Receipt
+from kitd.session.model import CaptureKind, Receipt
 from kitd.session.packaging import visit_contents
 from kitd.session.session import Session
-from kitd.visits import Visits
+from kitd.visits import KIND_OF_DEVICE, Visits
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,7 @@ class Kit:
             FingerCapture(self.supervisors.get("fingerprint"), self.finger_quality),
             SignatureCapture(self.supervisors.get("signature_pad")),
             self,
+            device_status=self._capture_device_status,
         )
         self._events: Subscription | None = None
         self._events_thread: threading.Thread | None = None
@@ -150,6 +151,12 @@ class Kit:
         except KeyError:
             known = ", ".join(self.supervisors) or "none configured"
             raise DeviceNotFound(f"no device {name!r} (devices: {known})", device=name) from None
+
+    def _capture_device_status(self, kind: CaptureKind) -> DeviceStatus | None:
+        for supervisor in self.supervisors.values():
+            if KIND_OF_DEVICE[supervisor.device.kind] is kind:
+                return supervisor.status
+        return None
 
     def watch(self) -> Subscription:
         return self.hub.subscribe()

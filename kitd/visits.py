@@ -7,11 +7,11 @@ This is where sessions, capture flows, device events and sealing meet. It holds 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from hal.device import DeviceKind
-from hal.events import DeviceEvent, DeviceState
+from hal.events import DeviceEvent, DeviceState, DeviceStatus
 from kitd.capture.events import FacePreview, FaceResult, FingerEvent, SignatureEvent
 from kitd.capture.face import FaceCapture
 from kitd.capture.finger import FingerCapture
@@ -24,7 +24,7 @@ from kitd.session.session import Session
 
 log = logging.getLogger(__name__)
 
-_KIND_OF_DEVICE = {
+KIND_OF_DEVICE = {
     DeviceKind.CAMERA: CaptureKind.FACE,
     DeviceKind.FINGERPRINT_SCANNER: CaptureKind.FINGER,
     DeviceKind.SIGNATURE_PAD: CaptureKind.SIGNATURE,
@@ -47,8 +47,11 @@ class Visits:
         finger: FingerCapture,
         signature: SignatureCapture,
         sealing: Sealing,
+        *,
+        device_status: Callable[[CaptureKind], DeviceStatus | None] = lambda kind: None,
     ) -> None:
         self.sessions = sessions
+        self._device_status = device_status
         self._face = face
         self._finger = finger
         self._signature = signature
@@ -134,12 +137,16 @@ class Visits:
     # -- devices -------------------------------------------------------------------------------------
 
     def on_device_event(self, event: DeviceEvent) -> None:
-        """Pauses the active visit's steps of a device that went away; resumes them when it is back."""
+        """Pauses the active visit's steps of a device that went away; resumes them when it is back.
+
+        Events arrive late and may be overtaken (a capture reconciles the session itself), so the
+        session follows the device's state now, not the event's."""
         session = self.sessions.active()
         if session is None or session.state is not SessionState.ACTIVE:
             return
-        kind = _KIND_OF_DEVICE[event.status.kind]
-        if event.status.state in (DeviceState.ABSENT, DeviceState.FAULT):
-            session.pause(kind, event.status.detail or event.reason)
-        elif event.status.state is DeviceState.READY:
+        kind = KIND_OF_DEVICE[event.status.kind]
+        status = self._device_status(kind) or event.status
+        if status.state in (DeviceState.ABSENT, DeviceState.FAULT):
+            session.pause(kind, status.detail or event.reason)
+        elif status.state in (DeviceState.READY, DeviceState.BUSY):
             session.resume(kind)

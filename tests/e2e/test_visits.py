@@ -170,6 +170,7 @@ def test_reader_unplug_mid_capture_keeps_the_session_and_replug_captures(
             for _ in stream:
                 pass
         assert reason_of(caught.value) == "ERROR_REASON_DEVICE_GONE"
+        assert kit.watch is not None and kit.watch.wait("fingerprint", "absent", 5)
     finally:
         kit.ctl("fingerprint", "replug")
     assert kit.watch is not None and kit.watch.wait("fingerprint", "ready", 10)
@@ -194,21 +195,23 @@ def test_corrupted_pad_frames_still_give_an_intact_signature(
     assert visit.finalize().session.state == pb.SESSION_STATE_FINALIZED
 
 
-def test_a_disconnected_client_reconnects_and_continues_the_visit(
-    kit: KitUnderTest, visit_factory
-) -> None:
-    visit = visit_factory("be-kids-id", 7)
-    visit.client.close()  # the app crashed
+def test_a_disconnected_client_reconnects_and_continues_the_visit(kit: KitUnderTest) -> None:
     assert kit.daemon is not None
-    fresh = KitClient(kit.daemon.endpoint)
-    kit.daemon._client = fresh
-    visit.client = fresh
-    active = fresh.capture.GetActiveSession(
-        pb.GetActiveSessionRequest(), metadata=fresh.metadata, timeout=5
-    ).session
-    assert active.session_id == visit.id
-    visit.face()
-    assert visit.finalize().session.state == pb.SESSION_STATE_FINALIZED
+    crashed_app = KitClient(kit.daemon.endpoint)
+    visit = Visit(kit, "be-kids-id", 7, client=crashed_app)
+    crashed_app.close()  # the app crashed mid-visit
+    restarted_app = KitClient(kit.daemon.endpoint)
+    try:
+        active = restarted_app.capture.GetActiveSession(
+            pb.GetActiveSessionRequest(), metadata=restarted_app.metadata, timeout=5
+        ).session
+        assert active.session_id == visit.id
+        visit.client = restarted_app
+        visit.face()
+        assert visit.finalize().session.state == pb.SESSION_STATE_FINALIZED
+    finally:
+        visit.cancel()
+        restarted_app.close()
 
 
 def test_cancel_ends_the_visit_and_frees_the_kit(visit_factory) -> None:
@@ -282,3 +285,63 @@ def test_preview_and_capture_run_together(visit_factory) -> None:
     assert frames[0].ready
     assert len(response.photo.data) > 10_000
     assert (response.photo.width, response.photo.height) == (827, 1063)
+
+
+def test_pad_unplug_mid_signature_keeps_the_session_and_replug_signs_again(
+    kit: KitUnderTest, visit_factory
+) -> None:
+    visit = visit_factory()
+    visit.face()
+    visit.finger(RIGHT_INDEX, **GOOD)
+    visit.finger(LEFT_INDEX, **GOOD)
+    stream = visit.client.capture.CaptureSignature(
+        pb.CaptureSignatureRequest(session_id=visit.id, timeout_ms=20000), metadata=visit.md
+    )
+    kit.ctl("signature_pad", "sign", name="Jan Peeters", press_ok=True)
+    first = next(stream)
+    assert first.WhichOneof("event") == "samples"
+    kit.ctl("signature_pad", "unplug")
+    try:
+        with pytest.raises(grpc.RpcError) as caught:
+            for _ in stream:
+                pass
+        assert reason_of(caught.value) == "ERROR_REASON_DEVICE_GONE"
+        assert kit.watch is not None and kit.watch.wait("signature_pad", "absent", 5)
+    finally:
+        kit.ctl("signature_pad", "replug")
+    assert kit.watch is not None and kit.watch.wait("signature_pad", "ready", 10)
+    assert visit.step("signature").attempts_used == 0
+    events = visit.sign()
+    result = next(e.result for e in events if e.WhichOneof("event") == "result")
+    assert result.attempt.accepted
+    assert result.iso_19794_7 and result.image.data
+    assert visit.finalize().session.state == pb.SESSION_STATE_FINALIZED
+
+
+def test_an_empty_signature_fails_not_empty_with_guidance(visit_factory) -> None:
+    visit = visit_factory()
+    events = list(
+        visit.client.capture.CaptureSignature(
+            pb.CaptureSignatureRequest(session_id=visit.id, timeout_ms=1500),
+            metadata=visit.md,
+            timeout=30,
+        )
+    )
+    result = next(e.result for e in events if e.WhichOneof("event") == "result")
+    assert not result.attempt.accepted
+    not_empty = next(c for c in result.attempt.checks if c.id == "not_empty")
+    assert not not_empty.passed
+    assert "sign" in not_empty.guidance
+
+
+def test_corrupt_camera_frames_are_skipped_and_counted_in_the_preview(
+    kit: KitUnderTest, visit_factory
+) -> None:
+    visit = visit_factory("be-kids-id", 9)
+    kit.ctl("camera", "fault", kind="corrupt", count=3)
+    try:
+        frame = visit.wait_for_preview(lambda f: f.corrupt_frames >= 3)
+    finally:
+        kit.ctl("camera", "fault", kind="clear")
+    assert frame.preview.data
+    assert frame.face_count == 1

@@ -11,6 +11,7 @@ import grpc
 
 from kit.v1 import capture_service_pb2 as pb
 from kit.v1 import types_pb2
+from kitd.client import KitClient
 from kitd.keys.key_list import KitKeyList
 from kitd.keys.recipient import load_recipient_private_key
 from kitd.package.ansi_nist import ReadTransaction, read_transaction
@@ -23,10 +24,16 @@ RIGHT_INDEX, RIGHT_MIDDLE, LEFT_INDEX = 2, 3, 7
 class Visit:
     """Drives one visit through the API the way the tablet app does, and plays the citizen."""
 
-    def __init__(self, kit: KitUnderTest, profile: str = "be-eid", age: int = 40) -> None:
+    def __init__(
+        self,
+        kit: KitUnderTest,
+        profile: str = "be-eid",
+        age: int = 40,
+        client: KitClient | None = None,
+    ) -> None:
         self.kit = kit
-        self.client = kit.client
-        self.md = kit.client.metadata
+        self.client = client or kit.client
+        self.md = self.client.metadata
         self.session = self.client.capture.CreateSession(
             pb.CreateSessionRequest(
                 document_profile=profile,

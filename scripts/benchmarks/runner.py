@@ -70,7 +70,7 @@ def print_table(figures: list[Figure], errors: list[dict[str, str]]) -> None:
     for f in figures:
         met = "-" if f.met is None else ("yes" if f.met else "NO")
         table.add_row(f.group, f.name, f"{f.value:.4g} {f.unit}", f.target_text, met)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(table)
     for e in errors:
         console.print(f"[red]{e['benchmark']} failed: {e['error']}[/red]")

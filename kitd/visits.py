@@ -19,7 +19,7 @@ from kitd.capture.signature import SignatureCapture
 from kitd.errors import StepNotAllowed
 from kitd.policy.model import ExceptionKind, WaiverReason
 from kitd.session.manager import SessionManager
-from kitd.session.model import Attempt, CaptureKind, Receipt, SessionState
+from kitd.session.model import Attempt, CaptureKind, Receipt, SessionState, StepState
 from kitd.session.session import Session
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ class Visits:
     def clear_signature(self, session_id: str) -> None:
         session = self.sessions.get(session_id)
         step = session.step_for(CaptureKind.SIGNATURE)
-        if step.state.value != "in_progress":
+        if step.state is not StepState.IN_PROGRESS:
             raise StepNotAllowed("no signature is being captured; start a signature capture first")
         self._signature.request_clear()
 

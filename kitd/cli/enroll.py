@@ -132,7 +132,7 @@ class Enrollment:
         return self.signature(session)
 
     def settle_exhausted(self, session: pb.Session, step: pb.Step) -> pb.Session:
-        best = max((a for a in session.attempts if a.kind == step.kind), key=lambda a: a.quality)
+        best = max(step_attempts(session, step), key=lambda a: a.quality)
         reason = (
             "accepted by the operator after all attempts"
             if self.citizen

@@ -3,7 +3,11 @@ office would open it."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import grpc
 import pytest
@@ -345,3 +349,40 @@ def test_corrupt_camera_frames_are_skipped_and_counted_in_the_preview(
         kit.ctl("camera", "fault", kind="clear")
     assert frame.preview.data
     assert frame.face_count == 1
+
+
+def test_kitctl_enroll_auto_walks_a_whole_visit_and_ends_with_a_json_summary(
+    kit: KitUnderTest, tmp_path: Path
+) -> None:
+    assert kit.daemon is not None
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kitd.cli.kitctl",
+            "--config",
+            str(kit.daemon.config),
+            "enroll",
+            "--profile",
+            "be-eid",
+            "--age",
+            "42",
+            "--auto",
+            "--sim-dir",
+            str(kit.sims.workdir),
+            "--recipient-key",
+            str(kit.recipient.private_path),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"package_id", "package_path", "recipient_key_path", "captures"} <= set(summary)
+    assert summary["recipient_key_path"] == str(kit.recipient.private_path)
+    assert [c["kind"] for c in summary["captures"]] == ["face", "finger", "finger", "signature"]
+    assert all(c["accepted"] and c["attempts"] >= 1 for c in summary["captures"])
+    assert Path(summary["package_path"]).is_file()

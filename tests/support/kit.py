@@ -81,6 +81,7 @@ class KitUnderTest:
 
     def start(self, ready_timeout: float = 30.0) -> KitUnderTest:
         sources = self.sims.start()
+        self.sims.serve_control()  # what `kitctl enroll --auto` plays the citizen through
         keys = f'\n[keys]\nrecipient_public_key = "{self.recipient.public_path}"\n'
         config = write_config(self.root / "kitd", sources, keys + self.extra_config)
         self.daemon = RunningDaemon(config).start()

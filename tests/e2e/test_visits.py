@@ -3,11 +3,14 @@ office would open it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -30,6 +33,25 @@ def reason_of(error: grpc.RpcError) -> str:
     info = error_details_pb2.ErrorInfo()
     status.details[0].Unpack(info)
     return str(info.reason)
+
+
+@contextlib.contextmanager
+def unplugged_mid_stream(kit: KitUnderTest, device: str, stream: Any) -> Iterator[None]:
+    """Unplugs `device` while `stream` runs: the stream must end with UNAVAILABLE / DEVICE_GONE and
+    the device be seen absent; the body runs while it is away; then it is replugged and seen ready."""
+    assert kit.watch is not None
+    kit.ctl(device, "unplug")
+    try:
+        with pytest.raises(grpc.RpcError) as caught:
+            for _ in stream:
+                pass
+        assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
+        assert reason_of(caught.value) == "ERROR_REASON_DEVICE_GONE"
+        assert kit.watch.wait(device, "absent", 5)
+        yield
+    finally:
+        kit.ctl(device, "replug")
+    assert kit.watch.wait(device, "ready", 10)
 
 
 def complete_eid(visit: Visit) -> None:
@@ -141,18 +163,8 @@ def test_camera_unplug_mid_preview_ends_the_stream_and_replug_restores_it(
     )
     first = next(stream)
     assert first.frame.preview.data
-    kit.ctl("camera", "unplug")
-    try:
-        with pytest.raises(grpc.RpcError) as caught:
-            for _ in stream:
-                pass
-        assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
-        assert reason_of(caught.value) == "ERROR_REASON_DEVICE_GONE"
-        assert kit.watch is not None and kit.watch.wait("camera", "absent", 5)
+    with unplugged_mid_stream(kit, "camera", stream):
         assert visit.step("face").state == pb.STEP_STATE_PAUSED
-    finally:
-        kit.ctl("camera", "replug")
-    assert kit.watch.wait("camera", "ready", 10)
     assert visit.step("face").state == pb.STEP_STATE_PENDING
     visit.face()
     assert visit.finalize().session.state == pb.SESSION_STATE_FINALIZED
@@ -168,16 +180,8 @@ def test_reader_unplug_mid_capture_keeps_the_session_and_replug_captures(
     )
     first = next(stream)
     assert first.WhichOneof("event") == "waiting"
-    kit.ctl("fingerprint", "unplug")
-    try:
-        with pytest.raises(grpc.RpcError) as caught:
-            for _ in stream:
-                pass
-        assert reason_of(caught.value) == "ERROR_REASON_DEVICE_GONE"
-        assert kit.watch is not None and kit.watch.wait("fingerprint", "absent", 5)
-    finally:
-        kit.ctl("fingerprint", "replug")
-    assert kit.watch is not None and kit.watch.wait("fingerprint", "ready", 10)
+    with unplugged_mid_stream(kit, "fingerprint", stream):
+        pass
     right = visit.step("finger-right")
     assert right.attempts_used == 0
     assert right.state == pb.STEP_STATE_PENDING
@@ -304,16 +308,8 @@ def test_pad_unplug_mid_signature_keeps_the_session_and_replug_signs_again(
     kit.ctl("signature_pad", "sign", name="Jan Peeters", press_ok=True)
     first = next(stream)
     assert first.WhichOneof("event") == "samples"
-    kit.ctl("signature_pad", "unplug")
-    try:
-        with pytest.raises(grpc.RpcError) as caught:
-            for _ in stream:
-                pass
-        assert reason_of(caught.value) == "ERROR_REASON_DEVICE_GONE"
-        assert kit.watch is not None and kit.watch.wait("signature_pad", "absent", 5)
-    finally:
-        kit.ctl("signature_pad", "replug")
-    assert kit.watch is not None and kit.watch.wait("signature_pad", "ready", 10)
+    with unplugged_mid_stream(kit, "signature_pad", stream):
+        pass
     assert visit.step("signature").attempts_used == 0
     events = visit.sign()
     result = next(e.result for e in events if e.WhichOneof("event") == "result")

@@ -71,6 +71,20 @@ def device_config(tmp_path: Path, sims: SimulatorSet, *names: str, extra: str = 
     return write_kit_config(tmp_path, {n: sims.sources[n] for n in names}, extra)
 
 
+def run_device_selftest(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    sims: SimulatorSet,
+    sim_dir: Path,
+    device: str,
+) -> tuple[int, dict[str, Any]]:
+    """`kit-selftest --direct` on one simulated device, the technician played through `sim_dir`."""
+    config = device_config(tmp_path, sims, device)
+    return run_selftest(
+        capsys, "--config", str(config), "--direct", "--sim-dir", str(sim_dir), "--device", device
+    )
+
+
 def test_healthy_camera_and_pad_pass_and_every_check_is_in_the_json(
     tmp_path: Path, sims: SimulatorSet, sim_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -122,10 +136,7 @@ def test_dark_camera_fails_exposure_with_the_light_hint(
     tmp_path: Path, sims: SimulatorSet, sim_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sims.control("camera", "scene", exposure=-3.0)
-    config = device_config(tmp_path, sims, "camera")
-    code, document = run_selftest(
-        capsys, "--config", str(config), "--direct", "--sim-dir", str(sim_dir), "--device", "camera"
-    )
+    code, document = run_device_selftest(capsys, tmp_path, sims, sim_dir, "camera")
     exposure = checks_of(document)["camera.exposure"]
     assert exposure["verdict"] == "fail"
     assert "too dark" in exposure["hint"] and "light" in exposure["hint"]
@@ -136,17 +147,7 @@ def test_dirty_platen_fails_platen_clean_with_the_cleaning_hint(
     tmp_path: Path, sims: SimulatorSet, sim_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sims.control("fingerprint", "platen", residue=True)
-    config = device_config(tmp_path, sims, "fingerprint")
-    code, document = run_selftest(
-        capsys,
-        "--config",
-        str(config),
-        "--direct",
-        "--sim-dir",
-        str(sim_dir),
-        "--device",
-        "fingerprint",
-    )
+    code, document = run_device_selftest(capsys, tmp_path, sims, sim_dir, "fingerprint")
     platen = checks_of(document)["fingerprint.platen_clean"]
     assert platen["verdict"] == "fail"
     assert "Clean the glass" in platen["hint"]
@@ -157,17 +158,7 @@ def test_slow_pen_link_fails_the_pen_rate_with_the_link_hint(
     tmp_path: Path, sims: SimulatorSet, sim_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sims.control("signature_pad", "fault", kind="slow", bytes_per_s=1200)
-    config = device_config(tmp_path, sims, "signature_pad")
-    code, document = run_selftest(
-        capsys,
-        "--config",
-        str(config),
-        "--direct",
-        "--sim-dir",
-        str(sim_dir),
-        "--device",
-        "signature_pad",
-    )
+    code, document = run_device_selftest(capsys, tmp_path, sims, sim_dir, "signature_pad")
     rate = checks_of(document)["signature_pad.pen_rate"]
     assert rate["verdict"] == "fail"
     assert rate["value"] < 120

@@ -117,7 +117,7 @@ class Kit:
     def start(self) -> None:
         self._events = self.hub.subscribe()
         self._events_thread = threading.Thread(
-            target=self._follow_devices, name="device-events", daemon=True
+            target=self._follow_devices_and_sessions, name="kit-events", daemon=True
         )
         self._events_thread.start()
         for supervisor in self.supervisors.values():
@@ -161,12 +161,15 @@ class Kit:
     def watch(self) -> Subscription:
         return self.hub.subscribe()
 
-    def _follow_devices(self) -> None:
+    def _follow_devices_and_sessions(self) -> None:
+        """Applies device events to the visit, and ends a visit that timed out even when no client
+        asks for it any more, so its captures leave memory on time."""
         assert self._events is not None
         while not self.stopping.is_set():
             event = self._events.get(timeout=0.5)
             if event is not None:
                 self._on_device_event(event)
+            self.sessions.expire()
 
     def _on_device_event(self, event: DeviceEvent) -> None:
         status = event.status

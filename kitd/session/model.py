@@ -99,8 +99,6 @@ class Step:
     current: int = 0
     attempts: list[Attempt] = field(default_factory=list)
     kept: Attempt | None = None
-    # The state to return to when a paused step resumes.
-    paused_from: StepState | None = None
     # Minimum quality for the current finger (fingers only).
     min_quality: int = 0
 

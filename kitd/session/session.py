@@ -421,7 +421,6 @@ class Session:
         with self.lock:
             for step in self.steps:
                 if step.kind is kind and step.state in (StepState.PENDING, StepState.IN_PROGRESS):
-                    step.paused_from = step.state
                     step.state = StepState.PAUSED
                     self._record("step_paused", {"step": step.step_id, "detail": detail})
 
@@ -430,7 +429,6 @@ class Session:
             for step in self.steps:
                 if step.kind is kind and step.state is StepState.PAUSED:
                     step.state = StepState.PENDING
-                    step.paused_from = None
                     self._record("step_resumed", {"step": step.step_id})
 
     # -- ending --------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     # The gRPC stack, models and key backends load only when serving.
     from kitd.keys.errors import KeyStoreError
     from kitd.policy import PolicyError
-    from kitd.quality.face import FaceModelMissing
+    from kitd.quality.face import FaceModelError
     from kitd.server.app import run
     from kitd.server.auth import TokenFileError
     from kitd.server.listener import ListenerError
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     except PolicyError as exc:
         print(f"kitd: policy error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except (ListenerError, TokenFileError, KeyStoreError, FaceModelMissing, OSError) as exc:
+    except (ListenerError, TokenFileError, KeyStoreError, FaceModelError, OSError) as exc:
         logging.getLogger("kitd").error("cannot start", extra={"error": str(exc)})
         print(f"kitd: cannot start: {exc}", file=sys.stderr)
         return EXIT_START

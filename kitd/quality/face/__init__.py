@@ -6,7 +6,7 @@ Pure computation on images in memory: nothing here opens a device, writes a file
 
 from kitd.quality.face.assessor import FaceAssessment, FaceAssessor
 from kitd.quality.face.crop import PassportPhoto, crop_passport_photo
-from kitd.quality.face.models import FaceModelMissing
+from kitd.quality.face.models import FaceModelError, FaceModelMissing
 from kitd.quality.face.smoothing import LandmarkSmoother
 from kitd.quality.face.thresholds import FaceThresholds, Limits
 from kitd.quality.face.tracking import FaceTracker
@@ -16,6 +16,7 @@ __all__ = [
     "FaceAssessment",
     "FaceAssessor",
     "FaceCheck",
+    "FaceModelError",
     "FaceModelMissing",
     "FaceThresholds",
     "FaceTracker",

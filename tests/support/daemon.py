@@ -36,10 +36,14 @@ def write_config(directory: Path, devices: dict[str, str] | None = None, extra: 
 
 
 class RunningDaemon:
-    """`kitd serve --config PATH` with a recording NOTIFY_SOCKET; `start()` returns once READY."""
+    """`kitd serve --config PATH` with a recording NOTIFY_SOCKET; `start()` returns once READY.
+    `cwd` is where it runs (the checkout by default, whose kitd is first on the import path)."""
 
-    def __init__(self, config: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, config: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> None:
         self.config = config
+        self.cwd = cwd
         self.notify = NotifyRecorder(config.parent / "notify.sock")
         self.log_path = config.parent / "kitd.log"
         self.env = {**os.environ, "NOTIFY_SOCKET": str(self.notify.path), **(env or {})}
@@ -53,6 +57,7 @@ class RunningDaemon:
                 stdout=log,
                 stderr=log,
                 env=self.env,
+                cwd=self.cwd,
             )
         if not self.notify.wait_for("READY=1", timeout):
             self.stop()

@@ -7,11 +7,12 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from support.wheels import build_wheel
 
 pytestmark = pytest.mark.slow
 
@@ -46,12 +47,7 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     (source / "kitd_lock_probe.py").write_text('"""An empty module."""\n')
     out = tmp_path_factory.mktemp("wheels")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-         "-w", str(out), str(source)],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
+    build_wheel(source, out)
     return out
 
 

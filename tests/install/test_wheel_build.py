@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from support.daemon import RunningDaemon, write_config
+from support.wheels import build_wheel
 
 pytestmark = pytest.mark.slow
 
@@ -34,14 +35,7 @@ def wheel(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
             target.write_bytes(source.read_bytes())
             target.chmod(source.stat().st_mode)
     assert not (checkout / "gen").exists()
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-         "-w", str(out), str(checkout)],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return next(out.glob("kitd-*.whl"))
+    return build_wheel(checkout, tmp_path_factory.mktemp("dist"))
 
 
 def test_the_wheel_carries_the_generated_api_the_policies_and_the_quality_model(

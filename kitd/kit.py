@@ -38,6 +38,7 @@ from kitd.session.manager import SessionManager
 from kitd.session.model import CaptureKind, Receipt
 from kitd.session.packaging import visit_contents
 from kitd.session.session import Session
+from kitd.state_dir import ensure_private_dir
 from kitd.visits import KIND_OF_DEVICE, Visits
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class Kit:
                 device, self.hub, ping_interval=device_config.ping_interval
             )
 
-        config.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ensure_private_dir(config.state_dir)
         self.signer = open_kit_key(config, create=config.keys.backend == "file")
         publish_key(config, self.signer)
         self.audit = AuditLog(config.state_dir / "audit.log", self.signer)

@@ -19,6 +19,7 @@ from kitd.audit.errors import AuditLogError
 from kitd.audit.record import GENESIS_HASH, AuditKind, AuditRecord
 from kitd.audit.verify import decode_records
 from kitd.keys.signer import KitSigner
+from kitd.state_dir import ensure_private_dir
 
 
 def rfc3339(moment: datetime) -> str:
@@ -39,7 +40,7 @@ class AuditLog:
         self._checkpoint_every = checkpoint_every
         self._clock = clock
         self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(path.parent)
         data = path.read_bytes() if path.exists() else b""
         records, torn = decode_records(data)
         self._records: list[AuditRecord] = records

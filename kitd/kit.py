@@ -201,6 +201,8 @@ class Kit:
         )
         if audit_kind is AuditKind.VISIT_STARTED:
             self._visit_start[session_id] = record.seq - 1
+        elif audit_kind is AuditKind.VISIT_FINISHED:
+            self.audit.checkpoint()  # a visit's records are vouched for, and the log's length with them
 
     def check_space(self) -> None:
         try:
@@ -228,6 +230,7 @@ class Kit:
             package_id=package.package_id,
             sha256=package.sha256,
         )
+        self.audit.checkpoint()
         return Receipt(
             package_id=package.package_id,
             sha256=package.sha256,

@@ -1,5 +1,9 @@
 """The kit's audit log file: append a record, fsync, and checkpoint it every so often.
 
+Checkpoints are signed every `checkpoint_every` records, whenever `checkpoint()` is called (the kit calls
+it at the end of every visit) and at close; after each, the signed head file beside the log
+(`kitd.audit.head`) is replaced, so a log cut short at its end is detectable.
+
 Appends are serialised by a lock and each is made durable (write + fsync) before `append` returns, so an
 acknowledged record survives a power cut. A record torn by a crash is cut off when the log is next opened,
 and that repair is itself recorded. The log is never rewritten otherwise.
@@ -16,6 +20,7 @@ from typing import Any
 
 from kitd.audit.checkpoint import checkpoint_fields
 from kitd.audit.errors import AuditLogError
+from kitd.audit.head import SignedHead, head_path, write_head
 from kitd.audit.record import GENESIS_HASH, AuditKind, AuditRecord
 from kitd.audit.verify import decode_records
 from kitd.keys.signer import KitSigner
@@ -97,12 +102,20 @@ class AuditLog:
                 os.close(self._fd)
                 self._fd = -1
 
+    @property
+    def head_path(self) -> Path:
+        return head_path(self._path)
+
     def _checkpoint_locked(self) -> AuditRecord:
         head = self._records[-1]
         record = self._append_locked(
             AuditKind.CHECKPOINT, "", checkpoint_fields(self._signer, head.seq, head.hash)
         )
         self._since_checkpoint = 0
+        try:
+            write_head(self.head_path, SignedHead.sign(self._signer, record))
+        except OSError as exc:
+            raise AuditLogError(f"cannot write the signed head {self.head_path}: {exc}") from exc
         return record
 
     def _append_locked(

@@ -137,4 +137,10 @@ def verify_log_bytes(
     report = verify_chain(records, keys, from_genesis=True, anchor=anchor)
     if head is not None:
         head.check(records, keys)
+    for record in records:
+        if record.kind is AuditKind.LOG_TRUNCATED:
+            raise AuditTruncated(
+                f"record {record.seq}: the kit found this log cut short when it opened it "
+                f"({record.fields.get('problem', 'shorter than its signed head')})"
+            )
     return report

@@ -155,3 +155,30 @@ def test_without_a_head_file_the_verdict_says_its_length_is_not_vouched_for(
     assert "its length is not vouched for" in text
     with pytest.raises(AuditTruncated):
         verify_log_bytes(b"", keys, head=SignedHead(0, b"\x00" * 32, "k", b"\x00" * 64))
+
+
+def test_a_log_cut_while_the_kit_was_off_keeps_the_evidence_in_the_chain(
+    tmp_path: Path, signer: FileKeySigner, keys: KitKeyList
+) -> None:
+    path = ten_records(tmp_path, signer)
+    keep_first(path, 3)
+    # The kit starts again on the cut log: its next checkpoint replaces the head ...
+    log = AuditLog(path, signer)
+    assert log.head is not None and log.head.kind is AuditKind.LOG_TRUNCATED
+    assert log.head.fields["signed_head_seq"] == 10
+    assert log.head.fields["log_last_seq"] == 2
+    log.append(AuditKind.VISIT_STARTED, "op-9", profile="be-eid")
+    log.close()
+    head = read_head(tmp_path / "audit.head")
+    assert head is not None and head.seq == log.head.seq
+    # ... but the chain itself still says what was cut.
+    status, text = audit_verify(tmp_path)
+    assert status == 1
+    assert "AuditTruncated" in text and "cut short" in text
+
+
+def test_reopening_an_intact_log_records_nothing(tmp_path: Path, signer: FileKeySigner) -> None:
+    path = ten_records(tmp_path, signer)
+    before = path.read_bytes()
+    AuditLog(path, signer).close()  # nothing new: close signs no checkpoint
+    assert path.read_bytes() == before

@@ -46,6 +46,14 @@ class Device(ABC):
 
     kind: ClassVar[DeviceKind]
 
+    @classmethod  # noqa: B027 - an optional hook: most drivers accept any target
+    def check_source(cls, source: Source) -> None:
+        """Raises SourceError when the source cannot name a device of this driver.
+
+        Pure: reads the source text only, never the hardware. `hal.registry` calls it before building
+        a device, so a mistyped target stops the configuration check instead of the supervisor.
+        """
+
     def __init__(self, source: Source, *, name: str = "") -> None:
         self.source = source
         self.name = name or source.driver

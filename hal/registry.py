@@ -41,9 +41,15 @@ def driver_class(source: Source) -> type[Device]:
 
 
 def resolve(text: str | Source, *, name: str = "", kind: DeviceKind | None = None) -> Device:
-    """Builds (does not open) the device for a source; checks the kind when one is expected."""
+    """Builds (does not open) the device for a source; checks the kind when one is expected.
+
+    This is the whole check of a source: the scheme, the driver's target syntax (`check_source`) and
+    its options (read by the constructor). The configuration check and the daemon both call it, so a
+    source the check accepts is one the supervisor can build.
+    """
     source = text if isinstance(text, Source) else parse_source(text)
     cls = driver_class(source)
     if kind is not None and cls.kind is not kind:
         raise SourceError(f"{source.text!r} opens a {cls.kind.value}, not a {kind.value}")
+    cls.check_source(source)
     return cls(source, name=name)

@@ -5,6 +5,10 @@ fault (bound or binding failed with a device fault; retried with backoff). Every
 the event hub. Drivers report a dead link through `Device._link_lost`; the supervisor closes the device
 from its own thread (never from the driver's reader thread) and rebinds. Callers never open or close
 devices themselves.
+
+A supervisor whose loop fails for any reason (a driver raising something that is not a DeviceError, a
+bug) marks its device fault with the error, logs it and starts its loop again after a backoff of its
+own: a device never silently vanishes from the kit.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ class DeviceSupervisor:
         min_backoff: float = 0.05,
         max_backoff: float = 1.0,
         ping_interval: float = 5.0,
+        min_restart_backoff: float = 0.5,
+        max_restart_backoff: float = 30.0,
     ) -> None:
         self.device = device
         self.name = device.name
@@ -38,6 +44,10 @@ class DeviceSupervisor:
         self._min_backoff = min_backoff
         self._max_backoff = max_backoff
         self._ping_interval = ping_interval
+        self._min_restart_backoff = min_restart_backoff
+        self._max_restart_backoff = max_restart_backoff
+        self._restarts = 0
+        self._bound_since_restart = False
         self._cond = threading.Condition()
         self._state = DeviceState.ABSENT
         self._detail = "not bound yet"
@@ -71,6 +81,17 @@ class DeviceSupervisor:
     def status(self) -> DeviceStatus:
         with self._cond:
             return self._status_locked()
+
+    @property
+    def restarts(self) -> int:
+        """How many times the supervisor loop failed and was started again."""
+        with self._cond:
+            return self._restarts
+
+    def wait_restarts(self, count: int, timeout: float) -> bool:
+        """Blocks until the loop has been restarted `count` times; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._restarts >= count, timeout)
 
     def wait_for(self, state: DeviceState, timeout: float) -> bool:
         """Waits until the device is in `state`; False on timeout."""
@@ -160,6 +181,46 @@ class DeviceSupervisor:
             self._set_state_locked(DeviceState.ABSENT, message, "link lost")
 
     def _run(self) -> None:
+        backoff = self._min_restart_backoff
+        while True:
+            try:
+                self._supervise()
+                return
+            except Exception as exc:  # whatever it was, the device must show it, not vanish
+                error = f"{type(exc).__name__}: {exc}"
+                with self._cond:
+                    if self._bound_since_restart:
+                        backoff = self._min_restart_backoff
+                    self._bound_since_restart = False
+                    self._restarts += 1
+                    self._set_state_locked(
+                        DeviceState.FAULT,
+                        f"supervisor failed ({error}); retrying in {backoff:g} s",
+                        "supervisor failed",
+                    )
+                    self._cond.notify_all()
+                log.error(
+                    "device supervisor failed",
+                    exc_info=True,
+                    extra={"device": self.name, "error": error, "restarts": self._restarts},
+                )
+                self._close_quietly()
+                with self._cond:
+                    if self._cond.wait_for(lambda: self._stopping, backoff):
+                        return
+                backoff = min(self._max_restart_backoff, backoff * 2)
+
+    def _close_quietly(self) -> None:
+        try:
+            self.device.close()
+        except Exception as exc:  # the loop restarts either way; a failed close is only logged
+            log.warning(
+                "device close failed",
+                exc_info=True,
+                extra={"device": self.name, "error": f"{type(exc).__name__}: {exc}"},
+            )
+
+    def _supervise(self) -> None:
         backoff = self._min_backoff
         attempts = 0
         while True:
@@ -209,6 +270,7 @@ class DeviceSupervisor:
             if self._lost is not None:  # lost again while binding
                 return False
             reason = "bound" if attempts <= 1 else f"rebound after {attempts} attempts"
+            self._bound_since_restart = True
             self._set_state_locked(DeviceState.READY, "", reason)
         return True
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hal.device import DeviceKind
-from hal.registry import driver_class
+from hal.registry import driver_class, resolve
 from hal.source import SourceError, parse_source
 from kitd.schema import SchemaError, build
 
@@ -169,6 +169,10 @@ def _validate(config: Config, origin: str) -> None:
                 f"{origin}: {key}.source opens a {cls.kind.value}, but {name!r} must be a "
                 f"{DEVICE_KINDS[name].value}"
             )
+        try:
+            resolve(device.source, name=name, kind=DEVICE_KINDS[name])  # what the daemon builds
+        except SourceError as exc:
+            raise ConfigError(f"{origin}: {key}.source: {exc}") from None
         if device.ping_interval <= 0:
             raise ConfigError(f"{origin}: {key}.ping_interval must be positive")
     api = config.api

@@ -38,6 +38,7 @@ from kitd.session.manager import SessionManager
 from kitd.session.model import CaptureKind, Receipt
 from kitd.session.packaging import visit_contents
 from kitd.session.session import Session
+from kitd.state_dir import ensure_private_dir
 from kitd.visits import KIND_OF_DEVICE, Visits
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class Kit:
                 device, self.hub, ping_interval=device_config.ping_interval
             )
 
-        config.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ensure_private_dir(config.state_dir)
         self.signer = open_kit_key(config, create=config.keys.backend == "file")
         publish_key(config, self.signer)
         self.audit = AuditLog(config.state_dir / "audit.log", self.signer)
@@ -200,6 +201,8 @@ class Kit:
         )
         if audit_kind is AuditKind.VISIT_STARTED:
             self._visit_start[session_id] = record.seq - 1
+        elif audit_kind is AuditKind.VISIT_FINISHED:
+            self.audit.checkpoint()  # a visit's records are vouched for, and the log's length with them
 
     def check_space(self) -> None:
         try:
@@ -227,6 +230,7 @@ class Kit:
             package_id=package.package_id,
             sha256=package.sha256,
         )
+        self.audit.checkpoint()
         return Receipt(
             package_id=package.package_id,
             sha256=package.sha256,

@@ -2,7 +2,7 @@
 
 `kitd keygen` provisions a kit once (technician or factory): on PKCS#11 the private key is generated on
 the token and never leaves it. The daemon only opens the key; as the fallback for kits without a token it
-creates the file key (0600 in a 0700 folder) at first start. A key that exists is always kept, and
+creates the file key (0600 in a 0700 folder) at first start. Every folder either creates is 0700. A key that exists is always kept, and
 publishing is idempotent, so running either twice is harmless.
 """
 
@@ -17,6 +17,7 @@ from kitd.keys.errors import KitKeyNotFound
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_list import KitKeyList
 from kitd.keys.signer import KitSigner
+from kitd.state_dir import ensure_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def open_kit_key(config: Config, *, create: bool = False) -> KitSigner:
         )
     path = config.kit_key_file
     if not path.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ensure_private_dir(path.parent)
         FileKeySigner.generate(path).close()
         log.info("kit key created", extra={"path": str(path)})
     return load_kit_key(KitKeyConfig(KeyBackend.FILE, key_file=path))
@@ -64,7 +65,7 @@ def publish_key(config: Config, signer: KitSigner) -> Path:
     keys = KitKeyList.load(published) if published.exists() else KitKeyList()
     if keys.get(signer.key_id) is None:
         keys.publish(config.kit_id, signer.public_key)
-        published.parent.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(published.parent)
         keys.save(published)
     return published
 

@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 from hal.camera.base import Camera, Frame
 from hal.device import DeviceInfo
 from hal.errors import DeviceBusy, DeviceError, DeviceFault, DeviceGone, DeviceTimeout
+from hal.source import Source
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +221,11 @@ class OpenCVCamera(Camera):
     """A camera opened with OpenCV: V4L2 for device paths, FFmpeg for http(s)/rtsp URLs."""
 
     _stream: _Stream | None = None
+
+    @classmethod
+    def check_source(cls, source: Source) -> None:
+        for name in ("w", "h", "fps"):
+            source.int_option(name, 0)
 
     # -- Device ---------------------------------------------------------------------------------
 

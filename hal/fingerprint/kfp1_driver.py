@@ -36,7 +36,7 @@ from hal.errors import (
 from hal.fingerprint import kfp1
 from hal.fingerprint.base import FingerImage, FingerOff, FingerOn, FingerprintScanner, ImageKind
 from hal.source import Source
-from hal.usb.locate import find_device
+from hal.usb.locate import check_usb_source, find_device
 
 INTERFACE = 0
 CONFIGURATION = 1
@@ -120,6 +120,11 @@ def translate_usb_error(exc: usb.core.USBError, doing: str, device: str) -> Devi
 
 
 class KFP1Scanner(FingerprintScanner):
+    @classmethod
+    def check_source(cls, source: Source) -> None:
+        check_usb_source(source)
+        source.int_option("timeout_ms", 1000)
+
     def __init__(self, source: Source, *, name: str = "") -> None:
         super().__init__(source, name=name)
         self.command_timeout_ms = source.int_option("timeout_ms", 1000)

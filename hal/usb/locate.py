@@ -30,6 +30,17 @@ def usb_ids(source: Source) -> tuple[int, int]:
     return int(match["vid"], 16), int(match["pid"], 16)
 
 
+def check_usb_source(source: Source) -> None:
+    """Raises SourceError unless the source names a USB device the way its transport wants."""
+    if source.transport == "usb":
+        usb_ids(source)
+    elif source.transport == "sim":
+        if not source.target.startswith("unix:") or not source.target.removeprefix("unix:"):
+            raise SourceError(f"{source.text!r}: the sim transport takes unix:PATH")
+    else:
+        raise SourceError(f"{source.text!r}: no USB transport {source.transport!r}")
+
+
 def backend_for(source: Source) -> usb.backend.IBackend:
     if source.transport == "sim":
         if not source.target.startswith("unix:"):

@@ -43,6 +43,11 @@ def checkpoint_problem(fields: dict[str, Any], keys: KitKeyList) -> str | None:
         signature = bytes(fields["sig"])
     except (KeyError, TypeError, ValueError) as exc:
         return f"malformed checkpoint fields: {exc!r}"
+    return signature_problem(keys, key_id, signature, _signed_bytes(head_seq, head_hash))
+
+
+def signature_problem(keys: KitKeyList, key_id: str, signature: bytes, signed: bytes) -> str | None:
+    """Why `signature` (ES256, 64 bytes r||s) by kit key `key_id` over `signed` does not verify."""
     published = keys.get(key_id)
     if published is None:
         return f"signed by kit key {key_id}, which is not in the published kit key list"
@@ -52,9 +57,7 @@ def checkpoint_problem(fields: dict[str, Any], keys: KitKeyList) -> str | None:
         int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
     )
     try:
-        published.public_key.verify(
-            der, _signed_bytes(head_seq, head_hash), ec.ECDSA(hashes.SHA256())
-        )
+        published.public_key.verify(der, signed, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
         return f"signature by kit key {key_id} does not verify"
     return None

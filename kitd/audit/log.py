@@ -1,12 +1,20 @@
 """The kit's audit log file: append a record, fsync, and checkpoint it every so often.
 
+Checkpoints are signed every `checkpoint_every` records, whenever `checkpoint()` is called (the kit calls
+it at the end of every visit) and at close; after each, the signed head file beside the log
+(`kitd.audit.head`) is replaced, so a log cut short at its end is detectable.
+
 Appends are serialised by a lock and each is made durable (write + fsync) before `append` returns, so an
 acknowledged record survives a power cut. A record torn by a crash is cut off when the log is next opened,
-and that repair is itself recorded. The log is never rewritten otherwise.
+and that repair is itself recorded. The log is never rewritten otherwise. A log found shorter than its
+signed head when opened (records cut off its end while the kit was off) gets a `log_truncated` record
+naming what the head vouched for, before anything else: the next checkpoint replaces the head, so the
+chain itself must keep the evidence.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -15,10 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from kitd.audit.checkpoint import checkpoint_fields
-from kitd.audit.errors import AuditLogError
+from kitd.audit.errors import (
+    AuditChainBroken,
+    AuditCheckpointInvalid,
+    AuditLogError,
+    AuditTruncated,
+)
+from kitd.audit.head import SignedHead, head_path, read_head, write_head
 from kitd.audit.record import GENESIS_HASH, AuditKind, AuditRecord
 from kitd.audit.verify import decode_records
 from kitd.keys.signer import KitSigner
+from kitd.state_dir import ensure_private_dir
+
+log = logging.getLogger(__name__)
 
 
 def rfc3339(moment: datetime) -> str:
@@ -39,7 +56,7 @@ class AuditLog:
         self._checkpoint_every = checkpoint_every
         self._clock = clock
         self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(path.parent)
         data = path.read_bytes() if path.exists() else b""
         records, torn = decode_records(data)
         self._records: list[AuditRecord] = records
@@ -57,10 +74,29 @@ class AuditLog:
             os.ftruncate(self._fd, good)
             os.fsync(self._fd)
             self.append(AuditKind.LOG_REPAIRED, dropped_bytes=len(data) - good)
+        self._record_cut_tail(records)
 
     @property
     def path(self) -> Path:
         return self._path
+
+    def _record_cut_tail(self, records: list[AuditRecord]) -> None:
+        head: SignedHead | None = None
+        try:
+            head = read_head(self.head_path)
+            if head is None:
+                return
+            head.check(
+                records, keys=None
+            )  # the kit's own head: its signature is checked by readers
+        except (AuditTruncated, AuditChainBroken, AuditCheckpointInvalid) as exc:
+            log.error("audit log shorter than its signed head", extra={"error": str(exc)})
+            self.append(
+                AuditKind.LOG_TRUNCATED,
+                signed_head_seq=-1 if head is None else head.seq,
+                log_last_seq=records[-1].seq if records else -1,
+                problem=str(exc),
+            )
 
     @property
     def head(self) -> AuditRecord | None:
@@ -96,12 +132,20 @@ class AuditLog:
                 os.close(self._fd)
                 self._fd = -1
 
+    @property
+    def head_path(self) -> Path:
+        return head_path(self._path)
+
     def _checkpoint_locked(self) -> AuditRecord:
         head = self._records[-1]
         record = self._append_locked(
             AuditKind.CHECKPOINT, "", checkpoint_fields(self._signer, head.seq, head.hash)
         )
         self._since_checkpoint = 0
+        try:
+            write_head(self.head_path, SignedHead.sign(self._signer, record))
+        except OSError as exc:
+            raise AuditLogError(f"cannot write the signed head {self.head_path}: {exc}") from exc
         return record
 
     def _append_locked(

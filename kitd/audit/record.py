@@ -32,6 +32,8 @@ class AuditKind(enum.Enum):
     PACKAGE_EXPIRED = "package_expired"
     CHECKPOINT = "checkpoint"
     LOG_REPAIRED = "log_repaired"
+    # At open, the log ended before its signed head (kitd.audit.head): records were cut off its end.
+    LOG_TRUNCATED = "log_truncated"
 
 
 @dataclass(frozen=True)

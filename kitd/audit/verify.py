@@ -14,6 +14,7 @@ import cbor2
 
 from kitd.audit.checkpoint import checkpoint_problem
 from kitd.audit.errors import AuditChainBroken, AuditCheckpointInvalid, AuditTruncated
+from kitd.audit.head import SignedHead
 from kitd.audit.record import GENESIS_HASH, AuditKind, AuditRecord
 from kitd.keys.key_list import KitKeyList
 
@@ -116,13 +117,30 @@ def verify_chain(
 
 
 def verify_log_bytes(
-    data: bytes, keys: KitKeyList | None = None, anchor: ChainAnchor | None = None
+    data: bytes,
+    keys: KitKeyList | None = None,
+    anchor: ChainAnchor | None = None,
+    head: SignedHead | None = None,
 ) -> ChainReport:
-    """Check a kit's whole log file; a torn last record is reported as truncation."""
+    """Check a kit's whole log file; a torn last record is reported as truncation.
+
+    With the log's signed `head` (kitd.audit.head), a log that ends before it is AuditTruncated.
+    """
     records, torn = decode_records(data)
     if torn:
         raise AuditTruncated(
             f"the log ends with a partial record after record "
             f"{records[-1].seq if records else 'none'} (cut off mid-write or truncated)"
         )
-    return verify_chain(records, keys, from_genesis=True, anchor=anchor)
+    if head is not None and not records:
+        raise AuditTruncated(f"the log is empty but its signed head vouches for record {head.seq}")
+    report = verify_chain(records, keys, from_genesis=True, anchor=anchor)
+    if head is not None:
+        head.check(records, keys)
+    for record in records:
+        if record.kind is AuditKind.LOG_TRUNCATED:
+            raise AuditTruncated(
+                f"record {record.seq}: the kit found this log cut short when it opened it "
+                f"({record.fields.get('problem', 'shorter than its signed head')})"
+            )
+    return report

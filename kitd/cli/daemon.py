@@ -5,7 +5,8 @@
     kitd keygen --config FILE        create the kit key (on the PKCS#11 token or as the file key)
                                      and publish its public key for the back office
 
-Exit codes: 0 clean stop, 1 could not start (socket taken, token file unsafe), 2 bad configuration.
+Exit codes: 0 clean stop, 1 could not start (socket taken, token file unsafe), 2 bad configuration
+(including a state directory, keys/ or outbox/ that group or others can read, or another user owns).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from kitd.config import ConfigError, load_config
 from kitd.server.logs import configure_logging
+from kitd.state_dir import StateDirError, check_private
 
 EXIT_CONFIG = 2
 EXIT_START = 1
@@ -54,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"kit_key_id": key_id, "published_keys": str(published)}))
         return 0
 
+    try:
+        check_private(config.state_dir)
+    except StateDirError as exc:
+        print(f"kitd: unsafe state directory: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     configure_logging(config.logging.level)
     # The gRPC stack, models and key backends load only when serving.
     from kitd.keys.errors import KeyStoreError

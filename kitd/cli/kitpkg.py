@@ -5,7 +5,8 @@
     kitpkg open PKG --key KEY --kit-keys LIST --out DIR [--json]
     kitpkg verify PKG --key KEY --kit-keys LIST [--json]
     kitpkg report PKG --key KEY --kit-keys LIST --out FILE.html   a visit report for people
-    kitpkg audit-verify LOG --kit-keys LIST [--json]
+    kitpkg audit-verify LOG --kit-keys LIST [--head HEAD] [--json]   HEAD: the log's signed head,
+                                                     by default the audit.head beside the log
     kitpkg receiver --key KEY --kit-keys LIST --out DIR --pki DIR [--generate-pki] [--port N]
 
 Exit status: 0 verified, 1 verification failed (the error type and reason are printed), 2 bad usage.
@@ -23,7 +24,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kitd.audit.errors import AuditError
+from kitd.audit.errors import AuditError, AuditTruncated
+from kitd.audit.head import head_path, read_head
 from kitd.audit.verify import verify_log_bytes
 from kitd.keys.errors import KeyStoreError
 from kitd.keys.file_key import FileKeySigner
@@ -61,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit-verify", help="verify a kit's audit log")
     audit.add_argument("log", type=Path)
     audit.add_argument("--kit-keys", type=Path, required=True)
+    audit.add_argument(
+        "--head", type=Path, help="the log's signed head file (default: audit.head beside LOG)"
+    )
     audit.add_argument("--json", action="store_true")
 
     receiver = commands.add_parser("receiver", help="run the reference receiver on loopback")
@@ -88,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("open", "verify", "report"):
             return _open(args)
         if args.command == "audit-verify":
-            return _audit_verify(args.log, args.kit_keys, args.json)
+            return _audit_verify(args.log, args.kit_keys, args.head, args.json)
         return _receiver(args)
     except (KeyStoreError, OSError) as exc:
         print(f"kitpkg: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -225,10 +230,14 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _audit_verify(log: Path, kit_keys_path: Path, as_json: bool) -> int:
+def _audit_verify(log: Path, kit_keys_path: Path, head_file: Path | None, as_json: bool) -> int:
     kit_keys = KitKeyList.load(kit_keys_path)
+    head_file = head_file or head_path(log)
     try:
-        report = verify_log_bytes(log.read_bytes(), kit_keys)
+        head = read_head(head_file)
+        if head is None and head_file != head_path(log):
+            raise AuditTruncated(f"the signed head {head_file} does not exist")
+        report = verify_log_bytes(log.read_bytes(), kit_keys, head=head)
     except AuditError as exc:
         return _failure(exc, as_json)
     summary = {
@@ -237,13 +246,19 @@ def _audit_verify(log: Path, kit_keys_path: Path, as_json: bool) -> int:
         "last_seq": report.last_seq,
         "head_hash": report.head_hash.hex(),
         "checkpoints": report.checkpoints,
+        "signed_head_seq": None if head is None else head.seq,
     }
     if as_json:
         print(json.dumps(summary, indent=2))
     else:
+        reach = (
+            f"reaches its signed head (record {head.seq})"
+            if head is not None
+            else f"no signed head file ({head_file.name}): its length is not vouched for"
+        )
         print(
             f"VERIFIED audit log {log}: {report.count} records up to {report.last_seq}, "
-            f"{report.checkpoints} signed checkpoints, head {report.head_hash.hex()[:16]}..."
+            f"{report.checkpoints} signed checkpoints, head {report.head_hash.hex()[:16]}..., {reach}"
         )
     return EXIT_OK
 

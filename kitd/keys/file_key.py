@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from kitd.keys.errors import InsecureKeyPermissions, KeyStoreError, KitKeyNotFound
 from kitd.keys.signer import KitSigner
+from kitd.state_dir import ensure_private_dir
 
 KEY_FILE_MODE = 0o600
 KEY_DIR_MODE = 0o700
@@ -52,7 +53,7 @@ class FileKeySigner(KitSigner):
     @classmethod
     def generate(cls, path: Path) -> FileKeySigner:
         """Create a new P-256 key at `path` (which must not exist), with the modes `load` demands."""
-        path.parent.mkdir(mode=KEY_DIR_MODE, parents=True, exist_ok=True)
+        ensure_private_dir(path.parent)
         os.chmod(path.parent, KEY_DIR_MODE)
         key = ec.generate_private_key(ec.SECP256R1())
         pem = key.private_bytes(

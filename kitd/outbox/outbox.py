@@ -43,6 +43,7 @@ from kitd.outbox.state import (
 )
 from kitd.package.envelope import read_header
 from kitd.package.errors import PackageError
+from kitd.state_dir import ensure_private_dir
 
 SUFFIX = ".kitpkg"
 PART_SUFFIX = ".part"
@@ -103,7 +104,7 @@ class Outbox:
         self.packages_dir = config.state_dir / "packages"
         self.tmp_dir = config.state_dir / "tmp"
         for directory in (config.state_dir, self.packages_dir, self.tmp_dir):
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            ensure_private_dir(directory)
         self._db = sqlite3.connect(
             config.state_dir / "outbox.sqlite3", check_same_thread=False, isolation_level=None
         )

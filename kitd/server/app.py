@@ -34,8 +34,10 @@ from kitd.api.outbox import OutboxServicer
 from kitd.config import Config
 from kitd.kit import Kit
 from kitd.server.auth import TokenAuthInterceptor, load_or_create_token
+from kitd.server.internal_errors import InternalErrorInterceptor
 from kitd.server.listener import prepare_socket_path, remove_socket, secure_socket
 from kitd.server.notify import Notifier
+from kitd.server.request_validation import RequestValidationInterceptor
 
 log = logging.getLogger("kitd")
 
@@ -64,7 +66,12 @@ class Daemon:
 
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=config.api.workers, thread_name_prefix="rpc"),
-            interceptors=[TokenAuthInterceptor(token)],
+            # Outermost first: who calls, then no untyped status, then the request contract.
+            interceptors=[
+                TokenAuthInterceptor(token),
+                InternalErrorInterceptor(),
+                RequestValidationInterceptor(),
+            ],
             options=[("grpc.so_reuseport", 0), ("grpc.max_send_message_length", 32 * 1024 * 1024)],
         )
         device_service_pb2_grpc.add_DeviceServiceServicer_to_server(

@@ -16,6 +16,8 @@ from typing import Any
 
 import grpc
 
+from kitd.state_dir import ensure_private_dir
+
 OPEN_SERVICES = (
     "/grpc.health.v1.Health/",
     "/grpc.reflection.v1alpha.ServerReflection/",
@@ -31,7 +33,7 @@ class TokenFileError(Exception):
 def load_or_create_token(path: Path) -> str:
     """Reads the token; creates it (0600, parent 0700 when new) at first start."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_private_dir(path.parent)
         token = secrets.token_urlsafe(32)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:

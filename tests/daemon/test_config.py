@@ -54,6 +54,22 @@ def test_device_sources_are_accepted_per_kind(tmp_path: Path) -> None:
         (MINIMAL + '[devices.camera]\nsource = "warp:/dev/x"\n', "unknown driver 'warp'"),
         (MINIMAL + '[devices.camera]\nsource = "framed:/dev/ttyACM0"\n', "must be a camera"),
         (
+            MINIMAL + '[devices.fingerprint]\nsource = "kfp1+usb://zz:qq"\n',
+            "devices.fingerprint.source: .*expected //VID:PID",
+        ),
+        (
+            MINIMAL + '[devices.fingerprint]\nsource = "kfp1+sim:/tmp/fp.usb"\n',
+            "devices.fingerprint.source: .* the sim transport takes unix:PATH",
+        ),
+        (
+            MINIMAL + '[devices.camera]\nsource = "opencv:/dev/video0?w=wide"\n',
+            "devices.camera.source: .* option w='wide' is not an integer",
+        ),
+        (
+            MINIMAL + '[devices.signature_pad]\nsource = "framed:/dev/ttyACM0?baud=fast"\n',
+            "devices.signature_pad.source: .* option baud='fast' is not an integer",
+        ),
+        (
             MINIMAL + '[devices.printer]\nsource = "framed:/dev/ttyACM0"\n',
             "unknown device 'devices.printer'",
         ),
@@ -98,6 +114,14 @@ def test_serve_with_a_missing_file_exits_2(tmp_path: Path) -> None:
     result = run_kitd("serve", "--config", str(tmp_path / "absent.toml"))
     assert result.returncode == 2
     assert "not found" in result.stderr
+
+
+def test_check_config_refuses_a_bad_usb_source_with_exit_2_naming_its_key(tmp_path: Path) -> None:
+    config = write(tmp_path, MINIMAL + '[devices.fingerprint]\nsource = "kfp1+usb://zz:qq"\n')
+    result = run_kitd("check-config", "--config", str(config))
+    assert result.returncode == 2
+    assert "devices.fingerprint.source" in result.stderr
+    assert "expected //VID:PID" in result.stderr
 
 
 def test_check_config_accepts_the_test_configuration(tmp_path: Path) -> None:

@@ -140,6 +140,7 @@ def test_token_file_readable_by_others_stops_the_start(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     token = tmp_path / "state" / "api-token"
     token.parent.mkdir()
+    token.parent.chmod(0o700)  # a private state dir: only the token is wrong
     token.write_text("secret\n")
     os.chmod(token, 0o644)
     result = subprocess.run(

@@ -14,6 +14,8 @@ from kitd.client import Endpoint, KitClient
 from support.notify import NotifyRecorder
 
 READY_TIMEOUT = 30.0
+# What gRPC logs when an exception escapes a servicer: the daemon must map every one to a typed status.
+UNTYPED_STATUS_MARKS = ("Exception iterating responses", "Exception calling application")
 
 
 def write_config(directory: Path, devices: dict[str, str] | None = None, extra: str = "") -> Path:
@@ -94,6 +96,10 @@ class RunningDaemon:
                 self.process.kill()
                 self.process.wait()
         self.notify.close()
+        if self.log_path.exists():
+            log = self.log()
+            found = [mark for mark in UNTYPED_STATUS_MARKS if mark in log]
+            assert not found, f"{self.log_path}: gRPC reported an untyped status ({found})"
 
     def __enter__(self) -> RunningDaemon:
         return self.start()

@@ -52,3 +52,15 @@ def test_systemd_analyze_verify_accepts_the_unit(repo_root: Path, tmp_path: Path
     )
     assert result.returncode == 0, result.stderr
     assert "kitd.service" not in result.stderr, result.stderr
+
+
+def test_state_directory_modes_agree_with_what_kitd_serve_demands(repo_root: Path) -> None:
+    from kitd.state_dir import PRIVATE_MODE, PRIVATE_SUBDIRS
+
+    service = unit(repo_root)["Service"]
+    assert service["StateDirectory"] == "kitd"
+    assert int(service["StateDirectoryMode"], 8) == PRIVATE_MODE
+    lines = (repo_root / "systemd" / "kitd.tmpfiles.conf").read_text().splitlines()
+    modes = {f.split()[1]: int(f.split()[2], 8) for f in lines if f.startswith("d ")}
+    for folder in ("", *PRIVATE_SUBDIRS):
+        assert modes["/var/lib/kitd" + (f"/{folder}" if folder else "")] == PRIVATE_MODE

@@ -1,0 +1,46 @@
+"""Wrapping a gRPC method handler's behaviour, whatever its streaming shape, for server interceptors.
+
+Interceptors here add a check or a translation around the servicer call; they never change what a
+servicer receives or returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeAlias
+
+import grpc
+
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"  # generic in the stubs only
+# (request or request iterator, context) -> response or response iterator
+Behaviour = Callable[[Any, grpc.ServicerContext], Any]
+# Wraps one behaviour: given the original, returns the one the server calls.
+Wrap = Callable[[Behaviour, bool, bool], Behaviour]
+
+
+def wrap_handler(handler: Handler, wrap: Wrap) -> Handler:
+    """The handler with its behaviour replaced by `wrap(behaviour, request_streaming, response_streaming)`."""
+    deserializer = handler.request_deserializer
+    serializer = handler.response_serializer
+    if handler.request_streaming and handler.response_streaming:
+        assert handler.stream_stream is not None
+        behaviour = wrap(handler.stream_stream, True, True)
+        return grpc.stream_stream_rpc_method_handler(behaviour, deserializer, serializer)
+    if handler.request_streaming:
+        assert handler.stream_unary is not None
+        behaviour = wrap(handler.stream_unary, True, False)
+        return grpc.stream_unary_rpc_method_handler(behaviour, deserializer, serializer)
+    if handler.response_streaming:
+        assert handler.unary_stream is not None
+        behaviour = wrap(handler.unary_stream, False, True)
+        return grpc.unary_stream_rpc_method_handler(behaviour, deserializer, serializer)
+    assert handler.unary_unary is not None
+    behaviour = wrap(handler.unary_unary, False, False)
+    return grpc.unary_unary_rpc_method_handler(behaviour, deserializer, serializer)
+
+
+def each_request(requests: Iterator[Any], check: Callable[[Any], None]) -> Iterator[Any]:
+    """A client stream whose every message goes through `check` before the servicer sees it."""
+    for request in requests:
+        check(request)
+        yield request

@@ -1,0 +1,71 @@
+"""The state directory is born 0700 whichever command creates it, and `kitd serve` refuses a wider one."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support.daemon import write_config
+
+
+def run_kitd(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kitd.cli.daemon", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=lambda: os.umask(0o022),  # the usual umask: folders would be born 0755
+    )
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_keygen_creates_the_state_dir_and_keys_folder_0700(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    result = run_kitd("keygen", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert mode_of(tmp_path / "state") == 0o700
+    assert mode_of(tmp_path / "state" / "keys") == 0o700
+
+
+def test_keygen_creates_missing_parents_of_the_state_dir_0700(tmp_path: Path) -> None:
+    config = tmp_path / "kitd.toml"
+    config.write_text('kit_id = "K1"\nstate_dir = "deep/er/state"\n')
+    result = run_kitd("keygen", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    for path in (tmp_path / "deep", tmp_path / "deep" / "er", tmp_path / "deep" / "er" / "state"):
+        assert mode_of(path) == 0o700, path
+
+
+@pytest.mark.parametrize(("folder", "mode"), [("", 0o755), ("keys", 0o750), ("outbox", 0o704)])
+def test_serve_refuses_a_state_folder_open_to_others_naming_path_and_mode(
+    tmp_path: Path, folder: str, mode: int
+) -> None:
+    config = write_config(tmp_path)
+    assert run_kitd("keygen", "--config", str(config)).returncode == 0
+    target = tmp_path / "state" / folder if folder else tmp_path / "state"
+    target.mkdir(exist_ok=True)
+    target.chmod(mode)
+    result = run_kitd("serve", "--config", str(config))
+    assert result.returncode == 2
+    assert str(target) in result.stderr
+    assert f"mode {mode:04o}" in result.stderr
+    assert mode_of(target) == mode, "the daemon must not change the mode itself"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing a folder's owner needs root")
+def test_serve_refuses_a_state_dir_owned_by_another_user(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    assert run_kitd("keygen", "--config", str(config)).returncode == 0
+    os.chown(tmp_path / "state", 65534, -1)
+    result = run_kitd("serve", "--config", str(config))
+    assert result.returncode == 2
+    assert "belongs to uid 65534" in result.stderr

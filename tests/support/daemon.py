@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,12 @@ class RunningDaemon:
                 env=self.env,
                 cwd=self.cwd,
             )
-        if not self.notify.wait_for("READY=1", timeout):
-            self.stop()
-            raise RuntimeError(f"kitd did not become ready:\n{self.log()}")
+        # READY, or the process ending first (a refused start), whichever comes first.
+        deadline = time.monotonic() + timeout
+        while not self.notify.wait_for("READY=1", min(0.2, max(0.0, deadline - time.monotonic()))):
+            if self.process.poll() is not None or time.monotonic() >= deadline:
+                self.stop()
+                raise RuntimeError(f"kitd did not become ready:\n{self.log()}")
         return self
 
     @property

@@ -80,6 +80,15 @@ class KitUnderTest:
         self.watch: DeviceWatch | None = None
 
     def start(self, ready_timeout: float = 30.0) -> KitUnderTest:
+        """Simulators, then the daemon; a start that fails part-way stops what it started (a context
+        manager whose __enter__ raises never runs its __exit__)."""
+        try:
+            return self._start(ready_timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, ready_timeout: float) -> KitUnderTest:
         sources = self.sims.start()
         self.sims.serve_control()  # what `kitctl enroll --auto` plays the citizen through
         keys = f'\n[keys]\nrecipient_public_key = "{self.recipient.public_path}"\n'

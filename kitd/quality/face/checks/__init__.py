@@ -1,6 +1,6 @@
 """The face measures: small pure functions from landmarks or pixels to one native value each.
 
-Geometry (pose, position, size) in geometry.py, the face's light and colour in photometry.py, eyes, mouth
+Head pose in pose.py, roll, position and size in geometry.py, the face's light and colour in photometry.py, eyes, mouth
 and forehead in appearance.py, the background in background.py, and image defects in image.py. None of
 them applies a threshold: judgement.py does that with the limits in thresholds.py.
 """

@@ -1,7 +1,7 @@
-"""Pose, position and size of the head from the 468 mesh points (image pixels, z in the same scale).
+"""Roll, position and size of the head from the 468 mesh points (image pixels, z in the same scale).
 
-Conventions: roll > 0 leans the head to the person's left shoulder; yaw > 0 turns the face to the
-person's left; pitch > 0 lifts the chin. The crown (top of the skull, hair ignored, as ICAO measures
+Yaw and pitch come from the perspective fit in pose.py. Conventions: roll > 0 leans the head to the
+person's left shoulder; yaw > 0 turns the face to the person's left; pitch > 0 lifts the chin. The crown (top of the skull, hair ignored, as ICAO measures
 chin to crown) is not a mesh point: it lies on the chin-forehead axis at CROWN_FACTOR times the
 chin-to-upper-forehead distance, an anthropometric proportion checked on the reference portraits.
 This module must never look at pixels.
@@ -73,20 +73,6 @@ def unrolled(points: NDArray[np.float32], roll: float) -> NDArray[np.float64]:
     rotation = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
     result: NDArray[np.float64] = np.asarray(points, dtype=np.float64) @ rotation.T
     return result
-
-
-def yaw_degrees(points: NDArray[np.float32], roll: float) -> float:
-    """From the depth difference between the two face sides."""
-    p = unrolled(points, roll)
-    d = p[mesh.LEFT_FACE_SIDE] - p[mesh.RIGHT_FACE_SIDE]
-    return float(np.degrees(np.arctan2(d[2], d[0])))
-
-
-def pitch_degrees(points: NDArray[np.float32], roll: float) -> float:
-    """From the depth difference between the upper forehead and the chin."""
-    p = unrolled(points, roll)
-    d = p[mesh.CHIN] - p[mesh.FOREHEAD]
-    return float(np.degrees(np.arctan2(-d[2], d[1])))
 
 
 def eyes_centered(frame: HeadFrame, width: int) -> float:

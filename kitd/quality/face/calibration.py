@@ -184,7 +184,9 @@ def calibrated(portraits: Sequence[Portrait], base: FaceThresholds | None = None
     """`base` (the defaults) with every CALIBRATED end set on `portraits`."""
     thresholds = base or FaceThresholds()
     for limit in CALIBRATED:
-        value = calibrate_end(limit, portraits)
+        # A check with both ends calibrated shares its budget between them.
+        ends = sum(other.name == limit.name for other in CALIBRATED)
+        value = calibrate_end(limit, portraits, FALSE_ALARM_BUDGET / ends)
         if not math.isnan(value):
             thresholds = _with_end(thresholds, limit, round(value, 4))
     return thresholds

@@ -63,7 +63,7 @@ class FaceThresholds:
     over_exposure: Limits = Limits(None, 0.0304, 0.01)
     # ISO/IEC 39794-5: appropriate brightness. Calibrated. Mean lightness L* (0-100, CIELAB) of the
     # face skin.
-    luminance: Limits = Limits(18.2, 74.5, 5)
+    luminance: Limits = Limits(8.94, 74.5, 5)
     # ISO/IEC 39794-5: enough contrast on the face (BSI TR-03121: at least 7 bits of intensity
     # variation in the face). Calibrated. Grey levels between the 1st and 99th percentile of the face.
     dynamic_range: Limits = Limits(59, None, 15)

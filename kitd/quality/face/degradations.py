@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from kitd.quality.face import mesh
 from kitd.quality.face.assessor import FaceAssessment
 from kitd.quality.face.checks.geometry import CROWN_FACTOR
+from kitd.quality.face.checks.image import line_kernel
 from kitd.quality.face.vocabulary import FaceCheck
 
 Image = NDArray[np.uint8]
@@ -127,13 +128,9 @@ def motion_blurred(dy: int, dx: int) -> Callable[[Image, FaceAssessment], Image]
 
     def apply(image: Image, a: FaceAssessment) -> Image:
         length = max(3, round(_inter_eye(a) / 5.0)) | 1
-        kernel = np.zeros((length, length), dtype=np.float32)
-        centre = length // 2
-        for k in range(-centre, centre + 1):
-            kernel[centre + k * dy, centre + k * dx] = 1.0
+        kernel = line_kernel(dy, dx, length)
         out: Image = np.asarray(
-            cv2.filter2D(image, -1, kernel / kernel.sum(), borderType=cv2.BORDER_REPLICATE),
-            dtype=np.uint8,
+            cv2.filter2D(image, -1, kernel, borderType=cv2.BORDER_REPLICATE), dtype=np.uint8
         )
         return out
 

@@ -73,17 +73,17 @@ class FaceThresholds:
     # ICAO 9303 / ISO/IEC 39794-5: natural skin tones, no colour cast. Calibrated. CIELAB departure
     # from natural colours (0 = natural): the mean face skin outside the skin ranges (a* 5-25, b* 5-35),
     # or the backdrop's chroma beyond that of a neutral or pale wall.
-    natural_colour: Limits = Limits(None, 8.13, 1.5)
+    natural_colour: Limits = Limits(None, 8.11, 1.5)
     # ICAO 9303 / ISO/IEC 39794-5: a plain, uniform background. Calibrated. Mean departure of the
     # background around the head from its smooth version, grey levels.
     background_uniformity: Limits = Limits(None, 12.5, 2.0)
     # ICAO 9303 / ISO/IEC 39794-5: in focus, no motion blur. Calibrated. Focus: re-blur sharpness of
     # the face's sharpest direction (0 = flat), at a fixed face scale.
-    sharpness: Limits = Limits(0.508, None, 0.04)
+    sharpness: Limits = Limits(0.517, None, 0.04)
     # The sharpness check's second limit, motion smear: sharpness difference between crossing directions
     # (0 = even).
     # Calibrated.
-    sharpness_motion: Limits = Limits(None, 0.126, 0.03)
+    sharpness_motion: Limits = Limits(None, 0.134, 0.03)
     # ISO/IEC 39794-5: no visible compression artefacts. Calibrated. JPEG blockiness: edge strength on
     # 8x8 block borders over that inside blocks (1 = none).
     compression: Limits = Limits(None, 3.12, 0.3)

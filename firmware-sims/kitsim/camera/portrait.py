@@ -31,7 +31,7 @@ ASTRONAUT_MOUTH_GAP = (223.1, 146.3, 8.5)
 # A perspective fit of the face mesh (kitd's head pose) reads the photo's head as pitched chin-down;
 # the scene renderer's head model undoes this much (measured with that model) so the default scene
 # looks straight into the camera.
-ASTRONAUT_PITCH_CORRECTION = -11.0
+ASTRONAUT_PITCH_CORRECTION = -10.0
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ def line_average(image: NDArray[np.float32], dy: int, dx: int) -> NDArray[np.flo
     for k in range(-c, c + 1):
         y, x = c + k * dy, c + k * dx
         total += padded[y : y + h, x : x + w]
-    result: NDArray[np.float32] = total / REBLUR
+    result: NDArray[np.float32] = np.asarray(total / REBLUR, dtype=np.float32)
     return result
 
 

@@ -245,7 +245,7 @@ class FaceAssessor:
                 photometry.masked(grey, regions.left_eye),
                 skin_grey,
             ),
-            FaceCheck.INTER_EYE_DISTANCE: frame.inter_eye_distance,
+            FaceCheck.INTER_EYE_DISTANCE: geometry.frontal_eye_distance(frame, head.yaw),
             FaceCheck.ROLL: roll,
             FaceCheck.YAW: head.yaw,
             FaceCheck.PITCH: head.pitch,

@@ -363,3 +363,13 @@ def test_every_vocabulary_id_has_limits_and_advice() -> None:
     assert {f for f in FaceThresholds().to_dict()} == {c.value for c in FaceCheck} | {
         "sharpness_motion"
     }
+
+
+def test_inter_eye_distance_of_a_turned_head_is_its_frontal_one(
+    mesh_points: NDArray[np.float32],
+) -> None:
+    frame = geometry.head_frame(mesh_points)
+    d = frame.inter_eye_distance
+    assert geometry.frontal_eye_distance(frame, 0.0) == pytest.approx(d)
+    assert geometry.frontal_eye_distance(frame, 30.0) == pytest.approx(d / np.cos(np.radians(30)))
+    assert geometry.frontal_eye_distance(frame, float("nan")) == pytest.approx(d)

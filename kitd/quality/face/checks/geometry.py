@@ -9,6 +9,7 @@ This module must never look at pixels.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,6 +74,15 @@ def unrolled(points: NDArray[np.float32], roll: float) -> NDArray[np.float64]:
     rotation = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
     result: NDArray[np.float64] = np.asarray(points, dtype=np.float64) @ rotation.T
     return result
+
+
+def frontal_eye_distance(frame: HeadFrame, yaw: float) -> float:
+    """The inter-eye distance the face would show turned to the camera (as OFIQ measures it): a turned
+    head foreshortens the eye line by cos(yaw), its resolution stays the same. Unchanged without a
+    usable yaw or beyond 60 degrees, where the far eye is hardly seen."""
+    if math.isnan(yaw) or abs(yaw) > 60.0:
+        return frame.inter_eye_distance
+    return frame.inter_eye_distance / math.cos(math.radians(yaw))
 
 
 def eyes_centered(frame: HeadFrame, width: int) -> float:

@@ -21,7 +21,7 @@ from kitd.quality.check import CheckResult, all_passed
 from kitd.quality.face import mesh as mesh_points
 from kitd.quality.face.checks import appearance, background, geometry, image, photometry, pose
 from kitd.quality.face.detection import Detection, FaceDetector
-from kitd.quality.face.judgement import judge, judge_sharpness
+from kitd.quality.face.judgement import judge, judge_compression, judge_sharpness
 from kitd.quality.face.mesh import MIN_FACE_SCORE, FaceMesh
 from kitd.quality.face.models import FaceModel, load_net
 from kitd.quality.face.regions import face_regions
@@ -163,7 +163,10 @@ class FaceAssessor:
         bgr: NDArray[np.uint8],
         smoother: LandmarkSmoother | None = None,
         tracker: FaceTracker | None = None,
+        jpeg_quality: float = math.nan,
     ) -> FaceAssessment:
+        """`jpeg_quality`: the IJG quality of the JPEG file the image was decoded from
+        (checks.jpeg.jpeg_quality), when there was one; compression also judges it."""
         if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
             raise ValueError(f"expected an H x W x 3 uint8 BGR image, got {bgr.dtype} {bgr.shape}")
         height, width = bgr.shape[:2]
@@ -184,6 +187,13 @@ class FaceAssessor:
         results = tuple(
             self.sharpness_result(blur)
             if check is FaceCheck.SHARPNESS and blur is not None
+            else judge_compression(
+                values[check],
+                jpeg_quality,
+                self.thresholds.compression,
+                self.thresholds.jpeg_quality,
+            )
+            if check is FaceCheck.COMPRESSION and check in values
             else judge(check, values[check], self.thresholds.limits(check))
             if check in values
             else unmeasured(check)

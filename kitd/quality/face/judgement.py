@@ -11,7 +11,13 @@ import math
 
 from kitd.quality.check import CheckResult
 from kitd.quality.face.thresholds import Limits
-from kitd.quality.face.vocabulary import ADVICE, MOTION_ADVICE, Advice, FaceCheck
+from kitd.quality.face.vocabulary import (
+    ADVICE,
+    JPEG_QUALITY_ADVICE,
+    MOTION_ADVICE,
+    Advice,
+    FaceCheck,
+)
 
 
 def margin(value: float, limits: Limits) -> float:
@@ -79,3 +85,14 @@ def judge_sharpness(
     if not moved.passed and not math.isnan(motion):
         return moved
     return judge(FaceCheck.SHARPNESS, focus, focus_limits)
+
+
+def judge_compression(
+    blockiness: float, jpeg_quality: float, blockiness_limits: Limits, quality_limits: Limits
+) -> CheckResult:
+    """The compression check: a JPEG file's quality under its limit decides (NaN: not a JPEG file, or
+    not known), otherwise the blockiness of the pixels does."""
+    saved = judge(FaceCheck.COMPRESSION, jpeg_quality, quality_limits, JPEG_QUALITY_ADVICE)
+    if not saved.passed and not math.isnan(jpeg_quality):
+        return saved
+    return judge(FaceCheck.COMPRESSION, blockiness, blockiness_limits)

@@ -87,6 +87,10 @@ class FaceThresholds:
     # ISO/IEC 39794-5: no visible compression artefacts. Calibrated. JPEG blockiness: edge strength on
     # 8x8 block borders over that inside blocks (1 = none).
     compression: Limits = Limits(None, 3.12, 0.3)
+    # The compression check's second limit, for a JPEG file: the IJG quality of its luminance table. At
+    # 50 the table is ITU-T T.81 Annex K's, built from the thresholds of visibility; below it the steps
+    # are coarser than visible. Design value.
+    compression_jpeg_quality: Limits = Limits(50, None, 10)
     # ISO/IEC 39794-5: eyes open. Lid gap over eye width, the more closed eye.
     eyes_open: Limits = Limits(0.15, None, 0.04)
     # ISO/IEC 39794-5: mouth closed. Inner lip gap over mouth width.
@@ -107,11 +111,17 @@ class FaceThresholds:
         """The sharpness check's motion-smear limit."""
         return self.sharpness_motion
 
+    @property
+    def jpeg_quality(self) -> Limits:
+        """The compression check's limit on a JPEG file's quality setting."""
+        return self.compression_jpeg_quality
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Mapping[str, Any]]) -> FaceThresholds:
         """Defaults with the given overrides; unknown check ids or keys are errors, not ignored.
 
-        Keys are check ids, plus `sharpness_motion` for the sharpness check's motion-smear limit.
+        Keys are check ids, plus `sharpness_motion` (the sharpness check's motion-smear limit) and
+        `compression_jpeg_quality` (the compression check's limit on a JPEG file's quality).
         """
         known = {f.name for f in fields(cls)}
         updates: dict[str, Limits] = {}

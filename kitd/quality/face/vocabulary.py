@@ -121,3 +121,8 @@ ADVICE: dict[FaceCheck, Advice] = {
 MOTION_ADVICE = Advice(
     "", "image smeared by movement: hold the kit still and ask the person not to move"
 )
+
+# The compression check's second measure, a JPEG file's quality setting: said when it is too low.
+JPEG_QUALITY_ADVICE = Advice(
+    "image saved with too strong JPEG compression: save or send it at a higher quality", ""
+)

@@ -8,7 +8,7 @@ import pytest
 from numpy.typing import NDArray
 
 from kitd.quality.face import FaceAssessor, FaceThresholds, mesh
-from kitd.quality.face.checks import appearance, background, geometry, image, photometry, pose
+from kitd.quality.face.checks import appearance, background, geometry, image, jpeg, photometry, pose
 from kitd.quality.face.judgement import judge
 from kitd.quality.face.vocabulary import FaceCheck
 
@@ -359,9 +359,10 @@ def test_every_vocabulary_id_has_limits_and_advice() -> None:
     from kitd.quality.face.vocabulary import ADVICE
 
     assert set(ADVICE) == set(FaceCheck)
-    # Every check id has limits; sharpness has a second set for its motion measure.
+    # Every check id has limits; sharpness and compression have a second set for their second measure.
     assert {f for f in FaceThresholds().to_dict()} == {c.value for c in FaceCheck} | {
-        "sharpness_motion"
+        "sharpness_motion",
+        "compression_jpeg_quality",
     }
 
 
@@ -373,3 +374,32 @@ def test_inter_eye_distance_of_a_turned_head_is_its_frontal_one(
     assert geometry.frontal_eye_distance(frame, 0.0) == pytest.approx(d)
     assert geometry.frontal_eye_distance(frame, 30.0) == pytest.approx(d / np.cos(np.radians(30)))
     assert geometry.frontal_eye_distance(frame, float("nan")) == pytest.approx(d)
+
+
+@pytest.mark.parametrize("quality", [5, 30, 50, 75, 95])
+def test_the_jpeg_quality_is_read_back_from_the_quantisation_table(
+    astronaut: NDArray[np.uint8], quality: int
+) -> None:
+    ok, data = cv2.imencode(".jpg", astronaut, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    assert jpeg.jpeg_quality(data.tobytes()) == quality
+
+
+def test_no_jpeg_quality_for_other_or_damaged_files(astronaut: NDArray[np.uint8]) -> None:
+    _, png = cv2.imencode(".png", astronaut)
+    _, jpg = cv2.imencode(".jpg", astronaut)
+    assert np.isnan(jpeg.jpeg_quality(png.tobytes()))
+    assert np.isnan(jpeg.jpeg_quality(b"not an image"))
+    assert np.isnan(jpeg.jpeg_quality(jpg.tobytes()[:30]))
+
+
+def test_compression_fails_on_a_low_jpeg_quality_setting_with_its_own_advice() -> None:
+    from kitd.quality.face.judgement import judge_compression
+    from kitd.quality.face.vocabulary import JPEG_QUALITY_ADVICE
+
+    clean, limits, quality = 1.0, DEFAULTS.compression, DEFAULTS.jpeg_quality
+    low = judge_compression(clean, 20.0, limits, quality)
+    assert not low.passed and low.value == 20.0 and low.guidance == JPEG_QUALITY_ADVICE.too_low
+    assert judge_compression(clean, 90.0, limits, quality).passed
+    assert judge_compression(clean, float("nan"), limits, quality).passed
+    assert not judge_compression(5.0, 90.0, limits, quality).passed

@@ -28,9 +28,10 @@ ASTRONAUT_HEAD_HEIGHT = 140.0
 # and the middle of the gap with its height. ICAO wants the mouth closed; the default portrait closes it.
 ASTRONAUT_MOUTH_CORNERS = ((202.9, 140.5), (244.3, 142.3))
 ASTRONAUT_MOUTH_GAP = (223.1, 146.3, 8.5)
-# A face mesh reads the photo's head as pitched chin-down; the scene renderer's head model undoes this
-# much (measured with that model) so the default scene looks straight into the camera.
-ASTRONAUT_PITCH_CORRECTION = -6.0
+# A perspective fit of the face mesh (kitd's head pose) reads the photo's head as pitched chin-down;
+# the scene renderer's head model undoes this much (measured with that model) so the default scene
+# looks straight into the camera.
+ASTRONAUT_PITCH_CORRECTION = -10.0
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from numpy.typing import NDArray
 
 from kitd.quality.check import CheckResult, all_passed
 from kitd.quality.face import mesh as mesh_points
-from kitd.quality.face.checks import appearance, background, geometry, image, photometry
+from kitd.quality.face.checks import appearance, background, geometry, image, photometry, pose
 from kitd.quality.face.detection import Detection, FaceDetector
-from kitd.quality.face.judgement import judge
+from kitd.quality.face.judgement import judge, judge_compression, judge_sharpness
 from kitd.quality.face.mesh import MIN_FACE_SCORE, FaceMesh
 from kitd.quality.face.models import FaceModel, load_net
 from kitd.quality.face.regions import face_regions
@@ -33,6 +33,12 @@ from kitd.quality.face.vocabulary import FaceCheck
 WORKING_SIZE = 640
 # The face is brought to this inter-eye distance (or left smaller) before measuring sharpness.
 SHARPNESS_EYE_DISTANCE = 64.0
+
+
+@dataclass(frozen=True)
+class BlurMeasures:
+    focus: float
+    motion: float
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,9 @@ class FaceAssessment:
     guidance: tuple[str, ...]
     # Input size (width, height).
     image_size: tuple[int, int]
+    # The sharpness check's two measures (None without a face): the focus of the sharpest direction
+    # and the motion smear. The sharpness result reports the one that decided.
+    blur: BlurMeasures | None = None
 
     @property
     def compliant(self) -> bool:
@@ -154,7 +163,10 @@ class FaceAssessor:
         bgr: NDArray[np.uint8],
         smoother: LandmarkSmoother | None = None,
         tracker: FaceTracker | None = None,
+        jpeg_quality: float = math.nan,
     ) -> FaceAssessment:
+        """`jpeg_quality`: the IJG quality of the JPEG file the image was decoded from
+        (checks.jpeg.jpeg_quality), when there was one; compression also judges it."""
         if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
             raise ValueError(f"expected an H x W x 3 uint8 BGR image, got {bgr.dtype} {bgr.shape}")
         height, width = bgr.shape[:2]
@@ -168,17 +180,33 @@ class FaceAssessor:
             smoother.reset()
 
         values = {FaceCheck.SINGLE_FACE: float(count)}
+        blur: BlurMeasures | None = None
         if points is not None:
-            values.update(self.measure(bgr, location.small, location.factor, points))
+            measured, blur = self.measure(bgr, location.small, location.factor, points)
+            values.update(measured)
         results = tuple(
-            judge(check, values[check], self.thresholds.limits(check))
+            self.sharpness_result(blur)
+            if check is FaceCheck.SHARPNESS and blur is not None
+            else judge_compression(
+                values[check],
+                jpeg_quality,
+                self.thresholds.compression,
+                self.thresholds.jpeg_quality,
+            )
+            if check is FaceCheck.COMPRESSION and check in values
+            else judge(check, values[check], self.thresholds.limits(check))
             if check in values
             else unmeasured(check)
             for check in FaceCheck
         )
         guidance = tuple(dict.fromkeys(r.guidance for r in results if not r.passed and r.guidance))
         landmarks = None if points is None else points[:, :2].copy()
-        return FaceAssessment(count, box, landmarks, results, guidance, (width, height))
+        return FaceAssessment(count, box, landmarks, results, guidance, (width, height), blur)
+
+    def sharpness_result(self, blur: BlurMeasures) -> CheckResult:
+        return judge_sharpness(
+            blur.focus, blur.motion, self.thresholds.sharpness, self.thresholds.motion
+        )
 
     def measure(
         self,
@@ -186,17 +214,20 @@ class FaceAssessor:
         small: NDArray[np.uint8],
         factor: float,
         points: NDArray[np.float32],
-    ) -> dict[FaceCheck, float]:
-        """Native values of every check except single_face, for a face with mesh `points` (input pixels)."""
+    ) -> tuple[dict[FaceCheck, float], BlurMeasures]:
+        """Native values of every check except single_face and sharpness, and the two blur measures, for
+        a face with mesh `points` (input pixels)."""
         height, width = bgr.shape[:2]
         frame = geometry.head_frame(points)
         roll = geometry.roll_degrees(frame)
         unrolled = geometry.unrolled(points, roll)
+        head = pose.head_pose(points, width, height)
 
         small_points = np.asarray(points[:, :2], dtype=np.float64) * factor
         grey = np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
         regions = face_regions(grey.shape[:2], small_points, frame.crown * factor)
         skin_grey = photometry.masked(grey, regions.skin)
+        skin_bgr = photometry.masked(small, regions.skin)
 
         # Sharpness on the face box at a fixed face scale.
         x0, y0, x1, y1 = box_around(small_points[list(mesh_points.FACE_OVAL)], grey.shape[:2])
@@ -215,35 +246,37 @@ class FaceAssessor:
             cv2.cvtColor(bgr[by0:by1, bx0:bx1], cv2.COLOR_BGR2GRAY), dtype=np.uint8
         )
 
-        return {
+        directional = image.directional_sharpness(face_grey)
+        blur = BlurMeasures(image.focus(directional), image.motion_smear(directional))
+        values = {
             FaceCheck.HEAD_FULLY_VISIBLE: geometry.head_fully_visible(frame, width, height),
             FaceCheck.EYES_VISIBLE: appearance.eyes_visible(
                 photometry.masked(grey, regions.right_eye),
                 photometry.masked(grey, regions.left_eye),
                 skin_grey,
             ),
-            FaceCheck.INTER_EYE_DISTANCE: frame.inter_eye_distance,
+            FaceCheck.INTER_EYE_DISTANCE: geometry.frontal_eye_distance(frame, head.yaw),
             FaceCheck.ROLL: roll,
-            FaceCheck.YAW: geometry.yaw_degrees(points, roll),
-            FaceCheck.PITCH: geometry.pitch_degrees(points, roll),
+            FaceCheck.YAW: head.yaw,
+            FaceCheck.PITCH: head.pitch,
             FaceCheck.EYES_CENTERED: geometry.eyes_centered(frame, width),
             FaceCheck.EYE_LINE_HEIGHT: geometry.eye_line_height(frame, height),
             FaceCheck.HEAD_SIZE: geometry.head_size(frame, height),
             FaceCheck.UNDER_EXPOSURE: photometry.under_exposure(skin_grey),
             FaceCheck.OVER_EXPOSURE: photometry.over_exposure(skin_grey),
-            FaceCheck.LUMINANCE: photometry.luminance(skin_grey),
+            FaceCheck.LUMINANCE: photometry.luminance(skin_bgr),
             FaceCheck.DYNAMIC_RANGE: photometry.dynamic_range(skin_grey),
             FaceCheck.ILLUMINATION_UNIFORMITY: photometry.illumination_uniformity(
                 photometry.masked(grey, regions.skin_left),
                 photometry.masked(grey, regions.skin_right),
             ),
+            # A plain backdrop's mean colour needs few pixels: every fourth row and column.
             FaceCheck.NATURAL_COLOUR: photometry.natural_colour(
-                photometry.masked(small, regions.skin)
+                skin_bgr, photometry.masked(small[::4, ::4], regions.background[::4, ::4])
             ),
             FaceCheck.BACKGROUND_UNIFORMITY: background.background_activity(
                 grey, regions.background
             ),
-            FaceCheck.SHARPNESS: image.reblur_sharpness(face_grey),
             FaceCheck.COMPRESSION: image.blockiness(face_full_grey),
             FaceCheck.EYES_OPEN: appearance.eyes_open(points),
             FaceCheck.MOUTH_CLOSED: appearance.mouth_opening(points),
@@ -252,3 +285,4 @@ class FaceAssessor:
                 photometry.masked(small, regions.forehead), photometry.masked(small, regions.cheeks)
             ),
         }
+        return values, blur

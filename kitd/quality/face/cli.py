@@ -2,7 +2,8 @@
 
 With --json, one object per line: {"path", "compliant", "face_count", "checks": {id: {"value", "pass",
 "quality"}}, "guidance", "ms"}; an unreadable file gives {"path", "error"} and exit code 1. Models load
-once for all paths. This command only reads the files it is given; it must never write images.
+once for all paths. A JPEG file's compression is also judged on the quality it was saved with (its
+quantisation table). This command only reads the files it is given; it must never write images.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import cv2
 import numpy as np
 
 from kitd.quality.face.assessor import FaceAssessment, FaceAssessor
+from kitd.quality.face.checks.jpeg import jpeg_quality
 from kitd.quality.face.models import FaceModelError
 
 
@@ -40,15 +42,16 @@ def as_record(path: str, assessment: FaceAssessment, ms: float) -> dict[str, Any
     }
 
 
-def read_image(path: str) -> np.ndarray[Any, np.dtype[np.uint8]]:
-    """The file decoded as BGR (EXIF orientation applied, as OpenCV's imread does); ValueError if not."""
+def read_image(path: str) -> tuple[np.ndarray[Any, np.dtype[np.uint8]], float]:
+    """The file decoded as BGR (EXIF orientation applied, as OpenCV's imread does) and, for a JPEG, the
+    quality it was saved with (NaN otherwise); ValueError if it is not a readable image."""
     data = np.fromfile(path, dtype=np.uint8) if Path(path).is_file() else None
     if data is None:
         raise ValueError("no such file")
     image = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if image is None:
         raise ValueError("not a readable image")
-    return np.asarray(image, dtype=np.uint8)
+    return np.asarray(image, dtype=np.uint8), jpeg_quality(data.tobytes())
 
 
 def print_table(record: dict[str, Any]) -> None:
@@ -85,7 +88,7 @@ def main(argv: list[str]) -> int:
     failed = False
     for path in args.paths:
         try:
-            image = read_image(path)
+            image, saved_quality = read_image(path)
         except ValueError as exc:
             failed = True
             if args.json:
@@ -94,7 +97,7 @@ def main(argv: list[str]) -> int:
                 print(f"{path}: error: {exc}", file=sys.stderr)
             continue
         start = time.perf_counter()
-        assessment = assessor.assess(image)
+        assessment = assessor.assess(image, jpeg_quality=saved_quality)
         record = as_record(path, assessment, (time.perf_counter() - start) * 1000.0)
         if args.json:
             print(json.dumps(record), flush=True)

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from kitd.quality.face import mesh
 from kitd.quality.face.assessor import FaceAssessment
 from kitd.quality.face.checks.geometry import CROWN_FACTOR
+from kitd.quality.face.checks.image import line_kernel
 from kitd.quality.face.vocabulary import FaceCheck
 
 Image = NDArray[np.uint8]
@@ -121,6 +122,21 @@ def blurred(image: Image, a: FaceAssessment) -> Image:
     return out
 
 
+def motion_blurred(dy: int, dx: int) -> Callable[[Image, FaceAssessment], Image]:
+    """Smeared along (dy, dx) over a fifth of the inter-eye distance, as when the kit moves during the
+    exposure; (0, 1) is a horizontal shake, (1, 0) a vertical one."""
+
+    def apply(image: Image, a: FaceAssessment) -> Image:
+        length = max(3, round(_inter_eye(a) / 5.0)) | 1
+        kernel = line_kernel(dy, dx, length)
+        out: Image = np.asarray(
+            cv2.filter2D(image, -1, kernel, borderType=cv2.BORDER_REPLICATE), dtype=np.uint8
+        )
+        return out
+
+    return apply
+
+
 def jpeg_q5(image: Image, a: FaceAssessment) -> Image:
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 5])
     if not ok:
@@ -149,11 +165,15 @@ def uneven_light(image: Image, a: FaceAssessment) -> Image:
     return out
 
 
-def colour_cast(image: Image, a: FaceAssessment) -> Image:
-    """A blue-green cast, as under fluorescent tubes with the white balance off."""
-    gains = np.array([1.35, 1.1, 0.6], dtype=np.float32)
-    out: Image = np.clip(image.astype(np.float32) * gains, 0, 255).astype(np.uint8)
-    return out
+def colour_cast(blue: float, green: float, red: float) -> Callable[[Image, FaceAssessment], Image]:
+    """Every pixel's channels multiplied by these gains, as under coloured light with the white balance off."""
+    gains = np.array([blue, green, red], dtype=np.float32)
+
+    def apply(image: Image, a: FaceAssessment) -> Image:
+        out: Image = np.clip(image.astype(np.float32) * gains, 0, 255).astype(np.uint8)
+        return out
+
+    return apply
 
 
 def _head_keep_mask(image: Image, a: FaceAssessment) -> NDArray[np.uint8]:
@@ -241,12 +261,23 @@ SUITE: tuple[Degradation, ...] = (
     Degradation("inter-eye distance ~50 px", (FaceCheck.INTER_EYE_DISTANCE,), small_face),
     Degradation("face off-centre", (FaceCheck.EYES_CENTERED,), off_centre),
     Degradation("top of head cut off", (FaceCheck.HEAD_FULLY_VISIBLE,), head_cut),
-    Degradation("under-exposed", (FaceCheck.UNDER_EXPOSURE, FaceCheck.LUMINANCE), exposure(0.25)),
+    # Too little light crushes the face's contrast as well as its brightness.
+    Degradation(
+        "under-exposed",
+        (FaceCheck.UNDER_EXPOSURE, FaceCheck.LUMINANCE, FaceCheck.DYNAMIC_RANGE),
+        exposure(0.25),
+    ),
     Degradation("over-exposed", (FaceCheck.OVER_EXPOSURE, FaceCheck.LUMINANCE), exposure(2.6)),
     Degradation("blurred", (FaceCheck.SHARPNESS,), blurred),
+    Degradation("horizontal motion blur", (FaceCheck.SHARPNESS,), motion_blurred(0, 1)),
+    Degradation("vertical motion blur", (FaceCheck.SHARPNESS,), motion_blurred(1, 0)),
     Degradation("JPEG quality 5", (FaceCheck.COMPRESSION,), jpeg_q5),
     Degradation("uneven light", (FaceCheck.ILLUMINATION_UNIFORMITY,), uneven_light),
-    Degradation("colour cast", (FaceCheck.NATURAL_COLOUR,), colour_cast),
+    # Fluorescent tubes (blue-green), a red lamp shade, tungsten light (yellow); all three equally strong
+    # (the strongest channel gain 2.25 times the weakest).
+    Degradation("blue-green cast", (FaceCheck.NATURAL_COLOUR,), colour_cast(1.35, 1.1, 0.6)),
+    Degradation("red cast", (FaceCheck.NATURAL_COLOUR,), colour_cast(0.6, 0.8, 1.35)),
+    Degradation("yellow cast", (FaceCheck.NATURAL_COLOUR,), colour_cast(0.53, 1.1, 1.2)),
     Degradation("busy background", (FaceCheck.BACKGROUND_UNIFORMITY,), busy_background),
     Degradation("second face", (FaceCheck.SINGLE_FACE,), second_face),
     Degradation("eyes covered", (FaceCheck.EYES_VISIBLE,), eyes_covered),

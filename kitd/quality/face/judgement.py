@@ -11,7 +11,13 @@ import math
 
 from kitd.quality.check import CheckResult
 from kitd.quality.face.thresholds import Limits
-from kitd.quality.face.vocabulary import ADVICE, FaceCheck
+from kitd.quality.face.vocabulary import (
+    ADVICE,
+    JPEG_QUALITY_ADVICE,
+    MOTION_ADVICE,
+    Advice,
+    FaceCheck,
+)
 
 
 def margin(value: float, limits: Limits) -> float:
@@ -46,12 +52,17 @@ def nearest_threshold(value: float, limits: Limits) -> float:
     return min(candidates, key=lambda b: abs(value - b))
 
 
-def judge(check: FaceCheck, value: float, limits: Limits) -> CheckResult:
-    """The result of one check; a NaN value (could not be measured) fails."""
+def judge(
+    check: FaceCheck, value: float, limits: Limits, advice: Advice | None = None
+) -> CheckResult:
+    """The result of one check; a NaN value (could not be measured) fails.
+
+    `advice` replaces the check's own (ADVICE) for a check that has more than one measure.
+    """
     below = limits.min is not None and value < limits.min
     above = limits.max is not None and value > limits.max
     passed = not (below or above or math.isnan(value))
-    advice = ADVICE[check]
+    advice = advice or ADVICE[check]
     guidance = "" if passed else (advice.too_low if below or math.isnan(value) else advice.too_high)
     if not passed and not guidance:
         guidance = advice.too_high or advice.too_low
@@ -63,3 +74,25 @@ def judge(check: FaceCheck, value: float, limits: Limits) -> CheckResult:
         quality=quality_component(value, limits),
         guidance=guidance,
     )
+
+
+def judge_sharpness(
+    focus: float, motion: float, focus_limits: Limits, motion_limits: Limits
+) -> CheckResult:
+    """The sharpness check from its two measures: motion smear over its limit decides (advice: hold
+    still), otherwise focus does (advice: focus)."""
+    moved = judge(FaceCheck.SHARPNESS, motion, motion_limits, MOTION_ADVICE)
+    if not moved.passed and not math.isnan(motion):
+        return moved
+    return judge(FaceCheck.SHARPNESS, focus, focus_limits)
+
+
+def judge_compression(
+    blockiness: float, jpeg_quality: float, blockiness_limits: Limits, quality_limits: Limits
+) -> CheckResult:
+    """The compression check: a JPEG file's quality under its limit decides (NaN: not a JPEG file, or
+    not known), otherwise the blockiness of the pixels does."""
+    saved = judge(FaceCheck.COMPRESSION, jpeg_quality, quality_limits, JPEG_QUALITY_ADVICE)
+    if not saved.passed and not math.isnan(jpeg_quality):
+        return saved
+    return judge(FaceCheck.COMPRESSION, blockiness, blockiness_limits)

@@ -103,7 +103,7 @@ ADVICE: dict[FaceCheck, Advice] = {
     FaceCheck.BACKGROUND_UNIFORMITY: Advice(
         "", "background not plain: use the screen behind the person"
     ),
-    FaceCheck.SHARPNESS: Advice("image blurred: hold the camera still and let it focus", ""),
+    FaceCheck.SHARPNESS: Advice("image out of focus: let the camera focus on the face", ""),
     FaceCheck.COMPRESSION: Advice("", "image too compressed: check the camera's quality setting"),
     FaceCheck.EYES_OPEN: Advice("eyes closed: ask the person to open the eyes", ""),
     FaceCheck.MOUTH_CLOSED: Advice("", "mouth open: ask the person to close the mouth"),
@@ -115,3 +115,14 @@ ADVICE: dict[FaceCheck, Advice] = {
         "forehead covered: ask the person to take off the hat or cap (religious or medical reasons excepted)",
     ),
 }
+
+# The sharpness check's second measure, motion smear: said instead of the focus advice when the picture
+# is smeared in one direction (the kit or the person moved during the exposure).
+MOTION_ADVICE = Advice(
+    "", "image smeared by movement: hold the kit still and ask the person not to move"
+)
+
+# The compression check's second measure, a JPEG file's quality setting: said when it is too low.
+JPEG_QUALITY_ADVICE = Advice(
+    "image saved with too strong JPEG compression: save or send it at a higher quality", ""
+)

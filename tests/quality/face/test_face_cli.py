@@ -45,3 +45,18 @@ def test_all_readable_files_exit_zero_with_a_table(
     assert main([str(good)]) == 0
     out = capsys.readouterr().out
     assert "inter_eye_distance" in out and "not compliant" in out
+
+
+@pytest.mark.parametrize(("quality", "passes"), [(10, False), (95, True)])
+def test_a_jpeg_file_is_judged_on_the_quality_it_was_saved_with(
+    tmp_path: Path,
+    astronaut: NDArray[np.uint8],
+    capsys: pytest.CaptureFixture[str],
+    quality: int,
+    passes: bool,
+) -> None:
+    photo = tmp_path / f"q{quality}.jpg"
+    cv2.imwrite(str(photo), astronaut, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    main(["--json", str(photo)])
+    record = json.loads(capsys.readouterr().out)
+    assert record["checks"]["compression"]["pass"] is passes

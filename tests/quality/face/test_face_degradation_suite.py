@@ -1,5 +1,6 @@
-"""The degradation suite on the reference portraits: the right check fails on ≥ 95 % of degraded copies
-of photos that passed it."""
+"""The degradation suite on the reference portraits, cross-validated by subject: limits set on the other
+folds' people catch the degraded copies of the held-out fold's people (macro >= 95 %, each degradation
+>= 85 %), and the calibrated checks seldom fire on the unmodified portraits."""
 
 from __future__ import annotations
 
@@ -9,39 +10,80 @@ import cv2
 import numpy as np
 import pytest
 
-from kitd.quality.face import FaceAssessment, FaceAssessor
+from kitd.quality.face import FaceAssessor
+from kitd.quality.face.calibration import (
+    CALIBRATED,
+    CrossValidation,
+    Portrait,
+    calibrated,
+    check_for_limit,
+    cross_validate,
+    folds_by_subject,
+    measure_folder,
+)
 from kitd.quality.face.degradations import SUITE, Degradation
 
 pytestmark = pytest.mark.reference
 
+# Calibrated checks that fire on more than 10 % of the unmodified visible portraits because those
+# portraits break the requirement (docs/quality-face.md lists them one by one).
+GENUINE = {
+    "luminance": "three faces at L* 5-17 and one person's flash-lit photos with clipped skin",
+    "under_exposure": "three faces at L* 5-17 with most of the skin black",
+}
+
 
 @pytest.fixture(scope="module")
-def originals(shared_data: Path, assessor: FaceAssessor) -> list[tuple[np.ndarray, FaceAssessment]]:
-    found = []
-    for path in sorted((shared_data / "faces" / "meds").glob("*.jpg")):
-        image = cv2.imread(str(path))
-        a = assessor.assess(image)
-        if a.face_count == 1 and a.landmarks is not None:
-            found.append((image, a))
+def portraits(shared_data: Path, assessor: FaceAssessor) -> list[Portrait]:
+    found = measure_folder(shared_data / "faces" / "meds", assessor)
     assert len(found) >= 40
     return found
 
 
+@pytest.fixture(scope="module")
+def held_out(portraits: list[Portrait]) -> CrossValidation:
+    return cross_validate(portraits, k=5)
+
+
+def test_folds_never_share_a_person(portraits: list[Portrait]) -> None:
+    folds = folds_by_subject(portraits, 5)
+    subjects = [{p.subject for p in fold} for fold in folds]
+    assert sum(len(s) for s in subjects) == len(set().union(*subjects))
+    assert sum(len(fold) for fold in folds) == len(portraits)
+
+
+def test_held_out_detection_is_at_least_95_percent_macro(held_out: CrossValidation) -> None:
+    assert held_out.macro_detection >= 0.95
+
+
 @pytest.mark.parametrize("degradation", SUITE, ids=[d.name for d in SUITE])
-def test_the_right_check_catches_the_degradation(
-    degradation: Degradation,
-    originals: list[tuple[np.ndarray, FaceAssessment]],
-    assessor: FaceAssessor,
+def test_every_degradation_is_caught_on_held_out_people(
+    degradation: Degradation, held_out: CrossValidation
 ) -> None:
-    eligible = [
-        (im, a) for im, a in originals if all(a.check(c).passed for c in degradation.catches)
-    ]
-    assert len(eligible) >= 20
-    caught = 0
-    for image, a in eligible:
-        degraded = assessor.assess(degradation.apply(image, a))
-        caught += any(not degraded.check(c).passed for c in degradation.catches)
-    assert caught / len(eligible) >= 0.95
+    name = degradation.name
+    tally = held_out.detection[name]
+    assert tally.total >= 20
+    assert tally.rate >= 0.85, (name, tally)
+
+
+def test_calibrated_checks_seldom_fire_on_unmodified_held_out_portraits(
+    held_out: CrossValidation,
+) -> None:
+    for check in {check_for_limit(f"{c.name}.{c.end}").value for c in CALIBRATED}:
+        rate = held_out.false_alarms[check].rate
+        bound = 0.15 if check in GENUINE else 0.10
+        assert rate <= bound, (check, held_out.fired[check])
+
+
+def test_the_shipped_limits_are_the_ones_set_on_all_folds(portraits: list[Portrait]) -> None:
+    """thresholds.py carries the all-fold calibration (rounded to 3 significant digits)."""
+    from kitd.quality.face import FaceThresholds
+
+    shipped, measured = FaceThresholds(), calibrated(portraits)
+    for limit in CALIBRATED:
+        want = getattr(getattr(measured, limit.name), limit.end)
+        have = getattr(getattr(shipped, limit.name), limit.end)
+        assert have == pytest.approx(want, rel=0.01), (limit, have, want)
 
 
 def test_the_exif_rotated_file_reads_upright_and_matches_the_original(

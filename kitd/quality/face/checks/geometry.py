@@ -1,7 +1,7 @@
-"""Pose, position and size of the head from the 468 mesh points (image pixels, z in the same scale).
+"""Roll, position and size of the head from the 468 mesh points (image pixels, z in the same scale).
 
-Conventions: roll > 0 leans the head to the person's left shoulder; yaw > 0 turns the face to the
-person's left; pitch > 0 lifts the chin. The crown (top of the skull, hair ignored, as ICAO measures
+Yaw and pitch come from the perspective fit in pose.py. Conventions: roll > 0 leans the head to the
+person's left shoulder; yaw > 0 turns the face to the person's left; pitch > 0 lifts the chin. The crown (top of the skull, hair ignored, as ICAO measures
 chin to crown) is not a mesh point: it lies on the chin-forehead axis at CROWN_FACTOR times the
 chin-to-upper-forehead distance, an anthropometric proportion checked on the reference portraits.
 This module must never look at pixels.
@@ -9,6 +9,7 @@ This module must never look at pixels.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,18 +76,13 @@ def unrolled(points: NDArray[np.float32], roll: float) -> NDArray[np.float64]:
     return result
 
 
-def yaw_degrees(points: NDArray[np.float32], roll: float) -> float:
-    """From the depth difference between the two face sides."""
-    p = unrolled(points, roll)
-    d = p[mesh.LEFT_FACE_SIDE] - p[mesh.RIGHT_FACE_SIDE]
-    return float(np.degrees(np.arctan2(d[2], d[0])))
-
-
-def pitch_degrees(points: NDArray[np.float32], roll: float) -> float:
-    """From the depth difference between the upper forehead and the chin."""
-    p = unrolled(points, roll)
-    d = p[mesh.CHIN] - p[mesh.FOREHEAD]
-    return float(np.degrees(np.arctan2(-d[2], d[1])))
+def frontal_eye_distance(frame: HeadFrame, yaw: float) -> float:
+    """The inter-eye distance the face would show turned to the camera (as OFIQ measures it): a turned
+    head foreshortens the eye line by cos(yaw), its resolution stays the same. Unchanged without a
+    usable yaw or beyond 60 degrees, where the far eye is hardly seen."""
+    if math.isnan(yaw) or abs(yaw) > 60.0:
+        return frame.inter_eye_distance
+    return frame.inter_eye_distance / math.cos(math.radians(yaw))
 
 
 def eyes_centered(frame: HeadFrame, width: int) -> float:

@@ -1,0 +1,115 @@
+"""Cross-validated calibration on made-up native values: folds by person, limits set where detection
+beats false alarms within the budget, figures counted on the held-out fold only."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from kitd.quality.face import FaceThresholds
+from kitd.quality.face.calibration import (
+    CALIBRATED,
+    CalibratedLimit,
+    Measured,
+    Portrait,
+    calibrate_end,
+    calibrated,
+    cross_validate,
+    folds_by_subject,
+    subject_of,
+)
+from kitd.quality.face.degradations import SUITE
+
+JPEG = CalibratedLimit("compression", "max", ("JPEG quality 5",))
+
+
+def values(**overrides: float) -> Measured:
+    """A portrait that passes every default limit, with some values replaced."""
+    base = {name: math.nan for name in FaceThresholds().to_dict()}
+    base.update(
+        single_face=1.0,
+        head_fully_visible=1.0,
+        eyes_visible=0.2,
+        inter_eye_distance=120.0,
+        roll=0.0,
+        yaw=0.0,
+        pitch=0.0,
+        eyes_centered=0.5,
+        eye_line_height=0.4,
+        head_size=0.75,
+        under_exposure=0.0,
+        over_exposure=0.0,
+        luminance=60.0,
+        dynamic_range=150.0,
+        illumination_uniformity=0.9,
+        natural_colour=0.0,
+        background_uniformity=3.0,
+        sharpness=0.7,
+        sharpness_motion=0.03,
+        compression=1.0,
+        eyes_open=0.3,
+        mouth_closed=0.02,
+        expression_neutral=0.0,
+        head_covering=5.0,
+    )
+    base.update(overrides)
+    return Measured(base)
+
+
+def portrait(name: str, clean_compression: float, jpeg_compression: float) -> Portrait:
+    degraded = {d.name: values() for d in SUITE}
+    degraded["JPEG quality 5"] = values(compression=jpeg_compression)
+    return Portrait(name, subject_of(name), values(compression=clean_compression), degraded)
+
+
+def test_the_subject_is_read_from_meds_style_names() -> None:
+    assert subject_of("S001-02-t10_01.jpg") == "S001"
+    assert subject_of("meds-aa-S001-01-exif-rotation.jpg") == "S001"
+    assert subject_of("anything.png") == "anything.png"
+
+
+def test_folds_keep_each_person_together() -> None:
+    people = [portrait(f"S{n:03d}-0{k}-t10_01.jpg", 1.0, 5.0) for n in range(7) for k in (1, 2)]
+    folds = folds_by_subject(people, 3)
+    assert sorted(len(f) for f in folds) == [4, 4, 6]
+    for fold in folds:
+        subjects = {p.subject for p in fold}
+        assert all(p.subject in subjects for p in people if p in fold)
+        assert not any(p.subject in subjects for other in folds if other is not fold for p in other)
+
+
+def test_a_clean_gap_gives_the_limit_midway_between_the_two_groups() -> None:
+    people = [portrait(f"S{n:03d}-01.jpg", 1.0 + 0.1 * n, 4.0 + 0.1 * n) for n in range(10)]
+    # Clean values run to 1.9, degraded ones start at 4.0.
+    assert calibrate_end(JPEG, people) == pytest.approx((1.9 + 4.0) / 2)
+
+
+def test_the_false_alarm_budget_decides_whether_an_outlier_may_fail() -> None:
+    people = [portrait(f"S{n:03d}-01.jpg", 1.0, 4.0) for n in range(19)]
+    people.append(portrait("S099-01.jpg", 4.5, 6.0))  # one blocky original
+    # Within a 7 % budget, failing it (5 %) is worth catching every degraded copy.
+    assert calibrate_end(JPEG, people, budget=0.07) == pytest.approx(2.5)
+    # With no budget the limit has to pass it, and catches only the one copy above it.
+    assert calibrate_end(JPEG, people, budget=0.0) == pytest.approx((4.5 + 6.0) / 2)
+
+
+def test_calibration_moves_only_the_calibrated_ends() -> None:
+    people = [portrait(f"S{n:03d}-01.jpg", 1.0, 4.0) for n in range(10)]
+    shipped = calibrated(people)
+    defaults = FaceThresholds()
+    assert shipped.compression.max == pytest.approx(2.5)
+    calibrated_names = {c.name for c in CALIBRATED}
+    for name in FaceThresholds().to_dict():
+        if name not in calibrated_names:
+            assert getattr(shipped, name) == getattr(defaults, name), name
+
+
+def test_held_out_figures_count_every_portrait_once() -> None:
+    people = [portrait(f"S{n:03d}-0{k}.jpg", 1.0, 4.0) for n in range(10) for k in (1, 2)]
+    cv = cross_validate(people, k=5)
+    assert cv.false_alarms["compression"].total == len(people)
+    assert cv.detection["JPEG quality 5"].total == len(people)
+    assert cv.detection["JPEG quality 5"].rate == 1.0
+    assert cv.false_alarms["compression"].hits == 0
+    assert len(cv.spread["compression.max"]) == 5

@@ -138,11 +138,13 @@ def extract(image: NDArray[np.uint8], finger: Bools) -> Minutiae:
 
     Positions are in the image's own (500 ppi) pixels.
     """
-    if not finger.any():
-        empty = np.zeros(0, dtype=np.intp)
-        return Minutiae(empty, empty, np.zeros(0, dtype=bool))
     height, width = image.shape
     size = (width // SCALE, height // SCALE)
+    # A minutia sits BORDER_MARGIN half-resolution pixels inside the finger, so an image (or a trimmed
+    # strip of one) narrower than twice that has none; it is also too small to shrink for the ridge flow.
+    if not finger.any() or min(size) < 2 * BORDER_MARGIN:
+        empty = np.zeros(0, dtype=np.intp)
+        return Minutiae(empty, empty, np.zeros(0, dtype=bool))
     small = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
     area = cv2.resize(finger.view(np.uint8), size, interpolation=cv2.INTER_NEAREST)
     inside = cv2.distanceTransform(np.pad(area, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]

@@ -44,3 +44,12 @@ def test_any_image_gets_a_score_in_range_and_finite_features(image: np.ndarray) 
     assert 0 <= assessment.score <= 100
     assert all(math.isfinite(value) for value in assessment.features.values())
     assert 0 <= QUALITY.live_estimate(image, 250) <= 100
+
+
+def test_a_dark_strip_too_narrow_for_minutiae_scores_without_error() -> None:
+    # Trimming the white margin leaves a 2-pixel strip: too small to shrink for the ridge flow.
+    image = np.full((64, 64), 255, np.uint8)
+    image[:, :2] = 0
+    assessment = QUALITY.assess(image)
+    assert 0 <= assessment.score <= 100
+    assert assessment.features["FingerJetFX_MinutiaeCount"] == 0

@@ -2,7 +2,8 @@
 
 waiting → (previews with live quality, finger detected)* → captured (quality, feedback, attempt) → lift.
 The reader auto-captures at the policy's device threshold; the daemon then scores the final image with
-its own NFIQ 2-aligned quality and the session decides (accept, retry, fall back to the next finger).
+its own NFIQ 2-aligned quality, extracts its minutiae template when the policy compares prints (the
+duplicate-finger check), and the session decides (accept, retry, fall back to the next finger).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kitd.capture.events import (
     FingerWaiting,
 )
 from kitd.errors import CapabilityMissing
+from kitd.matching.extraction import extract_template
 from kitd.policy.model import finger_title
 from kitd.quality.finger import FingerQuality
 from kitd.session.model import CaptureKind, FingerPayload
@@ -70,9 +72,16 @@ class FingerCapture:
                         assessment = self._quality.assess(
                             event.pixels, event.ppi, min_score=step.min_quality
                         )
+                        template = (
+                            extract_template(
+                                event.pixels, event.ppi, finger_quality=assessment.score
+                            )
+                            if policy.duplicate_check.enabled
+                            else None
+                        )
                         attempt = session.record_attempt(
                             step,
-                            FingerPayload(event.pixels, event.ppi),
+                            FingerPayload(event.pixels, event.ppi, template),
                             assessment.score,
                             assessment.checks,
                             tuple(str(code) for code in assessment.feedback),

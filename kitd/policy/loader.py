@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kitd.errors import InvalidArgument
+from kitd.matching.thresholds import threshold_for
 from kitd.policy.model import (
     FacePolicy,
     FingerPolicy,
@@ -118,6 +119,16 @@ def _check(policy: Policy, origin: str) -> None:
             fail(f"{section}.max_attempts must be 1..20")
     if not 0 <= fingers.auto_capture_threshold <= 100:
         fail("fingers.auto_capture_threshold must be 0..100")
+    duplicate = fingers.duplicate_check
+    if duplicate.enabled:
+        try:
+            threshold_for(duplicate.false_match_rate)
+        except ValueError as exc:
+            fail(f"fingers.duplicate_check.false_match_rate: {exc}")
+        try:
+            duplicate.guidance.format(matched="right index finger", asked="left index finger")
+        except (KeyError, IndexError, ValueError) as exc:
+            fail(f"fingers.duplicate_check.guidance: only {{matched}} and {{asked}}: {exc}")
     if policy.face.photo_width < 100 or policy.face.photo_height < 100:
         fail("face.photo_width and face.photo_height must be at least 100 px")
     if not 30 <= policy.face.jpeg_quality <= 100:

@@ -97,6 +97,18 @@ class FacePolicy:
 
 
 @dataclass(frozen=True)
+class DuplicateFingerCheck:
+    """After each accepted print, compare it with every print already accepted in the visit."""
+
+    enabled: bool = False
+    # The comparator's threshold is the one measured for this false-match rate (kitd/matching/
+    # thresholds.py): the share of two different fingers that would be taken for the same one.
+    false_match_rate: float = 0.001
+    # Operator guidance; {matched} is the finger it looks like, {asked} the finger asked for.
+    guidance: str = "This looks like the {matched} again: place the {asked}."
+
+
+@dataclass(frozen=True)
 class FingerPolicy:
     required: bool = True
     min_age: int = 12
@@ -118,6 +130,7 @@ class FingerPolicy:
     exceptions: dict[ExceptionKind, ExceptionRule] = field(default_factory=dict)
     # Device-side auto-capture threshold (0..100) sent to the reader.
     auto_capture_threshold: int = 40
+    duplicate_check: DuplicateFingerCheck = field(default_factory=DuplicateFingerCheck)
 
     def threshold(self, position: int) -> int:
         return self.min_quality.get(finger_of(position)[1], 0)

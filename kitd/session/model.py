@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from kitd.matching.template import Template
 from kitd.policy.model import ExceptionKind, Hand, WaiverReason
 from kitd.quality.check import CheckResult
 
@@ -53,6 +54,8 @@ class FacePayload:
 class FingerPayload:
     pixels: NDArray[np.uint8] = field(repr=False)
     ppi: int = 500
+    # The print's minutiae, for the comparisons a policy asks for (duplicate finger, delivery).
+    template: Template | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

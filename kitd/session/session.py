@@ -22,6 +22,8 @@ from kitd.errors import (
     SessionLost,
     StepNotAllowed,
 )
+from kitd.matching.comparison import similarity
+from kitd.matching.thresholds import threshold_for
 from kitd.policy.model import (
     ExceptionKind,
     ExceptionScope,
@@ -36,6 +38,7 @@ from kitd.session.model import (
     Attempt,
     CaptureKind,
     FingerExceptionRecord,
+    FingerPayload,
     Override,
     Payload,
     Receipt,
@@ -48,6 +51,8 @@ from kitd.session.model import (
 RecordSink = Callable[[str, dict[str, Any]], None]
 
 _SETTLED = {StepState.DONE, StepState.EXCEPTED, StepState.SKIPPED}
+# The check (and feedback code) of a print that matches a finger already taken in this visit.
+DUPLICATE_FINGER = "duplicate_finger"
 
 
 def _no_record(kind: str, fields: dict[str, Any]) -> None:
@@ -233,8 +238,14 @@ class Session:
             self._require_active()
             if step.kind is CaptureKind.FINGER:
                 accepted = quality >= step.min_quality
+                duplicate = self._duplicate_check(step, payload) if accepted else None
+                if duplicate is not None:
+                    accepted = False
+                    checks = (*checks, duplicate[0])
+                    feedback = (*feedback, DUPLICATE_FINGER)
             else:
                 accepted = all(c.passed for c in checks)
+                duplicate = None
             attempt = Attempt(
                 attempt_id=str(uuid.uuid4()),
                 kind=step.kind,
@@ -251,21 +262,55 @@ class Session:
             step.attempts.append(attempt)
             self.attempts.append(attempt)
             self._settle_after_attempt(step, attempt)
-            self._record(
-                "attempt",
-                {
-                    "attempt_id": attempt.attempt_id,
-                    "capture": step.kind.value,
-                    "finger": attempt.finger,
-                    "number": attempt.number,
-                    "quality": quality,
-                    "accepted": accepted,
-                    "failed_checks": [c.id for c in checks if not c.passed],
-                    "feedback": list(feedback),
-                    "step_state": step.state.value,
-                },
-            )
+            fields: dict[str, Any] = {
+                "attempt_id": attempt.attempt_id,
+                "capture": step.kind.value,
+                "finger": attempt.finger,
+                "number": attempt.number,
+                "quality": quality,
+                "accepted": accepted,
+                "failed_checks": [c.id for c in checks if not c.passed],
+                "feedback": list(feedback),
+                "step_state": step.state.value,
+            }
+            if duplicate is not None:
+                check, matched = duplicate
+                fields["duplicate_of"] = matched
+                fields["match_score"] = check.value
+                fields["match_threshold"] = check.threshold
+            self._record("attempt", fields)
             return attempt
+
+    def _duplicate_check(self, step: Step, payload: Payload) -> tuple[CheckResult, int] | None:
+        """A failed duplicate_finger check and the finger it matched, or None when it matches none."""
+        rule = self.policy.fingers.duplicate_check
+        if not rule.enabled or not isinstance(payload, FingerPayload) or payload.template is None:
+            return None
+        threshold = threshold_for(rule.false_match_rate)
+        best: tuple[float, int] = (0.0, 0)
+        for other in self.steps:
+            kept = other.kept
+            if other is step or kept is None or not self.settled(other):
+                continue
+            kept_payload = kept.payload
+            if not isinstance(kept_payload, FingerPayload) or kept_payload.template is None:
+                continue
+            score = similarity(payload.template, kept_payload.template)
+            best = max(best, (score, kept.finger))
+        score, matched = best
+        if score < threshold:
+            return None
+        check = CheckResult(
+            id=DUPLICATE_FINGER,
+            value=round(score, 2),
+            threshold=threshold,
+            passed=False,
+            quality=0,
+            guidance=rule.guidance.format(
+                matched=finger_title(matched), asked=finger_title(step.finger)
+            ),
+        )
+        return check, matched
 
     def _keep(self, step: Step, attempt: Attempt) -> None:
         if step.kept is not None:

@@ -3,7 +3,7 @@
 waiting → (previews with live quality, finger detected)* → captured (quality, feedback, attempt) → lift.
 The reader auto-captures at the policy's device threshold; the daemon then scores the final image with
 its own NFIQ 2-aligned quality, extracts its minutiae template when the policy compares prints (the
-duplicate-finger check), and the session decides (accept, retry, fall back to the next finger).
+duplicate-finger check, a delivery's verification), and the session decides (accept, retry, fall back to the next finger).
 """
 
 from __future__ import annotations
@@ -52,8 +52,13 @@ class FingerCapture:
             )
             with self._scanner.acquire(timeout=1.0) as device:
                 assert isinstance(device, FingerprintScanner)
+                default_timeout = (
+                    session.policy.delivery.capture_timeout_s
+                    if step.reference is not None
+                    else policy.capture_timeout_s
+                )
                 events = device.scan(
-                    timeout_s or policy.capture_timeout_s, policy.auto_capture_threshold, True
+                    timeout_s or default_timeout, policy.auto_capture_threshold, True
                 )
                 for event in events:
                     if isinstance(event, FingerOn):
@@ -76,7 +81,7 @@ class FingerCapture:
                             extract_template(
                                 event.pixels, event.ppi, finger_quality=assessment.score
                             )
-                            if policy.duplicate_check.enabled
+                            if policy.duplicate_check.enabled or step.reference is not None
                             else None
                         )
                         attempt = session.record_attempt(

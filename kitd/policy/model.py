@@ -152,6 +152,24 @@ class SignaturePolicy:
 
 
 @dataclass(frozen=True)
+class DeliveryPolicy:
+    """A card delivery: one finger verified 1:1 against the enrollment reference the back office sent."""
+
+    required: bool = False
+    max_attempts: int = 3
+    capture_timeout_s: float = 15.0
+    # A print below this quality is retaken before it is compared (an attempt all the same).
+    min_quality: int = 10
+    # The comparator's threshold is the one measured for this false-match rate.
+    false_match_rate: float = 0.001
+    # Operator guidance after a print that does not match; {finger} is the finger asked for.
+    guidance: str = (
+        "This print does not match the {finger} enrolled for the card: place it again, flat and "
+        "centred."
+    )
+
+
+@dataclass(frozen=True)
 class OverridePolicy:
     # Capture kinds whose failed attempts an operator may accept.
     allowed: tuple[str, ...] = ("face", "finger", "signature")
@@ -171,6 +189,7 @@ class Policy:
     overrides: OverridePolicy
     session_timeout_s: float = 3600.0
     description: str = ""
+    delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
 
     def applies_to(self, age: int) -> bool:
         return self.min_age <= age <= self.max_age

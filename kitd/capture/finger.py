@@ -99,6 +99,7 @@ class FingerCapture:
                             event.width,
                             event.height,
                             event.ppi,
+                            session,
                         )
                         yield FingerLift(f"Lift the {title} from the glass")
                         return

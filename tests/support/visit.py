@@ -30,6 +30,7 @@ class Visit:
         profile: str = "be-eid",
         age: int = 40,
         client: KitClient | None = None,
+        delivery_reference: bytes = b"",
     ) -> None:
         self.kit = kit
         self.client = client or kit.client
@@ -41,6 +42,7 @@ class Visit:
                 operator_id="op-e2e",
                 application_reference="APP-2026-0042",
                 citizen_display_name="Jan Peeters",
+                delivery_reference=delivery_reference,
             ),
             metadata=self.md,
             timeout=10,

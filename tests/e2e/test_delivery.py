@@ -5,7 +5,11 @@ tampered and expired downloads are refused with their own reasons."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import grpc
 import pytest
@@ -96,3 +100,61 @@ def test_a_delivery_without_its_download_is_refused(visit_factory) -> None:
         visit_factory(DELIVERY, 40)
     assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert "reference download" in caught.value.details()
+
+
+def kitctl_deliver(kit: KitUnderTest, reference: Path) -> subprocess.CompletedProcess[str]:
+    assert kit.daemon is not None
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kitd.cli.kitctl",
+            "--config",
+            str(kit.daemon.config),
+            "deliver",
+            "--reference-file",
+            str(reference),
+            "--age",
+            "42",
+            "--auto",
+            "--sim-dir",
+            str(kit.sims.workdir),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_kitctl_deliver_auto_walks_a_delivery_and_ends_with_a_json_summary(
+    kit: KitUnderTest, tmp_path: Path
+) -> None:
+    reference = tmp_path / "reference.kitref"
+    reference.write_bytes(kit.delivery_reference(CITIZEN, RIGHT_INDEX))
+    result = kitctl_deliver(kit, reference)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["outcome"] == "verified"
+    assert summary["verification"]["matched"] is True
+    assert summary["verification"]["score"] >= summary["verification"]["threshold"]
+    assert [c["step"] for c in summary["captures"]] == ["verify-finger", "face", "signature"]
+    assert Path(summary["package_path"]).is_file()
+
+
+def test_kitctl_deliver_for_another_citizen_exits_1_not_verified(
+    kit: KitUnderTest, tmp_path: Path
+) -> None:
+    reference = tmp_path / "reference.kitref"
+    reference.write_bytes(kit.delivery_reference("someone-else", RIGHT_INDEX))
+    result = kitctl_deliver(kit, reference)
+    assert result.returncode == 1, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["outcome"] == "not_verified"
+    assert summary["verification"] == {
+        **summary["verification"],
+        "matched": False,
+        "attempts": 3,
+        "max_attempts": 3,
+    }

@@ -7,6 +7,8 @@ import struct
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kitd.matching.template import MinutiaKind, Template
 from kitd.records.iso19794_2 import (
@@ -125,3 +127,35 @@ def test_the_compact_form_refuses_positions_beyond_its_range() -> None:
         encode_compact(wide)
     with pytest.raises(MinutiaeRecordError, match="whole number"):
         decode_compact(b"\x01\x02", 400, 500)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=120))
+def test_any_bytes_decode_to_views_or_a_typed_error(data: bytes) -> None:
+    try:
+        views = decode_iso19794_2(b"FMR\x00 20\x00" + data)
+    except MinutiaeRecordError:
+        return
+    assert all(0 <= view.position <= 10 for view in views)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=60))
+def test_any_bytes_decode_as_compact_minutiae_or_a_typed_error(data: bytes) -> None:
+    try:
+        back = decode_compact(data, 400, 500)
+    except MinutiaeRecordError:
+        return
+    assert back.count == len(data) // 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=24 + 4 + 5 * 6 + 1), st.integers(1, 255))
+def test_a_valid_record_with_one_byte_changed_decodes_or_is_refused(index: int, flip: int) -> None:
+    record = bytearray(encode_iso19794_2([MinutiaeView(2, template(5))]))
+    record[index] ^= flip
+    try:
+        (view,) = decode_iso19794_2(bytes(record))
+    except MinutiaeRecordError:
+        return
+    assert view.template.count <= 5

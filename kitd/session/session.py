@@ -142,7 +142,7 @@ class Session:
             verify = Step(
                 VERIFY_STEP,
                 CaptureKind.FINGER,
-                f"fingerprint check: {finger_title(finger)}",
+                "fingerprint check",
                 policy.delivery.max_attempts,
                 hand=finger_of(finger)[0],
                 candidates=[finger],

@@ -3,7 +3,8 @@
 The session decides which capture comes next, what an attempt means (accepted, kept, fallback to the
 next finger, exhausted), what exceptions, waivers and overrides do, and whether the visit may be
 finalized. It knows nothing of devices or gRPC: the capture flows feed it results; tests drive it
-directly. Every change is reported to `on_record(kind, fields)` for the audit log, and payloads
+directly. Prints are compared here (kitd.matching, on templates the capture flow extracted): with the
+visit's other prints for the duplicate-finger check, with a delivery's reference for its verification. Every change is reported to `on_record(kind, fields)` for the audit log, and payloads
 (images) never leave memory.
 """
 
@@ -349,6 +350,7 @@ class Session:
             value=round(score, 2),
             threshold=verification.threshold,
             passed=matched,
+            # 0..100 for the operator: half way at the threshold, certain at twice the threshold.
             quality=min(100, int(100 * score / (2 * verification.threshold))),
             guidance=""
             if matched

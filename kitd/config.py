@@ -79,6 +79,12 @@ class KeysConfig:
     recipient_public_key: Path | None = None
     # Where the kit publishes its public key list (kit-keys.json) for the back office.
     published_keys: Path | None = None
+    # Card deliveries: the kit's delivery key (reference downloads are sealed to it; PEM, 0600 in a
+    # 0700 folder, created at first start; default <state_dir>/keys/kit-delivery-key.pem, its public
+    # key published as <state_dir>/kit-delivery-key.pub.pem) and the back office's public key that
+    # signs reference downloads (without it no delivery visit can start).
+    delivery_key_file: Path | None = None
+    reference_signer_public_key: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,14 @@ class Config:
     @property
     def published_keys_file(self) -> Path:
         return self.keys.published_keys or self.state_dir / "kit-keys.json"
+
+    @property
+    def delivery_key_file(self) -> Path:
+        return self.keys.delivery_key_file or self.state_dir / "keys" / "kit-delivery-key.pem"
+
+    @property
+    def delivery_public_key_file(self) -> Path:
+        return self.state_dir / "kit-delivery-key.pub.pem"
 
 
 def load_config(path: Path) -> Config:
@@ -202,7 +216,7 @@ def _validate(config: Config, origin: str) -> None:
             raise ConfigError(
                 f"{origin}: keys.backend = 'pkcs11' needs {', '.join('keys.' + m for m in missing)}"
             )
-    for name in ("module_path", "pin_file", "recipient_public_key"):
+    for name in ("module_path", "pin_file", "recipient_public_key", "reference_signer_public_key"):
         value = getattr(keys, name)
         if value is not None and not value.is_file():
             raise ConfigError(f"{origin}: keys.{name}: file {value} not found")

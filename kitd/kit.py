@@ -22,6 +22,8 @@ from kitd.capture.face import FaceCapture
 from kitd.capture.finger import FingerCapture
 from kitd.capture.signature import SignatureCapture
 from kitd.config import DEVICE_KINDS, Config
+from kitd.delivery.kit_key import load_or_create_delivery_key, load_public_key
+from kitd.delivery.reference import DeliveryReference, open_reference
 from kitd.errors import CapabilityMissing, DeviceNotFound, StorageFull
 from kitd.keys.recipient import load_recipient_public_key
 from kitd.outbox.config import OutboxConfig
@@ -73,6 +75,11 @@ class Kit:
         self.signer = open_kit_key(config, create=config.keys.backend == "file")
         publish_key(config, self.signer)
         self.audit = AuditLog(config.state_dir / "audit.log", self.signer)
+        self.delivery_key = load_or_create_delivery_key(
+            config.delivery_key_file, config.delivery_public_key_file
+        )
+        signer_key = config.keys.reference_signer_public_key
+        self.reference_signer = load_public_key(signer_key) if signer_key else None
         recipient = config.keys.recipient_public_key
         self.sealer = (
             PackageSealer(self.signer, load_recipient_public_key(recipient)) if recipient else None
@@ -109,6 +116,7 @@ class Kit:
             SignatureCapture(self.supervisors.get("signature_pad")),
             self,
             device_status=self._capture_device_status,
+            open_reference=self.open_reference,
         )
         self._events: Subscription | None = None
         self._events_thread: threading.Thread | None = None
@@ -203,6 +211,15 @@ class Kit:
             self._visit_start[session_id] = record.seq - 1
         elif audit_kind is AuditKind.VISIT_FINISHED:
             self.audit.checkpoint()  # a visit's records are vouched for, and the log's length with them
+
+    def open_reference(self, data: bytes) -> DeliveryReference:
+        """A delivery's reference download, decrypted with the kit's delivery key and verified."""
+        if self.reference_signer is None:
+            raise CapabilityMissing(
+                "no back-office reference key is configured (keys.reference_signer_public_key): "
+                "this kit cannot verify a card delivery; ask the technician to install it"
+            )
+        return open_reference(data, self.delivery_key, self.reference_signer, self.config.kit_id)
 
     def check_space(self) -> None:
         try:

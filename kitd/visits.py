@@ -16,7 +16,8 @@ from kitd.capture.events import FacePreview, FaceResult, FingerEvent, SignatureE
 from kitd.capture.face import FaceCapture
 from kitd.capture.finger import FingerCapture
 from kitd.capture.signature import SignatureCapture
-from kitd.errors import StepNotAllowed
+from kitd.delivery.reference import DeliveryReference
+from kitd.errors import CapabilityMissing, StepNotAllowed
 from kitd.policy.model import ExceptionKind, WaiverReason
 from kitd.session.manager import SessionManager
 from kitd.session.model import Attempt, CaptureKind, Receipt, SessionState, StepState
@@ -39,6 +40,10 @@ class Sealing(Protocol):
     def seal(self, session: Session) -> Receipt: ...
 
 
+def _no_references(data: bytes) -> DeliveryReference:
+    raise CapabilityMissing("this kit opens no delivery references")
+
+
 class Visits:
     def __init__(
         self,
@@ -49,8 +54,10 @@ class Visits:
         sealing: Sealing,
         *,
         device_status: Callable[[CaptureKind], DeviceStatus | None] = lambda kind: None,
+        open_reference: Callable[[bytes], DeliveryReference] = _no_references,
     ) -> None:
         self.sessions = sessions
+        self._open_reference = open_reference
         self._device_status = device_status
         self._face = face
         self._finger = finger
@@ -66,9 +73,15 @@ class Visits:
         operator_id: str,
         application_reference: str = "",
         display_name: str = "",
+        *,
+        delivery_reference: bytes = b"",
     ) -> Session:
         self._sealing.check_space()
-        return self.sessions.create(profile, age, operator_id, application_reference, display_name)
+        # Opened (decrypted, verified, checked) before the visit exists: a bad download starts none.
+        reference = self._open_reference(delivery_reference) if delivery_reference else None
+        return self.sessions.create(
+            profile, age, operator_id, application_reference, display_name, reference=reference
+        )
 
     def get(self, session_id: str) -> Session:
         """The session, its steps' pause state brought up to the devices' state now: a client that saw a
@@ -103,7 +116,11 @@ class Visits:
     def capture_finger(
         self, session_id: str, finger: int = 0, timeout_s: float = 0.0
     ) -> Iterator[FingerEvent]:
-        return self._finger.run(self.sessions.get(session_id), finger, timeout_s)
+        session = self.sessions.get(session_id)
+        yield from self._finger.run(session, finger, timeout_s)
+        if session.state is not SessionState.ACTIVE:
+            # A delivery that failed its fingerprint check ended with the attempt: free the kit.
+            self.sessions.ended(session)
 
     def finger_exception(
         self, session_id: str, finger: int, kind: ExceptionKind, reason: str

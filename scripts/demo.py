@@ -6,6 +6,11 @@
 4. `kitd serve`: the daemon, waited for through its sd_notify READY.
 5. `kitctl devices`, then `kitctl enroll --auto`: the visit, the citizen played through the simulators.
 6. `kitpkg open` and `kitpkg report`: the package as the back office sees it, and the HTML report.
+
+With `--visit delivery` the card is then handed over: the back office makes the sealed reference
+download from the enrolled print (`kitpkg reference`, signed with its reference key, sealed to the kit's
+delivery key), and `kitctl deliver --auto` verifies the citizen's finger against it, takes the delivery
+photo and the signature of receipt; that package is uploaded and opened too.
 """
 
 from __future__ import annotations
@@ -92,6 +97,12 @@ def softhsm_module() -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description="kitd demo: one scripted visit on simulators")
     parser.add_argument("--json", action="store_true", help="last line: the enroll summary JSON")
+    parser.add_argument(
+        "--visit",
+        choices=("enrollment", "delivery"),
+        default="enrollment",
+        help="delivery: enrollment, then the card handed over with a 1:1 fingerprint check",
+    )
     parser.add_argument("--profile", default="be-eid")
     parser.add_argument("--age", type=int, default=42)
     parser.add_argument("--dir", type=Path, help="work folder (default: a new temporary one)")
@@ -147,6 +158,10 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
         backoffice.glob("*.key*")
     )
     recipient_public = next(p for p in backoffice.iterdir() if p != recipient_private)
+    signer_dir = work / "backoffice-reference-signer"
+    run([str(BIN / "kitpkg"), "reference-keygen", "--out", str(signer_dir)])
+    signer_private = signer_dir / "reference-signer.key.pem"
+    signer_public = signer_dir / "reference-signer.pub.pem"
 
     config = kitd_dir / "kitd.toml"
     base_config = "\n".join(
@@ -163,6 +178,7 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
             'token_label = "kitd"',
             f'pin_file = "{pin_file}"',
             f'recipient_public_key = "{recipient_public}"',
+            f'reference_signer_public_key = "{signer_public}"',
             "",
             (sims / "kitsim.toml").read_text(),
         ]
@@ -270,6 +286,22 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
     summary = json.loads(enroll.stdout.strip().splitlines()[-1])
     visit_seconds = time.perf_counter() - started
 
+    keys = ["--key", str(recipient_private), "--kit-keys", keygen["published_keys"]]
+    opened, opened_report, report = receive(work, received, summary, keys, "opened")
+    print_summary(summary, opened_report, visit_seconds, opened, report)
+    if args.visit == "delivery":
+        summary = delivery(
+            work, kitctl, sims, opened, signer_private, kitd_dir, received, keys, args.age
+        )
+    if args.json:
+        print(json.dumps(summary), flush=True)
+    return 0
+
+
+def receive(
+    work: Path, received: Path, summary: dict[str, Any], keys: list[str], name: str
+) -> tuple[Path, dict[str, Any], Path]:
+    """Waits for the outbox to upload the visit's package, then opens it as the back office."""
     say("the outbox uploads the sealed package to the back office's receiver")
     wait_for(
         lambda: received_package(received, summary["package_id"]) is not None,
@@ -279,20 +311,98 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
     )
     delivered = received_package(received, summary["package_id"])
     assert delivered is not None
-
     say("the back office opens the package (kitpkg open, kitpkg report)")
-    opened = work / "opened"
-    keys = ["--key", str(recipient_private), "--kit-keys", keygen["published_keys"]]
+    opened = work / name
     opened_report = json.loads(
         run([str(BIN / "kitpkg"), "open", str(delivered), *keys, "--out", str(opened), "--json"])
     )
-    report = work / "visit-report.html"
+    report = work / f"{name}-report.html"
     run([str(BIN / "kitpkg"), "report", str(delivered), *keys, "--out", str(report)])
+    return opened, opened_report, report
 
-    print_summary(summary, opened_report, visit_seconds, opened, report)
-    if args.json:
-        print(json.dumps(summary), flush=True)
-    return 0
+
+def delivery(
+    work: Path,
+    kitctl: list[str],
+    sims: Path,
+    enrolled: Path,
+    signer_private: Path,
+    kitd_dir: Path,
+    received: Path,
+    keys: list[str],
+    age: int,
+) -> dict[str, Any]:
+    """The card delivery: the reference download from the enrolled right index, then the visit."""
+    say(
+        "back office: the sealed reference download from the enrolled right index (kitpkg reference)"
+    )
+    reference = work / "reference.kitref"
+    made = json.loads(
+        run(
+            [
+                str(BIN / "kitpkg"),
+                "reference",
+                str(enrolled / "finger-02.wsq"),
+                "--finger",
+                "2",
+                "--kit-id",
+                "BE-KIT-DEMO",
+                "--kit-key",
+                str(kitd_dir / "state" / "kit-delivery-key.pub.pem"),
+                "--signer",
+                str(signer_private),
+                "--application-reference",
+                "APP-DEMO-0001",
+                "--out",
+                str(reference),
+                "--json",
+            ]
+        )
+    )
+    say(
+        f"reference {made['reference_id']}: {made['minutiae']} minutiae, until {made['expires_at']}"
+    )
+    say("the delivery: kitctl deliver --auto (fingerprint check, photo, signature of receipt)")
+    started = time.perf_counter()
+    result = subprocess.run(
+        [
+            *kitctl,
+            "deliver",
+            "--reference-file",
+            str(reference),
+            "--age",
+            str(age),
+            "--auto",
+            "--sim-dir",
+            str(sims),
+            "--operator",
+            "demo-operator",
+            "--reference",
+            "APP-DEMO-0001",
+            "--name",
+            "Jan Peeters",
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(
+            "demo: the delivery failed:\n"
+            + result.stdout[-2000:]
+            + logs(work, "kitd").read_text()[-3000:]
+        )
+    summary: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    seconds = time.perf_counter() - started
+    opened, opened_report, report = receive(work, received, summary, keys, "opened-delivery")
+    print_summary(summary, opened_report, seconds, opened, report)
+    verification = summary["verification"]
+    say(
+        f"fingerprint verified: score {verification['score']} (threshold "
+        f"{verification['threshold']}); the card may be handed over"
+    )
+    return summary
 
 
 def received_package(received: Path, package_id: str) -> Path | None:

@@ -59,6 +59,7 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
             _required(request.operator_id, "operator_id"),
             request.application_reference,
             request.citizen_display_name,
+            delivery_reference=request.delivery_reference,
         )
         return pb.CreateSessionResponse(session=session_message(session))
 
@@ -182,7 +183,7 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
                             event.height,
                             event.ppi,
                         ),
-                        session=session_message(self._visits.get(session_id)),
+                        session=session_message(event.session),
                     )
                 )
             else:

@@ -28,6 +28,7 @@ _SESSION_STATES = {
     SessionState.FINALIZED: pb.SESSION_STATE_FINALIZED,
     SessionState.CANCELLED: pb.SESSION_STATE_CANCELLED,
     SessionState.LOST: pb.SESSION_STATE_LOST,
+    SessionState.NOT_VERIFIED: pb.SESSION_STATE_NOT_VERIFIED,
 }
 _EXCEPTION_KINDS = {
     ExceptionKind.AMPUTATED: types_pb2.FINGER_EXCEPTION_KIND_AMPUTATED,
@@ -134,4 +135,17 @@ def session_message(session: Session) -> pb.Session:
             )
         if session.receipt is not None:
             message.receipt.CopyFrom(receipt_message(session.receipt))
+        verification = session.verification
+        if verification is not None:
+            message.delivery_verification.CopyFrom(
+                pb.DeliveryVerification(
+                    reference_id=verification.reference_id,
+                    finger=verification.finger,  # type: ignore[arg-type]
+                    matched=verification.matched,
+                    score=verification.score,
+                    threshold=verification.threshold,
+                    attempts_used=verification.attempts,
+                    max_attempts=session.policy.delivery.max_attempts,
+                )
+            )
         return message

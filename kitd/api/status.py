@@ -24,6 +24,12 @@ from hal.errors import (
     ProtocolError,
 )
 from kitd import errors
+from kitd.delivery.errors import (
+    ReferenceExpired,
+    ReferenceMalformed,
+    ReferenceNotForThisKit,
+    ReferenceTampered,
+)
 
 DOMAIN = "kit.v1"
 
@@ -39,6 +45,10 @@ _DOMAIN_CODES: dict[type[errors.KitError], grpc.StatusCode] = {
     errors.StorageFull: grpc.StatusCode.RESOURCE_EXHAUSTED,
     errors.DeviceNotFound: grpc.StatusCode.NOT_FOUND,
     errors.ShuttingDown: grpc.StatusCode.UNAVAILABLE,
+    ReferenceMalformed: grpc.StatusCode.INVALID_ARGUMENT,
+    ReferenceTampered: grpc.StatusCode.INVALID_ARGUMENT,
+    ReferenceExpired: grpc.StatusCode.FAILED_PRECONDITION,
+    ReferenceNotForThisKit: grpc.StatusCode.FAILED_PRECONDITION,
 }
 
 _DEVICE_CODES: dict[type[DeviceError], tuple[grpc.StatusCode, str]] = {

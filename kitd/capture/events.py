@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 from hal.signpad.base import PenSample
 from kitd.quality.check import CheckResult
 from kitd.session.model import Attempt
+from kitd.session.session import Session
 
 Box = tuple[float, float, float, float]
 
@@ -70,6 +71,8 @@ class FingerCaptured:
     width: int
     height: int
     ppi: int
+    # The visit as the attempt left it; it may have ended with it (a delivery not verified).
+    session: Session = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 waiting → (previews with live quality, finger detected)* → captured (quality, feedback, attempt) → lift.
 The reader auto-captures at the policy's device threshold; the daemon then scores the final image with
-its own NFIQ 2-aligned quality and the session decides (accept, retry, fall back to the next finger).
+its own NFIQ 2-aligned quality, extracts its minutiae template when the policy compares prints (the
+duplicate-finger check, a delivery's verification), and the session decides (accept, retry, fall back to the next finger).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kitd.capture.events import (
     FingerWaiting,
 )
 from kitd.errors import CapabilityMissing
+from kitd.matching.extraction import extract_template
 from kitd.policy.model import finger_title
 from kitd.quality.finger import FingerQuality
 from kitd.session.model import CaptureKind, FingerPayload
@@ -50,8 +52,13 @@ class FingerCapture:
             )
             with self._scanner.acquire(timeout=1.0) as device:
                 assert isinstance(device, FingerprintScanner)
+                default_timeout = (
+                    session.policy.delivery.capture_timeout_s
+                    if step.reference is not None
+                    else policy.capture_timeout_s
+                )
                 events = device.scan(
-                    timeout_s or policy.capture_timeout_s, policy.auto_capture_threshold, True
+                    timeout_s or default_timeout, policy.auto_capture_threshold, True
                 )
                 for event in events:
                     if isinstance(event, FingerOn):
@@ -70,9 +77,16 @@ class FingerCapture:
                         assessment = self._quality.assess(
                             event.pixels, event.ppi, min_score=step.min_quality
                         )
+                        template = (
+                            extract_template(
+                                event.pixels, event.ppi, finger_quality=assessment.score
+                            )
+                            if policy.duplicate_check.enabled or step.reference is not None
+                            else None
+                        )
                         attempt = session.record_attempt(
                             step,
-                            FingerPayload(event.pixels, event.ppi),
+                            FingerPayload(event.pixels, event.ppi, template),
                             assessment.score,
                             assessment.checks,
                             tuple(str(code) for code in assessment.feedback),
@@ -85,6 +99,7 @@ class FingerCapture:
                             event.width,
                             event.height,
                             event.ppi,
+                            session,
                         )
                         yield FingerLift(f"Lift the {title} from the glass")
                         return

@@ -3,7 +3,8 @@
 It is an app like the tablet's: it creates the session, follows the session's next step, shows live
 guidance and progress, and finalizes. With `--auto` it also plays the citizen through the simulators'
 control API (shows a face to the camera, places fingers, signs), so a whole visit runs unattended; the
-daemon cannot tell the difference. With `--json` the last line printed is one JSON summary object.
+daemon cannot tell the difference. With `--json` the last line printed is one JSON summary object. `kitctl deliver` walks a card delivery the
+same way, from the sealed reference download the back office sent.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ from kitd.client import KitClient
 
 class EnrollError(Exception):
     """The visit could not be completed; the message says where it stopped."""
+
+
+class NotVerified(Exception):
+    """A card delivery ended because the citizen's fingerprint did not match the enrollment."""
+
+    def __init__(self, session: pb.Session) -> None:
+        super().__init__(session.end_reason)
+        self.session = session
 
 
 Citizen = Callable[[str, str, dict[str, Any]], Any]
@@ -78,7 +87,9 @@ class Enrollment:
 
     # -- the visit -----------------------------------------------------------------------------------
 
-    def run(self, profile: str, age: int, reference: str) -> tuple[pb.Session, pb.PackageReceipt]:
+    def run(
+        self, profile: str, age: int, reference: str, delivery_reference: bytes = b""
+    ) -> tuple[pb.Session, pb.PackageReceipt]:
         session = self.client.capture.CreateSession(
             pb.CreateSessionRequest(
                 document_profile=profile,
@@ -86,6 +97,7 @@ class Enrollment:
                 operator_id=self.operator_id,
                 application_reference=reference,
                 citizen_display_name=self.display_name,
+                delivery_reference=delivery_reference,
             ),
             metadata=self.md,
             timeout=10,
@@ -95,9 +107,12 @@ class Enrollment:
             f"steps: {', '.join(s.step_id for s in session.steps)}"
         )
         try:
-            while session.next_step_id:
+            while session.next_step_id and session.state == pb.SESSION_STATE_ACTIVE:
                 step = next(s for s in session.steps if s.step_id == session.next_step_id)
                 session = self.do_step(session, step)
+            if session.state == pb.SESSION_STATE_NOT_VERIFIED:
+                self.progress.say(f"NOT VERIFIED: {session.end_reason}")
+                raise NotVerified(session)
             response = self.client.capture.FinalizeSession(
                 pb.FinalizeSessionRequest(session_id=session.session_id),
                 metadata=self.md,
@@ -207,9 +222,18 @@ class Enrollment:
                 self.progress.say(f"  {response.waiting.instruction}")
             elif kind == "captured":
                 attempt = response.captured.attempt
+                match = next((c for c in attempt.checks if c.id == "finger_match"), None)
+                if match is not None:
+                    verdict = (
+                        f", match score {match.value:.1f} (threshold {match.threshold:.1f}): "
+                        + ("verified" if match.passed else "no match")
+                    )
+                else:
+                    failed = [c.id for c in attempt.checks if not c.passed]
+                    verdict = " accepted" if attempt.accepted else " failed " + ", ".join(failed)
                 self.progress.say(
                     f"{finger_name(position)} attempt {attempt.number}: quality {attempt.quality}"
-                    + (" accepted" if attempt.accepted else f" below {step.min_quality}")
+                    + verdict
                 )
                 result = response.captured.session
             elif kind == "lift" and self.citizen:
@@ -261,10 +285,28 @@ class Enrollment:
 
 def step_attempts(session: pb.Session, step: pb.Step) -> list[types_pb2.Attempt]:
     attempts = [a for a in session.attempts if a.kind == step.kind]
-    if step.kind == types_pb2.CAPTURE_KIND_FINGER:
+    if step.kind == types_pb2.CAPTURE_KIND_FINGER and step.step_id in (
+        "finger-right",
+        "finger-left",
+    ):
         right = step.step_id == "finger-right"
         attempts = [a for a in attempts if (a.finger <= 5) == right]
     return attempts
+
+
+def verification_summary(session: pb.Session) -> dict[str, Any] | None:
+    if not session.HasField("delivery_verification"):
+        return None
+    v = session.delivery_verification
+    return {
+        "reference_id": v.reference_id,
+        "finger_position": v.finger,
+        "matched": v.matched,
+        "score": round(v.score, 2),
+        "threshold": round(v.threshold, 2),
+        "attempts": v.attempts_used,
+        "max_attempts": v.max_attempts,
+    }
 
 
 def summary(session: pb.Session, receipt: pb.PackageReceipt, recipient_key: str) -> dict[str, Any]:
@@ -300,6 +342,7 @@ def summary(session: pb.Session, receipt: pb.PackageReceipt, recipient_key: str)
         "package_bytes": receipt.size_bytes,
         "recipient_key_path": recipient_key,
         "captures": captures,
+        "verification": verification_summary(session),
     }
 
 
@@ -342,4 +385,50 @@ def enroll(
         print(json.dumps(data), flush=True)
     else:
         print_summary(console, data)
+    return 0
+
+
+def deliver(
+    client: KitClient,
+    *,
+    delivery_reference: bytes,
+    age: int,
+    operator_id: str,
+    reference: str,
+    display_name: str,
+    auto_dir: Path | None,
+    recipient_key: str,
+    as_json: bool,
+    console: Console,
+    profile: str = "be-eid-delivery",
+) -> int:
+    """A card delivery: 0 when the card may be handed over (package sealed), 1 when not verified."""
+    citizen = simulator_citizen(auto_dir) if auto_dir is not None else None
+    progress = Progress(console, quiet=False)
+    visit = Enrollment(client, progress, citizen, operator_id, display_name)
+    try:
+        session, receipt = visit.run(profile, age, reference, delivery_reference)
+    except NotVerified as failed:
+        data: dict[str, Any] = {
+            "session_id": failed.session.session_id,
+            "policy_id": failed.session.policy_id,
+            "outcome": "not_verified",
+            "end_reason": failed.session.end_reason,
+            "verification": verification_summary(failed.session),
+        }
+        if as_json:
+            print(json.dumps(data), flush=True)
+        else:
+            console.print(f"[bold red]not verified[/]: {failed.session.end_reason}")
+        return 1
+    data = {"outcome": "verified", **summary(session, receipt, recipient_key)}
+    if as_json:
+        print(json.dumps(data), flush=True)
+    else:
+        print_summary(console, data)
+        verification = data["verification"]
+        console.print(
+            f"fingerprint verified: score {verification['score']} "
+            f"(threshold {verification['threshold']}), the card may be handed over"
+        )
     return 0

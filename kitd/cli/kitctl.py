@@ -4,6 +4,7 @@
     kitctl ... devices [--json]
     kitctl ... watch [--json]
     kitctl ... enroll --profile PROFILE --age N [--auto [--sim-dir DIR]] [--json]
+    kitctl ... deliver --reference-file FILE --age N [--auto [--sim-dir DIR]] [--json]
     kitctl ... outbox [list|status|flush] [--json]
 
 Exit codes: 0 ok, 1 the daemon answered with an error or is not serving, 2 cannot reach it.
@@ -141,6 +142,35 @@ def cmd_enroll(client: KitClient, args: argparse.Namespace, console: Console) ->
         return EXIT_ERROR
 
 
+def cmd_deliver(client: KitClient, args: argparse.Namespace, console: Console) -> int:
+    from kitd.cli.enroll import EnrollError, deliver
+
+    auto_dir = None
+    if args.auto:
+        auto_dir = args.sim_dir or Path(os.environ.get("KITSIM_DIR", "kitsim"))
+    try:
+        sealed = args.reference_file.read_bytes()
+    except OSError as exc:
+        print(f"kitctl: cannot read the reference download: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        return deliver(
+            client,
+            delivery_reference=sealed,
+            age=args.age,
+            operator_id=args.operator,
+            reference=args.reference,
+            display_name=args.name,
+            auto_dir=auto_dir,
+            recipient_key=str(args.recipient_key or os.environ.get("KITD_RECIPIENT_KEY", "")),
+            as_json=args.json,
+            console=Console(stderr=True) if args.json else console,
+        )
+    except EnrollError as exc:
+        print(f"kitctl: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
 def cmd_outbox(client: KitClient, args: argparse.Namespace, console: Console) -> int:
     md = client.metadata
     if args.action == "flush":
@@ -191,6 +221,7 @@ COMMANDS: dict[str, Callable[[KitClient, argparse.Namespace, Console], int]] = {
     "devices": cmd_devices,
     "watch": cmd_watch,
     "enroll": cmd_enroll,
+    "deliver": cmd_deliver,
     "outbox": cmd_outbox,
 }
 
@@ -218,6 +249,22 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.add_argument("--sim-dir", type=Path, help="kitsim directory (default $KITSIM_DIR)")
     enroll.add_argument("--recipient-key", type=Path, help="reported in the JSON summary")
     enroll.add_argument("--json", action="store_true", help="last line: a JSON summary")
+    deliver = sub.add_parser(
+        "deliver", help="walk a card delivery: fingerprint check, photo, receipt"
+    )
+    deliver.add_argument(
+        "--reference-file", type=Path, required=True, help="the sealed reference download"
+    )
+    deliver.add_argument("--age", type=int, required=True, help="the card holder's age")
+    deliver.add_argument("--operator", default=os.environ.get("USER", "operator"))
+    deliver.add_argument("--reference", default="", help="the municipality's application reference")
+    deliver.add_argument("--name", default="", help="citizen's name shown on the signature pad")
+    deliver.add_argument(
+        "--auto", action="store_true", help="play the citizen through the simulators"
+    )
+    deliver.add_argument("--sim-dir", type=Path, help="kitsim directory (default $KITSIM_DIR)")
+    deliver.add_argument("--recipient-key", type=Path, help="reported in the JSON summary")
+    deliver.add_argument("--json", action="store_true", help="last line: a JSON summary")
     outbox = sub.add_parser("outbox", help="sealed packages waiting for the back office")
     outbox.add_argument("action", choices=("list", "status", "flush"), nargs="?", default="list")
     outbox.add_argument("--json", action="store_true")

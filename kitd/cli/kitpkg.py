@@ -8,6 +8,10 @@
     kitpkg audit-verify LOG --kit-keys LIST [--head HEAD] [--json]   HEAD: the log's signed head,
                                                      by default the audit.head beside the log
     kitpkg receiver --key KEY --kit-keys LIST --out DIR --pki DIR [--generate-pki] [--port N]
+    kitpkg reference-keygen --out DIR                the key pair that signs reference downloads
+    kitpkg reference PRINT --finger N --kit-id ID --kit-key PUB --signer KEY --out FILE
+                     [--application-reference REF] [--valid-days N] [--issued-at RFC3339] [--json]
+                                                     a card delivery's sealed reference download
 
 Exit status: 0 verified, 1 verification failed (the error type and reason are printed), 2 bad usage.
 `open` writes plaintext biometrics to --out: run it only on back-office machines.
@@ -21,12 +25,15 @@ import json
 import signal
 import sys
 import threading
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from kitd.audit.errors import AuditError, AuditTruncated
 from kitd.audit.head import head_path, read_head
 from kitd.audit.verify import verify_log_bytes
+from kitd.delivery.back_office import generate_signer, load_signer, sealed_reference_from_print
+from kitd.delivery.kit_key import load_public_key
 from kitd.keys.errors import KeyStoreError
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_list import KitKeyList
@@ -68,6 +75,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("--json", action="store_true")
 
+    ref_keygen = commands.add_parser(
+        "reference-keygen", help="create the key pair that signs reference downloads"
+    )
+    ref_keygen.add_argument("--out", type=Path, required=True)
+    reference = commands.add_parser(
+        "reference", help="seal a card delivery's reference download for one kit"
+    )
+    reference.add_argument("print", type=Path, help="the enrollment print (.wsq or an image)")
+    reference.add_argument("--finger", type=int, required=True, help="ISO position 1..10")
+    reference.add_argument("--kit-id", required=True)
+    reference.add_argument(
+        "--kit-key", type=Path, required=True, help="the kit's kit-delivery-key.pub.pem"
+    )
+    reference.add_argument("--signer", type=Path, required=True, help="reference-signer.key.pem")
+    reference.add_argument("--application-reference", default="")
+    reference.add_argument("--valid-days", type=float, default=14.0)
+    reference.add_argument("--issued-at", help="RFC 3339 time (default: now)")
+    reference.add_argument("--out", type=Path, required=True)
+    reference.add_argument("--json", action="store_true")
+
     receiver = commands.add_parser("receiver", help="run the reference receiver on loopback")
     receiver.add_argument("--key", type=Path, required=True)
     receiver.add_argument("--kit-keys", type=Path, required=True)
@@ -94,6 +121,12 @@ def main(argv: list[str] | None = None) -> int:
             return _open(args)
         if args.command == "audit-verify":
             return _audit_verify(args.log, args.kit_keys, args.head, args.json)
+        if args.command == "reference-keygen":
+            private, public = generate_signer(args.out)
+            print(f"reference signer: private {private}, public {public}")
+            return EXIT_OK
+        if args.command == "reference":
+            return _reference(args)
         return _receiver(args)
     except (KeyStoreError, OSError) as exc:
         print(f"kitpkg: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -112,6 +145,47 @@ def _kit_key(out: Path, kit_id: str, key_list_path: Path) -> int:
     keys.publish(kit_id, signer.public_key)
     keys.save(key_list_path)
     print(f"kit key {signer.key_id} for {kit_id}: {out}; published in {key_list_path}")
+    return EXIT_OK
+
+
+def _reference(args: argparse.Namespace) -> int:
+    if not 1 <= args.finger <= 10:
+        print("kitpkg: --finger must be an ISO position 1..10", file=sys.stderr)
+        return EXIT_USAGE
+    issued = (
+        datetime.fromisoformat(args.issued_at.replace("Z", "+00:00")) if args.issued_at else None
+    )
+    try:
+        reference, sealed = sealed_reference_from_print(
+            args.print,
+            args.finger,
+            args.kit_id,
+            args.application_reference,
+            signer=load_signer(args.signer),
+            kit_delivery_key=load_public_key(args.kit_key),
+            issued_at=issued,
+            valid_for=timedelta(days=args.valid_days),
+        )
+    except ValueError as exc:
+        print(f"kitpkg: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    args.out.write_bytes(sealed)
+    summary = {
+        "reference_id": reference.reference_id,
+        "kit_id": reference.kit_id,
+        "finger": reference.finger,
+        "minutiae": reference.template.count,
+        "expires_at": reference.expires_at.isoformat(),
+        "path": str(args.out),
+    }
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        print(
+            f"reference {reference.reference_id} for kit {reference.kit_id}: finger "
+            f"{reference.finger}, {reference.template.count} minutiae, valid until "
+            f"{reference.expires_at.isoformat()}: {args.out}"
+        )
     return EXIT_OK
 
 

@@ -164,6 +164,22 @@ def build_transaction(
         )
     if contents.signature is not None and contents.signature.checks:
         r2 += nistitl.Field(2, 23, _check_summary(contents.signature.checks))
+    if contents.delivery is not None:
+        d = contents.delivery
+        r2 += nistitl.Field(
+            2,
+            24,
+            [
+                [
+                    text(d.reference_id),
+                    str(d.finger),
+                    "match" if d.matched else "no_match",
+                    f"{d.score:.2f}",
+                    f"{d.threshold:.2f}",
+                    str(d.attempts),
+                ]
+            ],
+        )
     if contents.overrides:
         r2 += nistitl.Field(
             2,
@@ -262,7 +278,7 @@ def read_transaction(data: bytes) -> ReadTransaction:
         tcn = str(message[0].TCN)
         application: dict[str, str] = {}
         for record in message.iter(2):
-            for tag in range(10, 24):
+            for tag in range(10, 25):
                 field = record[tag]
                 if field is not None:
                     application[f"2.{tag:03d}"] = _field_text(field)

@@ -72,6 +72,18 @@ class Override:
 
 
 @dataclass(frozen=True)
+class DeliveryVerification:
+    """A card delivery's 1:1 fingerprint check: the outcome, never the reference template."""
+
+    reference_id: str
+    finger: int
+    matched: bool
+    score: float
+    threshold: float
+    attempts: int
+
+
+@dataclass(frozen=True)
 class VisitContents:
     kit_id: str
     document_profile: str
@@ -91,3 +103,4 @@ class VisitContents:
     overrides: tuple[Override, ...] = ()
     # The contiguous stretch of the kit's audit chain that covers the visit (AuditLog.records_since).
     audit_records: tuple[AuditRecord, ...] = ()
+    delivery: DeliveryVerification | None = None

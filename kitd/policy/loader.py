@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from kitd.errors import InvalidArgument
+from kitd.matching.thresholds import threshold_for
 from kitd.policy.model import (
+    DeliveryPolicy,
     FacePolicy,
     FingerPolicy,
     OverridePolicy,
@@ -51,7 +53,7 @@ def load_policy(path: Path) -> Policy:
 
 
 def parse_policy(table: dict[str, Any], origin: str = "policy") -> Policy:
-    known = {"policy", "face", "fingers", "signature", "overrides"}
+    known = {"policy", "face", "fingers", "signature", "overrides", "delivery"}
     unknown = set(table) - known
     if unknown:
         raise PolicyError(
@@ -68,6 +70,9 @@ def parse_policy(table: dict[str, Any], origin: str = "policy") -> Policy:
         overrides = build(
             OverridePolicy, table.get("overrides", {}), base_dir=base, prefix="overrides."
         )
+        delivery = build(
+            DeliveryPolicy, table.get("delivery", {}), base_dir=base, prefix="delivery."
+        )
     except SchemaError as exc:
         raise PolicyError(f"{origin}: {exc}") from None
     policy = Policy(
@@ -82,6 +87,7 @@ def parse_policy(table: dict[str, Any], origin: str = "policy") -> Policy:
         fingers=fingers,
         signature=signature,
         overrides=overrides,
+        delivery=delivery,
     )
     _check(policy, origin)
     return policy
@@ -118,6 +124,16 @@ def _check(policy: Policy, origin: str) -> None:
             fail(f"{section}.max_attempts must be 1..20")
     if not 0 <= fingers.auto_capture_threshold <= 100:
         fail("fingers.auto_capture_threshold must be 0..100")
+    duplicate = fingers.duplicate_check
+    if duplicate.enabled:
+        try:
+            threshold_for(duplicate.false_match_rate)
+        except ValueError as exc:
+            fail(f"fingers.duplicate_check.false_match_rate: {exc}")
+        try:
+            duplicate.guidance.format(matched="right index finger", asked="left index finger")
+        except (KeyError, IndexError, ValueError) as exc:
+            fail(f"fingers.duplicate_check.guidance: only {{matched}} and {{asked}}: {exc}")
     if policy.face.photo_width < 100 or policy.face.photo_height < 100:
         fail("face.photo_width and face.photo_height must be at least 100 px")
     if not 30 <= policy.face.jpeg_quality <= 100:
@@ -131,6 +147,22 @@ def _check(policy: Policy, origin: str) -> None:
         FaceThresholds.from_dict(policy.face.thresholds)
     except (ValueError, TypeError, AttributeError) as exc:
         fail(f"face.thresholds: {exc}")
+    delivery = policy.delivery
+    if delivery.required:
+        if not 1 <= delivery.max_attempts <= 20:
+            fail("delivery.max_attempts must be 1..20")
+        if not 0 <= delivery.min_quality <= 100:
+            fail("delivery.min_quality must be 0..100")
+        try:
+            threshold_for(delivery.false_match_rate)
+        except ValueError as exc:
+            fail(f"delivery.false_match_rate: {exc}")
+        try:
+            delivery.guidance.format(finger="right index finger")
+        except (KeyError, IndexError, ValueError) as exc:
+            fail(f"delivery.guidance: only {{finger}}: {exc}")
+        if fingers.required:
+            fail("a delivery policy verifies one finger; it takes no enrollment prints")
     for kind in policy.overrides.allowed:
         if kind not in ("face", "finger", "signature"):
             fail(f"overrides.allowed: unknown capture kind {kind!r}")

@@ -97,6 +97,18 @@ class FacePolicy:
 
 
 @dataclass(frozen=True)
+class DuplicateFingerCheck:
+    """After each accepted print, compare it with every print already accepted in the visit."""
+
+    enabled: bool = False
+    # The comparator's threshold is the one measured for this false-match rate (kitd/matching/
+    # thresholds.py): the share of two different fingers that would be taken for the same one.
+    false_match_rate: float = 0.001
+    # Operator guidance; {matched} is the finger it looks like, {asked} the finger asked for.
+    guidance: str = "This looks like the {matched} again: place the {asked}."
+
+
+@dataclass(frozen=True)
 class FingerPolicy:
     required: bool = True
     min_age: int = 12
@@ -118,6 +130,7 @@ class FingerPolicy:
     exceptions: dict[ExceptionKind, ExceptionRule] = field(default_factory=dict)
     # Device-side auto-capture threshold (0..100) sent to the reader.
     auto_capture_threshold: int = 40
+    duplicate_check: DuplicateFingerCheck = field(default_factory=DuplicateFingerCheck)
 
     def threshold(self, position: int) -> int:
         return self.min_quality.get(finger_of(position)[1], 0)
@@ -136,6 +149,24 @@ class SignaturePolicy:
     waiver_reasons: tuple[WaiverReason, ...] = tuple(WaiverReason)
     # Overrides of the signature check thresholds, by name.
     thresholds: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """A card delivery: one finger verified 1:1 against the enrollment reference the back office sent."""
+
+    required: bool = False
+    max_attempts: int = 3
+    capture_timeout_s: float = 15.0
+    # A print below this quality is retaken before it is compared (an attempt all the same).
+    min_quality: int = 10
+    # The comparator's threshold is the one measured for this false-match rate.
+    false_match_rate: float = 0.001
+    # Operator guidance after a print that does not match; {finger} is the finger asked for.
+    guidance: str = (
+        "This print does not match the {finger} enrolled for the card: place it again, flat and "
+        "centred."
+    )
 
 
 @dataclass(frozen=True)
@@ -158,6 +189,7 @@ class Policy:
     overrides: OverridePolicy
     session_timeout_s: float = 3600.0
     description: str = ""
+    delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
 
     def applies_to(self, age: int) -> bool:
         return self.min_age <= age <= self.max_age

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kitd.delivery.reference import DeliveryReference
 from kitd.errors import SessionActive, SessionLost, SessionNotFound
 from kitd.policy import PolicySet
 from kitd.session.model import SessionState
@@ -97,6 +98,8 @@ class SessionManager:
         operator_id: str,
         application_reference: str = "",
         display_name: str = "",
+        *,
+        reference: DeliveryReference | None = None,
     ) -> Session:
         policy = self.policies.for_visit(profile, age)
         with self._lock:
@@ -124,6 +127,7 @@ class SessionManager:
                 session_id=session_id,
                 clock=self._clock,
                 on_record=record,
+                reference=reference,
             )
             self._sessions = {
                 k: v for k, v in self._sessions.items() if v.state is SessionState.ACTIVE

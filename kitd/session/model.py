@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from kitd.matching.template import Template
 from kitd.policy.model import ExceptionKind, Hand, WaiverReason
 from kitd.quality.check import CheckResult
 
@@ -33,6 +34,8 @@ class SessionState(enum.StrEnum):
     FINALIZED = "finalized"
     CANCELLED = "cancelled"
     LOST = "lost"
+    # A delivery whose fingerprint did not match the reference after the policy's attempts.
+    NOT_VERIFIED = "not_verified"
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class FacePayload:
 class FingerPayload:
     pixels: NDArray[np.uint8] = field(repr=False)
     ppi: int = 500
+    # The print's minutiae, for the comparisons a policy asks for (duplicate finger, delivery).
+    template: Template | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,8 @@ class Step:
     kept: Attempt | None = None
     # Minimum quality for the current finger (fingers only).
     min_quality: int = 0
+    # A delivery's verification step: the enrolled template the print must match (else None).
+    reference: Template | None = field(default=None, repr=False)
 
     @property
     def finger(self) -> int:
@@ -114,6 +121,18 @@ class Step:
         if self.kind is CaptureKind.FINGER:
             return sum(1 for a in self.attempts if a.finger == self.finger)
         return len(self.attempts)
+
+
+@dataclass
+class Verification:
+    """Where a delivery's 1:1 fingerprint verification stands: the best comparison so far."""
+
+    reference_id: str
+    finger: int
+    threshold: float
+    score: float = 0.0
+    matched: bool = False
+    attempts: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Maps a complete session onto what the packager takes (kitd.package.contents.VisitContents).
 
 Only kept attempts go into the package: the photo, one print per hand (or none when excepted), the
-signature (or its waiver), with every exception and override. Images are handed over in memory.
+signature (or its waiver), with every exception and override; a delivery adds the outcome of its
+fingerprint check (score and threshold), never the print or the reference. Images are handed over in memory.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from kitd.session.model import (
     SignaturePayload,
     StepState,
 )
-from kitd.session.session import Session
+from kitd.session.session import VERIFY_STEP, Session
 
 
 def _time(seconds: float) -> datetime:
@@ -39,6 +40,9 @@ def visit_contents(
     for step in session.steps:
         kept = step.kept
         if kept is None or step.state in (StepState.EXCEPTED, StepState.SKIPPED):
+            continue
+        if step.step_id == VERIFY_STEP:
+            # A delivery keeps the outcome of its fingerprint check, not the print.
             continue
         payload = kept.payload
         if kept.override is not None:
@@ -84,4 +88,9 @@ def visit_contents(
         else pkg.SignatureWaiver(waiver.reason.value, waiver.note, waiver.operator_id),
         overrides=tuple(overrides),
         audit_records=audit_records,
+        delivery=None
+        if (v := session.verification) is None
+        else pkg.DeliveryVerification(
+            v.reference_id, v.finger, v.matched, v.score, v.threshold, v.attempts
+        ),
     )

@@ -3,7 +3,8 @@
 The session decides which capture comes next, what an attempt means (accepted, kept, fallback to the
 next finger, exhausted), what exceptions, waivers and overrides do, and whether the visit may be
 finalized. It knows nothing of devices or gRPC: the capture flows feed it results; tests drive it
-directly. Every change is reported to `on_record(kind, fields)` for the audit log, and payloads
+directly. Prints are compared here (kitd.matching, on templates the capture flow extracted): with the
+visit's other prints for the duplicate-finger check, with a delivery's reference for its verification. Every change is reported to `on_record(kind, fields)` for the audit log, and payloads
 (images) never leave memory.
 """
 
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from kitd.delivery.reference import DeliveryReference
 from kitd.errors import (
     AttemptNotFound,
     InvalidArgument,
@@ -22,6 +24,8 @@ from kitd.errors import (
     SessionLost,
     StepNotAllowed,
 )
+from kitd.matching.comparison import similarity
+from kitd.matching.thresholds import threshold_for
 from kitd.policy.model import (
     ExceptionKind,
     ExceptionScope,
@@ -36,18 +40,26 @@ from kitd.session.model import (
     Attempt,
     CaptureKind,
     FingerExceptionRecord,
+    FingerPayload,
     Override,
     Payload,
     Receipt,
     SessionState,
     Step,
     StepState,
+    Verification,
     WaiverRecord,
 )
 
 RecordSink = Callable[[str, dict[str, Any]], None]
 
 _SETTLED = {StepState.DONE, StepState.EXCEPTED, StepState.SKIPPED}
+# The check (and feedback code) of a print that matches a finger already taken in this visit.
+DUPLICATE_FINGER = "duplicate_finger"
+# The check (and feedback code) of a delivery print compared with its enrollment reference.
+FINGER_MATCH = "finger_match"
+# The step id of a delivery's fingerprint verification.
+VERIFY_STEP = "verify-finger"
 
 
 def _no_record(kind: str, fields: dict[str, Any]) -> None:
@@ -66,9 +78,17 @@ class Session:
         session_id: str | None = None,
         clock: Callable[[], float] = time.time,
         on_record: RecordSink = _no_record,
+        reference: DeliveryReference | None = None,
     ) -> None:
         if not policy.applies_to(applicant_age):
             raise InvalidArgument(f"{policy.id} is not for age {applicant_age}")
+        if policy.delivery.required and reference is None:
+            raise InvalidArgument(
+                f"{policy.title} verifies the citizen against the enrollment: it needs the "
+                "reference download the back office sent for this card"
+            )
+        if reference is not None and not policy.delivery.required:
+            raise InvalidArgument(f"{policy.title} takes no delivery reference")
         if not operator_id.strip():
             raise InvalidArgument("operator_id is required: every attempt is recorded with it")
         self.session_id = session_id or str(uuid.uuid4())
@@ -93,6 +113,14 @@ class Session:
         self.waiver: WaiverRecord | None = None
         self.card_validity_months = 0
         self.receipt: Receipt | None = None
+        self.verification: Verification | None = None
+        self._reference = reference
+        if reference is not None:
+            self.verification = Verification(
+                reference.reference_id,
+                reference.finger,
+                threshold_for(policy.delivery.false_match_rate),
+            )
         self.steps = self._plan()
         self._record(
             "session_created",
@@ -109,6 +137,20 @@ class Session:
     def _plan(self) -> list[Step]:
         policy, age = self.policy, self.applicant_age
         steps: list[Step] = []
+        if self._reference is not None:
+            # The identity check comes first: no photo or signature of receipt for someone else.
+            finger = self._reference.finger
+            verify = Step(
+                VERIFY_STEP,
+                CaptureKind.FINGER,
+                "fingerprint check",
+                policy.delivery.max_attempts,
+                hand=finger_of(finger)[0],
+                candidates=[finger],
+                reference=self._reference.template,
+            )
+            verify.min_quality = policy.delivery.min_quality
+            steps.append(verify)
         if policy.face.required:
             steps.append(Step("face", CaptureKind.FACE, "photo", policy.face.max_attempts))
         if policy.fingers_required(age):
@@ -138,6 +180,7 @@ class Session:
         return (
             step.state is StepState.EXHAUSTED
             and step.kind is CaptureKind.FINGER
+            and step.step_id != VERIFY_STEP
             and step.kept is not None
             and self.policy.fingers.accept_best_when_exhausted
         )
@@ -231,8 +274,24 @@ class Session:
     ) -> Attempt:
         with self.lock:
             self._require_active()
-            if step.kind is CaptureKind.FINGER:
+            duplicate = None
+            if step.kind is CaptureKind.FINGER and step.reference is not None:
+                assert self.verification is not None
+                self.verification.attempts += 1
                 accepted = quality >= step.min_quality
+                if accepted:
+                    match = self._verify(step, payload)
+                    checks = (*checks, match)
+                    accepted = match.passed
+                    if not accepted:
+                        feedback = (*feedback, FINGER_MATCH)
+            elif step.kind is CaptureKind.FINGER:
+                accepted = quality >= step.min_quality
+                duplicate = self._duplicate_check(step, payload) if accepted else None
+                if duplicate is not None:
+                    accepted = False
+                    checks = (*checks, duplicate[0])
+                    feedback = (*feedback, DUPLICATE_FINGER)
             else:
                 accepted = all(c.passed for c in checks)
             attempt = Attempt(
@@ -251,21 +310,93 @@ class Session:
             step.attempts.append(attempt)
             self.attempts.append(attempt)
             self._settle_after_attempt(step, attempt)
-            self._record(
-                "attempt",
-                {
-                    "attempt_id": attempt.attempt_id,
-                    "capture": step.kind.value,
-                    "finger": attempt.finger,
-                    "number": attempt.number,
-                    "quality": quality,
-                    "accepted": accepted,
-                    "failed_checks": [c.id for c in checks if not c.passed],
-                    "feedback": list(feedback),
-                    "step_state": step.state.value,
-                },
-            )
+            fields: dict[str, Any] = {
+                "attempt_id": attempt.attempt_id,
+                "capture": step.kind.value,
+                "finger": attempt.finger,
+                "number": attempt.number,
+                "quality": quality,
+                "accepted": accepted,
+                "failed_checks": [c.id for c in checks if not c.passed],
+                "feedback": list(feedback),
+                "step_state": step.state.value,
+            }
+            if duplicate is not None:
+                check, matched = duplicate
+                fields["duplicate_of"] = matched
+                fields["match_score"] = check.value
+                fields["match_threshold"] = check.threshold
+            for check in checks:
+                if check.id == FINGER_MATCH:
+                    fields["match_score"] = check.value
+                    fields["match_threshold"] = check.threshold
+                    fields["matched"] = check.passed
+            self._record("attempt", fields)
+            if step.reference is not None and step.state is StepState.EXHAUSTED:
+                self._not_verified()
             return attempt
+
+    def _verify(self, step: Step, payload: Payload) -> CheckResult:
+        """The finger_match check of a delivery print against its reference."""
+        verification = self.verification
+        assert verification is not None and step.reference is not None
+        template = payload.template if isinstance(payload, FingerPayload) else None
+        score = similarity(template, step.reference) if template is not None else 0.0
+        matched = score >= verification.threshold
+        verification.score = max(verification.score, round(score, 2))
+        verification.matched = verification.matched or matched
+        return CheckResult(
+            id=FINGER_MATCH,
+            value=round(score, 2),
+            threshold=verification.threshold,
+            passed=matched,
+            # 0..100 for the operator: half way at the threshold, certain at twice the threshold.
+            quality=min(100, int(100 * score / (2 * verification.threshold))),
+            guidance=""
+            if matched
+            else self.policy.delivery.guidance.format(finger=finger_title(step.finger)),
+        )
+
+    def _not_verified(self) -> None:
+        verification = self.verification
+        assert verification is not None
+        self._end(
+            SessionState.NOT_VERIFIED,
+            f"the {finger_title(verification.finger)} did not match the card's enrollment record "
+            f"in {verification.attempts} attempts: the card cannot be handed over",
+        )
+        self._drop_payloads()
+
+    def _duplicate_check(self, step: Step, payload: Payload) -> tuple[CheckResult, int] | None:
+        """A failed duplicate_finger check and the finger it matched, or None when it matches none."""
+        rule = self.policy.fingers.duplicate_check
+        if not rule.enabled or not isinstance(payload, FingerPayload) or payload.template is None:
+            return None
+        threshold = threshold_for(rule.false_match_rate)
+        best: tuple[float, int] = (0.0, 0)
+        for other in self.steps:
+            kept = other.kept
+            if other is step or kept is None or not self.settled(other):
+                continue
+            kept_payload = kept.payload
+            if not isinstance(kept_payload, FingerPayload) or kept_payload.template is None:
+                continue
+            score = similarity(payload.template, kept_payload.template)
+            best = max(best, (score, kept.finger))
+        score, matched = best
+        if score < threshold:
+            return None
+        check = CheckResult(
+            id=DUPLICATE_FINGER,
+            value=round(score, 2),
+            threshold=threshold,
+            passed=False,
+            quality=0,
+            guidance=rule.guidance.format(
+                matched=finger_title(matched), asked=finger_title(step.finger)
+            ),
+        )
+        return check, matched
 
     def _keep(self, step: Step, attempt: Attempt) -> None:
         if step.kept is not None:
@@ -390,6 +521,10 @@ class Session:
                 )
             if attempt.accepted:
                 raise StepNotAllowed("this attempt passed its checks; there is nothing to override")
+            if attempt.step_id == VERIFY_STEP:
+                raise StepNotAllowed(
+                    "a delivery's fingerprint check cannot be overridden: a mismatch is the answer"
+                )
             if len(reason.strip()) < self.policy.overrides.reason_min_length:
                 raise InvalidArgument(
                     f"an override needs a reason of at least "
@@ -466,12 +601,26 @@ class Session:
         self.state = state
         self.end_reason = reason
         self.finished_at = self._clock()
-        self._record("session_ended", {"state": state.value, "reason": reason})
+        fields: dict[str, Any] = {"state": state.value, "reason": reason}
+        if self.verification is not None:
+            fields["verification"] = {
+                "reference_id": self.verification.reference_id,
+                "finger": self.verification.finger,
+                "matched": self.verification.matched,
+                "score": self.verification.score,
+                "threshold": self.verification.threshold,
+                "attempts": self.verification.attempts,
+            }
+        self._record("session_ended", fields)
 
     def _drop_payloads(self) -> None:
-        # Biometric payloads are released as soon as the visit ends; only the metadata remains.
+        # Biometric payloads are released as soon as the visit ends; only the metadata remains. The
+        # delivery reference goes with them: nothing of the enrollment stays on the kit.
         for attempt in self.attempts:
             attempt.payload = None
+        for step in self.steps:
+            step.reference = None
+        self._reference = None
 
     def _require_active(self) -> None:
         if self.state is SessionState.ACTIVE:

@@ -84,6 +84,10 @@ def breaking_values(
         if s.pattern:
             cases.append(("string.pattern", name, "Not A Profile!"))
         unknown = {f.name for f, _ in s.ListFields()} - handled
+    elif kind == "bytes":
+        handled = {"max_len"}
+        cases.append(("bytes.max_len", name, b"\0" * (rules.bytes.max_len + 1)))
+        unknown = {f.name for f, _ in rules.bytes.ListFields()} - handled
     elif kind == "uint32":
         handled = {"lte"}
         cases.append(("uint32.lte", name, rules.uint32.lte + 1))

@@ -20,8 +20,8 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KitUnderTest]:
 def visit_factory(kit: KitUnderTest) -> Iterator[Callable[..., Visit]]:
     visits: list[Visit] = []
 
-    def make(profile: str = "be-eid", age: int = 40) -> Visit:
-        visit = Visit(kit, profile, age)
+    def make(profile: str = "be-eid", age: int = 40, delivery_reference: bytes = b"") -> Visit:
+        visit = Visit(kit, profile, age, delivery_reference=delivery_reference)
         visits.append(visit)
         return visit
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,12 @@ import grpc
 from kit.v1 import device_service_pb2 as dpb
 from kit.v1 import types_pb2
 from kitd.client import KitClient
+from kitd.delivery.back_office import generate_signer, load_signer, make_reference
+from kitd.delivery.kit_key import load_public_key
+from kitd.delivery.reference import seal_reference
 from kitd.keys.recipient import RecipientKeyPair
+from kitsim.fingerprint.impression import Placement, render
+from kitsim.fingerprint.master import master_print
 from kitsim.harness import SimulatorSet
 from support.daemon import RunningDaemon, write_config
 
@@ -74,6 +80,8 @@ class KitUnderTest:
         self.root = root
         self.sims = SimulatorSet(root / "sims", list(devices), sim_options)
         self.recipient = RecipientKeyPair.generate(root / "backoffice")
+        self.reference_signer, reference_signer_public = generate_signer(root / "backoffice")
+        self._reference_signer_public = reference_signer_public
         self.devices = devices
         self.extra_config = extra_config
         self.daemon: RunningDaemon | None = None
@@ -91,7 +99,10 @@ class KitUnderTest:
     def _start(self, ready_timeout: float) -> KitUnderTest:
         sources = self.sims.start()
         self.sims.serve_control()  # what `kitctl enroll --auto` plays the citizen through
-        keys = f'\n[keys]\nrecipient_public_key = "{self.recipient.public_path}"\n'
+        keys = (
+            f'\n[keys]\nrecipient_public_key = "{self.recipient.public_path}"\n'
+            f'reference_signer_public_key = "{self._reference_signer_public}"\n'
+        )
         config = write_config(self.root / "kitd", sources, keys + self.extra_config)
         self.daemon = RunningDaemon(config).start()
         self.watch = DeviceWatch(self.daemon.client)
@@ -104,6 +115,31 @@ class KitUnderTest:
     def client(self) -> KitClient:
         assert self.daemon is not None
         return self.daemon.client
+
+    @property
+    def delivery_key_path(self) -> Path:
+        """The kit's published delivery key, which reference downloads are sealed to."""
+        return self.root / "kitd" / "state" / "kit-delivery-key.pub.pem"
+
+    def delivery_reference(
+        self,
+        identity: str,
+        finger: int,
+        *,
+        issued_at: datetime | None = None,
+        valid_for: timedelta = timedelta(days=14),
+    ) -> bytes:
+        """What the back office would send down for the card of `identity`: the template of an
+        enrollment impression of that simulated finger, signed and sealed to this kit."""
+        pixels = render(master_print(identity, finger), Placement(quality=0.85, seed=4242))
+        reference = make_reference(
+            pixels, finger, "TEST-KIT", "APP-2026-0042", issued_at=issued_at, valid_for=valid_for
+        )
+        return seal_reference(
+            reference,
+            load_signer(self.reference_signer),
+            load_public_key(self.delivery_key_path),
+        )
 
     def ctl(self, device: str, command: str, /, **args: Any) -> Any:
         return self.sims.control(device, command, **args)

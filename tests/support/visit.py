@@ -30,6 +30,7 @@ class Visit:
         profile: str = "be-eid",
         age: int = 40,
         client: KitClient | None = None,
+        delivery_reference: bytes = b"",
     ) -> None:
         self.kit = kit
         self.client = client or kit.client
@@ -41,6 +42,7 @@ class Visit:
                 operator_id="op-e2e",
                 application_reference="APP-2026-0042",
                 citizen_display_name="Jan Peeters",
+                delivery_reference=delivery_reference,
             ),
             metadata=self.md,
             timeout=10,
@@ -88,11 +90,15 @@ class Visit:
             stream.cancel()
         raise AssertionError("the preview stream ended before the expected frame")
 
-    def finger(self, finger: int = 0, **placement: Any) -> list[pb.CaptureFingerResponse]:
+    def finger(
+        self, finger: int = 0, presented: int = 0, **placement: Any
+    ) -> list[pb.CaptureFingerResponse]:
+        """Captures `finger` (0 = the one asked next) while the citizen presents `presented` (0 = the
+        same finger; another position plays the citizen who puts down the wrong finger)."""
         position = finger or next(
             s.finger for s in self.refresh().steps if s.step_id == self.session.next_step_id
         )
-        self.kit.ctl("fingerprint", "place", finger=position, **placement)
+        self.kit.ctl("fingerprint", "place", finger=presented or position, **placement)
         try:
             events = list(
                 self.client.capture.CaptureFinger(
@@ -178,3 +184,8 @@ class Visit:
 
 def failed_checks(attempt: types_pb2.Attempt) -> set[str]:
     return {c.id for c in attempt.checks if not c.passed}
+
+
+def captured_attempt(events: list[pb.CaptureFingerResponse]) -> types_pb2.Attempt:
+    (captured,) = [e.captured for e in events if e.WhichOneof("event") == "captured"]
+    return captured.attempt

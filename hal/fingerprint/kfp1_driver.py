@@ -174,8 +174,18 @@ class KFP1Scanner(FingerprintScanner):
             raise translate_usb_error(exc, "opening the reader", self.name) from exc
         self.sensor = info
         self._readers = [
-            threading.Thread(target=self._read_events, name=f"{self.name}-events", daemon=True),
-            threading.Thread(target=self._read_images, name=f"{self.name}-images", daemon=True),
+            threading.Thread(
+                target=self._read_events,
+                args=(self._inbox,),
+                name=f"{self.name}-events",
+                daemon=True,
+            ),
+            threading.Thread(
+                target=self._read_images,
+                args=(self._inbox,),
+                name=f"{self.name}-images",
+                daemon=True,
+            ),
         ]
         for reader in self._readers:
             reader.start()
@@ -238,6 +248,8 @@ class KFP1Scanner(FingerprintScanner):
 
     def _close(self) -> None:
         self._stopping.set()
+        # Whoever still waits on this opening (a capture) learns it ended; the readers stay quiet now.
+        self._inbox.put(_LinkDown(DeviceGone("the reader was closed", device=self.name)))
         for reader in self._readers:
             reader.join(timeout=2 * READER_POLL_MS / 1000.0 + 1.0)
         self._readers = []
@@ -253,15 +265,17 @@ class KFP1Scanner(FingerprintScanner):
 
     # -- background readers --------------------------------------------------------------------------
 
-    def _lost(self, exc: Exception) -> None:
+    def _lost(self, exc: Exception, inbox: queue.Queue[_Inbound]) -> None:
         if self._stopping.is_set():
             return
         text = exc.strerror if isinstance(exc, usb.core.USBError) and exc.strerror else str(exc)
         error = DeviceGone(f"the reader disconnected ({text})", device=self.name)
-        self._inbox.put(_LinkDown(error))
+        inbox.put(_LinkDown(error))
         self._link_lost(error)
 
-    def _read_events(self) -> None:
+    # Each reader feeds the inbox of its own opening.
+
+    def _read_events(self, inbox: queue.Queue[_Inbound]) -> None:
         device = self._require_device()
         while not self._stopping.is_set():
             try:
@@ -269,14 +283,14 @@ class KFP1Scanner(FingerprintScanner):
             except usb.core.USBTimeoutError:
                 continue
             except usb.core.USBError as exc:
-                self._lost(exc)
+                self._lost(exc, inbox)
                 return
             try:
-                self._inbox.put(_EventIn(kfp1.decode_event(data)))
+                inbox.put(_EventIn(kfp1.decode_event(data)))
             except ProtocolError:
                 self._count(bad_transfers=1)
 
-    def _read_images(self) -> None:
+    def _read_images(self, inbox: queue.Queue[_Inbound]) -> None:
         device = self._require_device()
         assembler = kfp1.ImageAssembler()
         while not self._stopping.is_set():
@@ -286,28 +300,28 @@ class KFP1Scanner(FingerprintScanner):
                 continue
             except usb.core.USBError as exc:
                 if not _is_pipe(exc):
-                    self._lost(exc)
+                    self._lost(exc, inbox)
                     return
                 assembler.reset()
                 self._count(stalls=1)
                 try:
                     device.clear_halt(kfp1.EP_IMAGE)
                 except usb.core.USBError as clear_exc:
-                    self._lost(clear_exc)
+                    self._lost(clear_exc, inbox)
                     return
-                self._inbox.put(_ImageLost("the image endpoint stalled", None, None))
+                inbox.put(_ImageLost("the image endpoint stalled", None, None))
                 continue
             try:
                 image = assembler.feed(data)
             except kfp1.ImageCorrupt as corrupt:
                 self._count(corrupt_images=1)
-                self._inbox.put(_ImageLost(str(corrupt), corrupt.tag, corrupt.kind))
+                inbox.put(_ImageLost(str(corrupt), corrupt.tag, corrupt.kind))
                 continue
             except ProtocolError:
                 self._count(bad_transfers=1)
                 continue
             if image is not None:
-                self._inbox.put(_ImageIn(image))
+                inbox.put(_ImageIn(image))
 
     # -- commands ------------------------------------------------------------------------------------
 
@@ -397,11 +411,12 @@ class KFP1Scanner(FingerprintScanner):
     def blank_frame(self, timeout: float = 5.0) -> FingerImage:
         """One sensor frame of the platen as it is now (PREVIEW_START, the first image, PREVIEW_STOP),
         without a capture: the self-test judges an empty platen on it (clean, dynamic range, noise)."""
-        self._discard_inbox()
+        inbox = self._inbox
+        self._discard(inbox)
         tag = self._command(kfp1.Opcode.PREVIEW_START).tag
         try:
             deadline = time.monotonic() + timeout
-            for item in self._capture_items(tag, deadline, timeout):
+            for item in self._capture_items(inbox, tag, deadline, timeout):
                 if isinstance(item, FingerImage):
                     return item
         finally:
@@ -416,12 +431,15 @@ class KFP1Scanner(FingerprintScanner):
     ) -> Iterator[FingerOn | FingerOff | FingerImage]:
         payload = kfp1.capture_payload(int(timeout * 1000), auto_capture_threshold, preview)
         retries = 0
+        # A capture waits on the inbox of the opening it started on: a rebind attempt after a loss
+        # opens a new one, and the loss must still reach this capture.
+        inbox = self._inbox
         while True:
-            self._discard_inbox()
+            self._discard(inbox)
             tag = self._command(kfp1.Opcode.CAPTURE, payload).tag
             deadline = time.monotonic() + timeout + CAPTURE_MARGIN_S
             lost: _ImageLost | None = None
-            for item in self._capture_items(tag, deadline, timeout):
+            for item in self._capture_items(inbox, tag, deadline, timeout):
                 if isinstance(item, _ImageLost):
                     lost = item
                     break
@@ -440,10 +458,10 @@ class KFP1Scanner(FingerprintScanner):
             self._count(capture_retries=1)
             self._command(kfp1.Opcode.ABORT)
 
-    def _discard_inbox(self) -> None:
+    def _discard(self, inbox: queue.Queue[_Inbound]) -> None:
         while True:
             try:
-                item = self._inbox.get_nowait()
+                item = inbox.get_nowait()
             except queue.Empty:
                 return
             if isinstance(item, _LinkDown):
@@ -451,12 +469,12 @@ class KFP1Scanner(FingerprintScanner):
             self._count(stale_discarded=1)
 
     def _capture_items(
-        self, tag: int, deadline: float, timeout: float
+        self, inbox: queue.Queue[_Inbound], tag: int, deadline: float, timeout: float
     ) -> Iterator[FingerOn | FingerOff | FingerImage | _ImageLost]:
         while True:
             remaining = deadline - time.monotonic()
             try:
-                item = self._inbox.get(timeout=max(0.0, remaining))
+                item = inbox.get(timeout=max(0.0, remaining))
             except queue.Empty:
                 raise DeviceTimeout(
                     f"the reader sent nothing to end the capture within {timeout:g} s",

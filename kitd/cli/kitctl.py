@@ -118,25 +118,28 @@ def cmd_watch(client: KitClient, args: argparse.Namespace, console: Console) -> 
     return 0
 
 
-def cmd_enroll(client: KitClient, args: argparse.Namespace, console: Console) -> int:
-    from kitd.cli.enroll import EnrollError, enroll
-
+def _visit_options(args: argparse.Namespace, console: Console) -> dict[str, Any]:
+    """What `enroll` and `deliver` take alike from the command line."""
     auto_dir = None
     if args.auto:
         auto_dir = args.sim_dir or Path(os.environ.get("KITSIM_DIR", "kitsim"))
+    return {
+        "age": args.age,
+        "operator_id": args.operator,
+        "reference": args.reference,
+        "display_name": args.name,
+        "auto_dir": auto_dir,
+        "recipient_key": str(args.recipient_key or os.environ.get("KITD_RECIPIENT_KEY", "")),
+        "as_json": args.json,
+        "console": Console(stderr=True) if args.json else console,
+    }
+
+
+def cmd_enroll(client: KitClient, args: argparse.Namespace, console: Console) -> int:
+    from kitd.cli.enroll import EnrollError, enroll
+
     try:
-        return enroll(
-            client,
-            profile=args.profile,
-            age=args.age,
-            operator_id=args.operator,
-            reference=args.reference,
-            display_name=args.name,
-            auto_dir=auto_dir,
-            recipient_key=str(args.recipient_key or os.environ.get("KITD_RECIPIENT_KEY", "")),
-            as_json=args.json,
-            console=Console(stderr=True) if args.json else console,
-        )
+        return enroll(client, profile=args.profile, **_visit_options(args, console))
     except EnrollError as exc:
         print(f"kitctl: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -145,27 +148,13 @@ def cmd_enroll(client: KitClient, args: argparse.Namespace, console: Console) ->
 def cmd_deliver(client: KitClient, args: argparse.Namespace, console: Console) -> int:
     from kitd.cli.enroll import EnrollError, deliver
 
-    auto_dir = None
-    if args.auto:
-        auto_dir = args.sim_dir or Path(os.environ.get("KITSIM_DIR", "kitsim"))
     try:
         sealed = args.reference_file.read_bytes()
     except OSError as exc:
         print(f"kitctl: cannot read the reference download: {exc}", file=sys.stderr)
         return EXIT_ERROR
     try:
-        return deliver(
-            client,
-            delivery_reference=sealed,
-            age=args.age,
-            operator_id=args.operator,
-            reference=args.reference,
-            display_name=args.name,
-            auto_dir=auto_dir,
-            recipient_key=str(args.recipient_key or os.environ.get("KITD_RECIPIENT_KEY", "")),
-            as_json=args.json,
-            console=Console(stderr=True) if args.json else console,
-        )
+        return deliver(client, delivery_reference=sealed, **_visit_options(args, console))
     except EnrollError as exc:
         print(f"kitctl: {exc}", file=sys.stderr)
         return EXIT_ERROR

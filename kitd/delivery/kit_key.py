@@ -15,25 +15,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from kitd.keys.errors import KeyStoreError
-from kitd.keys.file_key import KEY_DIR_MODE, KEY_FILE_MODE, check_private_path
+from kitd.keys.file_key import KEY_DIR_MODE, KEY_FILE_MODE, check_private_path, create_private_key
 
 
 def load_or_create_delivery_key(path: Path, public_path: Path) -> ec.EllipticCurvePrivateKey:
     """The delivery key at `path`, created on first use; its public key is (re)written to `public_path`."""
     if not path.exists():
-        path.parent.mkdir(mode=KEY_DIR_MODE, parents=True, exist_ok=True)
-        os.chmod(path.parent, KEY_DIR_MODE)
-        created = ec.generate_private_key(ec.SECP256R1())
-        pem = created.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
-        with os.fdopen(fd, "wb") as out:
-            out.write(pem)
-            out.flush()
-            os.fsync(out.fileno())
+        create_private_key(path)
     check_private_path(path.parent, KEY_DIR_MODE)
     check_private_path(path, KEY_FILE_MODE)
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)

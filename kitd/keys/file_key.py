@@ -33,6 +33,25 @@ def check_private_path(path: Path, wanted: int) -> None:
         raise InsecureKeyPermissions(str(path), mode, wanted)
 
 
+def create_private_key(path: Path) -> ec.EllipticCurvePrivateKey:
+    """A new P-256 key written to `path` (which must not exist) 0600 in a 0700 folder, fsynced."""
+    ensure_private_dir(path.parent)
+    os.chmod(path.parent, KEY_DIR_MODE)
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    # O_EXCL: rotation must never overwrite a key that older packages were signed with.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
+    with os.fdopen(fd, "wb") as out:
+        out.write(pem)
+        out.flush()
+        os.fsync(out.fileno())
+    return key
+
+
 class FileKeySigner(KitSigner):
     def __init__(self, private_key: ec.EllipticCurvePrivateKey) -> None:
         if not isinstance(private_key.curve, ec.SECP256R1):
@@ -53,21 +72,7 @@ class FileKeySigner(KitSigner):
     @classmethod
     def generate(cls, path: Path) -> FileKeySigner:
         """Create a new P-256 key at `path` (which must not exist), with the modes `load` demands."""
-        ensure_private_dir(path.parent)
-        os.chmod(path.parent, KEY_DIR_MODE)
-        key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        # O_EXCL: rotation must never overwrite a key that older packages were signed with.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
-        with os.fdopen(fd, "wb") as out:
-            out.write(pem)
-            out.flush()
-            os.fsync(out.fileno())
-        return cls(key)
+        return cls(create_private_key(path))
 
     @property
     def public_key(self) -> ec.EllipticCurvePublicKey:

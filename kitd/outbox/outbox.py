@@ -11,6 +11,8 @@ The outbox never decrypts and never writes anything but sealed bytes.
 from __future__ import annotations
 
 import builtins
+import contextlib
+import errno
 import hashlib
 import os
 import random
@@ -150,30 +152,75 @@ class Outbox:
                 self.tmp_dir
                 / f"{package_id}.{os.getpid()}.{self._random.getrandbits(32):08x}{PART_SUFFIX}"
             )
-            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            renamed = False
             try:
-                view = memoryview(sealed)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.rename(part, final)
-            _fsync_dir(self.packages_dir)
-            _fsync_dir(self.tmp_dir)
-            sealed_at = _parse_time(header.sealed_at, self._clock())
-            self._insert(
-                package_id=package_id,
-                sha256=sha256,
-                size=len(sealed),
-                file_name=final.name,
-                recipient_key_id=header.recipient_key_id,
-                sealed_at=sealed_at,
-            )
+                fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                try:
+                    view = memoryview(sealed)
+                    while view:
+                        view = view[os.write(fd, view) :]
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                os.rename(part, final)
+                renamed = True
+                _fsync_dir(self.packages_dir)
+                _fsync_dir(self.tmp_dir)
+                sealed_at = _parse_time(header.sealed_at, self._clock())
+                self._insert(
+                    package_id=package_id,
+                    sha256=sha256,
+                    size=len(sealed),
+                    file_name=final.name,
+                    recipient_key_id=header.recipient_key_id,
+                    sealed_at=sealed_at,
+                )
+            except (OSError, sqlite3.Error) as exc:
+                # Nothing half-written may stay: the caller is told the package was not kept, so
+                # a file adopted at the next start would be a second package of the same visit.
+                self._discard(part, final if renamed else None)
+                space = self._space_error(exc)
+                if space is None:
+                    raise
+                raise space from exc
         self._record(
             AuditKind.PACKAGE_SEALED, package_id=package_id, sha256=sha256, size=len(sealed)
         )
         return EnqueuedPackage(package_id, sha256, len(sealed), str(final))
+
+    def _discard(self, part: Path, final: Path | None) -> None:
+        for path in (part, final):
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+        for directory in (self.tmp_dir, self.packages_dir):
+            with contextlib.suppress(OSError):
+                _fsync_dir(directory)
+
+    def _space_error(self, exc: OSError | sqlite3.Error) -> InsufficientSpace | None:
+        """The typed error for a write that failed for want of (writable) space, else None."""
+        if isinstance(exc, OSError):
+            causes = {
+                errno.ENOSPC: "the disk is full",
+                errno.EDQUOT: "the disk quota is exhausted",
+                errno.EROFS: "the file system is read-only (a failing SD card turns read-only)",
+            }
+            cause = causes.get(exc.errno or 0)
+        else:
+            codes = {
+                sqlite3.SQLITE_FULL: "the disk is full (outbox database)",
+                sqlite3.SQLITE_READONLY: "the outbox database is read-only",
+            }
+            cause = codes.get(getattr(exc, "sqlite_errorcode", 0) & 0xFF)
+        if cause is None:
+            return None
+        try:
+            free = shutil.disk_usage(self._config.state_dir).free
+        except OSError:
+            free = 0
+        return InsufficientSpace(
+            str(self._config.state_dir), free, self._config.min_free_bytes, cause
+        )
 
     # ----------------------------------------------------------------- reading
 
@@ -251,6 +298,10 @@ class Outbox:
     def flush(self, *, force: bool = True) -> FlushResult:
         """One upload pass: every pending package (or only those due, with force=False)."""
         with self._flush_lock:
+            # A pass cut short after a receipt (a full disk under the audit log) left acknowledged
+            # packages behind; they go first, as at start-up.
+            for package in self.list((PackageState.ACKNOWLEDGED,)):
+                self._delete(package.package_id, AuditKind.PACKAGE_DELETED, "acknowledged")
             now = self._clock()
             due = [
                 p

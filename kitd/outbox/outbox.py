@@ -64,7 +64,8 @@ CREATE TABLE IF NOT EXISTS packages (
     last_error TEXT NOT NULL DEFAULT '',
     next_attempt_at REAL NOT NULL DEFAULT 0,
     acknowledged_at REAL,
-    receipt TEXT NOT NULL DEFAULT ''
+    receipt TEXT NOT NULL DEFAULT '',
+    session_id TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS packages_state ON packages(state, next_attempt_at);
 CREATE TABLE IF NOT EXISTS outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -112,6 +113,9 @@ class Outbox:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(packages)")}
+        if "session_id" not in columns:  # an outbox from before visits were named in their row
+            self._db.execute("ALTER TABLE packages ADD COLUMN session_id TEXT NOT NULL DEFAULT ''")
         self._recover()
         self.sweep_retention()
 
@@ -124,11 +128,13 @@ class Outbox:
             raise InsufficientSpace(str(self._config.state_dir), free, self._config.min_free_bytes)
         return free
 
-    def enqueue(self, sealed: bytes) -> EnqueuedPackage:
+    def enqueue(self, sealed: bytes, session_id: str = "") -> EnqueuedPackage:
         """Store sealed package bytes durably; returns once the package survives a power cut.
 
         Idempotent: the same bytes again return the same entry. The package id comes from the
-        package's own header, so a resend can only ever use the id it was sealed under.
+        package's own header, so a resend can only ever use the id it was sealed under. The visit's
+        session id is committed with the row, so that after a crash the daemon can tell a visit
+        whose package exists from one that was lost (`package_of_session`).
         """
         try:
             header = read_header(sealed)
@@ -174,6 +180,7 @@ class Outbox:
                     file_name=final.name,
                     recipient_key_id=header.recipient_key_id,
                     sealed_at=sealed_at,
+                    session_id=session_id,
                 )
             except (OSError, sqlite3.Error) as exc:
                 # Nothing half-written may stay: the caller is told the package was not kept, so
@@ -244,6 +251,16 @@ class Outbox:
     def read(self, package_id: str) -> bytes:
         info = self.get(package_id)
         return Path(info.path).read_bytes()
+
+    def package_of_session(self, session_id: str) -> str | None:
+        """The id of the package committed for a visit (in any state, even deleted), if any."""
+        if not session_id:
+            return None
+        with self._lock:
+            row = self._db.execute(
+                "SELECT package_id FROM packages WHERE session_id = ? LIMIT 1", (session_id,)
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     def receipt(self, package_id: str) -> str:
         with self._lock:
@@ -462,11 +479,12 @@ class Outbox:
         file_name: str,
         recipient_key_id: str,
         sealed_at: float,
+        session_id: str = "",
     ) -> None:
         with self._lock:
             self._db.execute(
                 "INSERT INTO packages (package_id, state, sha256, size, file_name, recipient_key_id, "
-                "sealed_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "sealed_at, expires_at, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     package_id,
                     PackageState.SEALED.value,
@@ -476,6 +494,7 @@ class Outbox:
                     recipient_key_id,
                     sealed_at,
                     sealed_at + self._config.retention_days * DAY_S,
+                    session_id,
                 ),
             )
 

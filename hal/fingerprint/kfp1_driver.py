@@ -232,6 +232,10 @@ class KFP1Scanner(FingerprintScanner):
             usb.util.dispose_resources(device)
 
     def _close(self) -> None:
+        # A capture bound to this link may sit between two items when the link goes: whatever
+        # closed it (the supervisor after a loss, a caller), the capture must end, not wait for its
+        # deadline holding the reader. `_open` gives the next link a fresh inbox.
+        self._inbox.put(_LinkDown(DeviceGone("the reader was closed", device=self.name)))
         self._stopping.set()
         for reader in self._readers:
             reader.join(timeout=2 * READER_POLL_MS / 1000.0 + 1.0)
@@ -448,10 +452,13 @@ class KFP1Scanner(FingerprintScanner):
     def _capture_items(
         self, tag: int, deadline: float, timeout: float
     ) -> Iterator[FingerOn | FingerOff | FingerImage | _ImageLost]:
+        # The inbox of the link this capture started on: a rebind replaces `self._inbox`, and the
+        # loss of this link was reported (and the close marked) in this one.
+        inbox = self._inbox
         while True:
             remaining = deadline - time.monotonic()
             try:
-                item = self._inbox.get(timeout=max(0.0, remaining))
+                item = inbox.get(timeout=max(0.0, remaining))
             except queue.Empty:
                 raise DeviceTimeout(
                     f"the reader sent nothing to end the capture within {timeout:g} s",

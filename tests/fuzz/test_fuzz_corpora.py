@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzz.targets import TARGETS, FuzzTarget, run_one
+from kitd.config import ConfigError
 from kitd.package.errors import MalformedPackage
 from kitd.records.iso19794_7 import SignatureRecordError
 from kitd.records.wsq import WsqError
@@ -112,3 +113,10 @@ def test_mutated_inputs_give_only_typed_errors(name: str) -> None:
         run_one(target, data)
 
     check()
+
+
+def test_a_path_in_the_home_of_no_such_user_is_a_config_error() -> None:
+    # pathlib's expanduser raises RuntimeError for "~+" or "~nosuchuser"; it escaped kitd serve.
+    data = (CORPUS / "config_loader" / "home-of-no-user").read_bytes()
+    with pytest.raises(ConfigError, match="home folder that does not exist"):
+        TARGETS["config_loader"].run(data)

@@ -1,8 +1,10 @@
 """The outbox proper: sealed packages as files plus one SQLite row each, and what happens to them.
 
-Write order for a new package: temp file (O_EXCL, 0600) → fsync → rename into packages/ → fsync the
-directory → INSERT and COMMIT (WAL, synchronous=FULL). A crash before the commit leaves at most a file
-without a row, which `open` adopts from its plaintext header; a crash after the commit loses nothing.
+Write order for a new package: an intent row naming the package and its visit (COMMIT) → temp file
+(O_EXCL, 0600) → fsync → rename into packages/ → fsync the directory → INSERT the row and drop the
+intent in one COMMIT (WAL, synchronous=FULL). A crash before the commit leaves at most a file without
+a row, which `open` adopts from its plaintext header, with the visit its intent names (so the daemon
+can tell the visit was finalized, not lost); a crash after the commit loses nothing.
 Deletion runs the other way: mark acknowledged, unlink and fsync, then mark deleted.
 
 The outbox never decrypts and never writes anything but sealed bytes.
@@ -69,6 +71,7 @@ CREATE TABLE IF NOT EXISTS packages (
 );
 CREATE INDEX IF NOT EXISTS packages_state ON packages(state, next_attempt_at);
 CREATE TABLE IF NOT EXISTS outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS intents (package_id TEXT PRIMARY KEY, session_id TEXT NOT NULL);
 """
 
 _COLUMNS = (
@@ -160,6 +163,10 @@ class Outbox:
             )
             renamed = False
             try:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO intents (package_id, session_id) VALUES (?, ?)",
+                    (package_id, session_id),
+                )
                 fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 try:
                     view = memoryview(sealed)
@@ -173,6 +180,7 @@ class Outbox:
                 _fsync_dir(self.packages_dir)
                 _fsync_dir(self.tmp_dir)
                 sealed_at = _parse_time(header.sealed_at, self._clock())
+                self._db.execute("BEGIN IMMEDIATE")
                 self._insert(
                     package_id=package_id,
                     sha256=sha256,
@@ -182,10 +190,16 @@ class Outbox:
                     sealed_at=sealed_at,
                     session_id=session_id,
                 )
+                self._db.execute("DELETE FROM intents WHERE package_id = ?", (package_id,))
+                self._db.execute("COMMIT")
             except (OSError, sqlite3.Error) as exc:
                 # Nothing half-written may stay: the caller is told the package was not kept, so
                 # a file adopted at the next start would be a second package of the same visit.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 self._discard(part, final if renamed else None)
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("DELETE FROM intents WHERE package_id = ?", (package_id,))
                 space = self._space_error(exc)
                 if space is None:
                     raise
@@ -440,6 +454,10 @@ class Outbox:
                 str(row[0]): PackageState(row[1])
                 for row in self._db.execute("SELECT package_id, state FROM packages")
             }
+            intents = {
+                str(row[0]): str(row[1])
+                for row in self._db.execute("SELECT package_id, session_id FROM intents")
+            }
         for package_id, state in known.items():
             if state is PackageState.ACKNOWLEDGED:
                 self._delete(package_id, AuditKind.PACKAGE_DELETED, "acknowledged before restart")
@@ -467,8 +485,12 @@ class Outbox:
                 file_name=path.name,
                 recipient_key_id=header.recipient_key_id,
                 sealed_at=_parse_time(header.sealed_at, self._clock()),
+                session_id=intents.get(package_id, ""),
             )
             self._record(AuditKind.PACKAGE_RECOVERED, package_id=package_id, sha256=sha256)
+        with self._lock:
+            # Every intent is now either a row or nothing (never renamed): none is needed any more.
+            self._db.execute("DELETE FROM intents")
 
     def _insert(
         self,

@@ -240,3 +240,35 @@ def test_an_outbox_database_without_session_ids_is_migrated(back_office: BackOff
     assert [p.package_id for p in reopened.list()] == [entry.package_id]
     assert reopened.enqueue(back_office.small_package("APP-2"), "session-9").package_id
     assert reopened.package_of_session("session-9") is not None
+
+
+def test_a_renamed_but_uncommitted_package_is_adopted_under_the_visit_its_intent_names(
+    back_office: BackOffice,
+) -> None:
+    # The daemon died between the rename and the commit: the visit must still be found finalized.
+    config = back_office.outbox_config("")
+    Outbox(config).close()
+    sealed = back_office.small_package()
+    package_id = read_header(sealed).package_id
+    db = sqlite3.connect(config.state_dir / "outbox.sqlite3")
+    db.execute(
+        "INSERT INTO intents (package_id, session_id) VALUES (?, ?)", (package_id, "visit-3")
+    )
+    db.commit()
+    db.close()
+    (config.state_dir / "packages" / f"{package_id}.kitpkg").write_bytes(sealed)
+    outbox = Outbox(config)
+    assert outbox.package_of_session("visit-3") == package_id
+    assert outbox.get(package_id).sha256 == hashlib.sha256(sealed).hexdigest()
+
+
+def test_an_intent_whose_file_never_arrived_leaves_nothing(back_office: BackOffice) -> None:
+    config = back_office.outbox_config("")
+    Outbox(config).close()
+    db = sqlite3.connect(config.state_dir / "outbox.sqlite3")
+    db.execute("INSERT INTO intents (package_id, session_id) VALUES ('p-1', 'visit-4')")
+    db.commit()
+    db.close()
+    outbox = Outbox(config)
+    assert outbox.package_of_session("visit-4") is None
+    assert outbox.list() == []

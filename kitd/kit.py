@@ -103,7 +103,10 @@ class Kit:
 
         self._visit_start: dict[str, int] = {}
         self.sessions = SessionManager(
-            self.policies, config.state_dir / "sessions.json", on_record=self._audit_session
+            self.policies,
+            config.state_dir / "sessions.json",
+            on_record=self._audit_session,
+            package_of_session=self.outbox.package_of_session,
         )
         self.finger_quality = FingerQuality()
         camera = self.supervisors.get("camera")
@@ -236,7 +239,13 @@ class Kit:
         audit_records = self.audit.records_since(self._visit_start.get(session.session_id, -1))
         contents = visit_contents(session, self.config.kit_id, audit_records)
         try:
-            finalized = finalize_visit(contents, self.sealer, self.outbox, uploader=self.uploader)
+            finalized = finalize_visit(
+                contents,
+                self.sealer,
+                self.outbox,
+                uploader=self.uploader,
+                session_id=session.session_id,
+            )
         except InsufficientSpace as exc:
             raise StorageFull(str(exc)) from None
         package = finalized.package

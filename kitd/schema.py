@@ -85,7 +85,13 @@ def convert(hint: Any, value: Any, *, key: str, base_dir: Path) -> Any:
     if hint is Path:
         if not isinstance(value, str) or not value:
             raise SchemaError(f"{key!r} must be a path (a non-empty string)")
-        path = Path(value).expanduser()
+        try:
+            path = Path(value).expanduser()
+        except RuntimeError:
+            # "~user/..." of a user this machine does not have (pathlib says so with RuntimeError).
+            raise SchemaError(
+                f"{key!r}: {value!r} names a home folder that does not exist"
+            ) from None
         return path if path.is_absolute() else base_dir / path
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float):

@@ -248,7 +248,8 @@ class KFP1Scanner(FingerprintScanner):
 
     def _close(self) -> None:
         self._stopping.set()
-        # Whoever still waits on this opening (a capture) learns it ended; the readers stay quiet now.
+        # Whoever still waits on this opening (a capture, the supervisor having closed it after a loss
+        # or a caller) learns it ended instead of waiting out its deadline; the readers stay quiet now.
         self._inbox.put(_LinkDown(DeviceGone("the reader was closed", device=self.name)))
         for reader in self._readers:
             reader.join(timeout=2 * READER_POLL_MS / 1000.0 + 1.0)

@@ -14,6 +14,8 @@ chain itself must keep the evidence.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
 import threading
@@ -163,12 +165,18 @@ class AuditLog:
             prev_hash=GENESIS_HASH if previous is None else previous.hash,
         )
         encoded = record.encode()
+        size = os.fstat(self._fd).st_size
         try:
             written = os.write(self._fd, encoded)
             if written != len(encoded):
-                raise AuditLogError(f"short write to {self._path}: {written} of {len(encoded)}")
+                raise OSError(errno.ENOSPC, f"short write ({written} of {len(encoded)} bytes)")
             os.fsync(self._fd)
         except OSError as exc:
+            # A partial record left in place would sit in front of every later one and break the
+            # chain for good (a full disk writes part of a record, then fails): cut it off.
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, size)
+                os.fsync(self._fd)
             raise AuditLogError(f"cannot append to the audit log {self._path}: {exc}") from exc
         self._records.append(record)
         return record

@@ -8,16 +8,29 @@ class OutboxError(Exception):
 
 
 class InsufficientSpace(OutboxError):
-    """Free space under the state directory is below the configured floor: no new visit may start."""
+    """The state directory cannot take a package: free space is below the configured floor, a write
+    ran out of space (ENOSPC, EDQUOT, SQLite full), or the file system is read-only. Nothing of the
+    package stays behind; the same call succeeds once space returns."""
 
-    def __init__(self, path: str, free_bytes: int, min_free_bytes: int) -> None:
-        super().__init__(
-            f"only {free_bytes // (1 << 20)} MiB free under {path}; a new visit needs at least "
-            f"{min_free_bytes // (1 << 20)} MiB. Connect the kit so the outbox can upload, or free space"
-        )
+    def __init__(self, path: str, free_bytes: int, min_free_bytes: int, cause: str = "") -> None:
+        if cause:
+            message = (
+                f"{cause} under {path} ({_size(free_bytes)} free); nothing was kept. Connect the "
+                "kit so the outbox can upload, or free space, then finalize again"
+            )
+        else:
+            message = (
+                f"only {_size(free_bytes)} free under {path}; a new visit needs at least "
+                f"{_size(min_free_bytes)}. Connect the kit so the outbox can upload, or free space"
+            )
+        super().__init__(message)
         self.path = path
         self.free_bytes = free_bytes
         self.min_free_bytes = min_free_bytes
+
+
+def _size(count: int) -> str:
+    return f"{count // (1 << 20)} MiB" if count >= 1 << 20 else f"{count // 1024} KiB"
 
 
 class DuplicatePackage(OutboxError):

@@ -1,8 +1,10 @@
 """The outbox proper: sealed packages as files plus one SQLite row each, and what happens to them.
 
-Write order for a new package: temp file (O_EXCL, 0600) → fsync → rename into packages/ → fsync the
-directory → INSERT and COMMIT (WAL, synchronous=FULL). A crash before the commit leaves at most a file
-without a row, which `open` adopts from its plaintext header; a crash after the commit loses nothing.
+Write order for a new package: an intent row naming the package and its visit (COMMIT) → temp file
+(O_EXCL, 0600) → fsync → rename into packages/ → fsync the directory → INSERT the row and drop the
+intent in one COMMIT (WAL, synchronous=FULL). A crash before the commit leaves at most a file without
+a row, which `open` adopts from its plaintext header, with the visit its intent names (so the daemon
+can tell the visit was finalized, not lost); a crash after the commit loses nothing.
 Deletion runs the other way: mark acknowledged, unlink and fsync, then mark deleted.
 
 The outbox never decrypts and never writes anything but sealed bytes.
@@ -11,6 +13,8 @@ The outbox never decrypts and never writes anything but sealed bytes.
 from __future__ import annotations
 
 import builtins
+import contextlib
+import errno
 import hashlib
 import os
 import random
@@ -63,10 +67,12 @@ CREATE TABLE IF NOT EXISTS packages (
     last_error TEXT NOT NULL DEFAULT '',
     next_attempt_at REAL NOT NULL DEFAULT 0,
     acknowledged_at REAL,
-    receipt TEXT NOT NULL DEFAULT ''
+    receipt TEXT NOT NULL DEFAULT '',
+    session_id TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS packages_state ON packages(state, next_attempt_at);
 CREATE TABLE IF NOT EXISTS outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS intents (package_id TEXT PRIMARY KEY, session_id TEXT NOT NULL);
 """
 
 _COLUMNS = (
@@ -111,6 +117,9 @@ class Outbox:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(packages)")}
+        if "session_id" not in columns:  # an outbox from before visits were named in their row
+            self._db.execute("ALTER TABLE packages ADD COLUMN session_id TEXT NOT NULL DEFAULT ''")
         self._recover()
         self.sweep_retention()
 
@@ -123,11 +132,13 @@ class Outbox:
             raise InsufficientSpace(str(self._config.state_dir), free, self._config.min_free_bytes)
         return free
 
-    def enqueue(self, sealed: bytes) -> EnqueuedPackage:
+    def enqueue(self, sealed: bytes, session_id: str = "") -> EnqueuedPackage:
         """Store sealed package bytes durably; returns once the package survives a power cut.
 
         Idempotent: the same bytes again return the same entry. The package id comes from the
-        package's own header, so a resend can only ever use the id it was sealed under.
+        package's own header, so a resend can only ever use the id it was sealed under. The visit's
+        session id is committed with the row, so that after a crash the daemon can tell a visit
+        whose package exists from one that was lost (`package_of_session`).
         """
         try:
             header = read_header(sealed)
@@ -151,30 +162,87 @@ class Outbox:
                 self.tmp_dir
                 / f"{package_id}.{os.getpid()}.{self._random.getrandbits(32):08x}{PART_SUFFIX}"
             )
-            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            renamed = False
             try:
-                view = memoryview(sealed)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.rename(part, final)
-            _fsync_dir(self.packages_dir)
-            _fsync_dir(self.tmp_dir)
-            sealed_at = _parse_time(header.sealed_at, self._clock())
-            self._insert(
-                package_id=package_id,
-                sha256=sha256,
-                size=len(sealed),
-                file_name=final.name,
-                recipient_key_id=header.recipient_key_id,
-                sealed_at=sealed_at,
-            )
+                self._db.execute(
+                    "INSERT OR REPLACE INTO intents (package_id, session_id) VALUES (?, ?)",
+                    (package_id, session_id),
+                )
+                fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                try:
+                    view = memoryview(sealed)
+                    while view:
+                        view = view[os.write(fd, view) :]
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                os.rename(part, final)
+                renamed = True
+                _fsync_dir(self.packages_dir)
+                _fsync_dir(self.tmp_dir)
+                sealed_at = _parse_time(header.sealed_at, self._clock())
+                self._db.execute("BEGIN IMMEDIATE")
+                self._insert(
+                    package_id=package_id,
+                    sha256=sha256,
+                    size=len(sealed),
+                    file_name=final.name,
+                    recipient_key_id=header.recipient_key_id,
+                    sealed_at=sealed_at,
+                    session_id=session_id,
+                )
+                self._db.execute("DELETE FROM intents WHERE package_id = ?", (package_id,))
+                self._db.execute("COMMIT")
+            except (OSError, sqlite3.Error) as exc:
+                # Nothing half-written may stay: the caller is told the package was not kept, so
+                # a file adopted at the next start would be a second package of the same visit.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                self._discard(part, final if renamed else None)
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("DELETE FROM intents WHERE package_id = ?", (package_id,))
+                space = self._space_error(exc)
+                if space is None:
+                    raise
+                raise space from exc
         self._record(
             AuditKind.PACKAGE_SEALED, package_id=package_id, sha256=sha256, size=len(sealed)
         )
         return EnqueuedPackage(package_id, sha256, len(sealed), str(final))
+
+    def _discard(self, part: Path, final: Path | None) -> None:
+        for path in (part, final):
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+        for directory in (self.tmp_dir, self.packages_dir):
+            with contextlib.suppress(OSError):
+                _fsync_dir(directory)
+
+    def _space_error(self, exc: OSError | sqlite3.Error) -> InsufficientSpace | None:
+        """The typed error for a write that failed for want of (writable) space, else None."""
+        if isinstance(exc, OSError):
+            causes = {
+                errno.ENOSPC: "the disk is full",
+                errno.EDQUOT: "the disk quota is exhausted",
+                errno.EROFS: "the file system is read-only (a failing SD card turns read-only)",
+            }
+            cause = causes.get(exc.errno or 0)
+        else:
+            codes = {
+                sqlite3.SQLITE_FULL: "the disk is full (outbox database)",
+                sqlite3.SQLITE_READONLY: "the outbox database is read-only",
+            }
+            cause = codes.get(getattr(exc, "sqlite_errorcode", 0) & 0xFF)
+        if cause is None:
+            return None
+        try:
+            free = shutil.disk_usage(self._config.state_dir).free
+        except OSError:
+            free = 0
+        return InsufficientSpace(
+            str(self._config.state_dir), free, self._config.min_free_bytes, cause
+        )
 
     # ----------------------------------------------------------------- reading
 
@@ -198,6 +266,16 @@ class Outbox:
     def read(self, package_id: str) -> bytes:
         info = self.get(package_id)
         return Path(info.path).read_bytes()
+
+    def package_of_session(self, session_id: str) -> str | None:
+        """The id of the package committed for a visit (in any state, even deleted), if any."""
+        if not session_id:
+            return None
+        with self._lock:
+            row = self._db.execute(
+                "SELECT package_id FROM packages WHERE session_id = ? LIMIT 1", (session_id,)
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     def receipt(self, package_id: str) -> str:
         with self._lock:
@@ -252,6 +330,10 @@ class Outbox:
     def flush(self, *, force: bool = True) -> FlushResult:
         """One upload pass: every pending package (or only those due, with force=False)."""
         with self._flush_lock:
+            # A pass cut short after a receipt (a full disk under the audit log) left acknowledged
+            # packages behind; they go first, as at start-up.
+            for package in self.list((PackageState.ACKNOWLEDGED,)):
+                self._delete(package.package_id, AuditKind.PACKAGE_DELETED, "acknowledged")
             now = self._clock()
             due = [
                 p
@@ -373,6 +455,10 @@ class Outbox:
                 str(row[0]): PackageState(row[1])
                 for row in self._db.execute("SELECT package_id, state FROM packages")
             }
+            intents = {
+                str(row[0]): str(row[1])
+                for row in self._db.execute("SELECT package_id, session_id FROM intents")
+            }
         for package_id, state in known.items():
             if state is PackageState.ACKNOWLEDGED:
                 self._delete(package_id, AuditKind.PACKAGE_DELETED, "acknowledged before restart")
@@ -400,8 +486,12 @@ class Outbox:
                 file_name=path.name,
                 recipient_key_id=header.recipient_key_id,
                 sealed_at=_parse_time(header.sealed_at, self._clock()),
+                session_id=intents.get(package_id, ""),
             )
             self._record(AuditKind.PACKAGE_RECOVERED, package_id=package_id, sha256=sha256)
+        with self._lock:
+            # Every intent is now either a row or nothing (never renamed): none is needed any more.
+            self._db.execute("DELETE FROM intents")
 
     def _insert(
         self,
@@ -412,11 +502,12 @@ class Outbox:
         file_name: str,
         recipient_key_id: str,
         sealed_at: float,
+        session_id: str = "",
     ) -> None:
         with self._lock:
             self._db.execute(
                 "INSERT INTO packages (package_id, state, sha256, size, file_name, recipient_key_id, "
-                "sealed_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "sealed_at, expires_at, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     package_id,
                     PackageState.SEALED.value,
@@ -426,6 +517,7 @@ class Outbox:
                     recipient_key_id,
                     sealed_at,
                     sealed_at + self._config.retention_days * DAY_S,
+                    session_id,
                 ),
             )
 

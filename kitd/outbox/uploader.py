@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from kitd.audit.errors import AuditError
 from kitd.outbox.errors import OutboxError
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.state import FlushResult, PackageState
@@ -53,6 +54,11 @@ class Uploader:
             self._thread.join(timeout)
             self._thread = None
 
+    @property
+    def is_running(self) -> bool:
+        """True while the upload thread runs (started, not stopped, and not dead)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def poke(self) -> None:
         """A package was enqueued or the network came back: try now."""
         self._wake.set()
@@ -86,9 +92,10 @@ class Uploader:
                     last_sweep = now
                 result: FlushResult | None = self._outbox.flush(force=False)
                 self.last_error = ""
-            except (OutboxError, sqlite3.Error, OSError) as exc:
-                # The thread must outlive a bad pass (disk error, locked database); the error is kept
-                # for the status call and the next pass tries again.
+            except (OutboxError, AuditError, sqlite3.Error, OSError) as exc:
+                # The thread must outlive a bad pass (disk error, full disk under the audit log,
+                # locked database); the error is kept for the status call and the next pass tries
+                # again.
                 result = None
                 self.last_error = f"{type(exc).__name__}: {exc}"
             with self._passes:

@@ -20,7 +20,14 @@ def encode(value: Any) -> bytes:
 
 
 def decode(data: bytes) -> Any:
-    return cbor2.loads(data)
+    """The value of one CBOR item; raises ValueError for anything that is not one.
+
+    cbor2's own errors (CBORDecodeError, CBORDecodeEOF) are not ValueErrors in the installed
+    release, so callers that catch ValueError would let them escape untyped."""
+    try:
+        return cbor2.loads(data)
+    except (cbor2.CBORError, EOFError, RecursionError) as exc:
+        raise ValueError(f"not a well-formed CBOR item: {exc}") from exc
 
 
 def _check_keys(value: Any) -> None:

@@ -31,12 +31,13 @@ def finalize_visit(
     *,
     images: EncodedImages | None = None,
     uploader: Uploader | None = None,
+    session_id: str = "",
 ) -> FinalizedVisit:
     """Seal and enqueue; raises InsufficientSpace before any work when the disk is too full, a
     PackageBuildError when the contents cannot be packaged, and OSError when the disk fails."""
     outbox.check_space()
     sealed = sealer.seal(contents, images)
-    entry = outbox.enqueue(sealed.data)
+    entry = outbox.enqueue(sealed.data, session_id)
     if uploader is not None:
         uploader.poke()
     return FinalizedVisit(entry, sealed.manifest)

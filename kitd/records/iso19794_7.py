@@ -177,7 +177,14 @@ def _decode(data: bytes) -> SignatureTimeSeries:
     offset += _DEVICE.size + 5 * quality_blocks
     (points_count,) = struct.unpack_from(">I", data, offset)
     offset += 4
+    if not channels:
+        # Points of no channel take no bytes: any count would "fit", up to 4 billion empty points.
+        raise SignatureRecordError("the record includes no channel; a signature needs X and Y")
     point = struct.Struct(">" + "H" * len(channels))
+    if offset + points_count * point.size + 2 > len(data):
+        raise SignatureRecordError(
+            f"{points_count} points of {point.size} bytes do not fit in the record"
+        )
     points = [point.unpack_from(data, offset + i * point.size) for i in range(points_count)]
     offset += points_count * point.size
     (extended,) = struct.unpack_from(">H", data, offset)
@@ -206,7 +213,8 @@ def _description_bytes(description: ChannelDescription) -> bytes:
 
 
 def _read_description(data: bytes, offset: int) -> tuple[ChannelDescription, int]:
-    preamble = data[offset]
+    # unpack_from, not data[offset]: a record cut short must raise struct.error, never IndexError.
+    (preamble,) = struct.unpack_from(">B", data, offset)
     offset += 1
     values: dict[str, float | int | None] = {"scale": None, "minimum": None, "maximum": None}
     for flag, key in ((HAS_SCALE, "scale"), (HAS_MIN, "minimum"), (HAS_MAX, "maximum")):

@@ -26,6 +26,8 @@ from kitd.session.session import Session
 log = logging.getLogger(__name__)
 
 RESTART_REASON = "the daemon restarted during the visit; its captures were dropped (never stored)"
+# The daemon died after the visit's package was committed but before it could say so.
+FINALIZED_REASON = "finalized as package {package_id}; the daemon restarted before it could answer"
 
 
 class SessionManager:
@@ -36,10 +38,12 @@ class SessionManager:
         *,
         on_record: Callable[[str, str, dict[str, Any]], None] | None = None,
         clock: Callable[[], float] = time.time,
+        package_of_session: Callable[[str], str | None] | None = None,
     ) -> None:
         self.policies = policies
         self._journal = journal
         self._on_record = on_record
+        self._package_of_session = package_of_session
         self._clock = clock
         self._lock = threading.Lock()
         self._sessions: dict[str, Session] = {}
@@ -62,8 +66,19 @@ class SessionManager:
         changed = False
         for entry in self._ended.values():
             if entry.get("state") == SessionState.ACTIVE.value:
-                entry["state"] = SessionState.LOST.value
-                entry["end_reason"] = RESTART_REASON
+                # A visit killed inside finalize may have its package committed: telling the
+                # operator it was lost would have the citizen enrolled twice.
+                package_id = (
+                    self._package_of_session(str(entry["session_id"]))
+                    if self._package_of_session is not None
+                    else None
+                )
+                if package_id is not None:
+                    entry["state"] = SessionState.FINALIZED.value
+                    entry["end_reason"] = FINALIZED_REASON.format(package_id=package_id)
+                else:
+                    entry["state"] = SessionState.LOST.value
+                    entry["end_reason"] = RESTART_REASON
                 changed = True
         if changed:
             self._write_journal()
@@ -149,8 +164,11 @@ class SessionManager:
                 session_id=session_id,
             )
         if entry is not None:
+            reason = entry.get("end_reason") or ""
             raise SessionNotFound(
-                f"session {session_id} has ended ({entry.get('state')})", session_id=session_id
+                f"session {session_id} has ended ({entry.get('state')}{': ' if reason else ''}"
+                f"{reason})",
+                session_id=session_id,
             )
         raise SessionNotFound(f"no session {session_id!r} on this kit", session_id=session_id)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -215,3 +216,59 @@ def test_a_broken_tls_configuration_keeps_the_package_and_says_why(
     assert kept.state is PackageState.SEALED
     assert "TLS files" in kept.last_error
     assert outbox.status().last_error == kept.last_error
+
+
+def test_the_package_of_a_visit_is_found_by_its_session_after_reopening(
+    back_office: BackOffice,
+) -> None:
+    config = back_office.outbox_config("")
+    entry = Outbox(config).enqueue(back_office.small_package(), "session-7")
+    reopened = Outbox(config)
+    assert reopened.package_of_session("session-7") == entry.package_id
+    assert reopened.package_of_session("session-8") is None
+    assert reopened.package_of_session("") is None
+
+
+def test_an_outbox_database_without_session_ids_is_migrated(back_office: BackOffice) -> None:
+    config = back_office.outbox_config("")
+    entry = Outbox(config).enqueue(back_office.small_package())
+    db = sqlite3.connect(config.state_dir / "outbox.sqlite3")
+    db.execute("ALTER TABLE packages DROP COLUMN session_id")
+    db.commit()
+    db.close()
+    reopened = Outbox(config)
+    assert [p.package_id for p in reopened.list()] == [entry.package_id]
+    assert reopened.enqueue(back_office.small_package("APP-2"), "session-9").package_id
+    assert reopened.package_of_session("session-9") is not None
+
+
+def test_a_renamed_but_uncommitted_package_is_adopted_under_the_visit_its_intent_names(
+    back_office: BackOffice,
+) -> None:
+    # The daemon died between the rename and the commit: the visit must still be found finalized.
+    config = back_office.outbox_config("")
+    Outbox(config).close()
+    sealed = back_office.small_package()
+    package_id = read_header(sealed).package_id
+    db = sqlite3.connect(config.state_dir / "outbox.sqlite3")
+    db.execute(
+        "INSERT INTO intents (package_id, session_id) VALUES (?, ?)", (package_id, "visit-3")
+    )
+    db.commit()
+    db.close()
+    (config.state_dir / "packages" / f"{package_id}.kitpkg").write_bytes(sealed)
+    outbox = Outbox(config)
+    assert outbox.package_of_session("visit-3") == package_id
+    assert outbox.get(package_id).sha256 == hashlib.sha256(sealed).hexdigest()
+
+
+def test_an_intent_whose_file_never_arrived_leaves_nothing(back_office: BackOffice) -> None:
+    config = back_office.outbox_config("")
+    Outbox(config).close()
+    db = sqlite3.connect(config.state_dir / "outbox.sqlite3")
+    db.execute("INSERT INTO intents (package_id, session_id) VALUES ('p-1', 'visit-4')")
+    db.commit()
+    db.close()
+    outbox = Outbox(config)
+    assert outbox.package_of_session("visit-4") is None
+    assert outbox.list() == []

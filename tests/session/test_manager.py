@@ -96,3 +96,20 @@ def test_a_corrupt_journal_is_ignored_not_fatal(tmp_path: Path) -> None:
     (tmp_path / "sessions.json").write_text("{not json")
     sessions = manager(tmp_path)
     assert sessions.create("be-eid", 30, "op").state is SessionState.ACTIVE
+
+
+def test_a_restart_after_the_package_was_committed_reports_the_visit_finalized(
+    tmp_path: Path,
+) -> None:
+    # The daemon died inside finalize after the outbox committed the package, before the journal
+    # (or the client) heard of it: the visit must not be reported lost, or the citizen is enrolled
+    # twice.
+    session = manager(tmp_path).create("be-eid", 30, "op")
+    committed = {session.session_id: "01a23c7a-c826-7316-bb9e-5f5fc86498f7"}
+    after = SessionManager(
+        load_policies(), tmp_path / "sessions.json", package_of_session=committed.get
+    )
+    with pytest.raises(SessionNotFound) as caught:
+        after.get(session.session_id)
+    assert "finalized as package 01a23c7a-c826-7316-bb9e-5f5fc86498f7" in str(caught.value)
+    assert after.active() is None

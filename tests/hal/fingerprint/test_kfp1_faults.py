@@ -3,13 +3,14 @@ recovered from, and no damaged or stale image is ever handed out."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
 from sims.fingerprint.fingerprint_process import FingerprintSimProcess
 
-from hal.errors import DeviceBusy, DeviceTimeout, ProtocolError
+from hal.errors import DeviceBusy, DeviceGone, DeviceTimeout, ProtocolError
 from hal.fingerprint.base import ImageKind
 from hal.fingerprint.kfp1_driver import KFP1Scanner
 from hal.registry import resolve
@@ -120,3 +121,34 @@ def test_a_second_host_cannot_claim_a_reader_in_use(
     with pytest.raises(DeviceBusy):
         other.open()
     scanner.ping()
+
+
+def test_a_scan_resumed_after_its_reader_was_lost_and_rebound_raises_device_gone(
+    sim: FingerprintSimProcess,
+) -> None:
+    # The supervisor's sequence on an unplug while a capture is between two previews: the link is
+    # lost, the reader closed, a rebind attempted (failing: still unplugged). The scan then resumes;
+    # it must end with DeviceGone, not wait for its own deadline while it holds the reader (what
+    # made later captures DEVICE_BUSY in the fault soak).
+    sim.control("place", quality=0.9, identity="fault-person")
+    device = resolve(sim.source, name="fingerprint")
+    assert isinstance(device, KFP1Scanner)
+    lost = threading.Event()
+    device.add_link_lost_listener(lambda error: lost.set())
+    device.open()
+    scan = device.scan(timeout=8.0)
+    try:
+        next(scan)
+        sim.control("unplug")
+        assert lost.wait(10)
+        device.close()
+        with pytest.raises(DeviceGone):
+            device.open()
+        with pytest.raises(DeviceGone):
+            for _ in scan:
+                pass
+    finally:
+        scan.close()
+        sim.control("replug")
+        sim.control("remove")
+        device.close()

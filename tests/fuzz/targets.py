@@ -1,0 +1,508 @@
+"""The fuzz targets: every parser that takes bytes from outside the daemon, with the errors it may raise.
+
+Each target is a function of one byte string that feeds the bytes to real parsing code the way the
+daemon (or the back office) does, and a tuple of the typed errors that parser is documented to raise on
+bad input. Anything else escaping — an IndexError, a struct.error, a hang, a crash of a C decoder — is a
+bug. `scripts/fuzz` drives these under atheris (coverage-guided); `test_fuzz_corpora.py` replays the
+seeds and the committed regression corpora in the suite.
+
+This module must never write to disk per input (the receiver stores a package only when it verifies)
+nor touch the network beyond loopback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import struct
+import sys
+import tempfile
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hal.camera.opencv import decode_jpeg, read_stamp
+from hal.errors import ProtocolError
+from hal.fingerprint import kfp1
+from hal.signpad import protocol as pad
+from hal.signpad.framing import FrameDecoder, encode_frame
+from kitd.audit.errors import AuditError
+from kitd.config import ConfigError, parse_config
+from kitd.package import deterministic_cbor, hpke
+from kitd.package.envelope import build_frame, parse_frame
+from kitd.package.errors import PackageError
+from kitd.package.opener import open_package
+from kitd.policy.loader import PolicyError, builtin_policy_files, parse_policy
+from kitd.records.iso19794_4 import (
+    Compression,
+    FingerView,
+    IsoRecordError,
+    decode_iso19794_4,
+    encode_iso19794_4,
+)
+from kitd.records.iso19794_7 import (
+    SignatureRecordError,
+    decode_iso19794_7,
+    encode_iso19794_7,
+)
+from kitd.records.wsq import WsqError, decode_wsq, encode_wsq
+
+# The package tests' visit builder makes the seed package (a real visit's contents).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "package"))
+
+
+@dataclass(frozen=True)
+class FuzzTarget:
+    name: str
+    run: Callable[[bytes], None]
+    # The typed errors bad input is allowed to raise; anything else is a finding.
+    expected: tuple[type[BaseException], ...]
+    seeds: Callable[[], list[bytes]]
+    description: str
+
+
+# -- KFP1 (fingerprint reader over USB) ------------------------------------------------------------
+
+
+def kfp1_response(data: bytes) -> None:
+    response = kfp1.decode_response(data)
+    # The driver reads the payload by the opcode it sent; try both payload readers.
+    if response.opcode is kfp1.Opcode.GET_INFO:
+        kfp1.decode_info(response.payload)
+    elif response.opcode is kfp1.Opcode.GET_STATUS:
+        kfp1.decode_status(response.payload)
+
+
+def kfp1_response_seeds() -> list[bytes]:
+    info = struct.pack("<HHHHHBB", 0x1209, 0x4B46, 400, 500, 500, 8, 4)
+    for text in ("Kit", "KFP-500", "SN1", "1.0.0"):
+        info += bytes([len(text)]) + text.encode()
+    status = struct.pack("<BBBBI", 1, 1, 0, 55, 12)
+    return [
+        kfp1.encode_header(kfp1.Opcode.GET_INFO, 1, kfp1.Status.OK, info),
+        kfp1.encode_header(kfp1.Opcode.GET_STATUS, 2, kfp1.Status.OK, status),
+        kfp1.encode_header(kfp1.Opcode.CAPTURE, 3, kfp1.Status.OK, b""),
+    ]
+
+
+def kfp1_event(data: bytes) -> None:
+    kfp1.decode_event(data)
+
+
+def kfp1_event_seeds() -> list[bytes]:
+    return [
+        kfp1.encode_header(kfp1.EventCode.FINGER_ON, 3, kfp1.Status.OK, b"\x50"),
+        kfp1.encode_header(kfp1.EventCode.CAPTURE_DONE, 3, kfp1.Status.OK, b"\x07\x00\x00\x00\x3c"),
+        kfp1.encode_header(kfp1.EventCode.FINGER_OFF, 3, kfp1.Status.OK, b""),
+    ]
+
+
+def kfp1_image(data: bytes) -> None:
+    """The input is a stream of 0x82 transfers, each prefixed with its u16 length (as the
+    driver sees them, one bulk read at a time); the assembler must survive any sequence."""
+    assembler = kfp1.ImageAssembler()
+    at = 0
+    while at + 2 <= len(data):
+        size = int.from_bytes(data[at : at + 2], "little") % (kfp1.IMAGE_TRANSFER_SIZE + 64)
+        transfer = data[at + 2 : at + 2 + size]
+        at += 2 + size
+        try:
+            image = assembler.feed(transfer)
+        except ProtocolError:
+            continue
+        if image is not None:
+            pixels = np.frombuffer(image.pixels, np.uint8)
+            pixels.reshape(image.header.height, image.header.width)
+
+
+def _framed_transfers(transfers: list[bytes]) -> bytes:
+    return b"".join(len(t).to_bytes(2, "little") + t for t in transfers)
+
+
+def kfp1_image_seeds() -> list[bytes]:
+    width, height = 40, 30
+    header = kfp1.ImageHeader(
+        5, 9, width, height, 500, 8, kfp1.ImageKindCode.PREVIEW, width * height
+    )
+    pixels = bytes(range(256)) * (width * height // 256) + bytes(width * height % 256)
+    return [_framed_transfers(kfp1.encode_image(header, pixels))]
+
+
+# -- signature pad (COBS frames over serial) -------------------------------------------------------
+
+
+def signpad_stream(data: bytes) -> None:
+    """Stream bytes through the frame decoder in two feeds, then each frame through the message
+    parser its type selects (what the driver's reader thread and its reply routing do)."""
+    decoder = FrameDecoder()
+    split = data[0] if data else 0
+    frames = decoder.feed(data[1 : 1 + split]) + decoder.feed(data[1 + split :])
+    clock = pad.ClockUnwrapper()
+    for frame in frames:
+        try:
+            if frame.type == pad.FrameType.INFO:
+                pad.parse_info(frame.payload)
+            elif frame.type == pad.FrameType.PEN:
+                for sample in pad.parse_pen(frame.payload):
+                    clock.unwrap(sample.time_us)
+            elif frame.type == pad.FrameType.BUTTON:
+                pad.parse_button(frame.payload)
+            elif frame.type == pad.FrameType.ACK:
+                pad.parse_ack(frame.payload)
+            elif frame.type == pad.FrameType.NAK:
+                _ = pad.parse_nak(frame.payload).text
+        except ProtocolError:
+            continue
+
+
+def signpad_seeds() -> list[bytes]:
+    info = pad.build_info(
+        pad.InfoPayload(10000, 6000, 1023, 200, 2540, 320, 160, "KSP-1", "SN7", "2.1")
+    )
+    pen = pad.build_pen([pad.RawPenSample(1000 * i, 100 + i, 200, 512, 3) for i in range(8)])
+    frames = [
+        encode_frame(pad.FrameType.INFO, 1, info),
+        encode_frame(pad.FrameType.PEN, 2, pen),
+        encode_frame(pad.FrameType.BUTTON, 3, pad.build_button(1, 5000)),
+        encode_frame(pad.FrameType.ACK, 4, pad.build_ack(pad.FrameType.START)),
+        encode_frame(pad.FrameType.NAK, 5, pad.build_nak(pad.FrameType.START, pad.NakCode(1))),
+        encode_frame(pad.FrameType.HEARTBEAT, 6),
+    ]
+    stream = b"".join(frames)
+    return [bytes([len(stream) // 2]) + stream]
+
+
+# -- camera (JPEG frames of the MJPEG stream) ------------------------------------------------------
+
+
+def camera_frame(data: bytes) -> None:
+    """A frame as the grab thread gets it from FFmpeg's MJPEG demuxer: the stamp reader, then the
+    decode that turns a broken frame into None."""
+    read_stamp(data)
+    decode_jpeg(data)
+
+
+def camera_frame_seeds() -> list[bytes]:
+    import cv2
+
+    image = np.zeros((24, 32, 3), np.uint8)
+    image[:, :16] = (40, 120, 200)
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 60])
+    assert ok
+    jpeg = encoded.tobytes()
+    comment = b"kitd-stamp seq=17 t=1234.5"
+    stamped = jpeg[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + jpeg[2:]
+    return [jpeg, stamped]
+
+
+# -- ISO/IEC 19794-4 and -7 records ---------------------------------------------------------------
+
+
+def iso19794_4(data: bytes) -> None:
+    """A finger record as the back office reads it: the views, and each raw view's pixels (a WSQ
+    view's stream is the wsq_decode target's: its decoder runs in a child, too slow to share)."""
+    for view in decode_iso19794_4(data):
+        if view.compression is Compression.UNCOMPRESSED and view.pixel_depth == 8:
+            view.pixels()
+
+
+def wsq_decode(data: bytes) -> None:
+    decode_wsq(data)
+
+
+def wsq_decode_seeds() -> list[bytes]:
+    rng = np.random.default_rng(5)
+    return [encode_wsq(rng.integers(0, 256, (40, 48), dtype=np.uint8))]
+
+
+def iso19794_4_seeds() -> list[bytes]:
+    rng = np.random.default_rng(4)
+    pixels = rng.integers(0, 256, (40, 48), dtype=np.uint8)
+    return [
+        encode_iso19794_4([FingerView.from_pixels(2, pixels, quality=60)]),
+        encode_iso19794_4([FingerView(7, 48, 40, encode_wsq(pixels), Compression.WSQ, 45)]),
+    ]
+
+
+def iso19794_7(data: bytes) -> None:
+    record = decode_iso19794_7(data)
+    for name in record.channel_names:
+        record.channel(name)
+
+
+def iso19794_7_seeds() -> list[bytes]:
+    from datetime import UTC, datetime
+
+    from hal.signpad.base import PadInfo, PenFlags, PenSample
+
+    samples = [
+        PenSample(5000 * i, 100 + 3 * i, 200 + i, 400, PenFlags.TIP | PenFlags.IN_RANGE)
+        for i in range(20)
+    ]
+    info = PadInfo(10000, 6000, 1023, 200, 2540, 320, 160)
+    return [encode_iso19794_7(samples, info, datetime(2026, 3, 4, 10, 0, tzinfo=UTC))]
+
+
+# -- packages: kitpkg open, and the receiver's upload handler ---------------------------------------
+
+
+class _BackOffice:
+    """A kit key, a recipient key pair and one real sealed visit, made once per process."""
+
+    def __init__(self) -> None:
+        from visit_factory import make_visit
+
+        from kitd.keys.file_key import FileKeySigner
+        from kitd.keys.key_list import KitKeyList
+        from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
+        from kitd.package.sealer import PackageSealer
+
+        self.root = Path(tempfile.mkdtemp(prefix="kitd-fuzz-"))
+        signer = FileKeySigner.generate(self.root / "kit.key.pem")
+        self.keys = KitKeyList()
+        self.keys.publish("kit-0042", signer.public_key)
+        recipient = RecipientKeyPair.generate(self.root / "backoffice")
+        self.recipient_key = load_recipient_private_key(recipient.private_path)
+        sealed = PackageSealer(signer, self.recipient_key.public_key()).seal(make_visit())
+        self.package = sealed.data
+        frame = parse_frame(sealed.data)
+        self.header_bytes = frame.header_bytes
+        self.payload = hpke.open_sealed(frame.body, self.recipient_key, frame.header_bytes)
+        self.package_id = sealed.package_id
+
+
+@functools.cache
+def _back_office() -> _BackOffice:
+    return _BackOffice()
+
+
+def package_open(data: bytes) -> None:
+    office = _back_office()
+    open_package(data, office.recipient_key, office.keys)
+
+
+def package_open_seeds() -> list[bytes]:
+    return [_back_office().package]
+
+
+def package_payload(data: bytes) -> None:
+    """The decrypted payload of a package from a (buggy or compromised) kit: the bytes are sealed
+    to the recipient under a valid header, so the CBOR, COSE, manifest and audit readers behind
+    HPKE are what gets fuzzed."""
+    office = _back_office()
+    recipient = office.recipient_key.public_key()
+    sealed = build_frame(office.header_bytes, hpke.seal(data, recipient, office.header_bytes))
+    open_package(sealed, office.recipient_key, office.keys)
+
+
+def package_payload_seeds() -> list[bytes]:
+    office = _back_office()
+    return [office.payload, deterministic_cbor.encode({"format": 1, "files": []})]
+
+
+class _Receiver:
+    """The reference receiver with its real request handler, driven over in-memory streams."""
+
+    def __init__(self) -> None:
+        from kitd.outbox.receiver import PackageReceiver, ReceiverConfig
+        from kitd.outbox.tls import generate_demo_pki
+
+        office = _back_office()
+        pki = generate_demo_pki(office.root / "pki")
+        config = ReceiverConfig(
+            out_dir=office.root / "received",
+            ca_cert=pki.ca_cert,
+            server_cert=pki.server_cert,
+            server_key=pki.server_key,
+        )
+        self.receiver = PackageReceiver(config, office.recipient_key, office.keys)
+        self.handler: Any = self.receiver._server.RequestHandlerClass
+
+
+@functools.cache
+def _receiver() -> _Receiver:
+    return _Receiver()
+
+
+class _InMemoryRequest:
+    """What a socket gives a request handler: `makefile` over the fuzz bytes, and a sink."""
+
+    def __init__(self, data: bytes) -> None:
+        self.rfile = io.BytesIO(data)
+        self.wfile = io.BytesIO()
+
+    def makefile(self, mode: str, *args: Any, **kwargs: Any) -> io.BytesIO:
+        return self.rfile if "r" in mode else self.wfile
+
+    def sendall(self, data: bytes) -> None:
+        self.wfile.write(data)
+
+    def setsockopt(self, *args: Any) -> None:
+        return None
+
+    def settimeout(self, timeout: float | None) -> None:
+        return None
+
+
+def receiver_upload(data: bytes) -> None:
+    """One HTTP/1.1 exchange with the receiver's handler: request line, headers and body all from
+    the input. It must answer every request with a status line (never raise)."""
+    receiver = _receiver()
+    request = _InMemoryRequest(data)
+    handler_class = receiver.handler
+    assert issubclass(handler_class, BaseHTTPRequestHandler)
+    handler_class(request, ("127.0.0.1", 9), receiver.receiver._server)
+
+
+def receiver_upload_seeds() -> list[bytes]:
+    office = _back_office()
+    body = office.package
+    head = (
+        f"PUT /packages/{office.package_id} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    return [head + body, b"PUT /packages/x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"]
+
+
+# -- policy and configuration loaders ---------------------------------------------------------------
+
+
+def _toml(data: bytes) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None  # what the file loaders turn into their typed error
+
+
+def policy_loader(data: bytes) -> None:
+    table = _toml(data)
+    if table is not None:
+        parse_policy(table, origin="fuzz/policy.toml")
+
+
+def policy_loader_seeds() -> list[bytes]:
+    return [path.read_bytes() for path in builtin_policy_files()]
+
+
+def config_loader(data: bytes) -> None:
+    table = _toml(data)
+    if table is not None:
+        parse_config(table, base_dir=Path("/nonexistent-kitd-fuzz"), origin="fuzz/kitd.toml")
+
+
+def config_loader_seeds() -> list[bytes]:
+    example = Path(__file__).resolve().parents[2] / "systemd" / "kitd.toml"
+    minimal = (
+        b'kit_id = "K"\nstate_dir = "/var/lib/kitd"\n[devices.camera]\nsource = "opencv:/dev/v0"\n'
+    )
+    return [example.read_bytes(), minimal]
+
+
+TARGETS: dict[str, FuzzTarget] = {
+    target.name: target
+    for target in (
+        FuzzTarget(
+            "kfp1_response",
+            kfp1_response,
+            (ProtocolError,),
+            kfp1_response_seeds,
+            "KFP1 responses on bulk IN 0x81 with GET_INFO / GET_STATUS payloads",
+        ),
+        FuzzTarget(
+            "kfp1_event",
+            kfp1_event,
+            (ProtocolError,),
+            kfp1_event_seeds,
+            "KFP1 events on interrupt IN 0x83",
+        ),
+        FuzzTarget(
+            "kfp1_image",
+            kfp1_image,
+            (ProtocolError,),
+            kfp1_image_seeds,
+            "KFP1 image assembly from bulk IN 0x82 transfers (header, pixels, CRC32)",
+        ),
+        FuzzTarget(
+            "signpad_stream",
+            signpad_stream,
+            (ProtocolError,),
+            signpad_seeds,
+            "signature pad COBS/CRC framing and INFO, PEN, BUTTON, ACK, NAK messages",
+        ),
+        FuzzTarget(
+            "camera_frame",
+            camera_frame,
+            (),
+            camera_frame_seeds,
+            "camera MJPEG part: stamp reader and JPEG decode (broken frames give None)",
+        ),
+        FuzzTarget(
+            "iso19794_4",
+            iso19794_4,
+            (IsoRecordError, WsqError),
+            iso19794_4_seeds,
+            "ISO/IEC 19794-4 finger image records (views, raw pixels)",
+        ),
+        FuzzTarget(
+            "wsq_decode",
+            wsq_decode,
+            (WsqError,),
+            wsq_decode_seeds,
+            "WSQ streams of finger views (NBIS, in a child process)",
+        ),
+        FuzzTarget(
+            "iso19794_7",
+            iso19794_7,
+            (SignatureRecordError,),
+            iso19794_7_seeds,
+            "ISO/IEC 19794-7 signature time series records",
+        ),
+        FuzzTarget(
+            "package_open",
+            package_open,
+            (PackageError, AuditError),
+            package_open_seeds,
+            "kitpkg open on sealed package bytes (frame, header, HPKE)",
+        ),
+        FuzzTarget(
+            "package_payload",
+            package_payload,
+            (PackageError, AuditError),
+            package_payload_seeds,
+            "kitpkg open behind HPKE: payload CBOR, COSE_Sign1, manifest, files, audit stretch",
+        ),
+        FuzzTarget(
+            "receiver_upload",
+            receiver_upload,
+            (),
+            receiver_upload_seeds,
+            "the reference receiver's HTTP PUT handler (request line, headers, body)",
+        ),
+        FuzzTarget(
+            "policy_loader",
+            policy_loader,
+            (PolicyError,),
+            policy_loader_seeds,
+            "document policy TOML files",
+        ),
+        FuzzTarget(
+            "config_loader",
+            config_loader,
+            (ConfigError,),
+            config_loader_seeds,
+            "kitd.toml configuration",
+        ),
+    )
+}
+
+
+def run_one(target: FuzzTarget, data: bytes) -> None:
+    """Feed one input; the target's typed errors are the documented answer to bad input."""
+    with contextlib.suppress(*target.expected):
+        target.run(data)

@@ -1,0 +1,125 @@
+"""A state directory that fills up (a small tmpfs): enqueue, the audit log and upload on a full disk.
+
+What must hold: a write that does not fit is a typed error (InsufficientSpace, AuditLogError), nothing
+half-written stays behind (no .part file, no torn audit record in front of later ones), and once space
+returns the same calls succeed without a restart or a technician.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from back_office import BackOffice
+
+from kitd.audit.errors import AuditLogError
+from kitd.audit.log import AuditLog
+from kitd.audit.record import AuditKind
+from kitd.audit.verify import verify_log_bytes
+from kitd.outbox.errors import InsufficientSpace
+from kitd.outbox.outbox import Outbox
+from kitd.outbox.receiver import PackageReceiver
+from kitd.outbox.uploader import Uploader
+from support.small_disk import SmallDisk, small_disk
+
+
+@pytest.fixture
+def disk(back_office: BackOffice) -> Iterator[SmallDisk]:
+    with small_disk(back_office.root / "state", size_mb=4) as mounted:
+        yield mounted
+
+
+def test_enqueue_that_does_not_fit_is_insufficient_space_and_leaves_nothing(
+    back_office: BackOffice, disk: SmallDisk
+) -> None:
+    outbox = Outbox(back_office.outbox_config(""))
+    sealed = back_office.small_package()
+    disk.fill(leave=len(sealed) // 4)
+    with pytest.raises(InsufficientSpace, match="free space"):
+        outbox.enqueue(sealed)
+    assert list(outbox.tmp_dir.iterdir()) == []
+    assert list(outbox.packages_dir.iterdir()) == []
+    assert outbox.list() == []
+
+    disk.free()
+    entry = outbox.enqueue(sealed)
+    assert [p.package_id for p in outbox.list()] == [entry.package_id]
+    outbox.close()
+
+
+def test_audit_append_that_does_not_fit_leaves_no_torn_record_before_later_ones(
+    back_office: BackOffice, disk: SmallDisk
+) -> None:
+    log_path = disk.path / "audit.log"
+    audit = AuditLog(log_path, back_office.signer, checkpoint_every=1000)
+    audit.append(AuditKind.VISIT_STARTED, "op-1", profile="be-eid")
+    disk.fill()
+    # Longer than the slack of the log's last page: part of it is written, then ENOSPC.
+    with pytest.raises(AuditLogError):
+        audit.append(AuditKind.ATTEMPT, "op-1", target="face", note="x" * 6000)
+
+    disk.free()
+    audit.append(AuditKind.VISIT_FINISHED, "op-1")
+    report = verify_log_bytes(log_path.read_bytes(), back_office.keys)
+    assert (report.count, report.torn_tail) == (2, False)
+    audit.close()
+
+
+def test_upload_with_a_full_disk_loses_nothing_and_delivers_once_space_returns(
+    back_office: BackOffice, receiver: PackageReceiver, disk: SmallDisk
+) -> None:
+    audit = AuditLog(disk.path / "audit.log", back_office.signer)
+    outbox = Outbox(back_office.outbox_config(receiver.url), audit)
+    entry = outbox.enqueue(back_office.small_package())
+    uploader = Uploader(outbox, idle_wait_s=0.05)
+    disk.fill()
+    uploader.start()
+    try:
+        uploader.wait_for_pass(0, 10)
+        # The pass may fail at any write (state row, receipt, audit record): the package is still
+        # either in the outbox or stored by the receiver, and the uploader thread keeps running.
+        in_outbox = {p.package_id for p in outbox.list()}
+        assert entry.package_id in in_outbox or entry.package_id in receiver.stored
+        assert uploader.is_running
+
+        disk.free()
+        uploader.poke()
+        assert uploader.wait_until_delivered(entry.package_id, 20)
+        assert entry.package_id in receiver.stored
+        assert list(outbox.packages_dir.iterdir()) == []
+    finally:
+        uploader.stop()
+        outbox.close()
+        audit.close()
+
+
+def test_upload_whose_audit_record_does_not_fit_keeps_the_uploader_running(
+    back_office: BackOffice, receiver: PackageReceiver, tmp_path: Path
+) -> None:
+    # The outbox on a roomy disk, the audit log on a full one: the upload itself succeeds and the
+    # audit append after the receipt fails.
+    with small_disk(tmp_path / "audit", size_mb=1) as disk:
+        audit = AuditLog(disk.path / "audit.log", back_office.signer, checkpoint_every=1000)
+        outbox = Outbox(back_office.outbox_config(receiver.url), audit)
+        entry = outbox.enqueue(back_office.small_package())
+        disk.fill()
+        with pytest.raises(AuditLogError):
+            for _ in range(100):  # fill the slack of the log's last page
+                audit.append(AuditKind.ATTEMPT, "op-1", note="y" * 300)
+        uploader = Uploader(outbox, idle_wait_s=0.05)
+        uploader.start()
+        try:
+            assert receiver.wait_for(lambda: entry.package_id in receiver.stored, 20)
+            uploader.wait_for_pass(uploader.wait_for_pass(0, 10), 10)
+            assert uploader.is_running
+
+            disk.free()
+            uploader.poke()
+            uploader.wait_for_pass(uploader.wait_for_pass(0, 10), 10)
+            assert list(outbox.packages_dir.iterdir()) == []
+            assert outbox.list() == []
+        finally:
+            uploader.stop()
+            outbox.close()
+            audit.close()

@@ -6,6 +6,7 @@ servicer receives or returns.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable, Iterator
 from typing import Any, TypeAlias
 
@@ -44,3 +45,29 @@ def each_request(requests: Iterator[Any], check: Callable[[Any], None]) -> Itera
     for request in requests:
         check(request)
         yield request
+
+
+class WrappingInterceptor(grpc.ServerInterceptor, abc.ABC):
+    """A server interceptor that wraps the behaviour of every method it sees; `wrap` says how."""
+
+    def intercept_service(
+        self,
+        continuation: Any,
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Handler | None:
+        handler: Handler | None = continuation(handler_call_details)
+        if handler is None:
+            return None
+        method: str = handler_call_details.method
+        return wrap_handler(
+            handler,
+            lambda behaviour, streams_in, streams_out: self.wrap(
+                method, behaviour, streams_in, streams_out
+            ),
+        )
+
+    @abc.abstractmethod
+    def wrap(
+        self, method: str, behaviour: Behaviour, request_streaming: bool, response_streaming: bool
+    ) -> Behaviour:
+        """The behaviour the server calls instead of `behaviour` for `method`."""

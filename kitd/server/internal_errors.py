@@ -18,22 +18,17 @@ from typing import Any, NoReturn, cast
 import grpc
 
 from kitd.api.status import rich_status
-from kitd.server.handlers import Behaviour, Handler, wrap_handler
+from kitd.server.handlers import Behaviour, WrappingInterceptor
 
 log = logging.getLogger("kitd.api")
 
 
-class InternalErrorInterceptor(grpc.ServerInterceptor):
-    def intercept_service(
-        self,
-        continuation: Any,
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Handler | None:
-        handler: Handler | None = continuation(handler_call_details)
-        if handler is None:
-            return None
-        method: str = handler_call_details.method
+class InternalErrorInterceptor(WrappingInterceptor):
+    """Any exception a servicer did not expect becomes INTERNAL with an error id the log has too."""
 
+    def wrap(
+        self, method: str, behaviour: Behaviour, request_streaming: bool, response_streaming: bool
+    ) -> Behaviour:
         def internal(context: grpc.ServicerContext, exc: Exception) -> NoReturn:
             # ServicerContext.code() exists since grpcio 1.38; the type stubs do not list it.
             if cast(Any, context).code() is not None:
@@ -54,23 +49,20 @@ class InternalErrorInterceptor(grpc.ServerInterceptor):
             )
             raise AssertionError("abort_with_status returned")  # pragma: no cover - grpc raises
 
-        def wrap(behaviour: Behaviour, request_streaming: bool, response_streaming: bool) -> Any:
-            if response_streaming:
+        if response_streaming:
 
-                def guarded_stream(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-                    try:
-                        yield from behaviour(request, context)
-                    except Exception as exc:  # noqa: BLE001 - a bug: INTERNAL with an id, never UNKNOWN
-                        internal(context, exc)
-
-                return guarded_stream
-
-            def guarded(request: Any, context: grpc.ServicerContext) -> Any:
+            def guarded_stream(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
                 try:
-                    return behaviour(request, context)
+                    yield from behaviour(request, context)
                 except Exception as exc:  # noqa: BLE001 - a bug: INTERNAL with an id, never UNKNOWN
                     internal(context, exc)
 
-            return guarded
+            return guarded_stream
 
-        return wrap_handler(handler, wrap)
+        def guarded(request: Any, context: grpc.ServicerContext) -> Any:
+            try:
+                return behaviour(request, context)
+            except Exception as exc:  # noqa: BLE001 - a bug: INTERNAL with an id, never UNKNOWN
+                internal(context, exc)
+
+        return guarded

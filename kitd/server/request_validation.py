@@ -23,7 +23,7 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from kitd.api.status import DOMAIN
-from kitd.server.handlers import Behaviour, Handler, each_request, wrap_handler
+from kitd.server.handlers import Behaviour, WrappingInterceptor, each_request
 
 log = logging.getLogger("kitd.api")
 
@@ -70,7 +70,9 @@ def invalid_argument_status(violations: list[validate_pb2.Violation]) -> grpc.St
     return rpc_status.to_status(status)
 
 
-class RequestValidationInterceptor(grpc.ServerInterceptor):
+class RequestValidationInterceptor(WrappingInterceptor):
+    """Every request is checked against its .proto constraints before the servicer sees it."""
+
     def __init__(self) -> None:
         # One validator for the server: it caches the compiled rules of every message type it met.
         self._validator = protovalidate.Validator()
@@ -81,16 +83,9 @@ class RequestValidationInterceptor(grpc.ServerInterceptor):
             for v in self._validator.collect_violations(request)
         ]
 
-    def intercept_service(
-        self,
-        continuation: Any,
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Handler | None:
-        handler: Handler | None = continuation(handler_call_details)
-        if handler is None:
-            return None
-        method: str = handler_call_details.method
-
+    def wrap(
+        self, method: str, behaviour: Behaviour, request_streaming: bool, response_streaming: bool
+    ) -> Behaviour:
         def refuse(context: grpc.ServicerContext, found: list[validate_pb2.Violation]) -> NoReturn:
             log.warning(
                 "request refused",
@@ -102,35 +97,32 @@ class RequestValidationInterceptor(grpc.ServerInterceptor):
             context.abort_with_status(invalid_argument_status(found))
             raise AssertionError("abort_with_status returned")  # pragma: no cover - grpc raises
 
-        def wrap(behaviour: Behaviour, request_streaming: bool, response_streaming: bool) -> Any:
-            if request_streaming:
+        if request_streaming:
 
-                def checked_stream(requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
-                    def check(request: Any) -> None:
-                        found = self.violations(request)
-                        if found:
-                            refuse(context, found)
-
-                    return behaviour(each_request(requests, check), context)
-
-                return checked_stream
-
-            if response_streaming:
-
-                def checked_responses(request: Any, context: grpc.ServicerContext) -> Any:
+            def checked_stream(requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
+                def check(request: Any) -> None:
                     found = self.violations(request)
                     if found:
                         refuse(context, found)
-                    yield from behaviour(request, context)
 
-                return checked_responses
+                return behaviour(each_request(requests, check), context)
 
-            def checked(request: Any, context: grpc.ServicerContext) -> Any:
+            return checked_stream
+
+        if response_streaming:
+
+            def checked_responses(request: Any, context: grpc.ServicerContext) -> Any:
                 found = self.violations(request)
                 if found:
                     refuse(context, found)
-                return behaviour(request, context)
+                yield from behaviour(request, context)
 
-            return checked
+            return checked_responses
 
-        return wrap_handler(handler, wrap)
+        def checked(request: Any, context: grpc.ServicerContext) -> Any:
+            found = self.violations(request)
+            if found:
+                refuse(context, found)
+            return behaviour(request, context)
+
+        return checked

@@ -80,6 +80,21 @@ def run(argv: list[str], env: dict[str, str] | None = None, capture: bool = True
     return result.stdout if capture else ""
 
 
+def citizen_args(sims: Path) -> list[str]:
+    """kitctl's arguments for the demo's citizen, played through the simulators in `sims`."""
+    return [
+        "--auto",
+        "--sim-dir",
+        str(sims),
+        "--operator",
+        "demo-operator",
+        "--reference",
+        "APP-DEMO-0001",
+        "--name",
+        "Jan Peeters",
+    ]
+
+
 def softhsm_module() -> Path:
     util = shutil.which("softhsm2-util")
     if util is None:
@@ -264,15 +279,7 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
             args.profile,
             "--age",
             str(args.age),
-            "--auto",
-            "--sim-dir",
-            str(sims),
-            "--operator",
-            "demo-operator",
-            "--reference",
-            "APP-DEMO-0001",
-            "--name",
-            "Jan Peeters",
+            *citizen_args(sims),
             "--recipient-key",
             str(recipient_private),
             "--json",
@@ -372,15 +379,7 @@ def delivery(
             str(reference),
             "--age",
             str(age),
-            "--auto",
-            "--sim-dir",
-            str(sims),
-            "--operator",
-            "demo-operator",
-            "--reference",
-            "APP-DEMO-0001",
-            "--name",
-            "Jan Peeters",
+            *citizen_args(sims),
             "--json",
         ],
         stdout=subprocess.PIPE,

@@ -21,6 +21,25 @@ from kitsim.fingerprint.impression import Placement, render
 from kitsim.fingerprint.master import master_print
 
 
+def reference_argv(tmp_path: Path, print_path: Path, finger: int, *extra: str) -> list[str]:
+    """`kitpkg reference` for kit KIT-9 with the keys the tests make under tmp_path."""
+    return [
+        "reference",
+        str(print_path),
+        "--finger",
+        str(finger),
+        "--kit-id",
+        "KIT-9",
+        "--kit-key",
+        str(tmp_path / "d.pub.pem"),
+        "--signer",
+        str(tmp_path / "office" / SIGNER_PRIVATE_NAME),
+        "--out",
+        str(tmp_path / "ref.kitref"),
+        *extra,
+    ]
+
+
 @pytest.fixture
 def enrolled(tmp_path: Path) -> Path:
     pixels = render(master_print("kitpkg-anna", 2), Placement(quality=0.85, seed=1))
@@ -35,23 +54,7 @@ def test_a_reference_made_from_a_wsq_print_opens_on_the_kit(
     kit_key = load_or_create_delivery_key(tmp_path / "kit" / "d.pem", tmp_path / "d.pub.pem")
     assert main(["reference-keygen", "--out", str(tmp_path / "office")]) == 0
     out = tmp_path / "ref.kitref"
-    argv = [
-        "reference",
-        str(enrolled),
-        "--finger",
-        "2",
-        "--kit-id",
-        "KIT-9",
-        "--kit-key",
-        str(tmp_path / "d.pub.pem"),
-        "--signer",
-        str(tmp_path / "office" / SIGNER_PRIVATE_NAME),
-        "--application-reference",
-        "APP-9",
-        "--out",
-        str(out),
-        "--json",
-    ]
+    argv = reference_argv(tmp_path, enrolled, 2, "--application-reference", "APP-9", "--json")
     capsys.readouterr()
     assert main(argv) == 0
     made = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -66,21 +69,7 @@ def test_a_reference_made_from_a_wsq_print_opens_on_the_kit(
 def test_a_finger_outside_1_to_10_is_a_usage_error(tmp_path: Path, enrolled: Path) -> None:
     assert main(["reference-keygen", "--out", str(tmp_path / "office")]) == 0
     load_or_create_delivery_key(tmp_path / "kit" / "d.pem", tmp_path / "d.pub.pem")
-    argv = [
-        "reference",
-        str(enrolled),
-        "--finger",
-        "11",
-        "--kit-id",
-        "KIT-9",
-        "--kit-key",
-        str(tmp_path / "d.pub.pem"),
-        "--signer",
-        str(tmp_path / "office" / SIGNER_PRIVATE_NAME),
-        "--out",
-        str(tmp_path / "ref.kitref"),
-    ]
-    assert main(argv) == 2
+    assert main(reference_argv(tmp_path, enrolled, 11)) == 2
     assert not (tmp_path / "ref.kitref").exists()
 
 
@@ -89,18 +78,4 @@ def test_an_unreadable_print_is_a_usage_error(tmp_path: Path) -> None:
     load_or_create_delivery_key(tmp_path / "kit" / "d.pem", tmp_path / "d.pub.pem")
     bad = tmp_path / "print.png"
     bad.write_bytes(b"not an image")
-    argv = [
-        "reference",
-        str(bad),
-        "--finger",
-        "2",
-        "--kit-id",
-        "KIT-9",
-        "--kit-key",
-        str(tmp_path / "d.pub.pem"),
-        "--signer",
-        str(tmp_path / "office" / SIGNER_PRIVATE_NAME),
-        "--out",
-        str(tmp_path / "ref.kitref"),
-    ]
-    assert main(argv) == 2
+    assert main(reference_argv(tmp_path, bad, 2)) == 2

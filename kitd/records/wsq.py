@@ -3,8 +3,8 @@
 Uses the `wsq` package's Pillow plugin (NBIS underneath). The plugin's encoder is fixed at 0.75 bit per
 pixel, the rate ANSI/NIST-ITL Type-14 records use for 500 ppi prints, so that is the only rate offered.
 NBIS's decoder can crash the process on a damaged stream (fuzzing found a segmentation fault on a
-910-byte finger record), so decoding, which reads streams from packages, runs in a forked child and a
-crash there is a WsqError. Encoding only ever sees the kit's own images and stays in process.
+910-byte finger record), so decoding, which reads streams from packages, runs in a child process and a
+crash there is a WsqError; the child lives on between streams and is replaced after a crash or a hang. Encoding only ever sees the kit's own images and stays in process.
 This module must never write an image to a file: fingerprints are biometric data and stay in memory until
 they are sealed.
 """
@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import threading
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 import numpy as np
 import wsq  # noqa: F401 - registers the WSQ codec with Pillow
@@ -28,7 +30,7 @@ WSQ_MAGIC = b"\xff\xa0"
 DECODE_TIMEOUT_S = 30.0
 # forkserver: children fork from a small clean server, not from a parent that runs threads.
 _CONTEXT = multiprocessing.get_context("forkserver")
-# The server imports the decoder once; each child then starts without importing anything.
+# The server imports the decoder once; a new child then starts without importing anything.
 _CONTEXT.set_forkserver_preload([__name__])
 
 
@@ -60,31 +62,70 @@ def encode_wsq(
 
 
 def decode_wsq(data: bytes, timeout: float = DECODE_TIMEOUT_S) -> NDArray[np.uint8]:
-    """Decode a WSQ stream to a 2-D uint8 image, in a child process (see the module docstring)."""
+    """Decode a WSQ stream to a 2-D uint8 image, in the decoder's child process (see the module
+    docstring)."""
     if not data.startswith(WSQ_MAGIC):
         raise WsqError("not a WSQ stream (missing the FF A0 start-of-image marker)")
-    receiving, sending = _CONTEXT.Pipe(duplex=False)
-    child = _CONTEXT.Process(target=_decode_child, args=(bytes(data), sending), daemon=True)
-    child.start()
-    sending.close()
-    try:
-        result = receiving.recv() if receiving.poll(timeout) else None
-    except EOFError:
-        result = None  # the child died before it answered
-    finally:
-        receiving.close()
+    return _DECODER.decode(bytes(data), timeout)
+
+
+class _DecoderChild:
+    """One long-lived child that decodes stream after stream, so a decode costs a pipe round trip
+    instead of a process start. A stream the decoder refuses leaves it running; a crash or a hang
+    replaces it with a new child before the next stream."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._child: BaseProcess | None = None
+        self._pipe: Connection | None = None
+
+    def decode(self, data: bytes, timeout: float) -> NDArray[np.uint8]:
+        with self._lock:
+            pipe = self._running()
+            try:
+                pipe.send_bytes(data)
+                result = pipe.recv() if pipe.poll(timeout) else None
+            except (EOFError, OSError):
+                result = None  # the child died before it answered
+            how = "" if result is not None else self._stop()
+        if isinstance(result, tuple):
+            height, width, pixels = result
+            return np.frombuffer(pixels, np.uint8).reshape(height, width).copy()
+        if isinstance(result, str):
+            raise WsqError(f"cannot decode WSQ stream of {len(data)} bytes: {result}")
+        raise WsqError(
+            f"the WSQ decoder failed on a damaged stream of {len(data)} bytes ({how} in its child)"
+        )
+
+    def _running(self) -> Connection:
+        if self._child is not None and self._pipe is not None and self._child.is_alive():
+            return self._pipe
+        self._stop()
+        ours, theirs = _CONTEXT.Pipe(duplex=True)
+        child = _CONTEXT.Process(target=_decode_loop, args=(theirs,), daemon=True)
+        child.start()
+        theirs.close()
+        self._child, self._pipe = child, ours
+        return ours
+
+    def _stop(self) -> str:
+        """Ends the child (killed if still running); says how it ended."""
+        child, pipe = self._child, self._pipe
+        self._child = self._pipe = None
+        if pipe is not None:
+            pipe.close()
+        if child is None:
+            return "no child"
         if child.is_alive():
             child.kill()
+            child.join()
+            return "no answer"
         child.join()
-    if isinstance(result, tuple):
-        height, width, pixels = result
-        return np.frombuffer(pixels, np.uint8).reshape(height, width).copy()
-    if isinstance(result, str):
-        raise WsqError(f"cannot decode WSQ stream of {len(data)} bytes: {result}")
-    how = f"exit code {child.exitcode}" if child.exitcode is not None else "no answer"
-    raise WsqError(
-        f"the WSQ decoder failed on a damaged stream of {len(data)} bytes ({how} in its child)"
-    )
+        return f"exit code {child.exitcode}"
+
+
+# The process's one decoder child, started on first use (a pool of one, like a connection pool).
+_DECODER = _DecoderChild()
 
 
 def decode_wsq_in_process(data: bytes) -> NDArray[np.uint8]:
@@ -97,11 +138,16 @@ def decode_wsq_in_process(data: bytes) -> NDArray[np.uint8]:
         raise WsqError(f"cannot decode WSQ stream of {len(data)} bytes: {exc}") from exc
 
 
-def _decode_child(data: bytes, answer: Connection) -> None:
-    try:
-        pixels = decode_wsq_in_process(data)
-        answer.send((int(pixels.shape[0]), int(pixels.shape[1]), pixels.tobytes()))
-    except WsqError as exc:
-        answer.send(str(exc.__cause__ or exc))
-    finally:
-        answer.close()
+def _decode_loop(pipe: Connection) -> None:
+    """The child: decodes each stream it receives and answers (height, width, pixels) or the error's
+    text; ends when the parent closes its end."""
+    while True:
+        try:
+            data = pipe.recv_bytes()
+        except (EOFError, OSError):
+            return
+        try:
+            pixels = decode_wsq_in_process(data)
+            pipe.send((int(pixels.shape[0]), int(pixels.shape[1]), pixels.tobytes()))
+        except WsqError as exc:
+            pipe.send(str(exc.__cause__ or exc))

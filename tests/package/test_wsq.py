@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import numpy as np
 import pytest
 from visit_factory import finger_pixels
@@ -45,3 +48,28 @@ def test_decoding_garbage_is_a_wsq_error() -> None:
         decode_wsq(b"\xff\xa0" + bytes(100))
     with pytest.raises(WsqError):
         decode_wsq(b"\x89PNG")
+
+
+CRASHING_STREAM = (
+    Path(__file__).parent.parent / "fuzz" / "corpus" / "wsq_decode" / "nbis-segfault-864"
+)
+
+
+def test_a_good_stream_decodes_right_after_one_that_broke_the_decoder() -> None:
+    pixels = finger_pixels(9)
+    good = encode_wsq(pixels)
+    for damaged in (CRASHING_STREAM.read_bytes(), b"\xff\xa0" + bytes(100)):
+        with pytest.raises(WsqError):
+            decode_wsq(damaged)
+        assert np.array_equal(decode_wsq(good), decode_wsq(good))
+        assert decode_wsq(good).shape == pixels.shape
+
+
+def test_streams_decoded_from_several_threads_each_get_their_own_image() -> None:
+    prints = [finger_pixels(10 + i) for i in range(4)]
+    streams = [encode_wsq(p) for p in prints] * 3
+    with ThreadPoolExecutor(4) as pool:
+        decoded = list(pool.map(decode_wsq, streams))
+    for stream, image in zip(streams, decoded, strict=True):
+        original = prints[streams.index(stream)]
+        assert np.abs(image.astype(int) - original.astype(int)).mean() < 8

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -22,6 +23,7 @@ from hal.camera.base import Camera, Frame
 from hal.errors import DeviceTimeout
 from hal.supervisor import DeviceSupervisor
 from kitd.capture.events import FacePreview, FaceResult
+from kitd.capture.fanout import Fanout
 from kitd.errors import CapabilityMissing
 from kitd.quality.check import CheckResult
 from kitd.quality.face import (
@@ -84,6 +86,29 @@ def _downscale(image: NDArray[np.uint8], max_size: int) -> tuple[NDArray[np.uint
     return np.asarray(resized, dtype=np.uint8), scale
 
 
+def _preview(frame: Frame, assessment: FaceAssessment, max_size: int) -> FacePreview:
+    small, scale = _downscale(frame.image, max_size)
+    ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, PREVIEW_JPEG_QUALITY])
+    box = assessment.face_box
+    landmarks = assessment.landmarks
+    return FacePreview(
+        frame_id=frame.frame_id,
+        grabbed_at=_monotonic_to_wall(frame.grabbed_at),
+        jpeg=jpeg.tobytes() if ok else b"",
+        width=int(small.shape[1]),
+        height=int(small.shape[0]),
+        face_box=None if box is None else tuple(float(v) * scale for v in box),  # type: ignore[arg-type]
+        landmarks=()
+        if landmarks is None
+        else tuple((float(x) * scale, float(y) * scale) for x, y in landmarks),
+        face_count=assessment.face_count,
+        checks=frame_checks(assessment),
+        guidance=tuple(g for g in assessment.guidance if g not in _placement_advice(assessment)),
+        ready=frame_ready(assessment),
+        corrupt_frames=frame.corrupt_frames,
+    )
+
+
 class FaceCapture:
     def __init__(
         self,
@@ -93,8 +118,11 @@ class FaceCapture:
         self._camera = camera
         self._factory = assessor_factory
         # OpenCV networks are not thread-safe: each RPC thread gets its own assessors, one per
-        # policy (policies may override thresholds).
+        # policy (policies may override thresholds); preview producers take spare ones.
         self._local = threading.local()
+        self._previews: Fanout[FacePreview] = Fanout("face-preview")
+        self._spares: dict[str, list[FaceAssessor]] = {}
+        self._spares_lock = threading.Lock()
 
     def _assessor(self, session: Session) -> FaceAssessor:
         assessors: dict[str, FaceAssessor] | None = getattr(self._local, "assessors", None)
@@ -113,38 +141,35 @@ class FaceCapture:
         return self._camera
 
     def preview(self, session: Session, max_size: int = 640) -> Iterator[FacePreview]:
+        """Live frames with their checks. Every client watching the same policy at the same size
+        shares one assessment of each frame (see kitd.capture.fanout)."""
         session.step_for(CaptureKind.FACE)  # refuses when the visit takes no photo
-        assessor = self._assessor(session)
+        thresholds = session.policy.face.thresholds
+        key = (session.policy.id, max_size)
+        return self._previews.read(key, lambda: self._assessed_frames(key[0], thresholds, max_size))
+
+    def _assessed_frames(
+        self, policy_id: str, thresholds: dict[str, Any], max_size: int
+    ) -> Iterator[FacePreview]:
+        assessor = self._spare_assessor(policy_id, thresholds)
         smoother = LandmarkSmoother()
         tracker = FaceTracker(PREVIEW_DETECT_EVERY)
-        with self._supervisor().acquire(shared=True) as device:
-            assert isinstance(device, Camera)
-            for frame in device.frames(timeout=3.0):
-                assessment = assessor.assess(frame.image, smoother, tracker)
-                small, scale = _downscale(frame.image, max_size)
-                ok, jpeg = cv2.imencode(
-                    ".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, PREVIEW_JPEG_QUALITY]
-                )
-                box = assessment.face_box
-                landmarks = assessment.landmarks
-                yield FacePreview(
-                    frame_id=frame.frame_id,
-                    grabbed_at=_monotonic_to_wall(frame.grabbed_at),
-                    jpeg=jpeg.tobytes() if ok else b"",
-                    width=int(small.shape[1]),
-                    height=int(small.shape[0]),
-                    face_box=None if box is None else tuple(float(v) * scale for v in box),  # type: ignore[arg-type]
-                    landmarks=()
-                    if landmarks is None
-                    else tuple((float(x) * scale, float(y) * scale) for x, y in landmarks),
-                    face_count=assessment.face_count,
-                    checks=frame_checks(assessment),
-                    guidance=tuple(
-                        g for g in assessment.guidance if g not in _placement_advice(assessment)
-                    ),
-                    ready=frame_ready(assessment),
-                    corrupt_frames=frame.corrupt_frames,
-                )
+        try:
+            with self._supervisor().acquire(shared=True) as device:
+                assert isinstance(device, Camera)
+                for frame in device.frames(timeout=3.0):
+                    yield _preview(frame, assessor.assess(frame.image, smoother, tracker), max_size)
+        finally:
+            with self._spares_lock:
+                self._spares.setdefault(policy_id, []).append(assessor)
+
+    def _spare_assessor(self, policy_id: str, thresholds: dict[str, Any]) -> FaceAssessor:
+        """An assessor no other preview producer is using (they are not thread-safe)."""
+        with self._spares_lock:
+            spares = self._spares.get(policy_id)
+            if spares:
+                return spares.pop()
+        return self._factory(FaceThresholds.from_dict(thresholds))
 
     def capture(self, session: Session, auto: bool = True, timeout_s: float = 0.0) -> FaceResult:
         policy = session.policy.face

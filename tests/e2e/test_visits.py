@@ -295,6 +295,26 @@ def test_preview_and_capture_run_together(visit_factory) -> None:
     assert (response.photo.width, response.photo.height) == (827, 1063)
 
 
+def test_two_previews_of_one_visit_see_each_frame_assessed_once(visit_factory) -> None:
+    # Both streams read one shared assessment: the same frame carries the same box and checks.
+    visit = visit_factory("be-eid", 40)
+    request = pb.StreamFacePreviewRequest(session_id=visit.id, max_size=320)
+    streams = [visit.client.capture.StreamFacePreview(request, metadata=visit.md) for _ in "ab"]
+    seen: list[dict[int, bytes]] = [{}, {}]
+    for stream, frames in zip(streams, seen, strict=True):
+        for response in stream:
+            frame = response.frame
+            frames[frame.frame_id] = frame.face_box.SerializeToString() + b"".join(
+                c.SerializeToString() for c in frame.checks
+            )
+            if len(frames) == 8:
+                stream.cancel()
+                break
+    common = seen[0].keys() & seen[1].keys()
+    assert common, "the two streams shared no frame"
+    assert all(seen[0][i] == seen[1][i] for i in common)
+
+
 def test_pad_unplug_mid_signature_keeps_the_session_and_replug_signs_again(
     kit: KitUnderTest, visit_factory
 ) -> None:

@@ -26,6 +26,9 @@ SUPPORTED_BITRATE = 0.75
 SUPPORTED_PPI = 500
 # WSQ streams start with the SOI marker FF A0.
 WSQ_MAGIC = b"\xff\xa0"
+# Larger than any print a 500 ppi reader takes (a four-finger slap is about 1600 x 1500): a stream
+# that claims more is refused from its header, before the decoder spends seconds and memory on it.
+MAX_PIXELS = 2000 * 2000
 # A 500 ppi flat print decodes in milliseconds; a child still busy after this is stuck.
 DECODE_TIMEOUT_S = 30.0
 # forkserver: children fork from a small clean server, not from a parent that runs threads.
@@ -132,8 +135,16 @@ def decode_wsq_in_process(data: bytes) -> NDArray[np.uint8]:
     """The decoder itself, without the child: only for callers that isolate it themselves."""
     try:
         with Image.open(io.BytesIO(data), formats=["WSQ"]) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise WsqError(
+                    f"WSQ stream of {len(data)} bytes claims a {width}x{height} image, more than "
+                    f"any fingerprint ({MAX_PIXELS:,} pixels at most)"
+                )
             image.load()
             return np.asarray(image, dtype=np.uint8).copy()
+    except WsqError:
+        raise
     except Exception as exc:
         raise WsqError(f"cannot decode WSQ stream of {len(data)} bytes: {exc}") from exc
 
@@ -148,6 +159,10 @@ def _decode_loop(pipe: Connection) -> None:
             return
         try:
             pixels = decode_wsq_in_process(data)
-            pipe.send((int(pixels.shape[0]), int(pixels.shape[1]), pixels.tobytes()))
+            answer: object = (int(pixels.shape[0]), int(pixels.shape[1]), pixels.tobytes())
         except WsqError as exc:
-            pipe.send(str(exc.__cause__ or exc))
+            answer = str(exc.__cause__ or exc)
+        try:
+            pipe.send(answer)
+        except OSError:
+            return  # the parent gave up on this stream and closed its end

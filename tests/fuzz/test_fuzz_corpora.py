@@ -63,6 +63,13 @@ def test_wsq_stream_that_crashed_nbis_is_a_wsq_error_in_a_surviving_process() ->
             TARGETS["wsq_decode"].run(stream)
 
 
+def test_wsq_stream_whose_header_claims_130_megapixels_is_refused_before_decoding() -> None:
+    # 884 bytes that NBIS spent 16 s and 130 MB decoding into a 10242 x 12652 image.
+    stream = (CORPUS / "wsq_decode" / "header-claims-130-megapixels").read_bytes()
+    with pytest.raises(WsqError, match="10242x12652"):
+        TARGETS["wsq_decode"].run(stream)
+
+
 def test_signature_record_cut_short_in_a_channel_description_is_truncated() -> None:
     data = (CORPUS / "iso19794_7" / "cut-short-in-channel-description").read_bytes()
     with pytest.raises(SignatureRecordError, match="truncated"):

@@ -205,11 +205,13 @@ def camera_frame_seeds() -> list[bytes]:
 
 
 def iso19794_4(data: bytes) -> None:
-    """A finger record as the back office reads it: the views, and each raw view's pixels (a WSQ
-    view's stream is the wsq_decode target's: its decoder runs in a child, too slow to share)."""
+    """A finger record as the back office reads it: the views, each raw view's pixels and each WSQ
+    view's decoded image."""
     for view in decode_iso19794_4(data):
         if view.compression is Compression.UNCOMPRESSED and view.pixel_depth == 8:
             view.pixels()
+        elif view.compression is Compression.WSQ:
+            decode_wsq(view.data)
 
 
 def wsq_decode(data: bytes) -> None:
@@ -447,7 +449,7 @@ TARGETS: dict[str, FuzzTarget] = {
             iso19794_4,
             (IsoRecordError, WsqError),
             iso19794_4_seeds,
-            "ISO/IEC 19794-4 finger image records (views, raw pixels)",
+            "ISO/IEC 19794-4 finger image records (views, raw pixels, WSQ views)",
         ),
         FuzzTarget(
             "wsq_decode",

@@ -117,7 +117,7 @@ def test_the_canonical_face_projects_back_to_zero_pose() -> None:
     projected, _ = cv2.projectPoints(pose.MODEL_POINTS, np.zeros(3), at, camera, None)
     points = np.zeros((468, 3), np.float32)
     points[list(pose.MODEL_INDICES), :2] = projected.reshape(-1, 2)
-    head = pose.head_pose(points, 1000, 1000)
+    head = pose.fitted_pose(points, 1000, 1000)
     assert (head.yaw, head.pitch, head.roll) == pytest.approx((0.0, 0.0, 0.0), abs=0.05)
 
 

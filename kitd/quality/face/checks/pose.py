@@ -1,12 +1,18 @@
-"""Head pose (yaw, pitch, roll) from the mesh points by a perspective fit of a canonical 3D face.
+"""Head pose (yaw, pitch, roll) from the mesh points.
 
-`cv2.solvePnP` finds the rotation that makes a fixed, average adult face (CANONICAL_FACE, millimetres)
-project onto the mesh's 2D points under a pinhole camera whose focal length is a typical portrait lens's
-(FOCAL_FRACTION of the longer image side). Many stable points take part (eye corners, nose, mouth,
-chin, forehead, cheeks), so the angles follow the whole face and not the mesh's noisy depth channel or a
-ratio of two distances. Conventions as in geometry.py: yaw > 0 turns the face to the person's left, pitch
-> 0 lifts the chin, roll > 0 leans the head to the person's left shoulder. This module must never look at
-pixels or apply a threshold.
+Yaw comes from the face's left-right symmetry, two ways that need no model of a face's shape: the
+direction across the face in the mesh's own 3D output (the mean of the vectors between mirror points,
+MIRROR_PAIRS) and, in the picture alone, how far the nose tip sits off the midline of the face outline.
+A fixed face model reads a person whose proportions differ from it as turned (on the reference
+mugshots, 1.4 times the turn that both symmetry measures see); symmetry holds for every face, so a
+frontal face reads 0 whatever its nose or its width. The yaw is the mean of the two.
+
+Pitch and roll come from a perspective fit: `cv2.solvePnP` finds the rotation that makes a fixed,
+average adult face (CANONICAL_FACE, millimetres) project onto the mesh's 2D points. Up and down have no
+symmetry to lean on, so "level" is the model's. The tilt of the forehead-to-chin line in the mesh's own
+depth (`pitch_depth`) is a second, model-free reading, kept for evidence. Conventions as in
+geometry.py: yaw > 0 turns the face to the person's left, pitch > 0 lifts the chin, roll > 0 leans the
+head to the person's left shoulder. This module must never look at pixels or apply a threshold.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+
+from kitd.quality.face import mesh
 
 # Mesh index -> (x, y, z) in mm, camera frame of a frontal face: x to the image's right (the person's
 # left), y down, z away from the camera; origin between the inner eye corners. The shape is the face
@@ -69,11 +77,24 @@ CAMERA_DISTANCE_MM = 1500.0
 MODEL_EYE_WIDTH = 84.0
 
 
+# Face-outline points, (person's right, left), from the cheekbones to the jaw: their midpoints give the
+# face's midline in the picture.
+OUTLINE_PAIRS = ((127, 356), (234, 454), (93, 323), (132, 361), (58, 288))
+# How far the nose tip stands in front of those outline points, over their half distance: 1.45 on the
+# astronaut portrait's mesh (a real head: nose tip about 95 mm before the face's sides at the ears,
+# which are about 70 mm from the midline). It sets the scale of the symmetry yaw, not its zero.
+NOSE_DEPTH_RATIO = 1.45
+
+
 @dataclass(frozen=True)
 class HeadPose:
     yaw: float
     pitch: float
     roll: float
+    # The two symmetry readings the yaw is the mean of, and the model-free pitch (see above).
+    yaw_depth: float = math.nan
+    yaw_symmetry: float = math.nan
+    pitch_depth: float = math.nan
 
 
 def camera_matrix(width: int, height: int, eye_width_px: float) -> NDArray[np.float64]:
@@ -83,8 +104,69 @@ def camera_matrix(width: int, height: int, eye_width_px: float) -> NDArray[np.fl
     )
 
 
+def depth_yaw(points: NDArray[np.float32]) -> float:
+    """Yaw (degrees) of the direction across the face in the mesh's 3D output (x, y, depth).
+
+    The vector from each point on the person's right to its mirror on the left lies along the face's
+    left-right axis whatever the face's shape; their mean turns with the head: (cos yaw, ., sin yaw).
+    """
+    xyz = np.asarray(points, dtype=np.float64)
+    pairs = np.asarray(mesh.MIRROR_PAIRS)
+    across = (xyz[pairs[:, 1]] - xyz[pairs[:, 0]]).mean(axis=0)
+    return math.degrees(math.atan2(float(across[2]), float(across[0])))
+
+
+def symmetry_yaw(points: NDArray[np.float32]) -> float:
+    """Yaw (degrees) from the nose tip's offset from the midline of the face outline, in the picture.
+
+    Turned by yaw, the nose tip moves off the outline's midline by its depth in front of the outline
+    times sin(yaw) while the outline's half width shrinks by cos(yaw): offset / half width =
+    NOSE_DEPTH_RATIO * tan(yaw). Measured along the eye line, so roll does not count.
+    """
+    xy = np.asarray(points[:, :2], dtype=np.float64)
+    across = xy[mesh.LEFT_EYE_CORNERS[0]] - xy[mesh.RIGHT_EYE_CORNERS[0]]
+    across /= max(float(np.linalg.norm(across)), 1e-9)
+    pairs = np.asarray(OUTLINE_PAIRS)
+    right, left = xy[pairs[:, 0]] @ across, xy[pairs[:, 1]] @ across
+    half_width = float((left - right).mean()) / 2.0
+    if half_width <= 0.0:
+        return math.nan
+    offset = float(xy[mesh.NOSE_TIP] @ across - ((left + right) / 2.0).mean())
+    return math.degrees(math.atan2(offset / half_width, NOSE_DEPTH_RATIO))
+
+
+def depth_pitch(points: NDArray[np.float32]) -> float:
+    """Pitch (degrees) of the upper-forehead-to-chin line in the mesh's own depth: 0 when both are
+    equally deep, the definition of level the canonical face was built with; > 0 when the chin comes
+    forward (lifted)."""
+    xyz = np.asarray(points, dtype=np.float64)
+    down = xyz[mesh.CHIN] - xyz[mesh.FOREHEAD]
+    # Both points' image y and depth, turned with the eye line out of the way first.
+    across = xyz[mesh.LEFT_EYE_CORNERS[0], :2] - xyz[mesh.RIGHT_EYE_CORNERS[0], :2]
+    across /= max(float(np.linalg.norm(across)), 1e-9)
+    vertical = float(down[1] * across[0] - down[0] * across[1])
+    return math.degrees(math.atan2(-float(down[2]), vertical))
+
+
 def head_pose(points: NDArray[np.float32], width: int, height: int) -> HeadPose:
-    """Yaw, pitch and roll in degrees of the face with mesh `points` (image pixels) in a width x height image."""
+    """Yaw, pitch and roll in degrees of the face with mesh `points` (image pixels, depth) in a
+    width x height image."""
+    fitted = fitted_pose(points, width, height)
+    if not np.isfinite(points).all():
+        return fitted
+    by_depth, by_symmetry = depth_yaw(points), symmetry_yaw(points)
+    return HeadPose(
+        yaw=(by_depth + by_symmetry) / 2.0,
+        pitch=fitted.pitch,
+        roll=fitted.roll,
+        yaw_depth=by_depth,
+        yaw_symmetry=by_symmetry,
+        pitch_depth=depth_pitch(points),
+    )
+
+
+def fitted_pose(points: NDArray[np.float32], width: int, height: int) -> HeadPose:
+    """Yaw, pitch and roll (degrees) of the canonical face's perspective fit to the mesh's 2D points."""
     image_points = np.ascontiguousarray(points[list(MODEL_INDICES), :2], dtype=np.float64)
     if not np.isfinite(image_points).all():
         return HeadPose(math.nan, math.nan, math.nan)

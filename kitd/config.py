@@ -17,6 +17,7 @@ from typing import Any
 from hal.device import DeviceKind
 from hal.registry import driver_class, resolve
 from hal.source import SourceError, parse_source
+from kitd.locale.catalogs import Catalogs
 from kitd.schema import SchemaError, build
 
 # Device ids in the configuration and the API, and the kind each must be.
@@ -63,6 +64,13 @@ class DeviceConfig:
 @dataclass(frozen=True)
 class LoggingConfig:
     level: str = "info"
+
+
+@dataclass(frozen=True)
+class LocaleConfig:
+    # The language of calls that neither belong to a session nor ask for one (`accept-language`), and
+    # of sessions that ask for none: one of the catalogs (kitd/locale/catalogs), e.g. "nl" or "fr-BE".
+    default: str = "en"
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,7 @@ class Config:
     keys: KeysConfig = field(default_factory=KeysConfig)
     outbox: OutboxSection = field(default_factory=OutboxSection)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
+    locale: LocaleConfig = field(default_factory=LocaleConfig)
     # Where the configuration was read from; relative paths in it are resolved against its folder.
     path: Path | None = None
 
@@ -237,5 +246,12 @@ def _validate(config: Config, origin: str) -> None:
     for directory in config.policy.dirs:
         if not directory.is_dir():
             raise ConfigError(f"{origin}: policy.dirs: folder {directory} not found")
+    catalogs = Catalogs.builtin()
+    chosen = catalogs.negotiate(config.locale.default, "")
+    if not chosen.language or chosen.fallback:
+        raise ConfigError(
+            f"{origin}: locale.default: no catalog for {config.locale.default!r} "
+            f"(the kit has {', '.join(catalogs.languages)})"
+        )
     if config.logging.level.lower() not in {"debug", "info", "warning", "error"}:
         raise ConfigError(f"{origin}: logging.level must be debug, info, warning or error")

@@ -1,19 +1,25 @@
 """The daemon's domain errors: what went wrong in a visit, independent of gRPC.
 
 Each carries a `reason` named like kit.v1.ErrorReason (without the prefix); the API layer turns it into
-a status code and a google.rpc.ErrorInfo. Messages are for people: they say what to do.
+a status code and a google.rpc.ErrorInfo. Messages are for people: they say what to do. An error raised
+with a `Message` (a catalog id) is rendered in the caller's language by the API layer; its str() is the
+English text, for logs. One raised with a plain string is shown as it is.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from kitd.locale.catalogs import english
+from kitd.locale.message import Message
+
 
 class KitError(Exception):
     reason: ClassVar[str] = "UNSPECIFIED"
 
-    def __init__(self, message: str, **metadata: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Message, **metadata: str) -> None:
+        super().__init__(english(message) if isinstance(message, Message) else message)
+        self.message: Message | None = message if isinstance(message, Message) else None
         self.metadata = metadata
 
 

@@ -18,9 +18,17 @@ from kitd.capture.finger import FingerCapture
 from kitd.capture.signature import SignatureCapture
 from kitd.delivery.reference import DeliveryReference
 from kitd.errors import CapabilityMissing, StepNotAllowed
+from kitd.locale.message import Message
 from kitd.policy.model import ExceptionKind, WaiverReason
 from kitd.session.manager import SessionManager
-from kitd.session.model import Attempt, CaptureKind, Receipt, SessionState, StepState
+from kitd.session.model import (
+    Attempt,
+    CaptureKind,
+    Languages,
+    Receipt,
+    SessionState,
+    StepState,
+)
 from kitd.session.session import Session
 
 log = logging.getLogger(__name__)
@@ -75,12 +83,19 @@ class Visits:
         display_name: str = "",
         *,
         delivery_reference: bytes = b"",
+        languages: Languages | None = None,
     ) -> Session:
         self._sealing.check_space()
         # Opened (decrypted, verified, checked) before the visit exists: a bad download starts none.
         reference = self._open_reference(delivery_reference) if delivery_reference else None
         return self.sessions.create(
-            profile, age, operator_id, application_reference, display_name, reference=reference
+            profile,
+            age,
+            operator_id,
+            application_reference,
+            display_name,
+            reference=reference,
+            languages=languages,
         )
 
     def get(self, session_id: str) -> Session:
@@ -138,7 +153,7 @@ class Visits:
         session = self.sessions.get(session_id)
         step = session.step_for(CaptureKind.SIGNATURE)
         if step.state is not StepState.IN_PROGRESS:
-            raise StepNotAllowed("no signature is being captured; start a signature capture first")
+            raise StepNotAllowed(Message("error.no_signature_capture"))
         self._signature.request_clear()
 
     def waive_signature(self, session_id: str, reason: WaiverReason, note: str) -> Session:

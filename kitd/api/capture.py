@@ -1,4 +1,5 @@
-"""kit.v1.CaptureService: translates requests to kitd.visits calls and results to messages."""
+"""kit.v1.CaptureService: translates requests to kitd.visits calls and results to messages, whose texts
+are rendered in the session's operator language."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from kit.v1 import capture_service_pb2 as pb
 from kit.v1 import capture_service_pb2_grpc as pb_grpc
 from kit.v1 import types_pb2
 from kitd.api import convert
+from kitd.api.languages import CallLanguages
 from kitd.api.session_convert import attempt_message, receipt_message, session_message
 from kitd.api.status import translated, translated_stream
 from kitd.capture import events
-from kitd.errors import InvalidArgument
+from kitd.errors import InvalidArgument, KitError
+from kitd.locale.catalogs import Catalogs, Texts
+from kitd.locale.message import Message
 from kitd.policy.model import ExceptionKind, WaiverReason
+from kitd.session.session import Session
 from kitd.visits import Visits
 
 _EXCEPTION_KINDS = {
@@ -33,7 +38,7 @@ _WAIVER_REASONS = {
 
 def _required(value: str, name: str) -> str:
     if not value.strip():
-        raise InvalidArgument(f"{name} is required")
+        raise InvalidArgument(Message.of("error.required", field=name))
     return value
 
 
@@ -46,8 +51,29 @@ def _image(fmt: int, data: bytes, width: int, height: int, ppi: int = 0) -> type
 
 
 class CaptureServicer(pb_grpc.CaptureServiceServicer):
-    def __init__(self, visits: Visits) -> None:
+    def __init__(self, visits: Visits, languages: CallLanguages | None = None) -> None:
         self._visits = visits
+        self._languages = languages or CallLanguages(Catalogs.builtin())
+
+    def _texts(self, session: Session) -> Texts:
+        return self._languages.of_language(session.languages.operator)
+
+    def _session(self, session: Session) -> pb.Session:
+        return session_message(session, self._texts(session))
+
+    def error_texts(self, request: object, context: grpc.ServicerContext) -> Texts:
+        """A failed call's language: the one a new session asks for, its session's operator
+        language, else the call's accept-language."""
+        requested = getattr(request, "operator_language", "")
+        if requested:
+            return self._languages.of_language(self._languages.for_visit(requested, "").operator)
+        session_id = getattr(request, "session_id", "")
+        if session_id:
+            try:
+                return self._texts(self._visits.sessions.get(session_id))
+            except KitError:
+                pass  # no such session (that may be the very error): the caller's language
+        return self._languages.of_call(context)
 
     @translated
     def CreateSession(
@@ -60,15 +86,18 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
             request.application_reference,
             request.citizen_display_name,
             delivery_reference=request.delivery_reference,
+            languages=self._languages.for_visit(
+                request.operator_language, request.citizen_language
+            ),
         )
-        return pb.CreateSessionResponse(session=session_message(session))
+        return pb.CreateSessionResponse(session=self._session(session))
 
     @translated
     def GetSession(
         self, request: pb.GetSessionRequest, context: grpc.ServicerContext
     ) -> pb.GetSessionResponse:
         session = self._visits.get(_required(request.session_id, "session_id"))
-        return pb.GetSessionResponse(session=session_message(session))
+        return pb.GetSessionResponse(session=self._session(session))
 
     @translated
     def GetActiveSession(
@@ -77,22 +106,22 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
         session = self._visits.active()
         if session is None:
             return pb.GetActiveSessionResponse()
-        return pb.GetActiveSessionResponse(session=session_message(session))
+        return pb.GetActiveSessionResponse(session=self._session(session))
 
     @translated
     def CancelSession(
         self, request: pb.CancelSessionRequest, context: grpc.ServicerContext
     ) -> pb.CancelSessionResponse:
         session = self._visits.cancel(_required(request.session_id, "session_id"), request.reason)
-        return pb.CancelSessionResponse(session=session_message(session))
+        return pb.CancelSessionResponse(session=self._session(session))
 
     @translated_stream
     def StreamFacePreview(
         self, request: pb.StreamFacePreviewRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.StreamFacePreviewResponse]:
-        frames = self._visits.face_preview(
-            _required(request.session_id, "session_id"), request.max_size or 640
-        )
+        session_id = _required(request.session_id, "session_id")
+        texts = self._texts(self._visits.get(session_id))
+        frames = self._visits.face_preview(session_id, request.max_size or 640)
         for frame in frames:
             if not context.is_active():
                 break
@@ -102,8 +131,9 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
                 preview=_image(types_pb2.IMAGE_FORMAT_JPEG, frame.jpeg, frame.width, frame.height),
                 landmarks=[types_pb2.Point(x=x, y=y) for x, y in frame.landmarks],
                 face_count=frame.face_count,
-                checks=[convert.check(c) for c in frame.checks],
-                guidance=frame.guidance,
+                checks=[convert.check(c, texts) for c in frame.checks],
+                guidance=texts.all(frame.guidance),
+                guidance_ids=[g.id for g in frame.guidance],
                 ready=frame.ready,
                 corrupt_frames=frame.corrupt_frames,
             )
@@ -122,15 +152,16 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
             auto=request.mode != pb.FACE_CAPTURE_MODE_NOW,
             timeout_s=_timeout(request.timeout_ms),
         )
+        session = self._visits.get(session_id)
         response = pb.CaptureFaceResponse(
-            attempt=attempt_message(result.attempt),
+            attempt=attempt_message(result.attempt, self._texts(session)),
             photo=_image(
                 types_pb2.IMAGE_FORMAT_JPEG,
                 result.photo_jpeg,
                 result.photo_width,
                 result.photo_height,
             ),
-            session=session_message(self._visits.get(session_id)),
+            session=self._session(session),
         )
         if result.face_box is not None:
             x, y, w, h = result.face_box
@@ -142,6 +173,7 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
         self, request: pb.CaptureFingerRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.CaptureFingerResponse]:
         session_id = _required(request.session_id, "session_id")
+        texts = self._texts(self._visits.get(session_id))
         flow = self._visits.capture_finger(session_id, request.finger, _timeout(request.timeout_ms))
         for event in flow:
             if isinstance(event, events.FingerWaiting):
@@ -149,7 +181,7 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
                     waiting=pb.FingerWaiting(
                         finger=event.finger,  # type: ignore[arg-type]
                         attempt_number=event.attempt_number,
-                        instruction=event.instruction,
+                        instruction=texts(event.instruction),
                     )
                 )
             elif isinstance(event, events.FingerPreview):
@@ -175,7 +207,7 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
             elif isinstance(event, events.FingerCaptured):
                 yield pb.CaptureFingerResponse(
                     captured=pb.FingerCaptured(
-                        attempt=attempt_message(event.attempt),
+                        attempt=attempt_message(event.attempt, texts),
                         image=_image(
                             types_pb2.IMAGE_FORMAT_PNG,
                             event.png,
@@ -183,11 +215,13 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
                             event.height,
                             event.ppi,
                         ),
-                        session=session_message(event.session),
+                        session=self._session(event.session),
                     )
                 )
             else:
-                yield pb.CaptureFingerResponse(lift=pb.FingerLift(instruction=event.instruction))
+                yield pb.CaptureFingerResponse(
+                    lift=pb.FingerLift(instruction=texts(event.instruction))
+                )
 
     @translated
     def RecordFingerException(
@@ -195,17 +229,18 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
     ) -> pb.RecordFingerExceptionResponse:
         kind = _EXCEPTION_KINDS.get(request.kind)
         if kind is None:
-            raise InvalidArgument("kind must be set to a FingerExceptionKind")
+            raise InvalidArgument(Message("error.exception_kind_unset"))
         session = self._visits.finger_exception(
             _required(request.session_id, "session_id"), request.finger, kind, request.reason
         )
-        return pb.RecordFingerExceptionResponse(session=session_message(session))
+        return pb.RecordFingerExceptionResponse(session=self._session(session))
 
     @translated_stream
     def CaptureSignature(
         self, request: pb.CaptureSignatureRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.CaptureSignatureResponse]:
         session_id = _required(request.session_id, "session_id")
+        texts = self._texts(self._visits.get(session_id))
         for event in self._visits.capture_signature(session_id, _timeout(request.timeout_ms)):
             if isinstance(event, events.PenBatch):
                 yield pb.CaptureSignatureResponse(
@@ -232,12 +267,12 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
             else:
                 yield pb.CaptureSignatureResponse(
                     result=pb.SignatureResult(
-                        attempt=attempt_message(event.attempt),
+                        attempt=attempt_message(event.attempt, texts),
                         image=_image(
                             types_pb2.IMAGE_FORMAT_PNG, event.png, event.width, event.height
                         ),
                         iso_19794_7=event.iso_19794_7,
-                        session=session_message(self._visits.get(session_id)),
+                        session=self._session(self._visits.get(session_id)),
                     )
                 )
 
@@ -254,11 +289,11 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
     ) -> pb.WaiveSignatureResponse:
         reason = _WAIVER_REASONS.get(request.reason)
         if reason is None:
-            raise InvalidArgument("reason must be set to a SignatureWaiverReason")
+            raise InvalidArgument(Message("error.waiver_reason_unset"))
         session = self._visits.waive_signature(
             _required(request.session_id, "session_id"), reason, request.note
         )
-        return pb.WaiveSignatureResponse(session=session_message(session))
+        return pb.WaiveSignatureResponse(session=self._session(session))
 
     @translated
     def OverrideAttempt(
@@ -270,7 +305,7 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
             request.reason,
         )
         return pb.OverrideAttemptResponse(
-            attempt=attempt_message(attempt), session=session_message(session)
+            attempt=attempt_message(attempt, self._texts(session)), session=self._session(session)
         )
 
     @translated
@@ -279,5 +314,5 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
     ) -> pb.FinalizeSessionResponse:
         receipt, session = self._visits.finalize(_required(request.session_id, "session_id"))
         return pb.FinalizeSessionResponse(
-            receipt=receipt_message(receipt), session=session_message(session)
+            receipt=receipt_message(receipt), session=self._session(session)
         )

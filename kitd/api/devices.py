@@ -1,4 +1,5 @@
-"""kit.v1.DeviceService: kit identity, devices, device events."""
+"""kit.v1.DeviceService: kit identity, devices, device events; reasons in the call's language
+(`accept-language`, else the kit's default)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,24 @@ from kit.v1 import device_service_pb2 as pb
 from kit.v1 import device_service_pb2_grpc as pb_grpc
 from kit.v1 import types_pb2
 from kitd.api import convert
+from kitd.api.languages import CallLanguages
 from kitd.api.status import translated, translated_stream
 from kitd.errors import ShuttingDown
 from kitd.kit import Kit
+from kitd.locale.catalogs import Catalogs, Texts
+from kitd.locale.message import Message
 
 # How often a watch stream wakes up to notice a cancelled client or a stopping daemon.
 _POLL = 0.25
 
 
 class DeviceServicer(pb_grpc.DeviceServiceServicer):
-    def __init__(self, kit: Kit) -> None:
+    def __init__(self, kit: Kit, languages: CallLanguages | None = None) -> None:
         self._kit = kit
+        self._languages = languages or CallLanguages(Catalogs.builtin())
+
+    def error_texts(self, request: object, context: grpc.ServicerContext) -> Texts:
+        return self._languages.of_call(context)
 
     @translated
     def GetKitInfo(
@@ -32,14 +40,17 @@ class DeviceServicer(pb_grpc.DeviceServiceServicer):
             daemon_version=self._kit.version,
             api_version="kit.v1",
             started_at=convert.timestamp(self._kit.started_at),
+            languages=self._languages.languages,
+            default_language=self._languages.default,
         )
 
     @translated
     def ListDevices(
         self, request: pb.ListDevicesRequest, context: grpc.ServicerContext
     ) -> pb.ListDevicesResponse:
+        texts = self._languages.of_call(context)
         return pb.ListDevicesResponse(
-            devices=[convert.device(s) for s in self._kit.device_statuses()]
+            devices=[convert.device(s, texts) for s in self._kit.device_statuses()]
         )
 
     @translated
@@ -47,12 +58,13 @@ class DeviceServicer(pb_grpc.DeviceServiceServicer):
         self, request: pb.GetDeviceRequest, context: grpc.ServicerContext
     ) -> pb.GetDeviceResponse:
         status = self._kit.supervisor(request.device_id).status
-        return pb.GetDeviceResponse(device=convert.device(status))
+        return pb.GetDeviceResponse(device=convert.device(status, self._languages.of_call(context)))
 
     @translated_stream
     def WatchDeviceEvents(
         self, request: pb.WatchDeviceEventsRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.WatchDeviceEventsResponse]:
+        texts = self._languages.of_call(context)
         subscription = self._kit.watch()
         context.add_callback(subscription.close)
         # Headers go out at once, so a client knows the watch is established before any event.
@@ -63,17 +75,17 @@ class DeviceServicer(pb_grpc.DeviceServiceServicer):
                     yield pb.WatchDeviceEventsResponse(
                         event=types_pb2.DeviceEvent(
                             time=convert.timestamp(time.time()),
-                            device=convert.device(status),
+                            device=convert.device(status, texts),
                             previous_state=convert.DEVICE_STATES[status.state],
-                            reason="current state",
+                            reason=texts(Message("device.reason.current_state")),
                         )
                     )
             while context.is_active():
                 if self._kit.stopping.is_set():
-                    raise ShuttingDown("kitd is shutting down; watch again when it is back")
+                    raise ShuttingDown(Message("error.shutting_down"))
                 event = subscription.get(timeout=_POLL)
                 if event is not None:
-                    yield pb.WatchDeviceEventsResponse(event=convert.device_event(event))
+                    yield pb.WatchDeviceEventsResponse(event=convert.device_event(event, texts))
         finally:
             subscription.close()
 

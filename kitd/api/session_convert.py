@@ -1,13 +1,14 @@
-"""Sessions, steps, attempts and receipts as kit.v1 messages."""
+"""Sessions, steps, attempts and receipts as kit.v1 messages, texts in the operator's language."""
 
 from __future__ import annotations
 
 from kit.v1 import capture_service_pb2 as pb
 from kit.v1 import types_pb2
 from kitd.api import convert
-from kitd.policy.model import ExceptionKind, WaiverReason, finger_title
-from kitd.session.model import Attempt, CaptureKind, Receipt, SessionState, StepState
-from kitd.session.session import Session
+from kitd.locale.catalogs import Texts
+from kitd.policy.model import ExceptionKind, WaiverReason, finger_label
+from kitd.session.model import Attempt, CaptureKind, Receipt, SessionState, Step, StepState
+from kitd.session.session import VERIFY_STEP, Session
 
 _CAPTURE_KINDS = {
     CaptureKind.FACE: types_pb2.CAPTURE_KIND_FACE,
@@ -44,7 +45,26 @@ _WAIVER_REASONS = {
 }
 
 
-def attempt_message(attempt: Attempt) -> types_pb2.Attempt:
+# Step ids of the policies' plans (kitd.session.session) and the message id of each one's title.
+_STEP_TITLES = {
+    "face": "step.photo",
+    "finger-right": "step.right_hand",
+    "finger-left": "step.left_hand",
+    "signature": "step.signature",
+    VERIFY_STEP: "step.fingerprint_check",
+}
+
+
+def step_title(step: Step, texts: Texts) -> str:
+    """ "right hand: right index finger" (the finger asked now), "photo", in the operator's language."""
+    message_id = _STEP_TITLES.get(step.step_id)
+    title = texts.id(message_id) if message_id else step.title
+    if not step.finger:
+        return title
+    return texts.id("step.with_finger", step=title, finger=finger_label(step.finger))
+
+
+def attempt_message(attempt: Attempt, texts: Texts) -> types_pb2.Attempt:
     message = types_pb2.Attempt(
         attempt_id=attempt.attempt_id,
         kind=_CAPTURE_KINDS[attempt.kind],
@@ -52,7 +72,7 @@ def attempt_message(attempt: Attempt) -> types_pb2.Attempt:
         number=attempt.number,
         time=convert.timestamp(attempt.time),
         quality=attempt.quality,
-        checks=[convert.check(c) for c in attempt.checks],
+        checks=[convert.check(c, texts) for c in attempt.checks],
         accepted=attempt.accepted,
         kept=attempt.kept,
         feedback=attempt.feedback,
@@ -80,7 +100,8 @@ def receipt_message(receipt: Receipt) -> pb.PackageReceipt:
     )
 
 
-def session_message(session: Session) -> pb.Session:
+def session_message(session: Session, texts: Texts) -> pb.Session:
+    """The session; `texts` renders in its operator language (CallLanguages.of_language)."""
     with session.lock:
         next_step = session.next_step if session.state is SessionState.ACTIVE else None
         message = pb.Session(
@@ -101,13 +122,11 @@ def session_message(session: Session) -> pb.Session:
                     attempts_used=step.attempts_used,
                     max_attempts=step.max_attempts,
                     min_quality=step.min_quality,
-                    title=(
-                        f"{step.title}: {finger_title(step.finger)}" if step.finger else step.title
-                    ),
+                    title=step_title(step, texts),
                 )
                 for step in session.steps
             ],
-            attempts=[attempt_message(a) for a in session.attempts],
+            attempts=[attempt_message(a, texts) for a in session.attempts],
             finger_exceptions=[
                 types_pb2.FingerException(
                     finger=e.finger,  # type: ignore[arg-type]
@@ -123,6 +142,9 @@ def session_message(session: Session) -> pb.Session:
             expires_at=convert.timestamp(session.expires_at),
             next_step_id=next_step.step_id if next_step else "",
             end_reason=session.end_reason,
+            operator_language=session.languages.operator,
+            citizen_language=session.languages.citizen,
+            language_fallbacks=session.languages.fallbacks,
         )
         if session.waiver is not None:
             message.signature_waiver.CopyFrom(

@@ -1,7 +1,10 @@
 """Domain and device errors as gRPC statuses with a google.rpc.ErrorInfo (domain "kit.v1").
 
 The app reads `ErrorInfo.reason` (a kit.v1.ErrorReason name) to decide what to show; the message is
-plain language for the operator or the developer.
+plain language for the operator or the developer, in the caller's language: a servicer may offer
+`error_texts(request, context)` (the session's operator language, else `accept-language`), otherwise
+the message is English. An error raised with a message id also carries it as ErrorInfo metadata
+`message_id`, for a front end that localizes itself.
 """
 
 from __future__ import annotations
@@ -24,12 +27,15 @@ from hal.errors import (
     ProtocolError,
 )
 from kitd import errors
+from kitd.config import DEVICE_KINDS
 from kitd.delivery.errors import (
     ReferenceExpired,
     ReferenceMalformed,
     ReferenceNotForThisKit,
     ReferenceTampered,
 )
+from kitd.locale.catalogs import Texts
+from kitd.locale.message import Message
 
 DOMAIN = "kit.v1"
 
@@ -72,25 +78,44 @@ def rich_status(
     return rpc_status.to_status(status)
 
 
-def status_for(exc: Exception) -> grpc.Status | None:
-    """The status for a domain or device error; None for anything else (a bug: INTERNAL)."""
+def _device_text(exc: DeviceError, reason: str, texts: Texts | None) -> str:
+    if texts is None or not exc.device:
+        return str(exc)
+    # The configured devices have names in every language; any other name (a source) stays as it is.
+    device: str | Message = (
+        Message(f"device.{exc.device}") if exc.device in DEVICE_KINDS else exc.device
+    )
+    detail = str(exc.args[0]) if exc.args else ""
+    return texts(Message.of(f"error.{reason.lower()}", device=device, detail=detail))
+
+
+def status_for(exc: Exception, texts: Texts | None = None) -> grpc.Status | None:
+    """The status for a domain or device error, its message rendered by `texts` (None: English);
+    None for anything else (a bug: INTERNAL)."""
     if isinstance(exc, errors.KitError):
         code = next(
             (c for cls, c in _DOMAIN_CODES.items() if isinstance(exc, cls)), grpc.StatusCode.UNKNOWN
         )
-        return rich_status(code, exc.reason, str(exc), exc.metadata)
+        if exc.message is None:
+            return rich_status(code, exc.reason, str(exc), exc.metadata)
+        text = texts(exc.message) if texts is not None else str(exc)
+        return rich_status(code, exc.reason, text, {**exc.metadata, "message_id": exc.message.id})
     if isinstance(exc, DeviceError):
-        for cls, (code, reason) in _DEVICE_CODES.items():
-            if isinstance(exc, cls):
-                return rich_status(code, reason, str(exc), {"device": exc.device})
-        return rich_status(
-            grpc.StatusCode.UNAVAILABLE, "DEVICE_FAULT", str(exc), {"device": exc.device}
+        code, reason = next(
+            (found for cls, found in _DEVICE_CODES.items() if isinstance(exc, cls)),
+            (grpc.StatusCode.UNAVAILABLE, "DEVICE_FAULT"),
         )
+        return rich_status(code, reason, _device_text(exc, reason, texts), {"device": exc.device})
     return None
 
 
-def abort(context: grpc.ServicerContext, exc: Exception) -> NoReturn:
-    status = status_for(exc)
+def _error_texts(servicer: Any, request: Any, context: grpc.ServicerContext) -> Texts | None:
+    choose = getattr(servicer, "error_texts", None)
+    return choose(request, context) if choose is not None else None
+
+
+def abort(context: grpc.ServicerContext, exc: Exception, texts: Texts | None = None) -> NoReturn:
+    status = status_for(exc, texts)
     if status is None:
         raise exc
     context.abort_with_status(status)
@@ -108,7 +133,7 @@ def translated(method: F) -> F:
         try:
             return method(self, request, context)
         except (errors.KitError, DeviceError) as exc:
-            abort(context, exc)
+            abort(context, exc, _error_texts(self, request, context))
 
     return unary  # type: ignore[return-value]
 
@@ -121,6 +146,6 @@ def translated_stream(method: F) -> F:
         try:
             yield from method(self, request, context)
         except (errors.KitError, DeviceError) as exc:
-            abort(context, exc)
+            abort(context, exc, _error_texts(self, request, context))
 
     return stream  # type: ignore[return-value]

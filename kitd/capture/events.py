@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hal.signpad.base import PenSample
+from kitd.locale.message import Message
 from kitd.quality.check import CheckResult
 from kitd.session.model import Attempt
 from kitd.session.session import Session
@@ -28,7 +29,7 @@ class FacePreview:
     landmarks: tuple[tuple[float, float], ...]
     face_count: int
     checks: tuple[CheckResult, ...]
-    guidance: tuple[str, ...]
+    guidance: tuple[Message, ...]
     ready: bool
     corrupt_frames: int
 
@@ -47,7 +48,7 @@ class FaceResult:
 class FingerWaiting:
     finger: int
     attempt_number: int
-    instruction: str
+    instruction: Message
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class FingerCaptured:
 
 @dataclass(frozen=True)
 class FingerLift:
-    instruction: str
+    instruction: Message
 
 
 FingerEvent = FingerWaiting | FingerPreview | FingerDetected | FingerCaptured | FingerLift

@@ -25,6 +25,7 @@ from hal.supervisor import DeviceSupervisor
 from kitd.capture.events import FacePreview, FaceResult
 from kitd.capture.fanout import Fanout
 from kitd.errors import CapabilityMissing
+from kitd.locale.message import Message
 from kitd.quality.check import CheckResult
 from kitd.quality.face import (
     FaceAssessment,
@@ -68,8 +69,10 @@ class _Candidate:
         return frame_ready(self.assessment), mean
 
 
-def _placement_advice(assessment: FaceAssessment) -> set[str]:
-    return {c.guidance for c in assessment.checks if c.id in FRAME_PLACEMENT and c.guidance}
+def _placement_advice(assessment: FaceAssessment) -> set[Message]:
+    return {
+        c.guidance for c in assessment.checks if c.id in FRAME_PLACEMENT and c.guidance is not None
+    }
 
 
 def _monotonic_to_wall(t: float) -> float:
@@ -137,7 +140,7 @@ class FaceCapture:
 
     def _supervisor(self) -> DeviceSupervisor:
         if self._camera is None:
-            raise CapabilityMissing("no camera is configured on this kit")
+            raise CapabilityMissing(Message("error.no_camera"))
         return self._camera
 
     def preview(self, session: Session, max_size: int = 640) -> Iterator[FacePreview]:
@@ -197,7 +200,10 @@ class FaceCapture:
                 photo.checks
             )
             mean_quality = round(sum(c.quality for c in checks) / len(checks)) if checks else 0
-            guidance = tuple(c.guidance for c in checks if not c.passed and c.guidance)
+            # The attempt's feedback: the ids of the advice, as language-free as the finger's codes.
+            guidance = tuple(
+                c.guidance.id for c in checks if not c.passed and c.guidance is not None
+            )
             attempt = session.record_attempt(
                 step,
                 FacePayload(photo.jpeg, photo.width, photo.height),

@@ -23,8 +23,9 @@ from kitd.capture.events import (
     FingerWaiting,
 )
 from kitd.errors import CapabilityMissing
+from kitd.locale.message import Message
 from kitd.matching.extraction import extract_template
-from kitd.policy.model import finger_title
+from kitd.policy.model import finger_label
 from kitd.quality.finger import FingerQuality
 from kitd.session.model import CaptureKind, FingerPayload
 from kitd.session.session import Session
@@ -39,16 +40,16 @@ class FingerCapture:
         self, session: Session, finger: int = 0, timeout_s: float = 0.0
     ) -> Iterator[FingerEvent]:
         if self._scanner is None:
-            raise CapabilityMissing("no fingerprint reader is configured on this kit")
+            raise CapabilityMissing(Message("error.no_fingerprint_reader"))
         policy = session.policy.fingers
         step = session.step_for(CaptureKind.FINGER, finger)
         session.begin(step)
         recorded = False
         try:
             position = step.finger
-            title = finger_title(position)
+            name = finger_label(position)
             yield FingerWaiting(
-                position, step.attempts_used + 1, f"Place the {title} flat on the glass"
+                position, step.attempts_used + 1, Message.of("finger.place", finger=name)
             )
             with self._scanner.acquire(timeout=1.0) as device:
                 assert isinstance(device, FingerprintScanner)
@@ -101,7 +102,7 @@ class FingerCapture:
                             event.ppi,
                             session,
                         )
-                        yield FingerLift(f"Lift the {title} from the glass")
+                        yield FingerLift(Message.of("finger.lift", finger=name))
                         return
         finally:
             if not recorded:

@@ -1,4 +1,4 @@
-"""The signature capture flow: shows "Sign here" on the pad, streams pen samples as they come, ends on
+"""The signature capture flow: shows "Sign here" on the pad in the citizen's language, streams pen samples as they come, ends on
 the pad's OK button, a pause after some ink, or the timeout, then renders, checks and records.
 
 The operator can clear during a capture (ClearSignature, or the pad's CLEAR button): the ink so far is
@@ -19,29 +19,35 @@ from hal.signpad.base import ButtonId, ButtonPress, PadInfo, PenSample, Signatur
 from hal.supervisor import DeviceSupervisor
 from kitd.capture.events import PenBatch, SignatureCleared, SignatureEvent, SignatureResult
 from kitd.errors import CapabilityMissing
+from kitd.locale.catalogs import Catalogs
+from kitd.locale.message import Message
 from kitd.quality.signature import SignatureThresholds, assess_signature
 from kitd.records.iso19794_7 import encode_iso19794_7
 from kitd.session.model import CaptureKind, SignaturePayload
 from kitd.session.session import Session
 
+# The prompt on the pad's screen, rendered in the citizen's language.
+SIGN_HERE = Message("pad.sign_here")
 
-def sign_here_screen(info: PadInfo, name: str) -> NDArray[np.uint8]:
-    """The pad's screen: a signing line, "Sign here" and the citizen's name."""
+
+def sign_here_screen(info: PadInfo, name: str, prompt: str = "Sign here") -> NDArray[np.uint8]:
+    """The pad's screen: a signing line, the prompt ("Sign here") and the citizen's name."""
     width, height = max(info.screen_width, 64), max(info.screen_height, 32)
     image = Image.new("L", (width, height), 255)
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default()
     line_y = int(height * 0.72)
     draw.line([(int(width * 0.08), line_y), (int(width * 0.92), line_y)], fill=0, width=2)
-    draw.text((int(width * 0.08), line_y + 6), "Sign here / Hier tekenen", fill=0, font=font)
+    draw.text((int(width * 0.08), line_y + 6), prompt, fill=0, font=font)
     if name:
         draw.text((int(width * 0.08), int(height * 0.08)), name, fill=0, font=font)
     return np.asarray(image, dtype=np.uint8)
 
 
 class SignatureCapture:
-    def __init__(self, pad: DeviceSupervisor | None) -> None:
+    def __init__(self, pad: DeviceSupervisor | None, catalogs: Catalogs | None = None) -> None:
         self._pad = pad
+        self._catalogs = catalogs or Catalogs.builtin()
         self._clear = threading.Event()
 
     def request_clear(self) -> None:
@@ -49,7 +55,7 @@ class SignatureCapture:
 
     def run(self, session: Session, timeout_s: float = 0.0) -> Iterator[SignatureEvent]:
         if self._pad is None:
-            raise CapabilityMissing("no signature pad is configured on this kit")
+            raise CapabilityMissing(Message("error.no_signature_pad"))
         policy = session.policy.signature
         step = session.step_for(CaptureKind.SIGNATURE)
         session.begin(step)
@@ -59,7 +65,8 @@ class SignatureCapture:
             with self._pad.acquire(timeout=1.0) as device:
                 assert isinstance(device, SignaturePad)
                 info = device.pad_info
-                device.show_image(sign_here_screen(info, session.display_name))
+                prompt = self._catalogs.render(SIGN_HERE, session.languages.citizen)
+                device.show_image(sign_here_screen(info, session.display_name, prompt))
                 device.clear()
                 samples: list[PenSample] = []
                 clears = 0

@@ -3,7 +3,9 @@
 It is an app like the tablet's: it creates the session, follows the session's next step, shows live
 guidance and progress, and finalizes. With `--auto` it also plays the citizen through the simulators'
 control API (shows a face to the camera, places fingers, signs), so a whole visit runs unattended; the
-daemon cannot tell the difference. With `--json` the last line printed is one JSON summary object. `kitctl deliver` walks a card delivery the
+daemon cannot tell the difference. `--lang` / `--citizen-lang` choose the visit's languages: the daemon's
+guidance arrives in the operator's, and the walk-through's own sentences come from the same catalogs
+(kitd/locale). With `--json` the last line printed is one JSON summary object. `kitctl deliver` walks a card delivery the
 same way, from the sealed reference download the back office sent.
 """
 
@@ -26,6 +28,8 @@ from rich.table import Table
 from kit.v1 import capture_service_pb2 as pb
 from kit.v1 import types_pb2
 from kitd.client import KitClient
+from kitd.locale.catalogs import Catalogs, Texts
+from kitd.policy.model import finger_label
 
 
 class EnrollError(Exception):
@@ -77,13 +81,28 @@ class Enrollment:
         citizen: Citizen | None,
         operator_id: str,
         display_name: str = "",
+        *,
+        language: str = "",
+        citizen_language: str = "",
     ) -> None:
         self.client = client
         self.progress = progress
         self.citizen = citizen
         self.operator_id = operator_id
         self.display_name = display_name
-        self.md = client.metadata
+        self.language = language
+        self.citizen_language = citizen_language
+        # Calls outside the session (and their errors) in the operator's language too.
+        self.md = (*client.metadata, ("accept-language", language)) if language else client.metadata
+        self.catalogs = Catalogs.builtin()
+        # Until the session says which catalog it chose.
+        self.texts: Texts = self.catalogs.texts(self.catalogs.negotiate(language, "en").language)
+
+    def say(self, message_id: str, /, **params: str | int) -> None:
+        self.progress.say(self.texts.id(message_id, **params))
+
+    def finger_name(self, position: int) -> str:
+        return self.texts(finger_label(position))
 
     # -- the visit -----------------------------------------------------------------------------------
 
@@ -98,20 +117,26 @@ class Enrollment:
                 application_reference=reference,
                 citizen_display_name=self.display_name,
                 delivery_reference=delivery_reference,
+                operator_language=self.language,
+                citizen_language=self.citizen_language,
             ),
             metadata=self.md,
             timeout=10,
         ).session
-        self.progress.say(
-            f"visit {session.session_id}: {profile} v{session.policy_version}, "
-            f"steps: {', '.join(s.step_id for s in session.steps)}"
+        self.texts = self.catalogs.texts(session.operator_language or "en")
+        self.say(
+            "kitctl.visit_started",
+            session_id=session.session_id,
+            profile=profile,
+            version=session.policy_version,
+            steps=", ".join(s.step_id for s in session.steps),
         )
         try:
             while session.next_step_id and session.state == pb.SESSION_STATE_ACTIVE:
                 step = next(s for s in session.steps if s.step_id == session.next_step_id)
                 session = self.do_step(session, step)
             if session.state == pb.SESSION_STATE_NOT_VERIFIED:
-                self.progress.say(f"NOT VERIFIED: {session.end_reason}")
+                self.say("kitctl.not_verified", reason=session.end_reason)
                 raise NotVerified(session)
             response = self.client.capture.FinalizeSession(
                 pb.FinalizeSessionRequest(session_id=session.session_id),
@@ -121,8 +146,10 @@ class Enrollment:
         except BaseException:
             self.cancel(session.session_id)
             raise
-        self.progress.say(
-            f"package {response.receipt.package_id} sealed ({response.receipt.size_bytes} bytes)"
+        self.say(
+            "kitctl.package_sealed",
+            package_id=response.receipt.package_id,
+            size=response.receipt.size_bytes,
         )
         return response.session, response.receipt
 
@@ -137,7 +164,7 @@ class Enrollment:
 
     def do_step(self, session: pb.Session, step: pb.Step) -> pb.Session:
         if step.state == pb.STEP_STATE_PAUSED:
-            raise EnrollError(f"step {step.step_id} waits for its device; check `kitctl devices`")
+            raise EnrollError(self.texts.id("kitctl.step_paused", step=step.step_id))
         if step.state == pb.STEP_STATE_EXHAUSTED:
             return self.settle_exhausted(session, step)
         if step.kind == types_pb2.CAPTURE_KIND_FACE:
@@ -151,7 +178,7 @@ class Enrollment:
         reason = (
             "accepted by the operator after all attempts"
             if self.citizen
-            else Prompt.ask(f"{step.title}: no attempt passed. Reason to accept the best one")
+            else Prompt.ask(self.texts.id("kitctl.ask_override", step=step.title))
         )
         return self.client.capture.OverrideAttempt(
             pb.OverrideAttemptRequest(
@@ -165,7 +192,7 @@ class Enrollment:
         if self.citizen:
             self.citizen("camera", "scene", {})
         else:
-            Prompt.ask("Frame the citizen's face, then press Enter to take the photo", default="")
+            Prompt.ask(self.texts.id("kitctl.ask_face"), default="")
         stop = threading.Event()
         watcher = threading.Thread(target=self.watch_preview, args=(session.session_id, stop))
         watcher.start()
@@ -182,9 +209,10 @@ class Enrollment:
             watcher.join()
         attempt = response.attempt
         failed = [c.id for c in attempt.checks if not c.passed]
-        self.progress.say(
-            f"photo attempt {attempt.number}: {'compliant' if attempt.accepted else 'failed ' + ', '.join(failed)}"
-        )
+        if attempt.accepted:
+            self.say("kitctl.photo_compliant", number=attempt.number)
+        else:
+            self.say("kitctl.photo_failed", number=attempt.number, checks=", ".join(failed))
         return response.session
 
     def watch_preview(self, session_id: str, stop: threading.Event) -> None:
@@ -197,9 +225,10 @@ class Enrollment:
                 if stop.is_set():
                     break
                 frame = response.frame
-                text = "ready" if frame.ready else (frame.guidance[0] if frame.guidance else "")
+                ready = self.texts.id("kitctl.ready")
+                text = ready if frame.ready else (frame.guidance[0] if frame.guidance else "")
                 if text != last:
-                    self.progress.say(f"  preview: {text}")
+                    self.progress.say("  " + self.texts.id("kitctl.preview", text=text))
                     last = text
         except grpc.RpcError:
             pass  # the preview is advisory; the capture call reports real failures
@@ -223,18 +252,27 @@ class Enrollment:
             elif kind == "captured":
                 attempt = response.captured.attempt
                 match = next((c for c in attempt.checks if c.id == "finger_match"), None)
+                said: dict[str, str | int] = {
+                    "finger": self.finger_name(position),
+                    "number": attempt.number,
+                    "quality": attempt.quality,
+                }
                 if match is not None:
-                    verdict = (
-                        f", match score {match.value:.1f} (threshold {match.threshold:.1f}): "
-                        + ("verified" if match.passed else "no match")
+                    self.say(
+                        "kitctl.finger_verified" if match.passed else "kitctl.finger_no_match",
+                        **said,
+                        score=f"{match.value:.1f}",
+                        threshold=f"{match.threshold:.1f}",
                     )
+                elif attempt.accepted:
+                    self.say("kitctl.finger_accepted", **said)
                 else:
                     failed = [c.id for c in attempt.checks if not c.passed]
-                    verdict = " accepted" if attempt.accepted else " failed " + ", ".join(failed)
-                self.progress.say(
-                    f"{finger_name(position)} attempt {attempt.number}: quality {attempt.quality}"
-                    + verdict
-                )
+                    self.say("kitctl.finger_failed", **said, checks=", ".join(failed))
+                    # The daemon's advice, in the operator's language, for the next attempt.
+                    for check in attempt.checks:
+                        if not check.passed and check.guidance:
+                            self.progress.say(f"  {check.guidance}")
                 result = response.captured.session
             elif kind == "lift" and self.citizen:
                 self.citizen("fingerprint", "remove", {})
@@ -258,10 +296,15 @@ class Enrollment:
             elif kind == "result":
                 attempt = response.result.attempt
                 failed = [c.id for c in attempt.checks if not c.passed]
-                self.progress.say(
-                    f"signature attempt {attempt.number}: {samples} pen samples, "
-                    + ("accepted" if attempt.accepted else "failed " + ", ".join(failed))
-                )
+                if attempt.accepted:
+                    self.say("kitctl.signature_accepted", number=attempt.number, samples=samples)
+                else:
+                    self.say(
+                        "kitctl.signature_failed",
+                        number=attempt.number,
+                        samples=samples,
+                        checks=", ".join(failed),
+                    )
                 result = response.result.session
         if self.citizen:
             signer.join()
@@ -346,7 +389,7 @@ def summary(session: pb.Session, receipt: pb.PackageReceipt, recipient_key: str)
     }
 
 
-def print_summary(console: Console, data: dict[str, Any]) -> None:
+def print_summary(console: Console, data: dict[str, Any], texts: Texts) -> None:
     table = Table(title=f"visit {data['session_id']} → package {data['package_id']}")
     for column in ("capture", "state", "attempts", "quality", "checks"):
         table.add_column(column)
@@ -360,7 +403,9 @@ def print_summary(console: Console, data: dict[str, Any]) -> None:
             f"{capture['checks_passed']}/{capture['checks_total']}",
         )
     console.print(table)
-    console.print(f"package: {data['package_path']} ({data['package_bytes']} bytes)")
+    console.print(
+        texts.id("kitctl.package_path", path=data["package_path"], size=data["package_bytes"])
+    )
 
 
 def enroll(
@@ -375,16 +420,26 @@ def enroll(
     recipient_key: str,
     as_json: bool,
     console: Console,
+    language: str = "",
+    citizen_language: str = "",
 ) -> int:
     citizen = simulator_citizen(auto_dir) if auto_dir is not None else None
     progress = Progress(console, quiet=False)
-    visit = Enrollment(client, progress, citizen, operator_id, display_name)
+    visit = Enrollment(
+        client,
+        progress,
+        citizen,
+        operator_id,
+        display_name,
+        language=language,
+        citizen_language=citizen_language,
+    )
     session, receipt = visit.run(profile, age, reference)
     data = summary(session, receipt, recipient_key)
     if as_json:
         print(json.dumps(data), flush=True)
     else:
-        print_summary(console, data)
+        print_summary(console, data, visit.texts)
     return 0
 
 
@@ -401,11 +456,21 @@ def deliver(
     as_json: bool,
     console: Console,
     profile: str = "be-eid-delivery",
+    language: str = "",
+    citizen_language: str = "",
 ) -> int:
     """A card delivery: 0 when the card may be handed over (package sealed), 1 when not verified."""
     citizen = simulator_citizen(auto_dir) if auto_dir is not None else None
     progress = Progress(console, quiet=False)
-    visit = Enrollment(client, progress, citizen, operator_id, display_name)
+    visit = Enrollment(
+        client,
+        progress,
+        citizen,
+        operator_id,
+        display_name,
+        language=language,
+        citizen_language=citizen_language,
+    )
     try:
         session, receipt = visit.run(profile, age, reference, delivery_reference)
     except NotVerified as failed:
@@ -419,16 +484,20 @@ def deliver(
         if as_json:
             print(json.dumps(data), flush=True)
         else:
-            console.print(f"[bold red]not verified[/]: {failed.session.end_reason}")
+            text = visit.texts.id("kitctl.delivery_not_verified", reason=failed.session.end_reason)
+            console.print(f"[bold red]{text}[/]")
         return 1
     data = {"outcome": "verified", **summary(session, receipt, recipient_key)}
     if as_json:
         print(json.dumps(data), flush=True)
     else:
-        print_summary(console, data)
+        print_summary(console, data, visit.texts)
         verification = data["verification"]
         console.print(
-            f"fingerprint verified: score {verification['score']} "
-            f"(threshold {verification['threshold']}), the card may be handed over"
+            visit.texts.id(
+                "kitctl.delivery_verified",
+                score=str(verification["score"]),
+                threshold=str(verification["threshold"]),
+            )
         )
     return 0

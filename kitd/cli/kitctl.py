@@ -132,6 +132,8 @@ def _visit_options(args: argparse.Namespace, console: Console) -> dict[str, Any]
         "recipient_key": str(args.recipient_key or os.environ.get("KITD_RECIPIENT_KEY", "")),
         "as_json": args.json,
         "console": Console(stderr=True) if args.json else console,
+        "language": args.lang,
+        "citizen_language": args.citizen_lang,
     }
 
 
@@ -236,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--auto", action="store_true", help="play the citizen through the simulators"
     )
     enroll.add_argument("--sim-dir", type=Path, help="kitsim directory (default $KITSIM_DIR)")
+    enroll.add_argument(
+        "--lang", default="", help="the operator's language (nl, fr, de, en; default: the kit's)"
+    )
+    enroll.add_argument(
+        "--citizen-lang", default="", help="the citizen's language (the signature pad's prompt)"
+    )
     enroll.add_argument("--recipient-key", type=Path, help="reported in the JSON summary")
     enroll.add_argument("--json", action="store_true", help="last line: a JSON summary")
     deliver = sub.add_parser(
@@ -252,6 +260,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--auto", action="store_true", help="play the citizen through the simulators"
     )
     deliver.add_argument("--sim-dir", type=Path, help="kitsim directory (default $KITSIM_DIR)")
+    deliver.add_argument(
+        "--lang", default="", help="the operator's language (nl, fr, de, en; default: the kit's)"
+    )
+    deliver.add_argument(
+        "--citizen-lang", default="", help="the citizen's language (the signature pad's prompt)"
+    )
     deliver.add_argument("--recipient-key", type=Path, help="reported in the JSON summary")
     deliver.add_argument("--json", action="store_true", help="last line: a JSON summary")
     outbox = sub.add_parser("outbox", help="sealed packages waiting for the back office")

@@ -8,12 +8,15 @@ the file and the key; the daemon refuses to start with a broken policy.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from kitd.errors import InvalidArgument
+from kitd.locale.catalogs import Catalogs, placeholders
+from kitd.locale.message import Message
 from kitd.matching.thresholds import threshold_for
 from kitd.policy.model import (
     DeliveryPolicy,
@@ -93,6 +96,24 @@ def parse_policy(table: dict[str, Any], origin: str = "policy") -> Policy:
     return policy
 
 
+def _check_message(
+    key: str, message_id: str, allowed: set[str], fail: Callable[[str], None]
+) -> None:
+    """A policy's guidance is a message id every catalog has; its texts use only `allowed` fields."""
+    catalogs = Catalogs.builtin()
+    if message_id not in catalogs.ids():
+        fail(f"{key}: unknown message id {message_id!r} (the ids are in kitd/locale/catalogs)")
+        return
+    for language in catalogs.languages:
+        text = catalogs.text(message_id, language) or ""
+        extra = placeholders(text) - allowed
+        if extra:
+            names = ", ".join("{" + name + "}" for name in sorted(allowed))
+            fail(
+                f"{key}: {message_id!r} in {language!r} uses {sorted(extra)}; only {names} are given"
+            )
+
+
 def _check(policy: Policy, origin: str) -> None:
     def fail(message: str) -> None:
         raise PolicyError(f"{origin}: {message}")
@@ -130,10 +151,9 @@ def _check(policy: Policy, origin: str) -> None:
             threshold_for(duplicate.false_match_rate)
         except ValueError as exc:
             fail(f"fingers.duplicate_check.false_match_rate: {exc}")
-        try:
-            duplicate.guidance.format(matched="right index finger", asked="left index finger")
-        except (KeyError, IndexError, ValueError) as exc:
-            fail(f"fingers.duplicate_check.guidance: only {{matched}} and {{asked}}: {exc}")
+        _check_message(
+            "fingers.duplicate_check.guidance", duplicate.guidance, {"matched", "asked"}, fail
+        )
     if policy.face.photo_width < 100 or policy.face.photo_height < 100:
         fail("face.photo_width and face.photo_height must be at least 100 px")
     if not 30 <= policy.face.jpeg_quality <= 100:
@@ -157,10 +177,7 @@ def _check(policy: Policy, origin: str) -> None:
             threshold_for(delivery.false_match_rate)
         except ValueError as exc:
             fail(f"delivery.false_match_rate: {exc}")
-        try:
-            delivery.guidance.format(finger="right index finger")
-        except (KeyError, IndexError, ValueError) as exc:
-            fail(f"delivery.guidance: only {{finger}}: {exc}")
+        _check_message("delivery.guidance", delivery.guidance, {"finger"}, fail)
         if fingers.required:
             fail("a delivery policy verifies one finger; it takes no enrollment prints")
     for kind in policy.overrides.allowed:
@@ -185,14 +202,25 @@ class PolicySet:
         policy = self.by_id.get(profile)
         if policy is None:
             known = ", ".join(sorted(self.by_id)) or "none"
-            raise InvalidArgument(f"unknown document profile {profile!r} (known: {known})")
+            raise InvalidArgument(Message.of("error.unknown_profile", profile=profile, known=known))
         if not policy.applies_to(age):
             others = [p.id for p in self.by_id.values() if p.applies_to(age)]
-            hint = f"; for age {age} use {', '.join(others)}" if others else ""
-            raise InvalidArgument(
-                f"{policy.title} ({policy.id}) is for ages {policy.min_age}-{policy.max_age}{hint}",
-                profile=profile,
+            ages = {"title": policy.title, "profile": policy.id}
+            message = (
+                Message.of(
+                    "error.profile_age_hint",
+                    **ages,
+                    min_age=policy.min_age,
+                    max_age=policy.max_age,
+                    age=age,
+                    others=", ".join(others),
+                )
+                if others
+                else Message.of(
+                    "error.profile_age", **ages, min_age=policy.min_age, max_age=policy.max_age
+                )
             )
+            raise InvalidArgument(message, profile=profile)
         return policy
 
 

@@ -10,6 +10,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from kitd.locale.message import Message
+
 
 class Hand(enum.StrEnum):
     RIGHT = "right"
@@ -53,6 +55,12 @@ def finger_title(position: int) -> str:
         if finger is not FingerName.THUMB
         else f"{hand.value} thumb"
     )
+
+
+def finger_label(position: int) -> Message:
+    """A finger's name for people (`finger.position.right_index`, ...), rendered in their language."""
+    hand, finger = finger_of(position)
+    return Message(f"finger.position.{hand.value}_{finger.value}")
 
 
 class ExceptionKind(enum.StrEnum):
@@ -104,8 +112,9 @@ class DuplicateFingerCheck:
     # The comparator's threshold is the one measured for this false-match rate (kitd/matching/
     # thresholds.py): the share of two different fingers that would be taken for the same one.
     false_match_rate: float = 0.001
-    # Operator guidance; {matched} is the finger it looks like, {asked} the finger asked for.
-    guidance: str = "This looks like the {matched} again: place the {asked}."
+    # The message id of the operator's guidance (kitd/locale/catalogs); its text may use {matched}, the
+    # finger the print looks like, and {asked}, the finger asked for.
+    guidance: str = "finger.duplicate"
 
 
 @dataclass(frozen=True)
@@ -162,11 +171,9 @@ class DeliveryPolicy:
     min_quality: int = 10
     # The comparator's threshold is the one measured for this false-match rate.
     false_match_rate: float = 0.001
-    # Operator guidance after a print that does not match; {finger} is the finger asked for.
-    guidance: str = (
-        "This print does not match the {finger} enrolled for the card: place it again, flat and "
-        "centred."
-    )
+    # The message id of the operator's guidance after a print that does not match; its text may use
+    # {finger}, the finger asked for.
+    guidance: str = "finger.delivery.mismatch"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kitd.locale.message import Message
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -19,8 +21,8 @@ class CheckResult:
     passed: bool
     # 0..100, higher is better.
     quality: int
-    # Operator-facing advice when the check fails; empty when it passes.
-    guidance: str = ""
+    # Operator-facing advice when the check fails (a message id the API renders); None when it passes.
+    guidance: Message | None = None
 
 
 def all_passed(checks: tuple[CheckResult, ...] | list[CheckResult]) -> bool:

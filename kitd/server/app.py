@@ -30,9 +30,11 @@ from kit.v1 import (
 )
 from kitd.api.capture import CaptureServicer
 from kitd.api.devices import DeviceServicer
+from kitd.api.languages import CallLanguages
 from kitd.api.outbox import OutboxServicer
 from kitd.config import Config
 from kitd.kit import Kit
+from kitd.locale.catalogs import Catalogs
 from kitd.server.auth import TokenAuthInterceptor, load_or_create_token
 from kitd.server.internal_errors import InternalErrorInterceptor
 from kitd.server.listener import prepare_socket_path, remove_socket, secure_socket
@@ -63,22 +65,23 @@ class Daemon:
         token = load_or_create_token(config.token_file)
         socket_path = config.api.socket
         prepare_socket_path(socket_path)
+        languages = CallLanguages(Catalogs.builtin(), config.locale.default)
 
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=config.api.workers, thread_name_prefix="rpc"),
             # Outermost first: who calls, then no untyped status, then the request contract.
             interceptors=[
                 TokenAuthInterceptor(token),
-                InternalErrorInterceptor(),
+                InternalErrorInterceptor(languages),
                 RequestValidationInterceptor(),
             ],
             options=[("grpc.so_reuseport", 0), ("grpc.max_send_message_length", 32 * 1024 * 1024)],
         )
         device_service_pb2_grpc.add_DeviceServiceServicer_to_server(
-            DeviceServicer(self.kit), server
+            DeviceServicer(self.kit, languages), server
         )
         capture_service_pb2_grpc.add_CaptureServiceServicer_to_server(
-            CaptureServicer(self.kit.visits), server
+            CaptureServicer(self.kit.visits, languages), server
         )
         outbox_service_pb2_grpc.add_OutboxServiceServicer_to_server(
             OutboxServicer(self.kit.outbox, self.kit.uploader), server

@@ -17,14 +17,20 @@ from typing import Any, NoReturn, cast
 
 import grpc
 
+from kitd.api.languages import CallLanguages
 from kitd.api.status import rich_status
+from kitd.locale.catalogs import Catalogs
 from kitd.server.handlers import Behaviour, WrappingInterceptor
 
 log = logging.getLogger("kitd.api")
 
 
 class InternalErrorInterceptor(WrappingInterceptor):
-    """Any exception a servicer did not expect becomes INTERNAL with an error id the log has too."""
+    """Any exception a servicer did not expect becomes INTERNAL with an error id the log has too; the
+    message is in the call's language (`accept-language`, else the kit's default)."""
+
+    def __init__(self, languages: CallLanguages | None = None) -> None:
+        self._languages = languages or CallLanguages(Catalogs.builtin())
 
     def wrap(
         self, method: str, behaviour: Behaviour, request_streaming: bool, response_streaming: bool
@@ -43,7 +49,7 @@ class InternalErrorInterceptor(WrappingInterceptor):
                 rich_status(
                     grpc.StatusCode.INTERNAL,
                     "INTERNAL",
-                    f"internal error in the kit (error id {error_id}); its log has the details",
+                    self._languages.of_call(context).id("error.internal", error_id=error_id),
                     {"error_id": error_id},
                 )
             )

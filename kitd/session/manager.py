@@ -19,8 +19,9 @@ from typing import Any
 
 from kitd.delivery.reference import DeliveryReference
 from kitd.errors import SessionActive, SessionLost, SessionNotFound
+from kitd.locale.message import Message
 from kitd.policy import PolicySet
-from kitd.session.model import SessionState
+from kitd.session.model import Languages, SessionState
 from kitd.session.session import Session
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ class SessionManager:
         display_name: str = "",
         *,
         reference: DeliveryReference | None = None,
+        languages: Languages | None = None,
     ) -> Session:
         policy = self.policies.for_visit(profile, age)
         with self._lock:
@@ -122,8 +124,7 @@ class SessionManager:
             active = self._active_locked()
             if active is not None:
                 raise SessionActive(
-                    f"visit {active.session_id} is still active on this kit; finalize or cancel it "
-                    "first",
+                    Message.of("error.session_active", session_id=active.session_id),
                     active_session_id=active.session_id,
                 )
             session_id = str(uuid.uuid4())
@@ -143,6 +144,7 @@ class SessionManager:
                 clock=self._clock,
                 on_record=record,
                 reference=reference,
+                languages=languages,
             )
             self._sessions = {
                 k: v for k, v in self._sessions.items() if v.state is SessionState.ACTIVE
@@ -160,17 +162,27 @@ class SessionManager:
             entry = self._ended.get(session_id)
         if entry is not None and entry.get("state") == SessionState.LOST.value:
             raise SessionLost(
-                f"session {session_id} was lost: {entry.get('end_reason')}; start a new visit",
+                Message.of(
+                    "error.session_lost",
+                    session_id=session_id,
+                    reason=str(entry.get("end_reason")),
+                ),
                 session_id=session_id,
             )
         if entry is not None:
-            reason = entry.get("end_reason") or ""
-            raise SessionNotFound(
-                f"session {session_id} has ended ({entry.get('state')}{': ' if reason else ''}"
-                f"{reason})",
-                session_id=session_id,
+            reason = str(entry.get("end_reason") or "")
+            state = Message(f"session.state.{entry.get('state')}")
+            message = (
+                Message.of(
+                    "error.session_ended_reason", session_id=session_id, state=state, reason=reason
+                )
+                if reason
+                else Message.of("error.session_ended", session_id=session_id, state=state)
             )
-        raise SessionNotFound(f"no session {session_id!r} on this kit", session_id=session_id)
+            raise SessionNotFound(message, session_id=session_id)
+        raise SessionNotFound(
+            Message.of("error.session_not_found", session_id=session_id), session_id=session_id
+        )
 
     def active(self) -> Session | None:
         with self._lock:

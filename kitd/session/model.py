@@ -19,6 +19,16 @@ class CaptureKind(enum.StrEnum):
     SIGNATURE = "signature"
 
 
+@dataclass(frozen=True)
+class Languages:
+    """The catalog languages a visit speaks (after negotiation): the operator's (guidance, errors) and
+    the citizen's (the signature pad's screen); `fallbacks` notes each request that had no catalog."""
+
+    operator: str = "en"
+    citizen: str = "en"
+    fallbacks: tuple[str, ...] = ()
+
+
 class StepState(enum.StrEnum):
     PENDING = "pending"
     IN_PROGRESS = "in_progress"

@@ -24,6 +24,7 @@ from kitd.errors import (
     SessionLost,
     StepNotAllowed,
 )
+from kitd.locale.message import Message
 from kitd.matching.comparison import similarity
 from kitd.matching.thresholds import threshold_for
 from kitd.policy.model import (
@@ -31,6 +32,7 @@ from kitd.policy.model import (
     ExceptionScope,
     Policy,
     WaiverReason,
+    finger_label,
     finger_of,
     finger_position,
     finger_title,
@@ -41,6 +43,7 @@ from kitd.session.model import (
     CaptureKind,
     FingerExceptionRecord,
     FingerPayload,
+    Languages,
     Override,
     Payload,
     Receipt,
@@ -79,6 +82,7 @@ class Session:
         clock: Callable[[], float] = time.time,
         on_record: RecordSink = _no_record,
         reference: DeliveryReference | None = None,
+        languages: Languages | None = None,
     ) -> None:
         if not policy.applies_to(applicant_age):
             raise InvalidArgument(f"{policy.id} is not for age {applicant_age}")
@@ -90,13 +94,14 @@ class Session:
         if reference is not None and not policy.delivery.required:
             raise InvalidArgument(f"{policy.title} takes no delivery reference")
         if not operator_id.strip():
-            raise InvalidArgument("operator_id is required: every attempt is recorded with it")
+            raise InvalidArgument(Message("error.operator_required"))
         self.session_id = session_id or str(uuid.uuid4())
         self.policy = policy
         self.applicant_age = applicant_age
         self.operator_id = operator_id
         self.application_reference = application_reference
         self.display_name = display_name
+        self.languages = languages or Languages()
         self._clock = clock
         # Every record names the operator; a record may name another one (an override by a colleague).
         self._record: RecordSink = lambda kind, fields: on_record(
@@ -352,9 +357,9 @@ class Session:
             passed=matched,
             # 0..100 for the operator: half way at the threshold, certain at twice the threshold.
             quality=min(100, int(100 * score / (2 * verification.threshold))),
-            guidance=""
+            guidance=None
             if matched
-            else self.policy.delivery.guidance.format(finger=finger_title(step.finger)),
+            else Message.of(self.policy.delivery.guidance, finger=finger_label(step.finger)),
         )
 
     def _not_verified(self) -> None:
@@ -392,8 +397,8 @@ class Session:
             threshold=threshold,
             passed=False,
             quality=0,
-            guidance=rule.guidance.format(
-                matched=finger_title(matched), asked=finger_title(step.finger)
+            guidance=Message.of(
+                rule.guidance, matched=finger_label(matched), asked=finger_label(step.finger)
             ),
         )
         return check, matched

@@ -45,6 +45,7 @@ def test_the_wheel_carries_the_generated_api_the_policies_and_the_quality_model(
     assert "kit/v1/capture_service_pb2.py" in names
     assert "kit/v1/capture_service_pb2_grpc.py" in names
     assert "kitd/policy/profiles/be-eid.toml" in names
+    assert "kitd/locale/catalogs/nl.po" in names  # the daemon reads its catalogs from the package
     assert any(name.startswith("kitd/quality/finger/") and name.endswith(".npz") for name in names)
 
 

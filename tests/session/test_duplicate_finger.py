@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from kitd.locale import english
 from kitd.matching.extraction import extract_template
 from kitd.matching.thresholds import threshold_for
 from kitd.policy import PolicySet, load_policies
@@ -56,7 +57,8 @@ def test_the_right_index_again_as_the_left_index_is_a_duplicate(policies: Policy
     (check,) = [c for c in attempt.checks if c.id == DUPLICATE_FINGER]
     assert not check.passed
     assert check.value >= check.threshold == threshold_for(0.001)
-    assert check.guidance == (
+    assert check.guidance is not None
+    assert english(check.guidance) == (
         "This looks like the right index finger again: place the left index finger."
     )
     assert DUPLICATE_FINGER in attempt.feedback

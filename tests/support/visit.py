@@ -31,6 +31,8 @@ class Visit:
         age: int = 40,
         client: KitClient | None = None,
         delivery_reference: bytes = b"",
+        operator_language: str = "",
+        citizen_language: str = "",
     ) -> None:
         self.kit = kit
         self.client = client or kit.client
@@ -43,6 +45,8 @@ class Visit:
                 application_reference="APP-2026-0042",
                 citizen_display_name="Jan Peeters",
                 delivery_reference=delivery_reference,
+                operator_language=operator_language,
+                citizen_language=citizen_language,
             ),
             metadata=self.md,
             timeout=10,

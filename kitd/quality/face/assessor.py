@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from kitd.locale.message import Message
 from kitd.quality.check import CheckResult, all_passed
 from kitd.quality.face import mesh as mesh_points
 from kitd.quality.face.checks import appearance, background, geometry, image, photometry, pose
@@ -51,7 +52,7 @@ class FaceAssessment:
     # One result per vocabulary id, in vocabulary order.
     checks: tuple[CheckResult, ...]
     # Operator advice for the failed checks, most important first.
-    guidance: tuple[str, ...]
+    guidance: tuple[Message, ...]
     # Input size (width, height).
     image_size: tuple[int, int]
     # The sharpness check's two measures (None without a face): the focus of the sharpest direction
@@ -199,7 +200,9 @@ class FaceAssessor:
             else unmeasured(check)
             for check in FaceCheck
         )
-        guidance = tuple(dict.fromkeys(r.guidance for r in results if not r.passed and r.guidance))
+        guidance = tuple(
+            dict.fromkeys(r.guidance for r in results if not r.passed and r.guidance is not None)
+        )
         landmarks = None if points is None else points[:, :2].copy()
         return FaceAssessment(count, box, landmarks, results, guidance, (width, height), blur)
 

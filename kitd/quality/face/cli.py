@@ -19,6 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from kitd.locale import english
 from kitd.quality.face.assessor import FaceAssessment, FaceAssessor
 from kitd.quality.face.checks.jpeg import jpeg_quality
 from kitd.quality.face.models import FaceModelError
@@ -37,7 +38,7 @@ def as_record(path: str, assessment: FaceAssessment, ms: float) -> dict[str, Any
             }
             for c in assessment.checks
         },
-        "guidance": list(assessment.guidance),
+        "guidance": [english(g) for g in assessment.guidance],
         "ms": round(ms, 1),
     }
 

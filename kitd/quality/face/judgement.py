@@ -63,7 +63,9 @@ def judge(
     above = limits.max is not None and value > limits.max
     passed = not (below or above or math.isnan(value))
     advice = advice or ADVICE[check]
-    guidance = "" if passed else (advice.too_low if below or math.isnan(value) else advice.too_high)
+    guidance = (
+        None if passed else (advice.too_low if below or math.isnan(value) else advice.too_high)
+    )
     if not passed and not guidance:
         guidance = advice.too_high or advice.too_low
     return CheckResult(

@@ -1,5 +1,7 @@
 """The face check vocabulary (DESIGN.md §6) and what to tell the operator when a check fails.
 
+Advice is a message id (`face.<check>.too_low` / `.too_high`, texts in kitd/locale/catalogs).
+
 The ids are the API's, the CLI's and the package's; their order here is the order of importance used to
 rank guidance (a missing face matters more than a slightly soft image). This module is data only: it must
 never measure or decide anything.
@@ -9,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from kitd.locale.message import Message
 
 
 class FaceCheck(StrEnum):
@@ -40,89 +44,54 @@ class FaceCheck(StrEnum):
 @dataclass(frozen=True)
 class Advice:
     # Said when the native value is below the lower limit / above the upper limit.
-    too_low: str
-    too_high: str
+    too_low: Message | None
+    too_high: Message | None
+
+
+def _advice(check: str, low: bool, high: bool) -> Advice:
+    return Advice(
+        Message(f"face.{check}.too_low") if low else None,
+        Message(f"face.{check}.too_high") if high else None,
+    )
 
 
 # Directions follow the conventions of the measures (kitd.quality.face.checks): positive roll leans the
 # head to the person's left shoulder, positive yaw turns the face to the person's left, positive pitch
 # lifts the chin; "left/right of the picture" is as the operator sees the screen.
 ADVICE: dict[FaceCheck, Advice] = {
-    FaceCheck.SINGLE_FACE: Advice(
-        "no face found: ask the person to face the camera",
-        "more than one face in view: only the applicant may be in the picture",
+    FaceCheck.SINGLE_FACE: _advice(FaceCheck.SINGLE_FACE, low=True, high=True),
+    FaceCheck.HEAD_FULLY_VISIBLE: _advice(FaceCheck.HEAD_FULLY_VISIBLE, low=True, high=False),
+    FaceCheck.EYES_VISIBLE: _advice(FaceCheck.EYES_VISIBLE, low=True, high=False),
+    FaceCheck.INTER_EYE_DISTANCE: _advice(FaceCheck.INTER_EYE_DISTANCE, low=True, high=False),
+    FaceCheck.ROLL: _advice(FaceCheck.ROLL, low=True, high=True),
+    FaceCheck.YAW: _advice(FaceCheck.YAW, low=True, high=True),
+    FaceCheck.PITCH: _advice(FaceCheck.PITCH, low=True, high=True),
+    FaceCheck.EYES_CENTERED: _advice(FaceCheck.EYES_CENTERED, low=True, high=True),
+    FaceCheck.EYE_LINE_HEIGHT: _advice(FaceCheck.EYE_LINE_HEIGHT, low=True, high=True),
+    FaceCheck.HEAD_SIZE: _advice(FaceCheck.HEAD_SIZE, low=True, high=True),
+    FaceCheck.UNDER_EXPOSURE: _advice(FaceCheck.UNDER_EXPOSURE, low=False, high=True),
+    FaceCheck.OVER_EXPOSURE: _advice(FaceCheck.OVER_EXPOSURE, low=False, high=True),
+    FaceCheck.LUMINANCE: _advice(FaceCheck.LUMINANCE, low=True, high=True),
+    FaceCheck.DYNAMIC_RANGE: _advice(FaceCheck.DYNAMIC_RANGE, low=True, high=False),
+    FaceCheck.ILLUMINATION_UNIFORMITY: _advice(
+        FaceCheck.ILLUMINATION_UNIFORMITY, low=True, high=False
     ),
-    FaceCheck.HEAD_FULLY_VISIBLE: Advice(
-        "head cut off: move the camera so the whole head, with a margin, is in the picture", ""
-    ),
-    FaceCheck.EYES_VISIBLE: Advice(
-        "eyes not clearly visible: remove glasses, hair or hands from the eyes", ""
-    ),
-    FaceCheck.INTER_EYE_DISTANCE: Advice(
-        "face too small: move the camera closer to the person", ""
-    ),
-    FaceCheck.ROLL: Advice(
-        "head tilted: ask the person to straighten the head (it leans to their right shoulder)",
-        "head tilted: ask the person to straighten the head (it leans to their left shoulder)",
-    ),
-    FaceCheck.YAW: Advice(
-        "head turned: ask the person to turn the head a little to their left, towards the camera",
-        "head turned: ask the person to turn the head a little to their right, towards the camera",
-    ),
-    FaceCheck.PITCH: Advice(
-        "chin down: ask the person to lift the chin a little",
-        "chin up: ask the person to lower the chin a little",
-    ),
-    FaceCheck.EYES_CENTERED: Advice(
-        "face too far to the left of the picture: move the camera a little to the left",
-        "face too far to the right of the picture: move the camera a little to the right",
-    ),
-    FaceCheck.EYE_LINE_HEIGHT: Advice(
-        "eyes too high in the picture: raise the camera a little",
-        "eyes too low in the picture: lower the camera a little",
-    ),
-    FaceCheck.HEAD_SIZE: Advice(
-        "head too small in the picture: move the camera closer",
-        "head too large in the picture: move the camera back",
-    ),
-    FaceCheck.UNDER_EXPOSURE: Advice("", "face too dark in places: switch on the lamp"),
-    FaceCheck.OVER_EXPOSURE: Advice(
-        "", "face burnt out in places: dim the lamp or turn the person away from the window"
-    ),
-    FaceCheck.LUMINANCE: Advice(
-        "too dark: switch on the lamp", "too bright: dim the lamp or move away from the window"
-    ),
-    FaceCheck.DYNAMIC_RANGE: Advice("flat, low-contrast image: add light on the face", ""),
-    FaceCheck.ILLUMINATION_UNIFORMITY: Advice(
-        "uneven light on the face: light both sides equally (turn the person towards the lamp)", ""
-    ),
+    FaceCheck.BACKGROUND_UNIFORMITY: _advice(FaceCheck.BACKGROUND_UNIFORMITY, low=False, high=True),
+    FaceCheck.SHARPNESS: _advice(FaceCheck.SHARPNESS, low=True, high=False),
+    FaceCheck.COMPRESSION: _advice(FaceCheck.COMPRESSION, low=False, high=True),
+    FaceCheck.EYES_OPEN: _advice(FaceCheck.EYES_OPEN, low=True, high=False),
+    FaceCheck.MOUTH_CLOSED: _advice(FaceCheck.MOUTH_CLOSED, low=False, high=True),
+    FaceCheck.EXPRESSION_NEUTRAL: _advice(FaceCheck.EXPRESSION_NEUTRAL, low=False, high=True),
+    FaceCheck.HEAD_COVERING: _advice(FaceCheck.HEAD_COVERING, low=False, high=True),
+    # One text either way: the colour cast has no direction the operator could act on.
     FaceCheck.NATURAL_COLOUR: Advice(
-        "unnatural colours: switch off coloured light and use the kit's lamp",
-        "unnatural colours: switch off coloured light and use the kit's lamp",
-    ),
-    FaceCheck.BACKGROUND_UNIFORMITY: Advice(
-        "", "background not plain: use the screen behind the person"
-    ),
-    FaceCheck.SHARPNESS: Advice("image out of focus: let the camera focus on the face", ""),
-    FaceCheck.COMPRESSION: Advice("", "image too compressed: check the camera's quality setting"),
-    FaceCheck.EYES_OPEN: Advice("eyes closed: ask the person to open the eyes", ""),
-    FaceCheck.MOUTH_CLOSED: Advice("", "mouth open: ask the person to close the mouth"),
-    FaceCheck.EXPRESSION_NEUTRAL: Advice(
-        "", "not a neutral expression: ask the person not to smile"
-    ),
-    FaceCheck.HEAD_COVERING: Advice(
-        "",
-        "forehead covered: ask the person to take off the hat or cap (religious or medical reasons excepted)",
+        Message("face.natural_colour.unnatural"), Message("face.natural_colour.unnatural")
     ),
 }
 
 # The sharpness check's second measure, motion smear: said instead of the focus advice when the picture
 # is smeared in one direction (the kit or the person moved during the exposure).
-MOTION_ADVICE = Advice(
-    "", "image smeared by movement: hold the kit still and ask the person not to move"
-)
+MOTION_ADVICE = Advice(None, Message("face.sharpness.motion"))
 
 # The compression check's second measure, a JPEG file's quality setting: said when it is too low.
-JPEG_QUALITY_ADVICE = Advice(
-    "image saved with too strong JPEG compression: save or send it at a higher quality", ""
-)
+JPEG_QUALITY_ADVICE = Advice(Message("face.compression.jpeg_quality"), None)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from kitd.locale.message import Message
 from kitd.quality.check import CheckResult
 from kitd.quality.finger import features as feature_extraction
 from kitd.quality.finger.feedback import Feedback, feedback_checks
@@ -74,7 +75,7 @@ class FingerQuality:
             threshold=float(min_score),
             passed=score >= min_score,
             quality=score,
-            guidance="" if score >= min_score else _score_guidance(feedback),
+            guidance=None if score >= min_score else _score_guidance(feedback),
         )
         return FingerAssessment(
             score=score,
@@ -90,9 +91,5 @@ class FingerQuality:
         return int(np.clip(np.rint(estimate), 0, 100))
 
 
-def _score_guidance(feedback: tuple[Feedback, ...]) -> str:
-    if feedback:
-        return feedback[0].text
-    return (
-        "Fingerprint quality too low: clean the glass, then place the finger flat and press evenly."
-    )
+def _score_guidance(feedback: tuple[Feedback, ...]) -> Message:
+    return feedback[0].message if feedback else Message("finger.nfiq.low")

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kitd.locale.message import Message
 from kitd.quality.check import CheckResult
 
 
@@ -25,27 +26,9 @@ class Feedback(StrEnum):
     DRY = "dry"
 
     @property
-    def text(self) -> str:
-        """The sentence to show the operator."""
-        return _TEXT[self]
-
-
-_TEXT = {
-    Feedback.EMPTY: "No fingerprint found, or it is too light: place the finger flat on the glass "
-    "and press gently.",
-    Feedback.TOO_DARK: "The image is too dark: press more lightly, and wipe the finger and the glass.",
-    Feedback.LOW_CONTRAST: "The ridges barely stand out: clean the glass, then place the finger again "
-    "and press evenly.",
-    Feedback.SMALL_AREA: "Too little of the finger touches the glass: lay the finger flat so that it "
-    "covers the window up to the first joint.",
-    Feedback.FEW_MINUTIAE: "Too few ridge details were found: place the finger flatter and hold it "
-    "still.",
-    Feedback.OFF_CENTRE: "The finger is off-centre: move it to the middle of the window.",
-    Feedback.SMUDGED: "The ridges are smudged (wet finger or too much pressure): dry the finger and "
-    "press more lightly.",
-    Feedback.DRY: "The ridges are broken (dry skin): moisten the finger slightly, then press a little "
-    "harder.",
-}
+    def message(self) -> Message:
+        """What to tell the operator (`finger.feedback.<code>`, texts in kitd/locale/catalogs)."""
+        return Message(f"finger.feedback.{self.value}")
 
 
 @dataclass(frozen=True)
@@ -70,7 +53,7 @@ class Rule:
             threshold=self.limit,
             passed=not fired,
             quality=0 if fired else 100,
-            guidance=self.code.text if fired else "",
+            guidance=self.code.message if fired else None,
         )
 
 
@@ -137,7 +120,7 @@ def feedback_checks(values: Mapping[str, float], blank: bool) -> tuple[CheckResu
                 threshold=result.threshold,
                 passed=False,
                 quality=0,
-                guidance=rule.code.text,
+                guidance=rule.code.message,
             )
         checks.append(result)
     return tuple(checks)

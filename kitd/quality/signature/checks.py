@@ -11,39 +11,39 @@ from collections.abc import Callable
 
 import numpy as np
 
+from kitd.locale.message import Message
 from kitd.quality.check import CheckResult
 from kitd.quality.signature.strokes import Ink
 from kitd.quality.signature.thresholds import SignatureThresholds
 
+# What to tell the operator when a check fails (texts in kitd/locale/catalogs, by message id).
 GUIDANCE = {
-    "not_empty": "the pad received no signature: ask the citizen to sign inside the box",
-    "ink_length": "the signature is very short: ask the citizen to write their usual, full signature",
-    "stroke_count_low": "the signature has too few strokes: ask the citizen to write their usual "
-    "signature",
-    "stroke_count_high": "the signature is made of too many separate strokes (dabbing or a shaky "
-    "pen): clear and ask the citizen to sign in one go",
-    "duration_short": "the signature was too quick to be one (a tap or a slip of the pen): clear and "
-    "ask the citizen to sign again",
-    "duration_long": "the signature took too long: clear and ask the citizen to sign again in one go",
-    "inside_box": "the signature runs off the edge of the pad: clear and ask the citizen to sign a "
-    "little smaller, inside the box",
-    "dot": "the pad recorded only a dot: ask the citizen to write their full signature",
-    "line": "the pad recorded only a straight line: ask the citizen to write their usual signature",
-    "samples_dropped": "the pad lost pen samples (overloaded link or a loose cable): clear and ask "
-    "the citizen to sign again; if it repeats, check the pad's cable",
+    name: Message(f"signature.{message_id}")
+    for name, message_id in {
+        "not_empty": "not_empty",
+        "ink_length": "too_short",
+        "stroke_count_low": "strokes.too_few",
+        "stroke_count_high": "strokes.too_many",
+        "duration_short": "duration.too_short",
+        "duration_long": "duration.too_long",
+        "inside_box": "inside_box",
+        "dot": "dot",
+        "line": "line",
+        "samples_dropped": "samples_dropped",
+    }.items()
 }
 
 
-def _at_least(check_id: str, value: float, bound: float, guidance: str) -> CheckResult:
+def _at_least(check_id: str, value: float, bound: float, guidance: Message) -> CheckResult:
     passed = value >= bound
     quality = 100 if passed else int(100 * max(0.0, value) / bound) if bound > 0 else 0
-    return CheckResult(check_id, value, bound, passed, quality, "" if passed else guidance)
+    return CheckResult(check_id, value, bound, passed, quality, None if passed else guidance)
 
 
-def _at_most(check_id: str, value: float, bound: float, guidance: str) -> CheckResult:
+def _at_most(check_id: str, value: float, bound: float, guidance: Message) -> CheckResult:
     passed = value <= bound
     quality = 100 if passed else int(100 * bound / value) if value > 0 else 0
-    return CheckResult(check_id, value, bound, passed, quality, "" if passed else guidance)
+    return CheckResult(check_id, value, bound, passed, quality, None if passed else guidance)
 
 
 def check_not_empty(ink: Ink, th: SignatureThresholds) -> CheckResult:

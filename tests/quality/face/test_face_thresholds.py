@@ -6,8 +6,15 @@ import math
 
 import pytest
 
+from kitd.locale import english
+from kitd.quality.check import CheckResult
 from kitd.quality.face import FaceCheck, FaceThresholds, Limits
 from kitd.quality.face.judgement import judge
+
+
+def english_guidance(result: CheckResult) -> str:
+    assert result.guidance is not None
+    return english(result.guidance)
 
 
 def test_a_policy_dict_overrides_only_what_it_names() -> None:
@@ -48,6 +55,6 @@ def test_quality_is_high_inside_low_outside_and_zero_when_unmeasured() -> None:
 
 def test_failed_checks_carry_directional_advice() -> None:
     limits = FaceThresholds().pitch
-    assert "lift the chin" in judge(FaceCheck.PITCH, -10.0, limits).guidance
-    assert "lower the chin" in judge(FaceCheck.PITCH, 10.0, limits).guidance
-    assert judge(FaceCheck.PITCH, 0.0, limits).guidance == ""
+    assert "lift the chin" in english_guidance(judge(FaceCheck.PITCH, -10.0, limits))
+    assert "lower the chin" in english_guidance(judge(FaceCheck.PITCH, 10.0, limits))
+    assert judge(FaceCheck.PITCH, 0.0, limits).guidance is None

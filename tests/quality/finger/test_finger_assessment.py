@@ -10,6 +10,7 @@ import pytest
 from numpy.typing import NDArray
 from ridge_prints import PrintSpec, ridge_print
 
+from kitd.locale import english
 from kitd.quality.finger import Feedback, FingerImageError, FingerQuality
 from kitd.quality.finger.features import FEATURE_NAMES
 
@@ -56,7 +57,7 @@ def test_a_blank_image_is_empty_and_scores_zero(quality: FingerQuality) -> None:
     assessment = quality.assess(np.full((500, 400), 255, np.uint8))
     assert assessment.score == 0
     assert Feedback.EMPTY in assessment.feedback
-    assert Feedback.EMPTY.text
+    assert english(Feedback.EMPTY.message)
 
 
 def test_a_uniform_grey_image_is_empty_and_low_contrast(quality: FingerQuality) -> None:
@@ -104,8 +105,8 @@ def test_a_smeared_dark_print_is_reported_smudged(
 
 def test_every_feedback_code_has_operator_text() -> None:
     for code in Feedback:
-        assert code.text.endswith(".")
-        assert len(code.text) > 20
+        assert english(code.message).endswith(".")
+        assert len(english(code.message)) > 20
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from hal.signpad.base import PadInfo, PenFlags, PenSample
+from kitd.locale import english
 from kitd.quality.signature import SignatureThresholds, assess_signature
 from kitd.records.iso19794_7 import (
     SignatureRecordError,
@@ -41,7 +42,7 @@ def samples_of(script: dict[str, object]) -> list[PenSample]:
 def failed(samples: list[PenSample], **overrides: float) -> dict[str, str]:
     thresholds = SignatureThresholds.from_dict(overrides)
     result = assess_signature(samples, PAD, thresholds)
-    return {c.id: c.guidance for c in result.checks if not c.passed}
+    return {c.id: english(c.guidance) for c in result.checks if c.guidance is not None}
 
 
 @pytest.mark.parametrize("name", ["A. Citizen", "Jan Peeters", "Marie-Louise Van den Bossche", "Ö"])
@@ -66,7 +67,9 @@ def test_an_empty_signature_fails_not_empty_with_guidance() -> None:
         result = assess_signature(samples, PAD)
         not_empty = next(c for c in result.checks if c.id == "not_empty")
         assert not not_empty.passed
-        assert "no signature" in not_empty.guidance and "inside the box" in not_empty.guidance
+        assert not_empty.guidance is not None
+        text = english(not_empty.guidance)
+        assert "no signature" in text and "inside the box" in text
         assert result.quality == 0
 
 

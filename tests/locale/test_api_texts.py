@@ -1,0 +1,59 @@
+"""The API layer renders device reasons and error statuses in the caller's language; English stays
+what it was."""
+
+from __future__ import annotations
+
+from google.rpc import error_details_pb2, status_pb2
+
+from hal.errors import DeviceGone
+from kitd.api.convert import device_text
+from kitd.api.status import status_for
+from kitd.errors import SessionNotFound
+from kitd.locale import Catalogs, Message
+
+CATALOGS = Catalogs.builtin()
+
+
+def status_of(exc: Exception, language: str | None) -> tuple[str, dict[str, str]]:
+    texts = CATALOGS.texts(language) if language else None
+    status = status_for(exc, texts)
+    assert status is not None
+    rich = status_pb2.Status.FromString(dict(status.trailing_metadata)["grpc-status-details-bin"])
+    info = error_details_pb2.ErrorInfo()
+    rich.details[0].Unpack(info)
+    return rich.message, dict(info.metadata)
+
+
+def test_a_supervisors_reason_is_said_in_the_callers_language() -> None:
+    assert device_text("link lost", CATALOGS.texts("nl")) == "verbinding verbroken"
+    assert device_text("rebound after 3 attempts", CATALOGS.texts("fr")) == (
+        "reconnecté après 3 tentatives"
+    )
+    assert device_text("rebound after 3 attempts", CATALOGS.texts("en")) == (
+        "rebound after 3 attempts"
+    )
+
+
+def test_a_drivers_own_words_pass_through() -> None:
+    assert device_text("USB error 19", CATALOGS.texts("de")) == "USB error 19"
+
+
+def test_a_device_error_names_the_device_in_the_callers_language() -> None:
+    gone = DeviceGone("link closed", device="camera")
+    assert status_of(gone, "fr")[0] == "appareil injoignable (caméra) : link closed"
+    assert status_of(gone, "en")[0] == str(gone) == "camera: link closed"
+    assert status_of(gone, None)[0] == "camera: link closed"
+
+
+def test_a_domain_error_is_rendered_and_carries_its_message_id() -> None:
+    missing = SessionNotFound(
+        Message.of("error.session_not_found", session_id="abc"), session_id="abc"
+    )
+    assert str(missing) == "no session 'abc' on this kit"
+    text, metadata = status_of(missing, "nl")
+    assert text == "geen sessie 'abc' op deze kit"
+    assert metadata == {"session_id": "abc", "message_id": "error.session_not_found"}
+
+
+def test_a_domain_error_with_plain_text_is_shown_as_it_is() -> None:
+    assert status_of(SessionNotFound("gone"), "de")[0] == "gone"

@@ -32,8 +32,8 @@ from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_id import key_id_of
 from kitd.matching.template import Template
 from kitd.package import cose, deterministic_cbor, hpke
-from kitd.package.envelope import SUITE_NAME
 from kitd.package.errors import PackageError
+from kitd.package.header import SUITE_NAME
 from kitd.records.iso19794_2 import (
     MinutiaeRecordError,
     MinutiaeView,

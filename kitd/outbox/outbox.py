@@ -45,8 +45,8 @@ from kitd.outbox.state import (
     PackageInfo,
     PackageState,
 )
-from kitd.package.envelope import read_header
 from kitd.package.errors import PackageError
+from kitd.package.header import read_header
 from kitd.state_dir import ensure_private_dir
 
 SUFFIX = ".kitpkg"

@@ -20,8 +20,9 @@ from kitd.keys.signer import KitSigner
 from kitd.package import deterministic_cbor, hpke
 from kitd.package.contents import VisitContents
 from kitd.package.cose import sign1
-from kitd.package.envelope import Header, build_frame
+from kitd.package.envelope import build_frame
 from kitd.package.files import EncodedImages, audit_summary, encode_images, package_files
+from kitd.package.header import Header
 from kitd.package.ids import new_package_id
 from kitd.package.manifest import FileEntry, Manifest
 

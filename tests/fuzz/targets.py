@@ -310,8 +310,8 @@ class _Receiver:
     """The reference receiver with its real request handler, driven over in-memory streams."""
 
     def __init__(self) -> None:
-        from kitd.outbox.receiver import PackageReceiver, ReceiverConfig
-        from kitd.outbox.tls import generate_demo_pki
+        from kitd.backoffice.demo_pki import generate_demo_pki
+        from kitd.backoffice.receiver import PackageReceiver, ReceiverConfig
 
         office = _back_office()
         pki = generate_demo_pki(office.root / "pki")

@@ -13,13 +13,13 @@ from back_office import BackOffice
 
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind
+from kitd.backoffice.receiver import PackageReceiver
 from kitd.outbox.contract import Receipt
 from kitd.outbox.errors import DuplicatePackage, InsufficientSpace, NotAPackage
 from kitd.outbox.outbox import Outbox
-from kitd.outbox.receiver import PackageReceiver
 from kitd.outbox.state import PackageState
 from kitd.outbox.uploader import Uploader
-from kitd.package.envelope import read_header
+from kitd.package.header import read_header
 
 
 def free_port() -> int:

@@ -17,9 +17,9 @@ from kitd.audit.errors import AuditLogError
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind
 from kitd.audit.verify import verify_log_bytes
+from kitd.backoffice.receiver import PackageReceiver
 from kitd.outbox.errors import InsufficientSpace
 from kitd.outbox.outbox import Outbox
-from kitd.outbox.receiver import PackageReceiver
 from kitd.outbox.uploader import Uploader
 from support.small_disk import SmallDisk, small_disk
 

@@ -12,7 +12,6 @@ The outbox never decrypts and never writes anything but sealed bytes.
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import errno
 import hashlib
@@ -104,7 +103,7 @@ class Outbox:
         self._client_factory = client_factory
         self._client: PackageClient | None = None
         self._lock = threading.RLock()
-        # Serialises upload passes; enqueue and list do not wait for an upload in flight.
+        # Serialises upload passes; enqueue and packages() do not wait for an upload in flight.
         self._flush_lock = threading.Lock()
         self._random = random.Random()
         self.packages_dir = config.state_dir / "packages"
@@ -246,7 +245,7 @@ class Outbox:
 
     # ----------------------------------------------------------------- reading
 
-    def list(self, states: tuple[PackageState, ...] = ()) -> list[PackageInfo]:
+    def packages(self, states: tuple[PackageState, ...] = ()) -> list[PackageInfo]:
         wanted = states or (PackageState.SEALED, PackageState.UPLOADING, PackageState.ACKNOWLEDGED)
         marks = ",".join("?" for _ in wanted)
         with self._lock:
@@ -332,12 +331,12 @@ class Outbox:
         with self._flush_lock:
             # A pass cut short after a receipt (a full disk under the audit log) left acknowledged
             # packages behind; they go first, as at start-up.
-            for package in self.list((PackageState.ACKNOWLEDGED,)):
+            for package in self.packages((PackageState.ACKNOWLEDGED,)):
                 self._delete(package.package_id, AuditKind.PACKAGE_DELETED, "acknowledged")
             now = self._clock()
             due = [
                 p
-                for p in self.list((PackageState.SEALED, PackageState.UPLOADING))
+                for p in self.packages((PackageState.SEALED, PackageState.UPLOADING))
                 if force or p.next_attempt_at <= now
             ]
             uploaded = failed = 0
@@ -413,7 +412,7 @@ class Outbox:
 
     # ----------------------------------------------------------------- retention
 
-    def sweep_retention(self) -> builtins.list[str]:
+    def sweep_retention(self) -> list[str]:
         """Delete every package past the retention ceiling, whatever its state; one audit record each."""
         now = self._clock()
         with self._lock:

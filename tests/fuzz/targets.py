@@ -29,7 +29,7 @@ import numpy as np
 
 from hal.camera.opencv import decode_jpeg, read_stamp
 from hal.errors import ProtocolError
-from hal.fingerprint import kfp1
+from hal.fingerprint import protocol as kfp1
 from hal.signpad import protocol as pad
 from hal.signpad.framing import FrameDecoder, encode_frame
 from kitd.audit.errors import AuditError

@@ -44,7 +44,7 @@ def uploader(state: Path, url: str, pki: Path) -> None:
         min_free_bytes=0,
     )
     outbox = Outbox(config)
-    while outbox.list():
+    while outbox.packages():
         outbox.flush()
     print("DONE", flush=True)
 

@@ -2,7 +2,7 @@
 
 Pure bytes in, values out. Every parser raises ProtocolError (or its ImageCorrupt subclass) on anything the
 protocol does not allow and nothing else, whatever the input. This module must never touch USB, threads
-or time: the driver (kfp1_driver.py) does that.
+or time: the driver (driver.py) does that.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from hal.errors import (
     DeviceTimeout,
     ProtocolError,
 )
-from hal.fingerprint import kfp1
+from hal.fingerprint import protocol as kfp1
 from hal.fingerprint.base import FingerImage, FingerOff, FingerOn, FingerprintScanner, ImageKind
 from hal.source import Source
 from hal.usb.locate import check_usb_source, find_device

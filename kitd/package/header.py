@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from kitd.package import deterministic_cbor
@@ -29,6 +30,13 @@ class Header:
     # RFC 3339 UTC with milliseconds.
     sealed_at: str
     suite: str = SUITE_NAME
+
+    def sealed_at_epoch(self, fallback: float) -> float:
+        """The sealed time in epoch seconds; `fallback` when the header's text is not RFC 3339."""
+        try:
+            return datetime.fromisoformat(self.sealed_at.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return fallback
 
     def to_cbor(self) -> bytes:
         return deterministic_cbor.encode(

@@ -142,9 +142,7 @@ def test_an_interrupted_upload_resumes_under_the_same_id(
     first = Outbox(config)
     entry = first.enqueue(back_office.small_package())
     # As if the daemon died mid-upload: the row says uploading.
-    first._db.execute(
-        "UPDATE packages SET state = 'uploading' WHERE package_id = ?", (entry.package_id,)
-    )
+    first._index.set_state(entry.package_id, PackageState.UPLOADING)
     first.close()
     again = Outbox(config)
     assert again.get(entry.package_id).state is PackageState.SEALED

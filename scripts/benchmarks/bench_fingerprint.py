@@ -103,8 +103,8 @@ def run(ctx: Context) -> list[Figure]:
     sys.path.insert(0, str(ctx.repo_root / "firmware-sims"))
     from hal.fingerprint.driver import KFP1Scanner
     from hal.registry import resolve
-    from kitsim.fingerprint.impression import Placement, render
-    from kitsim.fingerprint.master import master_print
+    from kitsim.prints.impression import Placement, render
+    from kitsim.prints.master import master_print
 
     figures: list[Figure] = []
 

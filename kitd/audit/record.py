@@ -40,6 +40,8 @@ class AuditKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class AuditRecord:
+    """One record of the audit chain, with the hash that links it to the one before."""
+
     seq: int
     # RFC 3339 UTC with milliseconds.
     time: str

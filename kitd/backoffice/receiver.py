@@ -67,6 +67,8 @@ class PackageReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            """One HTTPS request to the receiver: a package PUT, answered with its receipt."""
+
             protocol_version = "HTTP/1.1"
             # Headers and body go out in separate writes; with Nagle on, the delayed ACK adds 40 ms.
             disable_nagle_algorithm = True

@@ -49,6 +49,8 @@ MEDIA_TYPE = "application/vnd.kitd.delivery-reference"
 
 @dataclass(frozen=True)
 class DeliveryReference:
+    """A card delivery's opened reference: the enrolled print's template, its finger and its visit."""
+
     reference_id: str
     kit_id: str
     application_reference: str

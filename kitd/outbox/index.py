@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kitd.outbox.state import OutboxStatus, PackageInfo, PackageState
+from kitd.package.header import Header
 
 DAY_S = 86400.0
 PENDING = (PackageState.SEALED, PackageState.UPLOADING)
@@ -82,27 +83,21 @@ class PackageIndex:
                 self._db.execute("ROLLBACK")
 
     def insert(
-        self,
-        *,
-        package_id: str,
-        sha256: str,
-        size: int,
-        file_name: str,
-        recipient_key_id: str,
-        sealed_at: float,
-        session_id: str = "",
+        self, header: Header, *, sha256: str, size: int, file_name: str, session_id: str, now: float
     ) -> None:
+        """The row of a package file now in packages/, filed by its plaintext header."""
+        sealed_at = header.sealed_at_epoch(now)
         with self.lock:
             self._db.execute(
                 "INSERT INTO packages (package_id, state, sha256, size, file_name, recipient_key_id, "
                 "sealed_at, expires_at, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    package_id,
+                    header.package_id,
                     PackageState.SEALED.value,
                     sha256,
                     size,
                     file_name,
-                    recipient_key_id,
+                    header.recipient_key_id,
                     sealed_at,
                     sealed_at + self._retention_days * DAY_S,
                     session_id,

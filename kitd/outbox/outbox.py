@@ -129,16 +129,14 @@ class Outbox:
                 renamed = True
                 fsync_dir(self.packages_dir)
                 fsync_dir(self.tmp_dir)
-                sealed_at = header.sealed_at_epoch(self._clock())
                 with index.transaction():
                     index.insert(
-                        package_id=package_id,
+                        header,
                         sha256=sha256,
                         size=len(sealed),
                         file_name=final.name,
-                        recipient_key_id=header.recipient_key_id,
-                        sealed_at=sealed_at,
                         session_id=session_id,
+                        now=self._clock(),
                     )
                     index.drop_intent(package_id)
             except (OSError, sqlite3.Error) as exc:

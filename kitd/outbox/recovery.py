@@ -74,12 +74,11 @@ def _adopt(
         return None
     sha256 = hashlib.sha256(data).hexdigest()
     index.insert(
-        package_id=package_id,
+        header,
         sha256=sha256,
         size=len(data),
         file_name=path.name,
-        recipient_key_id=header.recipient_key_id,
-        sealed_at=header.sealed_at_epoch(clock()),
         session_id=session_id,
+        now=clock(),
     )
     return sha256

@@ -45,6 +45,8 @@ _SEPARATORS = re.compile(r"[\x1c-\x1f]")
 
 @dataclass(frozen=True)
 class EncodedFinger:
+    """One print ready for its Type-14 record: WSQ bytes, size, quality, attempts, override."""
+
     position: int
     wsq: bytes
     width: int
@@ -56,11 +58,15 @@ class EncodedFinger:
 
 @dataclass(frozen=True)
 class EncodedSignature:
+    """The signature image ready for its Type-8 record."""
+
     pixels: NDArray[np.uint8]
 
 
 @dataclass(frozen=True)
 class ReadFinger:
+    """A print as read back from a transaction's Type-14 record."""
+
     position: int
     wsq: bytes
     quality: int
@@ -68,6 +74,8 @@ class ReadFinger:
 
 @dataclass(frozen=True)
 class ReadTransaction:
+    """A transaction as read back: its TCN, Type-2 fields, photo, prints and signature."""
+
     transaction_control_number: str
     application_data: dict[str, str]
     face_jpeg: bytes | None

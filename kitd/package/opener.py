@@ -38,6 +38,8 @@ from kitd.package.sealer import PAYLOAD_FORMAT
 
 @dataclass(frozen=True)
 class OpenedPackage:
+    """A package decrypted and verified by the back office: header, manifest, files, audit."""
+
     header: Header
     manifest: Manifest
     files: dict[str, bytes]

@@ -31,6 +31,8 @@ PAYLOAD_FORMAT = "kitd-payload/1"
 
 @dataclass(frozen=True)
 class SealedPackage:
+    """The sealed bytes of a package and the manifest they carry."""
+
     package_id: str
     data: bytes
     sha256: str
@@ -43,6 +45,8 @@ class SealedPackage:
 
 
 class PackageSealer:
+    """Signs a visit's package with the kit key and encrypts it to the back office's key."""
+
     def __init__(
         self,
         signer: KitSigner,

@@ -21,6 +21,8 @@ from hal.source import Source
 
 
 class DeviceKind(enum.StrEnum):
+    """The device kinds the kit knows: camera, fingerprint scanner, signature pad."""
+
     CAMERA = "camera"
     FINGERPRINT_SCANNER = "fingerprint_scanner"
     SIGNATURE_PAD = "signature_pad"

@@ -17,6 +17,8 @@ from hal.device import DeviceInfo, DeviceKind
 
 
 class DeviceState(enum.StrEnum):
+    """What a supervisor knows of its device: absent, ready, busy or fault."""
+
     ABSENT = "absent"
     READY = "ready"
     BUSY = "busy"
@@ -25,6 +27,8 @@ class DeviceState(enum.StrEnum):
 
 @dataclass(frozen=True)
 class DeviceStatus:
+    """A device's state with its identity, source and the detail a person needs."""
+
     name: str
     kind: DeviceKind
     state: DeviceState
@@ -38,6 +42,8 @@ class DeviceStatus:
 
 @dataclass(frozen=True)
 class DeviceEvent:
+    """A change of a device's state, with the state before it and why."""
+
     sequence: int
     time: float
     status: DeviceStatus
@@ -78,6 +84,8 @@ class Subscription:
 
 
 class EventHub:
+    """Hands every device event to every subscriber."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subscribers: list[Subscription] = []

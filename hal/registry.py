@@ -15,8 +15,8 @@ from hal.source import Source, SourceError, parse_source
 # driver name -> (module, class, transports it accepts; "" = the driver's own default transport)
 DRIVERS: dict[str, tuple[str, str, frozenset[str]]] = {
     "opencv": ("hal.camera.opencv", "OpenCVCamera", frozenset({""})),
-    "kfp1": ("hal.fingerprint.kfp1_driver", "KFP1Scanner", frozenset({"usb", "sim"})),
-    "framed": ("hal.signpad.framed", "FramedSignaturePad", frozenset({""})),
+    "kfp1": ("hal.fingerprint.driver", "KFP1Scanner", frozenset({"usb", "sim"})),
+    "framed": ("hal.signpad.driver", "FramedSignaturePad", frozenset({""})),
 }
 
 

@@ -28,6 +28,8 @@ class SourceError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
+    """A parsed device source URL: driver, transport, target and options."""
+
     driver: str
     transport: str
     target: str

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 
 class DeviceSupervisor:
+    """Owns one device's state: opens, pings, rebinds after a loss and publishes events."""
+
     def __init__(
         self,
         device: Device,

@@ -18,6 +18,7 @@ from hal.device import DeviceKind
 from hal.registry import driver_class, resolve
 from hal.source import SourceError, parse_source
 from kitd.locale.catalogs import Catalogs
+from kitd.outbox.config import OutboxConfig
 from kitd.schema import SchemaError, build
 
 # Device ids in the configuration and the API, and the kind each must be.
@@ -148,6 +149,22 @@ class Config:
     @property
     def delivery_public_key_file(self) -> Path:
         return self.state_dir / "kit-delivery-key.pub.pem"
+
+    @property
+    def outbox_config(self) -> OutboxConfig:
+        """The outbox's own configuration: its folder under the state directory and the [outbox] table."""
+        section = self.outbox
+        return OutboxConfig(
+            state_dir=self.state_dir / "outbox",
+            receiver_url=section.receiver_url,
+            client_cert=section.client_cert,
+            client_key=section.client_key,
+            ca_cert=section.ca_cert,
+            retention_days=section.retention_days,
+            min_free_bytes=section.min_free_mb * 1024 * 1024,
+            backoff_initial_s=section.backoff_initial_s,
+            backoff_max_s=section.backoff_max_s,
+        )
 
 
 def load_config(path: Path) -> Config:

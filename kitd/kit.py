@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
 
 from hal.events import DeviceEvent, DeviceState, DeviceStatus, EventHub, Subscription
 from hal.registry import resolve
@@ -18,45 +17,34 @@ from hal.supervisor import DeviceSupervisor
 from kitd import __version__
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind
+from kitd.audit.visit_trail import VisitTrail
 from kitd.capture.face import FaceCapture
 from kitd.capture.finger import FingerCapture
 from kitd.capture.signature import SignatureCapture
 from kitd.config import DEVICE_KINDS, Config
 from kitd.delivery.kit_key import load_or_create_delivery_key, load_public_key
-from kitd.delivery.reference import DeliveryReference, open_reference
-from kitd.errors import CapabilityMissing, DeviceNotFound, StorageFull
+from kitd.delivery.reference_opener import ReferenceOpener
+from kitd.errors import DeviceNotFound
 from kitd.keys.recipient import load_recipient_public_key
-from kitd.outbox.config import OutboxConfig
-from kitd.outbox.errors import InsufficientSpace
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.uploader import Uploader
-from kitd.package.finalize import finalize_visit
 from kitd.package.sealer import PackageSealer
 from kitd.policy import load_policies
 from kitd.provisioning import open_kit_key, publish_key
-from kitd.quality.face import FaceAssessor
 from kitd.quality.finger import FingerQuality
+from kitd.sealing import Sealing
 from kitd.session.manager import SessionManager
-from kitd.session.model import CaptureKind, Receipt
-from kitd.session.packaging import visit_contents
-from kitd.session.session import Session
+from kitd.session.model import CaptureKind
+from kitd.startup_checks import check_face_models
 from kitd.state_dir import ensure_private_dir
 from kitd.visits import KIND_OF_DEVICE, Visits
 
 log = logging.getLogger(__name__)
 
-# Session record kinds that go into the audit chain, and as what.
-_AUDITED = {
-    "session_created": AuditKind.VISIT_STARTED,
-    "session_ended": AuditKind.VISIT_FINISHED,
-    "attempt": AuditKind.ATTEMPT,
-    "override": AuditKind.OVERRIDE,
-    "finger_exception": AuditKind.EXCEPTION,
-    "signature_waiver": AuditKind.WAIVER,
-}
-
 
 class Kit:
+    """The daemon's parts, built from the configuration and wired together."""
+
     def __init__(self, config: Config) -> None:
         self.config = config
         self.version = __version__
@@ -75,51 +63,46 @@ class Kit:
         self.signer = open_kit_key(config, create=config.keys.backend == "file")
         publish_key(config, self.signer)
         self.audit = AuditLog(config.state_dir / "audit.log", self.signer)
-        self.delivery_key = load_or_create_delivery_key(
-            config.delivery_key_file, config.delivery_public_key_file
-        )
         signer_key = config.keys.reference_signer_public_key
-        self.reference_signer = load_public_key(signer_key) if signer_key else None
+        self.references = ReferenceOpener(
+            config.kit_id,
+            load_or_create_delivery_key(config.delivery_key_file, config.delivery_public_key_file),
+            load_public_key(signer_key) if signer_key else None,
+        )
         recipient = config.keys.recipient_public_key
-        self.sealer = (
+        sealer = (
             PackageSealer(self.signer, load_recipient_public_key(recipient)) if recipient else None
         )
-        section = config.outbox
-        self.outbox = Outbox(
-            OutboxConfig(
-                state_dir=config.state_dir / "outbox",
-                receiver_url=section.receiver_url,
-                client_cert=section.client_cert,
-                client_key=section.client_key,
-                ca_cert=section.ca_cert,
-                retention_days=section.retention_days,
-                min_free_bytes=section.min_free_mb * 1024 * 1024,
-                backoff_initial_s=section.backoff_initial_s,
-                backoff_max_s=section.backoff_max_s,
-            ),
-            audit=self.audit,
-        )
+        self.outbox = Outbox(config.outbox_config, audit=self.audit)
         self.uploader = Uploader(self.outbox)
+        trail = VisitTrail(self.audit)
+        self.sealing = Sealing(
+            config.kit_id,
+            signer=self.signer,
+            sealer=sealer,
+            outbox=self.outbox,
+            uploader=self.uploader,
+            audit=self.audit,
+            trail=trail,
+        )
 
-        self._visit_start: dict[str, int] = {}
         self.sessions = SessionManager(
             self.policies,
             config.state_dir / "sessions.json",
-            on_record=self._audit_session,
+            on_record=trail.record,
             package_of_session=self.outbox.package_of_session,
         )
-        self.finger_quality = FingerQuality()
         camera = self.supervisors.get("camera")
         if camera is not None:
-            FaceAssessor()  # fails the start now, naming the model, if a face model is missing
+            check_face_models()
         self.visits = Visits(
             self.sessions,
             FaceCapture(camera),
-            FingerCapture(self.supervisors.get("fingerprint"), self.finger_quality),
+            FingerCapture(self.supervisors.get("fingerprint"), FingerQuality()),
             SignatureCapture(self.supervisors.get("signature_pad")),
-            self,
+            self.sealing,
             device_status=self._capture_device_status,
-            open_reference=self.open_reference,
+            open_reference=self.references.open,
         )
         self._events: Subscription | None = None
         self._events_thread: threading.Thread | None = None
@@ -196,73 +179,3 @@ class Kit:
                 detail=status.detail,
             )
         self.visits.on_device_event(event)
-
-    # -- visits: audit and sealing -------------------------------------------------------------------
-
-    def _audit_session(self, session_id: str, kind: str, fields: dict[str, Any]) -> None:
-        audit_kind = _AUDITED.get(kind)
-        if audit_kind is None:
-            return
-        operator = str(fields.get("operator_id", ""))
-        record = self.audit.append(
-            audit_kind,
-            operator,
-            session_id=session_id,
-            **{k: v for k, v in fields.items() if k != "operator_id"},
-        )
-        if audit_kind is AuditKind.VISIT_STARTED:
-            self._visit_start[session_id] = record.seq - 1
-        elif audit_kind is AuditKind.VISIT_FINISHED:
-            self.audit.checkpoint()  # a visit's records are vouched for, and the log's length with them
-
-    def open_reference(self, data: bytes) -> DeliveryReference:
-        """A delivery's reference download, decrypted with the kit's delivery key and verified."""
-        if self.reference_signer is None:
-            raise CapabilityMissing(
-                "no back-office reference key is configured (keys.reference_signer_public_key): "
-                "this kit cannot verify a card delivery; ask the technician to install it"
-            )
-        return open_reference(data, self.delivery_key, self.reference_signer, self.config.kit_id)
-
-    def check_space(self) -> None:
-        try:
-            self.outbox.check_space()
-        except InsufficientSpace as exc:
-            raise StorageFull(str(exc)) from None
-
-    def seal(self, session: Session) -> Receipt:
-        if self.sealer is None:
-            raise CapabilityMissing(
-                "no back-office key is configured (keys.recipient_public_key): the visit cannot "
-                "be sealed; ask the technician to install it"
-            )
-        audit_records = self.audit.records_since(self._visit_start.get(session.session_id, -1))
-        contents = visit_contents(session, self.config.kit_id, audit_records)
-        try:
-            finalized = finalize_visit(
-                contents,
-                self.sealer,
-                self.outbox,
-                uploader=self.uploader,
-                session_id=session.session_id,
-            )
-        except InsufficientSpace as exc:
-            raise StorageFull(str(exc)) from None
-        package = finalized.package
-        self.audit.append(
-            AuditKind.PACKAGE_SEALED,
-            session.operator_id,
-            session_id=session.session_id,
-            package_id=package.package_id,
-            sha256=package.sha256,
-        )
-        self.audit.checkpoint()
-        return Receipt(
-            package_id=package.package_id,
-            sha256=package.sha256,
-            size_bytes=package.size,
-            path=package.path,
-            recipient_key_id=self.sealer.recipient_key_id,
-            kit_key_id=self.signer.key_id,
-            sealed_at=time.time(),
-        )

@@ -40,7 +40,7 @@ KIND_OF_DEVICE = {
 }
 
 
-class Sealing(Protocol):
+class SealsVisits(Protocol):
     """Where visits end: the disk-space guard before a visit, and sealing into the outbox after."""
 
     def check_space(self) -> None: ...
@@ -59,7 +59,7 @@ class Visits:
         face: FaceCapture,
         finger: FingerCapture,
         signature: SignatureCapture,
-        sealing: Sealing,
+        sealing: SealsVisits,
         *,
         device_status: Callable[[CaptureKind], DeviceStatus | None] = lambda kind: None,
         open_reference: Callable[[bytes], DeliveryReference] = _no_references,

@@ -22,6 +22,8 @@ from hal.errors import DeviceTimeout
 
 @dataclass(frozen=True)
 class Frame:
+    """One camera frame: BGR pixels with its number, grab time and the broken frames skipped."""
+
     # Increases by one per decoded frame since the device was opened.
     frame_id: int
     # BGR, uint8, height x width x 3.
@@ -37,6 +39,8 @@ class Frame:
 
 
 class Camera(Device):
+    """The camera device kind: frames on demand, from any backend."""
+
     kind: ClassVar[DeviceKind] = DeviceKind.CAMERA
 
     @abstractmethod

@@ -21,12 +21,16 @@ from hal.errors import ProtocolError
 
 
 class ImageKind(enum.IntEnum):
+    """Whether an image is a live preview or the final capture."""
+
     FINAL = 1
     PREVIEW = 2
 
 
 @dataclass(frozen=True)
 class FingerImage:
+    """A greyscale fingerprint image with its kind, resolution and frame id."""
+
     kind: ImageKind
     # 8-bit grey, height x width.
     pixels: NDArray[np.uint8]
@@ -44,11 +48,15 @@ class FingerImage:
 
 @dataclass(frozen=True)
 class FingerOn:
+    """A finger touched the glass."""
+
     pass
 
 
 @dataclass(frozen=True)
 class FingerOff:
+    """The finger left the glass."""
+
     pass
 
 
@@ -56,6 +64,8 @@ ScanEvent = FingerOn | FingerOff | FingerImage
 
 
 class FingerprintScanner(Device):
+    """The fingerprint scanner device kind: scans with finger events, previews and a final image."""
+
     kind: ClassVar[DeviceKind] = DeviceKind.FINGERPRINT_SCANNER
 
     @abstractmethod

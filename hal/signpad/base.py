@@ -19,6 +19,8 @@ from hal.device import Device, DeviceKind
 
 
 class PenFlags(enum.IntFlag):
+    """The flags of a pen sample: tip, in range, button, samples dropped."""
+
     TIP = 0x01
     IN_RANGE = 0x02
     BUTTON = 0x04
@@ -27,6 +29,8 @@ class PenFlags(enum.IntFlag):
 
 @dataclass(frozen=True)
 class PenSample:
+    """One pen sample in device time: position, pressure and flags."""
+
     # Device clock, microseconds (wraps at 2**32 on the wire; drivers unwrap it).
     time_us: int
     x: int
@@ -41,6 +45,8 @@ class PenSample:
 
 
 class ButtonId(enum.IntEnum):
+    """The pad's buttons."""
+
     OK = 1
     CLEAR = 2
     CANCEL = 3
@@ -48,11 +54,15 @@ class ButtonId(enum.IntEnum):
 
 @dataclass(frozen=True)
 class ButtonPress:
+    """A button was pressed on the pad."""
+
     button: ButtonId
 
 
 @dataclass(frozen=True)
 class PadInfo:
+    """The pad's pen range, pressure levels, rate, resolution and screen size."""
+
     max_x: int
     max_y: int
     max_pressure: int
@@ -66,6 +76,8 @@ PadEvent = list[PenSample] | ButtonPress
 
 
 class SignaturePad(Device):
+    """The signature pad device kind: a pen stream, buttons and a small screen."""
+
     kind: ClassVar[DeviceKind] = DeviceKind.SIGNATURE_PAD
 
     @property

@@ -78,6 +78,8 @@ def cobs_decode(data: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class Frame:
+    """One decoded frame: type, sequence number and payload."""
+
     type: int
     seq: int
     payload: bytes

@@ -24,6 +24,8 @@ IMAGE_FORMAT_GREY8 = 1
 
 
 class FrameType(enum.IntEnum):
+    """The frame types of the framed serial protocol."""
+
     PING = 0x01
     GET_INFO = 0x02
     START = 0x03
@@ -41,6 +43,8 @@ class FrameType(enum.IntEnum):
 
 
 class NakCode(enum.IntEnum):
+    """Why the pad refused a command."""
+
     UNKNOWN_TYPE = 1
     BAD_LENGTH = 2
     BAD_STATE = 3
@@ -64,6 +68,8 @@ NAK_TEXT: dict[NakCode, str] = {
 
 @dataclass(frozen=True)
 class InfoPayload:
+    """INFO's payload: the pad's identity, pen range, rate and screen."""
+
     max_x: int
     max_y: int
     max_pressure: int
@@ -78,6 +84,8 @@ class InfoPayload:
 
 @dataclass(frozen=True)
 class RawPenSample:
+    """A pen sample as the wire carries it (32-bit device microseconds)."""
+
     # The pad's 32-bit microsecond clock, as sent (wraps).
     time_us: int
     x: int
@@ -88,6 +96,8 @@ class RawPenSample:
 
 @dataclass(frozen=True)
 class Nak:
+    """A decoded NAK: the refusal code and its text."""
+
     command: int
     code: int
 

@@ -67,6 +67,8 @@ def usb_error(code: int) -> usb.core.USBError:
 
 @dataclass
 class EndpointDescriptor:
+    """A USB endpoint descriptor as the simulator reports it."""
+
     bLength: int
     bDescriptorType: int
     bEndpointAddress: int
@@ -80,6 +82,8 @@ class EndpointDescriptor:
 
 @dataclass
 class InterfaceDescriptor:
+    """A USB interface descriptor as the simulator reports it."""
+
     bLength: int
     bDescriptorType: int
     bInterfaceNumber: int
@@ -95,6 +99,8 @@ class InterfaceDescriptor:
 
 @dataclass
 class ConfigurationDescriptor:
+    """A USB configuration descriptor as the simulator reports it."""
+
     bLength: int
     bDescriptorType: int
     wTotalLength: int
@@ -110,6 +116,8 @@ class ConfigurationDescriptor:
 
 @dataclass
 class DeviceDescriptor:
+    """A USB device descriptor as the simulator reports it."""
+
     bLength: int
     bDescriptorType: int
     bcdUSB: int

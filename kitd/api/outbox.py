@@ -49,7 +49,7 @@ class OutboxServicer(pb_grpc.OutboxServiceServicer):
     ) -> pb.ListPackagesResponse:
         states = tuple(_FROM_PROTO[s] for s in request.states if s in _FROM_PROTO)
         return pb.ListPackagesResponse(
-            packages=[package_message(p) for p in self._outbox.list(states)]
+            packages=[package_message(p) for p in self._outbox.packages(states)]
         )
 
     @translated

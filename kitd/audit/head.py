@@ -38,6 +38,8 @@ def _signed_bytes(seq: int, record_hash: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class SignedHead:
+    """The log's last sequence number and hash, signed by the kit key, kept beside the log."""
+
     seq: int
     hash: bytes
     key_id: str

@@ -45,6 +45,8 @@ def rfc3339(moment: datetime) -> str:
 
 
 class AuditLog:
+    """The kit's append-only, hash-chained audit log on disk."""
+
     def __init__(
         self,
         path: Path,

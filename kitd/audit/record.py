@@ -16,7 +16,9 @@ from kitd.package import deterministic_cbor
 GENESIS_HASH = bytes(32)
 
 
-class AuditKind(enum.Enum):
+class AuditKind(enum.StrEnum):
+    """What an audit record says happened; the value is what the log stores."""
+
     VISIT_STARTED = "visit_started"
     VISIT_FINISHED = "visit_finished"
     ATTEMPT = "attempt"
@@ -38,6 +40,8 @@ class AuditKind(enum.Enum):
 
 @dataclass(frozen=True)
 class AuditRecord:
+    """One record of the audit chain, with the hash that links it to the one before."""
+
     seq: int
     # RFC 3339 UTC with milliseconds.
     time: str

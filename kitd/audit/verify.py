@@ -29,6 +29,8 @@ class ChainAnchor:
 
 @dataclass(frozen=True)
 class ChainReport:
+    """A verified chain: its length, first and last sequence numbers, head hash and checkpoints."""
+
     count: int
     first_seq: int
     last_seq: int

@@ -49,7 +49,7 @@ Citizen = Callable[[str, str, dict[str, Any]], Any]
 
 def simulator_citizen(sim_dir: Path) -> Citizen:
     """Plays the citizen through a running `kitsim up` in `sim_dir`."""
-    from kitsim.harness import control_call  # only --auto needs the simulators
+    from kitd.cli.simulators import control_call  # only --auto needs the simulators
 
     def act(device: str, command: str, args: dict[str, Any]) -> Any:
         return control_call(sim_dir, device, command, **args)

@@ -338,8 +338,8 @@ def _audit_verify(log: Path, kit_keys_path: Path, head_file: Path | None, as_jso
 
 
 def _receiver(args: argparse.Namespace) -> int:
-    from kitd.outbox.receiver import PackageReceiver, ReceiverConfig
-    from kitd.outbox.tls import generate_demo_pki
+    from kitd.backoffice.demo_pki import generate_demo_pki
+    from kitd.backoffice.receiver import PackageReceiver, ReceiverConfig
 
     if args.generate_pki:
         pki = generate_demo_pki(args.pki)

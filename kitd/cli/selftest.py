@@ -32,6 +32,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from kit.v1 import device_service_pb2 as pb
+from kitd.cli import simulators
 from kitd.client import ClientSetupError, Endpoint, KitClient
 from kitd.config import Config, ConfigError, DeviceConfig, load_config, parse_config
 from kitd.selftest.context import DaemonState, SelfTestContext
@@ -207,32 +208,18 @@ def directly(config: Config, daemon: DaemonState, devices: list[str]) -> Iterato
 # -- simulators ------------------------------------------------------------------------------------
 
 
-def _available_simulators() -> list[str]:
-    from kitsim.catalogue import SIMULATORS
-
-    return [
-        name
-        for name, target in SIMULATORS.items()
-        if importlib.util.find_spec(target.split(":")[0]) is not None
-    ]
-
-
 def start_simulators(stack: ExitStack, workdir: Path) -> tuple[dict[str, str], Technician]:
     from kitd.selftest.simulated_technician import SimulatedTechnician
-    from kitsim.harness import SimulatorSet
 
-    simulators = SimulatorSet(workdir, _available_simulators())
-    simulators.start()
-    stack.callback(simulators.stop)
-    return simulators.sources, SimulatedTechnician(simulators.control, workdir)
+    sources, control = simulators.start_simulators(stack, workdir)
+    return sources, SimulatedTechnician(control, workdir)
 
 
 def attach_simulators(workdir: Path) -> Technician:
     from kitd.selftest.simulated_technician import SimulatedTechnician
-    from kitsim.harness import control_call
 
     def control(device: str, command: str, **args: Any) -> Any:
-        return control_call(workdir, device, command, **args)
+        return simulators.control_call(workdir, device, command, **args)
 
     return SimulatedTechnician(control, workdir)
 

@@ -32,8 +32,8 @@ from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_id import key_id_of
 from kitd.matching.template import Template
 from kitd.package import cose, deterministic_cbor, hpke
-from kitd.package.envelope import SUITE_NAME
 from kitd.package.errors import PackageError
+from kitd.package.header import SUITE_NAME
 from kitd.records.iso19794_2 import (
     MinutiaeRecordError,
     MinutiaeView,
@@ -49,6 +49,8 @@ MEDIA_TYPE = "application/vnd.kitd.delivery-reference"
 
 @dataclass(frozen=True)
 class DeliveryReference:
+    """A card delivery's opened reference: the enrolled print's template, its finger and its visit."""
+
     reference_id: str
     kit_id: str
     application_reference: str

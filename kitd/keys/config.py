@@ -12,12 +12,16 @@ from kitd.keys.signer import KitSigner
 
 
 class KeyBackend(enum.Enum):
+    """Where the kit key lives: a PKCS#11 token or a file."""
+
     PKCS11 = "pkcs11"
     FILE = "file"
 
 
 @dataclass(frozen=True)
 class KitKeyConfig:
+    """How to reach the kit key: the backend and its token or file settings."""
+
     backend: KeyBackend
     # PKCS#11: the module (.so), the token label, the PIN (inline or in a 0600 file) and the key label.
     module_path: Path | None = None

@@ -53,6 +53,8 @@ def create_private_key(path: Path) -> ec.EllipticCurvePrivateKey:
 
 
 class FileKeySigner(KitSigner):
+    """The kit key as a PEM file in the state directory (the `file` backend)."""
+
     def __init__(self, private_key: ec.EllipticCurvePrivateKey) -> None:
         if not isinstance(private_key.curve, ec.SECP256R1):
             raise KeyStoreError(f"the kit key must be on P-256, not {private_key.curve.name}")

@@ -21,6 +21,8 @@ from kitd.keys.key_id import key_id_of
 
 @dataclass(frozen=True)
 class PublishedKey:
+    """One public kit key in the published list: its id, its kit and when it was retired."""
+
     key_id: str
     kit_id: str
     public_key: ec.EllipticCurvePublicKey
@@ -29,6 +31,8 @@ class PublishedKey:
 
 
 class KitKeyList:
+    """The kit keys the back office trusts, looked up by key id."""
+
     def __init__(self, keys: tuple[PublishedKey, ...] = ()) -> None:
         self._keys: dict[str, PublishedKey] = {}
         for key in keys:

@@ -71,6 +71,8 @@ class _SharedSession:
 
 
 class Pkcs11Signer(KitSigner):
+    """The kit key on a PKCS#11 token (TPM on the board, SoftHSM2 in the demo)."""
+
     def __init__(
         self, shared: _SharedSession, private_key: Any, public_key: ec.EllipticCurvePublicKey
     ) -> None:

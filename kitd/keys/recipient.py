@@ -24,6 +24,8 @@ PUBLIC_NAME = "recipient.pub.pem"
 
 @dataclass(frozen=True)
 class RecipientKeyPair:
+    """The back office's key pair that packages are sealed to."""
+
     private_path: Path
     public_path: Path
     key_id: str

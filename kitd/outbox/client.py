@@ -29,6 +29,8 @@ from kitd.outbox.tls import client_context
 
 
 class PackageClient:
+    """The uploader's HTTPS client: one PUT per package, mutual TLS, the receipt back."""
+
     def __init__(self, config: OutboxConfig) -> None:
         url = urlsplit(config.receiver_url)
         if url.scheme != "https" or not url.hostname:

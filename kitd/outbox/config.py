@@ -11,6 +11,8 @@ DEFAULT_MIN_FREE_BYTES = 256 * 1024 * 1024
 
 @dataclass(frozen=True)
 class OutboxConfig:
+    """Where the outbox keeps its packages, where it uploads them and for how long it keeps them."""
+
     state_dir: Path
     # https://host:port of the back-office receiver; empty disables uploading.
     receiver_url: str = ""

@@ -18,6 +18,8 @@ RECEIPT_CONTENT_TYPE = "application/json"
 
 @dataclass(frozen=True)
 class Receipt:
+    """The receiver's answer to an upload: which package and bytes it now holds, when, and who."""
+
     package_id: str
     sha256: str
     size: int

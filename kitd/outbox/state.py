@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 
 class PackageState(enum.Enum):
+    """Where a package is in its life: sealed, uploading, acknowledged, deleted."""
+
     SEALED = "sealed"
     UPLOADING = "uploading"
     ACKNOWLEDGED = "acknowledged"
@@ -15,6 +17,8 @@ class PackageState(enum.Enum):
 
 @dataclass(frozen=True)
 class PackageInfo:
+    """One package of the outbox as its row describes it."""
+
     package_id: str
     state: PackageState
     sha256: str
@@ -31,6 +35,8 @@ class PackageInfo:
 
 @dataclass(frozen=True)
 class EnqueuedPackage:
+    """What enqueue returns: the stored package's id, digest, size and path."""
+
     package_id: str
     sha256: str
     size: int
@@ -39,6 +45,8 @@ class EnqueuedPackage:
 
 @dataclass(frozen=True)
 class OutboxStatus:
+    """The outbox at a glance: pending work, free space, retention, last upload and error."""
+
     pending: int
     acknowledged: int
     pending_bytes: int
@@ -52,6 +60,8 @@ class OutboxStatus:
 
 @dataclass(frozen=True)
 class FlushResult:
+    """What one upload pass did: counts and the rows it touched."""
+
     uploaded: int
     failed: int
     packages: tuple[PackageInfo, ...]

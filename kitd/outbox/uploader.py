@@ -18,6 +18,8 @@ from kitd.outbox.state import FlushResult, PackageState
 
 
 class Uploader:
+    """The background thread that runs the outbox's upload passes when they are due."""
+
     def __init__(
         self,
         outbox: Outbox,

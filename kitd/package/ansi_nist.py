@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from kitd.package.contents import VisitContents
+from kitd.package.contents import FaceCapture, VisitContents
 from kitd.package.errors import MalformedPackage, PackageBuildError
 from kitd.quality.check import CheckResult
 
@@ -45,6 +45,8 @@ _SEPARATORS = re.compile(r"[\x1c-\x1f]")
 
 @dataclass(frozen=True)
 class EncodedFinger:
+    """One print ready for its Type-14 record: WSQ bytes, size, quality, attempts, override."""
+
     position: int
     wsq: bytes
     width: int
@@ -56,11 +58,15 @@ class EncodedFinger:
 
 @dataclass(frozen=True)
 class EncodedSignature:
+    """The signature image ready for its Type-8 record."""
+
     pixels: NDArray[np.uint8]
 
 
 @dataclass(frozen=True)
 class ReadFinger:
+    """A print as read back from a transaction's Type-14 record."""
+
     position: int
     wsq: bytes
     quality: int
@@ -68,6 +74,8 @@ class ReadFinger:
 
 @dataclass(frozen=True)
 class ReadTransaction:
+    """A transaction as read back: its TCN, Type-2 fields, photo, prints and signature."""
+
     transaction_control_number: str
     application_data: dict[str, str]
     face_jpeg: bytes | None
@@ -120,8 +128,29 @@ def build_transaction(
     fingers: tuple[EncodedFinger, ...],
     signature: EncodedSignature | None,
 ) -> bytes:
+    """The visit as one ANSI/NIST-ITL transaction: Type-1, Type-2, then the face (Type-10), the
+    prints (Type-14) and the signature (Type-8), numbered by IDC in that order."""
     message = nistitl.Message()
-    r1 = message[0]
+    _fill_transaction_record(message[0], contents, package_id)
+    message += _visit_record(contents, idc=0)
+    idc = 0
+    if contents.face is not None:
+        idc += 1
+        message += _face_record(contents, contents.face, idc=idc)
+    for finger in fingers:
+        idc += 1
+        message += _finger_record(contents, finger, idc=idc)
+    if signature is not None:
+        idc += 1
+        message += _signature_record(signature, idc=idc)
+    data: bytes = message.NIST
+    return data
+
+
+def _fill_transaction_record(
+    r1: nistitl.AsciiRecord, contents: VisitContents, package_id: str
+) -> None:
+    """Type-1: version, transaction type, dates, origin and the package id as TCN."""
     r1.VER = VERSION
     r1.TOT = TRANSACTION_TYPE
     r1.DAT = nist_date(contents.finished_at)
@@ -132,7 +161,10 @@ def build_transaction(
     r1.NTR = NATIVE_RESOLUTION
     r1._14 = nist_gmt(contents.finished_at)
 
-    idc = 0
+
+def _visit_record(contents: VisitContents, *, idc: int) -> nistitl.AsciiRecord:
+    """Type-2: the visit's user-defined fields (application, policy, operator, exceptions, waiver,
+    overrides, the delivery's verification)."""
     r2 = nistitl.AsciiRecord(2)
     r2.IDC = idc
     for tag, value in (
@@ -186,86 +218,88 @@ def build_transaction(
             22,
             [[text(o.target), text(o.reason), text(o.operator_id)] for o in contents.overrides],
         )
-    message += r2
+    return r2
 
+
+def _face_record(contents: VisitContents, face: FaceCapture, *, idc: int) -> nistitl.AsciiRecord:
+    """Type-10: the photo as JPEG with its checks and any override."""
     date = nist_date(contents.finished_at)
-    if contents.face is not None:
-        face = contents.face
-        idc += 1
-        r10 = nistitl.AsciiRecord(10)
-        r10.IDC = idc
-        r10._3 = "FACE"
-        r10._4 = text(contents.kit_id)
-        r10._5 = date
-        r10._6 = str(face.width)
-        r10._7 = str(face.height)
-        r10._8 = "0"
-        r10._9 = "1"
-        r10._10 = "1"
-        r10._11 = "JPEGB"
-        r10._12 = "YCC"
-        r10._13 = FACE_SAP
-        r10._20 = "F"
-        if face.checks:
-            r10 += nistitl.Field(10, 200, _check_summary(face.checks))
-        if face.overridden_reason is not None:
-            r10._201 = text(face.overridden_reason)
-        r10._999 = face.jpeg
-        message += r10
+    r10 = nistitl.AsciiRecord(10)
+    r10.IDC = idc
+    r10._3 = "FACE"
+    r10._4 = text(contents.kit_id)
+    r10._5 = date
+    r10._6 = str(face.width)
+    r10._7 = str(face.height)
+    r10._8 = "0"
+    r10._9 = "1"
+    r10._10 = "1"
+    r10._11 = "JPEGB"
+    r10._12 = "YCC"
+    r10._13 = FACE_SAP
+    r10._20 = "F"
+    if face.checks:
+        r10 += nistitl.Field(10, 200, _check_summary(face.checks))
+    if face.overridden_reason is not None:
+        r10._201 = text(face.overridden_reason)
+    r10._999 = face.jpeg
+    return r10
 
-    for finger in fingers:
-        if not 1 <= finger.position <= 10:
-            raise PackageBuildError(f"finger position {finger.position} is not a code 1..10")
-        idc += 1
-        r14 = nistitl.AsciiRecord(14)
-        r14.IDC = idc
-        r14._3 = "0"  # live-scan plain
-        r14._4 = text(contents.kit_id)
-        r14._5 = date
-        r14._6 = str(finger.width)
-        r14._7 = str(finger.height)
-        r14._8 = "1"  # pixels per inch
-        r14._9 = str(FINGER_PPI)
-        r14._10 = str(FINGER_PPI)
-        r14._11 = "WSQ20"
-        r14._12 = "8"
-        r14._13 = str(finger.position)
-        r14 += nistitl.Field(
-            14,
-            24,
+
+def _finger_record(
+    contents: VisitContents, finger: EncodedFinger, *, idc: int
+) -> nistitl.AsciiRecord:
+    """Type-14: one plain live-scan print as WSQ with its quality, attempts and any override."""
+    if not 1 <= finger.position <= 10:
+        raise PackageBuildError(f"finger position {finger.position} is not a code 1..10")
+    date = nist_date(contents.finished_at)
+    r14 = nistitl.AsciiRecord(14)
+    r14.IDC = idc
+    r14._3 = "0"  # live-scan plain
+    r14._4 = text(contents.kit_id)
+    r14._5 = date
+    r14._6 = str(finger.width)
+    r14._7 = str(finger.height)
+    r14._8 = "1"  # pixels per inch
+    r14._9 = str(FINGER_PPI)
+    r14._10 = str(FINGER_PPI)
+    r14._11 = "WSQ20"
+    r14._12 = "8"
+    r14._13 = str(finger.position)
+    r14 += nistitl.Field(
+        14,
+        24,
+        [
             [
-                [
-                    str(finger.position),
-                    str(finger.quality),
-                    QUALITY_VENDOR_ID,
-                    str(QUALITY_PRODUCT_CODE),
-                ]
-            ],
-        )
-        r14._200 = str(finger.attempts)
-        if finger.overridden_reason is not None:
-            r14._201 = text(finger.overridden_reason)
-        r14._999 = finger.wsq
-        message += r14
+                str(finger.position),
+                str(finger.quality),
+                QUALITY_VENDOR_ID,
+                str(QUALITY_PRODUCT_CODE),
+            ]
+        ],
+    )
+    r14._200 = str(finger.attempts)
+    if finger.overridden_reason is not None:
+        r14._201 = text(finger.overridden_reason)
+    r14._999 = finger.wsq
+    return r14
 
-    if signature is not None:
-        idc += 1
-        height, width = signature.pixels.shape
-        r8 = nistitl.BinaryRecord(8)
-        r8.IDC = idc
-        r8.pack(
-            _TYPE8_HEADER,
-            SIGNATURE_OF_SUBJECT,
-            SCANNED_UNCOMPRESSED,
-            NATIVE_SCANNING_RESOLUTION,
-            width,
-            height,
-            signature.pixels.tobytes(),
-        )
-        message += r8
 
-    data: bytes = message.NIST
-    return data
+def _signature_record(signature: EncodedSignature, *, idc: int) -> nistitl.BinaryRecord:
+    """Type-8: the signature of the subject, scanned uncompressed."""
+    height, width = signature.pixels.shape
+    r8 = nistitl.BinaryRecord(8)
+    r8.IDC = idc
+    r8.pack(
+        _TYPE8_HEADER,
+        SIGNATURE_OF_SUBJECT,
+        SCANNED_UNCOMPRESSED,
+        NATIVE_SCANNING_RESOLUTION,
+        width,
+        height,
+        signature.pixels.tobytes(),
+    )
+    return r8
 
 
 def read_transaction(data: bytes) -> ReadTransaction:

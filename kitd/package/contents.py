@@ -19,6 +19,8 @@ from kitd.quality.check import CheckResult
 
 @dataclass(frozen=True)
 class FaceCapture:
+    """The visit's photo as it goes into the package, with its checks."""
+
     jpeg: bytes
     width: int
     height: int
@@ -29,6 +31,8 @@ class FaceCapture:
 
 @dataclass(frozen=True)
 class FingerCapture:
+    """One kept print as it goes into the package, with its quality and attempts."""
+
     # ANSI/NIST-ITL finger position code, 1..10.
     position: int
     # Grey image at 500 ppi, 0 = ridge (dark), as the scanner delivered it.
@@ -40,6 +44,8 @@ class FingerCapture:
 
 @dataclass(frozen=True)
 class SignatureCapture:
+    """The signature as it goes into the package: image, pen stream and checks."""
+
     png: bytes
     # ISO/IEC 19794-7 time series of the pen, as recorded.
     iso_19794_7: bytes = b""
@@ -48,6 +54,8 @@ class SignatureCapture:
 
 @dataclass(frozen=True)
 class FingerException:
+    """A finger recorded as not captured, with the kind, reason and operator."""
+
     position: int
     # Policy exception kind: amputated, injured, temporarily_unable, permanently_unable.
     kind: str
@@ -57,6 +65,8 @@ class FingerException:
 
 @dataclass(frozen=True)
 class SignatureWaiver:
+    """A waived signature, with the reason, note and operator."""
+
     # Policy waiver reason: illiteracy, handicap, illness.
     reason: str
     note: str
@@ -65,6 +75,8 @@ class SignatureWaiver:
 
 @dataclass(frozen=True)
 class Override:
+    """An operator's override of a capture check, with the reason."""
+
     # What was overridden: "face", "finger:2", "signature".
     target: str
     reason: str
@@ -85,6 +97,8 @@ class DeliveryVerification:
 
 @dataclass(frozen=True)
 class VisitContents:
+    """Everything a finished visit puts into its package, before encoding and sealing."""
+
     kit_id: str
     document_profile: str
     policy_id: str

@@ -27,6 +27,8 @@ ALG_ES256 = -7
 
 @dataclass(frozen=True)
 class Sign1:
+    """A parsed COSE_Sign1 message: signer key id, payload, protected header and signature."""
+
     key_id: str
     payload: bytes
     protected: bytes

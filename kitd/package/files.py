@@ -32,12 +32,16 @@ SIGNATURE_SERIES_MEDIA_TYPE = "application/octet-stream"
 
 @dataclass(frozen=True)
 class EncodedImages:
+    """The prints and the signature already encoded for their ANSI/NIST-ITL records."""
+
     fingers: tuple[EncodedFinger, ...]
     signature: EncodedSignature | None
 
 
 @dataclass(frozen=True)
 class PackageFile:
+    """One file inside the package payload: its name, media type and bytes."""
+
     name: str
     media_type: str
     data: bytes

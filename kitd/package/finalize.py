@@ -20,6 +20,8 @@ from kitd.package.sealer import PackageSealer
 
 @dataclass(frozen=True)
 class FinalizedVisit:
+    """A visit sealed and stored: its outbox entry and its manifest."""
+
     package: EnqueuedPackage
     manifest: Manifest
 

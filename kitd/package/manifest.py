@@ -18,6 +18,8 @@ MANIFEST_FORMAT = "kitd-manifest/1"
 
 @dataclass(frozen=True)
 class FileEntry:
+    """One file named in the manifest with its size and digest."""
+
     name: str
     media_type: str
     size: int
@@ -40,6 +42,8 @@ class AuditSummary:
 
 @dataclass(frozen=True)
 class Manifest:
+    """The package's table of contents, signed with it: visit data and every file's digest."""
+
     package_id: str
     kit_id: str
     kit_key_id: str

@@ -21,7 +21,7 @@ from kitd.keys.key_id import key_id_of
 from kitd.keys.key_list import KitKeyList
 from kitd.package import deterministic_cbor, hpke
 from kitd.package.cose import parse_sign1, verify_sign1
-from kitd.package.envelope import Header, parse_frame
+from kitd.package.envelope import parse_frame
 from kitd.package.errors import (
     FileDigestMismatch,
     MalformedPackage,
@@ -31,12 +31,15 @@ from kitd.package.errors import (
     WrongRecipientKey,
 )
 from kitd.package.files import AUDIT_NAME
+from kitd.package.header import Header
 from kitd.package.manifest import Manifest
 from kitd.package.sealer import PAYLOAD_FORMAT
 
 
 @dataclass(frozen=True)
 class OpenedPackage:
+    """A package decrypted and verified by the back office: header, manifest, files, audit."""
+
     header: Header
     manifest: Manifest
     files: dict[str, bytes]

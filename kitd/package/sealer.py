@@ -20,8 +20,9 @@ from kitd.keys.signer import KitSigner
 from kitd.package import deterministic_cbor, hpke
 from kitd.package.contents import VisitContents
 from kitd.package.cose import sign1
-from kitd.package.envelope import Header, build_frame
+from kitd.package.envelope import build_frame
 from kitd.package.files import EncodedImages, audit_summary, encode_images, package_files
+from kitd.package.header import Header
 from kitd.package.ids import new_package_id
 from kitd.package.manifest import FileEntry, Manifest
 
@@ -30,6 +31,8 @@ PAYLOAD_FORMAT = "kitd-payload/1"
 
 @dataclass(frozen=True)
 class SealedPackage:
+    """The sealed bytes of a package and the manifest they carry."""
+
     package_id: str
     data: bytes
     sha256: str
@@ -42,6 +45,8 @@ class SealedPackage:
 
 
 class PackageSealer:
+    """Signs a visit's package with the kit key and encrypts it to the back office's key."""
+
     def __init__(
         self,
         signer: KitSigner,

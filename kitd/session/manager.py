@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kitd.audit.session_records import SessionRecordKind
 from kitd.delivery.reference import DeliveryReference
 from kitd.errors import SessionActive, SessionLost, SessionNotFound
 from kitd.locale.message import Message
@@ -37,7 +38,7 @@ class SessionManager:
         policies: PolicySet,
         journal: Path,
         *,
-        on_record: Callable[[str, str, dict[str, Any]], None] | None = None,
+        on_record: Callable[[str, SessionRecordKind, dict[str, Any]], None] | None = None,
         clock: Callable[[], float] = time.time,
         package_of_session: Callable[[str], str | None] | None = None,
     ) -> None:
@@ -130,7 +131,7 @@ class SessionManager:
             session_id = str(uuid.uuid4())
             on_record = self._on_record
 
-            def record(kind: str, fields: dict[str, Any]) -> None:
+            def record(kind: SessionRecordKind, fields: dict[str, Any]) -> None:
                 if on_record is not None:
                     on_record(session_id, kind, fields)
 

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from kitd.audit.session_records import SessionRecordKind
 from kitd.delivery.reference import DeliveryReference
 from kitd.errors import (
     AttemptNotFound,
@@ -54,7 +55,7 @@ from kitd.session.model import (
     WaiverRecord,
 )
 
-RecordSink = Callable[[str, dict[str, Any]], None]
+RecordSink = Callable[[SessionRecordKind, dict[str, Any]], None]
 
 _SETTLED = {StepState.DONE, StepState.EXCEPTED, StepState.SKIPPED}
 # The check (and feedback code) of a print that matches a finger already taken in this visit.
@@ -65,7 +66,7 @@ FINGER_MATCH = "finger_match"
 VERIFY_STEP = "verify-finger"
 
 
-def _no_record(kind: str, fields: dict[str, Any]) -> None:
+def _no_record(kind: SessionRecordKind, fields: dict[str, Any]) -> None:
     """Default sink: sessions built without an audit log (tests of the state machine alone)."""
 
 
@@ -128,7 +129,7 @@ class Session:
             )
         self.steps = self._plan()
         self._record(
-            "session_created",
+            SessionRecordKind.SESSION_CREATED,
             {
                 "policy_id": policy.id,
                 "policy_version": policy.version,
@@ -336,7 +337,7 @@ class Session:
                     fields["match_score"] = check.value
                     fields["match_threshold"] = check.threshold
                     fields["matched"] = check.passed
-            self._record("attempt", fields)
+            self._record(SessionRecordKind.ATTEMPT, fields)
             if step.reference is not None and step.state is StepState.EXHAUSTED:
                 self._not_verified()
             return attempt
@@ -435,7 +436,10 @@ class Session:
             if step.attempts_used < step.max_attempts:
                 step.min_quality = self.policy.fingers.threshold(step.finger)
                 step.state = StepState.PENDING
-                self._record("finger_fallback", {"step": step.step_id, "next_finger": step.finger})
+                self._record(
+                    SessionRecordKind.FINGER_FALLBACK,
+                    {"step": step.step_id, "next_finger": step.finger},
+                )
                 return True
         step.current = len(step.candidates)
         return False
@@ -485,7 +489,7 @@ class Session:
             self.card_validity_months = max(self.card_validity_months, rule.card_validity_months)
             self.exceptions.append(record)
             self._record(
-                "finger_exception",
+                SessionRecordKind.FINGER_EXCEPTION,
                 {
                     "finger": finger,
                     "kind": kind.value,
@@ -513,7 +517,8 @@ class Session:
                 step.kept = None
             self.waiver = WaiverRecord(reason, note, operator, self._clock())
             self._record(
-                "signature_waiver", {"reason": reason.value, "note": note, "operator_id": operator}
+                SessionRecordKind.SIGNATURE_WAIVER,
+                {"reason": reason.value, "note": note, "operator_id": operator},
             )
 
     def override(self, attempt_id: str, reason: str, operator_id: str = "") -> Attempt:
@@ -544,7 +549,7 @@ class Session:
             self._keep(step, attempt)
             step.state = StepState.DONE
             self._record(
-                "override",
+                SessionRecordKind.OVERRIDE,
                 {
                     "attempt_id": attempt_id,
                     "capture": attempt.kind.value,
@@ -562,14 +567,16 @@ class Session:
             for step in self.steps:
                 if step.kind is kind and step.state in (StepState.PENDING, StepState.IN_PROGRESS):
                     step.state = StepState.PAUSED
-                    self._record("step_paused", {"step": step.step_id, "detail": detail})
+                    self._record(
+                        SessionRecordKind.STEP_PAUSED, {"step": step.step_id, "detail": detail}
+                    )
 
     def resume(self, kind: CaptureKind) -> None:
         with self.lock:
             for step in self.steps:
                 if step.kind is kind and step.state is StepState.PAUSED:
                     step.state = StepState.PENDING
-                    self._record("step_resumed", {"step": step.step_id})
+                    self._record(SessionRecordKind.STEP_RESUMED, {"step": step.step_id})
 
     # -- ending --------------------------------------------------------------------------------------
 
@@ -616,7 +623,7 @@ class Session:
                 "threshold": self.verification.threshold,
                 "attempts": self.verification.attempts,
             }
-        self._record("session_ended", fields)
+        self._record(SessionRecordKind.SESSION_ENDED, fields)
 
     def _drop_payloads(self) -> None:
         # Biometric payloads are released as soon as the visit ends; only the metadata remains. The

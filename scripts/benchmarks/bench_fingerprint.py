@@ -63,7 +63,7 @@ def _transfer_throughput(source: str, rounds: int) -> float:
     import usb.core
     import usb.util
 
-    from hal.fingerprint import kfp1
+    from hal.fingerprint import protocol as kfp1
     from hal.usb.sim_backend import SimBackend
 
     device = usb.core.find(backend=SimBackend(source.removeprefix("kfp1+sim:unix:")))
@@ -101,10 +101,10 @@ def _transfer_throughput(source: str, rounds: int) -> float:
 
 def run(ctx: Context) -> list[Figure]:
     sys.path.insert(0, str(ctx.repo_root / "firmware-sims"))
-    from hal.fingerprint.kfp1_driver import KFP1Scanner
+    from hal.fingerprint.driver import KFP1Scanner
     from hal.registry import resolve
-    from kitsim.fingerprint.impression import Placement, render
-    from kitsim.fingerprint.master import master_print
+    from kitsim.prints.impression import Placement, render
+    from kitsim.prints.master import master_print
 
     figures: list[Figure] = []
 

@@ -17,8 +17,8 @@ def run(ctx: Context) -> list[Figure]:
     sys.path[:0] = [str(ctx.repo_root), str(ctx.repo_root / "firmware-sims")]
     from kitd.matching.comparison import similarity
     from kitd.matching.extraction import extract_template
-    from kitsim.fingerprint.impression import Placement, render
-    from kitsim.fingerprint.master import master_print
+    from kitsim.prints.impression import Placement, render
+    from kitsim.prints.master import master_print
 
     people = [f"bench-match-{n}" for n in range(4 if not ctx.soak else 12)]
     images = [

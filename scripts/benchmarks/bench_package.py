@@ -96,10 +96,10 @@ def _token_seal_ms(
 def _outbox_throughput(
     root: Path, sealer: object, visit: object, images: object, keys: object, recipient: object
 ) -> list[Figure]:
+    from kitd.backoffice.demo_pki import generate_demo_pki
+    from kitd.backoffice.receiver import PackageReceiver, ReceiverConfig
     from kitd.outbox.config import OutboxConfig
     from kitd.outbox.outbox import Outbox
-    from kitd.outbox.receiver import PackageReceiver, ReceiverConfig
-    from kitd.outbox.tls import generate_demo_pki
 
     count = 40
     packages = [sealer.seal(visit, images).data for _ in range(count)]  # type: ignore[attr-defined]

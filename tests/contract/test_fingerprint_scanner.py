@@ -79,10 +79,15 @@ def test_opening_reports_identity_and_a_500_ppi_sensor(scanner: FingerprintScann
     assert info.details["usb_speed"] in ("full", "high", "super")
 
 
-def test_ping_and_led_are_answered(scanner: FingerprintScanner) -> None:
+def test_ping_and_led_are_answered(scanner: FingerprintScanner, rig: Rig) -> None:
     scanner.ping()
+    assert scanner.is_open
     scanner.set_led(True)
+    if rig.sim is not None:  # a real reader's LED is checked by the person at the rig
+        assert rig.sim.control("info")["led"] is True
     scanner.set_led(False)
+    if rig.sim is not None:
+        assert rig.sim.control("info")["led"] is False
 
 
 def test_capture_returns_a_final_400_by_500_image_at_500_ppi(

@@ -47,8 +47,16 @@ def test_opening_reports_identity_and_pen_range(pad: SignaturePad) -> None:
     assert pad_info.screen_width > 0 and pad_info.screen_height > 0
 
 
-def test_ping_is_answered(pad: SignaturePad) -> None:
+def frames_received(simulator: SignpadSimProcess) -> int:
+    return int(simulator.control("info")["frames_in"])
+
+
+def test_ping_is_answered(pad: SignaturePad, simulator: SignpadSimProcess) -> None:
+    before = frames_received(simulator)
     pad.ping()
+    # ping() returns only on the pad's ACK, so the pad has read the PING by now.
+    assert frames_received(simulator) > before
+    assert pad.is_open
 
 
 def test_nothing_arrives_before_start(pad: SignaturePad) -> None:
@@ -100,10 +108,15 @@ def test_clear_and_stop_are_acknowledged(pad: SignaturePad, simulator: SignpadSi
     assert status["clears"] == 1 and status["streaming"] is False
 
 
-def test_close_then_open_again_works(pad: SignaturePad) -> None:
+def test_close_then_open_again_works(pad: SignaturePad, simulator: SignpadSimProcess) -> None:
+    serial = pad.info.serial
     pad.close()
+    assert not pad.is_open
     pad.open()
+    assert pad.is_open and pad.info.serial == serial
+    before = frames_received(simulator)
     pad.ping()
+    assert frames_received(simulator) > before
 
 
 def test_unplug_is_reported_as_device_gone(pad: SignaturePad, simulator: SignpadSimProcess) -> None:

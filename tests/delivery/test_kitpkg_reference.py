@@ -17,8 +17,8 @@ from kitd.matching.comparison import similarity
 from kitd.matching.extraction import extract_template
 from kitd.matching.thresholds import threshold_for
 from kitd.records.wsq import encode_wsq
-from kitsim.fingerprint.impression import Placement, render
-from kitsim.fingerprint.master import master_print
+from kitsim.prints.impression import Placement, render
+from kitsim.prints.master import master_print
 
 
 def reference_argv(tmp_path: Path, print_path: Path, finger: int, *extra: str) -> list[str]:

@@ -29,7 +29,7 @@ import numpy as np
 
 from hal.camera.opencv import decode_jpeg, read_stamp
 from hal.errors import ProtocolError
-from hal.fingerprint import kfp1
+from hal.fingerprint import protocol as kfp1
 from hal.signpad import protocol as pad
 from hal.signpad.framing import FrameDecoder, encode_frame
 from kitd.audit.errors import AuditError
@@ -312,8 +312,8 @@ class _Receiver:
     """The reference receiver with its real request handler, driven over in-memory streams."""
 
     def __init__(self) -> None:
-        from kitd.outbox.receiver import PackageReceiver, ReceiverConfig
-        from kitd.outbox.tls import generate_demo_pki
+        from kitd.backoffice.demo_pki import generate_demo_pki
+        from kitd.backoffice.receiver import PackageReceiver, ReceiverConfig
 
         office = _back_office()
         pki = generate_demo_pki(office.root / "pki")

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from hal.events import DeviceState, EventHub
-from hal.fingerprint.kfp1_driver import KFP1Scanner
+from hal.fingerprint.driver import KFP1Scanner
 from hal.source import parse_source
 from hal.supervisor import DeviceSupervisor
 

@@ -11,8 +11,8 @@ from kitd.matching.extraction import extract_template
 from kitd.matching.template import Template
 from kitd.matching.thresholds import threshold_for
 from kitd.records.iso19794_2 import MinutiaeView, decode_iso19794_2, encode_iso19794_2
-from kitsim.fingerprint.impression import Placement, render
-from kitsim.fingerprint.master import master_print
+from kitsim.prints.impression import Placement, render
+from kitsim.prints.master import master_print
 
 THRESHOLD = threshold_for(0.001)
 

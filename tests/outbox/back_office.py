@@ -8,12 +8,12 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from kitd.backoffice.demo_pki import DemoPki, generate_demo_pki
+from kitd.backoffice.receiver import PackageReceiver, ReceiverConfig
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_list import KitKeyList
 from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
 from kitd.outbox.config import OutboxConfig
-from kitd.outbox.receiver import PackageReceiver, ReceiverConfig
-from kitd.outbox.tls import DemoPki, generate_demo_pki
 from kitd.package.contents import VisitContents
 from kitd.package.sealer import PackageSealer
 

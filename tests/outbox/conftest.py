@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from back_office import BackOffice, make_back_office
 
-from kitd.outbox.receiver import PackageReceiver
+from kitd.backoffice.receiver import PackageReceiver
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from kitd.audit.log import AuditLog
 from kitd.keys.file_key import FileKeySigner
 from kitd.outbox.config import OutboxConfig
 from kitd.outbox.outbox import Outbox
-from kitd.package.envelope import Header, build_frame
+from kitd.package.envelope import build_frame
+from kitd.package.header import Header
 
 
 def frame() -> bytes:
@@ -43,7 +44,7 @@ def uploader(state: Path, url: str, pki: Path) -> None:
         min_free_bytes=0,
     )
     outbox = Outbox(config)
-    while outbox.list():
+    while outbox.packages():
         outbox.flush()
     print("DONE", flush=True)
 

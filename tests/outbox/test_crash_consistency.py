@@ -59,7 +59,7 @@ def test_killed_writer_never_loses_or_corrupts_a_committed_package(back_office: 
 
         audit = AuditLog(state / "audit.log", FileKeySigner.load(key))
         outbox = Outbox(OutboxConfig(state_dir=state, min_free_bytes=0), audit)
-        listed = {p.package_id: p for p in outbox.list()}
+        listed = {p.package_id: p for p in outbox.packages()}
         for package_id, sha256 in committed.items():
             assert listed[package_id].sha256 == sha256
         for info in listed.values():
@@ -108,7 +108,7 @@ def test_killed_uploader_delivers_everything_once_under_its_own_id(back_office: 
             child.stdout.close()
 
             outbox = Outbox(config)
-            for info in outbox.list((PackageState.DELETED,)):
+            for info in outbox.packages((PackageState.DELETED,)):
                 # Deleted on the kit only after the receiver had it.
                 assert (back_office.root / "received" / info.package_id / "receipt.json").exists()
             outbox.close()
@@ -121,8 +121,8 @@ def test_killed_uploader_delivers_everything_once_under_its_own_id(back_office: 
         receiver.stop()
 
     outbox = Outbox(config)
-    assert outbox.list() == []
-    assert {p.package_id for p in outbox.list((PackageState.DELETED,))} == set(sent)
+    assert outbox.packages() == []
+    assert {p.package_id for p in outbox.packages((PackageState.DELETED,))} == set(sent)
     received = back_office.root / "received"
     assert {p.name for p in received.iterdir()} == set(sent)
     for package_id, sha256 in sent.items():

@@ -13,13 +13,13 @@ from back_office import BackOffice
 
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind
+from kitd.backoffice.receiver import PackageReceiver
 from kitd.outbox.contract import Receipt
 from kitd.outbox.errors import DuplicatePackage, InsufficientSpace, NotAPackage
 from kitd.outbox.outbox import Outbox
-from kitd.outbox.receiver import PackageReceiver
 from kitd.outbox.state import PackageState
 from kitd.outbox.uploader import Uploader
-from kitd.package.envelope import read_header
+from kitd.package.header import read_header
 
 
 def free_port() -> int:
@@ -35,7 +35,7 @@ def test_enqueue_stores_sealed_bytes_and_reports_them(back_office: BackOffice) -
     assert entry.package_id == read_header(sealed).package_id
     assert entry.sha256 == hashlib.sha256(sealed).hexdigest()
     assert Path(entry.path).read_bytes() == sealed
-    assert [p.package_id for p in outbox.list()] == [entry.package_id]
+    assert [p.package_id for p in outbox.packages()] == [entry.package_id]
     assert outbox.status().pending == 1
     assert outbox.status().pending_bytes == len(sealed)
 
@@ -44,7 +44,7 @@ def test_enqueue_twice_is_idempotent(back_office: BackOffice) -> None:
     outbox = Outbox(back_office.outbox_config("https://127.0.0.1:9"))
     sealed = back_office.small_package()
     assert outbox.enqueue(sealed) == outbox.enqueue(sealed)
-    assert len(outbox.list()) == 1
+    assert len(outbox.packages()) == 1
 
 
 def test_other_bytes_under_a_known_id_are_refused(back_office: BackOffice) -> None:
@@ -142,9 +142,7 @@ def test_an_interrupted_upload_resumes_under_the_same_id(
     first = Outbox(config)
     entry = first.enqueue(back_office.small_package())
     # As if the daemon died mid-upload: the row says uploading.
-    first._db.execute(
-        "UPDATE packages SET state = 'uploading' WHERE package_id = ?", (entry.package_id,)
-    )
+    first._index.set_state(entry.package_id, PackageState.UPLOADING)
     first.close()
     again = Outbox(config)
     assert again.get(entry.package_id).state is PackageState.SEALED
@@ -185,7 +183,7 @@ def test_disk_guard_refuses_a_new_visit_below_the_floor(back_office: BackOffice)
     assert "MiB free" in str(caught.value)
     with pytest.raises(InsufficientSpace):
         outbox.enqueue(back_office.small_package())
-    assert outbox.list() == []
+    assert outbox.packages() == []
 
 
 def test_disk_guard_passes_above_the_floor(back_office: BackOffice) -> None:
@@ -237,7 +235,7 @@ def test_an_outbox_database_without_session_ids_is_migrated(back_office: BackOff
     db.commit()
     db.close()
     reopened = Outbox(config)
-    assert [p.package_id for p in reopened.list()] == [entry.package_id]
+    assert [p.package_id for p in reopened.packages()] == [entry.package_id]
     assert reopened.enqueue(back_office.small_package("APP-2"), "session-9").package_id
     assert reopened.package_of_session("session-9") is not None
 
@@ -271,4 +269,4 @@ def test_an_intent_whose_file_never_arrived_leaves_nothing(back_office: BackOffi
     db.close()
     outbox = Outbox(config)
     assert outbox.package_of_session("visit-4") is None
-    assert outbox.list() == []
+    assert outbox.packages() == []

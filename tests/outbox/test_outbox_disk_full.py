@@ -17,9 +17,9 @@ from kitd.audit.errors import AuditLogError
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind
 from kitd.audit.verify import verify_log_bytes
+from kitd.backoffice.receiver import PackageReceiver
 from kitd.outbox.errors import InsufficientSpace
 from kitd.outbox.outbox import Outbox
-from kitd.outbox.receiver import PackageReceiver
 from kitd.outbox.uploader import Uploader
 from support.small_disk import SmallDisk, small_disk
 
@@ -40,11 +40,11 @@ def test_enqueue_that_does_not_fit_is_insufficient_space_and_leaves_nothing(
         outbox.enqueue(sealed)
     assert list(outbox.tmp_dir.iterdir()) == []
     assert list(outbox.packages_dir.iterdir()) == []
-    assert outbox.list() == []
+    assert outbox.packages() == []
 
     disk.free()
     entry = outbox.enqueue(sealed)
-    assert [p.package_id for p in outbox.list()] == [entry.package_id]
+    assert [p.package_id for p in outbox.packages()] == [entry.package_id]
     outbox.close()
 
 
@@ -79,7 +79,7 @@ def test_upload_with_a_full_disk_loses_nothing_and_delivers_once_space_returns(
         uploader.wait_for_pass(0, 10)
         # The pass may fail at any write (state row, receipt, audit record): the package is still
         # either in the outbox or stored by the receiver, and the uploader thread keeps running.
-        in_outbox = {p.package_id for p in outbox.list()}
+        in_outbox = {p.package_id for p in outbox.packages()}
         assert entry.package_id in in_outbox or entry.package_id in receiver.stored
         assert uploader.is_running
 
@@ -118,7 +118,7 @@ def test_upload_whose_audit_record_does_not_fit_keeps_the_uploader_running(
             uploader.poke()
             uploader.wait_for_pass(uploader.wait_for_pass(0, 10), 10)
             assert list(outbox.packages_dir.iterdir()) == []
-            assert outbox.list() == []
+            assert outbox.packages() == []
         finally:
             uploader.stop()
             outbox.close()

@@ -16,9 +16,9 @@ from visit_factory import make_waived_visit
 
 from kitd.cli import kitpkg
 from kitd.package.contents import VisitContents
-from kitd.package.envelope import read_header
 from kitd.package.errors import WrongRecipientKey
 from kitd.package.files import encode_images
+from kitd.package.header import read_header
 from kitd.package.opener import open_package
 from kitd.records.wsq import decode_wsq, encode_wsq
 

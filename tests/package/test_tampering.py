@@ -16,7 +16,7 @@ from kitd.keys.key_id import key_id_of
 from kitd.package import deterministic_cbor, hpke
 from kitd.package.contents import VisitContents
 from kitd.package.cose import parse_sign1, sign1
-from kitd.package.envelope import Header, build_frame, parse_frame
+from kitd.package.envelope import build_frame, parse_frame
 from kitd.package.errors import (
     CiphertextCorrupted,
     FileDigestMismatch,
@@ -28,6 +28,7 @@ from kitd.package.errors import (
     WrongRecipientKey,
 )
 from kitd.package.files import AUDIT_NAME, TRANSACTION_NAME
+from kitd.package.header import Header
 from kitd.package.manifest import FileEntry, Manifest
 from kitd.package.opener import decrypt_payload, open_package
 from kitd.package.sealer import PackageSealer

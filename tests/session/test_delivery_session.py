@@ -17,8 +17,8 @@ from kitd.policy import PolicySet, load_policies
 from kitd.session.model import CaptureKind, FingerPayload, SessionState, StepState
 from kitd.session.packaging import visit_contents
 from kitd.session.session import FINGER_MATCH, VERIFY_STEP, Session
-from kitsim.fingerprint.impression import Placement, render
-from kitsim.fingerprint.master import master_print
+from kitsim.prints.impression import Placement, render
+from kitsim.prints.master import master_print
 
 RIGHT_INDEX = 2
 

@@ -16,8 +16,8 @@ from kitd.policy import PolicySet, load_policies
 from kitd.policy.model import DuplicateFingerCheck
 from kitd.session.model import CaptureKind, FingerPayload, StepState
 from kitd.session.session import DUPLICATE_FINGER, Session
-from kitsim.fingerprint.impression import Placement, render
-from kitsim.fingerprint.master import master_print
+from kitsim.prints.impression import Placement, render
+from kitsim.prints.master import master_print
 
 RIGHT_INDEX, LEFT_INDEX, LEFT_MIDDLE = 2, 7, 8
 

@@ -23,9 +23,9 @@ from kitd.delivery.back_office import generate_signer, load_signer, make_referen
 from kitd.delivery.kit_key import load_public_key
 from kitd.delivery.reference import seal_reference
 from kitd.keys.recipient import RecipientKeyPair
-from kitsim.fingerprint.impression import Placement, render
-from kitsim.fingerprint.master import master_print
 from kitsim.harness import SimulatorSet
+from kitsim.prints.impression import Placement, render
+from kitsim.prints.master import master_print
 from support.daemon import RunningDaemon, write_config
 
 ALL_DEVICES = ("camera", "fingerprint", "signature_pad")

@@ -1,1 +1,2 @@
-"""The simulated KFP1 fingerprint reader: USB function over a Unix socket, firmware, synthetic fingers."""
+"""The simulated KFP1 fingerprint reader: its firmware, behind a simulated USB function (kitsim.usb), with
+synthetic fingers (kitsim.prints)."""

@@ -21,8 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kitsim.fingerprint import wire
-from kitsim.fingerprint.contact_quality import score_frame
-from kitsim.fingerprint.usb_function import (
+from kitsim.prints.contact_quality import score_frame
+from kitsim.usb.function import (
     BULK,
     INTERRUPT,
     EndpointSpec,

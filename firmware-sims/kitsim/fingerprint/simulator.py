@@ -27,12 +27,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kitsim.device import ControlError, SimulatedDevice
-from kitsim.fingerprint.contact_quality import score_frame
 from kitsim.fingerprint.firmware import FAULT_KINDS, KFP1Firmware, ReaderIdentity
-from kitsim.fingerprint.impression import Placement, load_image, render
-from kitsim.fingerprint.master import master_print
-from kitsim.fingerprint.usb_function import UsbFunction
-from kitsim.fingerprint.usb_socket import UsbSocketServer
+from kitsim.prints.contact_quality import score_frame
+from kitsim.prints.impression import Placement, load_image, render
+from kitsim.prints.master import master_print
+from kitsim.usb.function import UsbFunction
+from kitsim.usb.socket_server import UsbSocketServer
 
 
 class FingerprintSimulator(SimulatedDevice):

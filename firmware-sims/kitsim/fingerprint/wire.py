@@ -1,6 +1,6 @@
 """The firmware's side of the KFP1 wire format (docs/protocols/kfp1.md), written from the document.
 
-The daemon has its own codec (hal/fingerprint/kfp1.py); keeping two implementations of one document
+The daemon has its own codec (hal/fingerprint/protocol.py); keeping two implementations of one document
 means a mistake in either shows up as a failing test instead of agreeing with itself. This module must
 never import the daemon (kitd, hal).
 """

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hal.errors import ProtocolError
-from hal.fingerprint import kfp1
+from hal.fingerprint import protocol as kfp1
 
 FUZZ = settings(max_examples=400, deadline=None)
 

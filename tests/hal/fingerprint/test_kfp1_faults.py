@@ -12,7 +12,7 @@ from sims.fingerprint.fingerprint_process import FingerprintSimProcess
 
 from hal.errors import DeviceBusy, DeviceGone, DeviceTimeout, ProtocolError
 from hal.fingerprint.base import ImageKind
-from hal.fingerprint.kfp1_driver import KFP1Scanner
+from hal.fingerprint.driver import KFP1Scanner
 from hal.registry import resolve
 
 

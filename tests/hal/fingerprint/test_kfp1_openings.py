@@ -11,7 +11,7 @@ import pytest
 from sims.fingerprint.fingerprint_process import FingerprintSimProcess
 
 from hal.errors import DeviceError, DeviceGone
-from hal.fingerprint.kfp1_driver import KFP1Scanner
+from hal.fingerprint.driver import KFP1Scanner
 from hal.registry import resolve
 
 CAPTURE_TIMEOUT_S = 30.0

@@ -13,7 +13,7 @@ from sims.signpad.signpad_process import SignpadSimProcess, collect_until_ok
 from hal.errors import DeviceError, DeviceGone, DeviceTimeout
 from hal.registry import resolve
 from hal.signpad.base import PenFlags, PenSample, SignaturePad
-from hal.signpad.framed import FramedSignaturePad
+from hal.signpad.driver import FramedSignaturePad
 
 SCRIPT = {
     "strokes": [{"points": [[0, 0.1, 0.5, 0.5], [600, 0.5, 0.3, 0.7], [1200, 0.9, 0.6, 0.4]]}]

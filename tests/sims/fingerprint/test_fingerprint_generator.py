@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from kitsim.fingerprint.contact_quality import score_frame
-from kitsim.fingerprint.impression import Placement, render
-from kitsim.fingerprint.master import master_print
+from kitsim.prints.contact_quality import score_frame
+from kitsim.prints.impression import Placement, render
+from kitsim.prints.master import master_print
 
 PEOPLE = ("gen-anna", "gen-bart", "gen-chris")
 

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from kitsim.fingerprint.master import CANVAS_H, CANVAS_W, MasterPrint
+from kitsim.prints.master import CANVAS_H, CANVAS_W, MasterPrint
 
 SENSOR_W = 400
 SENSOR_H = 500

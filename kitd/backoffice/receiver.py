@@ -23,9 +23,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from kitd.audit.errors import AuditError
+from kitd.backoffice.tls import server_context
 from kitd.keys.key_list import KitKeyList
 from kitd.outbox.contract import PACKAGES_PATH, RECEIPT_CONTENT_TYPE, Receipt, content_digest
-from kitd.outbox.tls import server_context
 from kitd.package.errors import PackageError
 from kitd.package.opener import open_package
 
@@ -35,6 +35,8 @@ MAX_PACKAGE_BYTES = 64 * 1024 * 1024
 
 @dataclass(frozen=True)
 class ReceiverConfig:
+    """Where the receiver listens, with which TLS files, and where it stores what it accepted."""
+
     out_dir: Path
     ca_cert: Path
     server_cert: Path
@@ -46,6 +48,8 @@ class ReceiverConfig:
 
 
 class PackageReceiver:
+    """The reference back-office receiver: HTTPS with mutual TLS, verifies and stores packages."""
+
     def __init__(
         self,
         config: ReceiverConfig,
@@ -63,6 +67,8 @@ class PackageReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            """One HTTPS request to the receiver: a package PUT, answered with its receipt."""
+
             protocol_version = "HTTP/1.1"
             # Headers and body go out in separate writes; with Nagle on, the delayed ACK adds 40 ms.
             disable_nagle_algorithm = True

@@ -2,7 +2,7 @@
 
 Pure bytes in, values out. Every parser raises ProtocolError (or its ImageCorrupt subclass) on anything the
 protocol does not allow and nothing else, whatever the input. This module must never touch USB, threads
-or time: the driver (kfp1_driver.py) does that.
+or time: the driver (driver.py) does that.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ _CAPTURE_DONE = struct.Struct("<IB")
 
 
 class Opcode(enum.IntEnum):
+    """The KFP1 command opcodes."""
+
     GET_INFO = 0x01
     SET_LED = 0x02
     GET_STATUS = 0x03
@@ -55,6 +57,8 @@ class Opcode(enum.IntEnum):
 
 
 class EventCode(enum.IntEnum):
+    """The KFP1 event codes of the interrupt endpoint."""
+
     FINGER_ON = 0x81
     FINGER_OFF = 0x82
     CAPTURE_DONE = 0x83
@@ -62,6 +66,8 @@ class EventCode(enum.IntEnum):
 
 
 class Status(enum.IntEnum):
+    """The KFP1 status codes of responses and events."""
+
     OK = 0
     BUSY = 1
     BAD_REQUEST = 2
@@ -73,11 +79,15 @@ class Status(enum.IntEnum):
 
 
 class ImageKindCode(enum.IntEnum):
+    """The KFP1 image kinds: preview or final."""
+
     FINAL = 1
     PREVIEW = 2
 
 
 class SensorState(enum.IntEnum):
+    """The sensor's state as GET_STATUS reports it."""
+
     IDLE = 0
     CAPTURING = 1
     PREVIEW = 2
@@ -95,6 +105,8 @@ class ImageCorrupt(ProtocolError):
 
 @dataclass(frozen=True)
 class Header:
+    """The 12-byte KFP1 header of every command, response and event."""
+
     opcode: int
     tag: int
     status: int
@@ -103,6 +115,8 @@ class Header:
 
 @dataclass(frozen=True)
 class Response:
+    """A decoded KFP1 response: opcode, tag, status and payload."""
+
     opcode: Opcode
     tag: int
     status: Status
@@ -111,6 +125,8 @@ class Response:
 
 @dataclass(frozen=True)
 class Event:
+    """A decoded KFP1 event: code, tag and status."""
+
     code: EventCode
     tag: int
     status: Status
@@ -121,6 +137,8 @@ class Event:
 
 @dataclass(frozen=True)
 class InfoPayload:
+    """GET_INFO's payload: identity, USB ids and the sensor's geometry."""
+
     vendor_id: int
     product_id: int
     width: int
@@ -136,6 +154,8 @@ class InfoPayload:
 
 @dataclass(frozen=True)
 class StatusPayload:
+    """GET_STATUS's payload: sensor state, finger, LED, quality and frames."""
+
     state: SensorState
     finger_present: bool
     led_on: bool
@@ -146,6 +166,8 @@ class StatusPayload:
 
 @dataclass(frozen=True)
 class ImageHeader:
+    """The header of a KFP1 image: frame id, size, resolution, kind and tag."""
+
     tag: int
     frame_id: int
     width: int
@@ -163,6 +185,8 @@ class ImageHeader:
 
 @dataclass(frozen=True)
 class RawImage:
+    """A whole KFP1 image, CRC checked: its header and pixels."""
+
     header: ImageHeader
     pixels: bytes
 

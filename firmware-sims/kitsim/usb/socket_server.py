@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kitsim.fingerprint.usb_function import IO, NO_DEVICE, OK, Setup, UsbFunction
+from kitsim.usb.function import IO, NO_DEVICE, OK, Setup, UsbFunction
 
 MAGIC = 0x5355
 REQUEST = struct.Struct("<HBBBBHHIII")

@@ -2,7 +2,7 @@
 
 What the USB device controller of a real reader does below the firmware: keep transfers queued per IN
 endpoint until the host asks, halt (stall) an endpoint, answer the standard control requests from the
-descriptors. The socket server (usb_socket.py) calls it; the firmware fills its queues. This module must
+descriptors. The socket server (socket_server.py) calls it; the firmware fills its queues. This module must
 never import the daemon (kitd, hal).
 """
 

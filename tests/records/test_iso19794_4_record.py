@@ -21,8 +21,8 @@ from kitd.records.iso19794_4 import (
     encode_iso19794_4,
 )
 from kitd.records.wsq import decode_wsq, encode_wsq
-from kitsim.fingerprint.impression import Placement, render
-from kitsim.fingerprint.master import master_print
+from kitsim.prints.impression import Placement, render
+from kitsim.prints.master import master_print
 
 RIGHT_INDEX, LEFT_INDEX = 2, 7
 

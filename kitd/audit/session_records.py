@@ -1,0 +1,38 @@
+"""What a session reports happening to it, and which of those reports go into the audit chain.
+
+A session names each change with a SessionRecordKind; the visit trail (kitd.audit.visit_trail) turns
+the audited ones into audit records. The values are the names the journal and the tests have always
+used, so nothing stored changes.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from kitd.audit.record import AuditKind
+
+
+class SessionRecordKind(enum.StrEnum):
+    """A change a session reports: a visit started or ended, an attempt, a fallback, a pause, …"""
+
+    SESSION_CREATED = "session_created"
+    SESSION_ENDED = "session_ended"
+    ATTEMPT = "attempt"
+    FINGER_FALLBACK = "finger_fallback"
+    OVERRIDE = "override"
+    FINGER_EXCEPTION = "finger_exception"
+    SIGNATURE_WAIVER = "signature_waiver"
+    STEP_PAUSED = "step_paused"
+    STEP_RESUMED = "step_resumed"
+
+
+# The session records that go into the audit chain, and as what; the others (fallbacks, pauses) are
+# consequences of audited records and device faults, which are in the chain already.
+AUDIT_KIND_OF: dict[SessionRecordKind, AuditKind] = {
+    SessionRecordKind.SESSION_CREATED: AuditKind.VISIT_STARTED,
+    SessionRecordKind.SESSION_ENDED: AuditKind.VISIT_FINISHED,
+    SessionRecordKind.ATTEMPT: AuditKind.ATTEMPT,
+    SessionRecordKind.OVERRIDE: AuditKind.OVERRIDE,
+    SessionRecordKind.FINGER_EXCEPTION: AuditKind.EXCEPTION,
+    SessionRecordKind.SIGNATURE_WAIVER: AuditKind.WAIVER,
+}

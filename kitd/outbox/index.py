@@ -1,0 +1,285 @@
+"""The outbox's SQLite index: one row per package, the intents of packages being written, and the
+queries the outbox and the uploader ask.
+
+WAL with synchronous=FULL: a committed row survives a power cut. Rows are never removed, only marked
+deleted, so that a visit's package can be found after the file is gone. The index never touches the
+package files.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kitd.outbox.state import OutboxStatus, PackageInfo, PackageState
+from kitd.package.header import Header
+
+DAY_S = 86400.0
+PENDING = (PackageState.SEALED, PackageState.UPLOADING)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS packages (
+    package_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    file_name TEXT NOT NULL,
+    recipient_key_id TEXT NOT NULL,
+    sealed_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    next_attempt_at REAL NOT NULL DEFAULT 0,
+    acknowledged_at REAL,
+    receipt TEXT NOT NULL DEFAULT '',
+    session_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS packages_state ON packages(state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS intents (package_id TEXT PRIMARY KEY, session_id TEXT NOT NULL);
+"""
+
+_COLUMNS = (
+    "package_id, state, sha256, size, file_name, sealed_at, expires_at, attempts, last_error, "
+    "next_attempt_at, recipient_key_id"
+)
+
+
+class PackageIndex:
+    """The rows of the outbox's packages; thread-safe, every statement under one lock."""
+
+    def __init__(self, path: Path, packages_dir: Path, *, retention_days: int) -> None:
+        self._packages_dir = packages_dir
+        self._retention_days = retention_days
+        self.lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(packages)")}
+        if "session_id" not in columns:  # an outbox from before visits were named in their row
+            self._db.execute("ALTER TABLE packages ADD COLUMN session_id TEXT NOT NULL DEFAULT ''")
+
+    # -- writing -------------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE … COMMIT; rolled back when the body raises."""
+        with self.lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.rollback()
+                raise
+            self._db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        with self.lock:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+
+    def insert(
+        self, header: Header, *, sha256: str, size: int, file_name: str, session_id: str, now: float
+    ) -> None:
+        """The row of a package file now in packages/, filed by its plaintext header."""
+        sealed_at = header.sealed_at_epoch(now)
+        with self.lock:
+            self._db.execute(
+                "INSERT INTO packages (package_id, state, sha256, size, file_name, recipient_key_id, "
+                "sealed_at, expires_at, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    header.package_id,
+                    PackageState.SEALED.value,
+                    sha256,
+                    size,
+                    file_name,
+                    header.recipient_key_id,
+                    sealed_at,
+                    sealed_at + self._retention_days * DAY_S,
+                    session_id,
+                ),
+            )
+
+    def add_intent(self, package_id: str, session_id: str) -> None:
+        with self.lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO intents (package_id, session_id) VALUES (?, ?)",
+                (package_id, session_id),
+            )
+
+    def drop_intent(self, package_id: str) -> None:
+        with self.lock:
+            self._db.execute("DELETE FROM intents WHERE package_id = ?", (package_id,))
+
+    def intents(self) -> dict[str, str]:
+        """Package id → session id of every package whose write was begun and not committed."""
+        with self.lock:
+            rows = self._db.execute("SELECT package_id, session_id FROM intents").fetchall()
+        return {str(row[0]): str(row[1]) for row in rows}
+
+    def drop_intents(self) -> None:
+        with self.lock:
+            self._db.execute("DELETE FROM intents")
+
+    def set_state(self, package_id: str, state: PackageState) -> None:
+        with self.lock:
+            self._db.execute(
+                "UPDATE packages SET state = ? WHERE package_id = ?", (state.value, package_id)
+            )
+
+    def uploads_cut_short(self) -> None:
+        """Uploads in flight when the daemon stopped are pending again (the receiver is idempotent)."""
+        with self.lock:
+            self._db.execute(
+                "UPDATE packages SET state = ? WHERE state = ?",
+                (PackageState.SEALED.value, PackageState.UPLOADING.value),
+            )
+
+    def start_upload(self, package_id: str) -> None:
+        with self.lock:
+            self._db.execute(
+                "UPDATE packages SET state = ?, attempts = attempts + 1 WHERE package_id = ?",
+                (PackageState.UPLOADING.value, package_id),
+            )
+
+    def acknowledged(self, package_id: str, at: float, receipt: str) -> None:
+        with self.lock:
+            self._db.execute(
+                "UPDATE packages SET state = ?, acknowledged_at = ?, receipt = ?, last_error = '' "
+                "WHERE package_id = ?",
+                (PackageState.ACKNOWLEDGED.value, at, receipt, package_id),
+            )
+
+    def retry_at(self, package_id: str, error: str, at: float) -> None:
+        """An upload that failed is pending again from `at` (unless something else moved it)."""
+        with self.lock:
+            self._db.execute(
+                "UPDATE packages SET state = ?, last_error = ?, next_attempt_at = ? "
+                "WHERE package_id = ? AND state = ?",
+                (
+                    PackageState.SEALED.value,
+                    error,
+                    at,
+                    package_id,
+                    PackageState.UPLOADING.value,
+                ),
+            )
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def row(self, package_id: str) -> PackageInfo | None:
+        with self.lock:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM packages WHERE package_id = ?", (package_id,)
+            ).fetchone()
+        return None if row is None else self._info(row)
+
+    def rows(self, states: tuple[PackageState, ...]) -> list[PackageInfo]:
+        marks = ",".join("?" for _ in states)
+        with self.lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM packages WHERE state IN ({marks}) ORDER BY sealed_at, package_id",
+                [s.value for s in states],
+            ).fetchall()
+        return [self._info(row) for row in rows]
+
+    def states(self) -> dict[str, PackageState]:
+        with self.lock:
+            rows = self._db.execute("SELECT package_id, state FROM packages").fetchall()
+        return {str(row[0]): PackageState(row[1]) for row in rows}
+
+    def expired(self, now: float) -> list[tuple[str, str]]:
+        """(package id, state) of every package past its retention ceiling and not yet deleted."""
+        with self.lock:
+            rows = self._db.execute(
+                "SELECT package_id, state FROM packages WHERE expires_at <= ? AND state != ?",
+                (now, PackageState.DELETED.value),
+            ).fetchall()
+        return [(str(row[0]), str(row[1])) for row in rows]
+
+    def package_of_session(self, session_id: str) -> str | None:
+        with self.lock:
+            row = self._db.execute(
+                "SELECT package_id FROM packages WHERE session_id = ? LIMIT 1", (session_id,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def receipt(self, package_id: str) -> str:
+        with self.lock:
+            row = self._db.execute(
+                "SELECT receipt FROM packages WHERE package_id = ?", (package_id,)
+            ).fetchone()
+        return "" if row is None else str(row[0])
+
+    def status(self, free_bytes: int, min_free_bytes: int, retention_days: int) -> OutboxStatus:
+        """The outbox's counts, the newest upload error of a pending package, the last upload."""
+        with self.lock:
+            pending = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0), MIN(sealed_at) FROM packages "
+                "WHERE state IN (?, ?)",
+                (PackageState.SEALED.value, PackageState.UPLOADING.value),
+            ).fetchone()
+            acknowledged = self._db.execute(
+                "SELECT COUNT(*) FROM packages WHERE state = ?", (PackageState.ACKNOWLEDGED.value,)
+            ).fetchone()
+            last_error = self._db.execute(
+                "SELECT last_error FROM packages WHERE last_error != '' AND state IN (?, ?) "
+                "ORDER BY next_attempt_at DESC LIMIT 1",
+                (PackageState.SEALED.value, PackageState.UPLOADING.value),
+            ).fetchone()
+            last_upload = self._db.execute("SELECT MAX(acknowledged_at) FROM packages").fetchone()
+        return OutboxStatus(
+            pending=int(pending[0]),
+            acknowledged=int(acknowledged[0]),
+            pending_bytes=int(pending[1]),
+            oldest_pending_sealed_at=pending[2],
+            free_bytes=free_bytes,
+            min_free_bytes=min_free_bytes,
+            retention_days=retention_days,
+            last_error="" if last_error is None else str(last_error[0]),
+            last_upload_at=last_upload[0],
+        )
+
+    def next_due(self) -> float | None:
+        with self.lock:
+            row = self._db.execute(
+                "SELECT MIN(next_attempt_at) FROM packages WHERE state IN (?, ?)",
+                (PackageState.SEALED.value, PackageState.UPLOADING.value),
+            ).fetchone()
+        return None if row[0] is None else float(row[0])
+
+    def close(self) -> None:
+        with self.lock:
+            self._db.close()
+
+    def _info(self, row: tuple[object, ...]) -> PackageInfo:
+        (
+            package_id,
+            state,
+            sha256,
+            size,
+            file_name,
+            sealed_at,
+            expires_at,
+            attempts,
+            error,
+            next_at,
+            rkid,
+        ) = row
+        return PackageInfo(
+            package_id=str(package_id),
+            state=PackageState(state),
+            sha256=str(sha256),
+            size=int(str(size)),
+            sealed_at=float(str(sealed_at)),
+            expires_at=float(str(expires_at)),
+            upload_attempts=int(str(attempts)),
+            last_error=str(error),
+            next_attempt_at=float(str(next_at)),
+            recipient_key_id=str(rkid),
+            path=str(self._packages_dir / str(file_name)),
+        )

@@ -1,0 +1,90 @@
+"""The sealing use case: the disk-space guard before a visit, and the sealed package after it.
+
+Sealing maps a finished session with its audit records onto a package, seals it with the kit key for
+the back office, hands it to the outbox and audits that it did; it returns the visit's Receipt. It
+never decides whether a visit may be finalized (the session does) and never talks to a client.
+"""
+
+from __future__ import annotations
+
+import time
+
+from kitd.audit.log import AuditLog
+from kitd.audit.record import AuditKind
+from kitd.audit.visit_trail import VisitTrail
+from kitd.errors import CapabilityMissing, StorageFull
+from kitd.keys.signer import KitSigner
+from kitd.outbox.errors import InsufficientSpace
+from kitd.outbox.outbox import Outbox
+from kitd.outbox.uploader import Uploader
+from kitd.package.finalize import finalize_visit
+from kitd.package.sealer import PackageSealer
+from kitd.session.model import Receipt
+from kitd.session.packaging import visit_contents
+from kitd.session.session import Session
+
+
+class Sealing:
+    """Seals finished visits into the outbox; `sealer` is None when no back-office key is set."""
+
+    def __init__(
+        self,
+        kit_id: str,
+        *,
+        signer: KitSigner,
+        sealer: PackageSealer | None,
+        outbox: Outbox,
+        uploader: Uploader,
+        audit: AuditLog,
+        trail: VisitTrail,
+    ) -> None:
+        self._kit_id = kit_id
+        self._signer = signer
+        self._sealer = sealer
+        self._outbox = outbox
+        self._uploader = uploader
+        self._audit = audit
+        self._trail = trail
+
+    def check_space(self) -> None:
+        """Refuses a new visit (StorageFull) when its package could not be kept."""
+        try:
+            self._outbox.check_space()
+        except InsufficientSpace as exc:
+            raise StorageFull(str(exc)) from None
+
+    def seal(self, session: Session) -> Receipt:
+        if self._sealer is None:
+            raise CapabilityMissing(
+                "no back-office key is configured (keys.recipient_public_key): the visit cannot "
+                "be sealed; ask the technician to install it"
+            )
+        contents = visit_contents(session, self._kit_id, self._trail.records_of(session.session_id))
+        try:
+            finalized = finalize_visit(
+                contents,
+                self._sealer,
+                self._outbox,
+                uploader=self._uploader,
+                session_id=session.session_id,
+            )
+        except InsufficientSpace as exc:
+            raise StorageFull(str(exc)) from None
+        package = finalized.package
+        self._audit.append(
+            AuditKind.PACKAGE_SEALED,
+            session.operator_id,
+            session_id=session.session_id,
+            package_id=package.package_id,
+            sha256=package.sha256,
+        )
+        self._audit.checkpoint()
+        return Receipt(
+            package_id=package.package_id,
+            sha256=package.sha256,
+            size_bytes=package.size,
+            path=package.path,
+            recipient_key_id=self._sealer.recipient_key_id,
+            kit_key_id=self._signer.key_id,
+            sealed_at=time.time(),
+        )

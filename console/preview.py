@@ -1,0 +1,67 @@
+"""The face preview on its way to the browser: the newest frame only, sent when the page has room.
+
+The daemon streams at the camera's rate; a browser that draws slower must see the newest frame, not
+a growing backlog. The page acknowledges every frame it has drawn; with `CREDITS` frames in flight
+and unacknowledged, a newer frame from the daemon replaces the one waiting, which is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from kit.v1 import capture_service_pb2 as pb
+
+CREDITS = 2
+
+
+class LatestFrame:
+    """A one-frame mailbox with credits: `put` overwrites, `take` waits for a frame and a credit."""
+
+    def __init__(self, credits: int = CREDITS) -> None:
+        self._frame: pb.FacePreviewFrame | None = None
+        self._credits = credits
+        self._changed = asyncio.Event()
+        self.dropped = 0
+
+    def put(self, frame: pb.FacePreviewFrame) -> None:
+        if self._frame is not None:
+            self.dropped += 1
+        self._frame = frame
+        self._changed.set()
+
+    def ack(self) -> None:
+        self._credits += 1
+        self._changed.set()
+
+    async def take(self) -> pb.FacePreviewFrame:
+        while self._frame is None or self._credits <= 0:
+            self._changed.clear()
+            await self._changed.wait()
+        frame, self._frame = self._frame, None
+        self._credits -= 1
+        return frame
+
+
+def frame_metadata(frame: pb.FacePreviewFrame, dropped: int) -> dict[str, Any]:
+    """What the page needs beside the JPEG: overlay, checks, guidance and the grab time (ms since
+    the epoch, to measure glass-to-glass latency against the page's clock on the same machine)."""
+    box = frame.face_box if frame.HasField("face_box") else None
+    return {
+        "frame_id": frame.frame_id,
+        "grabbed_at_ms": frame.grabbed_at.ToNanoseconds() / 1e6,
+        "width": frame.preview.width,
+        "height": frame.preview.height,
+        "face_box": None
+        if box is None
+        else {"x": box.x, "y": box.y, "width": box.width, "height": box.height},
+        "face_count": frame.face_count,
+        "checks": [
+            {"id": c.id, "passed": c.passed, "value": c.value, "guidance": c.guidance}
+            for c in frame.checks
+        ],
+        "guidance": list(frame.guidance),
+        "ready": frame.ready,
+        "corrupt_frames": frame.corrupt_frames,
+        "dropped": dropped,
+    }

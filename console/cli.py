@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     shown = f"[{host}]" if ":" in host else host
     app = create_app(endpoint, allowed_hosts(port))
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level=args.log_level, ws="websockets", lifespan="on")
+        uvicorn.Config(app, log_level=args.log_level, ws="websockets-sansio", lifespan="on")
     )
     print(f"kit-console: serving on http://{shown}:{port}/", flush=True)
     try:

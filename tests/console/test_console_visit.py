@@ -1,0 +1,150 @@
+"""A whole eID visit driven through kit-console's page in a real (headless) Chromium, against the
+simulators and the daemon: device status, the live preview, the photo, a finger retry, the signature
+drawn live, the package receipt and the outbox, with an accessibility scan of every screen.
+
+The visit runs once per operator language; the console's own labels are asserted in that language
+(the daemon's guidance follows its own catalogs)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from accessibility_scan import serious_violations
+from conftest import CHROMIUM
+from playwright.sync_api import expect
+
+from console.catalog import texts_for
+from kit.v1 import outbox_service_pb2 as opb
+from support.kit import ALL_DEVICES, KitUnderTest
+from support.visit import LEFT_INDEX, RIGHT_INDEX
+
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed"
+    ),
+    pytest.mark.slow,
+]
+
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+POOR = {"quality": 0.05}
+GOOD = {"quality": 0.9}
+
+
+def assert_accessible(page: Any, screen: str) -> None:
+    violations = serious_violations(page)
+    assert not violations, f"{screen}: {violations}"
+
+
+def start_visit(page: Any, texts: dict[str, str], language: str) -> None:
+    page.select_option("#profile", "be-eid")
+    page.fill("#age", "40")
+    page.fill("#operator", "op-console")
+    page.fill("#reference", "APP-2026-0100")
+    page.fill("#citizen-name", "Jan Peeters")
+    page.select_option("#operator-language", language)
+    page.select_option("#citizen-language", language)
+    page.get_by_role("button", name=texts["start.submit"]).click()
+
+
+def capture_finger(page: Any, kit: KitUnderTest, finger: int, **placement: Any) -> None:
+    """The citizen puts `finger` on the glass, the operator clicks, the finger is lifted after."""
+    kit.ctl("fingerprint", "place", finger=finger, **placement)
+    try:
+        page.click("#finger-capture")
+        # The click opened the capture's stream; it closes once the attempt is captured.
+        page.wait_for_function("() => window.kitConsole.state.finger === null")
+    finally:
+        kit.ctl("fingerprint", "remove")
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_a_whole_eid_visit_through_the_page_ends_with_the_package_receipt(
+    kit: KitUnderTest, console_url: str, page: Any, screenshots: Any, language: str
+) -> None:
+    texts = texts_for(language).texts
+    page.goto(f"{console_url}?lang={language}")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("html")).to_have_attribute("lang", language)
+
+    for device in ALL_DEVICES:
+        expect(page.locator(f"#device-{device} .state")).to_have_text(
+            texts["state.DEVICE_STATE_READY"]
+        )
+    expect(page.locator("#start-heading")).to_have_text(texts["start.title"])
+    screenshots(page, "start")
+    assert_accessible(page, "start")
+
+    start_visit(page, texts, language)
+    expect(page.locator("#step-face")).to_be_visible()
+    # Frames arrive and are drawn: the counter climbs and the canvas holds a picture.
+    page.wait_for_function("() => window.kitConsole.preview.frames >= 3")
+    seen = page.evaluate("() => window.kitConsole.preview.frames")
+    page.wait_for_function(f"() => window.kitConsole.preview.frames > {seen}")
+    expect(page.locator("#face-frames")).to_contain_text(texts["face.frames"].split("{")[0])
+    lit = page.evaluate(
+        """() => {
+            const c = document.getElementById("face-canvas");
+            const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+            let sum = 0;
+            for (let i = 0; i < d.length; i += 4) sum += d[i] + d[i + 1] + d[i + 2];
+            return sum / (d.length / 4) / 3;
+        }"""
+    )
+    assert lit > 40, f"the preview canvas is dark (mean {lit:.1f}): no frame was drawn"
+    expect(page.locator("#face-guidance")).not_to_be_empty()
+    expect(page.locator("#face-checks li").first).to_be_visible()
+    screenshots(page, "photo-preview")
+    assert_accessible(page, "photo")
+
+    page.get_by_role("button", name=texts["face.capture"], exact=True).click()
+    expect(page.locator("#step-finger")).to_be_visible(timeout=30_000)
+    expect(page.locator("#capture-list img")).to_have_count(1)
+    expect(page.locator("#finger-capture")).to_have_text(texts["finger.capture"])
+
+    # A poor print first: the attempt is shown with its quality, and the operator retries.
+    capture_finger(page, kit, RIGHT_INDEX, **POOR)
+    expect(page.locator("#finger-attempts li")).to_have_count(1)
+    expect(page.locator("#finger-attempts li").first).to_have_class("rejected")
+    expect(page.locator("#finger-attempts li").first).to_contain_text(texts["finger.rejected"])
+    expect(page.locator("#finger-capture")).to_have_text(texts["finger.retry"])
+    expect(page.locator("#step-override")).to_be_visible()
+    screenshots(page, "finger-retry")
+    assert_accessible(page, "finger")
+
+    capture_finger(page, kit, RIGHT_INDEX, **GOOD)
+    expect(page.locator("#capture-list img")).to_have_count(2)
+    expect(page.locator("#finger-capture")).to_have_text(texts["finger.capture"])
+    capture_finger(page, kit, LEFT_INDEX, **GOOD)
+    expect(page.locator("#step-signature")).to_be_visible()
+    expect(page.locator("#capture-list img")).to_have_count(3)
+
+    # The signature: the pad is seen busy once the capture holds it, then the citizen signs.
+    page.get_by_role("button", name=texts["signature.start"]).click()
+    expect(page.locator("#device-signature_pad .state")).to_have_text(
+        texts["state.DEVICE_STATE_BUSY"]
+    )
+    kit.ctl("signature_pad", "sign", name="Jan Peeters", press_ok=True)
+    page.wait_for_function("() => window.kitConsole.pen.samples > 50")
+    expect(page.locator("#step-finalize")).to_be_visible(timeout=30_000)
+    expect(page.locator("#capture-list img")).to_have_count(4)
+    screenshots(page, "signed")
+    assert_accessible(page, "signature")
+
+    page.get_by_role("button", name=texts["finalize.submit"]).click()
+    expect(page.locator("#screen-receipt")).to_be_visible(timeout=60_000)
+    package_id = page.locator("#receipt-package").inner_text()
+    assert UUID.match(package_id), package_id
+    listed = kit.client.outbox.ListPackages(
+        opb.ListPackagesRequest(), metadata=kit.client.metadata, timeout=5
+    ).packages
+    assert package_id in {p.package_id for p in listed}
+    expect(page.locator("#receipt-heading")).to_have_text(texts["receipt.title"])
+    screenshots(page, "receipt")
+    assert_accessible(page, "receipt")
+
+    page.get_by_role("button", name=texts["nav.outbox"]).click()
+    expect(page.locator("#outbox-packages")).to_contain_text(package_id)
+    screenshots(page, "outbox")
+    assert_accessible(page, "outbox")

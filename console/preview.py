@@ -8,6 +8,8 @@ and unacknowledged, a newer frame from the daemon replaces the one waiting, whic
 from __future__ import annotations
 
 import asyncio
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from kit.v1 import capture_service_pb2 as pb
@@ -15,11 +17,19 @@ from kit.v1 import capture_service_pb2 as pb
 CREDITS = 2
 
 
+@dataclass(frozen=True)
+class ReceivedFrame:
+    frame: pb.FacePreviewFrame
+    # When the console had it from the daemon (ms since the epoch): splits the page's latency into
+    # the daemon's part and the console's + browser's part.
+    received_ms: float
+
+
 class LatestFrame:
     """A one-frame mailbox with credits: `put` overwrites, `take` waits for a frame and a credit."""
 
     def __init__(self, credits: int = CREDITS) -> None:
-        self._frame: pb.FacePreviewFrame | None = None
+        self._frame: ReceivedFrame | None = None
         self._credits = credits
         self._changed = asyncio.Event()
         self.dropped = 0
@@ -27,14 +37,14 @@ class LatestFrame:
     def put(self, frame: pb.FacePreviewFrame) -> None:
         if self._frame is not None:
             self.dropped += 1
-        self._frame = frame
+        self._frame = ReceivedFrame(frame, time.time() * 1000)
         self._changed.set()
 
     def ack(self) -> None:
         self._credits += 1
         self._changed.set()
 
-    async def take(self) -> pb.FacePreviewFrame:
+    async def take(self) -> ReceivedFrame:
         while self._frame is None or self._credits <= 0:
             self._changed.clear()
             await self._changed.wait()
@@ -43,13 +53,15 @@ class LatestFrame:
         return frame
 
 
-def frame_metadata(frame: pb.FacePreviewFrame, dropped: int) -> dict[str, Any]:
+def frame_metadata(received: ReceivedFrame, dropped: int) -> dict[str, Any]:
     """What the page needs beside the JPEG: overlay, checks, guidance and the grab time (ms since
     the epoch, to measure glass-to-glass latency against the page's clock on the same machine)."""
+    frame = received.frame
     box = frame.face_box if frame.HasField("face_box") else None
     return {
         "frame_id": frame.frame_id,
         "grabbed_at_ms": frame.grabbed_at.ToNanoseconds() / 1e6,
+        "received_ms": received.received_ms,
         "width": frame.preview.width,
         "height": frame.preview.height,
         "face_box": None

@@ -18,7 +18,7 @@ import grpc
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from console.messages import error_json, to_json
-from console.preview import LatestFrame, frame_metadata
+from console.preview import LatestFrame, ReceivedFrame, frame_metadata
 from kit.v1 import capture_service_pb2 as cpb
 from kitd.client import DaemonError
 
@@ -109,16 +109,16 @@ async def preview_stream(ws: WebSocket, call: Any) -> None:
 
     async def outbound() -> None:
         reader = asyncio.create_task(read())
-        take: asyncio.Task[cpb.FacePreviewFrame] | None = None
+        take: asyncio.Task[ReceivedFrame] | None = None
         try:
             while not reader.done():
                 take = asyncio.create_task(mailbox.take())
                 await asyncio.wait([take, reader], return_when=asyncio.FIRST_COMPLETED)
                 if not take.done():
                     break
-                frame = take.result()
-                await ws.send_text(json.dumps(frame_metadata(frame, mailbox.dropped)))
-                await ws.send_bytes(frame.preview.data)
+                received = take.result()
+                await ws.send_text(json.dumps(frame_metadata(received, mailbox.dropped)))
+                await ws.send_bytes(received.frame.preview.data)
             reader.result()  # the daemon's error, if the stream failed
         finally:
             for task in (reader, take):

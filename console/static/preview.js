@@ -14,7 +14,9 @@ export class FacePreview {
     this.socket = null;
     this.sessionId = null;
     this.frames = 0;
+    this.dropped = 0;
     this.latencies = [];
+    this.daemonLatencies = [];
     this.drawnAt = [];
   }
 
@@ -41,11 +43,12 @@ export class FacePreview {
       // Glass to glass: the daemon's grab time against this page's clock (same machine).
       const now = performance.timeOrigin + performance.now();
       this.frames += 1;
+      this.dropped = meta.dropped;
       this.latencies.push(now - meta.grabbed_at_ms);
+      this.daemonLatencies.push(meta.received_ms - meta.grabbed_at_ms);
       this.drawnAt.push(now);
       if (this.latencies.length > LATENCY_WINDOW) {
-        this.latencies.shift();
-        this.drawnAt.shift();
+        for (const series of [this.latencies, this.daemonLatencies, this.drawnAt]) series.shift();
       }
       if (socket.readyState === WebSocket.OPEN) socket.send("ack");
       this.onFrame(meta, this.frames);

@@ -12,8 +12,9 @@ from typing import Any
 
 
 class RunningConsole:
-    def __init__(self, config: Path, log_path: Path) -> None:
-        self.config = config
+    def __init__(self, config: Path | None, log_path: Path, args: tuple[str, ...] = ()) -> None:
+        """`config` is the daemon's configuration; `args` replace it (e.g. --socket, --token-file)."""
+        self.args = [*(["--config", str(config)] if config is not None else []), *args]
         self.log_path = log_path
         self.process: subprocess.Popen[str] | None = None
         self.url = ""
@@ -21,7 +22,7 @@ class RunningConsole:
     def start(self) -> RunningConsole:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "console.cli", "--config", str(self.config), "--port", "0"],
+                [sys.executable, "-m", "console.cli", *self.args, "--port", "0"],
                 stdout=subprocess.PIPE,
                 stderr=log,
                 text=True,

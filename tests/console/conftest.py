@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium_browser import CHROMIUM, SKIP_REASON
 
 from support.console_server import RunningConsole
 from support.kit import KitUnderTest
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +31,7 @@ def console_url(kit: KitUnderTest) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed")
+        pytest.skip(SKIP_REASON)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

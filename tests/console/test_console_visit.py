@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from accessibility_scan import serious_violations
-from conftest import CHROMIUM
+from chromium_browser import needs_chromium
 from playwright.sync_api import expect
 
 from console.catalog import texts_for
@@ -20,12 +20,7 @@ from kit.v1 import outbox_service_pb2 as opb
 from support.kit import ALL_DEVICES, KitUnderTest
 from support.visit import LEFT_INDEX, RIGHT_INDEX
 
-pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed"
-    ),
-    pytest.mark.slow,
-]
+pytestmark = [needs_chromium, pytest.mark.slow]
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 POOR = {"quality": 0.05}

@@ -1,7 +1,7 @@
 """The daemon's server streams, bridged to WebSockets.
 
-Each WebSocket holds one gRPC stream: its responses go out as JSON text messages (the preview sends
-a JSON message and then the JPEG as a binary one), a failed stream sends `{"error": ...}` with the
+Each WebSocket holds one gRPC stream: its responses go out as JSON text messages (the preview's
+frames as binary messages, see console/preview.py), a failed stream sends `{"error": ...}` with the
 daemon's message and reason, and the end of either side ends the other, so a closed tab cancels the
 daemon's stream at once.
 """
@@ -18,7 +18,7 @@ import grpc
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from console.messages import error_json, to_json
-from console.preview import LatestFrame, ReceivedFrame, frame_metadata
+from console.preview import LatestFrame, ReceivedFrame, preview_message
 from kit.v1 import capture_service_pb2 as cpb
 from kitd.client import DaemonError
 
@@ -116,9 +116,7 @@ async def preview_stream(ws: WebSocket, call: Any) -> None:
                 await asyncio.wait([take, reader], return_when=asyncio.FIRST_COMPLETED)
                 if not take.done():
                     break
-                received = take.result()
-                await ws.send_text(json.dumps(frame_metadata(received, mailbox.dropped)))
-                await ws.send_bytes(received.frame.preview.data)
+                await ws.send_bytes(preview_message(take.result(), mailbox.dropped))
             reader.result()  # the daemon's error, if the stream failed
         finally:
             for task in (reader, take):

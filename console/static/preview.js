@@ -1,5 +1,5 @@
-// The live face preview: JPEG frames as binary WebSocket messages, each after its JSON metadata.
-// Every drawn frame is acknowledged; the server sends the newest frame only when the page has room,
+// The live face preview: one binary WebSocket message per frame (4-byte big-endian length, JSON
+// metadata, JPEG); text messages carry errors and the end. Every drawn frame is acknowledged; the server sends the newest frame only when the page has room,
 // so a slow page drops frames instead of queueing them.
 import { openSocket } from "./api.js";
 
@@ -25,18 +25,17 @@ export class FacePreview {
     this.stop();
     this.sessionId = sessionId;
     const socket = openSocket(`/ws/sessions/${sessionId}/preview?max_size=640`);
-    socket.binaryType = "blob";
-    let pending = null;
+    socket.binaryType = "arraybuffer";
     socket.onmessage = async (message) => {
       if (typeof message.data === "string") {
         const data = JSON.parse(message.data);
         if (data.error) this.onError(data.error);
-        else if (!data.end) pending = data;
         return;
       }
-      const meta = pending;
-      pending = null;
-      const bitmap = await createImageBitmap(message.data);
+      const length = new DataView(message.data).getUint32(0);
+      const meta = JSON.parse(new TextDecoder().decode(new Uint8Array(message.data, 4, length)));
+      const jpeg = new Blob([new Uint8Array(message.data, 4 + length)], { type: "image/jpeg" });
+      const bitmap = await createImageBitmap(jpeg);
       if (this.socket !== socket) return bitmap.close();
       this.draw(bitmap, meta);
       bitmap.close();

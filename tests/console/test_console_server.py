@@ -18,7 +18,7 @@ import pytest
 
 from console.catalog import CATALOGS, FALLBACK, languages, texts_for
 from console.listen import NotLoopback, check_loopback
-from console.preview import LatestFrame
+from console.preview import LatestFrame, ReceivedFrame, preview_message
 from kit.v1 import capture_service_pb2 as cpb
 from support.console_server import RunningConsole
 
@@ -174,6 +174,21 @@ def test_the_preview_mailbox_keeps_the_newest_frame_and_counts_the_dropped() -> 
         return [first.frame.frame_id, second.frame.frame_id]
 
     assert asyncio.run(scenario()) == [1, 4]
+
+
+def test_a_preview_message_is_the_metadata_length_the_metadata_and_the_jpeg() -> None:
+    frame = cpb.FacePreviewFrame(frame_id=7, guidance=["Look at the camera"], ready=False)
+    frame.preview.data = b"\xff\xd8jpeg\xff\xd9"
+    frame.grabbed_at.FromMilliseconds(1_700_000_000_123)
+    message = preview_message(ReceivedFrame(frame, 1_700_000_000_150.0), dropped=3)
+    length = int.from_bytes(message[:4], "big")
+    meta = json.loads(message[4 : 4 + length])
+    assert message[4 + length :] == frame.preview.data
+    assert meta["frame_id"] == 7
+    assert meta["grabbed_at_ms"] == 1_700_000_000_123
+    assert meta["guidance"] == ["Look at the camera"]
+    assert meta["dropped"] == 3
+    assert meta["face_box"] is None
 
 
 def test_every_catalog_has_exactly_the_english_keys() -> None:

@@ -108,6 +108,7 @@ function watchDevices() {
     if (data.event) {
       state.devices.set(data.event.device.id, data.event.device);
       renderDevices();
+      refreshSession();
     } else if (data.error) {
       $("daemon-status").hidden = false;
     }
@@ -116,6 +117,21 @@ function watchDevices() {
     $("daemon-status").hidden = false;
     setTimeout(watchDevices, DEVICE_RETRY_MS);
   };
+}
+
+// A device that comes or goes pauses or resumes its steps: show the session as the daemon has it now.
+let refreshing = false;
+async function refreshSession() {
+  if (refreshing || !state.session || state.screen !== "visit" || state.finger || state.signature) return;
+  refreshing = true;
+  try {
+    const response = await call("GetSession", { session_id: state.session.session_id });
+    if (state.session && response.session.session_id === state.session.session_id) setSession(response.session);
+  } catch {
+    // The next action reports what is wrong; a failed refresh changes nothing on the page.
+  } finally {
+    refreshing = false;
+  }
 }
 
 function renderDevices() {
@@ -421,6 +437,7 @@ async function override(event) {
       reason,
     });
     $("override-form").reset();
+    say("");
     setSession(response.session);
   });
 }

@@ -143,3 +143,95 @@ def test_a_whole_eid_visit_through_the_page_ends_with_the_package_receipt(
     expect(page.locator("#outbox-packages")).to_contain_text(package_id)
     screenshots(page, "outbox")
     assert_accessible(page, "outbox")
+
+
+def test_the_operators_decisions_and_the_daemons_errors_through_the_page(
+    kit: KitUnderTest, console_url: str, page: Any, screenshots: Any
+) -> None:
+    """Override of a rejected photo, finger exceptions, a signature waiver, and a refused capture
+    shown as the daemon's message with its reason."""
+    assert kit.watch is not None
+    texts = texts_for("en").texts
+    page.goto(f"{console_url}?lang=en")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    start_visit(page, texts, "en")
+    expect(page.locator("#step-face")).to_be_visible()
+
+    # A smiling citizen: the photo taken as it is fails mouth_closed; the operator accepts it.
+    kit.ctl("camera", "scene", builtin="smiling")
+    try:
+        expect(page.locator("#face-checks .check-failed").first).to_be_visible()
+        page.get_by_role("button", name=texts["face.capture_now"]).click()
+        expect(page.locator("#step-override")).to_be_visible()
+        expect(page.locator("#override-explain")).to_contain_text("mouth_closed")
+    finally:
+        kit.ctl("camera", "scene")
+    assert_accessible(page, "override")
+    page.get_by_label(texts["override.reason"], exact=True).fill(
+        "the citizen cannot keep a neutral face"
+    )
+    page.get_by_role("button", name=texts["override.submit"]).click()
+    expect(page.locator("#step-finger")).to_be_visible()
+    expect(page.locator("#step-override")).to_be_hidden()
+
+    # An amputated right index: the page asks for the policy's next finger of that hand.
+    asked = page.locator("#finger-place").inner_text()
+    page.locator("#finger-exception summary").click()
+    page.locator("#step-finger").get_by_label(
+        texts["finger.exception_kind"], exact=True
+    ).select_option("AMPUTATED")
+    page.locator("#step-finger").get_by_label(texts["finger.exception_reason"], exact=True).fill(
+        "amputated 2019"
+    )
+    assert_accessible(page, "finger exception")
+    page.get_by_role("button", name=texts["finger.exception_record"]).click()
+    expect(page.locator("#finger-place")).not_to_have_text(asked)
+
+    # The reader unplugged: its state shows at once, and a capture is refused with the reason.
+    kit.ctl("fingerprint", "unplug")
+    try:
+        expect(page.locator("#device-fingerprint .state")).to_have_text(
+            texts["state.DEVICE_STATE_ABSENT"]
+        )
+        expect(page.locator("#steps li[aria-current=step]")).to_contain_text(
+            texts["step.STEP_STATE_PAUSED"]
+        )
+        page.click("#finger-capture")
+        alert = page.get_by_role("alert")
+        expect(alert).to_be_visible()
+        expect(alert).to_have_text(re.compile(r"\S.* \(ERROR_REASON_[A-Z_]+\)$"))
+        assert "Traceback" not in alert.inner_text()
+        screenshots(page, "refused")
+        assert_accessible(page, "error")
+    finally:
+        kit.ctl("fingerprint", "replug")
+    assert kit.watch.wait("fingerprint", "ready", 10)
+    expect(page.locator("#device-fingerprint .state")).to_have_text(
+        texts["state.DEVICE_STATE_READY"]
+    )
+
+    # Both hands temporarily unable: no prints, a 12-month card; then the signature is waived.
+    page.locator("#finger-exception summary").click()
+    page.locator("#step-finger").get_by_label(
+        texts["finger.exception_kind"], exact=True
+    ).select_option("TEMPORARILY_UNABLE")
+    page.locator("#step-finger").get_by_label(texts["finger.exception_reason"], exact=True).fill(
+        "both hands in plaster"
+    )
+    page.get_by_role("button", name=texts["finger.exception_record"]).click()
+    expect(page.locator("#step-signature")).to_be_visible()
+    page.locator("#signature-waiver summary").click()
+    page.locator("#step-signature").get_by_label(
+        texts["signature.waiver_reason"], exact=True
+    ).select_option("ILLNESS")
+    page.locator("#step-signature").get_by_label(texts["signature.waiver_note"], exact=True).fill(
+        "tremor"
+    )
+    assert_accessible(page, "signature waiver")
+    page.get_by_role("button", name=texts["signature.waive"]).click()
+    expect(page.locator("#step-finalize")).to_be_visible()
+
+    page.get_by_role("button", name=texts["finalize.submit"]).click()
+    expect(page.locator("#screen-receipt")).to_be_visible(timeout=60_000)
+    expect(page.locator("#receipt-validity")).to_have_text(texts["receipt.months"].format(n=12))
+    screenshots(page, "receipt-12-months")

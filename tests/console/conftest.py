@@ -66,3 +66,23 @@ def screenshots(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[Any
         return path
 
     return shoot
+
+
+@pytest.fixture
+def no_visit_left(kit: KitUnderTest) -> Iterator[None]:
+    """Each browser test starts on a free kit, whatever the previous one left open."""
+    yield
+    from kit.v1 import capture_service_pb2 as cpb
+
+    client = kit.client
+    active = client.capture.GetActiveSession(
+        cpb.GetActiveSessionRequest(), metadata=client.metadata, timeout=5
+    )
+    if active.HasField("session"):
+        client.capture.CancelSession(
+            cpb.CancelSessionRequest(session_id=active.session.session_id, reason="test ended"),
+            metadata=client.metadata,
+            timeout=5,
+        )
+    kit.ctl("camera", "scene")
+    kit.ctl("fingerprint", "remove")

@@ -20,7 +20,7 @@ from kit.v1 import outbox_service_pb2 as opb
 from support.kit import ALL_DEVICES, KitUnderTest
 from support.visit import LEFT_INDEX, RIGHT_INDEX
 
-pytestmark = [needs_chromium, pytest.mark.slow]
+pytestmark = [needs_chromium, pytest.mark.slow, pytest.mark.usefixtures("no_visit_left")]
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 POOR = {"quality": 0.05}
@@ -40,7 +40,9 @@ def start_visit(page: Any, texts: dict[str, str], language: str) -> None:
     page.fill("#citizen-name", "Jan Peeters")
     page.select_option("#operator-language", language)
     page.select_option("#citizen-language", language)
-    page.get_by_role("button", name=texts["start.submit"]).click()
+    # From the keyboard: the button takes the focus and Enter starts the visit.
+    page.get_by_role("button", name=texts["start.submit"]).focus()
+    page.keyboard.press("Enter")
 
 
 def capture_finger(page: Any, kit: KitUnderTest, finger: int, **placement: Any) -> None:
@@ -68,6 +70,14 @@ def test_a_whole_eid_visit_through_the_page_ends_with_the_package_receipt(
             texts["state.DEVICE_STATE_READY"]
         )
     expect(page.locator("#start-heading")).to_have_text(texts["start.title"])
+    # The screen's heading has the focus; Tab moves to the first field, and the focus is drawn.
+    page.keyboard.press("Tab")
+    focus = page.evaluate(
+        """() => [document.activeElement.id,
+                  getComputedStyle(document.activeElement).outlineStyle,
+                  parseFloat(getComputedStyle(document.activeElement).outlineWidth)]"""
+    )
+    assert focus[0] == "profile" and focus[1] != "none" and focus[2] >= 3, focus
     screenshots(page, "start")
     assert_accessible(page, "start")
 

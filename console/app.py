@@ -31,6 +31,7 @@ from starlette.websockets import WebSocket
 from console import catalog
 from console.calls import CALLS
 from console.guard import SameOriginGuard
+from console.headers import SecurityHeaders
 from console.messages import console_error, error_json, http_status, to_json
 from console.streams import finger_event, json_stream, preview_stream
 from kit.v1 import capture_service_pb2 as cpb
@@ -40,17 +41,6 @@ from kitd.client import AsyncKitClient, DaemonError, Endpoint
 
 STATIC = Path(__file__).with_name("static")
 PREVIEW_MAX_SIZE = 640
-# Fixed headers for everything the console serves: no caching of visit data, no framing by other
-# pages, no scripts or connections but its own.
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'"
-    ),
-}
 
 
 def kit_of(scope: Request | WebSocket) -> AsyncKitClient:
@@ -59,14 +49,13 @@ def kit_of(scope: Request | WebSocket) -> AsyncKitClient:
 
 
 async def index(request: Request) -> Response:
-    return FileResponse(STATIC / "index.html", headers=SECURITY_HEADERS)
+    return FileResponse(STATIC / "index.html")
 
 
 async def texts(request: Request) -> Response:
     chosen = catalog.texts_for(request.path_params["language"])
     return JSONResponse(
         {"language": chosen.language, "languages": catalog.languages(), "texts": chosen.texts},
-        headers=SECURITY_HEADERS,
     )
 
 
@@ -77,7 +66,10 @@ async def unary(request: Request) -> Response:
         return JSONResponse({"error": console_error(f"no call {name!r}", "NOT_FOUND")}, 404)
     try:
         body = await request.body()
-        message = ParseDict(json.loads(body) if body else {}, call.request())
+        fields = json.loads(body) if body else {}
+        if not isinstance(fields, dict):
+            raise ValueError("the request body must be a JSON object")
+        message = ParseDict(fields, call.request())
     except (ValueError, ParseError) as exc:
         return JSONResponse({"error": console_error(f"{name}: {exc}")}, 400)
     kit = kit_of(request)
@@ -87,7 +79,7 @@ async def unary(request: Request) -> Response:
     except grpc.RpcError as exc:
         error = DaemonError.from_rpc_error(exc)
         return JSONResponse({"error": error_json(error)}, http_status(error))
-    return JSONResponse(to_json(response), headers=SECURITY_HEADERS)
+    return JSONResponse(to_json(response))
 
 
 async def device_events(ws: WebSocket) -> None:
@@ -163,5 +155,7 @@ def create_app(endpoint: Endpoint, hosts: frozenset[str]) -> Starlette:
         Mount("/static", StaticFiles(directory=STATIC)),
     ]
     return Starlette(
-        routes=routes, lifespan=lifespan, middleware=[Middleware(SameOriginGuard, hosts=hosts)]
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders), Middleware(SameOriginGuard, hosts=hosts)],
     )

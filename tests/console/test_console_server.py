@@ -114,6 +114,19 @@ def test_the_page_is_served_with_a_strict_content_security_policy(client: Consol
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
+@pytest.mark.parametrize("path", ["/static/console.js", "/api/texts/nl"])
+def test_every_answer_carries_the_security_headers(client: Console, path: str) -> None:
+    response = client.get(path)
+    assert response.status == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_refusal_carries_them_too(client: Console) -> None:
+    response = client.get("/", headers={"Host": "evil.example:8470"})
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_a_rebound_host_name_is_refused(client: Console) -> None:
     response = client.get("/", headers={"Host": "evil.example:8470"})
     assert response.status == 403
@@ -142,6 +155,15 @@ def test_a_malformed_request_is_refused_with_the_field_named(client: Console) ->
     response = client.post("/api/call/CreateSession", {"no_such_field": 1})
     assert response.status == 400
     assert "no_such_field" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("body", [b"5", b"null", b"[1]", b"{not json"])
+def test_a_body_that_is_not_a_json_object_is_refused(client: Console, body: bytes) -> None:
+    response = client.request(
+        "POST", "/api/call/ListDevices", body, {"Content-Type": "application/json"}
+    )
+    assert response.status == 400
+    assert response.json()["error"]["message"].startswith("ListDevices: ")
 
 
 def test_an_unreachable_daemon_answers_with_its_status_not_a_trace(client: Console) -> None:

@@ -1,5 +1,7 @@
 """A client of the kit.v1 API over the daemon's Unix socket, for kitd's own front ends
-(kitctl, kit-selftest) and the tests. It adds the token to every call; it holds no logic."""
+(kitctl, kit-selftest, kit-console) and the tests. It adds the token to every call; it holds no logic.
+`KitClient` is blocking; `AsyncKitClient` is the same API on grpc.aio for front ends that run on an
+event loop. `DaemonError` reads the daemon's rich status (message, reason, metadata) off a failed call."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import grpc
+from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from kit.v1 import capture_service_pb2_grpc, device_service_pb2_grpc, outbox_service_pb2_grpc
@@ -58,20 +61,54 @@ class Endpoint:
         return cls(socket or endpoint.socket, token_file or endpoint.token_file)
 
 
+CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 32 * 1024 * 1024)]
+DETAILS_KEY = "grpc-status-details-bin"
+
+
+def token_metadata(endpoint: Endpoint) -> tuple[tuple[str, str], ...]:
+    try:
+        token = endpoint.token_file.read_text().strip()
+    except OSError as exc:
+        raise ClientSetupError(
+            f"cannot read the API token {endpoint.token_file}: {exc.strerror}"
+        ) from None
+    return (("authorization", f"Bearer {token}"),)
+
+
+@dataclass(frozen=True)
+class DaemonError:
+    """What a failed call says to a person: the status code, the daemon's plain-language message,
+    its ErrorReason name (empty when the status carries none) and the ErrorInfo metadata."""
+
+    code: str
+    message: str
+    reason: str
+    metadata: dict[str, str]
+
+    @classmethod
+    def from_rpc_error(cls, error: grpc.RpcError) -> DaemonError:
+        # grpc.RpcError declares no methods; blocking and aio errors are both grpc.Call-shaped.
+        call: Any = error
+        code = call.code()
+        message = str(call.details() or "")
+        reason, metadata = "", {}
+        for key, value in call.trailing_metadata() or ():
+            if key != DETAILS_KEY:
+                continue
+            status = status_pb2.Status.FromString(value)
+            message = status.message or message
+            for detail in status.details:
+                info = error_details_pb2.ErrorInfo()
+                if detail.Unpack(info):
+                    reason, metadata = info.reason, dict(info.metadata)
+        return cls(code.name if code is not None else "UNKNOWN", message, reason, metadata)
+
+
 class KitClient:
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
-        try:
-            token = endpoint.token_file.read_text().strip()
-        except OSError as exc:
-            raise ClientSetupError(
-                f"cannot read the API token {endpoint.token_file}: {exc.strerror}"
-            ) from None
-        self.metadata = (("authorization", f"Bearer {token}"),)
-        self.channel = grpc.insecure_channel(
-            f"unix:{endpoint.socket}",
-            options=[("grpc.max_receive_message_length", 32 * 1024 * 1024)],
-        )
+        self.metadata = token_metadata(endpoint)
+        self.channel = grpc.insecure_channel(f"unix:{endpoint.socket}", options=CHANNEL_OPTIONS)
         self.devices = device_service_pb2_grpc.DeviceServiceStub(self.channel)
         self.capture = capture_service_pb2_grpc.CaptureServiceStub(self.channel)
         self.outbox = outbox_service_pb2_grpc.OutboxServiceStub(self.channel)
@@ -98,3 +135,18 @@ class KitClient:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class AsyncKitClient:
+    """The kit.v1 stubs on a grpc.aio channel; create it inside the event loop that will use it."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self.metadata = token_metadata(endpoint)
+        self.channel = grpc.aio.insecure_channel(f"unix:{endpoint.socket}", options=CHANNEL_OPTIONS)
+        self.devices = device_service_pb2_grpc.DeviceServiceStub(self.channel)
+        self.capture = capture_service_pb2_grpc.CaptureServiceStub(self.channel)
+        self.outbox = outbox_service_pb2_grpc.OutboxServiceStub(self.channel)
+
+    async def close(self) -> None:
+        await self.channel.close()

@@ -11,6 +11,12 @@ With `--visit delivery` the card is then handed over: the back office makes the 
 download from the enrolled print (`kitpkg reference`, signed with its reference key, sealed to the kit's
 delivery key), and `kitctl deliver --auto` verifies the citizen's finger against it, takes the delivery
 photo and the signature of receipt; that package is uploaded and opened too.
+
+With `--console` there is no scripted visit: after step 4 it starts kit-console (the operator's page on
+loopback), prints its address and runs until Ctrl-C, while an auto-citizen plays the person in front of
+the kit through the simulators whenever the daemon asks (the face is always in front of the camera; a
+finger goes on the glass while a capture holds the reader and is lifted after; the citizen signs once a
+signature capture holds the pad). It follows WatchDeviceEvents, so it reacts to any client's visit.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -121,6 +128,14 @@ def main() -> int:
     parser.add_argument("--profile", default="be-eid")
     parser.add_argument("--age", type=int, default=42)
     parser.add_argument("--dir", type=Path, help="work folder (default: a new temporary one)")
+    parser.add_argument(
+        "--console",
+        action="store_true",
+        help="serve the operator's console on loopback with an auto-citizen, until Ctrl-C",
+    )
+    parser.add_argument(
+        "--port", type=int, default=8470, help="the console's port (0 = a free one)"
+    )
     args = parser.parse_args()
 
     work = (args.dir or Path(tempfile.mkdtemp(prefix="kitd-demo-"))).resolve()
@@ -268,6 +283,8 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
     )
     if not args.json:
         run([*kitctl, "devices"], capture=False)
+    if args.console:
+        return serve_console(args, work, config, sims, processes)
 
     say(f"the visit: kitctl enroll --profile {args.profile} --age {args.age} --auto")
     started = time.perf_counter()
@@ -303,6 +320,114 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
     if args.json:
         print(json.dumps(summary), flush=True)
     return 0
+
+
+def serve_console(
+    args: argparse.Namespace, work: Path, config: Path, sims: Path, processes: Processes
+) -> int:
+    """kit-console in front of the daemon and an auto-citizen behind the simulators, until Ctrl-C."""
+    say("starting kit-console (the operator's page, loopback only)")
+    # `python -m`: the console is part of this checkout whether or not the venv's scripts know it.
+    console = processes.start(
+        "console",
+        [sys.executable, "-m", "console.cli", "--config", str(config), "--port", str(args.port)],
+    )
+    log = logs(work, "console")
+    wait_for(
+        lambda: "serving on" in log.read_text() or console.poll() is not None,
+        "kit-console start",
+        30,
+        log,
+    )
+    if console.poll() is not None:
+        raise SystemExit("demo: kit-console did not start:\n" + log.read_text()[-2000:])
+    url = log.read_text().split("serving on ", 1)[1].split()[0]
+    citizen = AutoCitizen(config, sims)
+    citizen.start()
+    say(f"the console: {url}  (a simulated citizen answers the kit; Ctrl-C stops everything)")
+    print(url, flush=True)
+    signal.signal(signal.SIGTERM, interrupted)
+    try:
+        while console.poll() is None:
+            signal.pause()
+    except KeyboardInterrupt:
+        say("stopping")
+    finally:
+        citizen.stop()
+    return 0
+
+
+def interrupted(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the console demo as Ctrl-C does, cleaning up
+
+
+class AutoCitizen:
+    """Plays the citizen for whatever client drives a visit: reacts to the daemon's device events."""
+
+    def __init__(self, config: Path, sims: Path) -> None:
+        sys.path[0:0] = [str(ROOT), str(ROOT / "gen"), str(ROOT / "firmware-sims")]
+        from kitd.client import Endpoint, KitClient
+        from kitsim.harness import control_call
+
+        self.client = KitClient(Endpoint.from_config(config))
+        self.sims = sims
+        self.control = control_call
+        self.stream: Any = None
+        self.thread = threading.Thread(target=self.run, name="auto-citizen", daemon=True)
+
+    def start(self) -> None:
+        self.control(self.sims, "camera", "scene")
+        self.thread.start()
+
+    def run(self) -> None:
+        import grpc
+
+        from kit.v1 import device_service_pb2 as dpb
+        from kit.v1 import types_pb2
+
+        busy, ready = types_pb2.DEVICE_STATE_BUSY, types_pb2.DEVICE_STATE_READY
+        self.stream = self.client.devices.WatchDeviceEvents(
+            dpb.WatchDeviceEventsRequest(), metadata=self.client.metadata
+        )
+        try:
+            for response in self.stream:
+                event = response.event
+                device, state = event.device.id, event.device.state
+                try:
+                    if device == "fingerprint" and state == busy:
+                        self.control(
+                            self.sims,
+                            "fingerprint",
+                            "place",
+                            finger=self.asked_finger(),
+                            quality=0.9,
+                        )
+                    elif device == "fingerprint" and state == ready:
+                        self.control(self.sims, "fingerprint", "remove")
+                    elif device == "signature_pad" and state == busy:
+                        self.control(
+                            self.sims, "signature_pad", "sign", name="Jan Peeters", press_ok=True
+                        )
+                except Exception as exc:  # noqa: BLE001 - the citizen's slip must not stop the demo
+                    say(f"auto-citizen: {device}: {exc}")
+        except grpc.RpcError:
+            pass  # the daemon stopped or the stream was cancelled: the demo is ending
+
+    def asked_finger(self) -> int:
+        """The finger the active visit asks for next (the right index when none is found)."""
+        from kit.v1 import capture_service_pb2 as cpb
+
+        session = self.client.capture.GetActiveSession(
+            cpb.GetActiveSessionRequest(), metadata=self.client.metadata, timeout=5
+        ).session
+        step = next((s for s in session.steps if s.step_id == session.next_step_id), None)
+        return int(step.finger) if step is not None and step.finger else 2
+
+    def stop(self) -> None:
+        if self.stream is not None:
+            self.stream.cancel()
+        self.thread.join(5)
+        self.client.close()
 
 
 def receive(

@@ -39,6 +39,10 @@ class DeviceServicer(pb_grpc.DeviceServiceServicer):
             kit_id=self._kit.config.kit_id,
             daemon_version=self._kit.version,
             api_version="kit.v1",
+            profiles=[
+                pb.DocumentProfile(id=p.id, title=p.title, policy_id=p.id, policy_version=p.version)
+                for p in self._kit.policies
+            ],
             started_at=convert.timestamp(self._kit.started_at),
             languages=self._languages.languages,
             default_language=self._languages.default,

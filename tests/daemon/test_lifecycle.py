@@ -64,6 +64,16 @@ def test_call_with_token_is_served(daemon: RunningDaemon) -> None:
     assert info.api_version == "kit.v1"
 
 
+def test_kit_info_lists_the_document_profiles(daemon: RunningDaemon) -> None:
+    client = daemon.client
+    info = client.devices.GetKitInfo(dpb.GetKitInfoRequest(), metadata=client.metadata, timeout=5)
+    profiles = {p.id: p for p in info.profiles}
+    assert {"be-eid", "be-kids-id", "be-eid-delivery"} <= set(profiles)
+    assert profiles["be-eid"].policy_id == "be-eid"
+    assert profiles["be-eid"].policy_version
+    assert profiles["be-eid"].title
+
+
 def test_unknown_device_is_not_found_with_reason(daemon: RunningDaemon) -> None:
     client = daemon.client
     with pytest.raises(grpc.RpcError) as caught:

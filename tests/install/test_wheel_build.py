@@ -49,6 +49,16 @@ def test_the_wheel_carries_the_generated_api_the_policies_and_the_quality_model(
     assert any(name.startswith("kitd/quality/finger/") and name.endswith(".npz") for name in names)
 
 
+def test_the_wheel_carries_the_console_its_page_and_its_command(wheel: Path) -> None:
+    archive = zipfile.ZipFile(wheel)
+    names = set(archive.namelist())
+    for name in ("console/cli.py", "console/static/index.html", "console/static/console.js"):
+        assert name in names
+    assert {f"console/catalogs/{lang}.json" for lang in ("de", "en", "fr", "nl")} <= names
+    entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    assert "kit-console = console.cli:main" in archive.read(entry_points).decode()
+
+
 def test_kitd_serve_starts_from_the_wheel(wheel: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     subprocess.run(

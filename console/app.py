@@ -1,0 +1,161 @@
+"""kit-console's web application: the page, a JSON bridge to the kit.v1 unary calls the page may
+make, and WebSocket bridges to the daemon's streams (device events, face preview, finger capture,
+signature capture).
+
+Why this stack: Starlette on uvicorn is a small, well-kept ASGI stack, and its WebSocket support
+(through the websockets package) carries the live preview as binary JPEG messages without base64
+or polling. The daemon is reached with grpc.aio on the same event loop: a browser that goes away
+cancels its gRPC stream at once, and no thread is parked per open stream (the daemon already spends
+one RPC worker on each). The page never sees the daemon's token; this process adds it to every call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf.json_format import ParseDict, ParseError
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
+
+from console import catalog
+from console.calls import CALLS
+from console.guard import SameOriginGuard
+from console.headers import SecurityHeaders
+from console.messages import console_error, error_json, http_status, to_json
+from console.streams import finger_event, json_stream, preview_stream
+from kit.v1 import capture_service_pb2 as cpb
+from kit.v1 import device_service_pb2 as dpb
+from kit.v1 import types_pb2
+from kitd.client import AsyncKitClient, DaemonError, Endpoint
+
+STATIC = Path(__file__).with_name("static")
+PREVIEW_MAX_SIZE = 640
+
+
+def kit_of(scope: Request | WebSocket) -> AsyncKitClient:
+    client: AsyncKitClient = scope.app.state.kit
+    return client
+
+
+async def index(request: Request) -> Response:
+    return FileResponse(STATIC / "index.html")
+
+
+async def texts(request: Request) -> Response:
+    chosen = catalog.texts_for(request.path_params["language"])
+    return JSONResponse(
+        {"language": chosen.language, "languages": catalog.languages(), "texts": chosen.texts},
+    )
+
+
+async def unary(request: Request) -> Response:
+    name = request.path_params["method"]
+    call = CALLS.get(name)
+    if call is None:
+        return JSONResponse({"error": console_error(f"no call {name!r}", "NOT_FOUND")}, 404)
+    try:
+        body = await request.body()
+        fields = json.loads(body) if body else {}
+        if not isinstance(fields, dict):
+            raise ValueError("the request body must be a JSON object")
+        message = ParseDict(fields, call.request())
+    except (ValueError, ParseError) as exc:
+        return JSONResponse({"error": console_error(f"{name}: {exc}")}, 400)
+    kit = kit_of(request)
+    method: Any = getattr(getattr(kit, call.service), name)
+    try:
+        response = await method(message, metadata=kit.metadata, timeout=call.timeout_s)
+    except grpc.RpcError as exc:
+        error = DaemonError.from_rpc_error(exc)
+        return JSONResponse({"error": error_json(error)}, http_status(error))
+    return JSONResponse(to_json(response))
+
+
+async def device_events(ws: WebSocket) -> None:
+    await ws.accept()
+    kit = kit_of(ws)
+    call = kit.devices.WatchDeviceEvents(
+        dpb.WatchDeviceEventsRequest(include_current=True), metadata=kit.metadata
+    )
+    await json_stream(ws, call, to_json)
+
+
+async def face_preview(ws: WebSocket) -> None:
+    await ws.accept()
+    kit = kit_of(ws)
+    try:
+        max_size = min(int(ws.query_params.get("max_size", PREVIEW_MAX_SIZE)), 4096)
+    except ValueError:
+        max_size = PREVIEW_MAX_SIZE
+    call = kit.capture.StreamFacePreview(
+        cpb.StreamFacePreviewRequest(session_id=ws.path_params["session_id"], max_size=max_size),
+        metadata=kit.metadata,
+    )
+    await preview_stream(ws, call)
+
+
+async def finger_capture(ws: WebSocket) -> None:
+    await ws.accept()
+    kit = kit_of(ws)
+    request = cpb.CaptureFingerRequest(session_id=ws.path_params["session_id"])
+    # The page names the finger as the session gave it (an enum name); unknown = the next one.
+    with contextlib.suppress(ValueError):
+        request.finger = types_pb2.FingerPosition.Value(ws.query_params.get("finger", ""))
+    call = kit.capture.CaptureFinger(request, metadata=kit.metadata)
+    await json_stream(ws, call, finger_event)
+
+
+async def signature_capture(ws: WebSocket) -> None:
+    await ws.accept()
+    kit = kit_of(ws)
+    session_id = ws.path_params["session_id"]
+    call = kit.capture.CaptureSignature(
+        cpb.CaptureSignatureRequest(session_id=session_id), metadata=kit.metadata
+    )
+
+    async def clear(_: dict[str, Any]) -> None:
+        await kit.capture.ClearSignature(
+            cpb.ClearSignatureRequest(session_id=session_id), metadata=kit.metadata, timeout=10
+        )
+
+    await json_stream(ws, call, to_json, {"clear": clear})
+
+
+def create_app(endpoint: Endpoint, hosts: frozenset[str]) -> Starlette:
+    """The console for the daemon at `endpoint`, answering only to the Host names in `hosts`."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # grpc.aio channels belong to the loop that made them: create it on uvicorn's.
+        app.state.kit = AsyncKitClient(endpoint)
+        try:
+            yield
+        finally:
+            await app.state.kit.close()
+
+    routes = [
+        Route("/", index),
+        Route("/api/texts/{language}", texts),
+        Route("/api/call/{method}", unary, methods=["POST"]),
+        WebSocketRoute("/ws/devices", device_events),
+        WebSocketRoute("/ws/sessions/{session_id}/preview", face_preview),
+        WebSocketRoute("/ws/sessions/{session_id}/finger", finger_capture),
+        WebSocketRoute("/ws/sessions/{session_id}/signature", signature_capture),
+        Mount("/static", StaticFiles(directory=STATIC)),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders), Middleware(SameOriginGuard, hosts=hosts)],
+    )

@@ -1,0 +1,39 @@
+"""The kit.v1 unary calls the page may make, by RPC name: which stub serves it, its request type
+and how long the console waits. Anything not listed here is not reachable from the page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from google.protobuf.message import Message
+
+from kit.v1 import capture_service_pb2 as cpb
+from kit.v1 import device_service_pb2 as dpb
+from kit.v1 import outbox_service_pb2 as opb
+
+
+@dataclass(frozen=True)
+class UnaryCall:
+    service: str  # the AsyncKitClient attribute: devices, capture or outbox
+    request: type[Message]
+    timeout_s: float = 10.0
+
+
+CALLS: dict[str, UnaryCall] = {
+    "GetKitInfo": UnaryCall("devices", dpb.GetKitInfoRequest),
+    "ListDevices": UnaryCall("devices", dpb.ListDevicesRequest),
+    "CreateSession": UnaryCall("capture", cpb.CreateSessionRequest),
+    "GetSession": UnaryCall("capture", cpb.GetSessionRequest),
+    "GetActiveSession": UnaryCall("capture", cpb.GetActiveSessionRequest),
+    "CancelSession": UnaryCall("capture", cpb.CancelSessionRequest),
+    # The daemon bounds the photo by the request's timeout_ms (at most 10 min).
+    "CaptureFace": UnaryCall("capture", cpb.CaptureFaceRequest, 660.0),
+    "RecordFingerException": UnaryCall("capture", cpb.RecordFingerExceptionRequest),
+    "ClearSignature": UnaryCall("capture", cpb.ClearSignatureRequest),
+    "WaiveSignature": UnaryCall("capture", cpb.WaiveSignatureRequest),
+    "OverrideAttempt": UnaryCall("capture", cpb.OverrideAttemptRequest),
+    "FinalizeSession": UnaryCall("capture", cpb.FinalizeSessionRequest, 120.0),
+    "ListPackages": UnaryCall("outbox", opb.ListPackagesRequest),
+    "GetOutboxStatus": UnaryCall("outbox", opb.GetOutboxStatusRequest),
+    "FlushOutbox": UnaryCall("outbox", opb.FlushOutboxRequest, 120.0),
+}

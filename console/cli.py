@@ -1,0 +1,67 @@
+"""`kit-console`: serves the operator's console on loopback for the daemon found the way kitctl
+finds it (--config FILE, $KITD_CONFIG, /etc/kitd/kitd.toml, or --socket and --token-file).
+
+    kit-console [--config FILE | --socket PATH --token-file PATH] [--host 127.0.0.1] [--port 8470]
+
+Prints `kit-console: serving on http://HOST:PORT/` once it listens (port 0 picks a free one).
+Exit codes: 0 stopped, 2 bad arguments (a non-loopback host, no daemon configuration, port in use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from console.app import create_app
+from console.listen import NotLoopback, allowed_hosts, bind
+from kitd.client import ClientSetupError, Endpoint, token_metadata
+
+DEFAULT_PORT = 8470
+EXIT_USAGE = 2
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="kit-console", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", type=Path, help="kitd configuration (socket and token)")
+    parser.add_argument("--socket", type=Path, help="the daemon's Unix socket")
+    parser.add_argument("--token-file", type=Path, help="the daemon's API token file")
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 = a free port")
+    parser.add_argument("--log-level", default="warning", help="uvicorn's log level")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        endpoint = Endpoint.discover(args.config, args.socket, args.token_file)
+        token_metadata(endpoint)  # an unreadable token stops the start, not the first click
+        sock = bind(args.host, args.port)
+    except (ClientSetupError, NotLoopback) as exc:
+        print(f"kit-console: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"kit-console: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    app = create_app(endpoint, allowed_hosts(port))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level=args.log_level, ws="websockets-sansio", lifespan="on")
+    )
+    print(f"kit-console: serving on http://{shown}:{port}/", flush=True)
+    try:
+        asyncio.run(server.serve(sockets=[sock]))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,552 @@
+// The operator's console: one page, a screen per part of the visit. Every fixed text comes from the
+// catalog (i18n.js); guidance, step titles and error messages come from the daemon.
+import { call, DaemonError, openSocket } from "./api.js";
+import { applyTexts, catalogLanguages, currentLanguage, loadTexts, t } from "./i18n.js";
+import { PenDrawing } from "./pen.js";
+import { FacePreview } from "./preview.js";
+
+const $ = (id) => document.getElementById(id);
+const SCREENS = ["start", "visit", "receipt", "outbox"];
+const STEP_PANELS = ["face", "finger", "signature", "override", "finalize"];
+const EXCEPTION_KINDS = ["AMPUTATED", "INJURED", "TEMPORARILY_UNABLE", "PERMANENTLY_UNABLE"];
+const WAIVER_REASONS = ["ILLITERACY", "HANDICAP", "ILLNESS", "OTHER"];
+const DEVICE_RETRY_MS = 2000;
+
+const state = {
+  kit: null,
+  session: null,
+  screen: "start",
+  devices: new Map(),
+  finger: null, // the open finger capture socket
+  signature: null, // the open signature capture socket
+};
+
+const preview = new FacePreview($("face-canvas"), { onFrame: showPreviewFrame, onError: showError });
+const pen = new PenDrawing($("signature-canvas"));
+// For the browser tests and the bench: what the page has drawn.
+window.kitConsole = { preview, pen, state };
+
+// -- texts and languages ------------------------------------------------------------------------
+
+function languageName(code) {
+  const key = `language.${code}`;
+  const name = t(key);
+  return name === key ? code : name;
+}
+
+function fillSelect(select, values, label, selected) {
+  select.replaceChildren(
+    ...values.map((value) => {
+      const option = new Option(label(value), value);
+      option.selected = value === selected;
+      return option;
+    }),
+  );
+}
+
+async function setLanguage(tag) {
+  await loadTexts(tag);
+  localStorage.setItem("kit-console-language", currentLanguage());
+  const kitLanguages = state.kit && state.kit.languages.length ? state.kit.languages : catalogLanguages();
+  fillSelect($("ui-language"), catalogLanguages(), languageName, currentLanguage());
+  for (const id of ["operator-language", "citizen-language"]) {
+    const select = $(id);
+    fillSelect(select, kitLanguages, languageName, select.value || currentLanguage());
+  }
+  fillSelect($("exception-kind"), EXCEPTION_KINDS, (k) => t(`exception.${k}`), $("exception-kind").value);
+  fillSelect($("waiver-reason"), WAIVER_REASONS, (k) => t(`waiver.${k}`), $("waiver-reason").value);
+  renderDevices();
+  if (state.session) renderSession();
+}
+
+// -- messages to the operator -----------------------------------------------------------------
+
+function showError(error) {
+  const box = $("error");
+  const message = error.message || String(error);
+  box.textContent = error.reason ? `${message} (${error.reason})` : message;
+  box.hidden = false;
+}
+
+function clearError() {
+  $("error").hidden = true;
+  $("error").textContent = "";
+}
+
+function say(text) {
+  $("status").textContent = text;
+}
+
+// Runs an operator action: errors from the daemon are shown as its message and reason.
+async function act(button, work) {
+  clearError();
+  if (button) button.disabled = true;
+  try {
+    await work();
+  } catch (error) {
+    if (error instanceof DaemonError) showError(error);
+    else showError({ message: String(error.message || error), reason: "" });
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+function showScreen(name, focus = true) {
+  state.screen = name;
+  for (const screen of SCREENS) $(`screen-${screen}`).hidden = screen !== name;
+  if (name !== "visit") preview.stop();
+  if (focus) $(`${name}-heading`).focus();
+}
+
+// -- devices ------------------------------------------------------------------------------------
+
+function watchDevices() {
+  const socket = openSocket("/ws/devices");
+  socket.onopen = () => ($("daemon-status").hidden = true);
+  socket.onmessage = (message) => {
+    const data = JSON.parse(message.data);
+    if (data.event) {
+      state.devices.set(data.event.device.id, data.event.device);
+      renderDevices();
+      refreshSession();
+    } else if (data.error) {
+      $("daemon-status").hidden = false;
+    }
+  };
+  socket.onclose = () => {
+    $("daemon-status").hidden = false;
+    setTimeout(watchDevices, DEVICE_RETRY_MS);
+  };
+}
+
+// A device that comes or goes pauses or resumes its steps: show the session as the daemon has it now.
+let refreshing = false;
+async function refreshSession() {
+  if (refreshing || !state.session || state.screen !== "visit" || state.finger || state.signature) return;
+  refreshing = true;
+  try {
+    const response = await call("GetSession", { session_id: state.session.session_id });
+    if (state.session && response.session.session_id === state.session.session_id) setSession(response.session);
+  } catch {
+    // The next action reports what is wrong; a failed refresh changes nothing on the page.
+  } finally {
+    refreshing = false;
+  }
+}
+
+function renderDevices() {
+  const list = $("device-list");
+  list.replaceChildren(
+    ...[...state.devices.values()].map((device) => {
+      const item = document.createElement("li");
+      item.id = `device-${device.id}`;
+      const name = document.createElement("span");
+      name.className = "name";
+      const key = `device.${device.id}`;
+      name.textContent = `${t(key) === key ? device.id : t(key)}: `;
+      const status = document.createElement("span");
+      status.className = "state";
+      status.dataset.state = device.state;
+      status.textContent = t(`state.${device.state}`);
+      item.append(name, status);
+      if (device.detail) item.append(` — ${device.detail}`);
+      return item;
+    }),
+  );
+}
+
+// -- start --------------------------------------------------------------------------------------
+
+async function showStart() {
+  const active = await call("GetActiveSession");
+  $("active-visit").hidden = !active.session;
+  $("resume").onclick = () => act($("resume"), async () => enterVisit(active.session));
+  showScreen("start");
+}
+
+async function startVisit(event) {
+  event.preventDefault();
+  const form = new FormData($("start-form"));
+  const request = Object.fromEntries(form.entries());
+  request.applicant_age = Number(request.applicant_age);
+  await act($("start"), async () => {
+    const response = await call("CreateSession", request);
+    if (response.session.operator_language) await setLanguage(response.session.operator_language);
+    enterVisit(response.session);
+  });
+}
+
+function enterVisit(session) {
+  $("capture-list").replaceChildren();
+  state.session = session;
+  showScreen("visit");
+  renderSession();
+}
+
+// -- the visit ----------------------------------------------------------------------------------
+
+function currentStep() {
+  const session = state.session;
+  return session.steps.find((step) => step.step_id === session.next_step_id) || null;
+}
+
+function sameHand(a, b) {
+  return a.includes("RIGHT") === b.includes("RIGHT");
+}
+
+function attemptsOf(step) {
+  return state.session.attempts.filter(
+    (a) => a.kind === step.kind && (step.kind !== "CAPTURE_KIND_FINGER" || sameHand(a.finger, step.finger)),
+  );
+}
+
+function setSession(session) {
+  state.session = session;
+  if (session.state === "SESSION_STATE_FINALIZED" && session.receipt) showReceipt(session);
+  else if (session.state !== "SESSION_STATE_ACTIVE") {
+    say(session.end_reason || t(`session.${session.state}`));
+    state.session = null;
+    showStart();
+  } else renderSession();
+}
+
+function renderSession() {
+  const session = state.session;
+  if (!session || state.screen !== "visit") return;
+  $("visit-heading").textContent = t("visit.title", { reference: session.application_reference || session.session_id });
+  const step = currentStep();
+  $("steps").replaceChildren(
+    ...session.steps.map((s) => {
+      const item = document.createElement("li");
+      item.textContent = `${s.title}: ${t(`step.${s.state}`)}`;
+      if (step && s.step_id === step.step_id) item.setAttribute("aria-current", "step");
+      return item;
+    }),
+  );
+  let panel = "finalize";
+  if (step) {
+    const attempts = attemptsOf(step);
+    const last = attempts[attempts.length - 1];
+    const kind = { CAPTURE_KIND_FACE: "face", CAPTURE_KIND_FINGER: "finger", CAPTURE_KIND_SIGNATURE: "signature" }[step.kind];
+    panel = step.state === "STEP_STATE_EXHAUSTED" ? "override" : kind;
+    showOverride(step.state === "STEP_STATE_EXHAUSTED" || (last && !last.accepted) ? last : null);
+    if (kind === "face") renderFace();
+    if (kind === "finger") renderFinger(step, attempts);
+    if (kind === "signature") renderSignature();
+  } else showOverride(null);
+  for (const name of STEP_PANELS) {
+    if (name !== "override") $(`step-${name}`).hidden = name !== panel;
+  }
+  if (panel === "face") preview.start(session.session_id);
+  else preview.stop();
+}
+
+function showOverride(attempt) {
+  const panel = $("step-override");
+  panel.hidden = !attempt;
+  if (!attempt) return;
+  panel.dataset.attemptId = attempt.attempt_id;
+  const failed = attempt.checks.filter((c) => !c.passed).map((c) => c.id);
+  $("override-explain").textContent = t("override.explain", { checks: failed.join(", ") || "—" });
+}
+
+function addCapture(label, image) {
+  const figure = document.createElement("figure");
+  const img = document.createElement("img");
+  img.src = `data:${image.format === "IMAGE_FORMAT_PNG" ? "image/png" : "image/jpeg"};base64,${image.data}`;
+  img.alt = label;
+  const caption = document.createElement("figcaption");
+  caption.textContent = label;
+  figure.append(img, caption);
+  $("capture-list").append(figure);
+}
+
+// -- photo --------------------------------------------------------------------------------------
+
+function renderFace() {
+  $("face-frames").textContent = t("face.frames", { n: preview.frames });
+}
+
+function showPreviewFrame(meta, frames) {
+  const frameCounter = $("face-frames");
+  frameCounter.dataset.count = String(frames);
+  frameCounter.textContent = t("face.frames", { n: frames });
+  const guidance = $("face-guidance");
+  const text = meta.ready ? t("face.ready") : meta.guidance[0] || "";
+  if (guidance.textContent !== text) guidance.textContent = text;
+  guidance.classList.toggle("ready", meta.ready);
+  // The list changes only when a verdict does, so a screen reader is not flooded at 30 fps.
+  const signature = meta.checks.map((c) => `${c.id}:${c.passed}`).join(",");
+  const list = $("face-checks");
+  if (list.dataset.signature === signature) return;
+  list.dataset.signature = signature;
+  list.replaceChildren(
+    ...meta.checks.map((check) => {
+      const item = document.createElement("li");
+      item.className = check.passed ? "check-passed" : "check-failed";
+      item.textContent = `${check.id}: ${t(check.passed ? "check.passed" : "check.failed")}`;
+      if (!check.passed && check.guidance) item.title = check.guidance;
+      return item;
+    }),
+  );
+}
+
+async function captureFace(button, mode) {
+  await act(button, async () => {
+    say(t("face.capturing"));
+    const response = await call("CaptureFace", { session_id: state.session.session_id, mode, timeout_ms: 10000 });
+    const attempt = response.attempt;
+    say(t(attempt.accepted ? "face.accepted" : "face.rejected", { n: attempt.number }));
+    if (response.photo && response.photo.data) addCapture(t("captures.photo"), response.photo);
+    setSession(response.session);
+  });
+}
+
+// -- fingers ------------------------------------------------------------------------------------
+
+function renderFinger(step, attempts) {
+  $("finger-place").textContent = t("finger.place", { finger: step.title });
+  $("finger-progress").textContent = `${t("finger.attempt", { n: step.attempts_used, max: step.max_attempts })} · ${t("finger.min_quality", { q: step.min_quality })}`;
+  const button = $("finger-capture");
+  button.textContent = t(step.attempts_used > 0 ? "finger.retry" : "finger.capture");
+  button.disabled = Boolean(state.finger);
+  $("finger-attempts").replaceChildren(
+    ...attempts.map((attempt) => {
+      const item = document.createElement("li");
+      item.className = attempt.accepted ? "accepted" : "rejected";
+      const verdict = t(attempt.accepted ? "finger.accepted" : "finger.rejected");
+      const feedback = attempt.feedback.length ? ` (${attempt.feedback.join(", ")})` : "";
+      item.textContent = `${attempt.finger ? fingerTitle(attempt) : ""} ${t("finger.quality", { q: attempt.quality })}: ${verdict}${feedback}`;
+      return item;
+    }),
+  );
+}
+
+function fingerTitle(attempt) {
+  const step = state.session.steps.find((s) => s.finger === attempt.finger);
+  return step ? `${step.title} #${attempt.number} —` : `#${attempt.number} —`;
+}
+
+function captureFinger() {
+  clearError();
+  const step = currentStep();
+  const button = $("finger-capture");
+  button.disabled = true;
+  const socket = openSocket(`/ws/sessions/${state.session.session_id}/finger?finger=${step.finger}`);
+  state.finger = socket;
+  let session = null;
+  socket.onmessage = (message) => {
+    const data = JSON.parse(message.data);
+    if (data.waiting) say(data.waiting.instruction);
+    else if (data.preview) $("finger-live").textContent = t("finger.live", { q: data.preview.live_quality });
+    else if (data.captured) {
+      const attempt = data.captured.attempt;
+      say(`${t("finger.quality", { q: attempt.quality })}: ${t(attempt.accepted ? "finger.accepted" : "finger.rejected")}`);
+      if (attempt.accepted && data.captured.image.data) addCapture(fingerTitle(attempt).replace(" —", ""), data.captured.image);
+      session = data.captured.session;
+    } else if (data.lift) say(data.lift.instruction);
+    else if (data.error) showError(data.error);
+  };
+  socket.onclose = () => {
+    state.finger = null;
+    $("finger-live").textContent = "";
+    if (session) setSession(session);
+    else renderSession();
+  };
+}
+
+async function recordException(event) {
+  event.preventDefault();
+  const form = new FormData($("exception-form"));
+  await act(event.submitter, async () => {
+    const response = await call("RecordFingerException", {
+      session_id: state.session.session_id,
+      finger: currentStep().finger,
+      kind: `FINGER_EXCEPTION_KIND_${form.get("kind")}`,
+      reason: form.get("reason"),
+    });
+    $("exception-form").reset();
+    $("finger-exception").open = false;
+    setSession(response.session);
+  });
+}
+
+// -- signature ----------------------------------------------------------------------------------
+
+function renderSignature() {
+  const capturing = Boolean(state.signature);
+  $("signature-start").disabled = capturing;
+  $("signature-clear").disabled = !capturing;
+  $("signature-samples").textContent = t("signature.samples", { n: pen.samples });
+}
+
+function captureSignature() {
+  clearError();
+  pen.clear();
+  const socket = openSocket(`/ws/sessions/${state.session.session_id}/signature`);
+  state.signature = socket;
+  renderSignature();
+  let session = null;
+  socket.onopen = () => say(t("signature.waiting"));
+  socket.onmessage = (message) => {
+    const data = JSON.parse(message.data);
+    if (data.samples) {
+      pen.add(data.samples);
+      const counter = $("signature-samples");
+      counter.dataset.count = String(pen.samples);
+      counter.textContent = t("signature.samples", { n: pen.samples });
+    } else if (data.cleared) pen.clear();
+    else if (data.result) {
+      const attempt = data.result.attempt;
+      say(t(attempt.accepted ? "signature.accepted" : "signature.rejected"));
+      if (data.result.image.data) addCapture(t("captures.signature"), data.result.image);
+      session = data.result.session;
+    } else if (data.error) showError(data.error);
+  };
+  socket.onclose = () => {
+    state.signature = null;
+    if (session) setSession(session);
+    else renderSession();
+  };
+}
+
+async function waive(event) {
+  event.preventDefault();
+  const form = new FormData($("waiver-form"));
+  await act(event.submitter, async () => {
+    const response = await call("WaiveSignature", {
+      session_id: state.session.session_id,
+      reason: `SIGNATURE_WAIVER_REASON_${form.get("reason")}`,
+      note: form.get("note"),
+    });
+    $("waiver-form").reset();
+    $("signature-waiver").open = false;
+    setSession(response.session);
+  });
+}
+
+// -- override, finalize, cancel -----------------------------------------------------------------
+
+async function override(event) {
+  event.preventDefault();
+  const reason = new FormData($("override-form")).get("reason");
+  await act(event.submitter, async () => {
+    const response = await call("OverrideAttempt", {
+      session_id: state.session.session_id,
+      attempt_id: $("step-override").dataset.attemptId,
+      reason,
+    });
+    $("override-form").reset();
+    say("");
+    setSession(response.session);
+  });
+}
+
+async function finalize() {
+  await act($("finalize"), async () => {
+    say(t("finalize.sealing"));
+    const response = await call("FinalizeSession", { session_id: state.session.session_id });
+    setSession(response.session);
+  });
+}
+
+async function cancelVisit() {
+  if (!window.confirm(t("visit.cancel_confirm"))) return;
+  await act($("cancel"), async () => {
+    await call("CancelSession", { session_id: state.session.session_id, reason: t("visit.cancel_reason") });
+    state.session = null;
+    say(t("visit.cancelled"));
+    await showStart();
+  });
+}
+
+function showReceipt(session) {
+  const receipt = session.receipt;
+  $("receipt-package").textContent = receipt.package_id;
+  $("receipt-sha256").textContent = receipt.sha256;
+  $("receipt-size").textContent = t("receipt.bytes", { n: receipt.size_bytes });
+  $("receipt-validity").textContent = session.card_validity_months
+    ? t("receipt.months", { n: session.card_validity_months })
+    : t("receipt.standard");
+  state.session = null;
+  say("");
+  showScreen("receipt");
+}
+
+// -- outbox -------------------------------------------------------------------------------------
+
+async function showOutbox() {
+  await act($("outbox-refresh"), async () => {
+    const [status, list] = await Promise.all([call("GetOutboxStatus"), call("ListPackages")]);
+    const item = (text) => Object.assign(document.createElement("li"), { textContent: text });
+    $("outbox-status").replaceChildren(
+      item(t("outbox.pending", { n: status.pending })),
+      item(t("outbox.acknowledged", { n: status.acknowledged })),
+      item(t("outbox.free", { n: Math.floor(Number(status.free_bytes) / 1e6) })),
+      ...(status.last_error ? [item(status.last_error)] : []),
+    );
+    $("outbox-packages").replaceChildren(
+      ...list.packages.map((p) => {
+        const row = document.createElement("tr");
+        for (const text of [p.package_id, t(`outbox.${p.state}`), p.sealed_at || "", p.size_bytes, p.upload_attempts, p.last_error]) {
+          const cell = document.createElement("td");
+          cell.textContent = String(text);
+          row.append(cell);
+        }
+        return row;
+      }),
+    );
+    if (!list.packages.length) {
+      const row = document.createElement("tr");
+      const cell = Object.assign(document.createElement("td"), { colSpan: 6, textContent: t("outbox.empty") });
+      row.append(cell);
+      $("outbox-packages").append(row);
+    }
+  });
+  showScreen("outbox");
+}
+
+async function flushOutbox() {
+  await act($("outbox-flush"), async () => {
+    await call("FlushOutbox");
+  });
+  await showOutbox();
+}
+
+// -- wiring -------------------------------------------------------------------------------------
+
+async function main() {
+  const wanted = new URLSearchParams(location.search).get("lang") || localStorage.getItem("kit-console-language") || navigator.language;
+  await loadTexts(wanted);
+  applyTexts(document);
+  $("ui-language").onchange = (e) => setLanguage(e.target.value);
+  $("start-form").onsubmit = startVisit;
+  $("face-capture").onclick = (e) => captureFace(e.currentTarget, "FACE_CAPTURE_MODE_AUTO");
+  $("face-capture-now").onclick = (e) => captureFace(e.currentTarget, "FACE_CAPTURE_MODE_NOW");
+  $("finger-capture").onclick = captureFinger;
+  $("exception-form").onsubmit = recordException;
+  $("signature-start").onclick = captureSignature;
+  $("signature-clear").onclick = () => state.signature && state.signature.send(JSON.stringify({ command: "clear" }));
+  $("waiver-form").onsubmit = waive;
+  $("override-form").onsubmit = override;
+  $("finalize").onclick = finalize;
+  $("cancel").onclick = cancelVisit;
+  $("new-visit").onclick = () => act($("new-visit"), showStart);
+  $("nav-outbox").onclick = showOutbox;
+  $("outbox-refresh").onclick = showOutbox;
+  $("outbox-flush").onclick = flushOutbox;
+  $("nav-visit").onclick = () => act($("nav-visit"), async () => (state.session ? enterVisit(state.session) : showStart()));
+  watchDevices();
+  await act(null, async () => {
+    state.kit = await call("GetKitInfo");
+    fillSelect($("profile"), state.kit.profiles.map((p) => p.id), (id) => {
+      const profile = state.kit.profiles.find((p) => p.id === id);
+      return profile.title ? `${profile.title} (${id})` : id;
+    }, state.kit.profiles.some((p) => p.id === "be-eid") ? "be-eid" : undefined);
+  });
+  await setLanguage(currentLanguage());
+  await act(null, showStart);
+  document.body.dataset.ready = "true";
+}
+
+main();

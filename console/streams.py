@@ -1,0 +1,145 @@
+"""The daemon's server streams, bridged to WebSockets.
+
+Each WebSocket holds one gRPC stream: its responses go out as JSON text messages (the preview's
+frames as binary messages, see console/preview.py), a failed stream sends `{"error": ...}` with the
+daemon's message and reason, and the end of either side ends the other, so a closed tab cancels the
+daemon's stream at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any
+
+import grpc
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from console.messages import error_json, to_json
+from console.preview import LatestFrame, ReceivedFrame, preview_message
+from kit.v1 import capture_service_pb2 as cpb
+from kitd.client import DaemonError
+
+Command = Callable[[dict[str, Any]], Awaitable[None]]
+# What a send to a browser that has gone raises, depending on the moment and the server.
+GONE = (WebSocketDisconnect, OSError, RuntimeError)
+
+
+async def run_bridge(
+    ws: WebSocket,
+    call: Any,
+    outbound: Callable[[], Coroutine[Any, Any, None]],
+    on_text: Callable[[str], Awaitable[None]] | None = None,
+) -> None:
+    """Runs `outbound` (daemon → page) against the page's messages until one side ends."""
+
+    async def send_side() -> None:
+        try:
+            await outbound()
+            await ws.send_json({"end": True})
+        except grpc.RpcError as exc:
+            with contextlib.suppress(*GONE):
+                await ws.send_json({"error": error_json(DaemonError.from_rpc_error(exc))})
+        except GONE:
+            pass
+
+    async def receive_side() -> None:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is not None and on_text is not None:
+                await on_text(text)
+
+    tasks = [asyncio.create_task(send_side()), asyncio.create_task(receive_side())]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+    finally:
+        call.cancel()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if ws.application_state is WebSocketState.CONNECTED:
+            with contextlib.suppress(*GONE):
+                await ws.close()
+
+
+async def json_stream(
+    ws: WebSocket,
+    call: Any,
+    convert: Callable[[Any], dict[str, Any]],
+    commands: dict[str, Command] | None = None,
+) -> None:
+    """A stream whose responses become JSON messages; `{"command": NAME, ...}` from the page runs
+    `commands[NAME]` (e.g. clearing the signature pad while its capture streams)."""
+
+    async def outbound() -> None:
+        responses: AsyncIterator[Any] = call.__aiter__()
+        async for response in responses:
+            await ws.send_json(convert(response))
+
+    async def on_text(text: str) -> None:
+        try:
+            message = json.loads(text)
+            command = (commands or {})[message["command"]]
+        except (ValueError, KeyError, TypeError):
+            await ws.send_json({"notice": f"unknown command {text[:80]!r}"})
+            return
+        try:
+            await command(message)
+        except grpc.RpcError as exc:
+            await ws.send_json({"error": error_json(DaemonError.from_rpc_error(exc))})
+
+    await run_bridge(ws, call, outbound, on_text)
+
+
+async def preview_stream(ws: WebSocket, call: Any) -> None:
+    """The face preview: the newest frame when the page has acknowledged enough (`"ack"`)."""
+    mailbox = LatestFrame()
+
+    async def read() -> None:
+        response: cpb.StreamFacePreviewResponse
+        async for response in call:
+            mailbox.put(response.frame)
+
+    async def outbound() -> None:
+        reader = asyncio.create_task(read())
+        take: asyncio.Task[ReceivedFrame] | None = None
+        try:
+            while not reader.done():
+                take = asyncio.create_task(mailbox.take())
+                await asyncio.wait([take, reader], return_when=asyncio.FIRST_COMPLETED)
+                if not take.done():
+                    break
+                await ws.send_bytes(preview_message(take.result(), mailbox.dropped))
+            reader.result()  # the daemon's error, if the stream failed
+        finally:
+            for task in (reader, take):
+                if task is not None:
+                    task.cancel()
+
+    async def on_text(text: str) -> None:
+        if text == "ack":
+            mailbox.ack()
+
+    await run_bridge(ws, call, outbound, on_text)
+
+
+def finger_event(response: cpb.CaptureFingerResponse) -> dict[str, Any]:
+    """A finger event for the page; live preview images stay here (the page shows live quality)."""
+    kind = response.WhichOneof("event")
+    if kind == "preview":
+        preview = response.preview
+        return {
+            "preview": {
+                "finger_present": preview.finger_present,
+                "live_quality": preview.live_quality,
+                "feedback": list(preview.feedback),
+            }
+        }
+    return to_json(response)

@@ -1,0 +1,57 @@
+"""Runs kit-console (python -m console.cli) as a subprocess on a free loopback port, for tests and
+benchmarks; `url` is the page's address it printed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+
+class RunningConsole:
+    def __init__(self, config: Path | None, log_path: Path, args: tuple[str, ...] = ()) -> None:
+        """`config` is the daemon's configuration; `args` replace it (e.g. --socket, --token-file)."""
+        self.args = [*(["--config", str(config)] if config is not None else []), *args]
+        self.log_path = log_path
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    def start(self) -> RunningConsole:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "console.cli", *self.args, "--port", "0"],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()  # the first line, once it listens (or EOF on failure)
+        if "serving on " not in line:
+            self.stop()
+            raise RuntimeError(f"kit-console did not start: {line!r}\n{self.log()}")
+        self.url = line.split("serving on ", 1)[1].strip()
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
+
+    def __enter__(self) -> RunningConsole:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

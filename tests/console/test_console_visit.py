@@ -3,7 +3,7 @@ simulators and the daemon: device status, the live preview, the photo, a finger 
 drawn live, the package receipt and the outbox, with an accessibility scan of every screen.
 
 The visit runs once per operator language; the console's own labels are asserted in that language
-(the daemon's guidance follows its own catalogs)."""
+and the finger to place, which the daemon sends, in that language too."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from console.catalog import texts_for
 from kit.v1 import outbox_service_pb2 as opb
+from kitd.locale.catalogs import Catalogs
 from support.kit import ALL_DEVICES, KitUnderTest
 from support.visit import LEFT_INDEX, RIGHT_INDEX
 
@@ -107,6 +108,10 @@ def test_a_whole_eid_visit_through_the_page_ends_with_the_package_receipt(
     expect(page.locator("#step-finger")).to_be_visible(timeout=30_000)
     expect(page.locator("#capture-list img")).to_have_count(1)
     expect(page.locator("#finger-capture")).to_have_text(texts["finger.capture"])
+    # The finger to place is the daemon's step title, in the operator's language.
+    finger = Catalogs.builtin().text("finger.position.right_index", language)
+    assert finger
+    expect(page.locator("#finger-place")).to_contain_text(re.compile(re.escape(finger), re.I))
 
     # A poor print first: the attempt is shown with its quality, and the operator retries.
     capture_finger(page, kit, RIGHT_INDEX, **POOR)

@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -149,14 +150,92 @@ def main() -> int:
         processes.stop()
 
 
-def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
-    sims, kitd_dir, backoffice = work / "sims", work / "kitd", work / "backoffice"
-    say(f"work folder {work}")
+@dataclass(frozen=True)
+class BackOffice:
+    """The back office's keys and the folder its receiver stores packages in."""
 
+    folder: Path
+    recipient_private: Path
+    recipient_public: Path
+    signer_private: Path
+    signer_public: Path
+
+    @property
+    def received(self) -> Path:
+        return self.folder / "received"
+
+    @property
+    def pki(self) -> Path:
+        return self.folder / "pki"
+
+
+def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
+    """The steps of the module docstring, in order."""
+    sims, kitd_dir = work / "sims", work / "kitd"
+    say(f"work folder {work}")
+    start_simulators(work, sims, processes)
+    hsm_env, pin_file = kit_key_token(kitd_dir)
+    office = back_office_keys(work)
+    config = kitd_dir / "kitd.toml"
+    base_config = kit_config(kitd_dir, sims, pin_file, office)
+    config.write_text(base_config)
+    keygen = json.loads(run([str(BIN / "kitd"), "keygen", "--config", str(config)], env=hsm_env))
+    say(
+        f"kit key {keygen['kit_key_id']} created on the token, published in {keygen['published_keys']}"
+    )
+    url = start_receiver(work, office, keygen["published_keys"], processes)
+    config.write_text(
+        base_config
+        + "\n[outbox]\n"
+        + f'receiver_url = "{url}"\n'
+        + f'client_cert = "{office.pki / "client.pem"}"\nclient_key = "{office.pki / "client.key"}"\n'
+        + f'ca_cert = "{office.pki / "ca.pem"}"\nbackoff_initial_s = 1\n'
+    )
+    notify = start_kitd(work, config, hsm_env, processes)  # noqa: F841 - open while kitd runs
+
+    kitctl = [str(BIN / "kitctl"), "--config", str(config)]
+    wait_for(
+        lambda: all(d["state"] == "ready" for d in json.loads(run([*kitctl, "devices", "--json"]))),
+        "all devices ready",
+        30,
+        logs(work, "kitd"),
+    )
+    if not args.json:
+        run([*kitctl, "devices"], capture=False)
+    if args.console:
+        return serve_console(args, work, config, sims, processes)
+
+    started = time.perf_counter()
+    summary = enroll(args, work, kitctl, sims, office)
+    visit_seconds = time.perf_counter() - started
+    keys = ["--key", str(office.recipient_private), "--kit-keys", keygen["published_keys"]]
+    opened, opened_report, report = receive(work, office.received, summary, keys, "opened")
+    print_summary(summary, opened_report, visit_seconds, opened, report)
+    if args.visit == "delivery":
+        summary = delivery(
+            work,
+            kitctl,
+            sims,
+            opened,
+            office.signer_private,
+            kitd_dir,
+            office.received,
+            keys,
+            args.age,
+        )
+    if args.json:
+        print(json.dumps(summary), flush=True)
+    return 0
+
+
+def start_simulators(work: Path, sims: Path, processes: Processes) -> None:
     say("starting the device simulators (kitsim up)")
     processes.start("kitsim", [str(BIN / "kitsim"), "up", "--dir", str(sims)])
     wait_for((sims / "control.sock").exists, "kitsim start", 60, logs(work, "kitsim"))
 
+
+def kit_key_token(kitd_dir: Path) -> tuple[dict[str, str], Path]:
+    """A fresh SoftHSM2 token for the kit key; returns its environment and the PIN file."""
     say("kit key: a SoftHSM2 token stands in for the board's TPM (PKCS#11)")
     hsm = kitd_dir / "softhsm"
     (hsm / "tokens").mkdir(parents=True, exist_ok=True)
@@ -181,20 +260,29 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
         ],
         env=hsm_env,
     )
+    return hsm_env, pin_file
 
+
+def back_office_keys(work: Path) -> BackOffice:
     say("back office: recipient key pair and the reference receiver (mutual TLS)")
-    run([str(BIN / "kitpkg"), "keygen", "--out", str(backoffice)])
-    recipient_private = next(backoffice.glob("*private*.pem"), None) or next(
-        backoffice.glob("*.key*")
-    )
-    recipient_public = next(p for p in backoffice.iterdir() if p != recipient_private)
+    folder = work / "backoffice"
+    run([str(BIN / "kitpkg"), "keygen", "--out", str(folder)])
+    recipient_private = next(folder.glob("*private*.pem"), None) or next(folder.glob("*.key*"))
+    recipient_public = next(p for p in folder.iterdir() if p != recipient_private)
     signer_dir = work / "backoffice-reference-signer"
     run([str(BIN / "kitpkg"), "reference-keygen", "--out", str(signer_dir)])
-    signer_private = signer_dir / "reference-signer.key.pem"
-    signer_public = signer_dir / "reference-signer.pub.pem"
+    return BackOffice(
+        folder,
+        recipient_private,
+        recipient_public,
+        signer_dir / "reference-signer.key.pem",
+        signer_dir / "reference-signer.pub.pem",
+    )
 
-    config = kitd_dir / "kitd.toml"
-    base_config = "\n".join(
+
+def kit_config(kitd_dir: Path, sims: Path, pin_file: Path, office: BackOffice) -> str:
+    """kitd.toml on the embedded defaults, with the simulators' device sources."""
+    return "\n".join(
         [
             'kit_id = "BE-KIT-DEMO"',
             f'state_dir = "{kitd_dir / "state"}"',
@@ -207,53 +295,44 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
             f'module_path = "{softhsm_module()}"',
             'token_label = "kitd"',
             f'pin_file = "{pin_file}"',
-            f'recipient_public_key = "{recipient_public}"',
-            f'reference_signer_public_key = "{signer_public}"',
+            f'recipient_public_key = "{office.recipient_public}"',
+            f'reference_signer_public_key = "{office.signer_public}"',
             "",
             (sims / "kitsim.toml").read_text(),
         ]
     )
-    config.write_text(base_config)
-    keygen = json.loads(run([str(BIN / "kitd"), "keygen", "--config", str(config)], env=hsm_env))
-    say(
-        f"kit key {keygen['kit_key_id']} created on the token, published in {keygen['published_keys']}"
-    )
 
-    pki, received = backoffice / "pki", backoffice / "received"
-    receiver = processes.start(
+
+def start_receiver(work: Path, office: BackOffice, kit_keys: str, processes: Processes) -> str:
+    """The reference receiver on a free loopback port; returns its base URL."""
+    processes.start(
         "receiver",
         [
             str(BIN / "kitpkg"),
             "receiver",
             "--key",
-            str(recipient_private),
+            str(office.recipient_private),
             "--kit-keys",
-            keygen["published_keys"],
+            kit_keys,
             "--out",
-            str(received),
+            str(office.received),
             "--pki",
-            str(pki),
+            str(office.pki),
             "--generate-pki",
             "--port",
             str(free_port()),
         ],
     )
-    wait_for(
-        lambda: "receiving on" in logs(work, "receiver").read_text(),
-        "receiver start",
-        30,
-        logs(work, "receiver"),
-    )
-    url = logs(work, "receiver").read_text().split("receiving on ", 1)[1].split("/packages", 1)[0]
-    config.write_text(
-        base_config
-        + "\n[outbox]\n"
-        + f'receiver_url = "{url}"\n'
-        + f'client_cert = "{pki / "client.pem"}"\nclient_key = "{pki / "client.key"}"\n'
-        + f'ca_cert = "{pki / "ca.pem"}"\nbackoff_initial_s = 1\n'
-    )
-    del receiver
+    log = logs(work, "receiver")
+    wait_for(lambda: "receiving on" in log.read_text(), "receiver start", 30, log)
+    return log.read_text().split("receiving on ", 1)[1].split("/packages", 1)[0]
 
+
+def start_kitd(
+    work: Path, config: Path, hsm_env: dict[str, str], processes: Processes
+) -> socket.socket:
+    """`kitd serve`, waited for through its sd_notify READY; the notify socket stays open for the
+    daemon's watchdog pings while the demo runs."""
     say("starting kitd (kitd serve), waiting for READY")
     notify_path = work / "notify.sock"
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -273,22 +352,15 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
             "demo: kitd did not become ready:\n" + logs(work, "kitd").read_text()[-3000:]
         ) from None
     say(f"kitd ready in {(time.perf_counter() - started) * 1000:.0f} ms")
+    return notify
 
-    kitctl = [str(BIN / "kitctl"), "--config", str(config)]
-    wait_for(
-        lambda: all(d["state"] == "ready" for d in json.loads(run([*kitctl, "devices", "--json"]))),
-        "all devices ready",
-        30,
-        logs(work, "kitd"),
-    )
-    if not args.json:
-        run([*kitctl, "devices"], capture=False)
-    if args.console:
-        return serve_console(args, work, config, sims, processes)
 
+def enroll(
+    args: argparse.Namespace, work: Path, kitctl: list[str], sims: Path, office: BackOffice
+) -> dict[str, Any]:
+    """The scripted visit (`kitctl enroll --auto`); returns its summary."""
     say(f"the visit: kitctl enroll --profile {args.profile} --age {args.age} --auto")
-    started = time.perf_counter()
-    enroll = subprocess.run(
+    completed = subprocess.run(
         [
             *kitctl,
             "enroll",
@@ -298,28 +370,17 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
             str(args.age),
             *citizen_args(sims),
             "--recipient-key",
-            str(recipient_private),
+            str(office.recipient_private),
             "--json",
         ],
         stdout=subprocess.PIPE,
         text=True,
         check=False,
     )
-    if enroll.returncode != 0:
+    if completed.returncode != 0:
         raise SystemExit("demo: the visit failed:\n" + logs(work, "kitd").read_text()[-3000:])
-    summary = json.loads(enroll.stdout.strip().splitlines()[-1])
-    visit_seconds = time.perf_counter() - started
-
-    keys = ["--key", str(recipient_private), "--kit-keys", keygen["published_keys"]]
-    opened, opened_report, report = receive(work, received, summary, keys, "opened")
-    print_summary(summary, opened_report, visit_seconds, opened, report)
-    if args.visit == "delivery":
-        summary = delivery(
-            work, kitctl, sims, opened, signer_private, kitd_dir, received, keys, args.age
-        )
-    if args.json:
-        print(json.dumps(summary), flush=True)
-    return 0
+    summary: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return summary
 
 
 def serve_console(

@@ -265,7 +265,9 @@ class FaceAssessor:
             FaceCheck.EYES_CENTERED: geometry.eyes_centered(frame, width),
             FaceCheck.EYE_LINE_HEIGHT: geometry.eye_line_height(frame, height),
             FaceCheck.HEAD_SIZE: geometry.head_size(frame, height),
-            FaceCheck.UNDER_EXPOSURE: photometry.under_exposure(skin_grey),
+            FaceCheck.UNDER_EXPOSURE: photometry.under_exposure(
+                photometry.masked(grey, regions.bare_skin)
+            ),
             FaceCheck.OVER_EXPOSURE: photometry.over_exposure(skin_grey),
             FaceCheck.LUMINANCE: photometry.luminance(skin_bgr),
             FaceCheck.DYNAMIC_RANGE: photometry.dynamic_range(skin_grey),

@@ -42,6 +42,16 @@ OUTER_LIPS = (
 )
 # How far the background region keeps away from the head, in face widths.
 HEAD_CLEARANCE = 0.35
+# Both rows of each brow (upper edge, lower edge): with its eye they bound the eye socket.
+RIGHT_BROW_BAND = (70, 63, 105, 66, 107, 55, 65, 52, 53, 46)
+LEFT_BROW_BAND = (300, 293, 334, 296, 336, 285, 295, 282, 283, 276)
+# Around both nostrils, from the alae over the tip to the base of the columella.
+NOSTRILS = (48, 218, 237, 44, 1, 274, 457, 438, 278, 294, 455, 460, 327, 326, 2, 97, 98, 240, 235, 64)  # fmt: skip
+# The base of the nose (the alae's lower ends): below it moustache and beard grow.
+NOSE_BASE = (98, 327)
+# The bare skin keeps this far inside the mesh's face outline, in face widths: the outline runs through
+# the hairline, the temples' hair and the jaw's shadow on the neck.
+OUTLINE_MARGIN = 0.08
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,9 @@ class FaceRegions:
     # The skin split at the face's midline: the image's left half and right half.
     skin_left: NDArray[np.uint8]
     skin_right: NDArray[np.uint8]
+    # Skin that is skin on every face: the face skin inside a margin along the outline, above the nose
+    # base (no moustache or beard), without eye sockets and nostrils.
+    bare_skin: NDArray[np.uint8]
     right_eye: NDArray[np.uint8]
     left_eye: NDArray[np.uint8]
     forehead: NDArray[np.uint8]
@@ -113,12 +126,59 @@ def face_regions(
         skin=skin,
         skin_left=skin_left,
         skin_right=skin_right,
+        bare_skin=bare_skin_mask(skin, points),
         right_eye=right_eye,
         left_eye=left_eye,
         forehead=forehead,
         cheeks=cheeks,
         background=background_mask(shape, points, crown),
     )
+
+
+def shrunk_outline(points: NDArray[np.float64], margin: float) -> NDArray[np.float64]:
+    """The face outline moved `margin` px towards its centre, point by point."""
+    outline = points[list(mesh.FACE_OVAL)]
+    towards = outline.mean(axis=0) - outline
+    lengths = np.maximum(np.linalg.norm(towards, axis=1, keepdims=True), 1e-6)
+    result: NDArray[np.float64] = outline + towards * np.minimum(margin / lengths, 1.0)
+    return result
+
+
+def above_nose_base(shape: tuple[int, int], points: NDArray[np.float64]) -> NDArray[np.uint8]:
+    """The half of the image on the forehead's side of the line across the face at the nose base."""
+    down = points[mesh.CHIN] - points[mesh.FOREHEAD]
+    reach = 4.0 * max(float(np.linalg.norm(down)), 1.0)
+    down = down / max(float(np.linalg.norm(down)), 1e-6)
+    across = np.array([-down[1], down[0]])
+    base = points[list(NOSE_BASE)].mean(axis=0)
+    corners = np.array(
+        [
+            base - reach * across,
+            base + reach * across,
+            base + reach * (across - down),
+            base - reach * (across + down),
+        ]
+    )
+    return polygon_mask(shape, corners)
+
+
+def bare_skin_mask(skin: NDArray[np.uint8], points: NDArray[np.float64]) -> NDArray[np.uint8]:
+    """The part of the face `skin` that no beard, hair, nostril or eye socket takes, on any face.
+
+    The mesh cannot tell a beard from skin nor the outline's hairline from the forehead, and nostrils and
+    eye sockets are dark in any light on dark skin; on dark skin all of them read as crushed shadows.
+    """
+    shape = (skin.shape[0], skin.shape[1])
+    face_width = float(np.linalg.norm(points[mesh.LEFT_FACE_SIDE] - points[mesh.RIGHT_FACE_SIDE]))
+    inner = polygon_mask(shape, shrunk_outline(points, OUTLINE_MARGIN * face_width))
+    holes = polygon_mask(shape, scaled_about_centre(points[list(NOSTRILS)], 1.1), hull=True)
+    for eye, brow in (
+        (mesh.RIGHT_EYE_CONTOUR, RIGHT_BROW_BAND),
+        (mesh.LEFT_EYE_CONTOUR, LEFT_BROW_BAND),
+    ):
+        holes |= polygon_mask(shape, scaled_about_centre(points[list(eye + brow)], 1.1), hull=True)
+    kept = cv2.bitwise_and(cv2.bitwise_and(skin, inner), above_nose_base(shape, points))
+    return np.asarray(cv2.bitwise_and(kept, cv2.bitwise_not(holes)), dtype=np.uint8)
 
 
 def background_mask(

@@ -113,3 +113,39 @@ def test_held_out_figures_count_every_portrait_once() -> None:
     assert cv.detection["JPEG quality 5"].rate == 1.0
     assert cv.false_alarms["compression"].hits == 0
     assert len(cv.spread["compression.max"]) == 5
+
+
+UNDER = CalibratedLimit("under_exposure", "max", ("under-exposed",))
+
+
+def dim_copies(dark_skinned: bool) -> Portrait:
+    """A portrait and its gain-0.25 copy: light skin turns dim (luminance falls, nothing is crushed),
+    dark skin turns black; the well-lit dark-skinned original has some near-black skin of its own."""
+    name = f"S{900 + dark_skinned}-01.jpg"
+    degraded = {d.name: values() for d in SUITE}
+    if dark_skinned:
+        degraded["under-exposed"] = values(under_exposure=0.6, luminance=20.0)
+        return Portrait(name, subject_of(name), values(under_exposure=0.05), degraded)
+    degraded["under-exposed"] = values(under_exposure=0.01, luminance=12.0)
+    return Portrait(name, subject_of(name), values(under_exposure=0.0), degraded)
+
+
+def test_a_limit_spends_false_alarms_on_copies_no_other_check_catches() -> None:
+    people = [dim_copies(False) for _ in range(19)] + [dim_copies(True)]
+    # Alone, under_exposure fails the dark-skinned original to catch the dim copies.
+    assert calibrate_end(UNDER, people, budget=0.07) < 0.05
+    # When luminance already catches the dim copies, the dark-skinned original passes.
+    dim = calibrate_end(UNDER, people, 0.07, lambda m: m.values["luminance"] < 15.0)
+    assert dim == pytest.approx((0.05 + 0.6) / 2)
+
+
+def test_a_limit_with_no_copy_left_to_catch_keeps_its_value() -> None:
+    people = [dim_copies(False) for _ in range(19)] + [dim_copies(True)]
+    assert math.isnan(calibrate_end(UNDER, people, 0.07, lambda m: True))
+
+
+def test_the_clipped_shares_are_calibrated_after_the_mean_and_the_spread_of_the_light() -> None:
+    order = [f"{c.name}.{c.end}" for c in CALIBRATED]
+    assert order.index("under_exposure.max") > order.index("luminance.min")
+    assert order.index("under_exposure.max") > order.index("dynamic_range.min")
+    assert order.index("over_exposure.max") > order.index("luminance.max")

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from kitd.quality.face.assessor import FaceAssessment, FaceAssessor
+from kitd.quality.face.assessment import FaceAssessment, FaceAssessor
 from kitd.quality.face.degradations import SUITE, Degradation
 from kitd.quality.face.judgement import judge, judge_sharpness
 from kitd.quality.face.thresholds import FaceThresholds, Limits

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kitd.quality.face import mesh
-from kitd.quality.face.assessor import FaceAssessment
+from kitd.quality.face.assessment import FaceAssessment
 from kitd.quality.face.checks.geometry import CROWN_FACTOR
 from kitd.quality.face.checks.image import line_kernel
 from kitd.quality.face.vocabulary import FaceCheck

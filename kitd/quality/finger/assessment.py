@@ -50,7 +50,7 @@ class FingerQuality:
     def assess(
         self, pixels: NDArray[np.uint8], ppi: int = 500, min_score: int = 0
     ) -> FingerAssessment:
-        """Assess a capture; raises FingerImageError when the image cannot be assessed at all."""
+        """Assess a capture; raises FingerprintImageError when the image cannot be assessed at all."""
         image = validate(pixels, ppi)
         found = feature_extraction.compute(image)
         values: dict[str, float] = {

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kitd.quality.finger.assessment import FingerAssessment, FingerQuality
-from kitd.quality.finger.errors import FingerImageError
+from kitd.quality.finger.errors import FingerprintImageError
 from kitd.quality.finger.files import load_image, parse_size
 
 
@@ -69,7 +69,7 @@ def assess_file(
         loaded = load_image(path, size)
         resolution = ppi if ppi is not None else (loaded.ppi or 500)
         assessment = quality.assess(loaded.pixels, resolution)
-    except FingerImageError as error:
+    except FingerprintImageError as error:
         return Outcome(path=str(path), error=str(error))
     except OSError as error:
         return Outcome(path=str(path), error=error.strerror or str(error))

@@ -24,7 +24,8 @@ from kitd.outbox.state import OutboxStatus, PackageInfo, PackageState
 from kitd.policy.model import ExceptionKind, WaiverReason, finger_label
 from kitd.quality.check import CheckResult
 from kitd.session.model import Attempt, CaptureKind, Receipt, SessionState, Step, StepState
-from kitd.session.session import VERIFY_STEP, Session
+from kitd.session.plan import VERIFY_STEP
+from kitd.session.session import Session
 
 DEVICE_KINDS = {
     DeviceKind.CAMERA: pb.DEVICE_KIND_CAMERA,
@@ -269,9 +270,9 @@ def session_message(session: Session, texts: Texts) -> capture_pb.Session:
                     operator_id=e.operator_id,
                     time=timestamp(e.time),
                 )
-                for e in session.exceptions
+                for e in session.decisions.exceptions
             ],
-            card_validity_months=session.card_validity_months,
+            card_validity_months=session.decisions.card_validity_months,
             created_at=timestamp(session.created_at),
             expires_at=timestamp(session.expires_at),
             next_step_id=next_step.step_id if next_step else "",
@@ -280,13 +281,13 @@ def session_message(session: Session, texts: Texts) -> capture_pb.Session:
             citizen_language=session.languages.citizen,
             language_fallbacks=session.languages.fallbacks,
         )
-        if session.waiver is not None:
+        if session.decisions.waiver is not None:
             message.signature_waiver.CopyFrom(
                 pb.SignatureWaiver(
-                    reason=WAIVER_REASONS[session.waiver.reason],
-                    note=session.waiver.note,
-                    operator_id=session.waiver.operator_id,
-                    time=timestamp(session.waiver.time),
+                    reason=WAIVER_REASONS[session.decisions.waiver.reason],
+                    note=session.decisions.waiver.note,
+                    operator_id=session.decisions.waiver.operator_id,
+                    time=timestamp(session.decisions.waiver.time),
                 )
             )
         if session.receipt is not None:

@@ -17,12 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kitd.audit.session_records import SessionRecordKind
+from kitd.audit.session_records import RecordSink, SessionRecordKind
 from kitd.errors import SessionActive, SessionLost, SessionNotFound
 from kitd.locale.message import Message
 from kitd.policy import PolicySet
 from kitd.session.model import SessionState
-from kitd.session.session import RecordSink, Session
+from kitd.session.session import Session
 
 log = logging.getLogger(__name__)
 

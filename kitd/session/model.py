@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -143,6 +144,17 @@ class Verification:
     score: float = 0.0
     matched: bool = False
     attempts: int = 0
+
+    def record(self) -> dict[str, Any]:
+        """The verification as the visit's end record reports it."""
+        return {
+            "reference_id": self.reference_id,
+            "finger": self.finger,
+            "matched": self.matched,
+            "score": self.score,
+            "threshold": self.threshold,
+            "attempts": self.attempts,
+        }
 
 
 @dataclass(frozen=True)

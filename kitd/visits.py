@@ -53,6 +53,8 @@ def _no_references(data: bytes) -> DeliveryReference:
 
 
 class Visits:
+    """The visit use cases, one method per capture RPC."""
+
     def __init__(
         self,
         sessions: SessionManager,

@@ -38,6 +38,8 @@ from kitd.session.session import Session
 
 
 class FingerCapture:
+    """The finger step's capture flow: placement, preview, the final image and its quality."""
+
     def __init__(self, scanner: DeviceSupervisor | None, quality: FingerQuality) -> None:
         self._scanner = scanner
         self._quality = quality

@@ -59,6 +59,8 @@ def simulator_citizen(sim_dir: Path) -> Citizen:
 
 @dataclass
 class Progress:
+    """Where kitctl enroll writes what happens: the console, or nothing but the summary."""
+
     console: Console
     quiet: bool
     lines: list[str] = field(default_factory=list)
@@ -74,6 +76,8 @@ def finger_name(position: int) -> str:
 
 
 class Enrollment:
+    """One visit walked through the API by kitctl, with live guidance (and the simulators with --auto)."""
+
     def __init__(
         self,
         client: KitClient,

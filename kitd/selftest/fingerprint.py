@@ -54,6 +54,8 @@ class PlatenFrames(Protocol):
 
 
 class FingerprintProbe(DeviceProbe):
+    """The fingerprint reader's self-test: link speed, the blank platen, a finger and its image."""
+
     device = "fingerprint"
     noun = "fingerprint reader"
     connection = "its USB cable"

@@ -40,6 +40,8 @@ MOTION = "sharpness_motion"
 
 @dataclass(frozen=True)
 class CalibratedLimit:
+    """A face threshold set from data: its field, which end, and what it must catch."""
+
     # A FaceThresholds field name and which end of its range the data sets.
     name: str
     end: str  # "min" or "max"
@@ -92,6 +94,8 @@ class Measured:
 
 @dataclass(frozen=True)
 class Portrait:
+    """A calibration portrait's measured values, unmodified and under each degradation."""
+
     name: str
     subject: str
     original: Measured
@@ -194,6 +198,8 @@ def calibrated(portraits: Sequence[Portrait], base: FaceThresholds | None = None
 
 @dataclass
 class Tally:
+    """Hits out of a total."""
+
     hits: int = 0
     total: int = 0
 
@@ -204,6 +210,8 @@ class Tally:
 
 @dataclass
 class CrossValidation:
+    """Held-out detection and false-alarm rates of the calibrated face limits, over k folds."""
+
     k: int
     # Degradation name -> caught / eligible over the held-out folds.
     detection: dict[str, Tally] = field(default_factory=dict)

@@ -48,6 +48,8 @@ class NoFaceToCrop(ValueError):
 
 @dataclass(frozen=True)
 class PassportPhoto:
+    """The photo cropped and scaled to the print format, with its framing checks."""
+
     jpeg: bytes
     width: int
     height: int

@@ -26,6 +26,8 @@ Image = NDArray[np.uint8]
 
 @dataclass(frozen=True)
 class Degradation:
+    """A way to spoil a good portrait, and the checks that must catch it."""
+
     name: str
     # The degradation is caught when any of these checks fails on the degraded image.
     catches: tuple[FaceCheck, ...]

@@ -25,6 +25,8 @@ SCORE_CHECK_ID = "nfiq_score"
 
 @dataclass(frozen=True)
 class FingerAssessment:
+    """A print's NFIQ 2-aligned score, its native features and feedback."""
+
     score: int  # 0..100, NFIQ 2-aligned; 0 when there is no fingerprint to judge
     features: dict[str, float]  # NFIQ 2 native features, NFIQ 2 names and order
     feedback: tuple[Feedback, ...]  # what to fix, most basic first

@@ -25,6 +25,8 @@ from kitd.quality.finger.files import load_image, parse_size
 
 @dataclass(frozen=True)
 class Outcome:
+    """One file's result in kit-quality finger: its assessment or error, and the time taken."""
+
     path: str
     assessment: FingerAssessment | None = None
     ms: float = 0.0

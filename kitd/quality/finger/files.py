@@ -26,6 +26,8 @@ _GREY_MODES = {"L", "1", "P", "RGB", "RGBA", "LA"}
 
 @dataclass(frozen=True)
 class LoadedImage:
+    """A fingerprint image file's grey pixels and the resolution it records."""
+
     pixels: NDArray[np.uint8]
     # The resolution the file records, when it records a scanner resolution (300 ppi or more).
     ppi: int | None

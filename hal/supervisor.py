@@ -163,15 +163,7 @@ class DeviceSupervisor:
         self._since = time.time()
         self._cond.notify_all()
         self._hub.publish(self._status_locked(), previous, reason)
-        log.info(
-            "device state",
-            extra={
-                "device": self.name,
-                "state": state.value,
-                "previous": previous.value,
-                "reason": reason,
-            },
-        )
+        _log_state(self.name, state, previous, reason)
 
     def _on_link_lost(self, error: DeviceError) -> None:
         self._mark_lost(error)
@@ -206,21 +198,11 @@ class DeviceSupervisor:
                     exc_info=True,
                     extra={"device": self.name, "error": error, "restarts": self._restarts},
                 )
-                self._close_quietly()
+                _close_quietly(self.device)
                 with self._cond:
                     if self._cond.wait_for(lambda: self._stopping, backoff):
                         return
                 backoff = min(self._max_restart_backoff, backoff * 2)
-
-    def _close_quietly(self) -> None:
-        try:
-            self.device.close()
-        except Exception as exc:  # the loop restarts either way; a failed close is only logged
-            log.warning(
-                "device close failed",
-                exc_info=True,
-                extra={"device": self.name, "error": f"{type(exc).__name__}: {exc}"},
-            )
 
     def _supervise(self) -> None:
         backoff = self._min_backoff
@@ -290,3 +272,21 @@ class DeviceSupervisor:
             log.warning("device ping failed", extra={"device": self.name, "error": str(exc)})
         finally:
             self._op_lock.release()
+
+
+def _close_quietly(device: Device) -> None:
+    try:
+        device.close()
+    except Exception as exc:  # the loop restarts either way; a failed close is only logged
+        log.warning(
+            "device close failed",
+            exc_info=True,
+            extra={"device": device.name, "error": f"{type(exc).__name__}: {exc}"},
+        )
+
+
+def _log_state(name: str, state: DeviceState, previous: DeviceState, reason: str) -> None:
+    log.info(
+        "device state",
+        extra={"device": name, "state": state.value, "previous": previous.value, "reason": reason},
+    )

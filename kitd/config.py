@@ -42,6 +42,8 @@ def default_socket_path() -> Path:
 
 @dataclass(frozen=True)
 class ApiConfig:
+    """The `[api]` section: the socket, the token, the optional TCP listener and the RPC threads."""
+
     # Unix socket of the API; its directory is created 0750, the socket is 0660.
     socket: Path = field(default_factory=default_socket_path)
     # Caller token, created 0600 at first start; default: <state_dir>/api-token.
@@ -57,6 +59,8 @@ class ApiConfig:
 
 @dataclass(frozen=True)
 class DeviceConfig:
+    """One `[devices.*]` section: the device's source and its liveness probe interval."""
+
     source: str
     # Seconds between liveness probes of an idle device.
     ping_interval: float = 5.0
@@ -64,11 +68,15 @@ class DeviceConfig:
 
 @dataclass(frozen=True)
 class LoggingConfig:
+    """The `[logging]` section: the log level."""
+
     level: str = "info"
 
 
 @dataclass(frozen=True)
 class LocaleConfig:
+    """The `[locale]` section: the default language."""
+
     # The language of calls that neither belong to a session nor ask for one (`accept-language`), and
     # of sessions that ask for none: one of the catalogs (kitd/locale/catalogs), e.g. "nl" or "fr-BE".
     default: str = "en"
@@ -76,6 +84,8 @@ class LocaleConfig:
 
 @dataclass(frozen=True)
 class KeysConfig:
+    """The `[keys]` section: the kit key's backend, the recipient key and the delivery keys."""
+
     # "pkcs11" (TPM via tpm2-pkcs11 on the board, SoftHSM2 in CI) or "file" (the fallback).
     backend: str = "file"
     # File key: PEM, 0600 in a 0700 folder; created at first start. Default <state_dir>/keys/kit-key.pem.
@@ -98,6 +108,8 @@ class KeysConfig:
 
 @dataclass(frozen=True)
 class OutboxSection:
+    """The `[outbox]` section: the back-office receiver, retention and the free-space floor."""
+
     # https://host:port of the back-office receiver; empty keeps packages in the outbox.
     receiver_url: str = ""
     client_cert: Path | None = None
@@ -112,12 +124,16 @@ class OutboxSection:
 
 @dataclass(frozen=True)
 class PolicyConfig:
+    """The `[policy]` section: folders with more document policies."""
+
     # Folders with more document policies (TOML), besides the built-in ones.
     dirs: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
 class Config:
+    """The daemon's whole configuration, checked when it is read."""
+
     kit_id: str
     state_dir: Path
     api: ApiConfig = field(default_factory=ApiConfig)

@@ -15,6 +15,8 @@ from kitd.locale.message import Message
 
 
 class KitError(Exception):
+    """A domain error with a stable reason and metadata, which the API layer maps to a status."""
+
     reason: ClassVar[str] = "UNSPECIFIED"
 
     def __init__(self, message: str | Message, **metadata: str) -> None:
@@ -24,6 +26,8 @@ class KitError(Exception):
 
 
 class InvalidArgument(KitError):
+    """A request value the daemon cannot accept."""
+
     reason = "INVALID_ARGUMENT"
 
 
@@ -34,6 +38,8 @@ class CapabilityMissing(KitError):
 
 
 class SessionNotFound(KitError):
+    """No session has that id, or it has ended."""
+
     reason = "SESSION_NOT_FOUND"
 
 
@@ -62,6 +68,8 @@ class PolicyViolation(KitError):
 
 
 class AttemptNotFound(KitError):
+    """The session has no attempt with that id."""
+
     reason = "ATTEMPT_NOT_FOUND"
 
 

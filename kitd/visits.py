@@ -53,6 +53,8 @@ def _no_references(data: bytes) -> DeliveryReference:
 
 
 class Visits:
+    """The visit use cases, one method per capture RPC."""
+
     def __init__(
         self,
         sessions: SessionManager,
@@ -85,18 +87,27 @@ class Visits:
         delivery_reference: bytes = b"",
         languages: Languages | None = None,
     ) -> Session:
+        """Starts a visit: the one way a session comes to be (SessionActive while another runs)."""
         self._sealing.check_space()
         # Opened (decrypted, verified, checked) before the visit exists: a bad download starts none.
         reference = self._open_reference(delivery_reference) if delivery_reference else None
-        return self.sessions.create(
-            profile,
-            age,
-            operator_id,
-            application_reference,
-            display_name,
-            reference=reference,
-            languages=languages,
-        )
+        policy = self.sessions.policies.for_visit(profile, age)
+
+        def build(session_id: str) -> Session:
+            return Session(
+                policy,
+                age,
+                operator_id,
+                application_reference,
+                display_name,
+                session_id=session_id,
+                clock=self.sessions.clock,
+                on_record=self.sessions.records_of(session_id),
+                reference=reference,
+                languages=languages,
+            )
+
+        return self.sessions.admit(build)
 
     def get(self, session_id: str) -> Session:
         """The session, its steps' pause state brought up to the devices' state now: a client that saw a

@@ -38,6 +38,8 @@ class ControlServer:
         path.unlink(missing_ok=True)
 
         class RequestHandler(BaseHTTPRequestHandler):
+            """The simulators' control API: one JSON POST per command."""
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 try:

@@ -18,6 +18,8 @@ class ControlError(Exception):
 
 
 class SimulatedDevice(ABC):
+    """A simulated device, run in its own process and driven through the control API."""
+
     # Device id in kitd's configuration and in the control API: "camera", "fingerprint", "signature_pad".
     name: ClassVar[str]
 

@@ -28,6 +28,8 @@ class SimulatorError(Exception):
 
 
 class SimulatorSet:
+    """A set of simulators started together, with the sources kitd needs."""
+
     def __init__(
         self,
         workdir: Path,

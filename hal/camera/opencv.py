@@ -16,17 +16,11 @@ let an OpenCV or OS error escape as anything but a hal.errors type.
 
 from __future__ import annotations
 
-import fcntl
-import json
 import logging
 import os
 import re
-import struct
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hal.camera.base import Camera, Frame
+from hal.camera.identity import http_stream_identity, v4l2_identity
 from hal.device import DeviceInfo
 from hal.errors import DeviceBusy, DeviceError, DeviceFault, DeviceGone, DeviceTimeout
 from hal.source import Source
@@ -75,9 +70,6 @@ V4L2_CONTROLS: dict[str, int] = {
     "zoom": cv2.CAP_PROP_ZOOM,
     "backlight": cv2.CAP_PROP_BACKLIGHT,
 }
-# VIDIOC_QUERYCAP = _IOR('V', 0, struct v4l2_capability); the struct is 104 bytes.
-VIDIOC_QUERYCAP = 0x80685600
-_V4L2_CAPABILITY = struct.Struct("16s32s32sIII12x")
 
 
 @dataclass(frozen=True)
@@ -305,7 +297,7 @@ class OpenCVCamera(Camera):
     def _open_url(self, url: str) -> tuple[Any, DeviceInfo]:
         # Must be in the environment before FFmpeg opens; a user's own setting wins.
         os.environ.setdefault(FFMPEG_OPTIONS_ENV, FFMPEG_FAST_OPEN)
-        identity = self._read_http_info(url)
+        identity = http_stream_identity(url, self.name)
         capture = cv2.VideoCapture(
             url,
             cv2.CAP_FFMPEG,
@@ -331,34 +323,6 @@ class OpenCVCamera(Camera):
                 device=self.name,
             )
         return capture, identity
-
-    def _read_http_info(self, url: str) -> DeviceInfo:
-        parts = urllib.parse.urlsplit(url)
-        info_url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/info", "", ""))
-        try:
-            with urllib.request.urlopen(info_url, timeout=1.0) as response:
-                record: dict[str, Any] = json.loads(response.read().decode())
-        except urllib.error.HTTPError:
-            # A plain MJPEG server (IP camera) without an identity endpoint: name it by its address.
-            return DeviceInfo(vendor="", model="MJPEG stream", serial=parts.netloc, firmware="")
-        except (OSError, ValueError) as exc:
-            raise DeviceGone(
-                f"camera at {parts.netloc} does not answer ({exc}): is it plugged in / running?",
-                device=self.name,
-            ) from exc
-        details = {
-            key: str(value)
-            for key, value in record.items()
-            if key not in ("vendor", "model", "serial", "firmware")
-        }
-        details["transport"] = "http-mjpeg"
-        return DeviceInfo(
-            vendor=str(record.get("vendor", "")),
-            model=str(record.get("model", "")),
-            serial=str(record.get("serial", "")),
-            firmware=str(record.get("firmware", "")),
-            details=details,
-        )
 
     # -- the V4L2 path (the board) ---------------------------------------------------------------
 
@@ -408,7 +372,7 @@ class OpenCVCamera(Camera):
         except DeviceError:
             capture.release()
             raise
-        info = self._v4l2_identity(node)
+        info = v4l2_identity(node, self.name)
         details = dict(info.details)
         details.update(
             {
@@ -445,53 +409,3 @@ class OpenCVCamera(Camera):
                 log.warning("%s: camera has no control %r; ignored", self.name, option)
                 unsupported.append(option)
         return unsupported
-
-    def _v4l2_identity(self, node: Path) -> DeviceInfo:
-        """Card name and bus from VIDIOC_QUERYCAP; vendor, serial and firmware from the USB device."""
-        card = bus = driver = ""
-        try:
-            fd = os.open(node, os.O_RDONLY | os.O_NONBLOCK)
-            try:
-                buffer = bytearray(_V4L2_CAPABILITY.size)
-                fcntl.ioctl(fd, VIDIOC_QUERYCAP, buffer)
-            finally:
-                os.close(fd)
-            raw_driver, raw_card, raw_bus, _version, _caps, _device_caps = _V4L2_CAPABILITY.unpack(
-                bytes(buffer)
-            )
-            driver = raw_driver.split(b"\0", 1)[0].decode(errors="replace")
-            card = raw_card.split(b"\0", 1)[0].decode(errors="replace")
-            bus = raw_bus.split(b"\0", 1)[0].decode(errors="replace")
-        except OSError as exc:
-            log.warning("%s: VIDIOC_QUERYCAP failed: %s", self.name, exc)
-        usb = _usb_attributes(node)
-        vendor = usb.get("manufacturer") or usb.get("idVendor", "")
-        model = usb.get("product") or card
-        firmware = usb.get("bcdDevice", "")
-        details = {"card": card, "bus": bus, "kernel_driver": driver}
-        if "idVendor" in usb:
-            details["usb_id"] = f"{usb['idVendor']}:{usb.get('idProduct', '')}"
-        return DeviceInfo(
-            vendor=vendor,
-            model=model,
-            serial=usb.get("serial", ""),
-            firmware=firmware,
-            details=details,
-        )
-
-
-def _usb_attributes(node: Path) -> dict[str, str]:
-    """The USB device's sysfs attributes above a /dev/videoN node (empty when it is not on USB)."""
-    sysfs = Path("/sys/class/video4linux") / node.resolve().name / "device"
-    try:
-        # `device` is the UVC interface; its parent directory is the USB device.
-        usb_device = sysfs.resolve().parent
-    except OSError:
-        return {}
-    attributes = {}
-    for name in ("idVendor", "idProduct", "manufacturer", "product", "serial", "bcdDevice"):
-        try:
-            attributes[name] = (usb_device / name).read_text().strip()
-        except OSError:
-            continue
-    return attributes

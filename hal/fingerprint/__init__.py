@@ -1,12 +1,19 @@
 """Fingerprint scanners: the FingerprintScanner interface and its drivers."""
 
 from hal.fingerprint.base import (
-    FingerImage,
     FingerOff,
     FingerOn,
+    FingerprintImage,
     FingerprintScanner,
     ImageKind,
     ScanEvent,
 )
 
-__all__ = ["FingerImage", "FingerOff", "FingerOn", "FingerprintScanner", "ImageKind", "ScanEvent"]
+__all__ = [
+    "FingerOff",
+    "FingerOn",
+    "FingerprintImage",
+    "FingerprintScanner",
+    "ImageKind",
+    "ScanEvent",
+]

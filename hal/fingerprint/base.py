@@ -28,7 +28,7 @@ class ImageKind(enum.IntEnum):
 
 
 @dataclass(frozen=True)
-class FingerImage:
+class FingerprintImage:
     """A greyscale fingerprint image with its kind, resolution and frame id."""
 
     kind: ImageKind
@@ -60,7 +60,7 @@ class FingerOff:
     pass
 
 
-ScanEvent = FingerOn | FingerOff | FingerImage
+ScanEvent = FingerOn | FingerOff | FingerprintImage
 
 
 class FingerprintScanner(Device):
@@ -95,16 +95,16 @@ class FingerprintScanner(Device):
         try:
             for event in self._scan(timeout, auto_capture_threshold, preview):
                 yield event
-                if isinstance(event, FingerImage) and event.kind is ImageKind.FINAL:
+                if isinstance(event, FingerprintImage) and event.kind is ImageKind.FINAL:
                     finished = True
                     return
         finally:
             if not finished:
                 self.abort()
 
-    def capture(self, timeout: float = 10.0, auto_capture_threshold: int = 40) -> FingerImage:
+    def capture(self, timeout: float = 10.0, auto_capture_threshold: int = 40) -> FingerprintImage:
         """Runs a capture without preview and returns the final image."""
         for event in self.scan(timeout, auto_capture_threshold, preview=False):
-            if isinstance(event, FingerImage) and event.kind is ImageKind.FINAL:
+            if isinstance(event, FingerprintImage) and event.kind is ImageKind.FINAL:
                 return event
         raise ProtocolError("capture ended without a final image", device=self.name)

@@ -27,7 +27,13 @@ from hal.errors import (
     ProtocolError,
 )
 from hal.fingerprint import protocol as kfp1
-from hal.fingerprint.base import FingerImage, FingerOff, FingerOn, FingerprintScanner, ImageKind
+from hal.fingerprint.base import (
+    FingerOff,
+    FingerOn,
+    FingerprintImage,
+    FingerprintScanner,
+    ImageKind,
+)
 from hal.fingerprint.inbox import ScanInbox
 from hal.fingerprint.link import (
     ImageLost,
@@ -232,7 +238,7 @@ class KFP1Scanner(FingerprintScanner):
             # Nothing is left to abort; the readers report the loss to the supervisor.
             return
 
-    def blank_frame(self, timeout: float = 5.0) -> FingerImage:
+    def blank_frame(self, timeout: float = 5.0) -> FingerprintImage:
         """One sensor frame of the platen as it is now (PREVIEW_START, the first image, PREVIEW_STOP),
         without a capture: the self-test judges an empty platen on it (clean, dynamic range, noise)."""
         inbox = self._inbox
@@ -241,7 +247,7 @@ class KFP1Scanner(FingerprintScanner):
         try:
             deadline = time.monotonic() + timeout
             for item in inbox.items(tag, deadline, timeout):
-                if isinstance(item, FingerImage):
+                if isinstance(item, FingerprintImage):
                     return item
         finally:
             if self._dev is not None:
@@ -252,7 +258,7 @@ class KFP1Scanner(FingerprintScanner):
 
     def _scan(
         self, timeout: float, auto_capture_threshold: int, preview: bool
-    ) -> Iterator[FingerOn | FingerOff | FingerImage]:
+    ) -> Iterator[FingerOn | FingerOff | FingerprintImage]:
         payload = kfp1.capture_payload(int(timeout * 1000), auto_capture_threshold, preview)
         retries = 0
         # A capture waits on the inbox of the opening it started on: a rebind attempt after a loss
@@ -268,7 +274,7 @@ class KFP1Scanner(FingerprintScanner):
                     lost = item
                     break
                 yield item
-                if isinstance(item, FingerImage) and item.kind is ImageKind.FINAL:
+                if isinstance(item, FingerprintImage) and item.kind is ImageKind.FINAL:
                     return
             if lost is None:
                 return

@@ -1,6 +1,6 @@
 """What the readers of one KFP1 opening received, as a capture sees it.
 
-A capture reads the items of its own command tag as FingerOn, FingerOff and FingerImage; items of
+A capture reads the items of its own command tag as FingerOn, FingerOff and FingerprintImage; items of
 other tags (a previous host, an aborted capture) and lost previews are counted and skipped; a lost
 final image is handed on (ImageLost) so the capture can be repeated; the end of the link ends the
 capture with DeviceGone. Nothing here touches USB.
@@ -17,7 +17,7 @@ import numpy as np
 
 from hal.errors import DeviceBusy, DeviceGone, DeviceTimeout, ProtocolError
 from hal.fingerprint import protocol as kfp1
-from hal.fingerprint.base import FingerImage, FingerOff, FingerOn, ImageKind
+from hal.fingerprint.base import FingerOff, FingerOn, FingerprintImage, ImageKind
 from hal.fingerprint.link import ImageIn, ImageLost, Inbound, LinkCounters, LinkDown, status_error
 
 
@@ -45,7 +45,7 @@ class ScanInbox:
 
     def items(
         self, tag: int, deadline: float, timeout: float
-    ) -> Iterator[FingerOn | FingerOff | FingerImage | ImageLost]:
+    ) -> Iterator[FingerOn | FingerOff | FingerprintImage | ImageLost]:
         """The capture `tag`'s items until `deadline`; DeviceTimeout when nothing ends it."""
         while True:
             remaining = deadline - time.monotonic()
@@ -79,7 +79,7 @@ class ScanInbox:
                     if header.kind is kfp1.ImageKindCode.FINAL
                     else ImageKind.PREVIEW
                 )
-                yield FingerImage(kind, pixels.copy(), header.ppi, header.frame_id)
+                yield FingerprintImage(kind, pixels.copy(), header.ppi, header.frame_id)
                 continue
             event = item.event
             if event.tag != tag:

@@ -11,6 +11,7 @@ import struct
 from dataclasses import dataclass
 
 from hal.errors import ProtocolError
+from hal.signpad.base import PadInfo
 
 PEN_SAMPLE = struct.Struct("<IHHHB")
 INFO_FIXED = struct.Struct("<HHHHHHH")
@@ -67,16 +68,9 @@ NAK_TEXT: dict[NakCode, str] = {
 
 
 @dataclass(frozen=True)
-class InfoPayload:
-    """INFO's payload: the pad's identity, pen range, rate and screen."""
+class InfoPayload(PadInfo):
+    """INFO's payload: the pad's pen range, rate and screen (PadInfo), and its identity."""
 
-    max_x: int
-    max_y: int
-    max_pressure: int
-    rate_hz: int
-    lpi: int
-    screen_width: int
-    screen_height: int
     model: str
     serial: str
     firmware: str

@@ -15,6 +15,7 @@ from __future__ import annotations
 import array
 import contextlib
 import errno
+import functools
 import os
 import socket
 import struct
@@ -422,31 +423,22 @@ class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
         timeout: int,
     ) -> int:
         view = memoryview(data if data is not None else array.array("B")).cast("B")
-        if bmRequestType & 0x80:
-            _count, payload = self._call(
-                dev_handle,
-                CONTROL,
-                endpoint=bmRequestType,
-                request=bRequest,
-                value=wValue,
-                index=wIndex,
-                length=len(view),
-                timeout=timeout,
-            )
-            view[: len(payload)] = payload[: len(view)]
-            return min(len(payload), len(view))
-        out = bytes(view)
-        self._call(
+        call = functools.partial(
+            self._call,
             dev_handle,
             CONTROL,
             endpoint=bmRequestType,
             request=bRequest,
             value=wValue,
             index=wIndex,
-            length=len(out),
             timeout=timeout,
-            data=out,
         )
+        if bmRequestType & 0x80:
+            _count, payload = call(length=len(view))
+            view[: len(payload)] = payload[: len(view)]
+            return min(len(payload), len(view))
+        out = bytes(view)
+        call(length=len(out), data=out)
         return len(out)
 
     def clear_halt(self, dev_handle: SimHandle, ep: int) -> None:

@@ -1,18 +1,31 @@
-"""Conversions from domain values (HAL statuses, check results) to kit.v1 messages, with every text a
-person reads rendered by `texts` (the caller's language)."""
+"""Conversions between domain values and kit.v1 messages: devices, checks, sessions and what the capture
+flows yield, with every text a person reads rendered by `texts` (the caller's, or the session operator's,
+language). Nothing here decides anything: servicers read a request, call a use case and hand its result
+to one of these functions.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from hal.device import DeviceKind
 from hal.events import DeviceEvent, DeviceState, DeviceStatus
+from kit.v1 import capture_service_pb2 as capture_pb
+from kit.v1 import outbox_service_pb2 as outbox_pb
 from kit.v1 import types_pb2 as pb
+from kitd.capture import events
 from kitd.locale.catalogs import Texts
 from kitd.locale.message import Message
+from kitd.outbox.state import OutboxStatus, PackageInfo, PackageState
+from kitd.policy.model import ExceptionKind, WaiverReason, finger_label
 from kitd.quality.check import CheckResult
+from kitd.session.model import Attempt, CaptureKind, Receipt, SessionState, Step, StepState
+from kitd.session.plan import VERIFY_STEP
+from kitd.session.session import Session
 
 DEVICE_KINDS = {
     DeviceKind.CAMERA: pb.DEVICE_KIND_CAMERA,
@@ -27,10 +40,64 @@ DEVICE_STATES = {
 }
 
 
+CAPTURE_KINDS = {
+    CaptureKind.FACE: pb.CAPTURE_KIND_FACE,
+    CaptureKind.FINGER: pb.CAPTURE_KIND_FINGER,
+    CaptureKind.SIGNATURE: pb.CAPTURE_KIND_SIGNATURE,
+}
+STEP_STATES = {
+    StepState.PENDING: capture_pb.STEP_STATE_PENDING,
+    StepState.IN_PROGRESS: capture_pb.STEP_STATE_IN_PROGRESS,
+    StepState.DONE: capture_pb.STEP_STATE_DONE,
+    StepState.EXHAUSTED: capture_pb.STEP_STATE_EXHAUSTED,
+    StepState.EXCEPTED: capture_pb.STEP_STATE_EXCEPTED,
+    StepState.SKIPPED: capture_pb.STEP_STATE_SKIPPED,
+    StepState.PAUSED: capture_pb.STEP_STATE_PAUSED,
+}
+SESSION_STATES = {
+    SessionState.ACTIVE: capture_pb.SESSION_STATE_ACTIVE,
+    SessionState.FINALIZED: capture_pb.SESSION_STATE_FINALIZED,
+    SessionState.CANCELLED: capture_pb.SESSION_STATE_CANCELLED,
+    SessionState.LOST: capture_pb.SESSION_STATE_LOST,
+    SessionState.NOT_VERIFIED: capture_pb.SESSION_STATE_NOT_VERIFIED,
+}
+EXCEPTION_KINDS = {
+    ExceptionKind.AMPUTATED: pb.FINGER_EXCEPTION_KIND_AMPUTATED,
+    ExceptionKind.INJURED: pb.FINGER_EXCEPTION_KIND_INJURED,
+    ExceptionKind.TEMPORARILY_UNABLE: pb.FINGER_EXCEPTION_KIND_TEMPORARILY_UNABLE,
+    ExceptionKind.PERMANENTLY_UNABLE: pb.FINGER_EXCEPTION_KIND_PERMANENTLY_UNABLE,
+}
+WAIVER_REASONS = {
+    WaiverReason.ILLITERACY: pb.SIGNATURE_WAIVER_REASON_ILLITERACY,
+    WaiverReason.HANDICAP: pb.SIGNATURE_WAIVER_REASON_HANDICAP,
+    WaiverReason.ILLNESS: pb.SIGNATURE_WAIVER_REASON_ILLNESS,
+    WaiverReason.OTHER: pb.SIGNATURE_WAIVER_REASON_OTHER,
+}
+PACKAGE_STATES = {
+    PackageState.SEALED: outbox_pb.PACKAGE_STATE_SEALED,
+    PackageState.UPLOADING: outbox_pb.PACKAGE_STATE_UPLOADING,
+    PackageState.ACKNOWLEDGED: outbox_pb.PACKAGE_STATE_ACKNOWLEDGED,
+    PackageState.DELETED: outbox_pb.PACKAGE_STATE_DELETED,
+}
+# Requests name them too.
+PACKAGE_STATES_OF_PROTO = {v: k for k, v in PACKAGE_STATES.items()}
+EXCEPTION_KINDS_OF_PROTO = {v: k for k, v in EXCEPTION_KINDS.items()}
+WAIVER_REASONS_OF_PROTO = {v: k for k, v in WAIVER_REASONS.items()}
+
+
 def timestamp(seconds: float) -> Timestamp:
     ts = Timestamp()
     ts.FromNanoseconds(int(seconds * 1e9))
     return ts
+
+
+def image(fmt: int, data: bytes, width: int, height: int, ppi: int = 0) -> pb.Image:
+    return pb.Image(format=fmt, data=data, width=width, height=height, ppi=ppi)  # type: ignore[arg-type]
+
+
+def rect(box: events.Box) -> pb.Rect:
+    x, y, w, h = box
+    return pb.Rect(x=x, y=y, width=w, height=h)
 
 
 # The supervisors' fixed reasons and details (hal/supervisor.py) as message ids; anything else (a
@@ -90,6 +157,16 @@ def device_event(event: DeviceEvent, texts: Texts) -> pb.DeviceEvent:
     )
 
 
+def current_device_event(status: DeviceStatus, now: float, texts: Texts) -> pb.DeviceEvent:
+    """A device's state as a watch's first event reports it, before anything has happened."""
+    return pb.DeviceEvent(
+        time=timestamp(now),
+        device=device(status, texts),
+        previous_state=DEVICE_STATES[status.state],
+        reason=texts(Message("device.reason.current_state")),
+    )
+
+
 def check(result: CheckResult, texts: Texts) -> pb.Check:
     guidance = result.guidance
     return pb.Check(
@@ -100,4 +177,318 @@ def check(result: CheckResult, texts: Texts) -> pb.Check:
         quality=result.quality,
         guidance=texts(guidance) if guidance is not None else "",
         guidance_id=guidance.id if guidance is not None else "",
+    )
+
+
+# Step ids of the policies' plans (kitd.session.session) and the message id of each one's title.
+_STEP_TITLES = {
+    "face": "step.photo",
+    "finger-right": "step.right_hand",
+    "finger-left": "step.left_hand",
+    "signature": "step.signature",
+    VERIFY_STEP: "step.fingerprint_check",
+}
+
+
+def step_title(step: Step, texts: Texts) -> str:
+    """ "right hand: right index finger" (the finger asked now), "photo", in the operator's language."""
+    message_id = _STEP_TITLES.get(step.step_id)
+    title = texts.id(message_id) if message_id else step.title
+    if not step.finger:
+        return title
+    return texts.id("step.with_finger", step=title, finger=finger_label(step.finger))
+
+
+def attempt_message(attempt: Attempt, texts: Texts) -> pb.Attempt:
+    message = pb.Attempt(
+        attempt_id=attempt.attempt_id,
+        kind=CAPTURE_KINDS[attempt.kind],
+        finger=attempt.finger,  # type: ignore[arg-type]
+        number=attempt.number,
+        time=timestamp(attempt.time),
+        quality=attempt.quality,
+        checks=[check(c, texts) for c in attempt.checks],
+        accepted=attempt.accepted,
+        kept=attempt.kept,
+        feedback=attempt.feedback,
+    )
+    if attempt.override is not None:
+        message.override.CopyFrom(
+            pb.Override(
+                operator_id=attempt.override.operator_id,
+                reason=attempt.override.reason,
+                time=timestamp(attempt.override.time),
+            )
+        )
+    return message
+
+
+def receipt_message(receipt: Receipt) -> capture_pb.PackageReceipt:
+    return capture_pb.PackageReceipt(
+        package_id=receipt.package_id,
+        sha256=receipt.sha256,
+        size_bytes=receipt.size_bytes,
+        path=receipt.path,
+        recipient_key_id=receipt.recipient_key_id,
+        kit_key_id=receipt.kit_key_id,
+        sealed_at=timestamp(receipt.sealed_at),
+    )
+
+
+def session_message(session: Session, texts: Texts) -> capture_pb.Session:
+    """The session; `texts` renders in its operator language (CallLanguages.of_language)."""
+    with session.lock:
+        next_step = session.next_step if session.state is SessionState.ACTIVE else None
+        message = capture_pb.Session(
+            session_id=session.session_id,
+            state=SESSION_STATES[session.state],
+            document_profile=session.policy.id,
+            policy_id=session.policy.id,
+            policy_version=session.policy.version,
+            applicant_age=session.applicant_age,
+            operator_id=session.operator_id,
+            application_reference=session.application_reference,
+            steps=[
+                capture_pb.Step(
+                    step_id=step.step_id,
+                    kind=CAPTURE_KINDS[step.kind],
+                    finger=step.finger,  # type: ignore[arg-type]
+                    state=STEP_STATES[step.state],
+                    attempts_used=step.attempts_used,
+                    max_attempts=step.max_attempts,
+                    min_quality=step.min_quality,
+                    title=step_title(step, texts),
+                )
+                for step in session.steps
+            ],
+            attempts=[attempt_message(a, texts) for a in session.attempts],
+            finger_exceptions=[
+                pb.FingerException(
+                    finger=e.finger,  # type: ignore[arg-type]
+                    kind=EXCEPTION_KINDS[e.kind],
+                    reason=e.reason,
+                    operator_id=e.operator_id,
+                    time=timestamp(e.time),
+                )
+                for e in session.decisions.exceptions
+            ],
+            card_validity_months=session.decisions.card_validity_months,
+            created_at=timestamp(session.created_at),
+            expires_at=timestamp(session.expires_at),
+            next_step_id=next_step.step_id if next_step else "",
+            end_reason=session.end_reason,
+            operator_language=session.languages.operator,
+            citizen_language=session.languages.citizen,
+            language_fallbacks=session.languages.fallbacks,
+        )
+        if session.decisions.waiver is not None:
+            message.signature_waiver.CopyFrom(
+                pb.SignatureWaiver(
+                    reason=WAIVER_REASONS[session.decisions.waiver.reason],
+                    note=session.decisions.waiver.note,
+                    operator_id=session.decisions.waiver.operator_id,
+                    time=timestamp(session.decisions.waiver.time),
+                )
+            )
+        if session.receipt is not None:
+            message.receipt.CopyFrom(receipt_message(session.receipt))
+        verification = session.verification
+        if verification is not None:
+            message.delivery_verification.CopyFrom(
+                capture_pb.DeliveryVerification(
+                    reference_id=verification.reference_id,
+                    finger=verification.finger,  # type: ignore[arg-type]
+                    matched=verification.matched,
+                    score=verification.score,
+                    threshold=verification.threshold,
+                    attempts_used=verification.attempts,
+                    max_attempts=session.policy.delivery.max_attempts,
+                )
+            )
+        return message
+
+
+# -- the outbox ------------------------------------------------------------------------------------
+
+
+def package_message(info: PackageInfo) -> outbox_pb.PackageInfo:
+    message = outbox_pb.PackageInfo(
+        package_id=info.package_id,
+        state=PACKAGE_STATES[info.state],
+        sha256=info.sha256,
+        size_bytes=info.size,
+        sealed_at=timestamp(info.sealed_at),
+        upload_attempts=info.upload_attempts,
+        last_error=info.last_error,
+        expires_at=timestamp(info.expires_at),
+        recipient_key_id=info.recipient_key_id,
+    )
+    if info.next_attempt_at:
+        message.next_attempt_at.CopyFrom(timestamp(info.next_attempt_at))
+    return message
+
+
+def outbox_status_response(
+    status: OutboxStatus, upload_error: str
+) -> outbox_pb.GetOutboxStatusResponse:
+    """`upload_error`: the uploader's last error, shown when the outbox has none of its own."""
+    message = outbox_pb.GetOutboxStatusResponse(
+        pending=status.pending,
+        acknowledged=status.acknowledged,
+        pending_bytes=status.pending_bytes,
+        free_bytes=status.free_bytes,
+        min_free_bytes=status.min_free_bytes,
+        retention_days=status.retention_days,
+        last_error=status.last_error or upload_error,
+    )
+    if status.oldest_pending_sealed_at is not None:
+        message.oldest_pending_sealed_at.CopyFrom(timestamp(status.oldest_pending_sealed_at))
+    if status.last_upload_at is not None:
+        message.last_upload_at.CopyFrom(timestamp(status.last_upload_at))
+    return message
+
+
+# -- what the capture flows yield ------------------------------------------------------------------
+
+
+def face_preview_frame(frame: events.FacePreview, texts: Texts) -> capture_pb.FacePreviewFrame:
+    message = capture_pb.FacePreviewFrame(
+        frame_id=frame.frame_id,
+        grabbed_at=timestamp(frame.grabbed_at),
+        preview=image(pb.IMAGE_FORMAT_JPEG, frame.jpeg, frame.width, frame.height),
+        landmarks=[pb.Point(x=x, y=y) for x, y in frame.landmarks],
+        face_count=frame.face_count,
+        checks=[check(c, texts) for c in frame.checks],
+        guidance=texts.all(frame.guidance),
+        guidance_ids=[g.id for g in frame.guidance],
+        ready=frame.ready,
+        corrupt_frames=frame.corrupt_frames,
+    )
+    if frame.face_box is not None:
+        message.face_box.CopyFrom(rect(frame.face_box))
+    return message
+
+
+def face_capture_response(
+    result: events.FaceResult, session: Session, texts: Texts
+) -> capture_pb.CaptureFaceResponse:
+    response = capture_pb.CaptureFaceResponse(
+        attempt=attempt_message(result.attempt, texts),
+        photo=image(
+            pb.IMAGE_FORMAT_JPEG, result.photo_jpeg, result.photo_width, result.photo_height
+        ),
+        session=session_message(session, texts),
+    )
+    if result.face_box is not None:
+        response.face_box.CopyFrom(rect(result.face_box))
+    return response
+
+
+@functools.singledispatch
+def finger_event_message(
+    event: events.FingerEvent, texts: Texts
+) -> capture_pb.CaptureFingerResponse:
+    raise TypeError(f"no kit.v1 message for {type(event).__name__}")
+
+
+@finger_event_message.register
+def _(event: events.FingerWaiting, texts: Texts) -> capture_pb.CaptureFingerResponse:
+    return capture_pb.CaptureFingerResponse(
+        waiting=capture_pb.FingerWaiting(
+            finger=event.finger,  # type: ignore[arg-type]
+            attempt_number=event.attempt_number,
+            instruction=texts(event.instruction),
+        )
+    )
+
+
+@finger_event_message.register
+def _(event: events.FingerPreview, texts: Texts) -> capture_pb.CaptureFingerResponse:
+    height, width = event.pixels.shape[:2]
+    return capture_pb.CaptureFingerResponse(
+        preview=capture_pb.FingerPreview(
+            image=image(pb.IMAGE_FORMAT_GRAY8, event.pixels.tobytes(), width, height, event.ppi),
+            finger_present=event.finger_present,
+            live_quality=event.live_quality,
+            feedback=event.feedback,
+        )
+    )
+
+
+@finger_event_message.register
+def _(event: events.FingerDetected, texts: Texts) -> capture_pb.CaptureFingerResponse:
+    return capture_pb.CaptureFingerResponse(
+        detected=capture_pb.FingerDetected(finger=event.finger)  # type: ignore[arg-type]
+    )
+
+
+@finger_event_message.register
+def _(event: events.FingerCaptured, texts: Texts) -> capture_pb.CaptureFingerResponse:
+    return capture_pb.CaptureFingerResponse(
+        captured=capture_pb.FingerCaptured(
+            attempt=attempt_message(event.attempt, texts),
+            image=image(pb.IMAGE_FORMAT_PNG, event.png, event.width, event.height, event.ppi),
+            session=session_message(event.session, texts),
+        )
+    )
+
+
+@finger_event_message.register
+def _(event: events.FingerLift, texts: Texts) -> capture_pb.CaptureFingerResponse:
+    return capture_pb.CaptureFingerResponse(
+        lift=capture_pb.FingerLift(instruction=texts(event.instruction))
+    )
+
+
+@functools.singledispatch
+def signature_event_message(
+    event: events.SignatureEvent, texts: Texts, session: Callable[[], Session]
+) -> capture_pb.CaptureSignatureResponse:
+    """`session` is read only for the result, which carries the visit as the signature left it."""
+    raise TypeError(f"no kit.v1 message for {type(event).__name__}")
+
+
+@signature_event_message.register
+def _(
+    event: events.PenBatch, texts: Texts, session: Callable[[], Session]
+) -> capture_pb.CaptureSignatureResponse:
+    return capture_pb.CaptureSignatureResponse(
+        samples=capture_pb.PenSamples(
+            samples=[
+                capture_pb.PenSample(
+                    time_us=s.time_us,
+                    x=s.x,
+                    y=s.y,
+                    pressure=s.pressure,
+                    tip=s.tip,
+                    in_range=bool(s.flags & 0x02),
+                )
+                for s in event.samples
+            ],
+            max_x=event.max_x,
+            max_y=event.max_y,
+        )
+    )
+
+
+@signature_event_message.register
+def _(
+    event: events.SignatureCleared, texts: Texts, session: Callable[[], Session]
+) -> capture_pb.CaptureSignatureResponse:
+    return capture_pb.CaptureSignatureResponse(
+        cleared=capture_pb.SignatureCleared(clear_count=event.clear_count)
+    )
+
+
+@signature_event_message.register
+def _(
+    event: events.SignatureResult, texts: Texts, session: Callable[[], Session]
+) -> capture_pb.CaptureSignatureResponse:
+    return capture_pb.CaptureSignatureResponse(
+        result=capture_pb.SignatureResult(
+            attempt=attempt_message(event.attempt, texts),
+            image=image(pb.IMAGE_FORMAT_PNG, event.png, event.width, event.height),
+            iso_19794_7=event.iso_19794_7,
+            session=session_message(session(), texts),
+        )
     )

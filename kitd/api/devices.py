@@ -10,7 +10,6 @@ import grpc
 
 from kit.v1 import device_service_pb2 as pb
 from kit.v1 import device_service_pb2_grpc as pb_grpc
-from kit.v1 import types_pb2
 from kitd.api import convert
 from kitd.api.languages import CallLanguages
 from kitd.api.status import translated, translated_stream
@@ -24,6 +23,8 @@ _POLL = 0.25
 
 
 class DeviceServicer(pb_grpc.DeviceServiceServicer):
+    """kit.v1.DeviceService over the kit's devices and self-test."""
+
     def __init__(self, kit: Kit, languages: CallLanguages | None = None) -> None:
         self._kit = kit
         self._languages = languages or CallLanguages(Catalogs.builtin())
@@ -77,12 +78,7 @@ class DeviceServicer(pb_grpc.DeviceServiceServicer):
             if request.include_current:
                 for status in self._kit.device_statuses():
                     yield pb.WatchDeviceEventsResponse(
-                        event=types_pb2.DeviceEvent(
-                            time=convert.timestamp(time.time()),
-                            device=convert.device(status, texts),
-                            previous_state=convert.DEVICE_STATES[status.state],
-                            reason=texts(Message("device.reason.current_state")),
-                        )
+                        event=convert.current_device_event(status, time.time(), texts)
                     )
             while context.is_active():
                 if self._kit.stopping.is_set():

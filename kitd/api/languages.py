@@ -27,6 +27,8 @@ def _metadata_value(metadata: Iterable[tuple[str, str | bytes]] | None, key: str
 
 
 class CallLanguages:
+    """The languages of calls and visits, negotiated against the catalogs, and the kit's default."""
+
     def __init__(self, catalogs: Catalogs, default: str = "en") -> None:
         self.catalogs = catalogs
         self.default = catalogs.negotiate(default, "en").language

@@ -8,6 +8,8 @@ used, so nothing stored changes.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
+from typing import Any
 
 from kitd.audit.record import AuditKind
 
@@ -36,3 +38,7 @@ AUDIT_KIND_OF: dict[SessionRecordKind, AuditKind] = {
     SessionRecordKind.FINGER_EXCEPTION: AuditKind.EXCEPTION,
     SessionRecordKind.SIGNATURE_WAIVER: AuditKind.WAIVER,
 }
+
+
+# Where a session reports its changes: a record kind and the record's fields.
+RecordSink = Callable[[SessionRecordKind, dict[str, Any]], None]

@@ -26,6 +26,7 @@ from kitd.audit.errors import AuditError
 from kitd.backoffice.tls import server_context
 from kitd.keys.key_list import KitKeyList
 from kitd.outbox.contract import PACKAGES_PATH, RECEIPT_CONTENT_TYPE, Receipt, content_digest
+from kitd.outbox.files import write_all
 from kitd.package.errors import PackageError
 from kitd.package.opener import open_package
 
@@ -198,10 +199,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     part = path.with_name(path.name + ".part")
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        write_all(fd, data)
     finally:
         os.close(fd)
     os.replace(part, path)

@@ -18,6 +18,8 @@ Box = tuple[float, float, float, float]
 
 @dataclass(frozen=True)
 class FacePreview:
+    """One live preview frame: the JPEG, the face found in it, its checks and guidance."""
+
     frame_id: int
     # Wall-clock time the camera frame was grabbed.
     grabbed_at: float
@@ -36,6 +38,8 @@ class FacePreview:
 
 @dataclass(frozen=True)
 class FaceResult:
+    """The photo a face capture took, with its attempt and where the face is."""
+
     attempt: Attempt
     photo_jpeg: bytes = field(repr=False)
     photo_width: int
@@ -46,6 +50,8 @@ class FaceResult:
 
 @dataclass(frozen=True)
 class FingerWaiting:
+    """The reader waits for the finger the step asks for."""
+
     finger: int
     attempt_number: int
     instruction: Message
@@ -53,6 +59,8 @@ class FingerWaiting:
 
 @dataclass(frozen=True)
 class FingerPreview:
+    """One live image from the reader, with a rough quality and feedback."""
+
     pixels: NDArray[np.uint8] = field(repr=False)
     ppi: int
     finger_present: bool
@@ -62,11 +70,15 @@ class FingerPreview:
 
 @dataclass(frozen=True)
 class FingerDetected:
+    """A finger landed on the reader's glass."""
+
     finger: int
 
 
 @dataclass(frozen=True)
 class FingerCaptured:
+    """The final image of a finger capture, with its attempt and the visit after it."""
+
     attempt: Attempt
     png: bytes = field(repr=False)
     width: int
@@ -78,6 +90,8 @@ class FingerCaptured:
 
 @dataclass(frozen=True)
 class FingerLift:
+    """The capture is done: the citizen should lift the finger."""
+
     instruction: Message
 
 
@@ -86,6 +100,8 @@ FingerEvent = FingerWaiting | FingerPreview | FingerDetected | FingerCaptured | 
 
 @dataclass(frozen=True)
 class PenBatch:
+    """Pen samples from the pad, as they arrive while the citizen signs."""
+
     samples: tuple[PenSample, ...]
     max_x: int
     max_y: int
@@ -93,11 +109,15 @@ class PenBatch:
 
 @dataclass(frozen=True)
 class SignatureCleared:
+    """The pad's drawing was cleared; the signature starts again."""
+
     clear_count: int
 
 
 @dataclass(frozen=True)
 class SignatureResult:
+    """The signature a capture took: its image, ISO/IEC 19794-7 record and attempt."""
+
     attempt: Attempt
     png: bytes = field(repr=False)
     width: int

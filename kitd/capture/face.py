@@ -113,6 +113,8 @@ def _preview(frame: Frame, assessment: FaceAssessment, max_size: int) -> FacePre
 
 
 class FaceCapture:
+    """The photo step's capture flow: live preview and the photo, from the camera."""
+
     def __init__(
         self,
         camera: DeviceSupervisor | None,

@@ -12,7 +12,13 @@ from collections.abc import Iterator
 
 import cv2
 
-from hal.fingerprint.base import FingerImage, FingerOff, FingerOn, FingerprintScanner, ImageKind
+from hal.fingerprint.base import (
+    FingerOff,
+    FingerOn,
+    FingerprintImage,
+    FingerprintScanner,
+    ImageKind,
+)
 from hal.supervisor import DeviceSupervisor
 from kitd.capture.events import (
     FingerCaptured,
@@ -32,6 +38,8 @@ from kitd.session.session import Session
 
 
 class FingerCapture:
+    """The finger step's capture flow: placement, preview, the final image and its quality."""
+
     def __init__(self, scanner: DeviceSupervisor | None, quality: FingerQuality) -> None:
         self._scanner = scanner
         self._quality = quality
@@ -66,7 +74,7 @@ class FingerCapture:
                         yield FingerDetected(position)
                     elif isinstance(event, FingerOff):
                         continue
-                    elif isinstance(event, FingerImage) and event.kind is ImageKind.PREVIEW:
+                    elif isinstance(event, FingerprintImage) and event.kind is ImageKind.PREVIEW:
                         yield FingerPreview(
                             event.pixels,
                             event.ppi,
@@ -74,7 +82,7 @@ class FingerCapture:
                             self._quality.live_estimate(event.pixels, event.ppi),
                             (),
                         )
-                    elif isinstance(event, FingerImage):
+                    elif isinstance(event, FingerprintImage):
                         assessment = self._quality.assess(
                             event.pixels, event.ppi, min_score=step.min_quality
                         )

@@ -45,6 +45,8 @@ def sign_here_screen(info: PadInfo, name: str, prompt: str = "Sign here") -> NDA
 
 
 class SignatureCapture:
+    """The signature step's capture flow: the pen stream, clearing, the signature and its checks."""
+
     def __init__(self, pad: DeviceSupervisor | None, catalogs: Catalogs | None = None) -> None:
         self._pad = pad
         self._catalogs = catalogs or Catalogs.builtin()

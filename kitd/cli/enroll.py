@@ -59,6 +59,8 @@ def simulator_citizen(sim_dir: Path) -> Citizen:
 
 @dataclass
 class Progress:
+    """Where kitctl enroll writes what happens: the console, or nothing but the summary."""
+
     console: Console
     quiet: bool
     lines: list[str] = field(default_factory=list)
@@ -74,24 +76,15 @@ def finger_name(position: int) -> str:
 
 
 class Enrollment:
-    def __init__(
-        self,
-        client: KitClient,
-        progress: Progress,
-        citizen: Citizen | None,
-        operator_id: str,
-        display_name: str = "",
-        *,
-        language: str = "",
-        citizen_language: str = "",
-    ) -> None:
+    """One visit walked through the API by kitctl, with live guidance (and the simulators with --auto)."""
+
+    def __init__(self, client: KitClient, options: VisitOptions) -> None:
         self.client = client
-        self.progress = progress
-        self.citizen = citizen
-        self.operator_id = operator_id
-        self.display_name = display_name
-        self.language = language
-        self.citizen_language = citizen_language
+        self.options = options
+        self.progress = Progress(options.console, quiet=False)
+        # With a folder, the simulators there play the citizen.
+        self.citizen = simulator_citizen(options.auto_dir) if options.auto_dir is not None else None
+        language = options.language
         # Calls outside the session (and their errors) in the operator's language too.
         self.md = (*client.metadata, ("accept-language", language)) if language else client.metadata
         self.catalogs = Catalogs.builtin()
@@ -113,12 +106,12 @@ class Enrollment:
             pb.CreateSessionRequest(
                 document_profile=profile,
                 applicant_age=age,
-                operator_id=self.operator_id,
+                operator_id=self.options.operator_id,
                 application_reference=reference,
-                citizen_display_name=self.display_name,
+                citizen_display_name=self.options.display_name,
                 delivery_reference=delivery_reference,
-                operator_language=self.language,
-                citizen_language=self.citizen_language,
+                operator_language=self.options.language,
+                citizen_language=self.options.citizen_language,
             ),
             metadata=self.md,
             timeout=10,
@@ -322,7 +315,9 @@ class Enrollment:
                 break
             time.sleep(0.05)  # waiting for another process (the daemon) to start the capture
         self.citizen(
-            "signature_pad", "sign", {"name": self.display_name or "A. Citizen", "press_ok": True}
+            "signature_pad",
+            "sign",
+            {"name": self.options.display_name or "A. Citizen", "press_ok": True},
         )
 
 
@@ -408,71 +403,45 @@ def print_summary(console: Console, data: dict[str, Any], texts: Texts) -> None:
     )
 
 
-def enroll(
-    client: KitClient,
-    *,
-    profile: str,
-    age: int,
-    operator_id: str,
-    reference: str,
-    display_name: str,
-    auto_dir: Path | None,
-    recipient_key: str,
-    as_json: bool,
-    console: Console,
-    language: str = "",
-    citizen_language: str = "",
-) -> int:
-    citizen = simulator_citizen(auto_dir) if auto_dir is not None else None
-    progress = Progress(console, quiet=False)
-    visit = Enrollment(
-        client,
-        progress,
-        citizen,
-        operator_id,
-        display_name,
-        language=language,
-        citizen_language=citizen_language,
-    )
-    session, receipt = visit.run(profile, age, reference)
-    data = summary(session, receipt, recipient_key)
-    if as_json:
+@dataclass(frozen=True)
+class VisitOptions:
+    """What kitctl enroll and kitctl deliver take alike from the command line."""
+
+    age: int
+    operator_id: str
+    reference: str
+    display_name: str
+    # With a folder, the simulators there play the citizen (--auto).
+    auto_dir: Path | None
+    recipient_key: str
+    as_json: bool
+    console: Console
+    language: str = ""
+    citizen_language: str = ""
+
+
+def enroll(client: KitClient, profile: str, options: VisitOptions) -> int:
+    visit = Enrollment(client, options)
+    session, receipt = visit.run(profile, options.age, options.reference)
+    data = summary(session, receipt, options.recipient_key)
+    if options.as_json:
         print(json.dumps(data), flush=True)
     else:
-        print_summary(console, data, visit.texts)
+        print_summary(options.console, data, visit.texts)
     return 0
 
 
 def deliver(
     client: KitClient,
-    *,
     delivery_reference: bytes,
-    age: int,
-    operator_id: str,
-    reference: str,
-    display_name: str,
-    auto_dir: Path | None,
-    recipient_key: str,
-    as_json: bool,
-    console: Console,
+    options: VisitOptions,
     profile: str = "be-eid-delivery",
-    language: str = "",
-    citizen_language: str = "",
 ) -> int:
     """A card delivery: 0 when the card may be handed over (package sealed), 1 when not verified."""
-    citizen = simulator_citizen(auto_dir) if auto_dir is not None else None
-    progress = Progress(console, quiet=False)
-    visit = Enrollment(
-        client,
-        progress,
-        citizen,
-        operator_id,
-        display_name,
-        language=language,
-        citizen_language=citizen_language,
-    )
+    visit = Enrollment(client, options)
+    console = options.console
     try:
-        session, receipt = visit.run(profile, age, reference, delivery_reference)
+        session, receipt = visit.run(profile, options.age, options.reference, delivery_reference)
     except NotVerified as failed:
         data: dict[str, Any] = {
             "session_id": failed.session.session_id,
@@ -481,14 +450,14 @@ def deliver(
             "end_reason": failed.session.end_reason,
             "verification": verification_summary(failed.session),
         }
-        if as_json:
+        if options.as_json:
             print(json.dumps(data), flush=True)
         else:
             text = visit.texts.id("kitctl.delivery_not_verified", reason=failed.session.end_reason)
             console.print(f"[bold red]{text}[/]")
         return 1
-    data = {"outcome": "verified", **summary(session, receipt, recipient_key)}
-    if as_json:
+    data = {"outcome": "verified", **summary(session, receipt, options.recipient_key)}
+    if options.as_json:
         print(json.dumps(data), flush=True)
     else:
         print_summary(console, data, visit.texts)

@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.protobuf.json_format import MessageToDict
@@ -29,6 +29,9 @@ from kit.v1 import device_service_pb2 as dpb
 from kit.v1 import outbox_service_pb2 as opb
 from kit.v1 import types_pb2
 from kitd.client import ClientSetupError, Endpoint, KitClient
+
+if TYPE_CHECKING:
+    from kitd.cli.enroll import VisitOptions
 
 EXIT_ERROR = 1
 EXIT_UNREACHABLE = 2
@@ -118,30 +121,32 @@ def cmd_watch(client: KitClient, args: argparse.Namespace, console: Console) -> 
     return 0
 
 
-def _visit_options(args: argparse.Namespace, console: Console) -> dict[str, Any]:
+def _visit_options(args: argparse.Namespace, console: Console) -> VisitOptions:
     """What `enroll` and `deliver` take alike from the command line."""
+    from kitd.cli.enroll import VisitOptions
+
     auto_dir = None
     if args.auto:
         auto_dir = args.sim_dir or Path(os.environ.get("KITSIM_DIR", "kitsim"))
-    return {
-        "age": args.age,
-        "operator_id": args.operator,
-        "reference": args.reference,
-        "display_name": args.name,
-        "auto_dir": auto_dir,
-        "recipient_key": str(args.recipient_key or os.environ.get("KITD_RECIPIENT_KEY", "")),
-        "as_json": args.json,
-        "console": Console(stderr=True) if args.json else console,
-        "language": args.lang,
-        "citizen_language": args.citizen_lang,
-    }
+    return VisitOptions(
+        age=args.age,
+        operator_id=args.operator,
+        reference=args.reference,
+        display_name=args.name,
+        auto_dir=auto_dir,
+        recipient_key=str(args.recipient_key or os.environ.get("KITD_RECIPIENT_KEY", "")),
+        as_json=args.json,
+        console=Console(stderr=True) if args.json else console,
+        language=args.lang,
+        citizen_language=args.citizen_lang,
+    )
 
 
 def cmd_enroll(client: KitClient, args: argparse.Namespace, console: Console) -> int:
     from kitd.cli.enroll import EnrollError, enroll
 
     try:
-        return enroll(client, profile=args.profile, **_visit_options(args, console))
+        return enroll(client, args.profile, _visit_options(args, console))
     except EnrollError as exc:
         print(f"kitctl: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -156,7 +161,7 @@ def cmd_deliver(client: KitClient, args: argparse.Namespace, console: Console) -
         print(f"kitctl: cannot read the reference download: {exc}", file=sys.stderr)
         return EXIT_ERROR
     try:
-        return deliver(client, delivery_reference=sealed, **_visit_options(args, console))
+        return deliver(client, sealed, _visit_options(args, console))
     except EnrollError as exc:
         print(f"kitctl: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -7,7 +7,6 @@ ever holds in memory during a visit.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from numpy.typing import NDArray
 
 from kitd.delivery.reference import DeliveryReference, new_reference_id, seal_reference
 from kitd.keys.errors import KeyStoreError
-from kitd.keys.file_key import KEY_FILE_MODE
+from kitd.keys.file_key import write_key_pair
 from kitd.matching.extraction import extract_template
 from kitd.records.wsq import decode_wsq
 
@@ -32,17 +31,7 @@ def generate_signer(out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     private_path, public_path = out_dir / SIGNER_PRIVATE_NAME, out_dir / SIGNER_PUBLIC_NAME
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
-    public_path.write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
+    write_key_pair(key, private_path, public_path)
     return private_path, public_path
 
 

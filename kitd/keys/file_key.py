@@ -52,6 +52,24 @@ def create_private_key(path: Path) -> ec.EllipticCurvePrivateKey:
     return key
 
 
+def write_key_pair(key: ec.EllipticCurvePrivateKey, private_path: Path, public_path: Path) -> None:
+    """Writes a key pair: the private half (PKCS#8 PEM, 0600, to a path that must not exist yet) and
+    the public half (SubjectPublicKeyInfo PEM)."""
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
+    with os.fdopen(fd, "wb") as out:
+        out.write(pem)
+    public_path.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+
+
 class FileKeySigner(KitSigner):
     """The kit key as a PEM file in the state directory (the `file` backend)."""
 

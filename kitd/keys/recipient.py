@@ -7,7 +7,6 @@ package unreadable on the kit.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from kitd.keys.errors import KeyStoreError, KitKeyNotFound
-from kitd.keys.file_key import KEY_FILE_MODE, check_private_path
+from kitd.keys.file_key import KEY_FILE_MODE, check_private_path, write_key_pair
 from kitd.keys.key_id import key_id_of
 
 PRIVATE_NAME = "recipient.key.pem"
@@ -36,19 +35,7 @@ class RecipientKeyPair:
         key = ec.generate_private_key(ec.SECP256R1())
         private_path = out_dir / PRIVATE_NAME
         public_path = out_dir / PUBLIC_NAME
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
-        with os.fdopen(fd, "wb") as out:
-            out.write(pem)
-        public_path.write_bytes(
-            key.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-        )
+        write_key_pair(key, private_path, public_path)
         return cls(private_path, public_path, key_id_of(key.public_key()))
 
 

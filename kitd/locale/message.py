@@ -16,6 +16,8 @@ Param: TypeAlias = "str | int | float | Message"
 
 @dataclass(frozen=True)
 class Message:
+    """A text a person reads, as a catalog id and its parameters, rendered in a chosen language."""
+
     id: str
     # Sorted (name, value) pairs: a message is hashable and compares by value, like the text it becomes.
     params: tuple[tuple[str, Param], ...] = ()

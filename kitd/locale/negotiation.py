@@ -17,6 +17,8 @@ FALLBACK = "en"
 
 @dataclass(frozen=True)
 class Choice:
+    """A negotiated language, and the fallback taken when the one asked for has no catalog."""
+
     language: str
     # Set when the request named a language without a catalog: "'it' -> 'en'".
     fallback: str = ""

@@ -39,6 +39,8 @@ MIN_MINUTIAE = 4
 
 @dataclass(frozen=True)
 class Comparison:
+    """The outcome of comparing two templates: score, paired minutiae and the alignment found."""
+
     score: float
     paired: int
     # Rotation (radians, counter-clockwise) that carries the probe onto the reference.

@@ -17,6 +17,8 @@ from numpy.typing import NDArray
 
 
 class MinutiaKind(enum.IntEnum):
+    """A minutia's type, as ISO/IEC 19794-2 codes it."""
+
     # ISO/IEC 19794-2 minutia type codes (2 bits).
     OTHER = 0
     RIDGE_ENDING = 1
@@ -25,6 +27,8 @@ class MinutiaKind(enum.IntEnum):
 
 @dataclass(frozen=True)
 class Template:
+    """A print's minutiae (position, direction, kind, quality), its image size and resolution."""
+
     width: int
     height: int
     ppi: int

@@ -39,12 +39,17 @@ def write_new(part: Path, data: bytes) -> None:
     """Writes `data` to a new file `part` (0600, never an existing one) and fsyncs it."""
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        write_all(fd, data)
     finally:
         os.close(fd)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Writes all of `data` to `fd` (a write may take less than it is given), then fsyncs it."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.fsync(fd)
 
 
 def discard(paths: tuple[Path | None, ...], directories: tuple[Path, ...]) -> None:

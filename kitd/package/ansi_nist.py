@@ -44,7 +44,7 @@ _SEPARATORS = re.compile(r"[\x1c-\x1f]")
 
 
 @dataclass(frozen=True)
-class EncodedFinger:
+class EncodedFingerprint:
     """One print ready for its Type-14 record: WSQ bytes, size, quality, attempts, override."""
 
     position: int
@@ -64,7 +64,7 @@ class EncodedSignature:
 
 
 @dataclass(frozen=True)
-class ReadFinger:
+class ReadFingerprint:
     """A print as read back from a transaction's Type-14 record."""
 
     position: int
@@ -79,7 +79,7 @@ class ReadTransaction:
     transaction_control_number: str
     application_data: dict[str, str]
     face_jpeg: bytes | None
-    fingers: tuple[ReadFinger, ...]
+    fingers: tuple[ReadFingerprint, ...]
     signature_pixels: NDArray[np.uint8] | None
 
 
@@ -125,7 +125,7 @@ def _check_summary(checks: tuple[CheckResult, ...]) -> list[list[str]]:
 def build_transaction(
     contents: VisitContents,
     package_id: str,
-    fingers: tuple[EncodedFinger, ...],
+    fingers: tuple[EncodedFingerprint, ...],
     signature: EncodedSignature | None,
 ) -> bytes:
     """The visit as one ANSI/NIST-ITL transaction: Type-1, Type-2, then the face (Type-10), the
@@ -247,7 +247,7 @@ def _face_record(contents: VisitContents, face: FaceCapture, *, idc: int) -> nis
 
 
 def _finger_record(
-    contents: VisitContents, finger: EncodedFinger, *, idc: int
+    contents: VisitContents, finger: EncodedFingerprint, *, idc: int
 ) -> nistitl.AsciiRecord:
     """Type-14: one plain live-scan print as WSQ with its quality, attempts and any override."""
     if not 1 <= finger.position <= 10:
@@ -318,7 +318,8 @@ def read_transaction(data: bytes) -> ReadTransaction:
                     application[f"2.{tag:03d}"] = _field_text(field)
         face = next((bytes(r.DATA) for r in message.iter(10)), None)
         fingers = tuple(
-            ReadFinger(int(r._13), bytes(r.DATA), int(r[24][0].values[1])) for r in message.iter(14)
+            ReadFingerprint(int(r._13), bytes(r.DATA), int(r[24][0].values[1]))
+            for r in message.iter(14)
         )
         signature = None
         for r8 in message.iter(8):

@@ -12,7 +12,7 @@ from kitd.audit.errors import AuditError
 from kitd.audit.record import encode_records
 from kitd.audit.verify import verify_chain
 from kitd.package.ansi_nist import (
-    EncodedFinger,
+    EncodedFingerprint,
     EncodedSignature,
     build_transaction,
     signature_pixels_from_png,
@@ -34,7 +34,7 @@ SIGNATURE_SERIES_MEDIA_TYPE = "application/octet-stream"
 class EncodedImages:
     """The prints and the signature already encoded for their ANSI/NIST-ITL records."""
 
-    fingers: tuple[EncodedFinger, ...]
+    fingers: tuple[EncodedFingerprint, ...]
     signature: EncodedSignature | None
 
 
@@ -56,7 +56,7 @@ def encode_images(contents: VisitContents) -> EncodedImages:
             raise PackageBuildError(f"finger {finger.position}: {exc}") from exc
         height, width = finger.pixels.shape
         fingers.append(
-            EncodedFinger(
+            EncodedFingerprint(
                 position=finger.position,
                 wsq=wsq,
                 width=width,

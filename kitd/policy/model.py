@@ -14,11 +14,15 @@ from kitd.locale.message import Message
 
 
 class Hand(enum.StrEnum):
+    """The right or the left hand."""
+
     RIGHT = "right"
     LEFT = "left"
 
 
 class FingerName(enum.StrEnum):
+    """A finger of a hand, thumb to little."""
+
     THUMB = "thumb"
     INDEX = "index"
     MIDDLE = "middle"
@@ -64,6 +68,8 @@ def finger_label(position: int) -> Message:
 
 
 class ExceptionKind(enum.StrEnum):
+    """Why a finger cannot be printed: amputated, injured, temporarily or permanently unable."""
+
     AMPUTATED = "amputated"
     INJURED = "injured"
     TEMPORARILY_UNABLE = "temporarily_unable"
@@ -71,6 +77,8 @@ class ExceptionKind(enum.StrEnum):
 
 
 class ExceptionScope(enum.StrEnum):
+    """How far a finger exception reaches: one finger, or every finger of the visit."""
+
     # Only this finger is skipped; the hand's next fallback finger is asked.
     FINGER = "finger"
     # No further fingerprints are taken in this visit.
@@ -79,12 +87,16 @@ class ExceptionScope(enum.StrEnum):
 
 @dataclass(frozen=True)
 class ExceptionRule:
+    """What a kind of finger exception does under a policy: its scope and the card's validity."""
+
     scope: ExceptionScope
     # 0 = the document's standard validity.
     card_validity_months: int = 0
 
 
 class WaiverReason(enum.StrEnum):
+    """Why a citizen does not sign: illiteracy, handicap, illness or another reason."""
+
     ILLITERACY = "illiteracy"
     HANDICAP = "handicap"
     ILLNESS = "illness"
@@ -93,6 +105,8 @@ class WaiverReason(enum.StrEnum):
 
 @dataclass(frozen=True)
 class FacePolicy:
+    """A document's photo rules: whether it is taken, attempts, timeout, size and thresholds."""
+
     required: bool = True
     max_attempts: int = 5
     capture_timeout_s: float = 20.0
@@ -119,6 +133,8 @@ class DuplicateFingerCheck:
 
 @dataclass(frozen=True)
 class FingerPolicy:
+    """A document's finger rules: ages, hands, finger order, attempts, thresholds, exceptions."""
+
     required: bool = True
     min_age: int = 12
     hands: tuple[Hand, ...] = (Hand.RIGHT, Hand.LEFT)
@@ -147,6 +163,8 @@ class FingerPolicy:
 
 @dataclass(frozen=True)
 class SignaturePolicy:
+    """A document's signature rules: ages, attempts, timing, image size and waiver reasons."""
+
     required: bool = True
     min_age: int = 12
     max_attempts: int = 3
@@ -178,6 +196,8 @@ class DeliveryPolicy:
 
 @dataclass(frozen=True)
 class OverridePolicy:
+    """Which failed attempts an operator may accept, and how long the reason must be."""
+
     # Capture kinds whose failed attempts an operator may accept.
     allowed: tuple[str, ...] = ("face", "finger", "signature")
     reason_min_length: int = 5
@@ -185,6 +205,8 @@ class OverridePolicy:
 
 @dataclass(frozen=True)
 class Policy:
+    """One document's versioned visit rules: ages, photo, fingers, signature, overrides, delivery."""
+
     id: str
     version: str
     title: str

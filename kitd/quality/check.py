@@ -13,6 +13,8 @@ from kitd.locale.message import Message
 
 @dataclass(frozen=True)
 class CheckResult:
+    """One quality check's outcome: native value, limit, verdict, a 0-100 quality and guidance."""
+
     id: str
     # The measured native value (degrees, pixels, ratio, score, ...).
     value: float

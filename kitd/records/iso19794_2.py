@@ -51,6 +51,8 @@ class MinutiaeRecordError(ValueError):
 
 @dataclass(frozen=True)
 class MinutiaeView:
+    """One finger's minutiae as an ISO/IEC 19794-2 record holds them."""
+
     # ISO finger position: 0 unknown, 1 right thumb .. 10 left little.
     position: int
     template: Template

@@ -46,6 +46,8 @@ _E = TypeVar("_E", bound=enum.IntEnum)
 
 
 class Compression(enum.IntEnum):
+    """An ISO/IEC 19794-4 image's compression algorithm code."""
+
     UNCOMPRESSED = 0
     UNCOMPRESSED_BIT_PACKED = 1
     WSQ = 2
@@ -55,6 +57,8 @@ class Compression(enum.IntEnum):
 
 
 class ImpressionType(enum.IntEnum):
+    """An ISO/IEC 19794-4 impression type code."""
+
     LIVE_SCAN_PLAIN = 0
     LIVE_SCAN_ROLLED = 1
     NONLIVE_SCAN_PLAIN = 2
@@ -68,6 +72,8 @@ class IsoRecordError(ValueError):
 
 @dataclass(frozen=True)
 class FingerView:
+    """One finger's image as an ISO/IEC 19794-4 record holds it."""
+
     # ISO finger position: 0 unknown, 1 right thumb .. 5 right little, 6 left thumb .. 10 left little.
     position: int
     width: int

@@ -63,6 +63,8 @@ def decode_scale(code: int) -> float:
 
 @dataclass(frozen=True)
 class ChannelDescription:
+    """An ISO/IEC 19794-7 channel's scale and range."""
+
     scale: float | None = None
     minimum: int | None = None
     maximum: int | None = None
@@ -70,6 +72,8 @@ class ChannelDescription:
 
 @dataclass(frozen=True)
 class SignatureTimeSeries:
+    """A signature's pen samples as an ISO/IEC 19794-7 record holds them."""
+
     captured_at: datetime
     channels: dict[str, ChannelDescription]
     # One tuple per sample point, values in the order of `channel_names`.

@@ -39,6 +39,8 @@ STILL_PX = 3.0
 
 
 class CameraProbe(DeviceProbe):
+    """The camera's self-test: frame rate, resolution, exposure, sharpness and grey balance."""
+
     device = "camera"
     noun = "camera"
     connection = "its USB cable and that nothing else uses the camera"

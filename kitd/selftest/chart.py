@@ -44,6 +44,8 @@ TARGET_GREY = 150
 
 @dataclass(frozen=True)
 class Rect:
+    """A rectangle on the self-test chart, in chart units."""
+
     x0: float
     y0: float
     x1: float

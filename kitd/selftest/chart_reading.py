@@ -27,6 +27,8 @@ class ChartNotFound(ValueError):
 
 @dataclass(frozen=True)
 class ChartView:
+    """Where the self-test chart is in a camera frame: its homography and corners."""
+
     # Chart units -> frame pixels.
     homography: NDArray[np.float64]
     # The frame's outer corners in frame pixels (top left, top right, bottom right, bottom left).
@@ -47,6 +49,8 @@ class ChartView:
 
 @dataclass(frozen=True)
 class GreyStep:
+    """One grey patch of the chart as the camera saw it."""
+
     level: int
     # Mean blue, green, red of the patch in the frame.
     bgr: tuple[float, float, float]
@@ -62,6 +66,8 @@ class GreyStep:
 
 @dataclass(frozen=True)
 class ChartReading:
+    """What the camera made of the chart: its view, sharpness (MTF50) and grey steps."""
+
     view: ChartView
     mtf50: float
     steps: tuple[GreyStep, ...]

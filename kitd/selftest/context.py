@@ -37,6 +37,8 @@ class DaemonState:
 
 @dataclass(frozen=True)
 class SelfTestContext:
+    """What a self-test run works with: configuration, devices, mode, daemon, keys, outbox, limits."""
+
     config: Config
     supervisors: Mapping[str, DeviceSupervisor]
     mode: Mode

@@ -24,6 +24,8 @@ ACQUIRE_TIMEOUT_S = 5.0
 
 
 class DeviceProbe(Probe):
+    """A self-test probe of one device: bound, identified, then the kind's own checks."""
+
     # Configuration id: "camera", "fingerprint", "signature_pad".
     device: str
     # What people call it: "camera", "fingerprint reader", "signature pad".

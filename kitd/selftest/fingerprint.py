@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from hal.device import Device
 from hal.errors import DeviceTimeout
-from hal.fingerprint.base import FingerImage, FingerOn, FingerprintScanner, ImageKind
+from hal.fingerprint.base import FingerOn, FingerprintImage, FingerprintScanner, ImageKind
 from kitd.selftest.context import SelfTestContext
 from kitd.selftest.device_probe import DeviceProbe
 from kitd.selftest.picture import png_picture
@@ -50,10 +50,12 @@ _SPEEDS = {"low": 1.5, "full": 12.0, "high": 480.0, "super": 5000.0, "superplus"
 class PlatenFrames(Protocol):
     """A reader that can show its empty platen (a sensor frame without starting a capture)."""
 
-    def blank_frame(self, timeout: float) -> FingerImage: ...
+    def blank_frame(self, timeout: float) -> FingerprintImage: ...
 
 
 class FingerprintProbe(DeviceProbe):
+    """The fingerprint reader's self-test: link speed, the blank platen, a finger and its image."""
+
     device = "fingerprint"
     noun = "fingerprint reader"
     connection = "its USB cable"
@@ -86,13 +88,13 @@ class FingerprintProbe(DeviceProbe):
                 )
         yield Prompt.PLACE_FINGER
         started = time.monotonic()
-        final: FingerImage | None = None
+        final: FingerprintImage | None = None
         detected_after: float | None = None
         try:
             for event in scanner.scan(timeout=limits.interaction_timeout_s, preview=False):
                 if isinstance(event, FingerOn) and detected_after is None:
                     detected_after = time.monotonic() - started
-                if isinstance(event, FingerImage) and event.kind is ImageKind.FINAL:
+                if isinstance(event, FingerprintImage) and event.kind is ImageKind.FINAL:
                     final = event
         except DeviceTimeout:
             final = None
@@ -163,7 +165,7 @@ class FingerprintProbe(DeviceProbe):
         )
         return LINK_SPEED.measured(speed, limit, {Verdict.WARN: slow, Verdict.FAIL: slow})
 
-    def _blank(self, context: SelfTestContext, blank: FingerImage) -> Iterator[ProbeItem]:
+    def _blank(self, context: SelfTestContext, blank: FingerprintImage) -> Iterator[ProbeItem]:
         limits = context.limits
         residue, level, noise = blank_figures(blank.pixels)
         picture = png_picture(blank.pixels, blank.ppi)

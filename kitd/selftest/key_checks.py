@@ -39,6 +39,8 @@ _CERTIFICATE_KEYS = (
 
 
 class KeyProbe(Probe):
+    """The self-test of the kit key and the certificates."""
+
     title = "Kit key and certificates"
 
     def checks(self, context: SelfTestContext) -> tuple[CheckSpec, ...]:

@@ -77,6 +77,8 @@ def _fmt(value: float) -> str:
 
 @dataclass(frozen=True)
 class Limits:
+    """The self-test's limits: timeouts and every check's warn and fail bounds."""
+
     # -- devices: how long to wait for a device to bind before calling it missing ----------------
     bind_timeout_s: float = 10.0
     # How long a step waits for the technician (finger, pen taps, chart).

@@ -22,6 +22,8 @@ _DAY_S = 86400.0
 
 
 class OutboxProbe(Probe):
+    """The self-test of the outbox: backlog, oldest package and expired ones."""
+
     title = "Outbox"
 
     def checks(self, context: SelfTestContext) -> tuple[CheckSpec, ...]:

@@ -22,6 +22,8 @@ ProbeItem = Prompt | CheckResult
 
 @dataclass(frozen=True)
 class CheckSpec:
+    """A self-test check's id and title, and how to make its result."""
+
     id: str
     title: str
 
@@ -69,6 +71,8 @@ class CheckSpec:
 
 
 class Probe(ABC):
+    """A group of self-test checks run together."""
+
     # What the progress bar shows while the probe runs.
     title: str = ""
 

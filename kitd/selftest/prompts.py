@@ -12,6 +12,8 @@ import enum
 
 
 class Prompt(enum.Enum):
+    """What a self-test asks the technician to do."""
+
     SHOW_CHART = (
         "show_chart",
         "Hold the printed self-test chart flat in front of the camera where the face would be, "

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 
 class Verdict(enum.StrEnum):
+    """A self-test check's verdict: pass, warn, fail or not run."""
+
     PASS = "pass"
     WARN = "warn"
     FAIL = "fail"
@@ -19,6 +21,8 @@ class Verdict(enum.StrEnum):
 
 
 class Mode(enum.StrEnum):
+    """How a self-test ran: through the daemon or directly on the devices."""
+
     # The daemon ran the checks on the devices it holds (RunSelfTest).
     DAEMON = "daemon"
     # The CLI opened the devices itself through the HAL.
@@ -26,6 +30,8 @@ class Mode(enum.StrEnum):
 
 
 class ExitCode(enum.IntEnum):
+    """kit-selftest's exit codes."""
+
     ALL_PASS = 0
     WARNINGS = 1
     FAILURES = 2
@@ -33,6 +39,8 @@ class ExitCode(enum.IntEnum):
 
 
 class PictureFormat(enum.StrEnum):
+    """The media type of a picture attached to a self-test check."""
+
     JPEG = "image/jpeg"
     PNG = "image/png"
 
@@ -50,6 +58,8 @@ class Picture:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """One self-test check's figure, limit, verdict and what to do."""
+
     # Stable id, "<area>.<what>", e.g. "camera.frame_rate" (docs/selftest.md lists them all).
     id: str
     title: str
@@ -66,6 +76,8 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class Progress:
+    """How far a self-test run is, and which check runs now."""
+
     check_id: str
     title: str
     # 0..1 over the whole run.
@@ -76,6 +88,8 @@ class Progress:
 
 @dataclass(frozen=True)
 class Report:
+    """A whole self-test run: every check, the mode, the times and the overall verdict."""
+
     checks: tuple[CheckResult, ...]
     mode: Mode
     # time.time() seconds.

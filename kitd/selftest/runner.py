@@ -49,6 +49,8 @@ def hint_for_error(exc: BaseException) -> str:
 
 
 class SelfTest:
+    """A self-test run over a list of probes, yielding progress and results."""
+
     def __init__(self, context: SelfTestContext, probes: Sequence[Probe]) -> None:
         self.context = context
         self.probes = list(probes)

@@ -59,6 +59,8 @@ class Arrival:
 
 
 class SignaturePadProbe(DeviceProbe):
+    """The signature pad's self-test: ping, screen upload, pen corners, pen rate and clock drift."""
+
     device = "signature_pad"
     noun = "signature pad"
     connection = "its USB cable"

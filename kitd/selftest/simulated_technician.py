@@ -26,6 +26,8 @@ CHART_FILL = 0.85
 
 
 class SimulatedTechnician:
+    """A technician played through the simulators: answers the self-test's prompts."""
+
     def __init__(self, control: Control, workdir: Path) -> None:
         self._control = control
         self._workdir = workdir

@@ -27,6 +27,8 @@ _EARLIEST_PLAUSIBLE = 1767225600.0  # 2026-01-01
 
 @dataclass(frozen=True)
 class ClockStatus:
+    """Whether the system clock is synchronised, and from where."""
+
     # True / False as the system reports it; None when it does not report it.
     synchronised: bool | None
     source: str
@@ -51,6 +53,8 @@ def system_clock_status(timeout: float = 3.0) -> ClockStatus:
 
 
 class SystemProbe(Probe):
+    """The self-test of the disk, the clock and the daemon."""
+
     title = "Disk, clock and daemon"
 
     def __init__(self, clock_status: ClockStatus | None = None) -> None:

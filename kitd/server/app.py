@@ -52,6 +52,8 @@ SERVICE_NAMES = (
 
 
 class Daemon:
+    """The running daemon: the kit, the gRPC server and the systemd notifications."""
+
     def __init__(self, config: Config, notifier: Notifier | None = None) -> None:
         self.config = config
         self.notifier = notifier or Notifier()

@@ -51,6 +51,8 @@ def load_or_create_token(path: Path) -> str:
 
 
 class TokenAuthInterceptor(grpc.ServerInterceptor):
+    """A gRPC interceptor that lets only calls with the kit's token through."""
+
     def __init__(self, token: str) -> None:
         self._expected = f"Bearer {token}".encode()
 

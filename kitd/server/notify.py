@@ -13,6 +13,8 @@ import threading
 
 
 class Notifier:
+    """systemd's notification socket (READY, WATCHDOG, STOPPING); silent without one."""
+
     def __init__(self, address: str | None = None) -> None:
         address = os.environ.get("NOTIFY_SOCKET", "") if address is None else address
         self._address = "\0" + address[1:] if address.startswith("@") else address

@@ -1,4 +1,4 @@
-"""One visit at a time: creates, finds, expires and ends sessions, and remembers their ids.
+"""One visit at a time: admits, finds, expires and ends sessions, and remembers their ids.
 
 Sessions live in memory with their captures. Only a small journal of session ids and states is written
 (state_dir/sessions.json, no biometric data), so that after a daemon restart a client asking for its
@@ -17,12 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kitd.audit.session_records import SessionRecordKind
-from kitd.delivery.reference import DeliveryReference
+from kitd.audit.session_records import RecordSink, SessionRecordKind
 from kitd.errors import SessionActive, SessionLost, SessionNotFound
 from kitd.locale.message import Message
 from kitd.policy import PolicySet
-from kitd.session.model import Languages, SessionState
+from kitd.session.model import SessionState
 from kitd.session.session import Session
 
 log = logging.getLogger(__name__)
@@ -33,6 +32,8 @@ FINALIZED_REASON = "finalized as package {package_id}; the daemon restarted befo
 
 
 class SessionManager:
+    """The kit's sessions: the one active visit, and a journal of the ended ones."""
+
     def __init__(
         self,
         policies: PolicySet,
@@ -108,18 +109,25 @@ class SessionManager:
 
     # -- sessions ------------------------------------------------------------------------------------
 
-    def create(
-        self,
-        profile: str,
-        age: int,
-        operator_id: str,
-        application_reference: str = "",
-        display_name: str = "",
-        *,
-        reference: DeliveryReference | None = None,
-        languages: Languages | None = None,
-    ) -> Session:
-        policy = self.policies.for_visit(profile, age)
+    @property
+    def clock(self) -> Callable[[], float]:
+        return self._clock
+
+    def records_of(self, session_id: str) -> RecordSink:
+        """The record sink of one session: its records reach the audit log with its id."""
+        on_record = self._on_record
+
+        def record(kind: SessionRecordKind, fields: dict[str, Any]) -> None:
+            if on_record is not None:
+                on_record(session_id, kind, fields)
+
+        return record
+
+    def admit(self, build: Callable[[str], Session]) -> Session:
+        """Keeps the session `build(session_id)` makes, unless a visit is already active.
+
+        The session is built under the lock, after the check, so that a refused visit leaves no
+        record behind."""
         with self._lock:
             self._expire_locked()
             active = self._active_locked()
@@ -128,25 +136,7 @@ class SessionManager:
                     Message.of("error.session_active", session_id=active.session_id),
                     active_session_id=active.session_id,
                 )
-            session_id = str(uuid.uuid4())
-            on_record = self._on_record
-
-            def record(kind: SessionRecordKind, fields: dict[str, Any]) -> None:
-                if on_record is not None:
-                    on_record(session_id, kind, fields)
-
-            session = Session(
-                policy,
-                age,
-                operator_id,
-                application_reference,
-                display_name,
-                session_id=session_id,
-                clock=self._clock,
-                on_record=record,
-                reference=reference,
-                languages=languages,
-            )
+            session = build(str(uuid.uuid4()))
             self._sessions = {
                 k: v for k, v in self._sessions.items() if v.state is SessionState.ACTIVE
             }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -14,6 +15,8 @@ from kitd.quality.check import CheckResult
 
 
 class CaptureKind(enum.StrEnum):
+    """What a step captures: face, finger or signature."""
+
     FACE = "face"
     FINGER = "finger"
     SIGNATURE = "signature"
@@ -30,6 +33,8 @@ class Languages:
 
 
 class StepState(enum.StrEnum):
+    """Where a step of the visit stands."""
+
     PENDING = "pending"
     IN_PROGRESS = "in_progress"
     DONE = "done"
@@ -40,6 +45,8 @@ class StepState(enum.StrEnum):
 
 
 class SessionState(enum.StrEnum):
+    """Where a visit stands: active, or how it ended."""
+
     ACTIVE = "active"
     FINALIZED = "finalized"
     CANCELLED = "cancelled"
@@ -50,6 +57,8 @@ class SessionState(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Override:
+    """An operator's acceptance of a failed attempt, with the reason."""
+
     operator_id: str
     reason: str
     time: float
@@ -57,6 +66,8 @@ class Override:
 
 @dataclass(frozen=True)
 class FacePayload:
+    """A photo attempt's JPEG, kept in memory until the visit ends."""
+
     jpeg: bytes = field(repr=False)
     width: int
     height: int
@@ -64,6 +75,8 @@ class FacePayload:
 
 @dataclass(frozen=True)
 class FingerPayload:
+    """A finger attempt's image and template, kept in memory until the visit ends."""
+
     pixels: NDArray[np.uint8] = field(repr=False)
     ppi: int = 500
     # The print's minutiae, for the comparisons a policy asks for (duplicate finger, delivery).
@@ -72,6 +85,8 @@ class FingerPayload:
 
 @dataclass(frozen=True)
 class SignaturePayload:
+    """A signature attempt's image and ISO/IEC 19794-7 record, in memory until the visit ends."""
+
     png: bytes = field(repr=False)
     iso_19794_7: bytes = field(repr=False)
     width: int
@@ -83,6 +98,8 @@ Payload = FacePayload | FingerPayload | SignaturePayload
 
 @dataclass
 class Attempt:
+    """One capture attempt of a step: quality, checks, verdict and (in memory) its payload."""
+
     attempt_id: str
     kind: CaptureKind
     step_id: str
@@ -103,6 +120,8 @@ class Attempt:
 
 @dataclass
 class Step:
+    """One capture the visit asks for, with its attempts and, for a hand, its fallback fingers."""
+
     step_id: str
     kind: CaptureKind
     title: str
@@ -144,9 +163,22 @@ class Verification:
     matched: bool = False
     attempts: int = 0
 
+    def record(self) -> dict[str, Any]:
+        """The verification as the visit's end record reports it."""
+        return {
+            "reference_id": self.reference_id,
+            "finger": self.finger,
+            "matched": self.matched,
+            "score": self.score,
+            "threshold": self.threshold,
+            "attempts": self.attempts,
+        }
+
 
 @dataclass(frozen=True)
 class FingerExceptionRecord:
+    """A finger exception as recorded: finger, kind, reason, operator and time."""
+
     # 0 when the exception covers every finger (scope "all").
     finger: int
     kind: ExceptionKind
@@ -157,6 +189,8 @@ class FingerExceptionRecord:
 
 @dataclass(frozen=True)
 class WaiverRecord:
+    """A signature waiver as recorded: reason, note, operator and time."""
+
     reason: WaiverReason
     note: str
     operator_id: str
@@ -165,6 +199,8 @@ class WaiverRecord:
 
 @dataclass(frozen=True)
 class Receipt:
+    """The sealed package a finalized visit left in the outbox."""
+
     package_id: str
     sha256: str
     size_bytes: int

@@ -19,7 +19,8 @@ from kitd.session.model import (
     SignaturePayload,
     StepState,
 )
-from kitd.session.session import VERIFY_STEP, Session
+from kitd.session.plan import VERIFY_STEP
+from kitd.session.session import Session
 
 
 def _time(seconds: float) -> datetime:
@@ -64,7 +65,7 @@ def visit_contents(
             )
         elif step.kind is CaptureKind.SIGNATURE and isinstance(payload, SignaturePayload):
             signature = pkg.SignatureCapture(payload.png, payload.iso_19794_7, kept.checks)
-    waiver = session.waiver
+    waiver = session.decisions.waiver
     return pkg.VisitContents(
         kit_id=kit_id,
         document_profile=session.policy.id,
@@ -75,13 +76,13 @@ def visit_contents(
         applicant_age=session.applicant_age,
         started_at=_time(session.created_at),
         finished_at=_time(session.finished_at or datetime.now(UTC).timestamp()),
-        card_validity_months=session.card_validity_months,
+        card_validity_months=session.decisions.card_validity_months,
         face=face,
         fingers=tuple(fingers),
         signature=signature,
         finger_exceptions=tuple(
             pkg.FingerException(e.finger, e.kind.value, e.reason, e.operator_id)
-            for e in session.exceptions
+            for e in session.decisions.exceptions
         ),
         signature_waiver=None
         if waiver is None

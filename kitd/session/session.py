@@ -2,10 +2,10 @@
 
 The session decides which capture comes next, what an attempt means (accepted, kept, fallback to the
 next finger, exhausted), what exceptions, waivers and overrides do, and whether the visit may be
-finalized. It knows nothing of devices or gRPC: the capture flows feed it results; tests drive it
-directly. Prints are compared here (kitd.matching, on templates the capture flow extracted): with the
-visit's other prints for the duplicate-finger check, with a delivery's reference for its verification. Every change is reported to `on_record(kind, fields)` for the audit log, and payloads
-(images) never leave memory.
+finalized; each of those rules is a small module beside it (plan, settling, comparisons,
+finger_exceptions, operator_decisions) and the session holds the state they act on. It knows nothing of
+devices or gRPC: the capture flows feed it results; tests drive it directly. Every change is reported
+to `on_record(kind, fields)` for the audit log, and payloads (images) never leave memory.
 """
 
 from __future__ import annotations
@@ -16,54 +16,31 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from kitd.audit.session_records import SessionRecordKind
+from kitd.audit.session_records import RecordSink, SessionRecordKind
 from kitd.delivery.reference import DeliveryReference
 from kitd.errors import (
     AttemptNotFound,
-    InvalidArgument,
     PolicyViolation,
     SessionLost,
     StepNotAllowed,
 )
-from kitd.locale.message import Message
-from kitd.matching.comparison import similarity
-from kitd.matching.thresholds import threshold_for
-from kitd.policy.model import (
-    ExceptionKind,
-    ExceptionScope,
-    Policy,
-    WaiverReason,
-    finger_label,
-    finger_of,
-    finger_position,
-    finger_title,
-)
+from kitd.policy.model import ExceptionKind, Policy, WaiverReason, finger_title
 from kitd.quality.check import CheckResult
+from kitd.session import settling
+from kitd.session.comparisons import judge_finger
 from kitd.session.model import (
     Attempt,
     CaptureKind,
     FingerExceptionRecord,
-    FingerPayload,
     Languages,
-    Override,
     Payload,
     Receipt,
     SessionState,
     Step,
     StepState,
-    Verification,
-    WaiverRecord,
 )
-
-RecordSink = Callable[[SessionRecordKind, dict[str, Any]], None]
-
-_SETTLED = {StepState.DONE, StepState.EXCEPTED, StepState.SKIPPED}
-# The check (and feedback code) of a print that matches a finger already taken in this visit.
-DUPLICATE_FINGER = "duplicate_finger"
-# The check (and feedback code) of a delivery print compared with its enrollment reference.
-FINGER_MATCH = "finger_match"
-# The step id of a delivery's fingerprint verification.
-VERIFY_STEP = "verify-finger"
+from kitd.session.operator_decisions import OperatorDecisions
+from kitd.session.plan import check_visit, is_settled, plan_steps, step_for, verification_for
 
 
 def _no_record(kind: SessionRecordKind, fields: dict[str, Any]) -> None:
@@ -71,6 +48,8 @@ def _no_record(kind: SessionRecordKind, fields: dict[str, Any]) -> None:
 
 
 class Session:
+    """One visit: its plan of steps, every attempt, exception, waiver and override, and its end."""
+
     def __init__(
         self,
         policy: Policy,
@@ -85,17 +64,7 @@ class Session:
         reference: DeliveryReference | None = None,
         languages: Languages | None = None,
     ) -> None:
-        if not policy.applies_to(applicant_age):
-            raise InvalidArgument(f"{policy.id} is not for age {applicant_age}")
-        if policy.delivery.required and reference is None:
-            raise InvalidArgument(
-                f"{policy.title} verifies the citizen against the enrollment: it needs the "
-                "reference download the back office sent for this card"
-            )
-        if reference is not None and not policy.delivery.required:
-            raise InvalidArgument(f"{policy.title} takes no delivery reference")
-        if not operator_id.strip():
-            raise InvalidArgument(Message("error.operator_required"))
+        check_visit(policy, applicant_age, operator_id, reference)
         self.session_id = session_id or str(uuid.uuid4())
         self.policy = policy
         self.applicant_age = applicant_age
@@ -115,19 +84,13 @@ class Session:
         self.expires_at = self.created_at + policy.session_timeout_s
         self.finished_at: float | None = None
         self.attempts: list[Attempt] = []
-        self.exceptions: list[FingerExceptionRecord] = []
-        self.waiver: WaiverRecord | None = None
-        self.card_validity_months = 0
         self.receipt: Receipt | None = None
-        self.verification: Verification | None = None
+        self.verification = verification_for(policy, reference)
         self._reference = reference
-        if reference is not None:
-            self.verification = Verification(
-                reference.reference_id,
-                reference.finger,
-                threshold_for(policy.delivery.false_match_rate),
-            )
-        self.steps = self._plan()
+        self.steps = plan_steps(policy, applicant_age, reference)
+        self.decisions = OperatorDecisions(
+            policy, self.steps, settled=self.settled, clock=clock, record=self._record
+        )
         self._record(
             SessionRecordKind.SESSION_CREATED,
             {
@@ -138,58 +101,10 @@ class Session:
             },
         )
 
-    # -- the plan ------------------------------------------------------------------------------------
-
-    def _plan(self) -> list[Step]:
-        policy, age = self.policy, self.applicant_age
-        steps: list[Step] = []
-        if self._reference is not None:
-            # The identity check comes first: no photo or signature of receipt for someone else.
-            finger = self._reference.finger
-            verify = Step(
-                VERIFY_STEP,
-                CaptureKind.FINGER,
-                "fingerprint check",
-                policy.delivery.max_attempts,
-                hand=finger_of(finger)[0],
-                candidates=[finger],
-                reference=self._reference.template,
-            )
-            verify.min_quality = policy.delivery.min_quality
-            steps.append(verify)
-        if policy.face.required:
-            steps.append(Step("face", CaptureKind.FACE, "photo", policy.face.max_attempts))
-        if policy.fingers_required(age):
-            for hand in policy.fingers.hands:
-                candidates = [finger_position(hand, f) for f in policy.fingers.order]
-                step = Step(
-                    f"finger-{hand.value}",
-                    CaptureKind.FINGER,
-                    f"{hand.value} hand",
-                    policy.fingers.max_attempts,
-                    hand=hand,
-                    candidates=candidates,
-                )
-                step.min_quality = policy.fingers.threshold(step.finger)
-                steps.append(step)
-        if policy.signature_required(age):
-            steps.append(
-                Step("signature", CaptureKind.SIGNATURE, "signature", policy.signature.max_attempts)
-            )
-        return steps
-
     # -- queries -------------------------------------------------------------------------------------
 
     def settled(self, step: Step) -> bool:
-        if step.state in _SETTLED:
-            return True
-        return (
-            step.state is StepState.EXHAUSTED
-            and step.kind is CaptureKind.FINGER
-            and step.step_id != VERIFY_STEP
-            and step.kept is not None
-            and self.policy.fingers.accept_best_when_exhausted
-        )
+        return is_settled(step, self.policy)
 
     @property
     def next_step(self) -> Step | None:
@@ -213,53 +128,14 @@ class Session:
     def step_for(self, kind: CaptureKind, finger: int = 0) -> Step:
         """The step a capture of `kind` (and `finger`, 0 = the next one asked) would feed."""
         self._require_active()
-        steps = [s for s in self.steps if s.kind is kind]
-        if not steps:
-            raise StepNotAllowed(
-                f"{self.policy.title} for age {self.applicant_age} does not ask for a {kind.value}"
-            )
-        if kind is not CaptureKind.FINGER:
-            return steps[0]
-        open_steps = [s for s in steps if s.state not in _SETTLED | {StepState.EXHAUSTED}]
-        if finger == 0:
-            if not open_steps:
-                raise StepNotAllowed("every fingerprint of this visit is already settled")
-            return open_steps[0]
-        hand, _ = finger_of(finger)
-        for step in steps:
-            if step.hand is hand:
-                if step in open_steps and step.finger == finger:
-                    return step
-                asked = finger_title(step.finger) if step in open_steps else "nothing more"
-                raise StepNotAllowed(
-                    f"the policy asks for {asked} on the {hand.value} hand, not the "
-                    f"{finger_title(finger)}",
-                    expected_finger=str(step.finger),
-                )
-        raise StepNotAllowed(f"this visit takes no print of the {hand.value} hand")
+        return step_for(self.steps, self.policy, self.applicant_age, kind, finger)
 
     # -- capturing -----------------------------------------------------------------------------------
 
     def begin(self, step: Step) -> None:
         with self.lock:
             self._require_active()
-            if step.state is StepState.PAUSED:
-                raise StepNotAllowed(
-                    f"the {step.title} step waits for its device to come back", step=step.step_id
-                )
-            if step.state in (StepState.EXCEPTED, StepState.SKIPPED):
-                raise StepNotAllowed(f"the {step.title} step is {step.state.value}")
-            if step.kind is CaptureKind.FINGER and step.state in (
-                StepState.DONE,
-                StepState.EXHAUSTED,
-            ):
-                raise StepNotAllowed(f"the {step.title} fingerprint is already settled")
-            if step.attempts_used >= step.max_attempts:
-                raise StepNotAllowed(
-                    f"all {step.max_attempts} attempts of the {step.title} step are used; "
-                    "override the best one or record an exception",
-                    step=step.step_id,
-                )
+            settling.check_can_begin(step)
             step.state = StepState.IN_PROGRESS
 
     def abandon(self, step: Step) -> None:
@@ -280,24 +156,20 @@ class Session:
     ) -> Attempt:
         with self.lock:
             self._require_active()
-            duplicate = None
-            if step.kind is CaptureKind.FINGER and step.reference is not None:
-                assert self.verification is not None
-                self.verification.attempts += 1
-                accepted = quality >= step.min_quality
-                if accepted:
-                    match = self._verify(step, payload)
-                    checks = (*checks, match)
-                    accepted = match.passed
-                    if not accepted:
-                        feedback = (*feedback, FINGER_MATCH)
-            elif step.kind is CaptureKind.FINGER:
-                accepted = quality >= step.min_quality
-                duplicate = self._duplicate_check(step, payload) if accepted else None
-                if duplicate is not None:
-                    accepted = False
-                    checks = (*checks, duplicate[0])
-                    feedback = (*feedback, DUPLICATE_FINGER)
+            audit: dict[str, Any] = {}
+            if step.kind is CaptureKind.FINGER:
+                verdict = judge_finger(
+                    self.policy,
+                    step,
+                    payload,
+                    quality=quality,
+                    checks=checks,
+                    feedback=feedback,
+                    verification=self.verification,
+                    settled_elsewhere=[o for o in self.steps if o is not step and self.settled(o)],
+                )
+                accepted, checks, feedback = verdict.accepted, verdict.checks, verdict.feedback
+                audit = verdict.audit
             else:
                 accepted = all(c.passed for c in checks)
             attempt = Attempt(
@@ -315,53 +187,11 @@ class Session:
             )
             step.attempts.append(attempt)
             self.attempts.append(attempt)
-            self._settle_after_attempt(step, attempt)
-            fields: dict[str, Any] = {
-                "attempt_id": attempt.attempt_id,
-                "capture": step.kind.value,
-                "finger": attempt.finger,
-                "number": attempt.number,
-                "quality": quality,
-                "accepted": accepted,
-                "failed_checks": [c.id for c in checks if not c.passed],
-                "feedback": list(feedback),
-                "step_state": step.state.value,
-            }
-            if duplicate is not None:
-                check, matched = duplicate
-                fields["duplicate_of"] = matched
-                fields["match_score"] = check.value
-                fields["match_threshold"] = check.threshold
-            for check in checks:
-                if check.id == FINGER_MATCH:
-                    fields["match_score"] = check.value
-                    fields["match_threshold"] = check.threshold
-                    fields["matched"] = check.passed
-            self._record(SessionRecordKind.ATTEMPT, fields)
+            settling.settle_after_attempt(step, attempt, self.policy.fingers, self._record)
+            self._record(SessionRecordKind.ATTEMPT, settling.attempt_fields(step, attempt, audit))
             if step.reference is not None and step.state is StepState.EXHAUSTED:
                 self._not_verified()
             return attempt
-
-    def _verify(self, step: Step, payload: Payload) -> CheckResult:
-        """The finger_match check of a delivery print against its reference."""
-        verification = self.verification
-        assert verification is not None and step.reference is not None
-        template = payload.template if isinstance(payload, FingerPayload) else None
-        score = similarity(template, step.reference) if template is not None else 0.0
-        matched = score >= verification.threshold
-        verification.score = max(verification.score, round(score, 2))
-        verification.matched = verification.matched or matched
-        return CheckResult(
-            id=FINGER_MATCH,
-            value=round(score, 2),
-            threshold=verification.threshold,
-            passed=matched,
-            # 0..100 for the operator: half way at the threshold, certain at twice the threshold.
-            quality=min(100, int(100 * score / (2 * verification.threshold))),
-            guidance=None
-            if matched
-            else Message.of(self.policy.delivery.guidance, finger=finger_label(step.finger)),
-        )
 
     def _not_verified(self) -> None:
         verification = self.verification
@@ -373,77 +203,6 @@ class Session:
         )
         self._drop_payloads()
 
-    def _duplicate_check(self, step: Step, payload: Payload) -> tuple[CheckResult, int] | None:
-        """A failed duplicate_finger check and the finger it matched, or None when it matches none."""
-        rule = self.policy.fingers.duplicate_check
-        if not rule.enabled or not isinstance(payload, FingerPayload) or payload.template is None:
-            return None
-        threshold = threshold_for(rule.false_match_rate)
-        best: tuple[float, int] = (0.0, 0)
-        for other in self.steps:
-            kept = other.kept
-            if other is step or kept is None or not self.settled(other):
-                continue
-            kept_payload = kept.payload
-            if not isinstance(kept_payload, FingerPayload) or kept_payload.template is None:
-                continue
-            score = similarity(payload.template, kept_payload.template)
-            best = max(best, (score, kept.finger))
-        score, matched = best
-        if score < threshold:
-            return None
-        check = CheckResult(
-            id=DUPLICATE_FINGER,
-            value=round(score, 2),
-            threshold=threshold,
-            passed=False,
-            quality=0,
-            guidance=Message.of(
-                rule.guidance, matched=finger_label(matched), asked=finger_label(step.finger)
-            ),
-        )
-        return check, matched
-
-    def _keep(self, step: Step, attempt: Attempt) -> None:
-        if step.kept is not None:
-            step.kept.kept = False
-        step.kept = attempt
-        attempt.kept = True
-
-    def _better(self, step: Step, attempt: Attempt) -> bool:
-        kept = step.kept
-        if kept is None:
-            return True
-        return (attempt.accepted, attempt.quality) > (kept.accepted, kept.quality)
-
-    def _settle_after_attempt(self, step: Step, attempt: Attempt) -> None:
-        if self._better(step, attempt):
-            self._keep(step, attempt)
-        if attempt.accepted:
-            step.state = StepState.DONE
-            return
-        if step.attempts_used < step.max_attempts:
-            step.state = StepState.PENDING
-            return
-        if step.kind is CaptureKind.FINGER and self._advance_finger(step):
-            return
-        step.state = StepState.EXHAUSTED
-
-    def _advance_finger(self, step: Step) -> bool:
-        """Moves a hand's step to its next fallback finger; False when none is left."""
-        while step.current + 1 < len(step.candidates):
-            step.current += 1
-            if step.attempts_used < step.max_attempts:
-                step.min_quality = self.policy.fingers.threshold(step.finger)
-                step.state = StepState.PENDING
-                self._record(
-                    SessionRecordKind.FINGER_FALLBACK,
-                    {"step": step.step_id, "next_finger": step.finger},
-                )
-                return True
-        step.current = len(step.candidates)
-        return False
-
     # -- exceptions, waivers, overrides --------------------------------------------------------------
 
     def record_finger_exception(
@@ -451,132 +210,32 @@ class Session:
     ) -> FingerExceptionRecord:
         with self.lock:
             self._require_active()
-            rule = self.policy.fingers.exceptions.get(kind)
-            if rule is None:
-                raise StepNotAllowed(f"the {self.policy.id} policy has no exception {kind.value!r}")
-            finger_steps = [s for s in self.steps if s.kind is CaptureKind.FINGER]
-            if not finger_steps:
-                raise StepNotAllowed("this visit takes no fingerprints")
-            if not reason.strip():
-                raise InvalidArgument("an exception needs a reason")
             operator = operator_id or self.operator_id
-            if rule.scope is ExceptionScope.ALL:
-                for step in finger_steps:
-                    if not self.settled(step) or step.state is StepState.EXHAUSTED:
-                        step.state = StepState.EXCEPTED
-                record = FingerExceptionRecord(finger, kind, reason, operator, self._clock())
-            else:
-                if finger == 0:
-                    raise InvalidArgument(f"a {kind.value} exception names the finger")
-                hand, _ = finger_of(finger)
-                hand_step = next((s for s in finger_steps if s.hand is hand), None)
-                if hand_step is None or hand_step.state in _SETTLED:
-                    raise StepNotAllowed(f"no open fingerprint step for the {hand.value} hand")
-                if finger not in hand_step.candidates[hand_step.current :]:
-                    raise StepNotAllowed(
-                        f"the {finger_title(finger)} is not among the fingers still asked"
-                    )
-                if finger == hand_step.finger:
-                    if not self._advance_finger(hand_step):
-                        hand_step.state = (
-                            StepState.EXHAUSTED
-                            if hand_step.kept is not None
-                            else StepState.EXCEPTED
-                        )
-                else:
-                    hand_step.candidates.remove(finger)
-                record = FingerExceptionRecord(finger, kind, reason, operator, self._clock())
-            self.card_validity_months = max(self.card_validity_months, rule.card_validity_months)
-            self.exceptions.append(record)
-            self._record(
-                SessionRecordKind.FINGER_EXCEPTION,
-                {
-                    "finger": finger,
-                    "kind": kind.value,
-                    "reason": reason,
-                    "operator_id": operator,
-                    "card_validity_months": self.card_validity_months,
-                },
-            )
-            return record
+            return self.decisions.except_finger(finger, kind, reason, operator)
 
     def waive_signature(self, reason: WaiverReason, note: str, operator_id: str = "") -> None:
         with self.lock:
             step = self.step_for(CaptureKind.SIGNATURE)
-            if reason not in self.policy.signature.waiver_reasons:
-                allowed = ", ".join(r.value for r in self.policy.signature.waiver_reasons)
-                raise InvalidArgument(
-                    f"waiver reason {reason.value!r} not allowed (allowed: {allowed})"
-                )
-            if reason is WaiverReason.OTHER and not note.strip():
-                raise InvalidArgument("a waiver for another reason needs a note")
-            operator = operator_id or self.operator_id
-            step.state = StepState.EXCEPTED
-            if step.kept is not None:
-                step.kept.kept = False
-                step.kept = None
-            self.waiver = WaiverRecord(reason, note, operator, self._clock())
-            self._record(
-                SessionRecordKind.SIGNATURE_WAIVER,
-                {"reason": reason.value, "note": note, "operator_id": operator},
-            )
+            self.decisions.waive_signature(step, reason, note, operator_id or self.operator_id)
 
     def override(self, attempt_id: str, reason: str, operator_id: str = "") -> Attempt:
         with self.lock:
             self._require_active()
             attempt = self.attempt(attempt_id)
-            if attempt.kind.value not in self.policy.overrides.allowed:
-                raise StepNotAllowed(
-                    f"the {self.policy.id} policy allows no override of a {attempt.kind.value}"
-                )
-            if attempt.accepted:
-                raise StepNotAllowed("this attempt passed its checks; there is nothing to override")
-            if attempt.step_id == VERIFY_STEP:
-                raise StepNotAllowed(
-                    "a delivery's fingerprint check cannot be overridden: a mismatch is the answer"
-                )
-            if len(reason.strip()) < self.policy.overrides.reason_min_length:
-                raise InvalidArgument(
-                    f"an override needs a reason of at least "
-                    f"{self.policy.overrides.reason_min_length} characters"
-                )
-            step = self.step_by_id(attempt.step_id)
-            if step.state in (StepState.EXCEPTED, StepState.SKIPPED):
-                raise StepNotAllowed(f"the {step.title} step is {step.state.value}")
             operator = operator_id or self.operator_id
-            attempt.override = Override(operator, reason, self._clock())
-            attempt.accepted = True
-            self._keep(step, attempt)
-            step.state = StepState.DONE
-            self._record(
-                SessionRecordKind.OVERRIDE,
-                {
-                    "attempt_id": attempt_id,
-                    "capture": attempt.kind.value,
-                    "finger": attempt.finger,
-                    "reason": reason,
-                    "operator_id": operator,
-                },
-            )
-            return attempt
+            return self.decisions.override(attempt, reason, operator, self.step_by_id)
 
     # -- devices -------------------------------------------------------------------------------------
 
     def pause(self, kind: CaptureKind, detail: str) -> None:
         with self.lock:
-            for step in self.steps:
-                if step.kind is kind and step.state in (StepState.PENDING, StepState.IN_PROGRESS):
-                    step.state = StepState.PAUSED
-                    self._record(
-                        SessionRecordKind.STEP_PAUSED, {"step": step.step_id, "detail": detail}
-                    )
+            settling.pause_steps(self.steps, kind, detail, self._record)
 
     def resume(self, kind: CaptureKind) -> None:
         with self.lock:
-            for step in self.steps:
-                if step.kind is kind and step.state is StepState.PAUSED:
-                    step.state = StepState.PENDING
-                    self._record(SessionRecordKind.STEP_RESUMED, {"step": step.step_id})
+            settling.resume_steps(self.steps, kind, self._record)
+
+    # -- ending --------------------------------------------------------------------------------------
 
     # -- ending --------------------------------------------------------------------------------------
 
@@ -615,14 +274,7 @@ class Session:
         self.finished_at = self._clock()
         fields: dict[str, Any] = {"state": state.value, "reason": reason}
         if self.verification is not None:
-            fields["verification"] = {
-                "reference_id": self.verification.reference_id,
-                "finger": self.verification.finger,
-                "matched": self.verification.matched,
-                "score": self.verification.score,
-                "threshold": self.verification.threshold,
-                "attempts": self.verification.attempts,
-            }
+            fields["verification"] = self.verification.record()
         self._record(SessionRecordKind.SESSION_ENDED, fields)
 
     def _drop_payloads(self) -> None:

@@ -20,6 +20,7 @@ from kitd.policy import load_policies
 from kitd.quality.face import FaceAssessment, FaceAssessor, FaceThresholds
 from kitd.session.manager import SessionManager
 from kitd.session.session import Session
+from support.deviceless import deviceless_visits
 
 
 class CountingAssessor(FaceAssessor):
@@ -46,7 +47,8 @@ def camera() -> Iterator[DeviceSupervisor]:
 
 @pytest.fixture
 def session(tmp_path: Path) -> Session:
-    return SessionManager(load_policies(), tmp_path / "sessions.json").create("be-eid", 40, "op-1")
+    sessions = SessionManager(load_policies(), tmp_path / "sessions.json")
+    return deviceless_visits(sessions).create("be-eid", 40, "op-1")
 
 
 def test_two_previews_assess_each_frame_once(camera: DeviceSupervisor, session: Session) -> None:

@@ -18,7 +18,7 @@ from sims.fingerprint.fingerprint_process import FingerprintSimProcess
 
 from hal.device import DeviceKind
 from hal.errors import DeviceError, DeviceGone, DeviceTimeout
-from hal.fingerprint.base import FingerImage, FingerOn, FingerprintScanner, ImageKind
+from hal.fingerprint.base import FingerOn, FingerprintImage, FingerprintScanner, ImageKind
 from hal.registry import resolve
 
 
@@ -109,8 +109,10 @@ def test_scan_reports_the_finger_then_previews_then_ends_with_the_final_image(
     events = list(scanner.scan(timeout=20.0, auto_capture_threshold=100, preview=True))
     assert isinstance(events[0], FingerOn)
     final = events[-1]
-    assert isinstance(final, FingerImage) and final.kind is ImageKind.FINAL
-    previews = [e for e in events if isinstance(e, FingerImage) and e.kind is ImageKind.PREVIEW]
+    assert isinstance(final, FingerprintImage) and final.kind is ImageKind.FINAL
+    previews = [
+        e for e in events if isinstance(e, FingerprintImage) and e.kind is ImageKind.PREVIEW
+    ]
     assert previews
     # Previews show the whole window at a lower resolution.
     assert all(p.width * final.ppi == final.width * p.ppi for p in previews)

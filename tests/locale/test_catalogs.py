@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from kitd.api.convert import _REASONS, device_message
-from kitd.api.session_convert import _STEP_TITLES
+from kitd.api.convert import _REASONS, _STEP_TITLES, device_message
 from kitd.capture.signature import SIGN_HERE
 from kitd.config import DEVICE_KINDS
 from kitd.locale import Catalogs, Message

@@ -1,4 +1,4 @@
-"""Fixtures for the outbox tests: a back office (back_office.py) and its running receiver."""
+"""Fixtures for the outbox tests: a back office (support/back_office.py) and its running receiver."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from back_office import BackOffice, make_back_office
 
 from kitd.backoffice.receiver import PackageReceiver
+from support.back_office import BackOffice, make_back_office
 
 
 @pytest.fixture

@@ -17,8 +17,6 @@ import sys
 import threading
 from pathlib import Path
 
-from back_office import BackOffice
-
 from kitd.audit.log import AuditLog
 from kitd.audit.verify import verify_log_bytes
 from kitd.keys.file_key import FileKeySigner
@@ -26,6 +24,7 @@ from kitd.outbox.config import OutboxConfig
 from kitd.outbox.contract import Receipt
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.state import PackageState
+from support.back_office import BackOffice
 
 CHILD = Path(__file__).with_name("crash_child.py")
 WRITER_ROUNDS = int(os.environ.get("KITD_CRASH_ROUNDS", "30"))

@@ -9,7 +9,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from back_office import BackOffice
 
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind
@@ -20,6 +19,7 @@ from kitd.outbox.outbox import Outbox
 from kitd.outbox.state import PackageState
 from kitd.outbox.uploader import Uploader
 from kitd.package.header import read_header
+from support.back_office import BackOffice
 
 
 def free_port() -> int:

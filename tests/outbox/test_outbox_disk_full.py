@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from back_office import BackOffice
 
 from kitd.audit.errors import AuditLogError
 from kitd.audit.log import AuditLog
@@ -21,6 +20,7 @@ from kitd.backoffice.receiver import PackageReceiver
 from kitd.outbox.errors import InsufficientSpace
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.uploader import Uploader
+from support.back_office import BackOffice
 from support.small_disk import SmallDisk, small_disk
 
 

@@ -14,9 +14,11 @@ from kitd.errors import InvalidArgument, StepNotAllowed
 from kitd.matching.extraction import extract_template
 from kitd.matching.thresholds import threshold_for
 from kitd.policy import PolicySet, load_policies
+from kitd.session.comparisons import FINGER_MATCH
 from kitd.session.model import CaptureKind, FingerPayload, SessionState, StepState
 from kitd.session.packaging import visit_contents
-from kitd.session.session import FINGER_MATCH, VERIFY_STEP, Session
+from kitd.session.plan import VERIFY_STEP
+from kitd.session.session import Session
 from kitsim.prints.impression import Placement, render
 from kitsim.prints.master import master_print
 

@@ -14,8 +14,9 @@ from kitd.matching.extraction import extract_template
 from kitd.matching.thresholds import threshold_for
 from kitd.policy import PolicySet, load_policies
 from kitd.policy.model import DuplicateFingerCheck
+from kitd.session.comparisons import DUPLICATE_FINGER
 from kitd.session.model import CaptureKind, FingerPayload, StepState
-from kitd.session.session import DUPLICATE_FINGER, Session
+from kitd.session.session import Session
 from kitsim.prints.impression import Placement, render
 from kitsim.prints.master import master_print
 

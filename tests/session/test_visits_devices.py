@@ -8,23 +8,11 @@ from pathlib import Path
 
 from hal.device import DeviceKind
 from hal.events import DeviceState, DeviceStatus
-from kitd.capture.face import FaceCapture
-from kitd.capture.finger import FingerCapture
-from kitd.capture.signature import SignatureCapture
 from kitd.policy import load_policies
-from kitd.quality.finger import FingerQuality
 from kitd.session.manager import SessionManager
-from kitd.session.model import CaptureKind, Receipt, StepState
-from kitd.session.session import Session
+from kitd.session.model import CaptureKind, StepState
 from kitd.visits import Visits
-
-
-class NoSealing:
-    def check_space(self) -> None:
-        return None
-
-    def seal(self, session: Session) -> Receipt:
-        raise AssertionError("these tests never finalize")
+from support.deviceless import deviceless_visits
 
 
 def camera(state: DeviceState) -> DeviceStatus:
@@ -35,13 +23,8 @@ def camera(state: DeviceState) -> DeviceStatus:
 
 
 def visits_with_camera(tmp_path: Path, states: dict[CaptureKind, DeviceStatus]) -> Visits:
-    return Visits(
-        SessionManager(load_policies(), tmp_path / "sessions.json"),
-        FaceCapture(None),
-        FingerCapture(None, FingerQuality()),
-        SignatureCapture(None),
-        NoSealing(),
-        device_status=states.get,
+    return deviceless_visits(
+        SessionManager(load_policies(), tmp_path / "sessions.json"), device_status=states.get
     )
 
 

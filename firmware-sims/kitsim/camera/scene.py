@@ -41,6 +41,8 @@ RGB = tuple[float, float, float]
 
 @dataclass(frozen=True)
 class Scene:
+    """What the camera simulator shows: size, picture, pose, scale and the faults applied to it."""
+
     width: int = 1280
     height: int = 720
     builtin: str = "portrait"

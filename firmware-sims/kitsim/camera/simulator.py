@@ -33,6 +33,8 @@ SCENE_CACHE_SIZE = 16
 
 
 class CameraSimulator(SimulatedDevice):
+    """The simulated camera: an MJPEG stream over HTTP on loopback."""
+
     name: ClassVar[str] = "camera"
 
     def __init__(self, workdir: Path, options: dict[str, Any]) -> None:

@@ -26,6 +26,8 @@ STAMP_PREFIX = b"kitd-stamp "
 
 @dataclass(frozen=True)
 class PublishedFrame:
+    """A JPEG frame as the stream published it, with its sequence number and time."""
+
     seq: int
     # CLOCK_MONOTONIC seconds when the clock published it (comparable across processes on Linux).
     sent_at: float
@@ -202,6 +204,8 @@ class StreamServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
+            """The MJPEG stream's HTTP handler."""
+
             protocol_version = "HTTP/1.0"
             server_version = "kitsim-camera/1"
 

@@ -44,6 +44,8 @@ FAULT_KINDS = ("stall", "crc", "busy", "timeout", "stale", "unplug_mid_transfer"
 
 @dataclass(frozen=True)
 class ReaderIdentity:
+    """The simulated reader's identity and USB descriptors."""
+
     vendor: str = "Kitd Reference"
     model: str = "KFP1 Optical Fingerprint Reader"
     serial: str = "KFP1-0001"
@@ -75,6 +77,8 @@ class ReaderIdentity:
 
 @dataclass
 class Finger:
+    """A finger on the simulated reader's glass: the image it makes and how it landed."""
+
     frame: NDArray[np.uint8]
     contact: int
     landed_at_frame: int
@@ -83,6 +87,8 @@ class Finger:
 
 @dataclass
 class Capture:
+    """A capture the simulated reader runs: its tag, deadline, threshold and mode."""
+
     tag: int
     deadline: float
     threshold: int
@@ -93,6 +99,8 @@ class Capture:
 
 @dataclass
 class Faults:
+    """The faults armed in the simulated reader, each for a number of times."""
+
     armed: dict[str, int] = field(default_factory=dict)
 
     def take(self, kind: str) -> bool:
@@ -104,6 +112,8 @@ class Faults:
 
 
 class KFP1Firmware:
+    """The simulated reader's firmware: answers KFP1 commands and streams images and events."""
+
     def __init__(self, identity: ReaderIdentity, request_unplug: Callable[[], None]) -> None:
         self.identity = identity
         self.function = UsbFunction(identity.spec(), self._on_out)

@@ -36,6 +36,8 @@ from kitsim.usb.socket_server import UsbSocketServer
 
 
 class FingerprintSimulator(SimulatedDevice):
+    """The simulated fingerprint reader: KFP1 over the simulator's USB socket."""
+
     name: ClassVar[str] = "fingerprint"
 
     def __init__(self, workdir: Path, options: dict[str, Any]) -> None:

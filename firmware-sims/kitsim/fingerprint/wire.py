@@ -29,6 +29,8 @@ PAYLOAD_SIZES = {GET_INFO: 0, SET_LED: 1, GET_STATUS: 0, CAPTURE: 6, ABORT: 0}
 
 @dataclass(frozen=True)
 class Command:
+    """A KFP1 command as the simulated reader received it."""
+
     opcode: int
     tag: int
     payload: bytes

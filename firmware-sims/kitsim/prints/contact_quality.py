@@ -30,6 +30,8 @@ NOISE_SPAN = 15.0
 
 @dataclass(frozen=True)
 class FrameScore:
+    """A simulated frame's quality and how much of the finger touches the glass."""
+
     quality: int
     contact_percent: int
 

@@ -28,6 +28,8 @@ PERIOD_LEVELS = (8.8, 10.2)
 
 
 class PatternClass(enum.StrEnum):
+    """A print's pattern class, arch to whorl."""
+
     ARCH = "arch"
     TENTED_ARCH = "tented_arch"
     LEFT_LOOP = "left_loop"
@@ -47,6 +49,8 @@ CLASS_WEIGHTS = {
 
 @dataclass(frozen=True)
 class MasterPrint:
+    """A synthetic finger's ridge pattern, before any impression is rendered from it."""
+
     identity: str
     finger: int
     pattern: PatternClass

@@ -35,6 +35,8 @@ MAX_SAMPLES_PER_FRAME = 64
 
 @dataclass(frozen=True)
 class PadIdentity:
+    """The simulated pad's identity, resolution and screen size."""
+
     model: str = "KitPad SP-480"
     serial: str = "SP480-000117"
     firmware: str = "2.4.1"
@@ -45,6 +47,8 @@ class PadIdentity:
 
 @dataclass
 class Faults:
+    """The faults armed in the simulated pad: dropped, corrupted and noisy frames."""
+
     drop: int = 0
     corrupt: int = 0
     only: int | None = None  # frame type the drop/corrupt faults apply to; None = any
@@ -59,6 +63,8 @@ class Faults:
 
 @dataclass
 class Playback:
+    """A stroke script the simulated pad is playing."""
+
     samples: list[PlannedSample]
     press_ok: bool
     done: threading.Event = field(default_factory=threading.Event)
@@ -67,6 +73,8 @@ class Playback:
 
 
 class PadFirmware:
+    """The simulated pad's firmware: answers framed commands, sends pen samples and heartbeats."""
+
     def __init__(
         self,
         link: Link,

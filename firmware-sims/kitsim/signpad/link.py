@@ -21,6 +21,8 @@ _WRITE_WAIT_S = 0.05
 
 
 class Link(ABC):
+    """The simulated pad's byte link to the host."""
+
     @abstractmethod
     def read(self, timeout: float) -> bytes:
         """Bytes from the host; b"" when nothing came within `timeout` or no host is connected."""

@@ -28,6 +28,8 @@ FAULTS = ("drop", "corrupt", "noise", "delay", "overflow", "heartbeat_stop", "sl
 
 
 class SignaturePadSimulator(SimulatedDevice):
+    """The simulated signature pad: framed serial over a pty or a TCP socket."""
+
     name: ClassVar[str] = "signature_pad"
 
     def __init__(self, workdir: Path, options: dict[str, Any]) -> None:

@@ -22,6 +22,8 @@ MAX_HOVER_GAP_MS = 1000.0
 
 @dataclass(frozen=True)
 class PadGeometry:
+    """The pad's coordinate range, pressure range and sample rate."""
+
     max_x: int
     max_y: int
     max_pressure: int
@@ -30,6 +32,8 @@ class PadGeometry:
 
 @dataclass(frozen=True)
 class PlannedSample:
+    """One pen sample a stroke script plans, at its offset from the start."""
+
     offset_us: int
     x: int
     y: int

@@ -24,6 +24,8 @@ BULK, INTERRUPT = 2, 3
 
 @dataclass(frozen=True)
 class EndpointSpec:
+    """A USB endpoint's address, type, packet size and interval."""
+
     address: int
     kind: int
     max_packet: int
@@ -43,6 +45,8 @@ class Setup:
 
 @dataclass(frozen=True)
 class FunctionSpec:
+    """A simulated USB device's descriptors."""
+
     vendor_id: int
     product_id: int
     bcd_device: int

@@ -28,6 +28,8 @@ MAX_OUT = 1 << 20
 
 @dataclass(frozen=True)
 class Request:
+    """A request on the simulated USB socket."""
+
     magic: int
     op: int
     endpoint: int
@@ -52,6 +54,8 @@ def _recv_exact(conn: socket.socket, size: int) -> bytes | None:
 
 
 class UsbSocketServer:
+    """The Unix socket over which the simulator backend reaches a simulated USB function."""
+
     def __init__(self, path: Path, make_function: Callable[[], UsbFunction]) -> None:
         self.path = path
         self._make_function = make_function

@@ -4,7 +4,7 @@ vocabulary, operator guidance, landmark smoothing for live use, and the Belgian 
 Pure computation on images in memory: nothing here opens a device, writes a file or keeps a frame.
 """
 
-from kitd.quality.face.assessor import FaceAssessment, FaceAssessor
+from kitd.quality.face.assessment import FaceAssessment, FaceAssessor
 from kitd.quality.face.crop import PassportPhoto, crop_passport_photo
 from kitd.quality.face.models import FaceModelError, FaceModelMissing
 from kitd.quality.face.smoothing import LandmarkSmoother

@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from kitd.quality.face.assessor import FaceAssessment, FaceAssessor
+from kitd.quality.face.assessment import FaceAssessment, FaceAssessor
 from kitd.quality.face.degradations import SUITE, Degradation
 from kitd.quality.face.judgement import judge, judge_sharpness
 from kitd.quality.face.thresholds import FaceThresholds, Limits
@@ -44,6 +44,8 @@ MOTION = "sharpness_motion"
 
 @dataclass(frozen=True)
 class CalibratedLimit:
+    """A face threshold set from data: its field, which end, and what it must catch."""
+
     # A FaceThresholds field name and which end of its range the data sets.
     name: str
     end: str  # "min" or "max"
@@ -96,6 +98,8 @@ class Measured:
 
 @dataclass(frozen=True)
 class Portrait:
+    """A calibration portrait's measured values, unmodified and under each degradation."""
+
     name: str
     subject: str
     original: Measured
@@ -223,6 +227,8 @@ def calibrated(portraits: Sequence[Portrait], base: FaceThresholds | None = None
 
 @dataclass
 class Tally:
+    """Hits out of a total."""
+
     hits: int = 0
     total: int = 0
 
@@ -233,6 +239,8 @@ class Tally:
 
 @dataclass
 class CrossValidation:
+    """Held-out detection and false-alarm rates of the calibrated face limits, over k folds."""
+
     k: int
     # Degradation name -> caught / eligible over the held-out folds.
     detection: dict[str, Tally] = field(default_factory=dict)

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from kitd.locale import english
-from kitd.quality.face.assessor import FaceAssessment, FaceAssessor
+from kitd.quality.face.assessment import FaceAssessment, FaceAssessor
 from kitd.quality.face.checks.jpeg import jpeg_quality
 from kitd.quality.face.models import FaceModelError
 

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from kitd.quality.check import CheckResult, all_passed
-from kitd.quality.face.assessor import FaceAssessment
+from kitd.quality.face.assessment import FaceAssessment
 from kitd.quality.face.checks import geometry
 from kitd.quality.face.judgement import judge
 from kitd.quality.face.thresholds import FaceThresholds
@@ -48,6 +48,8 @@ class NoFaceToCrop(ValueError):
 
 @dataclass(frozen=True)
 class PassportPhoto:
+    """The photo cropped and scaled to the print format, with its framing checks."""
+
     jpeg: bytes
     width: int
     height: int

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kitd.quality.face import mesh
-from kitd.quality.face.assessor import FaceAssessment
+from kitd.quality.face.assessment import FaceAssessment
 from kitd.quality.face.checks.geometry import CROWN_FACTOR
 from kitd.quality.face.checks.image import line_kernel
 from kitd.quality.face.vocabulary import FaceCheck
@@ -26,6 +26,8 @@ Image = NDArray[np.uint8]
 
 @dataclass(frozen=True)
 class Degradation:
+    """A way to spoil a good portrait, and the checks that must catch it."""
+
     name: str
     # The degradation is caught when any of these checks fails on the degraded image.
     catches: tuple[FaceCheck, ...]

@@ -23,6 +23,8 @@ NMS_IOU = 0.3
 
 @dataclass(frozen=True)
 class Detection:
+    """A face the detector found: its box, score and six key points."""
+
     # x, y, w, h in working-copy pixels.
     box: tuple[float, float, float, float]
     score: float

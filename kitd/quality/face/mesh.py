@@ -82,6 +82,8 @@ MIRROR_PAIRS = (
 
 @dataclass(frozen=True)
 class MeshFit:
+    """The 468-point face mesh fitted to one face, with its face score."""
+
     # 468 x 3: x, y in the source image's pixels; z (depth, towards the camera negative) in the same scale.
     points: NDArray[np.float32]
     # Probability that the crop held a face.

@@ -31,12 +31,16 @@ MODEL_LICENCE = (
 
 
 class FaceModel(Enum):
+    """A face model file the assessment loads."""
+
     DETECTOR = "face_detection_full_range.tflite"
     MESH = "face_landmark.tflite"
 
 
 @dataclass(frozen=True)
 class ModelFile:
+    """A face model file's checksum, licence and what it is for."""
+
     model: FaceModel
     sha256: str
     licence: str

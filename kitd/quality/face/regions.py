@@ -56,6 +56,8 @@ OUTLINE_MARGIN = 0.08
 
 @dataclass(frozen=True)
 class FaceRegions:
+    """Masks of the face's parts (skin and its halves, eyes, forehead, cheeks) and the background."""
+
     # Face skin without eyes, brows and mouth.
     skin: NDArray[np.uint8]
     # The skin split at the face's midline: the image's left half and right half.

@@ -14,6 +14,8 @@ from numpy.typing import NDArray
 
 
 class LandmarkSmoother:
+    """A One Euro filter over landmark positions, steadying live guidance between frames."""
+
     def __init__(
         self,
         min_cutoff_hz: float = 1.0,

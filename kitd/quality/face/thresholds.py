@@ -16,6 +16,8 @@ from kitd.quality.face.vocabulary import FaceCheck
 
 @dataclass(frozen=True)
 class Limits:
+    """The allowed range of one face check's native value, with its quality mapping."""
+
     min: float | None = None
     max: float | None = None
     # Native units over which the quality component moves from about 27 to 73 around a limit.
@@ -30,6 +32,8 @@ class Limits:
 
 @dataclass(frozen=True)
 class FaceThresholds:
+    """The limits of every face check, each named after the requirement it stands for."""
+
     # Each limit says which requirement it stands for: a number from ICAO 9303 Part 3 / ISO/IEC 39794-5
     # (the portrait's geometry and pose) or BSI TR-03121, kept as the standard gives it; or a
     # qualitative requirement ("no shadows", "in focus", ...), whose number was set by cross-validation

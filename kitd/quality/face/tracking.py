@@ -19,6 +19,8 @@ from kitd.quality.face.detection import Detection
 
 
 class FaceTracker:
+    """A face tracker for live preview: detects every few frames and follows the face in between."""
+
     def __init__(self, detect_every: int = 4) -> None:
         self.detect_every = max(1, detect_every)
         self._since_detection = self.detect_every

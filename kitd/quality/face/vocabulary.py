@@ -16,6 +16,8 @@ from kitd.locale.message import Message
 
 
 class FaceCheck(StrEnum):
+    """The face check ids of the API's vocabulary."""
+
     SINGLE_FACE = "single_face"
     HEAD_FULLY_VISIBLE = "head_fully_visible"
     EYES_VISIBLE = "eyes_visible"
@@ -43,6 +45,8 @@ class FaceCheck(StrEnum):
 
 @dataclass(frozen=True)
 class Advice:
+    """What to tell the operator when a check's value is below or above its limit."""
+
     # Said when the native value is below the lower limit / above the upper limit.
     too_low: Message | None
     too_high: Message | None

@@ -8,7 +8,7 @@ Nothing in this package writes images or features to disk.
 """
 
 from kitd.quality.finger.assessment import FingerAssessment, FingerQuality
-from kitd.quality.finger.errors import FingerImageError
+from kitd.quality.finger.errors import FingerprintImageError
 from kitd.quality.finger.feedback import Feedback
 
-__all__ = ["Feedback", "FingerAssessment", "FingerImageError", "FingerQuality"]
+__all__ = ["Feedback", "FingerAssessment", "FingerQuality", "FingerprintImageError"]

@@ -25,6 +25,8 @@ SCORE_CHECK_ID = "nfiq_score"
 
 @dataclass(frozen=True)
 class FingerAssessment:
+    """A print's NFIQ 2-aligned score, its native features and feedback."""
+
     score: int  # 0..100, NFIQ 2-aligned; 0 when there is no fingerprint to judge
     features: dict[str, float]  # NFIQ 2 native features, NFIQ 2 names and order
     feedback: tuple[Feedback, ...]  # what to fix, most basic first
@@ -50,7 +52,7 @@ class FingerQuality:
     def assess(
         self, pixels: NDArray[np.uint8], ppi: int = 500, min_score: int = 0
     ) -> FingerAssessment:
-        """Assess a capture; raises FingerImageError when the image cannot be assessed at all."""
+        """Assess a capture; raises FingerprintImageError when the image cannot be assessed at all."""
         image = validate(pixels, ppi)
         found = feature_extraction.compute(image)
         values: dict[str, float] = {

@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from kitd.quality.finger.assessment import FingerAssessment, FingerQuality
-from kitd.quality.finger.errors import FingerImageError
+from kitd.quality.finger.errors import FingerprintImageError
 from kitd.quality.finger.files import load_image, parse_size
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """One file's result in kit-quality finger: its assessment or error, and the time taken."""
+
     path: str
     assessment: FingerAssessment | None = None
     ms: float = 0.0
@@ -69,7 +71,7 @@ def assess_file(
         loaded = load_image(path, size)
         resolution = ppi if ppi is not None else (loaded.ppi or 500)
         assessment = quality.assess(loaded.pixels, resolution)
-    except FingerImageError as error:
+    except FingerprintImageError as error:
         return Outcome(path=str(path), error=str(error))
     except OSError as error:
         return Outcome(path=str(path), error=error.strerror or str(error))

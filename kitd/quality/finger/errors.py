@@ -8,5 +8,5 @@ after its white margins are trimmed, too large for a single flat finger.
 from __future__ import annotations
 
 
-class FingerImageError(ValueError):
+class FingerprintImageError(ValueError):
     """The image is not a fingerprint image this assessment supports; the message says why."""

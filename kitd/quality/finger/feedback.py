@@ -16,6 +16,8 @@ from kitd.quality.check import CheckResult
 
 
 class Feedback(StrEnum):
+    """What is wrong with a print, in the order an operator should fix it."""
+
     EMPTY = "empty"
     TOO_DARK = "too_dark"
     LOW_CONTRAST = "low_contrast"

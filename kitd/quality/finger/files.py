@@ -14,7 +14,7 @@ import wsq  # noqa: F401 - registers the WSQ format with Pillow
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
-from kitd.quality.finger.errors import FingerImageError
+from kitd.quality.finger.errors import FingerprintImageError
 
 RAW_SUFFIXES = {".raw", ".gray", ".grey"}
 # Image editors write 72 or 96 dpi into files by default; only a recorded resolution this high or more
@@ -26,23 +26,25 @@ _GREY_MODES = {"L", "1", "P", "RGB", "RGBA", "LA"}
 
 @dataclass(frozen=True)
 class LoadedImage:
+    """A fingerprint image file's grey pixels and the resolution it records."""
+
     pixels: NDArray[np.uint8]
     # The resolution the file records, when it records a scanner resolution (300 ppi or more).
     ppi: int | None
 
 
 def load_image(path: Path, raw_size: tuple[int, int] | None = None) -> LoadedImage:
-    """Read one file; raise FingerImageError (or OSError) with a message a person can act on."""
+    """Read one file; raise FingerprintImageError (or OSError) with a message a person can act on."""
     data = path.read_bytes()
     if not data:
-        raise FingerImageError("empty file")
+        raise FingerprintImageError("empty file")
     if path.suffix.lower() in RAW_SUFFIXES:
         return _load_raw(data, raw_size)
     try:
         with Image.open(path) as image:
             image.load()
             if image.mode not in _GREY_MODES:
-                raise FingerImageError(
+                raise FingerprintImageError(
                     f"unsupported pixel format {image.mode}: expected 8-bit grey "
                     "(16-bit and floating-point images are not fingerprint captures)"
                 )
@@ -53,7 +55,7 @@ def load_image(path: Path, raw_size: tuple[int, int] | None = None) -> LoadedIma
         if raw_size is not None:
             # Not a format Pillow knows, and the caller gave a size: headerless RAW under another name.
             return _load_raw(data, raw_size)
-        raise FingerImageError(
+        raise FingerprintImageError(
             "not a readable image (PNG, PGM, BMP or WSQ; for headerless RAW give --size WxH)"
         ) from error
     ppi = round(float(dpi[0])) if dpi and float(dpi[0]) >= MIN_SCANNER_PPI else None
@@ -62,10 +64,10 @@ def load_image(path: Path, raw_size: tuple[int, int] | None = None) -> LoadedIma
 
 def _load_raw(data: bytes, raw_size: tuple[int, int] | None) -> LoadedImage:
     if raw_size is None:
-        raise FingerImageError("headerless RAW image: give its size with --size WxH")
+        raise FingerprintImageError("headerless RAW image: give its size with --size WxH")
     width, height = raw_size
     if len(data) != width * height:
-        raise FingerImageError(
+        raise FingerprintImageError(
             f"RAW file has {len(data)} bytes, but {width} x {height} 8-bit pixels need {width * height}"
         )
     pixels = np.frombuffer(data, dtype=np.uint8).reshape(height, width).copy()

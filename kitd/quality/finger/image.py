@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from kitd.quality.finger.errors import FingerImageError
+from kitd.quality.finger.errors import FingerprintImageError
 
 SUPPORTED_PPI = 500
 # A scanner that reports 499.999 dpi (PNG stores pixels per metre) is a 500 ppi scanner.
@@ -48,23 +48,23 @@ def grey_statistics(pixels: NDArray[np.uint8]) -> tuple[float, float]:
 
 
 def validate(pixels: NDArray[np.generic], ppi: int) -> NDArray[np.uint8]:
-    """Return the image as a C-contiguous 2-D uint8 array, or raise FingerImageError saying what is wrong."""
+    """Return the image as a C-contiguous 2-D uint8 array, or raise FingerprintImageError saying what is wrong."""
     if abs(ppi - SUPPORTED_PPI) > PPI_TOLERANCE:
-        raise FingerImageError(
+        raise FingerprintImageError(
             f"unsupported resolution {ppi} ppi: NFIQ 2 quality is defined at {SUPPORTED_PPI} ppi only"
         )
     array = np.asarray(pixels)
     if array.dtype != np.uint8:
-        raise FingerImageError(
+        raise FingerprintImageError(
             f"unsupported pixel type {array.dtype}: expected 8-bit grey (uint8) pixels"
         )
     if array.ndim != 2:
-        raise FingerImageError(
+        raise FingerprintImageError(
             f"unsupported image shape {array.shape}: expected one grey channel (height x width)"
         )
     height, width = array.shape
     if height < MIN_SIDE or width < MIN_SIDE:
-        raise FingerImageError(
+        raise FingerprintImageError(
             f"image too small ({width} x {height} px): at least {MIN_SIDE} x {MIN_SIDE} px are needed"
         )
     return np.ascontiguousarray(array)
@@ -85,7 +85,7 @@ def trim_near_white(pixels: NDArray[np.uint8]) -> Trimmed:
     if height < MIN_SIDE or width < MIN_SIDE:
         return Trimmed(pixels=trimmed, top=top, left=left, blank=True)
     if width > MAX_TRIMMED_WIDTH or height > MAX_TRIMMED_HEIGHT:
-        raise FingerImageError(
+        raise FingerprintImageError(
             f"fingerprint area too large ({width} x {height} px after trimming white margins): "
             f"at most {MAX_TRIMMED_WIDTH} x {MAX_TRIMMED_HEIGHT} px, a single flat finger"
         )

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kitd.quality.finger.blocks import tile_view
-from kitd.quality.finger.errors import FingerImageError
+from kitd.quality.finger.errors import FingerprintImageError
 from kitd.quality.finger.image import grey_statistics
 from kitd.quality.finger.orientation import ocl_of_blocks
 
@@ -28,17 +28,19 @@ _CLEAR_OCL = 0.7
 def preview(pixels: NDArray[np.uint8], ppi: int) -> NDArray[np.uint8]:
     """The frame at about 250 ppi: 500 ppi frames are halved, 250 ppi frames are used as they are."""
     if pixels.dtype != np.uint8 or pixels.ndim != 2:
-        raise FingerImageError("live preview frames must be 8-bit grey (uint8, height x width)")
+        raise FingerprintImageError(
+            "live preview frames must be 8-bit grey (uint8, height x width)"
+        )
     if abs(ppi - 2 * PREVIEW_PPI) <= 10:
         height, width = pixels.shape
         halved = cv2.resize(pixels, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
         pixels = np.asarray(halved, dtype=np.uint8)
     elif abs(ppi - PREVIEW_PPI) > 5:
-        raise FingerImageError(
+        raise FingerprintImageError(
             f"unsupported preview resolution {ppi} ppi: use 250 or 500 ppi frames"
         )
     if min(pixels.shape) < 2 * _TILE:
-        raise FingerImageError(
+        raise FingerprintImageError(
             f"preview frame too small ({pixels.shape[1]} x {pixels.shape[0]} px)"
         )
     return np.ascontiguousarray(pixels, dtype=np.uint8)

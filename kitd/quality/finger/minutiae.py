@@ -44,6 +44,8 @@ _FIELD_SCALE = 2
 
 @dataclass(frozen=True)
 class Minutiae:
+    """Minutiae found in a print: positions and whether each is a bifurcation."""
+
     x: NDArray[np.intp]
     y: NDArray[np.intp]
     bifurcation: Bools

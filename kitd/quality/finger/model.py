@@ -23,6 +23,8 @@ MODEL_RESOURCE = "model.npz"
 
 @dataclass(frozen=True)
 class QualityModel:
+    """The trained random forest that maps NFIQ 2 features to a 0-100 score."""
+
     input_names: tuple[str, ...]
     feature: NDArray[np.int32]  # (trees, nodes): input index tested at each node (0 at leaves)
     threshold: NDArray[np.float64]  # (trees, nodes): go left when input <= threshold

@@ -23,6 +23,8 @@ _SCALE = 4
 
 @dataclass(frozen=True)
 class RegionOfInterest:
+    """A print's foreground: its mask, area, mean grey and per-tile coverage."""
+
     mask: Bools  # per pixel: inside the finger area
     pixels: int
     mean: float  # mean grey inside the mask; 255 (white) when the mask is empty

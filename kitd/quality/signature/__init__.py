@@ -3,7 +3,7 @@
 Pure computation on pen samples: no device access, no I/O, no gRPC.
 """
 
-from kitd.quality.signature.assess import SignatureAssessment, assess_signature
+from kitd.quality.signature.assessment import SignatureAssessment, assess_signature
 from kitd.quality.signature.checks import run_checks
 from kitd.quality.signature.render import encode_png, render_signature
 from kitd.quality.signature.strokes import Ink, ink_from_samples

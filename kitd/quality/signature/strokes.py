@@ -13,6 +13,8 @@ from hal.signpad.base import PadInfo, PenFlags, PenSample
 
 @dataclass(frozen=True)
 class Ink:
+    """A signature's pen samples as arrays: time, position, pressure and tip."""
+
     # All samples: time (s from the first sample), x, y (device units), pressure (0..1), tip (0/1).
     t: NDArray[np.float64]
     x: NDArray[np.float64]

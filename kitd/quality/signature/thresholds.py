@@ -9,6 +9,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class SignatureThresholds:
+    """The limits of the signature checks: ink, strokes, box, size and duration."""
+
     # not_empty: pen-down samples needed to call it a signature at all.
     min_ink_samples: int = 10
     # ink_length: total pen-down path, millimetres.

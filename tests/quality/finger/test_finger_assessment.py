@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from ridge_prints import PrintSpec, ridge_print
 
 from kitd.locale import english
-from kitd.quality.finger import Feedback, FingerImageError, FingerQuality
+from kitd.quality.finger import Feedback, FingerprintImageError, FingerQuality
 from kitd.quality.finger.features import FEATURE_NAMES
 
 
@@ -142,7 +142,7 @@ def test_the_live_estimate_ranks_a_print_above_a_blank_frame(
 def test_the_live_estimate_refuses_other_resolutions(
     quality: FingerQuality, good_print: NDArray[np.uint8]
 ) -> None:
-    with pytest.raises(FingerImageError, match="ppi"):
+    with pytest.raises(FingerprintImageError, match="ppi"):
         quality.live_estimate(good_print, 1000)
 
 
@@ -161,9 +161,9 @@ def test_the_live_estimate_refuses_other_resolutions(
 def test_unsupported_images_raise_a_clear_error(
     quality: FingerQuality, pixels: NDArray[np.generic], ppi: int, message: str
 ) -> None:
-    with pytest.raises(FingerImageError, match=message):
+    with pytest.raises(FingerprintImageError, match=message):
         quality.assess(pixels, ppi)  # type: ignore[arg-type]
 
 
 def test_the_image_error_is_a_value_error() -> None:
-    assert issubclass(FingerImageError, ValueError)
+    assert issubclass(FingerprintImageError, ValueError)

@@ -24,6 +24,8 @@ EAR_MARGIN = 0.08
 
 @dataclass(frozen=True)
 class HeadFrame:
+    """The head's landmarks that the geometry checks measure from: eyes, chin, crown, sides."""
+
     right_eye: NDArray[np.float64]
     left_eye: NDArray[np.float64]
     chin: NDArray[np.float64]

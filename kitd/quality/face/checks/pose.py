@@ -88,6 +88,8 @@ NOSE_DEPTH_RATIO = 1.45
 
 @dataclass(frozen=True)
 class HeadPose:
+    """The head's yaw, pitch and roll in degrees, with the readings they come from."""
+
     yaw: float
     pitch: float
     roll: float

@@ -18,6 +18,8 @@ from kitd.quality.signature.thresholds import SignatureThresholds
 
 @dataclass(frozen=True)
 class SignatureAssessment:
+    """A signature's rendered PNG and image, its checks and a 0-100 quality."""
+
     png: bytes = field(repr=False)
     image: NDArray[np.uint8] = field(repr=False)
     checks: tuple[CheckResult, ...]

@@ -9,10 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from back_office import BackOffice
-
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.state import PackageState
+from support.back_office import BackOffice
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""A real back office for the outbox tests: recipient keys, a kit key list, a demo PKI and a receiver."""
+"""A real back office for the outbox and receiver tests: recipient keys, a kit key list, a demo PKI and a receiver."""
 
 from __future__ import annotations
 

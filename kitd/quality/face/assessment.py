@@ -38,12 +38,16 @@ SHARPNESS_EYE_DISTANCE = 64.0
 
 @dataclass(frozen=True)
 class BlurMeasures:
+    """The focus and motion-blur readings of a face image."""
+
     focus: float
     motion: float
 
 
 @dataclass(frozen=True)
 class FaceAssessment:
+    """The ICAO assessment of one image: the face found, every check, and guidance."""
+
     face_count: int
     # x, y, w, h of the assessed face's detector box in input-image pixels.
     face_box: tuple[int, int, int, int] | None
@@ -74,6 +78,8 @@ class FaceAssessment:
 
 @dataclass(frozen=True)
 class FaceLocation:
+    """Where the face is in an image: detections, the largest face's box and its mesh."""
+
     # Detections on the working copy, largest first.
     detections: list[Detection]
     # The largest face's detector box in input pixels.
@@ -116,6 +122,8 @@ def box_around(
 
 
 class FaceAssessor:
+    """The ICAO face assessment with its models loaded; one per thread."""
+
     def __init__(
         self, thresholds: FaceThresholds | None = None, model_folder: Path | None = None
     ) -> None:

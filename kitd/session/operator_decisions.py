@@ -1,0 +1,130 @@
+"""The operator's decisions on a visit: finger exceptions, the signature waiver and overrides of failed
+attempts — the rules each must meet (a reason the policy allows, a note for "other", a long enough
+reason, never a delivery's fingerprint check), what each changes and what each reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kitd.audit.session_records import RecordSink, SessionRecordKind
+from kitd.errors import InvalidArgument, StepNotAllowed
+from kitd.policy.model import ExceptionKind, ExceptionScope, Policy, WaiverReason
+from kitd.session import settling
+from kitd.session.finger_exceptions import except_every_finger, except_one_finger
+from kitd.session.model import (
+    Attempt,
+    CaptureKind,
+    FingerExceptionRecord,
+    Override,
+    Step,
+    StepState,
+    WaiverRecord,
+)
+from kitd.session.plan import VERIFY_STEP
+
+
+class OperatorDecisions:
+    """A visit's exceptions, waiver and overrides; the session holds the lock and checks it is active."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        steps: list[Step],
+        *,
+        settled: Callable[[Step], bool],
+        clock: Callable[[], float],
+        record: RecordSink,
+    ) -> None:
+        self._policy = policy
+        self._steps = steps
+        self._settled = settled
+        self._clock = clock
+        self._record = record
+        self.exceptions: list[FingerExceptionRecord] = []
+        self.waiver: WaiverRecord | None = None
+        self.card_validity_months = 0
+
+    def except_finger(
+        self, finger: int, kind: ExceptionKind, reason: str, operator: str
+    ) -> FingerExceptionRecord:
+        rule = self._policy.fingers.exceptions.get(kind)
+        if rule is None:
+            raise StepNotAllowed(f"the {self._policy.id} policy has no exception {kind.value!r}")
+        finger_steps = [s for s in self._steps if s.kind is CaptureKind.FINGER]
+        if not finger_steps:
+            raise StepNotAllowed("this visit takes no fingerprints")
+        if not reason.strip():
+            raise InvalidArgument("an exception needs a reason")
+        if rule.scope is ExceptionScope.ALL:
+            except_every_finger(finger_steps, self._settled)
+        else:
+            except_one_finger(finger, kind, finger_steps, self._policy.fingers, self._record)
+        record = FingerExceptionRecord(finger, kind, reason, operator, self._clock())
+        self.card_validity_months = max(self.card_validity_months, rule.card_validity_months)
+        self.exceptions.append(record)
+        self._record(
+            SessionRecordKind.FINGER_EXCEPTION,
+            {
+                "finger": finger,
+                "kind": kind.value,
+                "reason": reason,
+                "operator_id": operator,
+                "card_validity_months": self.card_validity_months,
+            },
+        )
+        return record
+
+    def waive_signature(self, step: Step, reason: WaiverReason, note: str, operator: str) -> None:
+        allowed = self._policy.signature.waiver_reasons
+        if reason not in allowed:
+            names = ", ".join(r.value for r in allowed)
+            raise InvalidArgument(f"waiver reason {reason.value!r} not allowed (allowed: {names})")
+        if reason is WaiverReason.OTHER and not note.strip():
+            raise InvalidArgument("a waiver for another reason needs a note")
+        step.state = StepState.EXCEPTED
+        if step.kept is not None:
+            step.kept.kept = False
+            step.kept = None
+        self.waiver = WaiverRecord(reason, note, operator, self._clock())
+        self._record(
+            SessionRecordKind.SIGNATURE_WAIVER,
+            {"reason": reason.value, "note": note, "operator_id": operator},
+        )
+
+    def override(
+        self, attempt: Attempt, reason: str, operator: str, step_of: Callable[[str], Step]
+    ) -> Attempt:
+        """Accepts a failed attempt on the operator's word; `step_of` finds its step by id."""
+        overrides = self._policy.overrides
+        if attempt.kind.value not in overrides.allowed:
+            raise StepNotAllowed(
+                f"the {self._policy.id} policy allows no override of a {attempt.kind.value}"
+            )
+        if attempt.accepted:
+            raise StepNotAllowed("this attempt passed its checks; there is nothing to override")
+        if attempt.step_id == VERIFY_STEP:
+            raise StepNotAllowed(
+                "a delivery's fingerprint check cannot be overridden: a mismatch is the answer"
+            )
+        if len(reason.strip()) < overrides.reason_min_length:
+            raise InvalidArgument(
+                f"an override needs a reason of at least {overrides.reason_min_length} characters"
+            )
+        step = step_of(attempt.step_id)
+        if step.state in (StepState.EXCEPTED, StepState.SKIPPED):
+            raise StepNotAllowed(f"the {step.title} step is {step.state.value}")
+        attempt.override = Override(operator, reason, self._clock())
+        attempt.accepted = True
+        settling.keep(step, attempt)
+        step.state = StepState.DONE
+        self._record(
+            SessionRecordKind.OVERRIDE,
+            {
+                "attempt_id": attempt.attempt_id,
+                "capture": attempt.kind.value,
+                "finger": attempt.finger,
+                "reason": reason,
+                "operator_id": operator,
+            },
+        )
+        return attempt

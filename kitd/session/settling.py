@@ -1,0 +1,107 @@
+"""What an attempt does to its step: kept when it is the best so far, then the step is done, tried again,
+moved to its next fallback finger, or exhausted; whether a step may take another attempt at all; and
+steps waiting for their device."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kitd.audit.session_records import RecordSink, SessionRecordKind
+from kitd.errors import StepNotAllowed
+from kitd.policy.model import FingerPolicy
+from kitd.session.model import Attempt, CaptureKind, Step, StepState
+
+
+def check_can_begin(step: Step) -> None:
+    """Raises StepNotAllowed when `step` cannot take an attempt now, saying why."""
+    if step.state is StepState.PAUSED:
+        raise StepNotAllowed(
+            f"the {step.title} step waits for its device to come back", step=step.step_id
+        )
+    if step.state in (StepState.EXCEPTED, StepState.SKIPPED):
+        raise StepNotAllowed(f"the {step.title} step is {step.state.value}")
+    if step.kind is CaptureKind.FINGER and step.state in (StepState.DONE, StepState.EXHAUSTED):
+        raise StepNotAllowed(f"the {step.title} fingerprint is already settled")
+    if step.attempts_used >= step.max_attempts:
+        raise StepNotAllowed(
+            f"all {step.max_attempts} attempts of the {step.title} step are used; "
+            "override the best one or record an exception",
+            step=step.step_id,
+        )
+
+
+def keep(step: Step, attempt: Attempt) -> None:
+    if step.kept is not None:
+        step.kept.kept = False
+    step.kept = attempt
+    attempt.kept = True
+
+
+def _better(step: Step, attempt: Attempt) -> bool:
+    kept = step.kept
+    if kept is None:
+        return True
+    return (attempt.accepted, attempt.quality) > (kept.accepted, kept.quality)
+
+
+def settle_after_attempt(
+    step: Step, attempt: Attempt, fingers: FingerPolicy, record: RecordSink
+) -> None:
+    if _better(step, attempt):
+        keep(step, attempt)
+    if attempt.accepted:
+        step.state = StepState.DONE
+        return
+    if step.attempts_used < step.max_attempts:
+        step.state = StepState.PENDING
+        return
+    if step.kind is CaptureKind.FINGER and advance_finger(step, fingers, record):
+        return
+    step.state = StepState.EXHAUSTED
+
+
+def attempt_fields(step: Step, attempt: Attempt, comparison: dict[str, Any]) -> dict[str, Any]:
+    """What the audit record of an attempt says, its step settled; `comparison`: a print's scores."""
+    return {
+        "attempt_id": attempt.attempt_id,
+        "capture": step.kind.value,
+        "finger": attempt.finger,
+        "number": attempt.number,
+        "quality": attempt.quality,
+        "accepted": attempt.accepted,
+        "failed_checks": [c.id for c in attempt.checks if not c.passed],
+        "feedback": list(attempt.feedback),
+        "step_state": step.state.value,
+        **comparison,
+    }
+
+
+def advance_finger(step: Step, fingers: FingerPolicy, record: RecordSink) -> bool:
+    """Moves a hand's step to its next fallback finger; False when none is left."""
+    while step.current + 1 < len(step.candidates):
+        step.current += 1
+        if step.attempts_used < step.max_attempts:
+            step.min_quality = fingers.threshold(step.finger)
+            step.state = StepState.PENDING
+            record(
+                SessionRecordKind.FINGER_FALLBACK,
+                {"step": step.step_id, "next_finger": step.finger},
+            )
+            return True
+    step.current = len(step.candidates)
+    return False
+
+
+def pause_steps(steps: list[Step], kind: CaptureKind, detail: str, record: RecordSink) -> None:
+    """The device of `kind` went away: its steps not yet settled wait for it."""
+    for step in steps:
+        if step.kind is kind and step.state in (StepState.PENDING, StepState.IN_PROGRESS):
+            step.state = StepState.PAUSED
+            record(SessionRecordKind.STEP_PAUSED, {"step": step.step_id, "detail": detail})
+
+
+def resume_steps(steps: list[Step], kind: CaptureKind, record: RecordSink) -> None:
+    for step in steps:
+        if step.kind is kind and step.state is StepState.PAUSED:
+            step.state = StepState.PENDING
+            record(SessionRecordKind.STEP_RESUMED, {"step": step.step_id})

@@ -1,7 +1,8 @@
 """The daemon's module boundaries, read from the import statements of the source itself.
 
 The daemon never imports the simulators (only the CLIs' one door, kitd/cli/simulators.py, may), and
-the outbox never reaches the parts of kitd.package that decrypt, nor the back office.
+the outbox never reaches the parts of kitd.package that decrypt, nor the back office; the console is
+a client: it imports kit.v1 and kitd.client only, and the daemon never imports it.
 """
 
 from __future__ import annotations
@@ -51,3 +52,19 @@ def test_the_simulator_door_is_the_one_module_that_imports_kitsim() -> None:
 def test_the_outbox_imports_neither_the_package_opener_nor_the_back_office() -> None:
     forbidden = ("kitd.package.opener", "kitd.package.hpke", "kitd.backoffice")
     assert importers(KITD / "outbox", forbidden) == []
+
+
+def test_the_daemon_never_imports_the_console() -> None:
+    assert importers(KITD, ("console",)) == []
+
+
+def test_the_console_is_a_client_like_any_other() -> None:
+    # kit.v1 and the client library only: no daemon internals, devices or simulators.
+    console = KITD.parent / "console"
+    outside = []
+    for path in sorted(console.rglob("*.py")):
+        for module in imported_modules(path):
+            top = module.split(".")[0]
+            if top in {"kitd", "hal", "kitsim"} and not module.startswith("kitd.client"):
+                outside.append(f"{path.relative_to(KITD.parent)}: {module}")
+    assert outside == []

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -103,28 +102,16 @@ def test_a_delivery_without_its_download_is_refused(visit_factory) -> None:
 
 
 def kitctl_deliver(kit: KitUnderTest, reference: Path) -> subprocess.CompletedProcess[str]:
-    assert kit.daemon is not None
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kitd.cli.kitctl",
-            "--config",
-            str(kit.daemon.config),
-            "deliver",
-            "--reference-file",
-            str(reference),
-            "--age",
-            "42",
-            "--auto",
-            "--sim-dir",
-            str(kit.sims.workdir),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    return kit.kitctl(
+        "deliver",
+        "--reference-file",
+        str(reference),
+        "--age",
+        "42",
+        "--auto",
+        "--sim-dir",
+        str(kit.sims.workdir),
+        "--json",
     )
 
 

@@ -4,8 +4,6 @@ citizen's name, and errors in the language asked for."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -130,29 +128,18 @@ def test_kitctl_enroll_in_dutch_prints_the_daemons_dutch_guidance(
     kit: KitUnderTest, tmp_path: Path
 ) -> None:
     assert kit.daemon is not None
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kitd.cli.kitctl",
-            "--config",
-            str(kit.daemon.config),
-            "enroll",
-            "--profile",
-            "be-eid",
-            "--age",
-            "42",
-            "--lang",
-            "nl",
-            "--auto",
-            "--sim-dir",
-            str(kit.sims.workdir),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = kit.kitctl(
+        "enroll",
+        "--profile",
+        "be-eid",
+        "--age",
+        "42",
+        "--lang",
+        "nl",
+        "--auto",
+        "--sim-dir",
+        str(kit.sims.workdir),
+        "--json",
     )
     assert result.returncode == 0, result.stderr
     assert "Leg de rechterwijsvinger plat op het glas" in result.stderr

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -371,29 +369,18 @@ def test_kitctl_enroll_auto_walks_a_whole_visit_and_ends_with_a_json_summary(
     kit: KitUnderTest, tmp_path: Path
 ) -> None:
     assert kit.daemon is not None
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kitd.cli.kitctl",
-            "--config",
-            str(kit.daemon.config),
-            "enroll",
-            "--profile",
-            "be-eid",
-            "--age",
-            "42",
-            "--auto",
-            "--sim-dir",
-            str(kit.sims.workdir),
-            "--recipient-key",
-            str(kit.recipient.private_path),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = kit.kitctl(
+        "enroll",
+        "--profile",
+        "be-eid",
+        "--age",
+        "42",
+        "--auto",
+        "--sim-dir",
+        str(kit.sims.workdir),
+        "--recipient-key",
+        str(kit.recipient.private_path),
+        "--json",
     )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])

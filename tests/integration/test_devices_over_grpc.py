@@ -61,19 +61,8 @@ def test_unplug_is_seen_by_a_watcher_and_replug_makes_it_ready_again(
     assert kit.watch.wait(name, "ready", REPLUG_SEEN)
 
 
-def kitctl(kit: KitUnderTest, *args: str) -> subprocess.CompletedProcess[str]:
-    assert kit.daemon is not None
-    return subprocess.run(
-        [sys.executable, "-m", "kitd.cli.kitctl", "--config", str(kit.daemon.config), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 def test_kitctl_devices_json_lists_kind_state_model_serial_firmware(kit: KitUnderTest) -> None:
-    result = kitctl(kit, "devices", "--json")
+    result = kit.kitctl("devices", "--json")
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     assert {r["id"] for r in rows} == set(ALL_DEVICES)
@@ -83,7 +72,7 @@ def test_kitctl_devices_json_lists_kind_state_model_serial_firmware(kit: KitUnde
 
 
 def test_kitctl_health_says_serving(kit: KitUnderTest) -> None:
-    result = kitctl(kit, "health")
+    result = kit.kitctl("health")
     assert result.returncode == 0
     assert result.stdout.strip() == "SERVING"
 

@@ -8,6 +8,8 @@ offers the API client, the simulators' control API and event-driven waits on dev
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -143,6 +145,14 @@ class KitUnderTest:
 
     def ctl(self, device: str, command: str, /, **args: Any) -> Any:
         return self.sims.control(device, command, **args)
+
+    def kitctl(self, *args: str, timeout: float = 300.0) -> subprocess.CompletedProcess[str]:
+        """`kitctl --config <this kit's config> ARGS...` in a child process, output captured."""
+        assert self.daemon is not None
+        command = [sys.executable, "-m", "kitd.cli.kitctl", "--config", str(self.daemon.config)]
+        return subprocess.run(
+            [*command, *args], capture_output=True, text=True, timeout=timeout, check=False
+        )
 
     def stop(self) -> None:
         if self.watch is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from hal.errors import DeviceTimeout
 from kitd.locale.catalogs import english
 from kitd.locale.message import Message
 
@@ -83,6 +84,15 @@ class DeviceNotFound(KitError):
     """No device with that id is configured."""
 
     reason = "DEVICE_NOT_FOUND"
+
+
+class CaptureTimeout(DeviceTimeout):
+    """Nothing a capture waits for happened before its deadline (no face seen): a device timeout whose
+    detail is advice for the operator, rendered in their language."""
+
+    def __init__(self, message: Message, *, device: str) -> None:
+        super().__init__(english(message), device=device)
+        self.message = message
 
 
 class ShuttingDown(KitError):

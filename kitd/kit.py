@@ -26,6 +26,7 @@ from kitd.delivery.kit_key import load_or_create_delivery_key, load_public_key
 from kitd.delivery.reference_opener import ReferenceOpener
 from kitd.errors import DeviceNotFound
 from kitd.keys.recipient import load_recipient_public_key
+from kitd.locale.message import Message
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.uploader import Uploader
 from kitd.package.sealer import PackageSealer
@@ -129,7 +130,7 @@ class Kit:
             self._events_thread.join(2)
         self.uploader.stop(timeout=3)
         for session in self.sessions.all_active():
-            session.lose("the daemon stopped during the visit; its captures were dropped")
+            session.lose(Message("session.end.daemon_stopped"))
             self.sessions.ended(session)
         self.outbox.close()
         self.audit.close()
@@ -145,7 +146,9 @@ class Kit:
             return self.supervisors[name]
         except KeyError:
             known = ", ".join(self.supervisors) or "none configured"
-            raise DeviceNotFound(f"no device {name!r} (devices: {known})", device=name) from None
+            raise DeviceNotFound(
+                Message.of("error.no_device", device=name, known=known), device=name
+            ) from None
 
     def _capture_device_status(self, kind: CaptureKind) -> DeviceStatus | None:
         for supervisor in self.supervisors.values():

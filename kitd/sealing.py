@@ -14,6 +14,7 @@ from kitd.audit.record import AuditKind
 from kitd.audit.visit_trail import VisitTrail
 from kitd.errors import CapabilityMissing, StorageFull
 from kitd.keys.signer import KitSigner
+from kitd.locale.message import Message
 from kitd.outbox.errors import InsufficientSpace
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.uploader import Uploader
@@ -51,14 +52,11 @@ class Sealing:
         try:
             self._outbox.check_space()
         except InsufficientSpace as exc:
-            raise StorageFull(str(exc)) from None
+            raise StorageFull(exc.message) from None
 
     def seal(self, session: Session) -> Receipt:
         if self._sealer is None:
-            raise CapabilityMissing(
-                "no back-office key is configured (keys.recipient_public_key): the visit cannot "
-                "be sealed; ask the technician to install it"
-            )
+            raise CapabilityMissing(Message("error.no_backoffice_key"))
         contents = visit_contents(session, self._kit_id, self._trail.records_of(session.session_id))
         try:
             finalized = finalize_visit(
@@ -69,7 +67,7 @@ class Sealing:
                 session_id=session.session_id,
             )
         except InsufficientSpace as exc:
-            raise StorageFull(str(exc)) from None
+            raise StorageFull(exc.message) from None
         package = finalized.package
         self._audit.append(
             AuditKind.PACKAGE_SEALED,

@@ -49,7 +49,7 @@ class SealsVisits(Protocol):
 
 
 def _no_references(data: bytes) -> DeliveryReference:
-    raise CapabilityMissing("this kit opens no delivery references")
+    raise CapabilityMissing(Message("error.no_delivery_references"))
 
 
 class Visits:

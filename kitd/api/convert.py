@@ -24,7 +24,7 @@ from kitd.outbox.state import OutboxStatus, PackageInfo, PackageState
 from kitd.policy.model import ExceptionKind, WaiverReason, finger_label
 from kitd.quality.check import CheckResult
 from kitd.session.model import Attempt, CaptureKind, Receipt, SessionState, Step, StepState
-from kitd.session.plan import VERIFY_STEP
+from kitd.session.plan import STEP_TITLES
 from kitd.session.session import Session
 
 DEVICE_KINDS = {
@@ -181,13 +181,7 @@ def check(result: CheckResult, texts: Texts) -> pb.Check:
 
 
 # Step ids of the policies' plans (kitd.session.session) and the message id of each one's title.
-_STEP_TITLES = {
-    "face": "step.photo",
-    "finger-right": "step.right_hand",
-    "finger-left": "step.left_hand",
-    "signature": "step.signature",
-    VERIFY_STEP: "step.fingerprint_check",
-}
+_STEP_TITLES = STEP_TITLES
 
 
 def step_title(step: Step, texts: Texts) -> str:
@@ -276,7 +270,7 @@ def session_message(session: Session, texts: Texts) -> capture_pb.Session:
             created_at=timestamp(session.created_at),
             expires_at=timestamp(session.expires_at),
             next_step_id=next_step.step_id if next_step else "",
-            end_reason=session.end_reason,
+            end_reason=texts(session.end_message) if session.end_message else session.end_reason,
             operator_language=session.languages.operator,
             citizen_language=session.languages.citizen,
             language_fallbacks=session.languages.fallbacks,

@@ -7,17 +7,26 @@ import grpc
 from kit.v1 import outbox_service_pb2 as pb
 from kit.v1 import outbox_service_pb2_grpc as pb_grpc
 from kitd.api import convert
+from kitd.api.languages import CallLanguages
 from kitd.api.status import translated
+from kitd.locale.catalogs import Catalogs, Texts
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.uploader import Uploader
 
 
 class OutboxServicer(pb_grpc.OutboxServiceServicer):
-    """kit.v1.OutboxService over the outbox and its uploader."""
+    """kit.v1.OutboxService over the outbox and its uploader; its errors are in the language the
+    call's accept-language asks for."""
 
-    def __init__(self, outbox: Outbox, uploader: Uploader) -> None:
+    def __init__(
+        self, outbox: Outbox, uploader: Uploader, languages: CallLanguages | None = None
+    ) -> None:
         self._outbox = outbox
         self._uploader = uploader
+        self._languages = languages or CallLanguages(Catalogs.builtin())
+
+    def error_texts(self, request: object, context: grpc.ServicerContext) -> Texts:
+        return self._languages.of_call(context)
 
     @translated
     def ListPackages(

@@ -85,7 +85,9 @@ def _device_text(exc: DeviceError, reason: str, texts: Texts | None) -> str:
     device: str | Message = (
         Message(f"device.{exc.device}") if exc.device in DEVICE_KINDS else exc.device
     )
-    detail = str(exc.args[0]) if exc.args else ""
+    detail: str | Message = str(exc.args[0]) if exc.args else ""
+    if isinstance(exc, errors.CaptureTimeout):
+        detail = exc.message
     return texts(Message.of(f"error.{reason.lower()}", device=device, detail=detail))
 
 
@@ -105,7 +107,10 @@ def status_for(exc: Exception, texts: Texts | None = None) -> grpc.Status | None
             (found for cls, found in _DEVICE_CODES.items() if isinstance(exc, cls)),
             (grpc.StatusCode.UNAVAILABLE, "DEVICE_FAULT"),
         )
-        return rich_status(code, reason, _device_text(exc, reason, texts), {"device": exc.device})
+        metadata = {"device": exc.device}
+        if isinstance(exc, errors.CaptureTimeout):
+            metadata["message_id"] = exc.message.id
+        return rich_status(code, reason, _device_text(exc, reason, texts), metadata)
     return None
 
 

@@ -20,11 +20,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hal.camera.base import Camera, Frame
-from hal.errors import DeviceTimeout
 from hal.supervisor import DeviceSupervisor
 from kitd.capture.events import FacePreview, FaceResult
 from kitd.capture.fanout import Fanout
-from kitd.errors import CapabilityMissing
+from kitd.errors import CapabilityMissing, CaptureTimeout
 from kitd.locale.message import Message
 from kitd.quality.check import CheckResult
 from kitd.quality.face import (
@@ -185,10 +184,9 @@ class FaceCapture:
                 self._assessor(session), auto, timeout_s or policy.capture_timeout_s
             )
             if candidate.assessment.landmarks is None:
-                raise DeviceTimeout(
-                    f"no face seen within {timeout_s or policy.capture_timeout_s:.0f} s: "
-                    "ask the person to face the camera",
-                    device="camera",
+                seconds = f"{timeout_s or policy.capture_timeout_s:.0f}"
+                raise CaptureTimeout(
+                    Message.of("error.no_face_seen", seconds=seconds), device="camera"
                 )
             photo = crop_passport_photo(
                 candidate.frame.image,

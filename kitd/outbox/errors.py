@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from kitd.locale.catalogs import english
+from kitd.locale.message import Message
+
 
 class OutboxError(Exception):
     """Base class for outbox problems."""
@@ -13,17 +16,15 @@ class InsufficientSpace(OutboxError):
     package stays behind; the same call succeeds once space returns."""
 
     def __init__(self, path: str, free_bytes: int, min_free_bytes: int, cause: str = "") -> None:
-        if cause:
-            message = (
-                f"{cause} under {path} ({_size(free_bytes)} free); nothing was kept. Connect the "
-                "kit so the outbox can upload, or free space, then finalize again"
+        # The cause is the file system's own words (English, like a driver's detail).
+        self.message = (
+            Message.of("error.storage_write_failed", cause=cause, path=path, free=_size(free_bytes))
+            if cause
+            else Message.of(
+                "error.storage_low", path=path, free=_size(free_bytes), needed=_size(min_free_bytes)
             )
-        else:
-            message = (
-                f"only {_size(free_bytes)} free under {path}; a new visit needs at least "
-                f"{_size(min_free_bytes)}. Connect the kit so the outbox can upload, or free space"
-            )
-        super().__init__(message)
+        )
+        super().__init__(english(self.message))
         self.path = path
         self.free_bytes = free_bytes
         self.min_free_bytes = min_free_bytes

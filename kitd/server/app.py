@@ -75,7 +75,7 @@ class Daemon:
             interceptors=[
                 TokenAuthInterceptor(token),
                 InternalErrorInterceptor(languages),
-                RequestValidationInterceptor(),
+                RequestValidationInterceptor(languages),
             ],
             options=[("grpc.so_reuseport", 0), ("grpc.max_send_message_length", 32 * 1024 * 1024)],
         )
@@ -86,7 +86,7 @@ class Daemon:
             CaptureServicer(self.kit.visits, languages), server
         )
         outbox_service_pb2_grpc.add_OutboxServiceServicer_to_server(
-            OutboxServicer(self.kit.outbox, self.kit.uploader), server
+            OutboxServicer(self.kit.outbox, self.kit.uploader, languages), server
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         reflection.enable_server_reflection(

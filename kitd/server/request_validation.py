@@ -5,6 +5,9 @@ ids) live in protos/kit/v1 as buf.validate annotations; this interceptor enforce
 protovalidate library before any servicer runs, for unary and streaming calls alike. A violation answers
 INVALID_ARGUMENT with ErrorInfo (reason ERROR_REASON_INVALID_ARGUMENT, metadata `field` and `rule`), a
 google.rpc.BadRequest naming every field and the buf.validate.Violations, and the daemon logs one line.
+The status message says, per violation, what kind of constraint the field breaks in the caller's
+language (`accept-language`), with the field path and the rule id (`validation.<kind>` ids); the
+library's own English wording stays in the BadRequest descriptions.
 It must never log a field's value (it may be long, or a citizen's data) and never repair a request.
 """
 
@@ -22,7 +25,10 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from kitd.api.languages import CallLanguages
 from kitd.api.status import DOMAIN
+from kitd.locale.catalogs import Catalogs, Texts
+from kitd.locale.message import Message as Text
 from kitd.server.handlers import Behaviour, WrappingInterceptor, each_request
 
 log = logging.getLogger("kitd.api")
@@ -42,14 +48,53 @@ def field_path(violation: validate_pb2.Violation) -> str:
     return ".".join(parts)
 
 
-def invalid_argument_status(violations: list[validate_pb2.Violation]) -> grpc.Status:
-    """INVALID_ARGUMENT naming each violated field and rule."""
+# The kinds of constraint a violation's message names, by the last part of its rule id
+# ("string.max_len" -> length); anything else is `invalid`.
+_RULE_KINDS = {
+    "required": "required",
+    **dict.fromkeys(("len", "min_len", "max_len", "len_bytes", "min_bytes", "max_bytes"), "length"),
+    **dict.fromkeys(("min_items", "max_items", "unique", "min_pairs", "max_pairs"), "items"),
+    **dict.fromkeys(("const", "gt", "gte", "lt", "lte"), "range"),
+    **dict.fromkeys(("defined_only", "in", "not_in"), "choice"),
+    **dict.fromkeys(("uuid", "pattern", "prefix", "suffix", "contains", "not_contains"), "format"),
+}
+RULE_KINDS = frozenset({*_RULE_KINDS.values(), "invalid"})
+
+
+def rule_kind(rule_id: str) -> str:
+    """`length` for "string.max_len", `range` for "uint32.gt_lt", ...: the kind of a rule id."""
+    last = rule_id.rsplit(".", 1)[-1]
+    if last in _RULE_KINDS:
+        return _RULE_KINDS[last]
+    if last.startswith(("gt_", "gte_", "lt_", "lte_")):
+        return "range"
+    return "invalid"
+
+
+def violation_message(violation: validate_pb2.Violation) -> Text:
+    """What a violation breaks, for people: its kind's sentence, with the field path and rule id."""
+    return Text.of(
+        f"validation.{rule_kind(violation.rule_id)}",
+        field=field_path(violation),
+        rule=violation.rule_id,
+    )
+
+
+def invalid_argument_status(
+    violations: list[validate_pb2.Violation], texts: Texts | None = None
+) -> grpc.Status:
+    """INVALID_ARGUMENT naming each violated field and rule, in `texts`' language (None: English)."""
+    render = texts or Catalogs.builtin().texts("en")
     first = violations[0]
-    message = "; ".join(f"{field_path(v)}: {v.message} ({v.rule_id})" for v in violations)
+    message = "; ".join(render(violation_message(v)) for v in violations)
     info = error_details_pb2.ErrorInfo(
         reason="ERROR_REASON_INVALID_ARGUMENT",
         domain=DOMAIN,
-        metadata={"field": field_path(first), "rule": first.rule_id},
+        metadata={
+            "field": field_path(first),
+            "rule": first.rule_id,
+            "message_id": violation_message(first).id,
+        },
     )
     bad_request = error_details_pb2.BadRequest(
         field_violations=[
@@ -73,9 +118,10 @@ def invalid_argument_status(violations: list[validate_pb2.Violation]) -> grpc.St
 class RequestValidationInterceptor(WrappingInterceptor):
     """Every request is checked against its .proto constraints before the servicer sees it."""
 
-    def __init__(self) -> None:
+    def __init__(self, languages: CallLanguages | None = None) -> None:
         # One validator for the server: it caches the compiled rules of every message type it met.
         self._validator = protovalidate.Validator()
+        self._languages = languages or CallLanguages(Catalogs.builtin())
 
     def violations(self, request: Message) -> list[validate_pb2.Violation]:
         return [
@@ -94,7 +140,9 @@ class RequestValidationInterceptor(WrappingInterceptor):
                     "violations": [f"{field_path(v)}: {v.rule_id}" for v in found],
                 },
             )
-            context.abort_with_status(invalid_argument_status(found))
+            context.abort_with_status(
+                invalid_argument_status(found, self._languages.of_call(context))
+            )
             raise AssertionError("abort_with_status returned")  # pragma: no cover - grpc raises
 
         if request_streaming:

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 from kitd.audit.session_records import RecordSink
 from kitd.errors import InvalidArgument, StepNotAllowed
-from kitd.policy.model import ExceptionKind, FingerPolicy, finger_of, finger_title
+from kitd.locale.message import Message
+from kitd.policy.model import ExceptionKind, FingerPolicy, finger_label, finger_of
 from kitd.session.model import Step, StepState
-from kitd.session.plan import SETTLED
+from kitd.session.plan import SETTLED, hand_label
 from kitd.session.settling import advance_finger
 
 
@@ -30,13 +31,15 @@ def except_one_finger(
     """One finger cannot be taken: its hand's step asks the next fallback finger, or drops it from the
     fingers still to come; a hand with none left keeps its best print (exhausted) or is excepted."""
     if finger == 0:
-        raise InvalidArgument(f"a {kind.value} exception names the finger")
+        raise InvalidArgument(Message.of("error.exception_needs_finger", kind=kind.value))
     hand, _ = finger_of(finger)
     hand_step = next((s for s in finger_steps if s.hand is hand), None)
     if hand_step is None or hand_step.state in SETTLED:
-        raise StepNotAllowed(f"no open fingerprint step for the {hand.value} hand")
+        raise StepNotAllowed(Message.of("error.no_open_hand_step", hand=hand_label(hand)))
     if finger not in hand_step.candidates[hand_step.current :]:
-        raise StepNotAllowed(f"the {finger_title(finger)} is not among the fingers still asked")
+        raise StepNotAllowed(
+            Message.of("error.finger_not_still_asked", finger=finger_label(finger))
+        )
     if finger != hand_step.finger:
         hand_step.candidates.remove(finger)
     elif not advance_finger(hand_step, fingers, record):

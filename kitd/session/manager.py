@@ -198,7 +198,7 @@ class SessionManager:
         now = self._clock()
         for session in list(self._sessions.values()):
             if session.state is SessionState.ACTIVE and now >= session.expires_at:
-                session.lose("the visit timed out; its captures were dropped")
+                session.lose(Message("session.end.timed_out"))
             if session.state is not SessionState.ACTIVE:
                 self._ended[session.session_id] = self._entry(session)
                 del self._sessions[session.session_id]

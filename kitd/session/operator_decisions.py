@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from kitd.audit.session_records import RecordSink, SessionRecordKind
 from kitd.errors import InvalidArgument, StepNotAllowed
+from kitd.locale.message import Message
 from kitd.policy.model import ExceptionKind, ExceptionScope, Policy, WaiverReason
 from kitd.session import settling
 from kitd.session.finger_exceptions import except_every_finger, except_one_finger
@@ -49,12 +50,14 @@ class OperatorDecisions:
     ) -> FingerExceptionRecord:
         rule = self._policy.fingers.exceptions.get(kind)
         if rule is None:
-            raise StepNotAllowed(f"the {self._policy.id} policy has no exception {kind.value!r}")
+            raise StepNotAllowed(
+                Message.of("error.exception_not_in_policy", policy=self._policy.id, kind=kind.value)
+            )
         finger_steps = [s for s in self._steps if s.kind is CaptureKind.FINGER]
         if not finger_steps:
-            raise StepNotAllowed("this visit takes no fingerprints")
+            raise StepNotAllowed(Message("error.no_fingerprints"))
         if not reason.strip():
-            raise InvalidArgument("an exception needs a reason")
+            raise InvalidArgument(Message("error.exception_reason_required"))
         if rule.scope is ExceptionScope.ALL:
             except_every_finger(finger_steps, self._settled)
         else:
@@ -78,9 +81,11 @@ class OperatorDecisions:
         allowed = self._policy.signature.waiver_reasons
         if reason not in allowed:
             names = ", ".join(r.value for r in allowed)
-            raise InvalidArgument(f"waiver reason {reason.value!r} not allowed (allowed: {names})")
+            raise InvalidArgument(
+                Message.of("error.waiver_reason_not_allowed", reason=reason.value, allowed=names)
+            )
         if reason is WaiverReason.OTHER and not note.strip():
-            raise InvalidArgument("a waiver for another reason needs a note")
+            raise InvalidArgument(Message("error.waiver_note_required"))
         step.state = StepState.EXCEPTED
         if step.kept is not None:
             step.kept.kept = False
@@ -98,21 +103,20 @@ class OperatorDecisions:
         overrides = self._policy.overrides
         if attempt.kind.value not in overrides.allowed:
             raise StepNotAllowed(
-                f"the {self._policy.id} policy allows no override of a {attempt.kind.value}"
+                Message.of(
+                    f"error.override_not_allowed.{attempt.kind.value}", policy=self._policy.id
+                )
             )
         if attempt.accepted:
-            raise StepNotAllowed("this attempt passed its checks; there is nothing to override")
+            raise StepNotAllowed(Message("error.override_passed"))
         if attempt.step_id == VERIFY_STEP:
-            raise StepNotAllowed(
-                "a delivery's fingerprint check cannot be overridden: a mismatch is the answer"
-            )
+            raise StepNotAllowed(Message("error.override_verification"))
         if len(reason.strip()) < overrides.reason_min_length:
             raise InvalidArgument(
-                f"an override needs a reason of at least {overrides.reason_min_length} characters"
+                Message.of("error.override_reason_short", length=overrides.reason_min_length)
             )
         step = step_of(attempt.step_id)
-        if step.state in (StepState.EXCEPTED, StepState.SKIPPED):
-            raise StepNotAllowed(f"the {step.title} step is {step.state.value}")
+        settling.check_not_excepted(step)
         attempt.override = Override(operator, reason, self._clock())
         attempt.accepted = True
         settling.keep(step, attempt)

@@ -7,12 +7,32 @@ from kitd.delivery.reference import DeliveryReference
 from kitd.errors import InvalidArgument, StepNotAllowed
 from kitd.locale.message import Message
 from kitd.matching.thresholds import threshold_for
-from kitd.policy.model import Policy, finger_of, finger_position, finger_title
+from kitd.policy.model import Hand, Policy, finger_label, finger_of, finger_position
 from kitd.session.model import CaptureKind, Step, StepState, Verification
 
 # The step id of a delivery's fingerprint verification.
 VERIFY_STEP = "verify-finger"
 SETTLED = frozenset({StepState.DONE, StepState.EXCEPTED, StepState.SKIPPED})
+
+# The steps' titles for people, by step id (the English one is `Step.title`).
+STEP_TITLES = {
+    "face": "step.photo",
+    "finger-right": "step.right_hand",
+    "finger-left": "step.left_hand",
+    "signature": "step.signature",
+    VERIFY_STEP: "step.fingerprint_check",
+}
+
+
+def step_label(step: Step) -> Message | str:
+    """A step's title for people, rendered in their language ("right hand", "photo")."""
+    message_id = STEP_TITLES.get(step.step_id)
+    return Message(message_id) if message_id else step.title
+
+
+def hand_label(hand: Hand) -> Message:
+    """A hand's name for people ("right hand"), rendered in their language."""
+    return Message(STEP_TITLES[f"finger-{hand.value}"])
 
 
 def plan_steps(policy: Policy, age: int, reference: DeliveryReference | None) -> list[Step]:
@@ -72,26 +92,29 @@ def step_for(
     """The step a capture of `kind` (and `finger`, 0 = the next one asked) would feed."""
     of_kind = [s for s in steps if s.kind is kind]
     if not of_kind:
-        raise StepNotAllowed(f"{policy.title} for age {age} does not ask for a {kind.value}")
+        raise StepNotAllowed(
+            Message.of(f"error.not_asked.{kind.value}", title=policy.title, age=age)
+        )
     if kind is not CaptureKind.FINGER:
         return of_kind[0]
     open_steps = [s for s in of_kind if s.state not in SETTLED | {StepState.EXHAUSTED}]
     if finger == 0:
         if not open_steps:
-            raise StepNotAllowed("every fingerprint of this visit is already settled")
+            raise StepNotAllowed(Message("error.fingers_settled"))
         return open_steps[0]
     hand, _ = finger_of(finger)
     for step in of_kind:
         if step.hand is hand:
             if step in open_steps and step.finger == finger:
                 return step
-            asked = finger_title(step.finger) if step in open_steps else "nothing more"
-            raise StepNotAllowed(
-                f"the policy asks for {asked} on the {hand.value} hand, not the "
-                f"{finger_title(finger)}",
-                expected_finger=str(step.finger),
+            hands = {"hand": hand_label(hand), "finger": finger_label(finger)}
+            message = (
+                Message.of("error.finger_not_next", asked=finger_label(step.finger), **hands)
+                if step in open_steps
+                else Message.of("error.hand_finished", **hands)
             )
-    raise StepNotAllowed(f"this visit takes no print of the {hand.value} hand")
+            raise StepNotAllowed(message, expected_finger=str(step.finger))
+    raise StepNotAllowed(Message.of("error.no_print_of_hand", hand=hand_label(hand)))
 
 
 def check_visit(
@@ -99,14 +122,11 @@ def check_visit(
 ) -> None:
     """Raises InvalidArgument when the policy cannot start this visit, saying why."""
     if not policy.applies_to(age):
-        raise InvalidArgument(f"{policy.id} is not for age {age}")
+        raise InvalidArgument(Message.of("error.not_for_age", profile=policy.id, age=age))
     if policy.delivery.required and reference is None:
-        raise InvalidArgument(
-            f"{policy.title} verifies the citizen against the enrollment: it needs the "
-            "reference download the back office sent for this card"
-        )
+        raise InvalidArgument(Message.of("error.reference_required", title=policy.title))
     if reference is not None and not policy.delivery.required:
-        raise InvalidArgument(f"{policy.title} takes no delivery reference")
+        raise InvalidArgument(Message.of("error.reference_unexpected", title=policy.title))
     if not operator_id.strip():
         raise InvalidArgument(Message("error.operator_required"))
 

@@ -24,7 +24,9 @@ from kitd.errors import (
     SessionLost,
     StepNotAllowed,
 )
-from kitd.policy.model import ExceptionKind, Policy, WaiverReason, finger_title
+from kitd.locale.catalogs import english
+from kitd.locale.message import Message
+from kitd.policy.model import ExceptionKind, Policy, WaiverReason, finger_label
 from kitd.quality.check import CheckResult
 from kitd.session import settling
 from kitd.session.comparisons import judge_finger
@@ -79,7 +81,10 @@ class Session:
         )
         self.lock = threading.RLock()
         self.state = SessionState.ACTIVE
+        # Why the visit ended, in English (the audit's and the journal's words), and as the message the
+        # operator reads in their language; None when the reason is the operator's own words.
         self.end_reason = ""
+        self.end_message: Message | None = None
         self.created_at = clock()
         self.expires_at = self.created_at + policy.session_timeout_s
         self.finished_at: float | None = None
@@ -117,13 +122,15 @@ class Session:
         for step in self.steps:
             if step.step_id == step_id:
                 return step
-        raise StepNotAllowed(f"this visit has no step {step_id!r}")
+        raise StepNotAllowed(Message.of("error.no_step", step_id=step_id))
 
     def attempt(self, attempt_id: str) -> Attempt:
         for attempt in self.attempts:
             if attempt.attempt_id == attempt_id:
                 return attempt
-        raise AttemptNotFound(f"no attempt {attempt_id!r} in session {self.session_id}")
+        raise AttemptNotFound(
+            Message.of("error.no_attempt", attempt_id=attempt_id, session_id=self.session_id)
+        )
 
     def step_for(self, kind: CaptureKind, finger: int = 0) -> Step:
         """The step a capture of `kind` (and `finger`, 0 = the next one asked) would feed."""
@@ -198,8 +205,11 @@ class Session:
         assert verification is not None
         self._end(
             SessionState.NOT_VERIFIED,
-            f"the {finger_title(verification.finger)} did not match the card's enrollment record "
-            f"in {verification.attempts} attempts: the card cannot be handed over",
+            Message.of(
+                "session.end.not_verified",
+                finger=finger_label(verification.finger),
+                attempts=verification.attempts,
+            ),
         )
         self._drop_payloads()
 
@@ -245,7 +255,7 @@ class Session:
             missing = self.missing()
             if missing:
                 raise PolicyViolation(
-                    "the visit is not complete: " + ", ".join(missing) + " still open",
+                    Message.of("error.visit_incomplete", missing=", ".join(missing)),
                     missing=",".join(missing),
                 )
 
@@ -259,20 +269,21 @@ class Session:
     def cancel(self, reason: str) -> None:
         with self.lock:
             self._require_active()
-            self._end(SessionState.CANCELLED, reason or "cancelled by the operator")
+            self._end(SessionState.CANCELLED, reason or Message("session.end.cancelled"))
             self._drop_payloads()
 
-    def lose(self, reason: str) -> None:
+    def lose(self, reason: str | Message) -> None:
         with self.lock:
             if self.state is SessionState.ACTIVE:
                 self._end(SessionState.LOST, reason)
                 self._drop_payloads()
 
-    def _end(self, state: SessionState, reason: str) -> None:
+    def _end(self, state: SessionState, reason: str | Message) -> None:
         self.state = state
-        self.end_reason = reason
+        self.end_message = reason if isinstance(reason, Message) else None
+        self.end_reason = english(reason) if isinstance(reason, Message) else reason
         self.finished_at = self._clock()
-        fields: dict[str, Any] = {"state": state.value, "reason": reason}
+        fields: dict[str, Any] = {"state": state.value, "reason": self.end_reason}
         if self.verification is not None:
             fields["verification"] = self.verification.record()
         self._record(SessionRecordKind.SESSION_ENDED, fields)
@@ -291,9 +302,18 @@ class Session:
             return
         if self.state is SessionState.LOST:
             raise SessionLost(
-                f"session {self.session_id} was lost ({self.end_reason}); start a new visit",
+                Message.of(
+                    "error.session_lost_here",
+                    session_id=self.session_id,
+                    reason=self.end_message or self.end_reason,
+                ),
                 session_id=self.session_id,
             )
         raise StepNotAllowed(
-            f"session {self.session_id} is {self.state.value}", session_id=self.session_id
+            Message.of(
+                "error.session_not_active",
+                session_id=self.session_id,
+                state=Message(f"session.state.{self.state.value}"),
+            ),
+            session_id=self.session_id,
         )

@@ -8,26 +8,32 @@ from typing import Any
 
 from kitd.audit.session_records import RecordSink, SessionRecordKind
 from kitd.errors import StepNotAllowed
+from kitd.locale.message import Message
 from kitd.policy.model import FingerPolicy
 from kitd.session.model import Attempt, CaptureKind, Step, StepState
+from kitd.session.plan import step_label
 
 
 def check_can_begin(step: Step) -> None:
     """Raises StepNotAllowed when `step` cannot take an attempt now, saying why."""
     if step.state is StepState.PAUSED:
         raise StepNotAllowed(
-            f"the {step.title} step waits for its device to come back", step=step.step_id
+            Message.of("error.step_waits_for_device", step=step_label(step)), step=step.step_id
         )
-    if step.state in (StepState.EXCEPTED, StepState.SKIPPED):
-        raise StepNotAllowed(f"the {step.title} step is {step.state.value}")
+    check_not_excepted(step)
     if step.kind is CaptureKind.FINGER and step.state in (StepState.DONE, StepState.EXHAUSTED):
-        raise StepNotAllowed(f"the {step.title} fingerprint is already settled")
+        raise StepNotAllowed(Message.of("error.fingerprint_settled", step=step_label(step)))
     if step.attempts_used >= step.max_attempts:
         raise StepNotAllowed(
-            f"all {step.max_attempts} attempts of the {step.title} step are used; "
-            "override the best one or record an exception",
+            Message.of("error.attempts_used", step=step_label(step), attempts=step.max_attempts),
             step=step.step_id,
         )
+
+
+def check_not_excepted(step: Step) -> None:
+    """Raises StepNotAllowed when `step` was excepted or skipped."""
+    if step.state in (StepState.EXCEPTED, StepState.SKIPPED):
+        raise StepNotAllowed(Message.of(f"error.step_{step.state.value}", step=step_label(step)))
 
 
 def keep(step: Step, attempt: Attempt) -> None:

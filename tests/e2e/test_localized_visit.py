@@ -146,3 +146,23 @@ def test_kitctl_enroll_in_dutch_prints_the_daemons_dutch_guidance(
     assert "Leg de linkerwijsvinger plat op het glas" in result.stderr
     assert "bezoek " in result.stderr and "verzegeld" in result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1])["package_id"]
+
+
+def test_finalizing_an_incomplete_dutch_visit_is_refused_in_dutch(dutch_visit: Visit) -> None:
+    with pytest.raises(grpc.RpcError) as caught:
+        dutch_visit.finalize()
+    assert caught.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert caught.value.details().startswith("het bezoek is niet volledig: face")
+    assert caught.value.details().endswith("staat nog open")
+
+
+def test_a_bad_request_field_is_explained_in_the_language_asked_for(kit: KitUnderTest) -> None:
+    with pytest.raises(grpc.RpcError) as caught:
+        kit.client.capture.GetSession(
+            pb.GetSessionRequest(session_id="not-a-uuid"),
+            metadata=(*kit.client.metadata, ("accept-language", "nl-BE")),
+            timeout=5,
+        )
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.details().startswith("session_id: ")
+    assert "niet in de verwachte vorm" in caught.value.details()

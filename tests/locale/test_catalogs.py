@@ -19,7 +19,8 @@ from kitd.policy.model import finger_label
 from kitd.quality.face.vocabulary import ADVICE, JPEG_QUALITY_ADVICE, MOTION_ADVICE
 from kitd.quality.finger.feedback import Feedback
 from kitd.quality.signature.checks import GUIDANCE
-from kitd.session.model import SessionState
+from kitd.server.request_validation import RULE_KINDS
+from kitd.session.model import CaptureKind, SessionState
 
 CATALOG_FILES = sorted(builtin_catalog_dir().glob("*.po"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +84,14 @@ def vocabulary_messages() -> list[Message]:
         "device_fault",
     ):
         messages.append(Message(f"error.{reason}"))
+    # Ids the session and the request validation build from a kind or state.
+    for kind in CaptureKind:
+        messages += [
+            Message(f"error.not_asked.{kind}"),
+            Message(f"error.override_not_allowed.{kind}"),
+        ]
+    messages += [Message("error.step_excepted"), Message("error.step_skipped")]
+    messages += [Message(f"validation.{kind}") for kind in RULE_KINDS]
     for policy in load_policies():
         messages.append(Message(policy.fingers.duplicate_check.guidance))
         messages.append(Message(policy.delivery.guidance))

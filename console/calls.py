@@ -14,6 +14,8 @@ from kit.v1 import outbox_service_pb2 as opb
 
 @dataclass(frozen=True)
 class UnaryCall:
+    """A kit.v1 unary call the page may make: its service, request type and timeout."""
+
     service: str  # the AsyncKitClient attribute: devices, capture or outbox
     request: type[Message]
     timeout_s: float = 10.0

@@ -18,6 +18,8 @@ FALLBACK = "en"
 
 @dataclass(frozen=True)
 class Texts:
+    """The console's own texts in one language."""
+
     language: str
     texts: dict[str, str]
 

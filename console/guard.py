@@ -15,6 +15,8 @@ from console.messages import console_error
 
 
 class SameOriginGuard:
+    """ASGI middleware that refuses requests not from the console's own page (Host, Origin)."""
+
     def __init__(self, app: ASGIApp, hosts: frozenset[str]) -> None:
         self.app = app
         self.hosts = hosts

@@ -17,6 +17,8 @@ SECURITY_HEADERS = {
 
 
 class SecurityHeaders:
+    """ASGI middleware that adds the console's security headers to every HTTP response."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.headers = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]

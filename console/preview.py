@@ -24,6 +24,8 @@ CREDITS = 2
 
 @dataclass(frozen=True)
 class ReceivedFrame:
+    """A preview frame from the daemon and when the console received it."""
+
     frame: pb.FacePreviewFrame
     # When the console had it from the daemon (ms since the epoch): splits the page's latency into
     # the daemon's part and the console's + browser's part.

@@ -25,6 +25,8 @@ class ClientSetupError(Exception):
 
 @dataclass(frozen=True)
 class Endpoint:
+    """Where the daemon listens and the file that holds its token."""
+
     socket: Path
     token_file: Path
 
@@ -105,6 +107,8 @@ class DaemonError:
 
 
 class KitClient:
+    """A blocking kit.v1 client over the daemon's Unix socket, the token on every call."""
+
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
         self.metadata = token_metadata(endpoint)

@@ -20,6 +20,7 @@ from kitd.audit.session_records import RecordSink, SessionRecordKind
 from kitd.delivery.reference import DeliveryReference
 from kitd.errors import (
     AttemptNotFound,
+    KitError,
     PolicyViolation,
     SessionLost,
     StepNotAllowed,
@@ -179,17 +180,13 @@ class Session:
                 audit = verdict.audit
             else:
                 accepted = all(c.passed for c in checks)
-            attempt = Attempt(
-                attempt_id=str(uuid.uuid4()),
-                kind=step.kind,
-                step_id=step.step_id,
-                finger=step.finger,
-                number=step.attempts_used + 1,
-                time=self._clock(),
+            attempt = _next_attempt(
+                step,
+                at=self._clock(),
+                payload=payload,
                 quality=quality,
                 checks=checks,
                 accepted=accepted,
-                payload=payload,
                 feedback=feedback,
             )
             step.attempts.append(attempt)
@@ -247,8 +244,6 @@ class Session:
 
     # -- ending --------------------------------------------------------------------------------------
 
-    # -- ending --------------------------------------------------------------------------------------
-
     def check_complete(self) -> None:
         with self.lock:
             self._require_active()
@@ -298,22 +293,51 @@ class Session:
         self._reference = None
 
     def _require_active(self) -> None:
-        if self.state is SessionState.ACTIVE:
-            return
-        if self.state is SessionState.LOST:
-            raise SessionLost(
-                Message.of(
-                    "error.session_lost_here",
-                    session_id=self.session_id,
-                    reason=self.end_message or self.end_reason,
-                ),
-                session_id=self.session_id,
-            )
-        raise StepNotAllowed(
+        if self.state is not SessionState.ACTIVE:
+            raise _inactive(self)
+
+
+def _next_attempt(
+    step: Step,
+    *,
+    at: float,
+    payload: Payload,
+    quality: int,
+    checks: tuple[CheckResult, ...],
+    accepted: bool,
+    feedback: tuple[str, ...],
+) -> Attempt:
+    return Attempt(
+        attempt_id=str(uuid.uuid4()),
+        kind=step.kind,
+        step_id=step.step_id,
+        finger=step.finger,
+        number=step.attempts_used + 1,
+        time=at,
+        quality=quality,
+        checks=checks,
+        accepted=accepted,
+        payload=payload,
+        feedback=feedback,
+    )
+
+
+def _inactive(session: Session) -> KitError:
+    """What a call on a visit that has ended raises: lost, or ended otherwise."""
+    if session.state is SessionState.LOST:
+        return SessionLost(
             Message.of(
-                "error.session_not_active",
-                session_id=self.session_id,
-                state=Message(f"session.state.{self.state.value}"),
+                "error.session_lost_here",
+                session_id=session.session_id,
+                reason=session.end_message or session.end_reason,
             ),
-            session_id=self.session_id,
+            session_id=session.session_id,
         )
+    return StepNotAllowed(
+        Message.of(
+            "error.session_not_active",
+            session_id=session.session_id,
+            state=Message(f"session.state.{session.state.value}"),
+        ),
+        session_id=session.session_id,
+    )

@@ -101,13 +101,15 @@ def test_capture_returns_a_final_400_by_500_image_at_500_ppi(
     assert image.pixels.min() < 100 < 180 < image.pixels.max()
 
 
-def test_scan_reports_the_finger_then_previews_then_ends_with_the_final_image(
+def test_scan_reports_the_finger_once_streams_previews_and_ends_with_the_final_image(
     scanner: FingerprintScanner, rig: Rig
 ) -> None:
     rig.place(quality=0.9)
     # A threshold above any score makes the reader stream previews until its settle time passes.
     events = list(scanner.scan(timeout=20.0, auto_capture_threshold=100, preview=True))
-    assert isinstance(events[0], FingerOn)
+    # The finger is reported once; events and images come on separate endpoints, so a preview may
+    # overtake it (docs/protocols/kfp1.md §8).
+    assert [type(e) for e in events if not isinstance(e, FingerprintImage)] == [FingerOn]
     final = events[-1]
     assert isinstance(final, FingerprintImage) and final.kind is ImageKind.FINAL
     previews = [

@@ -11,12 +11,12 @@ import logging
 import threading
 import time
 
-from hal.events import DeviceEvent, DeviceState, DeviceStatus, EventHub, Subscription
+from hal.events import DeviceEvent, DeviceStatus, EventHub, Subscription
 from hal.registry import resolve
 from hal.supervisor import DeviceSupervisor
 from kitd import __version__
+from kitd.audit.device_trail import DeviceTrail
 from kitd.audit.log import AuditLog
-from kitd.audit.record import AuditKind
 from kitd.audit.visit_trail import VisitTrail
 from kitd.capture.face import FaceCapture
 from kitd.capture.finger import FingerCapture
@@ -77,6 +77,7 @@ class Kit:
         self.outbox = Outbox(config.outbox_config, audit=self.audit)
         self.uploader = Uploader(self.outbox)
         trail = VisitTrail(self.audit)
+        self.device_trail = DeviceTrail(self.audit)
         self.sealing = Sealing(
             config.kit_id,
             signer=self.signer,
@@ -170,15 +171,5 @@ class Kit:
             self.sessions.expire()
 
     def _on_device_event(self, event: DeviceEvent) -> None:
-        status = event.status
-        lost = status.state in (DeviceState.ABSENT, DeviceState.FAULT)
-        was_working = event.previous in (DeviceState.READY, DeviceState.BUSY)
-        if lost and was_working:
-            self.audit.append(
-                AuditKind.DEVICE_FAULT,
-                "",
-                device=status.name,
-                state=status.state.value,
-                detail=status.detail,
-            )
+        self.device_trail.on_device_event(event)
         self.visits.on_device_event(event)

@@ -127,20 +127,7 @@ def test_the_kit_lists_its_languages(kit: KitUnderTest) -> None:
 def test_kitctl_enroll_in_dutch_prints_the_daemons_dutch_guidance(
     kit: KitUnderTest, tmp_path: Path
 ) -> None:
-    assert kit.daemon is not None
-    result = kit.kitctl(
-        "enroll",
-        "--profile",
-        "be-eid",
-        "--age",
-        "42",
-        "--lang",
-        "nl",
-        "--auto",
-        "--sim-dir",
-        str(kit.sims.workdir),
-        "--json",
-    )
+    result = kit.kitctl_enroll_auto("--lang", "nl", "--json")
     assert result.returncode == 0, result.stderr
     assert "Leg de rechterwijsvinger plat op het glas" in result.stderr
     assert "Leg de linkerwijsvinger plat op het glas" in result.stderr

@@ -368,20 +368,7 @@ def test_corrupt_camera_frames_are_skipped_and_counted_in_the_preview(
 def test_kitctl_enroll_auto_walks_a_whole_visit_and_ends_with_a_json_summary(
     kit: KitUnderTest, tmp_path: Path
 ) -> None:
-    assert kit.daemon is not None
-    result = kit.kitctl(
-        "enroll",
-        "--profile",
-        "be-eid",
-        "--age",
-        "42",
-        "--auto",
-        "--sim-dir",
-        str(kit.sims.workdir),
-        "--recipient-key",
-        str(kit.recipient.private_path),
-        "--json",
-    )
+    result = kit.kitctl_enroll_auto("--recipient-key", str(kit.recipient.private_path), "--json")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert {"package_id", "package_path", "recipient_key_path", "captures"} <= set(summary)

@@ -146,6 +146,14 @@ class KitUnderTest:
     def ctl(self, device: str, command: str, /, **args: Any) -> Any:
         return self.sims.control(device, command, **args)
 
+    def kitctl_enroll_auto(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """`kitctl enroll --auto` of a be-eid visit of a 42-year-old, the simulators playing the
+        citizen; ARGS are added."""
+        return self.kitctl(
+            "enroll", "--profile", "be-eid", "--age", "42", "--auto",
+            "--sim-dir", str(self.sims.workdir), *args,
+        )  # fmt: skip
+
     def kitctl(self, *args: str, timeout: float = 300.0) -> subprocess.CompletedProcess[str]:
         """`kitctl --config <this kit's config> ARGS...` in a child process, output captured."""
         assert self.daemon is not None

@@ -111,11 +111,6 @@ class PackageReceiver:
     def serve_forever(self) -> None:
         self._server.serve_forever()
 
-    def wait_for_requests(self, count: int, timeout: float) -> bool:
-        """True once at least `count` PUT requests have been answered."""
-        with self._count:
-            return self._count.wait_for(lambda: self.requests >= count, timeout)
-
     def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
         """Block until `predicate` holds; it is re-checked after every answered request and `wake`."""
         with self._count:

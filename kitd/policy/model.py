@@ -52,15 +52,6 @@ def finger_of(position: int) -> tuple[Hand, FingerName]:
     return hand, next(f for f, o in _FINGER_OFFSET.items() if o == offset)
 
 
-def finger_title(position: int) -> str:
-    hand, finger = finger_of(position)
-    return (
-        f"{hand.value} {finger.value} finger"
-        if finger is not FingerName.THUMB
-        else f"{hand.value} thumb"
-    )
-
-
 def finger_label(position: int) -> Message:
     """A finger's name for people (`finger.position.right_index`, ...), rendered in their language."""
     hand, finger = finger_of(position)

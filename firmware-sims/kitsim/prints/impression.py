@@ -10,7 +10,7 @@ module must never import the daemon (kitd, hal).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +202,3 @@ def load_image(path: Path) -> NDArray[np.uint8]:
     oy, ox = (SENSOR_H - crop.shape[0]) // 2, (SENSOR_W - crop.shape[1]) // 2
     frame[oy : oy + crop.shape[0], ox : ox + crop.shape[1]] = crop
     return frame
-
-
-def with_seed(placement: Placement, seed: int) -> Placement:
-    return replace(placement, seed=seed)

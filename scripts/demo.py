@@ -118,7 +118,9 @@ def softhsm_module() -> Path:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="kitd demo: one scripted visit on simulators")
+    parser = argparse.ArgumentParser(
+        prog="./scripts/demo", description="kitd demo: one scripted visit on simulators"
+    )
     parser.add_argument("--json", action="store_true", help="last line: the enroll summary JSON")
     parser.add_argument(
         "--visit",

@@ -209,9 +209,23 @@ def _visit_record(contents: VisitContents, *, idc: int) -> nistitl.AsciiRecord:
                     f"{d.score:.2f}",
                     f"{d.threshold:.2f}",
                     str(d.attempts),
+                    d.identity_check,
                 ]
             ],
         )
+        if d.scores:
+            r2 += nistitl.Field(
+                2,
+                25,
+                [
+                    [str(finger), str(number), "-" if score is None else f"{score:.2f}"]
+                    for finger, number, score in d.scores
+                ],
+            )
+        if d.visual_check_operator:
+            r2 += nistitl.Field(
+                2, 26, [[text(d.visual_check_operator), text(d.visual_check_reason)]]
+            )
     if contents.overrides:
         r2 += nistitl.Field(
             2,

@@ -375,7 +375,8 @@ def verification_summary(session: pb.Session) -> dict[str, Any] | None:
     if not session.HasField("delivery_verification"):
         return None
     v = session.delivery_verification
-    method = str(pb.IdentityCheckMethod.Name(v.identity_check))
+    # "fingerprint", "visual_check", or "none" while identity is not checked.
+    method = str(pb.IdentityCheckMethod.Name(v.identity_check)).replace("UNSPECIFIED", "NONE")
     return {
         "reference_id": v.reference_id,
         "finger_position": v.finger,

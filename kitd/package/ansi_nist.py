@@ -326,7 +326,7 @@ def read_transaction(data: bytes) -> ReadTransaction:
         tcn = str(message[0].TCN)
         application: dict[str, str] = {}
         for record in message.iter(2):
-            for tag in range(10, 25):
+            for tag in range(10, 27):
                 field = record[tag]
                 if field is not None:
                     application[f"2.{tag:03d}"] = _field_text(field)

@@ -32,6 +32,10 @@ from kitd.locale.catalogs import Catalogs, Texts
 from kitd.policy.model import finger_label
 
 
+# A delivery's fingerprint check (kitd.session.plan.VERIFY_STEP, as the API names it).
+VERIFY_STEP = "verify-finger"
+
+
 class EnrollError(Exception):
     """The visit could not be completed; the message says where it stopped."""
 
@@ -159,7 +163,7 @@ class Enrollment:
     def do_step(self, session: pb.Session, step: pb.Step) -> pb.Session:
         if step.state == pb.STEP_STATE_PAUSED:
             raise EnrollError(self.texts.id("kitctl.step_paused", step=step.step_id))
-        if step.state == pb.STEP_STATE_EXHAUSTED and session.HasField("delivery_verification"):
+        if step.state == pb.STEP_STATE_EXHAUSTED and step.step_id == VERIFY_STEP:
             return self.visual_check(session)
         if step.state == pb.STEP_STATE_EXHAUSTED:
             return self.settle_exhausted(session, step)

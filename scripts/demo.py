@@ -8,9 +8,10 @@
 6. `kitpkg open` and `kitpkg report`: the package as the back office sees it, and the HTML report.
 
 With `--visit delivery` the card is then handed over: the back office makes the sealed reference
-download from the enrolled print (`kitpkg reference`, signed with its reference key, sealed to the kit's
-delivery key), and `kitctl deliver --auto` verifies the citizen's finger against it, takes the delivery
-photo and the signature of receipt; that package is uploaded and opened too.
+download from the enrolled prints, one per hand, and the enrollment photo (`kitpkg reference`, signed
+with its reference key, sealed to the kit's delivery key), and `kitctl deliver --auto` verifies the
+citizen's fingers against it, takes the delivery photo and the signature of receipt; that package is
+uploaded and opened too.
 
 With `--console` there is no scripted visit: after step 4 it starts kit-console (the operator's page on
 loopback), prints its address and runs until Ctrl-C, while an auto-citizen plays the person in front of
@@ -527,19 +528,24 @@ def delivery(
     keys: list[str],
     age: int,
 ) -> dict[str, Any]:
-    """The card delivery: the reference download from the enrolled right index, then the visit."""
+    """The card delivery: the reference download from the enrolled prints (one per hand) and photo,
+    then the visit."""
     say(
-        "back office: the sealed reference download from the enrolled right index (kitpkg reference)"
+        "back office: the sealed reference download from the enrolled prints and the enrollment "
+        "photo (kitpkg reference)"
     )
     reference = work / "reference.kitref"
+    prints = sorted(enrolled.glob("finger-*.wsq"))
+    fingers = [str(int(path.stem.removeprefix("finger-"))) for path in prints]
     made = json.loads(
         run(
             [
                 str(BIN / "kitpkg"),
                 "reference",
-                str(enrolled / "finger-02.wsq"),
-                "--finger",
-                "2",
+                *[str(path) for path in prints],
+                *[arg for finger in fingers for arg in ("--finger", finger)],
+                "--photo",
+                str(enrolled / "face.jpg"),
                 "--kit-id",
                 "BE-KIT-DEMO",
                 "--kit-key",
@@ -555,7 +561,8 @@ def delivery(
         )
     )
     say(
-        f"reference {made['reference_id']}: {made['minutiae']} minutiae, until {made['expires_at']}"
+        f"reference {made['reference_id']}: fingers {made['fingers']} with {made['minutiae']} "
+        f"minutiae, a photo of {made['photo_bytes']} bytes, until {made['expires_at']}"
     )
     say("the delivery: kitctl deliver --auto (fingerprint check, photo, signature of receipt)")
     started = time.perf_counter()
@@ -586,8 +593,9 @@ def delivery(
     print_summary(summary, opened_report, seconds, opened, report)
     verification = summary["verification"]
     say(
-        f"fingerprint verified: score {verification['score']} (threshold "
-        f"{verification['threshold']}); the card may be handed over"
+        f"fingerprint verified on finger {verification['matched_finger']}: score "
+        f"{verification['score']} (threshold {verification['threshold']}, attempts "
+        f"{verification['attempts']}); the card may be handed over"
     )
     return summary
 

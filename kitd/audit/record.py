@@ -25,6 +25,8 @@ class AuditKind(enum.StrEnum):
     OVERRIDE = "override"
     EXCEPTION = "exception"
     WAIVER = "waiver"
+    # A card delivery's visual identity check by the operator, with the reason.
+    IDENTITY_CHECK = "identity_check"
     DEVICE_FAULT = "device_fault"
     PACKAGE_SEALED = "package_sealed"
     PACKAGE_RECOVERED = "package_recovered"

@@ -209,9 +209,23 @@ def _visit_record(contents: VisitContents, *, idc: int) -> nistitl.AsciiRecord:
                     f"{d.score:.2f}",
                     f"{d.threshold:.2f}",
                     str(d.attempts),
+                    d.identity_check,
                 ]
             ],
         )
+        if d.scores:
+            r2 += nistitl.Field(
+                2,
+                25,
+                [
+                    [str(finger), str(number), "-" if score is None else f"{score:.2f}"]
+                    for finger, number, score in d.scores
+                ],
+            )
+        if d.visual_check_operator:
+            r2 += nistitl.Field(
+                2, 26, [[text(d.visual_check_operator), text(d.visual_check_reason)]]
+            )
     if contents.overrides:
         r2 += nistitl.Field(
             2,
@@ -312,7 +326,7 @@ def read_transaction(data: bytes) -> ReadTransaction:
         tcn = str(message[0].TCN)
         application: dict[str, str] = {}
         for record in message.iter(2):
-            for tag in range(10, 25):
+            for tag in range(10, 27):
                 field = record[tag]
                 if field is not None:
                     application[f"2.{tag:03d}"] = _field_text(field)

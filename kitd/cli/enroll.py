@@ -31,7 +31,6 @@ from kitd.client import KitClient
 from kitd.locale.catalogs import Catalogs, Texts
 from kitd.policy.model import finger_label
 
-
 # A delivery's fingerprint check (kitd.session.plan.VERIFY_STEP, as the API names it).
 VERIFY_STEP = "verify-finger"
 

@@ -148,7 +148,8 @@ def calibrate(impostor: Floats, rates: Iterable[float]) -> list[Calibration]:
 def rounded_up(threshold: float, decimals: int = 2) -> float:
     """A threshold for the kit's table: rounded up, so that the measured false-match rate still holds."""
     scale = 10**decimals
-    steps = math.ceil(threshold * scale)
-    while steps / scale < threshold:  # float rounding of the product
+    # Rounded first: 4.46 * 100 is 446.00000000000006 in floating point, which is still 4.46.
+    steps = math.ceil(round(threshold * scale, 6))
+    while steps / scale < threshold:
         steps += 1
     return float(steps / scale)

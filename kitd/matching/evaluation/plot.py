@@ -46,11 +46,14 @@ def draw_scores(
         cv2.putText(canvas, f"1e-{exponent}", (8, y_of(10.0**-exponent) + 4), 0, 0.45, BLACK, 1)
     for tick in range(0, int(top_score) + 1, 10):
         cv2.putText(canvas, str(tick), (x_of(tick) - 8, HEIGHT - BOTTOM + 18), 0, 0.45, BLACK)
-    for n, (name, value) in enumerate(thresholds.items()):
+    # Each threshold line carries a number at its top; the numbers are explained under the legend,
+    # so that close thresholds do not write over each other.
+    for n, (name, value) in enumerate(thresholds.items(), start=1):
         x = x_of(value)
         cv2.line(canvas, (x, TOP), (x, HEIGHT - BOTTOM), GREY, 1)
-        label = f"{name}: {value:.2f}"
-        cv2.putText(canvas, label, (x + 6, HEIGHT - BOTTOM - 12 - 18 * n), 0, 0.45, GREY)
+        cv2.putText(canvas, str(n), (x + 2, TOP + 14 + 14 * ((n - 1) % 2)), 0, 0.4, GREY)
+        label = f"{n}  {name}: {value:.2f}"
+        cv2.putText(canvas, label, (WIDTH - RIGHT - 220, TOP + 70 + 18 * n), 0, 0.45, GREY)
     cv2.putText(canvas, "score", (WIDTH // 2, HEIGHT - 12), 0, 0.5, BLACK, 1)
     cv2.putText(canvas, f"share of pairs  {title}", (LEFT + 6, TOP - 10), 0, 0.45, BLACK, 1)
     for n, (name, values) in enumerate((("impostor", impostor), ("genuine", genuine))):

@@ -14,7 +14,8 @@
                                                      a card delivery's sealed reference download
 
 Exit status: 0 verified, 1 verification failed (the error type and reason are printed), 2 bad usage.
-`open` writes plaintext biometrics to --out: run it only on back-office machines.
+`open` writes plaintext biometrics to --out: run it only on back-office machines. `open` and `report`
+write their files 0600 (the owner's only) and `open` makes --out a 0700 folder.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import signal
 import sys
 import threading
@@ -38,7 +40,8 @@ from kitd.keys.errors import KeyStoreError
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_list import KitKeyList
 from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
-from kitd.package.errors import PackageError
+from kitd.package.errors import PackageError, UnsafeName
+from kitd.package.ids import is_file_name
 from kitd.package.opener import OpenedPackage, open_package
 
 EXIT_OK = 0
@@ -208,7 +211,8 @@ def _open(args: argparse.Namespace) -> int:
         elif args.command == "report":
             from kitd.package.report import visit_report
 
-            args.out.write_text(visit_report(opened), encoding="utf-8")
+            private_folder(args.out.parent, tighten=False)
+            write_private(args.out, visit_report(opened).encode("utf-8"))
             written = [str(args.out)]
     except (PackageError, AuditError) as exc:
         return _failure(exc, args.json)
@@ -249,12 +253,15 @@ def _write_opened(opened: OpenedPackage, out: Path) -> list[str]:
     from kitd.package.ansi_nist import read_transaction
     from kitd.package.files import AUDIT_NAME, SIGNATURE_SERIES_NAME, TRANSACTION_NAME
 
-    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(out, tighten=True)
     written: list[str] = []
 
     def write(name: str, data: bytes) -> None:
+        # The opener has refused unsafe names already; this is the last check before the disk.
+        if not is_file_name(name):
+            raise UnsafeName("the file name", name)
         path = out / name
-        path.write_bytes(data)
+        write_private(path, data)
         written.append(str(path))
 
     transaction_bytes = opened.files[TRANSACTION_NAME]
@@ -292,6 +299,22 @@ def _write_opened(opened: OpenedPackage, out: Path) -> list[str]:
         json.dumps(transaction.application_data, indent=2, sort_keys=True).encode("utf-8"),
     )
     return written
+
+
+def private_folder(folder: Path, *, tighten: bool) -> None:
+    """`folder` created 0700 when missing; `tighten` also takes group and others off an existing one
+    (kitpkg open's own --out), which a shared parent such as the working folder must not get."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if tighten and folder.stat().st_mode & 0o077:
+        folder.chmod(0o700)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """`data` into `path`, readable by its owner only, whatever the umask; never through a symlink."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        os.fchmod(file.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
+        file.write(data)
 
 
 def _jsonable(value: Any) -> Any:

@@ -2,9 +2,13 @@
 finds it (--config FILE, $KITD_CONFIG, /etc/kitd/kitd.toml, or --socket and --token-file).
 
     kit-console [--config FILE | --socket PATH --token-file PATH] [--host 127.0.0.1] [--port 8470]
+                [--open] [--client-timeout 10]
 
-Prints `kit-console: serving on http://HOST:PORT/` once it listens (port 0 picks a free one).
-Exit codes: 0 stopped, 2 bad arguments (a non-loopback host, no daemon configuration, port in use).
+Prints `kit-console: serving on http://HOST:PORT/` once it listens (port 0 picks a free one), then
+`kit-console: log in at http://HOST:PORT/login?token=SECRET`: the secret of this launch, which the
+browser exchanges for its session cookie (docs/console.md). With --open the default browser is sent
+a one-time login address instead. Exit codes: 0 stopped, 2 bad arguments (a non-loopback host, no
+daemon configuration, port in use).
 """
 
 from __future__ import annotations
@@ -12,11 +16,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import webbrowser
 from pathlib import Path
 
 import uvicorn
 
 from console.app import create_app
+from console.auth import Logins
+from console.limits import CLIENT_TIMEOUT_S, MAX_WS_MESSAGE_BYTES, timed_protocol
 from console.listen import NotLoopback, allowed_hosts, bind
 from kitd.client import ClientSetupError, Endpoint, token_metadata
 
@@ -32,6 +39,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 = a free port")
     parser.add_argument("--log-level", default="warning", help="uvicorn's log level")
+    parser.add_argument(
+        "--open", action="store_true", help="log the default browser in with a one-time address"
+    )
+    parser.add_argument(
+        "--client-timeout",
+        type=float,
+        default=CLIENT_TIMEOUT_S,
+        help="seconds a client has for its request head and for its body",
+    )
     return parser.parse_args(argv)
 
 
@@ -49,11 +65,23 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    app = create_app(endpoint, allowed_hosts(port))
+    base = f"http://{shown}:{port}"
+    logins = Logins(port)
+    app = create_app(endpoint, allowed_hosts(port), logins, args.client_timeout)
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level=args.log_level, ws="websockets-sansio", lifespan="on")
+        uvicorn.Config(
+            app,
+            log_level=args.log_level,
+            http=timed_protocol(args.client_timeout),
+            ws="websockets-sansio",
+            ws_max_size=MAX_WS_MESSAGE_BYTES,
+            lifespan="on",
+        )
     )
-    print(f"kit-console: serving on http://{shown}:{port}/", flush=True)
+    print(f"kit-console: serving on {base}/", flush=True)
+    if args.open:
+        webbrowser.open(f"{base}/login?token={logins.one_time_code()}")
+    print(f"kit-console: log in at {base}/login?token={logins.secret}", flush=True)
     try:
         asyncio.run(server.serve(sockets=[sock]))
     except KeyboardInterrupt:

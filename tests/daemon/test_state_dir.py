@@ -69,3 +69,51 @@ def test_serve_refuses_a_state_dir_owned_by_another_user(tmp_path: Path) -> None
     result = run_kitd("serve", "--config", str(config))
     assert result.returncode == 2
     assert "belongs to uid 65534" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing a folder's owner needs root")
+def test_keygen_refuses_a_state_dir_owned_by_another_user_and_writes_nothing_there(
+    tmp_path: Path,
+) -> None:
+    # The probe: keygen wrote the key and kit-keys.json into another user's directory.
+    config = write_config(tmp_path)
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    os.chown(state, 65534, -1)
+    result = run_kitd("keygen", "--config", str(config))
+    assert result.returncode == 2
+    assert "belongs to uid 65534" in result.stderr
+    assert list(state.iterdir()) == []
+
+
+def test_keygen_refuses_a_state_dir_that_is_a_symlink_and_writes_nothing(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    (tmp_path / "state").symlink_to(elsewhere)
+    result = run_kitd("keygen", "--config", str(config))
+    assert result.returncode == 2
+    assert "is not a directory" in result.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing a folder's owner needs root")
+def test_the_socket_directory_of_another_user_is_refused(tmp_path: Path) -> None:
+    from kitd.server.listener import ListenerError, prepare_socket_path
+
+    # Its owner could replace the socket with their own and collect every client's token.
+    run = tmp_path / "run"
+    run.mkdir(mode=0o750)
+    os.chown(run, 65534, -1)
+    with pytest.raises(ListenerError, match="belongs to uid 65534"):
+        prepare_socket_path(run / "kitd.sock")
+
+
+def test_a_socket_directory_of_our_own_is_closed_to_0750(tmp_path: Path) -> None:
+    from kitd.server.listener import prepare_socket_path
+
+    run = tmp_path / "run"
+    run.mkdir(mode=0o777)
+    run.chmod(0o777)
+    prepare_socket_path(run / "kitd.sock")
+    assert mode_of(run) == 0o750

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from google.protobuf.json_format import ParseDict, ParseError
+from google.protobuf.json_format import ParseError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
@@ -29,7 +29,7 @@ from starlette.websockets import WebSocket
 
 from console import catalog
 from console.auth import BrowserAuth, Logins, login_call, login_page, logout_call
-from console.calls import CALLS
+from console.calls import CALLS, parse_request
 from console.guard import SameOriginGuard
 from console.headers import SecurityHeaders
 from console.limits import CLIENT_TIMEOUT_S, BodyRefused, read_json_object
@@ -67,7 +67,7 @@ async def unary(request: Request) -> Response:
         return JSONResponse({"error": console_error(f"no call {name!r}", "NOT_FOUND")}, 404)
     try:
         fields = await read_json_object(request)
-        message = ParseDict(fields, call.request())
+        message = parse_request(call, fields)
     except ClientDisconnect:
         return Response(status_code=400)  # nobody reads it; and no trace for a client that left
     except BodyRefused as refused:

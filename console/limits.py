@@ -103,13 +103,17 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
-async def read_json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object (empty body = {}), bounded as read_body and loads are."""
-    body = await read_body(request)
+def json_object(body: bytes) -> dict[str, Any]:
+    """A request body as a JSON object (empty = {}); BodyRefused for anything else."""
     fields = loads(body) if body else {}
     if not isinstance(fields, dict):
         raise BodyRefused("the request body must be a JSON object", 400)
     return fields
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object, bounded as read_body and loads are."""
+    return json_object(await read_body(request))
 
 
 class TimedH11Protocol(H11Protocol):

@@ -29,6 +29,19 @@ class MessageRefused(ValueError):
     """A message from the page that is not one it sends (not JSON, nested too deep): ends the socket."""
 
 
+def parse_command(text: str) -> dict[str, Any] | None:
+    """A text message from the page as `{"command": NAME, ...}`; None when it is JSON of another
+    shape (answered with a notice); MessageRefused when it is not JSON or nests too deep (the socket
+    is closed with the reason, 1007: invalid data)."""
+    try:
+        message = loads(text)
+    except BodyRefused as refused:
+        raise MessageRefused(str(refused)) from None
+    if not isinstance(message, dict) or not isinstance(message.get("command"), str):
+        return None
+    return message
+
+
 # What a send to a browser that has gone raises, depending on the moment and the server.
 GONE = (WebSocketDisconnect, OSError, RuntimeError)
 
@@ -93,14 +106,9 @@ async def json_stream(
             await ws.send_json(convert(response))
 
     async def on_text(text: str) -> None:
-        try:
-            message = loads(text)
-        except BodyRefused as refused:
-            # Not a message the page sends: the socket is closed with the reason (1007: invalid data).
-            raise MessageRefused(str(refused)) from None
-        try:
-            command = (commands or {})[message["command"]]
-        except (KeyError, TypeError):
+        message = parse_command(text)
+        command = (commands or {}).get(message.get("command", "")) if message else None
+        if message is None or command is None:
             await ws.send_json({"notice": f"unknown command {text[:80]!r}"})
             return
         try:

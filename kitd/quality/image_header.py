@@ -11,7 +11,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 # No file the tools read is this large: a 50 MP photo as PNG is about 150 MB at worst.
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -59,9 +59,13 @@ def claimed_image(data: bytes, max_pixels: int) -> ClaimedImage:
                 claim = ClaimedImage(str(image.format), int(image.width), int(image.height))
     except Image.DecompressionBombError:
         raise ImageTooLarge(f"the image claims more than {max_pixels:,} pixels") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
-        # SyntaxError and EOFError are what several of Pillow's header parsers raise on junk.
-        raise UnreadableImageHeader(f"not a readable image header ({type(exc).__name__})") from None
+    except MemoryError:
+        raise
+    except Exception as exc:
+        # Pillow's header parsers and its plugins (WSQ's among them) raise whatever their code
+        # trips on with junk: SyntaxError, EOFError, struct.error, even UnboundLocalError (found
+        # by fuzzing). Any of them means the same here: not an image header this tool reads.
+        raise UnreadableImageHeader(f"not a readable image header ({type(exc).__name__})") from exc
     if claim.width <= 0 or claim.height <= 0:
         raise UnreadableImageHeader(f"the image claims {claim.width} x {claim.height} pixels")
     if claim.pixels > max_pixels:

@@ -60,6 +60,11 @@ def read_image(path: str) -> tuple[np.ndarray[Any, np.dtype[np.uint8]], float]:
         data = read_bounded(path)
     except OSError as exc:
         raise ValueError(exc.strerror or str(exc)) from None
+    return decode_photo(data)
+
+
+def decode_photo(data: bytes) -> tuple[np.ndarray[Any, np.dtype[np.uint8]], float]:
+    """A photo file's bytes as BGR and its saved JPEG quality; ValueError when they are not one."""
     claim = claimed_image(data, MAX_PIXELS)
     if claim.format not in FORMATS:
         raise UnreadableImageHeader(f"{claim.format} is not a photo format (JPEG, PNG, ...)")

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import wsq  # noqa: F401 - registers the WSQ format with Pillow
 from numpy.typing import NDArray
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from kitd.quality.finger.errors import FingerprintImageError
 from kitd.quality.image_header import (
@@ -22,6 +22,7 @@ from kitd.quality.image_header import (
     claimed_image,
     read_bounded,
 )
+from kitd.records.wsq import WsqError, decode_wsq
 
 RAW_SUFFIXES = {".raw", ".gray", ".grey"}
 # The most pixels decoded from one file: a 1000 ppi ten-print card is about 16 million.
@@ -48,9 +49,17 @@ def load_image(path: Path, raw_size: tuple[int, int] | None = None) -> LoadedIma
     pixel is decoded."""
     try:
         data = read_bounded(str(path))
-        if path.suffix.lower() in RAW_SUFFIXES:
-            return _load_raw(data, raw_size)
-        claimed_image(data, MAX_PIXELS)
+    except ImageRefused as error:
+        raise FingerprintImageError(str(error)) from error
+    return decode_image(data, path.suffix.lower() in RAW_SUFFIXES, raw_size)
+
+
+def decode_image(data: bytes, raw: bool, raw_size: tuple[int, int] | None) -> LoadedImage:
+    """A file's bytes as grey pixels (`raw`: headerless 8-bit); FingerprintImageError otherwise."""
+    if raw:
+        return _load_raw(data, raw_size)
+    try:
+        claim = claimed_image(data, MAX_PIXELS)
     except UnreadableImageHeader as error:
         if raw_size is not None:
             # Not a format Pillow knows, and the caller gave a size: headerless RAW under another name.
@@ -60,6 +69,12 @@ def load_image(path: Path, raw_size: tuple[int, int] | None = None) -> LoadedIma
         ) from error
     except ImageRefused as error:
         raise FingerprintImageError(str(error)) from error
+    if claim.format == "WSQ":
+        # NBIS can crash the process on a damaged stream: kitd.records decodes it in a child.
+        try:
+            return LoadedImage(pixels=decode_wsq(data), ppi=None)
+        except WsqError as error:
+            raise FingerprintImageError(f"the WSQ stream is not readable: {error}") from error
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
@@ -71,9 +86,11 @@ def load_image(path: Path, raw_size: tuple[int, int] | None = None) -> LoadedIma
             grey = image if image.mode == "L" else image.convert("L")
             pixels = np.asarray(grey, dtype=np.uint8).copy()
             dpi = image.info.get("dpi")
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as error:
+    except (FingerprintImageError, MemoryError):
+        raise
+    except Exception as error:  # decoders raise whatever their code trips on
         # The header was readable, the pixels are not (truncated, corrupt).
-        raise FingerprintImageError(f"the image data is not readable: {error}") from error
+        raise FingerprintImageError(f"the image data is not readable: {error!r}") from error
     ppi = round(float(dpi[0])) if dpi and float(dpi[0]) >= MIN_SCANNER_PPI else None
     return LoadedImage(pixels=pixels, ppi=ppi)
 

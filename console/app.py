@@ -21,7 +21,7 @@ import grpc
 from google.protobuf.json_format import ParseError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -68,8 +68,6 @@ async def unary(request: Request) -> Response:
     try:
         fields = await read_json_object(request)
         message = parse_request(call, fields)
-    except ClientDisconnect:
-        return Response(status_code=400)  # nobody reads it; and no trace for a client that left
     except BodyRefused as refused:
         return JSONResponse(
             {"error": console_error(f"{name}: {refused}", refused.code)}, refused.status

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 import h11
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -79,8 +79,8 @@ def loads(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The request body, refused (413) as soon as it passes `limit` and (408) when it takes longer
-    than the app's client timeout; ClientDisconnect when the client hung up."""
+    """The request body, refused (413) as soon as it passes `limit`, (408) when it takes longer
+    than the app's client timeout and (400) when the client hung up before it was whole."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyRefused(f"the body is larger than {limit} bytes", 413, "RESOURCE_EXHAUSTED")
@@ -100,6 +100,9 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
         raise BodyRefused(
             f"the body did not arrive within {timeout:g} s", 408, "DEADLINE_EXCEEDED"
         ) from None
+    except ClientDisconnect:
+        # Nobody reads the answer; what matters is that no handler sees this as a failure.
+        raise BodyRefused("the client hung up before its body was whole", 400) from None
     return b"".join(chunks)
 
 
@@ -119,7 +122,9 @@ async def read_json_object(request: Request) -> dict[str, Any]:
 class TimedH11Protocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol with a deadline for each request head: a client that connects and
     sends nothing, or trickles its headers, is disconnected after the app's client timeout (uvicorn
-    itself waits forever for a head that has begun)."""
+    itself waits forever for a head that has begun). A request answered before its body was read
+    (401 without a session, 413, 408) ends its connection: uvicorn would otherwise wait for the rest of
+    a body nobody reads, as long as the client trickles it."""
 
     client_timeout_s = CLIENT_TIMEOUT_S
     _head_deadline: asyncio.TimerHandle | None = None
@@ -135,6 +140,11 @@ class TimedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_watch()
         super().connection_lost(exc)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.conn.their_state is h11.SEND_BODY and not self.transport.is_closing():
+            self.transport.close()
 
     def _watch_head(self) -> None:
         # IDLE: no complete request head yet (a new connection, or between keep-alive requests

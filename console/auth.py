@@ -3,9 +3,9 @@
 Loopback keeps other machines out, not other local users: without this, anyone on the board could
 drive the kit through the port even though the daemon's socket and token are closed to them. So each
 launch makes a secret (printed for the person who started the console) and every request must carry a
-session cookie that only a login gives: `GET /login?token=SECRET` (the printed URL), a one-time code
-from `--open` in the same place, or the secret typed into the login page (`POST /api/login`). The
-cookie is HttpOnly (the page's scripts never see it) and SameSite=Strict (no other site's page sends
+session cookie that only a login gives: `GET /login?token=SECRET` (the printed URL; the answer sets
+the cookie and moves on to the console), a one-time code from `--open` in the same place, or the
+secret typed into the login page (`POST /api/login`). The cookie is HttpOnly (the page's scripts never see it) and SameSite=Strict (no other site's page sends
 it); its name carries the port, as cookies are shared by every port of a host.
 
 Open without a session: the login page and what it needs (its script, the stylesheet, the texts).
@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from console.limits import BodyRefused, read_json_object
@@ -35,6 +41,11 @@ OPEN_PATHS = frozenset(
 )
 OPEN_PREFIXES = ("/api/texts/",)
 ONE_TIME_CODE_LIFETIME_S = 120.0
+# What a successful login address answers: the console's page, at once (nothing to read here).
+_FORWARD_TO_CONSOLE = (
+    '<!doctype html>\n<html><head><meta charset="utf-8">'
+    '<meta http-equiv="refresh" content="0;url=/"></head><body></body></html>\n'
+)
 MAX_SESSIONS = 64
 
 
@@ -124,7 +135,10 @@ async def login_page(request: Request) -> Response:
     session = logins.exchange(token)
     if session is None:
         return RedirectResponse("/login?refused=1", 303)
-    return logins.with_cookie(RedirectResponse("/", 303), session)
+    # Not a redirect: when the login was opened from elsewhere (--open's private page, a link), a
+    # browser sends no SameSite=Strict cookie along the rest of that navigation, and "/" would answer
+    # with the login page. A page of the console's own that moves on is a same-site navigation.
+    return logins.with_cookie(HTMLResponse(_FORWARD_TO_CONSOLE), session)
 
 
 async def login_call(request: Request) -> Response:

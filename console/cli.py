@@ -7,22 +7,24 @@ finds it (--config FILE, $KITD_CONFIG, /etc/kitd/kitd.toml, or --socket and --to
 Prints `kit-console: serving on http://HOST:PORT/` once it listens (port 0 picks a free one), then
 `kit-console: log in at http://HOST:PORT/login?token=SECRET`: the secret of this launch, which the
 browser exchanges for its session cookie (docs/console.md). With --open the default browser is sent
-a one-time login address instead. Exit codes: 0 stopped, 2 bad arguments (a non-loopback host, no
-daemon configuration, port in use).
+a one-time login address instead, through a page only this user can read (never on a command line,
+where other local users would see it). Exit codes: 0 stopped, 2 bad arguments (a non-loopback host,
+no daemon configuration, port in use).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
-import webbrowser
 from pathlib import Path
 
 import uvicorn
 
 from console.app import create_app
 from console.auth import Logins
+from console.browser_login import browser_logged_in
 from console.limits import CLIENT_TIMEOUT_S, MAX_WS_MESSAGE_BYTES, timed_protocol
 from console.listen import NotLoopback, allowed_hosts, bind
 from kitd.client import ClientSetupError, Endpoint, token_metadata
@@ -79,15 +81,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print(f"kit-console: serving on {base}/", flush=True)
-    if args.open:
-        webbrowser.open(f"{base}/login?token={logins.one_time_code()}")
-    print(f"kit-console: log in at {base}/login?token={logins.secret}", flush=True)
-    try:
-        asyncio.run(server.serve(sockets=[sock]))
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sock.close()
+    with contextlib.ExitStack() as stack:
+        if args.open:
+            stack.enter_context(browser_logged_in(f"{base}/login?token={logins.one_time_code()}"))
+        print(f"kit-console: log in at {base}/login?token={logins.secret}", flush=True)
+        try:
+            asyncio.run(server.serve(sockets=[sock]))
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sock.close()
     return 0
 
 

@@ -54,6 +54,7 @@ def page(browser: Any, console: RunningConsole) -> Iterator[Any]:
     page = context.new_page()
     # Logged in as the operator is: the printed address, exchanged for the session cookie.
     page.goto(console.login_url)
+    page.wait_for_url(console.url)  # the login's page moves on to the console by itself
     yield page
     context.close()
 

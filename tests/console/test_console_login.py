@@ -28,7 +28,7 @@ def session_cookie(console: RunningConsole) -> str:
     try:
         connection.request("GET", f"{parts.path}?{parts.query}")
         response = connection.getresponse()
-        assert response.status == 303
+        assert response.status == 200
         return response.headers["Set-Cookie"].split(";", 1)[0]
     finally:
         connection.close()

@@ -109,6 +109,18 @@ def test_the_socket_directory_of_another_user_is_refused(tmp_path: Path) -> None
         prepare_socket_path(run / "kitd.sock")
 
 
+def test_a_socket_directory_it_creates_is_0750(tmp_path: Path) -> None:
+    from kitd.server.listener import prepare_socket_path
+
+    old = os.umask(0)
+    try:
+        prepare_socket_path(tmp_path / "run" / "kitd.sock")
+    finally:
+        os.umask(old)
+    assert mode_of(tmp_path / "run") == 0o750
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root's own folders are left as they are")
 def test_a_socket_directory_of_our_own_is_closed_to_0750(tmp_path: Path) -> None:
     from kitd.server.listener import prepare_socket_path
 
@@ -117,3 +129,19 @@ def test_a_socket_directory_of_our_own_is_closed_to_0750(tmp_path: Path) -> None
     run.chmod(0o777)
     prepare_socket_path(run / "kitd.sock")
     assert mode_of(run) == 0o750
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a folder of our own would be closed to 0750 instead")
+@pytest.mark.parametrize("mode", [0o1777, 0o777, 0o770])
+def test_a_socket_directory_others_may_write_to_is_refused_even_when_sticky(
+    tmp_path: Path, mode: int
+) -> None:
+    from kitd.server.listener import ListenerError, prepare_socket_path
+
+    # /tmp's 1777: another user may take the socket's name while the daemon is stopped.
+    run = tmp_path / "shared"
+    run.mkdir()
+    run.chmod(mode)
+    with pytest.raises(ListenerError, match="writable by group or others"):
+        prepare_socket_path(run / "kitd.sock")
+    assert mode_of(run) == mode  # and left as it was

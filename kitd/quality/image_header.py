@@ -8,6 +8,8 @@ over their cap with a typed error, so one hostile file costs a header read and t
 from __future__ import annotations
 
 import io
+import os
+import stat
 import warnings
 from dataclasses import dataclass
 
@@ -77,11 +79,18 @@ def claimed_image(data: bytes, max_pixels: int) -> ClaimedImage:
 
 
 def read_bounded(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The file's bytes, refused (ImageRefused) without reading when it is larger than `limit`;
-    OSError when it cannot be read."""
+    """The file's bytes, refused (ImageRefused) without reading when it is larger than `limit`, and
+    after `limit` bytes when it grows while it is read;
+    OSError when it cannot be read. Only regular files: opening a FIFO would wait for a writer, and a
+    device such as /dev/zero never ends."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise UnreadableImageHeader("not a regular file")
     with open(path, "rb") as file:
         size = file.seek(0, io.SEEK_END)
         if size > limit:
             raise ImageTooLarge(f"the file has {size:,} bytes, more than {limit:,}")
         file.seek(0)
-        return file.read()
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise ImageTooLarge(f"the file has more than {limit:,} bytes")
+    return data

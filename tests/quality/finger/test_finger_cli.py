@@ -158,3 +158,22 @@ def test_a_truncated_image_is_an_error_line(
     cut.write_bytes(whole.read_bytes()[:200])
     assert kit_quality(["finger", "--json", str(cut)]) == 1
     assert "not readable" in _lines(capsys)[0]["error"]
+
+
+def test_a_device_or_a_fifo_is_an_error_line_not_an_endless_read(
+    tmp_path: Path, print_pixels: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    # /dev/zero reports no size and never ends: it was read until memory ran out.
+    fifo = tmp_path / "print.fifo"
+    os.mkfifo(fifo)  # opening it would wait for a writer that never comes
+    good = tmp_path / "good.png"
+    Image.fromarray(print_pixels).save(good)
+    paths = ["/dev/zero", str(fifo), str(good)]
+    assert kit_quality(["finger", "--json", *paths]) == 1
+    lines = _lines(capsys)
+    assert [line["path"] for line in lines] == paths
+    assert "not a regular file" in lines[0]["error"]
+    assert "not a regular file" in lines[1]["error"]
+    assert "score" in lines[2]

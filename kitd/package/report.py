@@ -15,9 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kitd.package.ansi_nist import read_transaction
+from kitd.package.errors import MalformedPackage
 from kitd.package.html_template import Html, join, render
 from kitd.package.opener import OpenedPackage
-from kitd.records.wsq import decode_wsq
+from kitd.records.wsq import WsqError, decode_wsq
 
 FINGER_NAMES = {
     1: "right thumb",
@@ -118,8 +119,13 @@ def visit_report(opened: OpenedPackage) -> str:
     if transaction.face_jpeg is not None:
         pictures.append(_figure(_data_uri("image/jpeg", transaction.face_jpeg), "photo", 240))
     for finger in transaction.fingers:
-        pixels = decode_wsq(finger.wsq)
-        caption = f"{FINGER_NAMES.get(finger.position, finger.position)} — quality {finger.quality}"
+        name = FINGER_NAMES.get(finger.position, finger.position)
+        try:
+            pixels = decode_wsq(finger.wsq)
+        except WsqError as exc:
+            # Signed by the kit and still unreadable: a kit that encodes what it likes.
+            raise MalformedPackage(f"the {name} print is not a readable WSQ stream: {exc}") from exc
+        caption = f"{name} — quality {finger.quality}"
         pictures.append(_figure(_data_uri("image/png", _png(pixels)), caption, 200))
     if transaction.signature_pixels is not None:
         pictures.append(

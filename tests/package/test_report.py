@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from package_kit import Kit
 from visit_factory import make_visit
 
 from kitd.audit.record import AuditKind
+from kitd.package.errors import MalformedPackage
 from kitd.package.html_template import render
 from kitd.package.opener import open_package
 from kitd.package.report import visit_report
@@ -67,3 +69,15 @@ def test_the_template_escapes_values_and_keeps_rendered_fragments() -> None:
     )
     # A plain str that happens to look like markup is still text.
     assert render("$x", x="<u>") == "&lt;u&gt;"
+
+
+def test_a_print_that_does_not_decode_is_a_malformed_package_not_a_trace(
+    kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A compromised kit signs whatever WSQ bytes it likes; the report decodes every print.
+    from kitd.package import files
+
+    monkeypatch.setattr(files, "encode_wsq", lambda pixels: b"\xff\xa0" + b"\x17" * 300)
+    opened = open_package(kit.sealer.seal(make_visit()).data, kit.recipient_key, kit.keys)
+    with pytest.raises(MalformedPackage, match="right index"):
+        visit_report(opened)

@@ -26,6 +26,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -302,19 +303,34 @@ def _write_opened(opened: OpenedPackage, out: Path) -> list[str]:
 
 
 def private_folder(folder: Path, *, tighten: bool) -> None:
-    """`folder` created 0700 when missing; `tighten` also takes group and others off an existing one
-    (kitpkg open's own --out), which a shared parent such as the working folder must not get."""
+    """`folder` created 0700 when missing; `tighten` (kitpkg open's own --out) also refuses an
+    existing one that another user owns and takes group and others off it, which a shared parent
+    such as the working folder must not get."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if tighten and folder.stat().st_mode & 0o077:
+    if not tighten:
+        return
+    info = folder.stat()
+    if info.st_uid != os.geteuid():
+        raise PermissionError(
+            f"--out {folder} belongs to uid {info.st_uid}: its owner could read what is written "
+            "there; give a folder of your own"
+        )
+    if info.st_mode & 0o077:
         folder.chmod(0o700)
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """`data` into `path`, readable by its owner only, whatever the umask; never through a symlink."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "wb") as file:
-        os.fchmod(file.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
-        file.write(data)
+    """`data` as `path`, readable by its owner only, whatever the umask: always a new file, renamed
+    over the name, so neither a symlink nor a file someone else put there (and could read again)
+    receives the bytes."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600, O_EXCL
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def _jsonable(value: Any) -> Any:

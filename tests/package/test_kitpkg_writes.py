@@ -106,6 +106,45 @@ def test_open_does_not_follow_a_symlink_planted_in_out(
     target = tmp_path / "elsewhere.jpg"
     (out / "face.jpg").symlink_to(target)
     status, text = run("open", str(package), *keys_args(kit, tmp_path), "--out", str(out))
-    assert status == 2
-    assert "face.jpg" in text
+    assert status == 0, text
     assert not target.exists()
+    # The link was replaced by a file of the opener's own, not written through.
+    assert not (out / "face.jpg").is_symlink()
+    assert mode(out / "face.jpg") == 0o600
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing a file's owner needs root")
+def test_open_never_writes_into_a_file_another_user_left_in_out(
+    kit: Kit, visit: VisitContents, tmp_path: Path
+) -> None:
+    # Its owner could make it readable again after the opener wrote the photo into it.
+    package = tmp_path / "p.kitpkg"
+    package.write_bytes(kit.sealer.seal(visit).data)
+    out = tmp_path / "opened"
+    out.mkdir(mode=0o700)
+    planted = out / "face.jpg"
+    planted.write_bytes(b"planted")
+    os.chown(planted, 65534, -1)
+    kept = tmp_path / "the-planted-inode"
+    os.link(planted, kept)
+    status, text = run("open", str(package), *keys_args(kit, tmp_path), "--out", str(out))
+    assert status == 0, text
+    assert kept.read_bytes() == b"planted"
+    assert (out / "face.jpg").stat().st_uid == os.geteuid()
+    assert mode(out / "face.jpg") == 0o600
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing a folder's owner needs root")
+def test_open_refuses_an_out_folder_of_another_user_and_writes_nothing(
+    kit: Kit, visit: VisitContents, tmp_path: Path
+) -> None:
+    package = tmp_path / "p.kitpkg"
+    package.write_bytes(kit.sealer.seal(visit).data)
+    out = tmp_path / "theirs"
+    out.mkdir(mode=0o755)
+    os.chown(out, 65534, -1)
+    status, text = run("open", str(package), *keys_args(kit, tmp_path), "--out", str(out))
+    assert status == 2
+    assert "belongs to uid 65534" in text
+    assert list(out.iterdir()) == []
+    assert mode(out) == 0o755

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -145,3 +146,54 @@ def test_a_socket_directory_others_may_write_to_is_refused_even_when_sticky(
     with pytest.raises(ListenerError, match="writable by group or others"):
         prepare_socket_path(run / "kitd.sock")
     assert mode_of(run) == mode  # and left as it was
+
+
+def squatted_socket(folder: Path, owner: int) -> socket.socket:
+    """Someone else's socket where the daemon's should be, listening for clients and their token."""
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(folder / "kitd.sock"))
+    server.listen(8)
+    os.chown(folder / "kitd.sock", owner, -1)
+    server.setblocking(False)
+    return server
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing a socket's owner needs root")
+@pytest.mark.parametrize("where", ["their-folder", "shared-sticky-folder", "their-socket"])
+def test_a_client_sends_no_token_to_a_socket_someone_else_could_have_put_there(
+    tmp_path: Path, where: str
+) -> None:
+    from kitd.client import ClientSetupError, Endpoint, KitClient
+
+    token = tmp_path / "api-token"
+    token.write_text("secret-token\n")
+    token.chmod(0o600)
+    folder = tmp_path / "run"
+    folder.mkdir(mode=0o750)
+    if where == "their-folder":
+        os.chown(folder, 65534, -1)
+    elif where == "shared-sticky-folder":
+        folder.chmod(0o1777)
+    server = squatted_socket(folder, 65534 if where == "their-socket" else 0)
+    try:
+        with pytest.raises(ClientSetupError, match="the token is not sent there"):
+            KitClient(Endpoint(folder / "kitd.sock", token))
+        with pytest.raises(BlockingIOError):
+            server.accept()  # nobody connected
+    finally:
+        server.close()
+
+
+def test_a_client_uses_a_socket_of_the_daemons_own(tmp_path: Path) -> None:
+    from kitd.client import Endpoint, token_metadata
+
+    token = tmp_path / "api-token"
+    token.write_text("secret-token\n")
+    folder = tmp_path / "run"
+    folder.mkdir(mode=0o750)
+    server = squatted_socket(folder, os.geteuid())
+    try:
+        metadata = token_metadata(Endpoint(folder / "kitd.sock", token))
+    finally:
+        server.close()
+    assert metadata == (("authorization", "Bearer secret-token"),)

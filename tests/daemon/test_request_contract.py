@@ -284,6 +284,27 @@ def test_an_over_long_cancel_reason_is_refused_and_the_audit_log_does_not_grow(
     assert cancelled.state == cpb.SESSION_STATE_CANCELLED
 
 
+NO_CONTROL_CHARACTERS = "^[^\\x00-\\x1F\\x7F-\\x9F]*$"
+
+
+def test_every_free_text_field_of_a_request_refuses_control_characters() -> None:
+    # Free text (no uuid, no pattern of its own) reaches the audit log and the package's records: a
+    # newline or an ESC there forges lines and moves terminals. A new text field must carry the rule.
+    free_text = []
+    for service in SERVICES:
+        for method in service.methods:
+            for field in method.input_type.fields:
+                if field.type != descriptor.FieldDescriptor.TYPE_STRING:
+                    continue
+                rules = field_rules(field)
+                text = rules.string if rules is not None else None
+                if text is None or text.uuid:
+                    continue
+                if text.pattern != NO_CONTROL_CHARACTERS and not text.pattern:
+                    free_text.append(field.full_name)
+    assert free_text == []
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [

@@ -38,6 +38,7 @@ from hal.signpad import protocol as pad
 from hal.signpad.framing import FrameDecoder, encode_frame
 from kitd.audit.errors import AuditError
 from kitd.config import ConfigError, parse_config
+from kitd.outbox.contract import MAX_ANSWER_BYTES, Receipt, receipt_problem
 from kitd.package import deterministic_cbor, hpke
 from kitd.package.cose import parse_sign1, verify_sign1
 from kitd.package.envelope import build_frame, parse_frame
@@ -381,6 +382,30 @@ def receiver_upload_seeds() -> list[bytes]:
     return [head + body, b"PUT /packages/x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"]
 
 
+# -- the kit's uploader: the receiver's answer (a hostile or broken back office writes it) -----------
+
+
+def upload_receipt(data: bytes) -> None:
+    """The answer to an upload as the uploader reads it: longer than MAX_ANSWER_BYTES is refused
+    unread, the rest parsed, type-checked and compared with the package that was sent."""
+    if len(data) > MAX_ANSWER_BYTES:
+        return
+    receipt_problem(
+        Receipt.from_json(data), "01a25061-0b5c-7d2a-9f3b-8a6c5d4e3f21", "ab" * 32, 1438
+    )
+
+
+def upload_receipt_seeds() -> list[bytes]:
+    return [
+        Receipt(
+            "01a25061-0b5c-7d2a-9f3b-8a6c5d4e3f21", "ab" * 32, 1438, "2026-01-01T00:00:00Z", "bo"
+        ).to_json(),
+        b'{"package_id": "x", "sha256": "y", "size": Infinity}',
+        b'{"package_id": "x", "sha256": "y", "size": 1e400, "receiver": null}',
+        b"[" * 2000 + b"]" * 2000,
+    ]
+
+
 # -- kit-console: request bodies and WebSocket messages from any local process ---------------------
 
 
@@ -581,6 +606,13 @@ TARGETS: dict[str, FuzzTarget] = {
             (),
             receiver_upload_seeds,
             "the reference receiver's HTTP PUT handler (request line, headers, body)",
+        ),
+        FuzzTarget(
+            "upload_receipt",
+            upload_receipt,
+            (ValueError,),
+            upload_receipt_seeds,
+            "the receiver's answer to an upload, as the kit's uploader reads it (receipt JSON)",
         ),
         FuzzTarget(
             "console_json",

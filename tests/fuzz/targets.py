@@ -37,6 +37,7 @@ from hal.fingerprint import protocol as kfp1
 from hal.signpad import protocol as pad
 from hal.signpad.framing import FrameDecoder, encode_frame
 from kitd.audit.errors import AuditError
+from kitd.audit.verify import verify_log_bytes
 from kitd.config import ConfigError, parse_config
 from kitd.outbox.contract import MAX_ANSWER_BYTES, Receipt, receipt_problem
 from kitd.package import deterministic_cbor, hpke
@@ -279,6 +280,7 @@ class _BackOffice:
         self.keys = KitKeyList()
         self.keys.publish("kit-0042", signer.public_key)
         self.kit_public_key = signer.public_key
+        self.signer = signer
         recipient = RecipientKeyPair.generate(self.root / "backoffice")
         self.recipient_key = load_recipient_private_key(recipient.private_path)
         sealed = PackageSealer(signer, self.recipient_key.public_key()).seal(make_visit())
@@ -380,6 +382,28 @@ def receiver_upload_seeds() -> list[bytes]:
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
     return [head + body, b"PUT /packages/x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"]
+
+
+# -- a kit's audit log at the back office (kitpkg audit-verify) -------------------------------------
+
+
+def audit_log(data: bytes) -> None:
+    """A kit's whole audit log: records decoded and type-checked, the chain and its signed
+    checkpoints verified against the published keys."""
+    verify_log_bytes(data, _back_office().keys)
+
+
+def audit_log_seeds() -> list[bytes]:
+    from kitd.audit.log import AuditLog
+    from kitd.audit.record import AuditKind
+
+    folder = Path(tempfile.mkdtemp(prefix="kitd-fuzz-audit-"))
+    log = AuditLog(folder / "audit.log", _back_office().signer)
+    log.append(AuditKind.VISIT_STARTED, "op-1", profile="be-eid")
+    log.append(AuditKind.ATTEMPT, "op-1", capture="finger", finger=2, number=1, quality=63)
+    log.close()  # a signed checkpoint at close
+    whole = (folder / "audit.log").read_bytes()
+    return [whole, whole[: len(whole) // 2], whole + whole]
 
 
 # -- the kit's uploader: the receiver's answer (a hostile or broken back office writes it) -----------
@@ -606,6 +630,13 @@ TARGETS: dict[str, FuzzTarget] = {
             (),
             receiver_upload_seeds,
             "the reference receiver's HTTP PUT handler (request line, headers, body)",
+        ),
+        FuzzTarget(
+            "audit_log",
+            audit_log,
+            (AuditError,),
+            audit_log_seeds,
+            "a kit's audit log as kitpkg audit-verify reads it (records, chain, checkpoints)",
         ),
         FuzzTarget(
             "upload_receipt",

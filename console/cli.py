@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import sys
 from pathlib import Path
 
@@ -33,6 +34,18 @@ DEFAULT_PORT = 8470
 EXIT_USAGE = 2
 
 
+def seconds(text: str) -> float:
+    """A client timeout: a finite number of seconds above 0 and at most an hour (NaN or infinity
+    would switch the deadline off without a word)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 3600 seconds")
+    return value
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="kit-console", description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", type=Path, help="kitd configuration (socket and token)")
@@ -46,7 +59,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--client-timeout",
-        type=float,
+        type=seconds,
         default=CLIENT_TIMEOUT_S,
         help="seconds a client has for its request head and for its body",
     )

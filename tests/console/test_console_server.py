@@ -542,3 +542,15 @@ def test_a_request_answered_before_its_body_ends_its_connection(running: Running
                     closed = True
                 break
         assert closed
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-1", "soon"])
+def test_a_client_timeout_that_would_switch_the_deadline_off_is_a_usage_error(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from console.cli import parse_args
+
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(["--client-timeout", value])
+    assert stopped.value.code == 2
+    assert "--client-timeout" in capsys.readouterr().err

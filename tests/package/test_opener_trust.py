@@ -4,7 +4,9 @@ error, never a TypeError."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import cbor2
@@ -12,6 +14,7 @@ import pytest
 from package_kit import Kit
 from test_tampering import reseal
 
+from kitd.keys.errors import KeyStoreError
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_list import KitKeyList
 from kitd.package.contents import VisitContents
@@ -36,9 +39,8 @@ def test_a_package_signed_by_kit_b_that_claims_to_be_kit_a_is_refused(
     assert caught.value.claimed_kit_id == "kit-0042"
 
 
-def sealed_at(moment: str) -> object:
-    from datetime import datetime
-
+def sealed_at(moment: str) -> Callable[[], datetime]:
+    """A sealer's clock that says `moment`."""
     return lambda: datetime.fromisoformat(moment)
 
 
@@ -157,3 +159,13 @@ def test_a_manifest_field_of_the_wrong_type_is_malformed(kit: Kit, visit: VisitC
         open_package(
             reseal(payload, header, kit.recipient_key.public_key()), kit.recipient_key, kit.keys
         )
+
+
+@pytest.mark.parametrize("retired_at", ["soon", "2026-03-01T00:00:00", "2026-13-01T00:00:00Z"])
+def test_a_key_list_with_a_retirement_that_is_not_a_zoned_time_is_refused_when_loaded(
+    kit: Kit, retired_at: str
+) -> None:
+    # Compared with every package's seal time, it is checked once, where the list is read.
+    kit.keys.retire(kit.signer.key_id, retired_at)
+    with pytest.raises(KeyStoreError, match="retired_at"):
+        KitKeyList.from_json(kit.keys.to_json())

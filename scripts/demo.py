@@ -14,10 +14,11 @@ citizen's fingers against it, takes the delivery photo and the signature of rece
 uploaded and opened too.
 
 With `--console` there is no scripted visit: after step 4 it starts kit-console (the operator's page on
-loopback), prints its address and runs until Ctrl-C, while an auto-citizen plays the person in front of
-the kit through the simulators whenever the daemon asks (the face is always in front of the camera; a
-finger goes on the glass while a capture holds the reader and is lifted after; the citizen signs once a
-signature capture holds the pad). It follows WatchDeviceEvents, so it reacts to any client's visit.
+loopback), prints its login address (which carries the launch secret and logs the browser in) and runs
+until Ctrl-C, while an auto-citizen plays the person in front of the kit through the simulators
+whenever the daemon asks (the face is always in front of the camera; a finger goes on the glass while a
+capture holds the reader and is lifted after; the citizen signs once a signature capture holds the
+pad). It follows WatchDeviceEvents, so it reacts to any client's visit.
 """
 
 from __future__ import annotations
@@ -398,14 +399,15 @@ def serve_console(
     )
     log = logs(work, "console")
     wait_for(
-        lambda: "serving on" in log.read_text() or console.poll() is not None,
+        lambda: "log in at" in log.read_text() or console.poll() is not None,
         "kit-console start",
         30,
         log,
     )
     if console.poll() is not None:
         raise SystemExit("demo: kit-console did not start:\n" + log.read_text()[-2000:])
-    url = log.read_text().split("serving on ", 1)[1].split()[0]
+    # The login address carries this launch's secret: opening it logs the browser in.
+    url = log.read_text().split("log in at ", 1)[1].split()[0]
     citizen = AutoCitizen(config, sims)
     citizen.start()
     say(f"the console: {url}  (a simulated citizen answers the kit; Ctrl-C stops everything)")

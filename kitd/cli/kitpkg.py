@@ -18,7 +18,8 @@
                                                      at most the delivery policy's cap
 
 Exit status: 0 verified, 1 verification failed (the error type and reason are printed), 2 bad usage.
-`open` writes plaintext biometrics to --out: run it only on back-office machines.
+`open` writes plaintext biometrics to --out: run it only on back-office machines. `open` and `report`
+write their files 0600 (the owner's only) and `open` makes --out a 0700 folder.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import signal
 import sys
+import tempfile
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -43,7 +46,8 @@ from kitd.keys.errors import KeyStoreError
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_list import KitKeyList
 from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
-from kitd.package.errors import PackageError
+from kitd.package.errors import PackageError, UnsafeName
+from kitd.package.ids import is_file_name
 from kitd.package.opener import OpenedPackage, open_package
 from kitd.policy.loader import PolicyError, load_policies, load_policy
 from kitd.policy.model import Policy
@@ -256,7 +260,8 @@ def _open(args: argparse.Namespace) -> int:
         elif args.command == "report":
             from kitd.package.report import visit_report
 
-            args.out.write_text(visit_report(opened), encoding="utf-8")
+            private_folder(args.out.parent, tighten=False)
+            write_private(args.out, visit_report(opened).encode("utf-8"))
             written = [str(args.out)]
     except (PackageError, AuditError) as exc:
         return _failure(exc, args.json)
@@ -297,12 +302,15 @@ def _write_opened(opened: OpenedPackage, out: Path) -> list[str]:
     from kitd.package.ansi_nist import read_transaction
     from kitd.package.files import AUDIT_NAME, SIGNATURE_SERIES_NAME, TRANSACTION_NAME
 
-    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(out, tighten=True)
     written: list[str] = []
 
     def write(name: str, data: bytes) -> None:
+        # The opener has refused unsafe names already; this is the last check before the disk.
+        if not is_file_name(name):
+            raise UnsafeName("the file name", name)
         path = out / name
-        path.write_bytes(data)
+        write_private(path, data)
         written.append(str(path))
 
     transaction_bytes = opened.files[TRANSACTION_NAME]
@@ -340,6 +348,37 @@ def _write_opened(opened: OpenedPackage, out: Path) -> list[str]:
         json.dumps(transaction.application_data, indent=2, sort_keys=True).encode("utf-8"),
     )
     return written
+
+
+def private_folder(folder: Path, *, tighten: bool) -> None:
+    """`folder` created 0700 when missing; `tighten` (kitpkg open's own --out) also refuses an
+    existing one that another user owns and takes group and others off it, which a shared parent
+    such as the working folder must not get."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not tighten:
+        return
+    info = folder.stat()
+    if info.st_uid != os.geteuid():
+        raise PermissionError(
+            f"--out {folder} belongs to uid {info.st_uid}: its owner could read what is written "
+            "there; give a folder of your own"
+        )
+    if info.st_mode & 0o077:
+        folder.chmod(0o700)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """`data` as `path`, readable by its owner only, whatever the umask: always a new file, renamed
+    over the name, so neither a symlink nor a file someone else put there (and could read again)
+    receives the bytes."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600, O_EXCL
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,7 +1,8 @@
 """One HTTPS PUT of a sealed package to the receiver, with mutual TLS, returning its receipt.
 
 Errors are classified so the outbox can decide: unreachable or 5xx → retry later; 4xx → retry later too
-(the operator sees the reason) but never delete; a receipt for other bytes → WrongReceipt.
+(the operator sees the reason) but never delete; a receipt for other bytes, or an answer that is
+not a receipt (too long, not JSON, fields of the wrong type) → WrongReceipt.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 import http.client
 import json
 import ssl
+import time
 from urllib.parse import urlsplit
 
 from kitd.outbox.config import OutboxConfig
 from kitd.outbox.contract import (
     CONTENT_TYPE,
+    MAX_ANSWER_BYTES,
     Receipt,
     content_digest,
     package_path,
@@ -60,7 +63,7 @@ class PackageClient:
                 },
             )
             response = connection.getresponse()
-            body = response.read()
+            body = _read_answer(response, self._timeout)
         except (OSError, ssl.SSLError, http.client.HTTPException) as exc:
             raise ReceiverUnavailable(
                 f"cannot reach the receiver at {self._host}:{self._port}: {exc}"
@@ -75,12 +78,33 @@ class PackageClient:
             )
         try:
             receipt = Receipt.from_json(body)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise WrongReceipt(f"the receiver's answer is not a receipt: {body[:200]!r}") from exc
+        except ValueError as exc:
+            raise WrongReceipt(
+                f"the receiver's answer is not a receipt ({exc}): {body[:200]!r}"
+            ) from exc
         problem = receipt_problem(receipt, package_id, sha256, len(data))
         if problem is not None:
             raise WrongReceipt(problem)
         return receipt
+
+
+def _read_answer(response: http.client.HTTPResponse, timeout: float) -> bytes:
+    """The answer's body: WrongReceipt beyond MAX_ANSWER_BYTES, ReceiverUnavailable when it has not
+    ended within `timeout` (the socket's own timeout restarts with every byte a receiver drips)."""
+    declared = response.getheader("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+        raise WrongReceipt(f"the receiver's answer has {declared} bytes, a receipt a few hundred")
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := response.read1(16 * 1024):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise WrongReceipt(f"the receiver's answer is longer than {MAX_ANSWER_BYTES} bytes")
+        if time.monotonic() > deadline:
+            raise ReceiverUnavailable(f"the receiver's answer did not end within {timeout:g} s")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def receipt_json(receipt: Receipt) -> str:

@@ -39,8 +39,10 @@ SCANNED_UNCOMPRESSED = 0
 NATIVE_SCANNING_RESOLUTION = 1
 _TYPE8_HEADER = "!BBBHH"
 
-# Separators of the ANSI/NIST-ITL text encoding; operator text must not carry them.
-_SEPARATORS = re.compile(r"[\x1c-\x1f]")
+# Control characters: the separators of the ANSI/NIST-ITL text encoding (0x1C-0x1F) and every other
+# C0/C1 control (a newline, an ESC that would drive a terminal showing the record); operator text
+# must carry none of them. The API refuses them already; this is the writer's own guard.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,9 @@ class ReadTransaction:
 
 
 def text(value: object) -> str:
-    """Operator text as the transaction can hold it: Latin-1, no separators (the audit keeps the original)."""
-    cleaned = _SEPARATORS.sub(" ", str(value))
+    """Operator text as the transaction can hold it: Latin-1, no control characters (the audit keeps
+    the original)."""
+    cleaned = _CONTROLS.sub(" ", str(value))
     return cleaned.encode("latin-1", errors="replace").decode("latin-1")
 
 

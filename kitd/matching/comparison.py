@@ -1,15 +1,17 @@
 """1:1 comparison of two minutiae templates: a similarity score, higher for the same finger.
 
-Local structures first: every minutia is described by its nearest neighbours (distance, the bearing of
-each neighbour and its direction, both relative to the minutia's own direction), which no rotation or
+Local structures first: every minutia is described by its 16 nearest neighbours (distance, the bearing
+of each neighbour and its direction, both relative to the minutia's own direction), which no rotation or
 shift of the finger changes. The most alike pairs of minutiae each propose an alignment (the rotation
 between their directions and the shift between their positions); under each, minutiae of the two prints
 that land on each other (close, and pointing the same way, each the other's nearest) are paired, and the
 alignment that scores best wins. Each pair adds the likeness of its two local structures (0..1), and
 the sum over the geometric mean of the two minutiae counts, times 100, is the score (0..100): the share
-of minutiae both prints show alike. Measured on the simulator's prints (scripts/eval-match, docs/
-matching.md), the weighting by local likeness is what separates impostors: pair counts alone let an
-alignment of two different fingers pair a dozen minutiae. Pure function of the two templates.
+of minutiae both prints show alike. On real prints (scripts/eval-match, docs/matching.md) a wide
+neighbourhood is what separates fingers: a real capture misses some minutiae and invents others, and
+with 6 neighbours one such error spoils a structure, with 16 the rest still agree (pooled FNMR at FMR
+0.1 % fell from 41 % to 35 % from 6 to 14 neighbours, with the same minutiae). Pure function of the
+two templates.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from kitd.matching.template import Template
 Floats = NDArray[np.float64]
 
 # Neighbours in a minutia's local structure.
-NEIGHBOURS = 6
+NEIGHBOURS = 16
 # Tolerances of two local structures' neighbours: distance (px at 500 ppi), bearing, direction.
 LOCAL_DISTANCE = 12.0
 LOCAL_ANGLE = np.deg2rad(22.0)
@@ -56,7 +58,7 @@ def _points(template: Template) -> tuple[Floats, Floats]:
 
 def _wrap(angle: Floats) -> Floats:
     """Angle differences into -pi..pi."""
-    return np.asarray(np.angle(np.exp(1j * angle)), np.float64)
+    return np.asarray(np.mod(angle + np.pi, 2 * np.pi) - np.pi)
 
 
 def _local_structures(xy: Floats, angle: Floats) -> Floats:
@@ -76,14 +78,17 @@ def _local_structures(xy: Floats, angle: Floats) -> Floats:
 
 def _local_similarity(a: Floats, b: Floats) -> Floats:
     """(n, m): share of a's neighbours that find a like neighbour in b's structure (0..1)."""
-    dd = np.abs(a[:, None, :, None, 0] - b[None, :, None, :, 0])
-    db = np.abs(_wrap(a[:, None, :, None, 1] - b[None, :, None, :, 1]))
-    dr = np.abs(_wrap(a[:, None, :, None, 2] - b[None, :, None, :, 2]))
-    closeness = (
-        np.clip(1 - dd / LOCAL_DISTANCE, 0, 1)
-        * np.clip(1 - db / LOCAL_ANGLE, 0, 1)
-        * np.clip(1 - dr / LOCAL_ANGLE, 0, 1)
-    )
+    # (n, m, k, k) differences of every neighbour of a with every neighbour of b: float32 halves the
+    # memory traffic, which is the whole cost.
+    a32, b32 = a.astype(np.float32), b.astype(np.float32)
+    rows, columns = a32[:, None, :, None, :], b32[None, :, None, :, :]
+    dd = np.abs(rows[..., 0] - columns[..., 0])
+    closeness = np.maximum(1 - dd * np.float32(1 / LOCAL_DISTANCE), 0)
+    for feature in (1, 2):
+        turned = np.abs(
+            np.mod(rows[..., feature] - columns[..., feature] + np.pi, 2 * np.pi) - np.pi
+        )
+        closeness *= np.maximum(1 - turned * np.float32(1 / LOCAL_ANGLE), 0)
     return np.asarray(closeness.max(axis=3).mean(axis=2), np.float64)
 
 

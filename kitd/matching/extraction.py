@@ -1,71 +1,182 @@
 """The matcher's minutiae extractor: a 500 ppi capture in, a Template out.
 
-It builds on the quality extractor's ridge detector and thinning (kitd/quality/finger/minutiae.py) and
-adds what a comparison needs: each minutia's direction (the ridge flow, its sign taken from which side of
-the minutia the skeleton lies), a quality from the local ridge coherence, and a stricter clean-up of
-false minutiae (pairs closer than a ridge period, minutiae near the edge of the finger area, and weak
-flow). Pure function of the pixels; it never writes anything.
+The enhanced ridges (kitd/matching/enhancement.py) are binarised by their sign inside the finger area and
+thinned (the quality extractor's Zhang-Suen thinning); crossing numbers on the skeleton give the candidate
+ridge endings (1) and bifurcations (3). Real prints leave many false candidates, each with a shape on the
+skeleton that a short walk along it recognises: a spur (an ending that meets a bifurcation within a few
+pixels), a short ridge or a speck (two endings joined by a short piece), a bridge (two bifurcations joined
+by a short piece) and a broken ridge (two endings facing each other across a gap shorter than a ridge
+period). All of these go, with minutiae close to the edge of the finger area (ridges are cut there, not
+ended) and where the ridge flow is incoherent (scars, creases, noise). A minutia's direction is the ridge
+flow, with the sign read from the skeleton: an ending points along its ridge, a bifurcation away from its
+stem. The quality of a minutia is the flow's coherence around it. Pure function of the pixels.
 """
 
 from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from kitd.matching.enhancement import enhance
 from kitd.matching.template import MinutiaKind, Template
-from kitd.quality.finger.minutiae import enhance, thin
-from kitd.quality.finger.roi import region_of_interest
+from kitd.quality.finger.minutiae import thin
 
-SCALE = 2
-# Half-resolution pixels (250 ppi) below.
-BORDER_MARGIN = 8.0
-# Two minutiae closer than this are a break, a spur or a bridge (about a ridge period at 500 ppi).
-PAIR_DISTANCE = 4
-# Radius of the skeleton neighbourhood that gives a minutia's direction its sign.
-DIRECTION_RADIUS = 4
+Pixel = tuple[int, int]  # (row, column)
+
+# Minutiae closer than this (px) to the edge of the finger area sit where the ridges are cut.
+BORDER_MARGIN = 14.0
 # Minutiae where the flow is less coherent than this sit in noise or on a scar.
-MIN_COHERENCE = 0.25
-MAX_MINUTIAE = 120
-_FLOW_SIGMA = 3.0
+MIN_COHERENCE = 0.1
+# Skeleton lengths (px at 500 ppi) of the false-minutia shapes.
+SPUR_LENGTH = 10
+SHORT_RIDGE_LENGTH = 18
+BRIDGE_LENGTH = 9
+# Two endings facing each other (within this angle) closer than this many ridge periods: a break.
+BREAK_PERIODS = 1.3
+BREAK_ANGLE = np.deg2rad(45.0)
+# Radius (px) of the circle where a minutia's ridges are seen leaving it (its direction), less than a
+# ridge period so that only its own ridges cross it; exits closer than EXIT_GAP are one ridge.
+EXIT_RADIUS = 8
+EXIT_GAP = 0.5
+# The best minutiae kept (by quality); ISO/IEC 19794-2 cards hold fewer, a capture rarely has more.
+MAX_MINUTIAE = 100
 
+# Weight of each 8-neighbour in the neighbourhood code, clockwise from north.
 _WEIGHTS = np.array([[128, 1, 2], [64, 0, 4], [32, 16, 8]], dtype=np.float32)
 _BITS = ((np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1).astype(np.uint8)
 _CROSSINGS = ((_BITS == 0) & (np.roll(_BITS, -1, axis=1) == 1)).sum(axis=1).astype(np.uint8)
+_NEIGHBOURS = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
+_ENDING, _BIFURCATION = 1, 3
 
 
-def _offset_kernels(radius: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    span = np.arange(-radius, radius + 1, dtype=np.float32)
-    dy, dx = np.meshgrid(span, span, indexing="ij")
-    inside = (dx * dx + dy * dy <= radius * radius).astype(np.float32)
-    return dx * inside, dy * inside
+@dataclass(frozen=True)
+class _Walk:
+    """Where a walk along the skeleton went: its pixels and the candidate minutia it stopped at."""
+
+    path: list[Pixel]
+    stop: Pixel | None
 
 
-_KX, _KY = _offset_kernels(DIRECTION_RADIUS)
+class _Skeleton:
+    """A thinned ridge map with its candidate minutiae, walked pixel by pixel."""
+
+    def __init__(self, skeleton: NDArray[np.uint8]) -> None:
+        self.pixels = skeleton
+        codes = cv2.filter2D(skeleton, -1, _WEIGHTS, borderType=cv2.BORDER_CONSTANT)
+        crossings = cv2.LUT(np.asarray(codes, np.uint8), _CROSSINGS)
+        candidate = (skeleton == 1) & ((crossings == _ENDING) | (crossings == _BIFURCATION))
+        rows, columns = np.nonzero(candidate)
+        self.kinds: dict[Pixel, int] = {
+            (int(r), int(c)): int(crossings[r, c]) for r, c in zip(rows, columns, strict=True)
+        }
+
+    def neighbours(self, pixel: Pixel) -> list[Pixel]:
+        height, width = self.pixels.shape
+        row, column = pixel
+        return [
+            (row + dr, column + dc)
+            for dr, dc in _NEIGHBOURS
+            if 0 <= row + dr < height
+            and 0 <= column + dc < width
+            and self.pixels[row + dr, column + dc]
+        ]
+
+    def walk(self, start: Pixel, first: Pixel, limit: int) -> _Walk:
+        """Follow the ridge from `start` through `first` for up to `limit` pixels or to a candidate."""
+        # The start's other neighbours are the first pixels of its other branches, not a fork here.
+        behind = {start, *self.neighbours(start)}
+        path = [start, first]
+        current = first
+        for _ in range(limit):
+            if current in self.kinds:
+                return _Walk(path, current)
+            ahead = [p for p in self.neighbours(current) if p not in behind]
+            if len(ahead) != 1:
+                return _Walk(path, None)
+            behind.add(current)
+            current = ahead[0]
+            path.append(current)
+        return _Walk(path, None)
+
+    def exits(self, pixel: Pixel) -> list[float]:
+        """Directions (image axes) in which the ridges through `pixel` leave the disc around it."""
+        row, column = pixel
+        top, left = max(0, row - EXIT_RADIUS), max(0, column - EXIT_RADIUS)
+        window = self.pixels[top : row + EXIT_RADIUS + 1, left : column + EXIT_RADIUS + 1]
+        ys, xs = np.mgrid[top : top + window.shape[0], left : left + window.shape[1]]
+        distance = np.hypot(ys - row, xs - column)
+        inside = ((window > 0) & (distance <= EXIT_RADIUS + 0.5)).astype(np.uint8)
+        # Only the skeleton joined to this pixel inside the disc: a neighbouring ridge is not a branch.
+        _, labels = cv2.connectedComponents(inside, connectivity=8)
+        ring = (labels == labels[row - top, column - left]) & (distance > EXIT_RADIUS - 1.0)
+        angles = np.sort(np.arctan2(ys[ring] - row, xs[ring] - column))
+        if angles.size == 0:
+            return []
+        # Ring pixels next to each other are one exit; a gap between them separates two.
+        gaps = np.diff(np.concatenate([angles, angles[:1] + 2 * np.pi]))
+        starts = np.nonzero(gaps > EXIT_GAP)[0] + 1
+        if starts.size == 0:
+            return [float(np.angle(np.exp(1j * angles).mean()))]
+        turned = np.roll(angles, -int(starts[-1] % angles.size))
+        bounds = np.concatenate(
+            [[0], np.sort((starts - starts[-1]) % angles.size)[1:], [angles.size]]
+        )
+        return [
+            float(np.angle(np.exp(1j * turned[a:b]).mean()))
+            for a, b in itertools.pairwise(bounds.tolist())
+        ]
 
 
-def _flow(image: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """Ridge direction (radians mod pi, image axes) and coherence 0..1 of every pixel."""
-    gx = cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3)
-    jxx = cv2.GaussianBlur(gx * gx, (0, 0), _FLOW_SIGMA)
-    jyy = cv2.GaussianBlur(gy * gy, (0, 0), _FLOW_SIGMA)
-    jxy = cv2.GaussianBlur(gx * gy, (0, 0), _FLOW_SIGMA)
-    # The gradient runs across the ridges; the ridges run at right angles to it.
-    across = 0.5 * np.arctan2(2.0 * jxy, jxx - jyy)
-    coherence = np.sqrt((jxx - jyy) ** 2 + 4.0 * jxy * jxy) / (jxx + jyy + 1e-6)
-    return (
-        np.mod(across + np.pi / 2, np.pi).astype(np.float32),
-        np.asarray(coherence, np.float32),
-    )
+def _angle_between(a: float, b: float) -> float:
+    return float(abs(np.angle(np.exp(1j * (a - b)))))
 
 
-def _isolated(candidates: NDArray[np.uint8]) -> NDArray[np.bool_]:
-    side = 2 * PAIR_DISTANCE + 1
-    counts = cv2.boxFilter(
-        candidates, cv2.CV_16U, (side, side), normalize=False, borderType=cv2.BORDER_CONSTANT
-    )
-    return np.asarray((candidates > 0) & (counts == 1), dtype=bool)
+def _read_minutiae(skeleton: _Skeleton) -> tuple[dict[Pixel, float], set[Pixel]]:
+    """Each candidate's heading read from the skeleton, and the candidates that form false shapes."""
+    heading: dict[Pixel, float] = {}
+    false: set[Pixel] = set()
+    for pixel, kind in skeleton.kinds.items():
+        branches = skeleton.neighbours(pixel)
+        exits = skeleton.exits(pixel)
+        if kind == _ENDING:
+            if len(branches) != 1 or len(exits) != 1:
+                continue
+            walk = skeleton.walk(pixel, branches[0], SHORT_RIDGE_LENGTH)
+            if walk.stop is not None:
+                met = skeleton.kinds[walk.stop]
+                if met == _ENDING or (met == _BIFURCATION and len(walk.path) - 1 <= SPUR_LENGTH):
+                    false.update((pixel, walk.stop))
+            # An ending points into its ridge.
+            heading[pixel] = exits[0]
+            continue
+        if len(exits) != 3:
+            continue
+        for branch in branches:
+            walk = skeleton.walk(pixel, branch, BRIDGE_LENGTH)
+            if walk.stop is not None and skeleton.kinds[walk.stop] == _BIFURCATION:
+                false.update((pixel, walk.stop))
+        # The stem is the exit furthest from the other two; the bifurcation points away from it.
+        spread = [sum(_angle_between(e, other) for other in exits) for e in exits]
+        heading[pixel] = exits[int(np.argmax(spread))] + np.pi
+    return heading, false
+
+
+def _broken_ridges(endings: list[Pixel], heading: dict[Pixel, float], period: float) -> set[Pixel]:
+    """Pairs of endings that face each other across a gap: one ridge the capture interrupted."""
+    if len(endings) < 2:
+        return set()
+    where = np.asarray(endings, np.float64)
+    gap = np.hypot(where[:, None, 0] - where[None, :, 0], where[:, None, 1] - where[None, :, 1])
+    broken: set[Pixel] = set()
+    for i, j in zip(*np.nonzero(np.triu(gap <= BREAK_PERIODS * period, k=1)), strict=True):
+        facing = _angle_between(heading[endings[i]], heading[endings[j]] + np.pi)
+        if facing < BREAK_ANGLE:
+            broken.update((endings[i], endings[j]))
+    return broken
 
 
 def extract_template(
@@ -76,51 +187,35 @@ def extract_template(
 ) -> Template:
     """The minutiae template of a 500 ppi grey capture (dark ridges on a light background).
 
-    `finger` is the finger area (True inside); by default the quality assessment's region of interest.
+    `finger` is the finger area (True inside); by default the area the ridge enhancement finds.
     """
     height, width = pixels.shape
-    area_full = region_of_interest(pixels).mask if finger is None else finger
-    size = (width // SCALE, height // SCALE)
-    small = np.asarray(cv2.resize(pixels, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
-    area = cv2.resize(area_full.view(np.uint8), size, interpolation=cv2.INTER_NEAREST)
-    inside = cv2.distanceTransform(np.pad(area, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    ridges = ((enhance(small) > 0) & (inside > 1)).astype(np.uint8)
-    skeleton = thin(ridges)
-    codes = np.asarray(
-        cv2.filter2D(skeleton, -1, _WEIGHTS, borderType=cv2.BORDER_CONSTANT), dtype=np.uint8
-    )
-    crossings = cv2.LUT(codes, _CROSSINGS)
-    direction, coherence = _flow(small.astype(np.float32))
-    candidate = (
-        (skeleton == 1)
-        & ((crossings == 1) | (crossings == 3))
-        & (inside >= BORDER_MARGIN)
-        & (coherence >= MIN_COHERENCE)
-    )
-    ys, xs = np.nonzero(_isolated(candidate.astype(np.uint8)))
-    # The skeleton's centre of mass around a minutia lies along its ridge (an ending) or between its
-    # branches (a bifurcation): that side is the direction's sign.
-    sk = skeleton.astype(np.float32)
-    mass_x = cv2.filter2D(sk, cv2.CV_32F, _KX, borderType=cv2.BORDER_CONSTANT)[ys, xs]
-    mass_y = cv2.filter2D(sk, cv2.CV_32F, _KY, borderType=cv2.BORDER_CONSTANT)[ys, xs]
-    theta = direction[ys, xs]
-    along = np.cos(theta) * mass_x + np.sin(theta) * mass_y
-    theta = np.where(along < 0, theta + np.pi, theta)
-    quality = np.clip(np.rint(100 * coherence[ys, xs]), 0, 100).astype(np.uint8)
-    order = np.argsort(-quality, kind="stable")[:MAX_MINUTIAE]
-    xs, ys, theta, quality = xs[order], ys[order], theta[order], quality[order]
-    kinds = np.where(
-        crossings[ys, xs] == 3, MinutiaKind.BIFURCATION, MinutiaKind.RIDGE_ENDING
-    ).astype(np.uint8)
-    return Template(
-        width=width,
-        height=height,
-        ppi=ppi,
-        x=(xs * SCALE + SCALE // 2).astype(np.float32),
-        y=(ys * SCALE + SCALE // 2).astype(np.float32),
+    enhanced = enhance(pixels, finger)
+    skeleton = _Skeleton(thin(((enhanced.ridges < 0) & (enhanced.area > 0)).astype(np.uint8)))
+    heading, false = _read_minutiae(skeleton)
+    kept = [p for p in heading if p not in false]
+    endings = [p for p in kept if skeleton.kinds[p] == _ENDING]
+    false |= _broken_ridges(endings, heading, enhanced.period)
+    inside = cv2.distanceTransform(np.pad(enhanced.area, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    points = []
+    for pixel in kept:
+        if pixel in false or inside[pixel] < BORDER_MARGIN:
+            continue
+        coherence = float(enhanced.coherence[pixel])
+        if coherence < MIN_COHERENCE:
+            continue
+        # The flow is a line (mod pi); the skeleton says which way along it the minutia points.
+        flow = float(enhanced.flow[pixel])
+        if _angle_between(flow, heading[pixel]) > np.pi / 2:
+            flow += np.pi
+        kind = (
+            MinutiaKind.BIFURCATION
+            if skeleton.kinds[pixel] == _BIFURCATION
+            else MinutiaKind.RIDGE_ENDING
+        )
+        quality = int(np.clip(round(100 * coherence), 0, 100))
+        row, column = pixel
         # Image y grows downwards; ISO angles count counter-clockwise with y up.
-        angle=np.mod(-theta, 2 * np.pi).astype(np.float32),
-        kind=kinds,
-        quality=quality,
-        finger_quality=finger_quality,
-    )
+        points.append((float(column), float(row), -flow, kind, quality))
+    points.sort(key=lambda point: -point[4])
+    return Template.of(width, height, ppi, points[:MAX_MINUTIAE], finger_quality)

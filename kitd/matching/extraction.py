@@ -117,17 +117,15 @@ class _Skeleton:
         if angles.size == 0:
             return []
         # Ring pixels next to each other are one exit; a gap between them separates two.
-        gaps = np.diff(np.concatenate([angles, angles[:1] + 2 * np.pi]))
-        starts = np.nonzero(gaps > EXIT_GAP)[0] + 1
-        if starts.size == 0:
+        gaps = np.diff(angles, append=angles[0] + 2 * np.pi)
+        ends = np.nonzero(gaps > EXIT_GAP)[0]
+        if ends.size == 0:
             return [float(np.angle(np.exp(1j * angles).mean()))]
-        turned = np.roll(angles, -int(starts[-1] % angles.size))
-        bounds = np.concatenate(
-            [[0], np.sort((starts - starts[-1]) % angles.size)[1:], [angles.size]]
-        )
+        # Start after a gap, so that no exit straddles the array's ends.
+        turned = np.concatenate([angles[ends[-1] + 1 :], angles[: ends[-1] + 1]])
+        bounds = [0, *(ends[:-1] - ends[-1] + angles.size), angles.size]
         return [
-            float(np.angle(np.exp(1j * turned[a:b]).mean()))
-            for a, b in itertools.pairwise(bounds.tolist())
+            float(np.angle(np.exp(1j * turned[a:b]).mean())) for a, b in itertools.pairwise(bounds)
         ]
 
 
@@ -135,30 +133,34 @@ def _angle_between(a: float, b: float) -> float:
     return float(abs(np.angle(np.exp(1j * (a - b)))))
 
 
-def _read_minutiae(skeleton: _Skeleton) -> tuple[dict[Pixel, float], set[Pixel]]:
-    """Each candidate's heading read from the skeleton, and the candidates that form false shapes."""
+def _read_minutiae(
+    skeleton: _Skeleton, eligible: NDArray[np.bool_]
+) -> tuple[dict[Pixel, float], set[Pixel]]:
+    """The heading of each eligible candidate read from the skeleton, and the candidates (eligible or
+    not: a spur's far end may lie outside) that form false shapes."""
     heading: dict[Pixel, float] = {}
     false: set[Pixel] = set()
     for pixel, kind in skeleton.kinds.items():
         branches = skeleton.neighbours(pixel)
-        exits = skeleton.exits(pixel)
+        exits = skeleton.exits(pixel) if eligible[pixel] else []
         if kind == _ENDING:
-            if len(branches) != 1 or len(exits) != 1:
+            if len(branches) != 1:
                 continue
             walk = skeleton.walk(pixel, branches[0], SHORT_RIDGE_LENGTH)
             if walk.stop is not None:
                 met = skeleton.kinds[walk.stop]
                 if met == _ENDING or (met == _BIFURCATION and len(walk.path) - 1 <= SPUR_LENGTH):
                     false.update((pixel, walk.stop))
-            # An ending points into its ridge.
-            heading[pixel] = exits[0]
-            continue
-        if len(exits) != 3:
+            if len(exits) == 1:
+                # An ending points into its ridge.
+                heading[pixel] = exits[0]
             continue
         for branch in branches:
             walk = skeleton.walk(pixel, branch, BRIDGE_LENGTH)
             if walk.stop is not None and skeleton.kinds[walk.stop] == _BIFURCATION:
                 false.update((pixel, walk.stop))
+        if len(exits) != 3:
+            continue
         # The stem is the exit furthest from the other two; the bifurcation points away from it.
         spread = [sum(_angle_between(e, other) for other in exits) for e in exits]
         heading[pixel] = exits[int(np.argmax(spread))] + np.pi
@@ -192,18 +194,17 @@ def extract_template(
     height, width = pixels.shape
     enhanced = enhance(pixels, finger)
     skeleton = _Skeleton(thin(((enhanced.ridges < 0) & (enhanced.area > 0)).astype(np.uint8)))
-    heading, false = _read_minutiae(skeleton)
+    inside = cv2.distanceTransform(np.pad(enhanced.area, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    eligible = (inside >= BORDER_MARGIN) & (enhanced.coherence >= MIN_COHERENCE)
+    heading, false = _read_minutiae(skeleton, eligible)
     kept = [p for p in heading if p not in false]
     endings = [p for p in kept if skeleton.kinds[p] == _ENDING]
     false |= _broken_ridges(endings, heading, enhanced.period)
-    inside = cv2.distanceTransform(np.pad(enhanced.area, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
     points = []
     for pixel in kept:
-        if pixel in false or inside[pixel] < BORDER_MARGIN:
+        if pixel in false:
             continue
         coherence = float(enhanced.coherence[pixel])
-        if coherence < MIN_COHERENCE:
-            continue
         # The flow is a line (mod pi); the skeleton says which way along it the minutia points.
         flow = float(enhanced.flow[pixel])
         if _angle_between(flow, heading[pixel]) > np.pi / 2:

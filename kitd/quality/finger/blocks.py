@@ -63,37 +63,63 @@ def _tile_sums(image: NDArray[np.uint8], size: int) -> tuple[Floats, Floats, Flo
     return tiles(values), tiles(values * values), np.outer(heights, widths).astype(np.float64)
 
 
+@dataclass(frozen=True)
+class TileStatistics:
+    """Mean and (population) standard deviation of every tile from the top-left, partial tiles at the
+    right and bottom edges included; MMB and the ridge segmentation both read them."""
+
+    means: Floats
+    stds: Floats
+
+    @classmethod
+    def of(cls, image: NDArray[np.uint8], size: int = BLOCK) -> TileStatistics:
+        sums, squares, counts = _tile_sums(image, size)
+        means = sums / counts
+        stds = np.sqrt(np.maximum(squares / counts - means * means, 0.0))
+        return cls(means, np.asarray(stds, dtype=np.float64))
+
+
 def block_means(image: NDArray[np.uint8], size: int = BLOCK) -> Floats:
     """Mean of every tile from the top-left, partial tiles at the right and bottom edges included."""
-    sums, _, counts = _tile_sums(image, size)
-    return sums / counts
+    return TileStatistics.of(image, size).means
 
 
-def block_stds(image: NDArray[np.uint8], size: int = BLOCK) -> Floats:
-    """Population standard deviation of every tile from the top-left, partial tiles included."""
-    sums, squares, counts = _tile_sums(image, size)
-    means = sums / counts
-    return np.asarray(np.sqrt(np.maximum(squares / counts - means * means, 0.0)), dtype=np.float64)
-
-
-def ridge_tiles(image: NDArray[np.uint8]) -> Bools:
+def ridge_tiles(image: NDArray[np.uint8], statistics: TileStatistics | None = None) -> Bools:
     """Ridge segmentation per tile (partial tiles included): grey-level spread above 0.1 of the image's.
 
     The reference marks every pixel of such a tile; the tile map says the same thing.
     """
     _, image_std = grey_statistics(image)
-    stds = block_stds(image)
+    stds = (statistics or TileStatistics.of(image)).stds
     if image_std == 0.0:
         return np.zeros(stds.shape, dtype=bool)
     return np.asarray(stds / image_std > SEGMENT_THRESHOLD, dtype=bool)
 
 
-def gradient_moments(blocks: NDArray[np.floating]) -> tuple[Floats, Floats, Floats]:
-    """Means of gx^2, gy^2 and gx*gy over each block (..., h, w), with gradients taken inside the block.
+def block_gradients(
+    blocks: NDArray[np.floating],
+) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
+    """(gx, gy) inside each block (..., h, w) with h, w >= 2, in the blocks' own float type.
 
-    Central differences inside, one-sided at the block edges, so a block never sees its neighbours.
+    Central differences inside, one-sided at the block edges, so a block never sees its neighbours:
+    numpy's `gradient`, written out with slices (its general code costs five times as much here).
     """
-    gy, gx = np.gradient(blocks, axis=(-2, -1))
+    gx = np.empty_like(blocks)
+    gy = np.empty_like(blocks)
+    np.subtract(blocks[..., 2:], blocks[..., :-2], out=gx[..., 1:-1])
+    gx[..., 1:-1] *= 0.5
+    np.subtract(blocks[..., 1], blocks[..., 0], out=gx[..., 0])
+    np.subtract(blocks[..., -1], blocks[..., -2], out=gx[..., -1])
+    np.subtract(blocks[..., 2:, :], blocks[..., :-2, :], out=gy[..., 1:-1, :])
+    gy[..., 1:-1, :] *= 0.5
+    np.subtract(blocks[..., 1, :], blocks[..., 0, :], out=gy[..., 0, :])
+    np.subtract(blocks[..., -1, :], blocks[..., -2, :], out=gy[..., -1, :])
+    return gx, gy
+
+
+def gradient_moments(blocks: NDArray[np.floating]) -> tuple[Floats, Floats, Floats]:
+    """Means of gx^2, gy^2 and gx*gy over each block (..., h, w), with gradients taken inside the block."""
+    gx, gy = block_gradients(blocks)
     return (
         (gx * gx).mean(axis=(-2, -1), dtype=np.float64),
         (gy * gy).mean(axis=(-2, -1), dtype=np.float64),
@@ -101,8 +127,13 @@ def gradient_moments(blocks: NDArray[np.floating]) -> tuple[Floats, Floats, Floa
     )
 
 
-def slanted_blocks(image: NDArray[np.uint8]) -> SlantedBlocks:
-    """The slanted-window grid of an image with its foreground flags and block orientations."""
+def slanted_blocks(
+    image: NDArray[np.uint8], statistics: TileStatistics | None = None
+) -> SlantedBlocks:
+    """The slanted-window grid of an image with its foreground flags and block orientations.
+
+    `statistics`: the image's tile statistics when the caller has them already.
+    """
     height, width = image.shape
     row_origins = np.arange(OFFSET, height - (BLOCK + OFFSET - 1), BLOCK)
     col_origins = np.arange(OFFSET, width - (BLOCK + OFFSET - 1), BLOCK)
@@ -113,7 +144,7 @@ def slanted_blocks(image: NDArray[np.uint8]) -> SlantedBlocks:
         return SlantedBlocks(rows, cols, grid, empty.astype(bool), empty)
     # A block starts 2 px into a tile and so covers parts of 2 x 2 tiles; it lies wholly in the ridge
     # mask exactly when all of those tiles do.
-    tiles = ridge_tiles(image)
+    tiles = ridge_tiles(image, statistics)
     top, left = rows // BLOCK, cols // BLOCK
     bottom, right = (rows + BLOCK - 1) // BLOCK, (cols + BLOCK - 1) // BLOCK
     foreground = tiles[top, left] & tiles[top, right] & tiles[bottom, left] & tiles[bottom, right]

@@ -11,15 +11,16 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 from kitd.quality.finger import minutiae as minutiae_extractor
-from kitd.quality.finger.blocks import BLOCK, block_means, slanted_blocks
+from kitd.quality.finger.blocks import BLOCK, TileStatistics, slanted_blocks
 from kitd.quality.finger.histogram import histogram_features, histogram_names
 from kitd.quality.finger.image import Trimmed, grey_statistics, trim_near_white
 from kitd.quality.finger.minutiae import Minutiae
 from kitd.quality.finger.orientation import (
-    TileGradients,
+    TileMoments,
     coherence,
     ocl_of_blocks,
     ocl_tiles,
@@ -102,10 +103,7 @@ def _minutiae_quality(image: NDArray[np.uint8], found: Minutiae) -> tuple[float,
     # The OCL block is shifted inwards to stay whole.
     bx = np.clip(found.x - half, 0, width - BLOCK)
     by = np.clip(found.y - half, 0, height - BLOCK)
-    offsets = np.arange(BLOCK)
-    blocks = image[
-        by[:, None, None] + offsets[None, :, None], bx[:, None, None] + offsets[None, None, :]
-    ]
+    blocks = sliding_window_view(image, (BLOCK, BLOCK))[by, bx]
     ocl, _ = ocl_of_blocks(blocks.astype(np.float64))
     ocl_share = float((np.floor(ocl * 100 + 0.5) > _OCL_PERCENT).mean())
     return mu_share, ocl_share
@@ -117,11 +115,12 @@ def compute(pixels: NDArray[np.uint8]) -> FeatureSet:
     image = trimmed.pixels
     features: dict[str, float] = {}
     roi = region_of_interest(image)
-    grid = slanted_blocks(image)
+    tiles = TileStatistics.of(image)
+    grid = slanted_blocks(image, tiles)
     found = minutiae_extractor.extract(image, roi.mask)
-    gradients = TileGradients.of(image)
-    ocl, defined = ocl_tiles(gradients)
-    coherence_sum, coherence_mean = coherence(image, roi.tiles, gradients)
+    moments = TileMoments.of(image)
+    ocl, defined = ocl_tiles(moments)
+    coherence_sum, coherence_mean = coherence(image, roi.tiles, moments)
     mu_share, ocl_share = _minutiae_quality(image, found)
 
     features.update(histogram_features("FDA", fda(image, grid)))
@@ -131,7 +130,7 @@ def compute(pixels: NDArray[np.uint8]) -> FeatureSet:
     features["FJFXPos_OCL_MinutiaeQuality_80"] = ocl_share
     features["ImgProcROIArea_Mean"] = roi.mean
     features.update(histogram_features("LCS", lcs(image, grid)))
-    features["MMB"] = float(block_means(image).mean())
+    features["MMB"] = float(tiles.means.mean())
     mean, deviation = grey_statistics(image)
     features["Mu"] = mean
     features.update(histogram_features("OCL", ocl[defined]))

@@ -118,9 +118,9 @@ def compute(pixels: NDArray[np.uint8]) -> FeatureSet:
     tiles = TileStatistics.of(image)
     grid = slanted_blocks(image, tiles)
     found = minutiae_extractor.extract(image, roi.mask)
-    moments = TileMoments.of(image)
-    ocl, defined = ocl_tiles(moments)
-    coherence_sum, coherence_mean = coherence(image, roi.tiles, moments)
+    tile_moments = TileMoments.of(image)
+    ocl, defined = ocl_tiles(tile_moments)
+    coherence_sum, coherence_mean = coherence(image, roi.tiles, tile_moments)
     mu_share, ocl_share = _minutiae_quality(image, found)
 
     features.update(histogram_features("FDA", fda(image, grid)))

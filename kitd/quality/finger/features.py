@@ -72,6 +72,8 @@ class FeatureSet:
     minutiae: Minutiae
     # Centre of the finger area as a share of the untrimmed image's width and height (0.5 = centred).
     finger_centre: tuple[float, float]
+    # Share of the finger area covered by ridges (roi.RegionOfInterest.ridge_share).
+    ridge_share: float
 
 
 def _central_count(found: Minutiae, shape: tuple[int, int]) -> int:
@@ -154,4 +156,4 @@ def compute(pixels: NDArray[np.uint8]) -> FeatureSet:
         )
     else:
         centre = (0.5, 0.5)
-    return FeatureSet(ordered, feedback_values, trimmed, found, centre)
+    return FeatureSet(ordered, feedback_values, trimmed, found, centre, roi.ridge_share)

@@ -53,14 +53,17 @@ def _tile_sums(image: NDArray[np.uint8], size: int) -> tuple[Floats, Floats, Flo
     """Sum, sum of squares and pixel count of every tile from the top-left, partial tiles included."""
     height, width = image.shape
     row_starts, col_starts = np.arange(0, height, size), np.arange(0, width, size)
-    values = image.astype(np.float64)
 
-    def tiles(array: Floats) -> Floats:
-        return np.add.reduceat(np.add.reduceat(array, row_starts, axis=0), col_starts, axis=1)
+    def tiles(array: NDArray[np.generic]) -> Floats:
+        # Integer sums are exact (a tile's squares stay below 2^32); rows first, so the second pass
+        # reads a small array.
+        rows = np.add.reduceat(array, row_starts, axis=0, dtype=np.uint32)
+        return np.add.reduceat(rows, col_starts, axis=1, dtype=np.uint32).astype(np.float64)
 
     heights = np.minimum(size, height - row_starts)
     widths = np.minimum(size, width - col_starts)
-    return tiles(values), tiles(values * values), np.outer(heights, widths).astype(np.float64)
+    squares = np.square(image, dtype=np.uint16)
+    return tiles(image), tiles(squares), np.outer(heights, widths).astype(np.float64)
 
 
 @dataclass(frozen=True)
@@ -97,34 +100,38 @@ def ridge_tiles(image: NDArray[np.uint8], statistics: TileStatistics | None = No
 
 
 def block_gradients(
-    blocks: NDArray[np.floating],
+    blocks: NDArray[np.generic],
 ) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
-    """(gx, gy) inside each block (..., h, w) with h, w >= 2, in the blocks' own float type.
+    """(gx, gy) inside each block (..., h, w) with h, w >= 2: float blocks keep their type, 8-bit ones
+    give float32 (which holds every 8-bit difference and half-difference exactly).
 
     Central differences inside, one-sided at the block edges, so a block never sees its neighbours:
-    numpy's `gradient`, written out with slices (its general code costs five times as much here).
+    numpy's `gradient`, written out with slices (its general code costs five times as much here). The
+    blocks may be a strided view of the image: the differences read it in place, without a copy.
     """
-    gx = np.empty_like(blocks)
-    gy = np.empty_like(blocks)
-    np.subtract(blocks[..., 2:], blocks[..., :-2], out=gx[..., 1:-1])
+    kind = blocks.dtype if np.issubdtype(blocks.dtype, np.floating) else np.dtype(np.float32)
+    gx = np.empty(blocks.shape, dtype=kind)
+    gy = np.empty(blocks.shape, dtype=kind)
+    np.subtract(blocks[..., 2:], blocks[..., :-2], out=gx[..., 1:-1], dtype=kind)
     gx[..., 1:-1] *= 0.5
-    np.subtract(blocks[..., 1], blocks[..., 0], out=gx[..., 0])
-    np.subtract(blocks[..., -1], blocks[..., -2], out=gx[..., -1])
-    np.subtract(blocks[..., 2:, :], blocks[..., :-2, :], out=gy[..., 1:-1, :])
+    np.subtract(blocks[..., 1], blocks[..., 0], out=gx[..., 0], dtype=kind)
+    np.subtract(blocks[..., -1], blocks[..., -2], out=gx[..., -1], dtype=kind)
+    np.subtract(blocks[..., 2:, :], blocks[..., :-2, :], out=gy[..., 1:-1, :], dtype=kind)
     gy[..., 1:-1, :] *= 0.5
-    np.subtract(blocks[..., 1, :], blocks[..., 0, :], out=gy[..., 0, :])
-    np.subtract(blocks[..., -1, :], blocks[..., -2, :], out=gy[..., -1, :])
+    np.subtract(blocks[..., 1, :], blocks[..., 0, :], out=gy[..., 0, :], dtype=kind)
+    np.subtract(blocks[..., -1, :], blocks[..., -2, :], out=gy[..., -1, :], dtype=kind)
     return gx, gy
 
 
-def gradient_moments(blocks: NDArray[np.floating]) -> tuple[Floats, Floats, Floats]:
+def gradient_moments(blocks: NDArray[np.generic]) -> tuple[Floats, Floats, Floats]:
     """Means of gx^2, gy^2 and gx*gy over each block (..., h, w), with gradients taken inside the block."""
     gx, gy = block_gradients(blocks)
-    return (
-        (gx * gx).mean(axis=(-2, -1), dtype=np.float64),
-        (gy * gy).mean(axis=(-2, -1), dtype=np.float64),
-        (gx * gy).mean(axis=(-2, -1), dtype=np.float64),
-    )
+    axes = (-2, -1)
+    xy = (gx * gy).mean(axis=axes, dtype=np.float64)
+    # Squared in place: fresh image-sized arrays cost more than the arithmetic.
+    xx = np.multiply(gx, gx, out=gx).mean(axis=axes, dtype=np.float64)
+    yy = np.multiply(gy, gy, out=gy).mean(axis=axes, dtype=np.float64)
+    return np.asarray(xx), np.asarray(yy), np.asarray(xy)
 
 
 def slanted_blocks(
@@ -151,7 +158,7 @@ def slanted_blocks(
     # The blocks are a regular grid, so a reshaped view gives their pixels without copying.
     inner = image[OFFSET : OFFSET + grid[0] * BLOCK, OFFSET : OFFSET + grid[1] * BLOCK]
     blocks = inner.reshape(grid[0], BLOCK, grid[1], BLOCK).swapaxes(1, 2).reshape(-1, BLOCK, BLOCK)
-    a, b, c = gradient_moments(blocks.astype(np.float32, order="C"))
+    a, b, c = gradient_moments(blocks)
     orientation = 0.5 * np.arctan2(c, a - b)
     return SlantedBlocks(rows, cols, grid, foreground, orientation)
 

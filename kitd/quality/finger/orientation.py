@@ -45,7 +45,7 @@ class TileMoments:
 
     @classmethod
     def of(cls, image: NDArray[np.uint8]) -> TileMoments:
-        return cls(*gradient_moments(tile_view(image).astype(np.float32, order="C")))
+        return cls(*gradient_moments(tile_view(image)))
 
 
 def _certainty(a: Floats, b: Floats, c: Floats) -> tuple[Floats, Bools]:

@@ -40,6 +40,10 @@ class SlantedBlocks:
     foreground: Bools
     # Per block: angle (rad) of the normal to the ridges, from the gradient covariance.
     orientation: Floats
+    # The image in a zero frame of _FRAME px, flattened: what the rotated regions sample from (the
+    # frame stands for "outside the image"; windows reach at most 2 px out). Made once per image.
+    framed: NDArray[np.uint8]
+    framed_width: int
 
 
 def tile_view(image: NDArray[np.generic], size: int = BLOCK) -> NDArray[np.generic]:
@@ -148,7 +152,7 @@ def slanted_blocks(
     rows, cols = (a.ravel() for a in np.meshgrid(row_origins, col_origins, indexing="ij"))
     if rows.size == 0:
         empty = np.zeros(0)
-        return SlantedBlocks(rows, cols, grid, empty.astype(bool), empty)
+        return SlantedBlocks(rows, cols, grid, empty.astype(bool), empty, np.zeros(1, np.uint8), 1)
     # A block starts 2 px into a tile and so covers parts of 2 x 2 tiles; it lies wholly in the ridge
     # mask exactly when all of those tiles do.
     tiles = ridge_tiles(image, statistics)
@@ -160,11 +164,13 @@ def slanted_blocks(
     blocks = inner.reshape(grid[0], BLOCK, grid[1], BLOCK).swapaxes(1, 2).reshape(-1, BLOCK, BLOCK)
     a, b, c = gradient_moments(blocks)
     orientation = 0.5 * np.arctan2(c, a - b)
-    return SlantedBlocks(rows, cols, grid, foreground, orientation)
+    framed = np.pad(image, _FRAME)
+    return SlantedBlocks(
+        rows, cols, grid, foreground, orientation, framed.ravel(), int(framed.shape[1])
+    )
 
 
 def rotated_region(
-    image: NDArray[np.uint8],
     grid: SlantedBlocks,
     selected: NDArray[np.intp],
     angles: Floats,
@@ -195,11 +201,9 @@ def rotated_region(
     src_y = (sin * dx + cos * dy + shift).astype(np.int32) - size
     # Negative coordinates become huge unsigned ones: one comparison per axis checks both bounds.
     valid = (src_x.view(np.uint32) < size) & (src_y.view(np.uint32) < size)
-    # A zero frame around the image stands for "outside the image"; windows reach at most 2 px out.
-    framed = np.pad(image, _FRAME)
-    framed_width = framed.shape[1]
+    framed_width = grid.framed_width
     margin = (size - BLOCK) // 2
     origin = (grid.rows[selected] - margin + _FRAME) * framed_width + grid.cols[selected] - margin
     index = origin[:, None, None] + _FRAME + src_y * framed_width + src_x
-    sampled = framed.ravel()[np.where(valid, index, 0)]
-    return np.where(valid, sampled, 0).astype(np.float32)
+    # Samples outside the window read pixel 0, a corner of the zero frame.
+    return grid.framed[np.where(valid, index, 0)].astype(np.float32)

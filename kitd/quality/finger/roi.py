@@ -109,10 +109,9 @@ def region_of_interest(image: NDArray[np.uint8]) -> RegionOfInterest:
     mask_u8 = ((full & (kept_full > 0)) | (holes_full > 0)).astype(np.uint8)
     pixels = int(cv2.countNonZero(mask_u8))
     mean = float(cv2.mean(image, mask=mask_u8)[0]) if pixels else 255.0
-    tile_rows, tile_cols = -(-height // BLOCK), -(-width // BLOCK)
-    padded = np.zeros((tile_rows * BLOCK, tile_cols * BLOCK), dtype=np.uint8)
-    padded[:height, :width] = mask_u8
-    tiles = padded.reshape(tile_rows, BLOCK, tile_cols, BLOCK).max(axis=(1, 3)) > 0
+    # Per tile, partial ones included: the maximum over its rows, then over its columns.
+    row_maxima = np.maximum.reduceat(mask_u8, np.arange(0, height, BLOCK), axis=0)
+    tiles = np.maximum.reduceat(row_maxima, np.arange(0, width, BLOCK), axis=1) > 0
     return RegionOfInterest(
         mask=mask_u8.astype(bool),
         pixels=pixels,

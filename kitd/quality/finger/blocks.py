@@ -195,15 +195,27 @@ def rotated_region(
     dx = col_index[None, None, :]
     dy = row_index[None, :, None]
     # Inverse of the rotation that maps the window to the result: where each result pixel comes from,
-    # rounded down (shifted to positive values first, where truncation is rounding down).
-    shift = centre + 0.5 + size
-    src_x = (cos * dx - sin * dy + shift).astype(np.int32) - size
-    src_y = (sin * dx + cos * dy + shift).astype(np.int32) - size
+    # rounded down (shifted to positive values first, where truncation is rounding down). Worked in
+    # place and in 32 bits: the arrays are as large as the image, and memory traffic is the cost here.
+    shift = np.float32(centre + 0.5 + size)
+    src_x = cos * dx - sin * dy
+    src_x += shift
+    src_y = sin * dx + cos * dy
+    src_y += shift
+    column = src_x.astype(np.int32)
+    column -= size
+    row = src_y.astype(np.int32)
+    row -= size
     # Negative coordinates become huge unsigned ones: one comparison per axis checks both bounds.
-    valid = (src_x.view(np.uint32) < size) & (src_y.view(np.uint32) < size)
-    framed_width = grid.framed_width
+    valid = column.view(np.uint32) < size
+    valid &= row.view(np.uint32) < size
     margin = (size - BLOCK) // 2
-    origin = (grid.rows[selected] - margin + _FRAME) * framed_width + grid.cols[selected] - margin
-    index = origin[:, None, None] + _FRAME + src_y * framed_width + src_x
+    width = grid.framed_width
+    origin = (grid.rows[selected] - margin + _FRAME) * width + grid.cols[selected] - margin + _FRAME
+    index = row
+    index *= width
+    index += column
+    index += origin.astype(np.int32)[:, None, None]
     # Samples outside the window read pixel 0, a corner of the zero frame.
-    return grid.framed[np.where(valid, index, 0)].astype(np.float32)
+    index *= valid
+    return grid.framed[index].astype(np.float32)

@@ -109,8 +109,7 @@ def _minutiae_quality(
     bx = np.clip(found.x - half, 0, width - BLOCK)
     by = np.clip(found.y - half, 0, height - BLOCK)
     blocks = sliding_window_view(image, (BLOCK, BLOCK))[by, bx]
-    # float32 holds every gradient product of 8-bit pixels exactly; the means are taken in float64.
-    ocl, _ = ocl_of_blocks(blocks.astype(np.float32))
+    ocl, _ = ocl_of_blocks(blocks)
     ocl_share = float((np.floor(ocl * 100 + 0.5) > _OCL_PERCENT).mean())
     return mu_share, ocl_share
 

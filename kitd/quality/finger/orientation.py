@@ -58,7 +58,7 @@ def _certainty(a: Floats, b: Floats, c: Floats) -> tuple[Floats, Bools]:
     return np.asarray(ocl, dtype=np.float64), np.asarray(defined, dtype=bool)
 
 
-def ocl_of_blocks(blocks: NDArray[np.floating]) -> tuple[Floats, Bools]:
+def ocl_of_blocks(blocks: NDArray[np.generic]) -> tuple[Floats, Bools]:
     """Orientation certainty of each block (..., h, w) and whether it is defined (not a flat block)."""
     return _certainty(*gradient_moments(blocks))
 
@@ -101,15 +101,14 @@ def _coherence(xx: Floats, yy: Floats, xy: Floats) -> Floats:
     return np.asarray(np.where(lengths > 0, ratio, 0.0), dtype=np.float64)
 
 
-def _edge_tiles(strip: NDArray[np.uint8], tile_width: int) -> NDArray[np.float32]:
-    """A strip of tiles of equal size, as (count, h, w)."""
+def _edge_tiles(strip: NDArray[np.uint8], tile_width: int) -> NDArray[np.uint8]:
+    """A strip of tiles of equal size, as a (count, h, w) view."""
     count = strip.shape[1] // tile_width
     height = strip.shape[0]
-    tiles = strip[:, : count * tile_width].reshape(height, count, tile_width).swapaxes(0, 1)
-    return tiles.astype(np.float32, order="C")
+    return strip[:, : count * tile_width].reshape(height, count, tile_width).swapaxes(0, 1)
 
 
-def _partial_coherence_sum(tiles: NDArray[np.float32]) -> float:
+def _partial_coherence_sum(tiles: NDArray[np.uint8]) -> float:
     return float(_coherence(*gradient_moments(tiles)).sum())
 
 
@@ -122,7 +121,7 @@ def _partial_tiles_coherence(image: NDArray[np.uint8], roi_tiles: Bools) -> floa
     # The gradient needs two samples each way; a 1-px strip has no coherence (0).
     if rest_w > 1 and full_rows:
         strip = image[: full_rows * BLOCK, full_cols * BLOCK :]
-        tiles = strip.reshape(full_rows, BLOCK, rest_w).astype(np.float32)
+        tiles = strip.reshape(full_rows, BLOCK, rest_w)
         chosen = roi_tiles[:full_rows, full_cols]
         if chosen.any():
             total += _partial_coherence_sum(tiles[chosen])
@@ -132,7 +131,7 @@ def _partial_tiles_coherence(image: NDArray[np.uint8], roi_tiles: Bools) -> floa
         if chosen.any():
             total += _partial_coherence_sum(tiles[chosen])
     if rest_h > 1 and rest_w > 1 and roi_tiles[full_rows, full_cols]:
-        corner = image[full_rows * BLOCK :, full_cols * BLOCK :].astype(np.float32)
+        corner = image[full_rows * BLOCK :, full_cols * BLOCK :]
         total += _partial_coherence_sum(corner)
     return total
 

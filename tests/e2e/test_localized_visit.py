@@ -69,7 +69,8 @@ def test_the_face_preview_guides_in_dutch(dutch_visit: Visit) -> None:
 
 def test_a_failed_finger_check_is_explained_in_dutch(dutch_visit: Visit) -> None:
     dutch_visit.face()
-    events = dutch_visit.finger(RIGHT_INDEX, quality=0.05)
+    # A print below the index finger's threshold: wet, pressed and smudged, at the lowest quality.
+    events = dutch_visit.finger(RIGHT_INDEX, quality=0.0, wetness=1.0, pressure=1.0, smudge=1.0)
     waiting = next(e.waiting for e in events if e.WhichOneof("event") == "waiting")
     assert waiting.instruction == "Leg de rechterwijsvinger plat op het glas"
     (captured,) = [e.captured for e in events if e.WhichOneof("event") == "captured"]

@@ -62,6 +62,7 @@ class FingerQuality:
             "ridge_blocks": sum(found.features[f"FDA_Bin10_{i}"] for i in range(10)),
             "finger_centre_x": found.finger_centre[0],
             "finger_centre_y": found.finger_centre[1],
+            "ridge_share": found.ridge_share,
         }
         condition_checks = feedback_checks(values, blank=found.trimmed.blank)
         feedback = tuple(Feedback(check.id) for check in condition_checks if not check.passed)

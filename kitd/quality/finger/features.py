@@ -11,15 +11,16 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 from kitd.quality.finger import minutiae as minutiae_extractor
-from kitd.quality.finger.blocks import BLOCK, block_means, slanted_blocks
+from kitd.quality.finger.blocks import BLOCK, TileStatistics, slanted_blocks
 from kitd.quality.finger.histogram import histogram_features, histogram_names
 from kitd.quality.finger.image import Trimmed, grey_statistics, trim_near_white
 from kitd.quality.finger.minutiae import Minutiae
 from kitd.quality.finger.orientation import (
-    TileGradients,
+    TileMoments,
     coherence,
     ocl_of_blocks,
     ocl_tiles,
@@ -71,6 +72,8 @@ class FeatureSet:
     minutiae: Minutiae
     # Centre of the finger area as a share of the untrimmed image's width and height (0.5 = centred).
     finger_centre: tuple[float, float]
+    # Share of the finger area covered by ridges (roi.RegionOfInterest.ridge_share).
+    ridge_share: float
 
 
 def _central_count(found: Minutiae, shape: tuple[int, int]) -> int:
@@ -84,13 +87,16 @@ def _central_count(found: Minutiae, shape: tuple[int, int]) -> int:
     return int(inside.sum())
 
 
-def _minutiae_quality(image: NDArray[np.uint8], found: Minutiae) -> tuple[float, float]:
-    """Shares of minutiae in a moderately dark neighbourhood, and in a block of certain orientation."""
+def _minutiae_quality(
+    image: NDArray[np.uint8], found: Minutiae, mean: float, std: float
+) -> tuple[float, float]:
+    """Shares of minutiae in a moderately dark neighbourhood, and in a block of certain orientation.
+
+    `mean` and `std`: the image's grey statistics."""
     if found.count == 0:
         return 0.0, 0.0
     height, width = image.shape
     half = BLOCK // 2
-    mean, std = grey_statistics(image)
     # Mean of the 32 x 32 neighbourhood, clipped at the image edges, from an integral image.
     integral = cv2.integral(image, sdepth=cv2.CV_64F)
     x0, y0 = np.maximum(found.x - half, 0), np.maximum(found.y - half, 0)
@@ -102,13 +108,26 @@ def _minutiae_quality(image: NDArray[np.uint8], found: Minutiae) -> tuple[float,
     # The OCL block is shifted inwards to stay whole.
     bx = np.clip(found.x - half, 0, width - BLOCK)
     by = np.clip(found.y - half, 0, height - BLOCK)
-    offsets = np.arange(BLOCK)
-    blocks = image[
-        by[:, None, None] + offsets[None, :, None], bx[:, None, None] + offsets[None, None, :]
-    ]
-    ocl, _ = ocl_of_blocks(blocks.astype(np.float64))
+    blocks = sliding_window_view(image, (BLOCK, BLOCK))[by, bx]
+    ocl, _ = ocl_of_blocks(blocks)
     ocl_share = float((np.floor(ocl * 100 + 0.5) > _OCL_PERCENT).mean())
     return mu_share, ocl_share
+
+
+def _centre(
+    mask: NDArray[np.bool_], trimmed: Trimmed, shape: tuple[int, ...]
+) -> tuple[float, float]:
+    """Centre of the finger area as a share of the untrimmed image's width and height."""
+    # Row and column counts of the mask: cheaper than image moments, and the same centroid.
+    mask_u8 = mask.view(np.uint8)
+    columns = cv2.reduce(mask_u8, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
+    rows = cv2.reduce(mask_u8, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
+    area = int(columns.sum())
+    if area == 0:
+        return (0.5, 0.5)
+    x = float(columns @ np.arange(columns.size, dtype=np.int64)) / area
+    y = float(rows @ np.arange(rows.size, dtype=np.int64)) / area
+    return ((trimmed.left + x) / shape[1], (trimmed.top + y) / shape[0])
 
 
 def compute(pixels: NDArray[np.uint8]) -> FeatureSet:
@@ -117,12 +136,14 @@ def compute(pixels: NDArray[np.uint8]) -> FeatureSet:
     image = trimmed.pixels
     features: dict[str, float] = {}
     roi = region_of_interest(image)
-    grid = slanted_blocks(image)
+    tiles = TileStatistics.of(image)
+    grid = slanted_blocks(image, tiles)
     found = minutiae_extractor.extract(image, roi.mask)
-    gradients = TileGradients.of(image)
-    ocl, defined = ocl_tiles(gradients)
-    coherence_sum, coherence_mean = coherence(image, roi.tiles, gradients)
-    mu_share, ocl_share = _minutiae_quality(image, found)
+    tile_moments = TileMoments.of(image)
+    ocl, defined = ocl_tiles(tile_moments)
+    coherence_sum, coherence_mean = coherence(image, roi.tiles, tile_moments)
+    mean, deviation = grey_statistics(image)
+    mu_share, ocl_share = _minutiae_quality(image, found, mean, deviation)
 
     features.update(histogram_features("FDA", fda(image, grid)))
     features["FingerJetFX_MinCount_COMMinRect200x200"] = float(_central_count(found, image.shape))
@@ -131,8 +152,7 @@ def compute(pixels: NDArray[np.uint8]) -> FeatureSet:
     features["FJFXPos_OCL_MinutiaeQuality_80"] = ocl_share
     features["ImgProcROIArea_Mean"] = roi.mean
     features.update(histogram_features("LCS", lcs(image, grid)))
-    features["MMB"] = float(block_means(image).mean())
-    mean, deviation = grey_statistics(image)
+    features["MMB"] = float(tiles.means.mean())
     features["Mu"] = mean
     features.update(histogram_features("OCL", ocl[defined]))
     features.update(histogram_features("OF", orientation_flow(grid)))
@@ -147,12 +167,5 @@ def compute(pixels: NDArray[np.uint8]) -> FeatureSet:
         "FingerprintImageWithMinutiae": float(found.count),
         "SufficientFingerprintForeground": float(roi.pixels),
     }
-    moments = cv2.moments(roi.mask.view(np.uint8), binaryImage=True)
-    if moments["m00"] > 0:
-        centre = (
-            (trimmed.left + moments["m10"] / moments["m00"]) / pixels.shape[1],
-            (trimmed.top + moments["m01"] / moments["m00"]) / pixels.shape[0],
-        )
-    else:
-        centre = (0.5, 0.5)
-    return FeatureSet(ordered, feedback_values, trimmed, found, centre)
+    centre = _centre(roi.mask, trimmed, pixels.shape)
+    return FeatureSet(ordered, feedback_values, trimmed, found, centre, roi.ridge_share)

@@ -61,9 +61,18 @@ class Rule:
 
 # NFIQ 2's limits: mean grey above 250 is empty, grey-level deviation below 1 is uniform, fewer than
 # 50 000 foreground pixels or 5 minutiae is too little (our extractor's counts follow NFIQ 2's within
-# about 20 %, rank correlation 0.8 on the labelled set). The others were set on the labelled synthetic set (wet / dry skin knobs) and
-# 500 ppi geometry: a 400 x 500 window, a finger centre more than 20 % of a side from the middle.
-UNCLEAR_CLARITY = 0.62
+# about 20 %, rank correlation 0.8 on the labelled set). A finger centre more than 20 % of a side from the
+# middle is off-centre. The wet/dry limits were set on the real FVC impressions (optical and capacitive)
+# and the synthetic set's wet/dry skin knobs (docs/quality-finger.md): a print is unclear below this local
+# clarity; an unclear print is smudged when its ridges cover more than half of the finger area, dry when
+# they cover less than a third. Absolute grey levels are no guide there: a capacitive sensor's dry print
+# is darker than an optical sensor's wet one.
+UNCLEAR_CLARITY = 0.66
+WET_RIDGE_SHARE = 0.5
+DRY_RIDGE_SHARE = 0.33
+# Too dark: the finger area's mean grey below this. At 80, good dark prints of an optical FVC sensor
+# (NFIQ 2 above 60) were told to press lighter; at 70 one print of 276 with NFIQ 2 >= 50 is.
+DARK_ROI_MEAN = 70.0
 
 
 # Below this many ridge blocks there is no print whose ridges or position could be judged (NFIQ 2 gives
@@ -89,7 +98,7 @@ def _off_centre(values: Mapping[str, float]) -> float:
 
 RULES: tuple[Rule, ...] = (
     Rule(Feedback.EMPTY, lambda v: v["EmptyImageOrContrastTooLow"], 250.0, fires_above=True),
-    Rule(Feedback.TOO_DARK, lambda v: v["ImgProcROIArea_Mean"], 80.0, fires_above=False),
+    Rule(Feedback.TOO_DARK, lambda v: v["ImgProcROIArea_Mean"], DARK_ROI_MEAN, fires_above=False),
     Rule(Feedback.LOW_CONTRAST, lambda v: v["UniformImage"], 20.0, fires_above=False),
     Rule(Feedback.SMALL_AREA, lambda v: v["SufficientFingerprintForeground"], 50_000.0, False),
     Rule(
@@ -100,15 +109,16 @@ RULES: tuple[Rule, ...] = (
         _print_present,
     ),
     Rule(Feedback.OFF_CENTRE, _off_centre, 0.2, fires_above=True, applies=_print_present),
-    Rule(Feedback.SMUDGED, lambda v: v["ImgProcROIArea_Mean"], 135.0, False, applies=_unclear),
-    Rule(Feedback.DRY, lambda v: v["ImgProcROIArea_Mean"], 160.0, True, applies=_unclear),
+    Rule(Feedback.SMUDGED, lambda v: v["ridge_share"], WET_RIDGE_SHARE, True, applies=_unclear),
+    Rule(Feedback.DRY, lambda v: v["ridge_share"], DRY_RIDGE_SHARE, False, applies=_unclear),
 )
 
 
 def feedback_checks(values: Mapping[str, float], blank: bool) -> tuple[CheckResult, ...]:
     """One check per feedback condition.
 
-    `values` holds the features, NFIQ 2's feedback values, `ridge_blocks` and `finger_centre_x/_y`.
+    `values` holds the features, NFIQ 2's feedback values, `ridge_blocks`, `finger_centre_x/_y` and
+    `ridge_share`.
     An image without a print (blank, or too few ridge blocks) fails `empty` whatever its grey level.
     """
     checks = []

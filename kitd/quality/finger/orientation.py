@@ -19,7 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from kitd.quality.finger.blocks import BLOCK, SlantedBlocks, gradient_moments, tile_view
+from kitd.quality.finger.blocks import (
+    BLOCK,
+    SlantedBlocks,
+    gradient_moments,
+    tile_view,
+)
 
 Floats = NDArray[np.float64]
 Bools = NDArray[np.bool_]
@@ -29,22 +34,18 @@ FLOW_MIN_ANGLE = math.radians(4.0)
 _FLOW_SCALE = math.radians(90.0) - FLOW_MIN_ANGLE
 
 
-def _gradients(blocks: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """(gx, gy) inside each block (..., h, w): central differences, one-sided at the block edges."""
-    gy, gx = np.gradient(blocks, axis=(-2, -1))
-    return np.asarray(gx, dtype=np.float32), np.asarray(gy, dtype=np.float32)
-
-
 @dataclass(frozen=True)
-class TileGradients:
-    """Gradients inside every complete 32 x 32 tile from the top-left, shared by OCL and coherence."""
+class TileMoments:
+    """Means of gx^2, gy^2 and gx*gy inside every complete 32 x 32 tile from the top-left, as
+    (rows, cols) maps; OCL and coherence are both functions of these three."""
 
-    gx: NDArray[np.float32]  # (rows, cols, 32, 32)
-    gy: NDArray[np.float32]
+    xx: Floats
+    yy: Floats
+    xy: Floats
 
     @classmethod
-    def of(cls, image: NDArray[np.uint8]) -> TileGradients:
-        return cls(*_gradients(tile_view(image).astype(np.float32, order="C")))
+    def of(cls, image: NDArray[np.uint8]) -> TileMoments:
+        return cls(*gradient_moments(tile_view(image)))
 
 
 def _certainty(a: Floats, b: Floats, c: Floats) -> tuple[Floats, Bools]:
@@ -57,20 +58,14 @@ def _certainty(a: Floats, b: Floats, c: Floats) -> tuple[Floats, Bools]:
     return np.asarray(ocl, dtype=np.float64), np.asarray(defined, dtype=bool)
 
 
-def ocl_of_blocks(blocks: NDArray[np.floating]) -> tuple[Floats, Bools]:
+def ocl_of_blocks(blocks: NDArray[np.generic]) -> tuple[Floats, Bools]:
     """Orientation certainty of each block (..., h, w) and whether it is defined (not a flat block)."""
     return _certainty(*gradient_moments(blocks))
 
 
-def ocl_tiles(gradients: TileGradients) -> tuple[Floats, Bools]:
+def ocl_tiles(moments: TileMoments) -> tuple[Floats, Bools]:
     """OCL of every complete tile as a (rows, cols) map, and which tiles have a defined value."""
-    gx, gy = gradients.gx, gradients.gy
-    axes = (-2, -1)
-    return _certainty(
-        (gx * gx).mean(axis=axes, dtype=np.float64),
-        (gy * gy).mean(axis=axes, dtype=np.float64),
-        (gx * gy).mean(axis=axes, dtype=np.float64),
-    )
+    return _certainty(moments.xx, moments.yy, moments.xy)
 
 
 def orientation_flow(grid: SlantedBlocks) -> Floats:
@@ -94,25 +89,27 @@ def orientation_flow(grid: SlantedBlocks) -> Floats:
     return np.asarray((local[counted] - FLOW_MIN_ANGLE) / _FLOW_SCALE, dtype=np.float64)
 
 
-def _coherence_sum(gx: NDArray[np.floating], gy: NDArray[np.floating]) -> float:
-    """Sum over tiles (..., h, w) of |sum of doubled-angle gradients| / sum of their lengths."""
-    doubled_x = gx * gx - gy * gy
-    doubled_y = 2.0 * gx * gy
-    lengths = np.hypot(doubled_x, doubled_y).sum(axis=(-2, -1), dtype=np.float64)
-    vectors = np.hypot(
-        doubled_x.sum(axis=(-2, -1), dtype=np.float64),
-        doubled_y.sum(axis=(-2, -1), dtype=np.float64),
-    )
+def _coherence(xx: Floats, yy: Floats, xy: Floats) -> Floats:
+    """Per tile, |sum of doubled-angle gradients| / sum of their lengths, from the gradient moments.
+
+    The doubled-angle vector of (gx, gy) is (gx^2 - gy^2, 2 gx gy) and its length is gx^2 + gy^2, so
+    both sums follow from the tile's moments without a pass over its pixels.
+    """
+    lengths = xx + yy
     with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.where(lengths > 0, vectors / lengths, 0.0).sum())
+        ratio = np.hypot(xx - yy, 2.0 * xy) / lengths
+    return np.asarray(np.where(lengths > 0, ratio, 0.0), dtype=np.float64)
 
 
-def _edge_tiles(strip: NDArray[np.uint8], tile_width: int) -> NDArray[np.float32]:
-    """A strip of tiles of equal size, as (count, h, w)."""
+def _edge_tiles(strip: NDArray[np.uint8], tile_width: int) -> NDArray[np.uint8]:
+    """A strip of tiles of equal size, as a (count, h, w) view."""
     count = strip.shape[1] // tile_width
     height = strip.shape[0]
-    tiles = strip[:, : count * tile_width].reshape(height, count, tile_width).swapaxes(0, 1)
-    return tiles.astype(np.float32, order="C")
+    return strip[:, : count * tile_width].reshape(height, count, tile_width).swapaxes(0, 1)
+
+
+def _partial_coherence_sum(tiles: NDArray[np.uint8]) -> float:
+    return float(_coherence(*gradient_moments(tiles)).sum())
 
 
 def _partial_tiles_coherence(image: NDArray[np.uint8], roi_tiles: Bools) -> float:
@@ -124,30 +121,28 @@ def _partial_tiles_coherence(image: NDArray[np.uint8], roi_tiles: Bools) -> floa
     # The gradient needs two samples each way; a 1-px strip has no coherence (0).
     if rest_w > 1 and full_rows:
         strip = image[: full_rows * BLOCK, full_cols * BLOCK :]
-        tiles = strip.reshape(full_rows, BLOCK, rest_w).astype(np.float32)
+        tiles = strip.reshape(full_rows, BLOCK, rest_w)
         chosen = roi_tiles[:full_rows, full_cols]
         if chosen.any():
-            total += _coherence_sum(*_gradients(tiles[chosen]))
+            total += _partial_coherence_sum(tiles[chosen])
     if rest_h > 1 and full_cols:
         tiles = _edge_tiles(image[full_rows * BLOCK :, : full_cols * BLOCK], BLOCK)
         chosen = roi_tiles[full_rows, :full_cols]
         if chosen.any():
-            total += _coherence_sum(*_gradients(tiles[chosen]))
+            total += _partial_coherence_sum(tiles[chosen])
     if rest_h > 1 and rest_w > 1 and roi_tiles[full_rows, full_cols]:
-        corner = image[full_rows * BLOCK :, full_cols * BLOCK :].astype(np.float32)
-        total += _coherence_sum(*_gradients(corner))
+        corner = image[full_rows * BLOCK :, full_cols * BLOCK :]
+        total += _partial_coherence_sum(corner)
     return total
 
 
 def coherence(
-    image: NDArray[np.uint8], roi_tiles: Bools, gradients: TileGradients
+    image: NDArray[np.uint8], roi_tiles: Bools, moments: TileMoments
 ) -> tuple[float, float]:
     """Sum and mean of ridge-orientation coherence over the tiles (partial ones included) in the ROI."""
     height, width = image.shape
     complete = roi_tiles[: height // BLOCK, : width // BLOCK]
-    total = (
-        _coherence_sum(gradients.gx[complete], gradients.gy[complete]) if complete.any() else 0.0
-    )
+    total = float(_coherence(moments.xx, moments.yy, moments.xy)[complete].sum())
     total += _partial_tiles_coherence(image, roi_tiles)
     count = int(roi_tiles.sum())
     return total, (total / count if count else 0.0)

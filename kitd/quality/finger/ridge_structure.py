@@ -51,7 +51,7 @@ def profile_spectra(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
     """
     selected = np.flatnonzero(grid.foreground)
     angles = grid.orientation[selected] + math.pi / 2
-    region = rotated_region(image, grid, selected, angles, padded=True, region=(_LONG, _SHORT))
+    region = rotated_region(grid, selected, angles, padded=True, region=(_LONG, _SHORT))
     profiles = region.mean(axis=2, dtype=np.float64)
     return np.asarray(np.abs(np.fft.fft(profiles, axis=1))[:, 1:], dtype=np.float64)
 
@@ -92,7 +92,7 @@ def lcs(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
     if selected.size == 0:
         return np.zeros(0)
     angles = grid.orientation[selected]
-    regions = rotated_region(image, grid, selected, angles, padded=False, region=(_SHORT, _LONG))
+    regions = rotated_region(grid, selected, angles, padded=False, region=(_SHORT, _LONG))
     profiles = regions.mean(axis=1, dtype=np.float64)
     trend = _trend(profiles)
     is_ridge = profiles < trend
@@ -132,7 +132,7 @@ def rvup(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
     if selected.size == 0:
         return np.zeros(0)
     angles = grid.orientation[selected]
-    region = rotated_region(image, grid, selected, angles, padded=True, region=(_SHORT, _LONG))
+    region = rotated_region(grid, selected, angles, padded=True, region=(_SHORT, _LONG))
     profiles = region.mean(axis=1, dtype=np.float64)
     is_ridge = profiles < _trend(profiles)
     # Changes between samples k and k + 1 for k up to n - 3, packed to the left of each row in order.

@@ -3,7 +3,8 @@
 Dark ridges are spread by a 5 x 5 minimum filter, the result is smoothed (41 x 41 Gaussian) and split from
 the background by Otsu's threshold, smoothed again (91 x 91) and thresholded again; holes are filled and
 only the largest part (by bounding box) is kept. The ROI gives `ImgProcROIArea_Mean`, the foreground pixel
-count for feedback, and the tiles over which coherence is measured. Pure function; it decides nothing.
+count for feedback, the tiles over which coherence is measured, and the share of the finger area the
+ridges cover (for the wet/dry feedback). Pure function; it decides nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ class RegionOfInterest:
     mean: float  # mean grey inside the mask; 255 (white) when the mask is empty
     # Per 32 x 32 tile from the top-left, partial tiles included: any pixel in the mask.
     tiles: Bools
+    # Share of the mask's pixels darker than halfway between its 5th and 95th percentile greys: about
+    # 0.35-0.45 on a normal print, more where wet skin spreads the ridges, less where dry ridges break.
+    # Relative to the print's own grey range, so a sensor's background level does not move it.
+    ridge_share: float = 0.0
 
 
 def _fill_holes(inside: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -65,6 +70,23 @@ def _sigma(kernel: int) -> float:
     return 0.3 * ((kernel - 1) * 0.5 - 1) + 0.8
 
 
+# The percentiles that stand for the ridges' and the valleys' grey level.
+_DARK_PERCENTILE, _LIGHT_PERCENTILE = 0.05, 0.95
+
+
+def _ridge_share(image: NDArray[np.uint8], mask: NDArray[np.uint8], pixels: int) -> float:
+    if pixels == 0:
+        return 0.0
+    histogram = cv2.calcHist([image], [0], mask, [256], [0, 256]).ravel()
+    below = np.cumsum(histogram)  # below[g]: pixels of grey <= g
+    dark = int(np.searchsorted(below, _DARK_PERCENTILE * pixels))
+    light = int(np.searchsorted(below, _LIGHT_PERCENTILE * pixels))
+    # Greys strictly below the midpoint.
+    middle = (dark + light) / 2.0
+    darker = int(np.ceil(middle)) - 1
+    return float(below[darker] / pixels) if darker >= 0 else 0.0
+
+
 def region_of_interest(image: NDArray[np.uint8]) -> RegionOfInterest:
     height, width = image.shape
     # The blurs are wide (sigma 6.5 and 14 px): done on a quarter-size image, they lose nothing that
@@ -87,8 +109,13 @@ def region_of_interest(image: NDArray[np.uint8]) -> RegionOfInterest:
     mask_u8 = ((full & (kept_full > 0)) | (holes_full > 0)).astype(np.uint8)
     pixels = int(cv2.countNonZero(mask_u8))
     mean = float(cv2.mean(image, mask=mask_u8)[0]) if pixels else 255.0
-    tile_rows, tile_cols = -(-height // BLOCK), -(-width // BLOCK)
-    padded = np.zeros((tile_rows * BLOCK, tile_cols * BLOCK), dtype=np.uint8)
-    padded[:height, :width] = mask_u8
-    tiles = padded.reshape(tile_rows, BLOCK, tile_cols, BLOCK).max(axis=(1, 3)) > 0
-    return RegionOfInterest(mask=mask_u8.astype(bool), pixels=pixels, mean=mean, tiles=tiles)
+    # Per tile, partial ones included: the maximum over its rows, then over its columns.
+    row_maxima = np.maximum.reduceat(mask_u8, np.arange(0, height, BLOCK), axis=0)
+    tiles = np.maximum.reduceat(row_maxima, np.arange(0, width, BLOCK), axis=1) > 0
+    return RegionOfInterest(
+        mask=mask_u8.astype(bool),
+        pixels=pixels,
+        mean=mean,
+        tiles=tiles,
+        ridge_share=_ridge_share(image, mask_u8, pixels),
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -106,3 +107,66 @@ def test_nists_blank_frames_get_no_score_and_the_empty_feedback(shared_data: Pat
         )
         assert assessment.score == 0
         assert Feedback.EMPTY in assessment.feedback
+
+
+def _fvc(shared_data: Path, name: str) -> np.ndarray:
+    return _pixels(shared_data / "fingerprints" / "fvc" / f"{name}.png")
+
+
+# Impressions of the FVC sets that are plainly dry or wet to the eye (broken, faint ridges; ridges
+# merged into dark patches), on both kinds of sensor: the capacitive sensor's background is mid-grey,
+# so a dry print there is darker than a wet one on the optical sensors.
+_DRY = ("fvc2002_db1_b/107_8", "fvc2004_db2_b/103_2", "fvc2002_db3_b/107_7", "fvc2002_db3_b/109_3")
+_WET = ("fvc2002_db3_b/108_5", "fvc2002_db3_b/103_5", "fvc2002_db3_b/101_6")
+_CLEAR = ("fvc2002_db1_b/103_1", "fvc2004_db2_b/103_3", "fvc2004_db2_b/110_2")
+
+
+@pytest.mark.parametrize("name", _DRY)
+def test_dry_real_impressions_are_reported_dry(shared_data: Path, name: str) -> None:
+    feedback = FingerQuality().assess(_fvc(shared_data, name)).feedback
+    assert Feedback.DRY in feedback
+    assert Feedback.SMUDGED not in feedback and Feedback.TOO_DARK not in feedback
+
+
+@pytest.mark.parametrize("name", _WET)
+def test_wet_real_impressions_are_reported_smudged(shared_data: Path, name: str) -> None:
+    feedback = FingerQuality().assess(_fvc(shared_data, name)).feedback
+    assert Feedback.SMUDGED in feedback
+    assert Feedback.DRY not in feedback
+
+
+@pytest.mark.parametrize("name", _CLEAR)
+def test_clear_real_impressions_get_no_skin_feedback(shared_data: Path, name: str) -> None:
+    feedback = FingerQuality().assess(_fvc(shared_data, name)).feedback
+    assert not {Feedback.DRY, Feedback.SMUDGED, Feedback.TOO_DARK} & set(feedback)
+
+
+def _noised(image: np.ndarray, sigma: float) -> np.ndarray:
+    noise = np.random.default_rng(1).normal(0.0, sigma, image.shape)
+    return np.clip(image + noise, 0, 255).astype(np.uint8)
+
+
+def test_blurred_and_noised_real_prints_score_lower(shared_data: Path) -> None:
+    quality = FingerQuality()
+    folder = shared_data / "fingerprints" / "fvc" / "fvc2002_db1_b"
+    good = [row for row in _rows(folder) if float(row["QualityScore"]) >= 60][:6]
+    assert len(good) == 6
+    for row in good:
+        pixels = _pixels(folder / row["file"])
+        original = quality.assess(pixels).score
+        blurred = quality.assess(cv2.GaussianBlur(pixels, (0, 0), 3.0)).score
+        noised = quality.assess(_noised(pixels, 40.0)).score
+        assert blurred < original and noised < original, (row["file"], original, blurred, noised)
+
+
+def test_the_packaged_model_ranks_real_prints_like_nist(shared_data: Path) -> None:
+    # The FVC sets are training data too: this guards the pipeline on real sensors' images (other
+    # sizes than the kit's, other grey levels); held-out figures come from the training script.
+    quality = FingerQuality()
+    for name in ("fvc2002_db1_b", "fvc2002_db3_b"):
+        folder = shared_data / "fingerprints" / "fvc" / name
+        rows = _rows(folder, limit=40)
+        ours = np.array([quality.assess(_pixels(folder / row["file"])).score for row in rows])
+        reference = np.array([float(row["QualityScore"]) for row in rows])
+        assert _spearman(ours, reference) >= 0.85, name
+        assert np.abs(ours - reference).mean() <= 6, name

@@ -45,6 +45,8 @@ class SealsVisits(Protocol):
 
     def check_space(self) -> None: ...
 
+    def committed(self, session: Session) -> Receipt | None: ...
+
     def seal(self, session: Session) -> Receipt: ...
 
 
@@ -177,10 +179,16 @@ class Visits:
         return session.override(attempt_id, reason), session
 
     def finalize(self, session_id: str) -> tuple[Receipt, Session]:
-        session = self.sessions.get(session_id)
+        """Seals the visit; idempotent: a retry, after any failure or a lost answer, gets the receipt
+        of the one package the visit has. The session ends as soon as its package is committed."""
+        session = self.sessions.finalized(session_id) or self.sessions.get(session_id)
         with session.lock:
-            session.check_complete()
-            receipt = self._sealing.seal(session)
+            if session.state is SessionState.FINALIZED and session.receipt is not None:
+                return session.receipt, session
+            receipt = self._sealing.committed(session)
+            if receipt is None:
+                session.check_complete()
+                receipt = self._sealing.seal(session)
             session.finalize(receipt)
         self.sessions.ended(session)
         return receipt, session

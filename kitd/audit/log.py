@@ -60,6 +60,8 @@ class AuditLog:
         self._checkpoint_every = checkpoint_every
         self._clock = clock
         self._lock = threading.Lock()
+        # Records of things already done that the disk refused (see `append_after`).
+        self._backlog: list[tuple[AuditKind, str, dict[str, Any]]] = []
         ensure_private_dir(path.parent)
         data = path.read_bytes() if path.exists() else b""
         records, torn = decode_records(data)
@@ -109,6 +111,7 @@ class AuditLog:
 
     def append(self, kind: AuditKind, operator_id: str = "", /, **fields: Any) -> AuditRecord:
         with self._lock:
+            self._append_backlog_locked()
             record = self._append_locked(kind, operator_id, fields)
             if kind is not AuditKind.CHECKPOINT:
                 self._since_checkpoint += 1
@@ -116,9 +119,31 @@ class AuditLog:
                     self._checkpoint_locked()
             return record
 
+    def append_after(self, kind: AuditKind, operator_id: str = "", /, **fields: Any) -> None:
+        """The record of something already done, which a full log must not undo: appended now, or,
+        when the disk refuses it, kept in memory and appended before the next record."""
+        with self._lock:
+            try:
+                self._append_backlog_locked()
+                self._append_locked(kind, operator_id, fields)
+            except AuditLogError as exc:
+                log.warning("audit record deferred", extra={"error": str(exc), "kind": kind.value})
+                self._backlog.append((kind, operator_id, fields))
+                return
+            if kind is not AuditKind.CHECKPOINT:
+                self._since_checkpoint += 1
+
+    def _append_backlog_locked(self) -> None:
+        while self._backlog:
+            kind, operator_id, fields = self._backlog[0]
+            self._append_locked(kind, operator_id, fields)
+            self._backlog.pop(0)
+            self._since_checkpoint += 1
+
     def checkpoint(self) -> AuditRecord | None:
         """Sign the current head now; None when there is nothing new to vouch for."""
         with self._lock:
+            self._append_backlog_locked()
             if not self._records or self._since_checkpoint == 0:
                 return None
             return self._checkpoint_locked()

@@ -7,6 +7,12 @@ a row, which `open` adopts from its plaintext header, with the visit its intent 
 can tell the visit was finalized, not lost); a crash after the commit loses nothing.
 Deletion runs the other way: mark acknowledged, unlink and fsync, then mark deleted.
 
+The audit record of a committed change (sealed, uploaded, deleted) is committed with the change as a
+record owed (`audit_due`) and appended to the audit log afterwards: a full disk or a crash between the
+commit and the append leaves the record owed, never lost, and never fails the change that was made.
+Owed records are appended at the next change, upload pass or start; each carries its event id, so one
+appended just before a crash is not appended twice.
+
 The outbox never decrypts and never writes anything but sealed bytes.
 """
 
@@ -14,15 +20,18 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import random
 import shutil
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from kitd.audit.errors import AuditLogError
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind
 from kitd.outbox.client import PackageClient, receipt_json
@@ -34,6 +43,7 @@ from kitd.outbox.errors import (
     UnknownPackage,
     UploadConfigError,
     UploadError,
+    VisitAlreadySealed,
 )
 from kitd.outbox.files import discard, fsync_dir, space_error, write_new
 from kitd.outbox.index import PENDING, PackageIndex
@@ -48,6 +58,9 @@ from kitd.outbox.state import (
 from kitd.package.errors import PackageError
 from kitd.package.header import read_header
 from kitd.state_dir import ensure_private_dir
+
+log = logging.getLogger(__name__)
+EVENT_FIELD = "event"
 
 
 class Outbox:
@@ -78,6 +91,15 @@ class Outbox:
             self.packages_dir,
             retention_days=config.retention_days,
         )
+        # Event ids of owed records already in the log (a crash between append and drop).
+        self._appended: set[str] = set()
+        if audit is not None and self._index.due():
+            self._appended = {
+                str(r.fields.get(EVENT_FIELD))
+                for r in audit.records_since(-1)
+                if EVENT_FIELD in r.fields
+            }
+        self._drain_due()
         self._recover()
         self.sweep_retention()
 
@@ -90,13 +112,16 @@ class Outbox:
             raise InsufficientSpace(str(self._config.state_dir), free, self._config.min_free_bytes)
         return free
 
-    def enqueue(self, sealed: bytes, session_id: str = "") -> EnqueuedPackage:
+    def enqueue(
+        self, sealed: bytes, session_id: str = "", operator_id: str = ""
+    ) -> EnqueuedPackage:
         """Store sealed package bytes durably; returns once the package survives a power cut.
 
         Idempotent: the same bytes again return the same entry. The package id comes from the
         package's own header, so a resend can only ever use the id it was sealed under. The visit's
         session id is committed with the row, so that after a crash the daemon can tell a visit
-        whose package exists from one that was lost (`package_of_session`).
+        whose package exists from one that was lost (`package_of_session`). A visit has one package:
+        a second one for the same session is refused (VisitAlreadySealed) before anything is written.
         """
         try:
             header = read_header(sealed)
@@ -115,6 +140,9 @@ class Outbox:
                         f"package {package_id} is already in the outbox with other bytes"
                     )
                 return EnqueuedPackage(package_id, sha256, existing.size, existing.path)
+            sealed_before = index.package_of_session(session_id) if session_id else None
+            if sealed_before is not None:
+                raise VisitAlreadySealed(session_id, sealed_before)
             self.check_space()
             final = self.packages_dir / f"{package_id}{SUFFIX}"
             part = (
@@ -139,6 +167,14 @@ class Outbox:
                         now=self._clock(),
                     )
                     index.drop_intent(package_id)
+                    fields: dict[str, object] = {
+                        "package_id": package_id,
+                        "sha256": sha256,
+                        "size": len(sealed),
+                    }
+                    if session_id:
+                        fields["session_id"] = session_id
+                    self._owe(AuditKind.PACKAGE_SEALED, operator_id, fields)
             except (OSError, sqlite3.Error) as exc:
                 # Nothing half-written may stay: the caller is told the package was not kept, so
                 # a file adopted at the next start would be a second package of the same visit.
@@ -150,9 +186,7 @@ class Outbox:
                 if space is None:
                     raise
                 raise space from exc
-        self._record(
-            AuditKind.PACKAGE_SEALED, package_id=package_id, sha256=sha256, size=len(sealed)
-        )
+        self._drain_due()
         return EnqueuedPackage(package_id, sha256, len(sealed), str(final))
 
     # ----------------------------------------------------------------- reading
@@ -196,6 +230,7 @@ class Outbox:
     def flush(self, *, force: bool = True) -> FlushResult:
         """One upload pass: every pending package (or only those due, with force=False)."""
         with self._flush_lock:
+            self._drain_due()
             # A pass cut short after a receipt (a full disk under the audit log) left acknowledged
             # packages behind; they go first, as at start-up.
             for package in self.packages((PackageState.ACKNOWLEDGED,)):
@@ -231,13 +266,18 @@ class Outbox:
             self._retry_later(package, str(exc))
             return False
         now = self._clock()
-        self._index.acknowledged(package.package_id, now, receipt_json(receipt))
-        self._record(
-            AuditKind.PACKAGE_UPLOADED,
-            package_id=package.package_id,
-            sha256=package.sha256,
-            receiver=receipt.receiver,
-        )
+        with self._index.transaction():
+            self._index.acknowledged(package.package_id, now, receipt_json(receipt))
+            self._owe(
+                AuditKind.PACKAGE_UPLOADED,
+                "",
+                {
+                    "package_id": package.package_id,
+                    "sha256": package.sha256,
+                    "receiver": receipt.receiver,
+                },
+            )
+        self._drain_due()
         self._delete(package.package_id, AuditKind.PACKAGE_DELETED, "acknowledged")
         return True
 
@@ -270,8 +310,10 @@ class Outbox:
         path = self.packages_dir / f"{package_id}{SUFFIX}"
         path.unlink(missing_ok=True)
         fsync_dir(self.packages_dir)
-        self._index.set_state(package_id, PackageState.DELETED)
-        self._record(kind, package_id=package_id, reason=reason)
+        with self._index.transaction():
+            self._index.set_state(package_id, PackageState.DELETED)
+            self._owe(kind, "", {"package_id": package_id, "reason": reason})
+        self._drain_due()
 
     def _recover(self) -> None:
         found = recover(self._index, self.packages_dir, self.tmp_dir, clock=self._clock)
@@ -280,9 +322,47 @@ class Outbox:
         for package_id, sha256 in found.adopted:
             self._record(AuditKind.PACKAGE_RECOVERED, package_id=package_id, sha256=sha256)
 
-    def _record(self, kind: AuditKind, **fields: object) -> None:
+    def _owe(self, kind: AuditKind, operator_id: str, fields: dict[str, object]) -> None:
+        """Inside the transaction of a change: the audit record the change owes."""
         if self._audit is not None:
+            self._index.add_due(uuid.uuid4().hex, kind.value, operator_id, fields)
+
+    def _drain_due(self) -> None:
+        """Appends the owed audit records, oldest first; stops at the first the log refuses (a full
+        disk), leaving it and the rest owed for the next try."""
+        if self._audit is None:
+            return
+        with self._index.lock:
+            for event_id, kind, operator_id, fields in self._index.due():
+                if event_id not in self._appended:
+                    try:
+                        self._audit.append(
+                            AuditKind(kind), operator_id, **fields, **{EVENT_FIELD: event_id}
+                        )
+                    except AuditLogError as exc:
+                        log.warning("audit record owed, appended later", extra={"error": str(exc)})
+                        return
+                    self._appended.add(event_id)
+                try:
+                    self._index.drop_due(event_id)
+                except sqlite3.Error as exc:
+                    log.warning("owed audit record kept", extra={"error": str(exc)})
+                    return
+                self._appended.discard(event_id)
+
+    @property
+    def records_owed(self) -> int:
+        """How many audit records of committed changes wait for room in the audit log."""
+        return len(self._index.due())
+
+    def _record(self, kind: AuditKind, **fields: object) -> None:
+        """An audit record of something that changed no state (an upload that failed)."""
+        if self._audit is None:
+            return
+        try:
             self._audit.append(kind, "", **fields)
+        except AuditLogError as exc:
+            log.warning("audit record not written", extra={"error": str(exc)})
 
     def close(self) -> None:
         self._index.close()

@@ -231,6 +231,7 @@ def test_an_outbox_database_without_session_ids_is_migrated(back_office: BackOff
     config = back_office.outbox_config("")
     entry = Outbox(config).enqueue(back_office.small_package())
     db = sqlite3.connect(config.state_dir / "outbox.sqlite3")
+    db.execute("DROP INDEX packages_one_per_session")
     db.execute("ALTER TABLE packages DROP COLUMN session_id")
     db.commit()
     db.close()

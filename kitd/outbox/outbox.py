@@ -316,11 +316,15 @@ class Outbox:
         self._drain_due()
 
     def _recover(self) -> None:
-        found = recover(self._index, self.packages_dir, self.tmp_dir, clock=self._clock)
+        def owe_adopted(package_id: str, sha256: str) -> None:
+            self._owe(AuditKind.PACKAGE_RECOVERED, "", {"package_id": package_id, "sha256": sha256})
+
+        found = recover(
+            self._index, self.packages_dir, self.tmp_dir, clock=self._clock, on_adopted=owe_adopted
+        )
+        self._drain_due()
         for package_id in found.acknowledged:
             self._delete(package_id, AuditKind.PACKAGE_DELETED, "acknowledged before restart")
-        for package_id, sha256 in found.adopted:
-            self._record(AuditKind.PACKAGE_RECOVERED, package_id=package_id, sha256=sha256)
 
     def _owe(self, kind: AuditKind, operator_id: str, fields: dict[str, object]) -> None:
         """Inside the transaction of a change: the audit record the change owes."""

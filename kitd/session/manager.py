@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kitd.audit.session_records import RecordSink, SessionRecordKind
+from kitd.durable import fsync_folder
 from kitd.errors import SessionActive, SessionLost, SessionNotFound
 from kitd.locale.message import Message
 from kitd.policy import PolicySet
@@ -99,6 +100,8 @@ class SessionManager:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self._journal)
+        # The rename is durable only once the folder is.
+        fsync_folder(self._journal.parent)
 
     @staticmethod
     def _entry(session: Session) -> dict[str, Any]:

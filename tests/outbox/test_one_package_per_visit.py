@@ -95,3 +95,34 @@ def test_a_record_appended_just_before_a_crash_is_not_appended_again(
     assert reopened.records_owed == 0
     sealed = [r for r in reopened_log.records_since(-1) if r.kind is AuditKind.PACKAGE_SEALED]
     assert len(sealed) == 1
+
+
+def test_the_records_of_an_upload_the_log_refused_are_filled_in_at_the_next_start(
+    back_office: BackOffice, tmp_path: Path
+) -> None:
+    receiver = back_office.receiver()
+    receiver.start()
+    try:
+        config = back_office.outbox_config(receiver.url)
+        path = back_office.root / "audit.log"
+        audit = AuditLog(path, back_office.signer)
+        outbox = Outbox(config, audit)
+        entry = outbox.enqueue(back_office.small_package(), "session-1")
+        audit.close()  # from here on the log takes nothing, as on a full disk
+        assert outbox.flush().uploaded == 1
+        assert outbox.records_owed == 2
+        outbox.close()
+    finally:
+        receiver.stop()
+    reopened_log = AuditLog(path, back_office.signer)
+    Outbox(config, reopened_log).close()
+    kinds = [
+        r.kind
+        for r in reopened_log.records_since(-1)
+        if r.fields.get("package_id") == entry.package_id
+    ]
+    assert kinds == [
+        AuditKind.PACKAGE_SEALED,
+        AuditKind.PACKAGE_UPLOADED,
+        AuditKind.PACKAGE_DELETED,
+    ]

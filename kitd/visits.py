@@ -67,8 +67,10 @@ class Visits:
         *,
         device_status: Callable[[CaptureKind], DeviceStatus | None] = lambda kind: None,
         open_reference: Callable[[bytes], DeliveryReference] = _no_references,
+        check_clock: Callable[[], None] = lambda: None,
     ) -> None:
         self.sessions = sessions
+        self._check_clock = check_clock
         self._open_reference = open_reference
         self._device_status = device_status
         self._face = face
@@ -89,7 +91,11 @@ class Visits:
         delivery_reference: bytes = b"",
         languages: Languages | None = None,
     ) -> Session:
-        """Starts a visit: the one way a session comes to be (SessionActive while another runs)."""
+        """Starts a visit: the one way a session comes to be (SessionActive while another runs).
+
+        Refused on a clock the kit cannot trust (ClockUntrusted) and on a disk that could not keep
+        its package (StorageFull)."""
+        self._check_clock()
         self._sealing.check_space()
         # Opened (decrypted, verified, checked) before the visit exists: a bad download starts none.
         reference = self._open_reference(delivery_reference) if delivery_reference else None

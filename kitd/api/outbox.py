@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import grpc
 
 from kit.v1 import outbox_service_pb2 as pb
@@ -9,6 +11,7 @@ from kit.v1 import outbox_service_pb2_grpc as pb_grpc
 from kitd.api import convert
 from kitd.api.languages import CallLanguages
 from kitd.api.status import translated
+from kitd.clock.trusted import ClockState
 from kitd.locale.catalogs import Catalogs, Texts
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.uploader import Uploader
@@ -19,8 +22,13 @@ class OutboxServicer(pb_grpc.OutboxServiceServicer):
     call's accept-language asks for."""
 
     def __init__(
-        self, outbox: Outbox, uploader: Uploader, languages: CallLanguages | None = None
+        self,
+        outbox: Outbox,
+        uploader: Uploader,
+        languages: CallLanguages | None = None,
+        clock_state: Callable[[], ClockState] | None = None,
     ) -> None:
+        self._clock_state = clock_state
         self._outbox = outbox
         self._uploader = uploader
         self._languages = languages or CallLanguages(Catalogs.builtin())
@@ -45,7 +53,11 @@ class OutboxServicer(pb_grpc.OutboxServiceServicer):
     def GetOutboxStatus(
         self, request: pb.GetOutboxStatusRequest, context: grpc.ServicerContext
     ) -> pb.GetOutboxStatusResponse:
-        return convert.outbox_status_response(self._outbox.status(), self._uploader.last_error)
+        return convert.outbox_status_response(
+            self._outbox.status(),
+            self._uploader.last_error,
+            None if self._clock_state is None else self._clock_state(),
+        )
 
     @translated
     def FlushOutbox(

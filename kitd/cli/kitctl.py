@@ -187,6 +187,7 @@ def cmd_outbox(client: KitClient, args: argparse.Namespace, console: Console) ->
                 "sealed_at": p.sealed_at.ToDatetime().isoformat() + "Z",
                 "upload_attempts": p.upload_attempts,
                 "last_error": p.last_error,
+                "held": p.held,
             }
             for p in packages.packages
         ]
@@ -201,6 +202,7 @@ def cmd_outbox(client: KitClient, args: argparse.Namespace, console: Console) ->
             "sealed_at",
             "upload_attempts",
             "last_error",
+            "held",
         ):
             table.add_column(column)
         for row in data:

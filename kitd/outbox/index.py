@@ -12,7 +12,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS packages (
     next_attempt_at REAL NOT NULL DEFAULT 0,
     acknowledged_at REAL,
     receipt TEXT NOT NULL DEFAULT '',
-    session_id TEXT NOT NULL DEFAULT ''
+    session_id TEXT NOT NULL DEFAULT '',
+    kit_stored_at REAL
 );
 CREATE INDEX IF NOT EXISTS packages_state ON packages(state, next_attempt_at);
 CREATE TABLE IF NOT EXISTS outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -60,16 +61,32 @@ _ONE_PACKAGE_PER_VISIT = (
 
 _COLUMNS = (
     "package_id, state, sha256, size, file_name, sealed_at, expires_at, attempts, last_error, "
-    "next_attempt_at, recipient_key_id"
+    "next_attempt_at, recipient_key_id, kit_stored_at"
 )
 
 
 class PackageIndex:
-    """The rows of the outbox's packages; thread-safe, every statement under one lock."""
+    """The rows of the outbox's packages; thread-safe, every statement under one lock.
 
-    def __init__(self, path: Path, packages_dir: Path, *, retention_days: int) -> None:
+    Retention counts kit time (`kit_clock`, kitd.clock.trusted): a row keeps the kit time it was
+    stored at (`kit_stored_at`), and is past the ceiling when that much kit time has gone by. The
+    header's date (`sealed_at`, `expires_at`) is what the wall clock says; a pending package that
+    the wall clock calls expired while kit time does not is *held*: kept and reported."""
+
+    def __init__(
+        self,
+        path: Path,
+        packages_dir: Path,
+        *,
+        retention_days: int,
+        wall_clock: Callable[[], float],
+        kit_clock: Callable[[], float],
+    ) -> None:
         self._packages_dir = packages_dir
         self._retention_days = retention_days
+        self._ceiling_s = retention_days * DAY_S
+        self._wall = wall_clock
+        self._kit = kit_clock
         self.lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -78,6 +95,13 @@ class PackageIndex:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(packages)")}
         if "session_id" not in columns:  # an outbox from before visits were named in their row
             self._db.execute("ALTER TABLE packages ADD COLUMN session_id TEXT NOT NULL DEFAULT ''")
+        if "kit_stored_at" not in columns:  # an outbox from before retention counted kit time
+            self._db.execute("ALTER TABLE packages ADD COLUMN kit_stored_at REAL")
+        # Rows without kit time get their age by the wall clock once, never less than zero.
+        self._db.execute(
+            "UPDATE packages SET kit_stored_at = ? - MAX(0, ? - sealed_at) WHERE kit_stored_at IS NULL",
+            (kit_clock(), wall_clock()),
+        )
         try:
             self._db.execute(_ONE_PACKAGE_PER_VISIT)
         except sqlite3.IntegrityError:
@@ -105,14 +129,15 @@ class PackageIndex:
                 self._db.execute("ROLLBACK")
 
     def insert(
-        self, header: Header, *, sha256: str, size: int, file_name: str, session_id: str, now: float
+        self, header: Header, *, sha256: str, size: int, file_name: str, session_id: str
     ) -> None:
         """The row of a package file now in packages/, filed by its plaintext header."""
-        sealed_at = header.sealed_at_epoch(now)
+        sealed_at = header.sealed_at_epoch(self._wall())
         with self.lock:
             self._db.execute(
                 "INSERT INTO packages (package_id, state, sha256, size, file_name, recipient_key_id, "
-                "sealed_at, expires_at, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "sealed_at, expires_at, session_id, kit_stored_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     header.package_id,
                     PackageState.SEALED.value,
@@ -121,8 +146,9 @@ class PackageIndex:
                     file_name,
                     header.recipient_key_id,
                     sealed_at,
-                    sealed_at + self._retention_days * DAY_S,
+                    sealed_at + self._ceiling_s,
                     session_id,
+                    self._kit(),
                 ),
             )
 
@@ -236,14 +262,24 @@ class PackageIndex:
             rows = self._db.execute("SELECT package_id, state FROM packages").fetchall()
         return {str(row[0]): PackageState(row[1]) for row in rows}
 
-    def expired(self, now: float) -> list[tuple[str, str]]:
-        """(package id, state) of every package past its retention ceiling and not yet deleted."""
+    def expired(self) -> list[tuple[str, str]]:
+        """(package id, state) of every package kit time puts past the ceiling, not yet deleted."""
         with self.lock:
             rows = self._db.execute(
-                "SELECT package_id, state FROM packages WHERE expires_at <= ? AND state != ?",
-                (now, PackageState.DELETED.value),
+                "SELECT package_id, state FROM packages WHERE kit_stored_at + ? <= ? AND state != ?",
+                (self._ceiling_s, self._kit(), PackageState.DELETED.value),
             ).fetchall()
         return [(str(row[0]), str(row[1])) for row in rows]
+
+    def held(self) -> list[str]:
+        """Pending packages the wall clock calls expired and kit time does not: kept, reported."""
+        with self.lock:
+            rows = self._db.execute(
+                "SELECT package_id FROM packages WHERE expires_at <= ? AND kit_stored_at + ? > ? "
+                "AND state IN (?, ?) ORDER BY sealed_at",
+                (self._wall(), self._ceiling_s, self._kit(), *[s.value for s in PENDING]),
+            ).fetchall()
+        return [str(row[0]) for row in rows]
 
     def package_of_session(self, session_id: str) -> str | None:
         with self.lock:
@@ -277,6 +313,7 @@ class PackageIndex:
             ).fetchone()
             last_upload = self._db.execute("SELECT MAX(acknowledged_at) FROM packages").fetchone()
         return OutboxStatus(
+            held=len(self.held()),
             pending=int(pending[0]),
             acknowledged=int(acknowledged[0]),
             pending_bytes=int(pending[1]),
@@ -313,14 +350,25 @@ class PackageIndex:
             error,
             next_at,
             rkid,
+            kit_stored_at,
         ) = row
+        wall_expiry = float(str(expires_at))
+        if kit_stored_at is not None:
+            # When kit time reaches the ceiling, in the wall clock's terms now (to the second, so
+            # that two reads of one row agree).
+            offset = round(self._wall() - self._kit())
+            expiry = float(str(kit_stored_at)) + self._ceiling_s + offset
+        else:
+            expiry = wall_expiry
+        pending = PackageState(state) in PENDING
         return PackageInfo(
+            held=pending and wall_expiry <= self._wall() < expiry,
             package_id=str(package_id),
             state=PackageState(state),
             sha256=str(sha256),
             size=int(str(size)),
             sealed_at=float(str(sealed_at)),
-            expires_at=float(str(expires_at)),
+            expires_at=expiry,
             upload_attempts=int(str(attempts)),
             last_error=str(error),
             next_attempt_at=float(str(next_at)),

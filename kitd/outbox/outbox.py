@@ -72,6 +72,7 @@ class Outbox:
         audit: AuditLog | None = None,
         *,
         clock: Callable[[], float] = time.time,
+        kit_clock: Callable[[], float] | None = None,
         client_factory: Callable[[OutboxConfig], PackageClient] = PackageClient,
     ) -> None:
         self._config = config
@@ -90,6 +91,8 @@ class Outbox:
             config.state_dir / "outbox.sqlite3",
             self.packages_dir,
             retention_days=config.retention_days,
+            wall_clock=clock,
+            kit_clock=clock if kit_clock is None else kit_clock,
         )
         # Event ids of owed records already in the log (a crash between append and drop).
         self._appended: set[str] = set()
@@ -164,7 +167,6 @@ class Outbox:
                         size=len(sealed),
                         file_name=final.name,
                         session_id=session_id,
-                        now=self._clock(),
                     )
                     index.drop_intent(package_id)
                     fields: dict[str, object] = {
@@ -236,7 +238,14 @@ class Outbox:
             for package in self.packages((PackageState.ACKNOWLEDGED,)):
                 self._delete(package.package_id, AuditKind.PACKAGE_DELETED, "acknowledged")
             now = self._clock()
-            due = [p for p in self.packages(PENDING) if force or p.next_attempt_at <= now]
+            # A retry due further ahead than the longest backoff was planned on a clock that has
+            # since gone back: it is due now, not in months.
+            latest = now + self._config.backoff_max_s
+            due = [
+                p
+                for p in self.packages(PENDING)
+                if force or p.next_attempt_at <= now or p.next_attempt_at > latest
+            ]
             uploaded = failed = 0
             touched = []
             for package in due:
@@ -296,12 +305,18 @@ class Outbox:
     # ----------------------------------------------------------------- retention
 
     def sweep_retention(self) -> list[str]:
-        """Delete every package past the retention ceiling, whatever its state; one audit record each."""
-        now = self._clock()
+        """Delete every package past the retention ceiling by kit time, whatever its state; one
+        audit record each. A package the wall clock alone calls expired is held, not deleted."""
         expired = []
-        for package_id, state in self._index.expired(now):
+        for package_id, state in self._index.expired():
             self._delete(package_id, AuditKind.PACKAGE_EXPIRED, f"retention ceiling, was {state}")
             expired.append(package_id)
+        held = self._index.held()
+        if held:
+            log.warning(
+                "packages past the ceiling by the wall clock only are kept",
+                extra={"held": len(held)},
+            )
         return expired
 
     # ----------------------------------------------------------------- internals
@@ -319,9 +334,7 @@ class Outbox:
         def owe_adopted(package_id: str, sha256: str) -> None:
             self._owe(AuditKind.PACKAGE_RECOVERED, "", {"package_id": package_id, "sha256": sha256})
 
-        found = recover(
-            self._index, self.packages_dir, self.tmp_dir, clock=self._clock, on_adopted=owe_adopted
-        )
+        found = recover(self._index, self.packages_dir, self.tmp_dir, on_adopted=owe_adopted)
         self._drain_due()
         for package_id in found.acknowledged:
             self._delete(package_id, AuditKind.PACKAGE_DELETED, "acknowledged before restart")

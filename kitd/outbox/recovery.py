@@ -36,7 +36,6 @@ def recover(
     packages_dir: Path,
     tmp_dir: Path,
     *,
-    clock: Callable[[], float],
     on_adopted: Callable[[str, str], None] = lambda package_id, sha256: None,
 ) -> Recovered:
     """Puts the outbox right; `on_adopted(package_id, sha256)` runs inside the transaction that
@@ -59,9 +58,7 @@ def recover(
             # Deleted row, file left by a crash between unlink and fsync.
             path.unlink(missing_ok=True)
             continue
-        sha256 = _adopt(
-            index, path, package_id, intents.get(package_id, ""), clock=clock, on_adopted=on_adopted
-        )
+        sha256 = _adopt(index, path, package_id, intents.get(package_id, ""), on_adopted=on_adopted)
         if sha256 is not None:
             adopted.append((package_id, sha256))
     # Every intent is now either a row or nothing (never renamed): none is needed any more.
@@ -75,7 +72,6 @@ def _adopt(
     package_id: str,
     session_id: str,
     *,
-    clock: Callable[[], float],
     on_adopted: Callable[[str, str], None],
 ) -> str | None:
     """Inserts the row of a renamed, uncommitted file; its SHA-256, or None when the bytes are not
@@ -95,7 +91,6 @@ def _adopt(
             size=len(data),
             file_name=path.name,
             session_id=session_id,
-            now=clock(),
         )
         on_adopted(package_id, sha256)
     return sha256

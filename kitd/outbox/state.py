@@ -31,6 +31,9 @@ class PackageInfo:
     next_attempt_at: float
     recipient_key_id: str
     path: str
+    # Never delivered, past the ceiling by the wall clock but not by kit time (kitd.clock.trusted):
+    # kept until a person decides.
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class OutboxStatus:
     retention_days: int
     last_error: str
     last_upload_at: float | None
+    # Pending packages held (see PackageInfo.held).
+    held: int = 0
 
 
 @dataclass(frozen=True)

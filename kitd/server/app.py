@@ -86,7 +86,10 @@ class Daemon:
             CaptureServicer(self.kit.visits, languages), server
         )
         outbox_service_pb2_grpc.add_OutboxServiceServicer_to_server(
-            OutboxServicer(self.kit.outbox, self.kit.uploader, languages), server
+            OutboxServicer(
+                self.kit.outbox, self.kit.uploader, languages, clock_state=self.kit.clock.state
+            ),
+            server,
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         reflection.enable_server_reflection(

@@ -8,14 +8,18 @@ This module never removes the lock file: unlinking it while held would let a thi
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
+import logging
 import os
 from pathlib import Path
 
 from kitd.state_dir import ensure_private_dir
 
+log = logging.getLogger(__name__)
+
 LOCK_NAME = "kitd.lock"
+# The pid's field in the lock file, newline included.
+PID_WIDTH = 12
 
 
 class StateDirBusy(Exception):
@@ -47,15 +51,20 @@ class StateDirLock:
         except BaseException:
             os.close(fd)
             raise
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        # The pid is written over the old one at a fixed width, so that a full disk (which must not stop
+        # the start) has no block to find; where it cannot be written the lock still holds.
+        try:
+            os.pwrite(fd, f"{os.getpid():<{PID_WIDTH - 1}}\n".encode(), 0)
+            os.ftruncate(fd, PID_WIDTH)
+        except OSError as exc:
+            log.warning("pid not written to the lock file", extra={"error": str(exc)})
         self._fd = fd
         return self
 
     def release(self) -> None:
         if self._fd >= 0:
-            with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, 0)
+            # The pid stays (it is read only while the lock is held, by then rewritten): its block is
+            # kept for the next start, which may meet a full disk.
             os.close(self._fd)
             self._fd = -1
 

@@ -16,6 +16,8 @@ from kitd.locale.catalogs import Catalogs, Texts
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.uploader import Uploader
 
+FLUSH_WAIT_S = 5.0
+
 
 class OutboxServicer(pb_grpc.OutboxServiceServicer):
     """kit.v1.OutboxService over the outbox and its uploader; its errors are in the language the
@@ -63,9 +65,11 @@ class OutboxServicer(pb_grpc.OutboxServiceServicer):
     def FlushOutbox(
         self, request: pb.FlushOutboxRequest, context: grpc.ServicerContext
     ) -> pb.FlushOutboxResponse:
-        result = self._outbox.flush(force=True)
+        # A pass already running (a slow receiver) is not waited for beyond a few seconds.
+        result = self._outbox.flush(force=True, wait_s=FLUSH_WAIT_S)
         return pb.FlushOutboxResponse(
             uploaded=result.uploaded,
             failed=result.failed,
             packages=[convert.package_message(p) for p in result.packages],
+            already_running=result.already_running,
         )

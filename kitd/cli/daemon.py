@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(config.logging.level)
     # The gRPC stack, models and key backends load only when serving.
     from kitd.keys.errors import KeyStoreError
+    from kitd.outbox.errors import InsufficientSpace
     from kitd.policy import PolicyError
     from kitd.quality.face import FaceModelError
     from kitd.server.app import run
@@ -83,7 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     except PolicyError as exc:
         print(f"kitd: policy error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except (ListenerError, TokenFileError, KeyStoreError, FaceModelError, OSError) as exc:
+    except (
+        ListenerError,
+        TokenFileError,
+        KeyStoreError,
+        FaceModelError,
+        InsufficientSpace,
+        OSError,
+    ) as exc:
         logging.getLogger("kitd").error("cannot start", extra={"error": str(exc)})
         print(f"kitd: cannot start: {exc}", file=sys.stderr)
         return EXIT_START

@@ -171,7 +171,11 @@ def cmd_outbox(client: KitClient, args: argparse.Namespace, console: Console) ->
     md = client.metadata
     if args.action == "flush":
         flushed = client.outbox.FlushOutbox(opb.FlushOutboxRequest(), metadata=md, timeout=120)
-        data: Any = {"uploaded": flushed.uploaded, "failed": flushed.failed}
+        data: Any = {
+            "uploaded": flushed.uploaded,
+            "failed": flushed.failed,
+            "already_running": flushed.already_running,
+        }
     elif args.action == "status":
         data = MessageToDict(
             client.outbox.GetOutboxStatus(opb.GetOutboxStatusRequest(), metadata=md, timeout=10),

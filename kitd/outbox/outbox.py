@@ -48,6 +48,7 @@ from kitd.outbox.errors import (
 from kitd.outbox.files import discard, fsync_dir, space_error, write_new
 from kitd.outbox.index import PENDING, PackageIndex
 from kitd.outbox.recovery import PART_SUFFIX, SUFFIX, recover
+from kitd.outbox.reserve import RESERVE_BYTES, SpaceReserve
 from kitd.outbox.state import (
     EnqueuedPackage,
     FlushResult,
@@ -87,13 +88,20 @@ class Outbox:
         self.tmp_dir = config.state_dir / "tmp"
         for directory in (config.state_dir, self.packages_dir, self.tmp_dir):
             ensure_private_dir(directory)
-        self._index = PackageIndex(
-            config.state_dir / "outbox.sqlite3",
-            self.packages_dir,
-            retention_days=config.retention_days,
-            wall_clock=clock,
-            kit_clock=clock if kit_clock is None else kit_clock,
-        )
+        # On a full disk the reserve makes room for the database to open (kitd.outbox.reserve).
+        self._reserve = SpaceReserve(config.state_dir)
+        self._reserve.release_when_full()
+        try:
+            self._index = PackageIndex(
+                config.state_dir / "outbox.sqlite3",
+                self.packages_dir,
+                retention_days=config.retention_days,
+                wall_clock=clock,
+                kit_clock=clock if kit_clock is None else kit_clock,
+            )
+        except sqlite3.Error as exc:
+            raise _open_error(exc, config) from exc
+        self._reserve.restore()
         # Event ids of owed records already in the log (a crash between append and drop).
         self._appended: set[str] = set()
         if audit is not None and self._index.due():
@@ -109,10 +117,18 @@ class Outbox:
     # ----------------------------------------------------------------- writing
 
     def check_space(self) -> int:
-        """Free bytes under the state directory; raises InsufficientSpace below the floor."""
+        """Free bytes under the state directory; raises InsufficientSpace below the floor, or when the
+        space reserve (kept for uploads on a full disk) cannot be put back in place."""
         free = shutil.disk_usage(self._config.state_dir).free
         if free < self._config.min_free_bytes:
             raise InsufficientSpace(str(self._config.state_dir), free, self._config.min_free_bytes)
+        if not self._reserve.restore():
+            free = shutil.disk_usage(self._config.state_dir).free
+            raise InsufficientSpace(
+                str(self._config.state_dir),
+                free,
+                max(self._config.min_free_bytes, self._reserve.size),
+            )
         return free
 
     def enqueue(
@@ -229,32 +245,44 @@ class Outbox:
 
     # ----------------------------------------------------------------- upload
 
-    def flush(self, *, force: bool = True) -> FlushResult:
-        """One upload pass: every pending package (or only those due, with force=False)."""
-        with self._flush_lock:
-            self._drain_due()
-            # A pass cut short after a receipt (a full disk under the audit log) left acknowledged
-            # packages behind; they go first, as at start-up.
-            for package in self.packages((PackageState.ACKNOWLEDGED,)):
-                self._delete(package.package_id, AuditKind.PACKAGE_DELETED, "acknowledged")
-            now = self._clock()
-            # A retry due further ahead than the longest backoff was planned on a clock that has
-            # since gone back: it is due now, not in months.
-            latest = now + self._config.backoff_max_s
-            due = [
-                p
-                for p in self.packages(PENDING)
-                if force or p.next_attempt_at <= now or p.next_attempt_at > latest
-            ]
-            uploaded = failed = 0
-            touched = []
-            for package in due:
-                if self._upload_one(package):
-                    uploaded += 1
-                else:
-                    failed += 1
-                touched.append(self.get(package.package_id))
-            return FlushResult(uploaded, failed, tuple(touched))
+    def flush(self, *, force: bool = True, wait_s: float | None = None) -> FlushResult:
+        """One upload pass: every pending package (or only those due, with force=False).
+
+        With `wait_s`, a pass already running (a slow receiver) is waited for that long at most;
+        then the pending packages are returned as they stand, marked `already_running`."""
+        if not self._flush_lock.acquire(timeout=-1 if wait_s is None else wait_s):
+            return FlushResult(0, 0, tuple(self.packages(PENDING)), already_running=True)
+        try:
+            return self._flush_locked(force=force)
+        finally:
+            self._flush_lock.release()
+
+    def _flush_locked(self, *, force: bool) -> FlushResult:
+        # Uploads and deletions free space: on a full disk they use the reserve.
+        self._reserve.release_when_full()
+        self._drain_due()
+        # A pass cut short after a receipt (a full disk under the audit log) left acknowledged
+        # packages behind; they go first, as at start-up.
+        for package in self.packages((PackageState.ACKNOWLEDGED,)):
+            self._delete(package.package_id, AuditKind.PACKAGE_DELETED, "acknowledged")
+        now = self._clock()
+        # A retry due further ahead than the longest backoff was planned on a clock that has
+        # since gone back: it is due now, not in months.
+        latest = now + self._config.backoff_max_s
+        due = [
+            p
+            for p in self.packages(PENDING)
+            if force or p.next_attempt_at <= now or p.next_attempt_at > latest
+        ]
+        uploaded = failed = 0
+        touched = []
+        for package in due:
+            if self._upload_one(package):
+                uploaded += 1
+            else:
+                failed += 1
+            touched.append(self.get(package.package_id))
+        return FlushResult(uploaded, failed, tuple(touched))
 
     def _upload_one(self, package: PackageInfo) -> bool:
         self._index.start_upload(package.package_id)
@@ -383,3 +411,18 @@ class Outbox:
 
     def close(self) -> None:
         self._index.close()
+
+
+def _open_error(exc: sqlite3.Error, config: OutboxConfig) -> Exception:
+    """The typed error of a database that would not open: a full or read-only disk is
+    InsufficientSpace (SQLite says "disk I/O error" when it cannot map its index), anything else
+    is raised as it came."""
+    typed = space_error(exc, config.state_dir, config.min_free_bytes)
+    if typed is not None:
+        return typed
+    free = shutil.disk_usage(config.state_dir).free
+    if free < RESERVE_BYTES:
+        return InsufficientSpace(
+            str(config.state_dir), free, config.min_free_bytes, "the disk is full"
+        )
+    return exc

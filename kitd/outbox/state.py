@@ -70,3 +70,6 @@ class FlushResult:
     uploaded: int
     failed: int
     packages: tuple[PackageInfo, ...]
+    # Another pass was running and did not end in time: it goes on in the background, and
+    # `packages` are the pending ones as they stand.
+    already_running: bool = False

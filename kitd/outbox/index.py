@@ -88,8 +88,7 @@ class PackageIndex:
         self._wall = wall_clock
         self._kit = kit_clock
         self.lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = _open(path)
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(packages)")}
@@ -171,7 +170,9 @@ class PackageIndex:
 
     def drop_intents(self) -> None:
         with self.lock:
-            self._db.execute("DELETE FROM intents")
+            # Only when there are any: a start on a full disk must not need a write for nothing.
+            if self._db.execute("SELECT 1 FROM intents LIMIT 1").fetchone() is not None:
+                self._db.execute("DELETE FROM intents")
 
     def add_due(
         self, event_id: str, kind: str, operator_id: str, fields: dict[str, object]
@@ -375,3 +376,21 @@ class PackageIndex:
             recipient_key_id=str(rkid),
             path=str(self._packages_dir / str(file_name)),
         )
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """The database in WAL mode. A disk with no byte free cannot map WAL's shared-memory index
+    ("disk I/O error"): the database is then opened with an exclusive lock, which keeps that index
+    in memory, so that the daemon still starts, reads its packages and writes again once space
+    returns. The lock is held until the daemon stops (other readers wait for it meanwhile)."""
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        return db
+    except sqlite3.OperationalError as exc:
+        db.close()
+        log.warning("outbox database opened with an exclusive lock", extra={"error": str(exc)})
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    db.execute("PRAGMA locking_mode=EXCLUSIVE")
+    db.execute("PRAGMA journal_mode=WAL")
+    return db

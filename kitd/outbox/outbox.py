@@ -110,9 +110,16 @@ class Outbox:
                 for r in audit.records_since(-1)
                 if EVENT_FIELD in r.fields
             }
-        self._drain_due()
-        self._recover()
-        self.sweep_retention()
+        try:
+            self._drain_due()
+            self._recover()
+            self.sweep_retention()
+        except (OSError, sqlite3.Error) as exc:
+            # A disk with no byte free (and no reserve left) must not stop the start: what
+            # could not be put right now is put right at the next start.
+            if space_error(exc, config.state_dir, config.min_free_bytes) is None:
+                raise
+            log.warning("outbox recovery deferred: the disk is full", extra={"error": str(exc)})
 
     # ----------------------------------------------------------------- writing
 
@@ -282,6 +289,8 @@ class Outbox:
             else:
                 failed += 1
             touched.append(self.get(package.package_id))
+        # What the pass freed goes to the reserve first.
+        self._reserve.restore()
         return FlushResult(uploaded, failed, tuple(touched))
 
     def _upload_one(self, package: PackageInfo) -> bool:
@@ -411,6 +420,8 @@ class Outbox:
 
     def close(self) -> None:
         self._index.close()
+        # In place for the next start, when the disk has room for it.
+        self._reserve.restore()
 
 
 def _open_error(exc: sqlite3.Error, config: OutboxConfig) -> Exception:

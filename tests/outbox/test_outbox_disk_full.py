@@ -168,3 +168,19 @@ def test_an_outbox_first_opened_on_a_full_disk_is_insufficient_space_not_a_sqlit
     disk.fill()
     with pytest.raises(InsufficientSpace, match="disk is full"):
         Outbox(back_office.outbox_config(""))
+
+
+def test_an_outbox_reopened_on_a_full_disk_without_its_reserve_still_lists_its_packages(
+    back_office: BackOffice, receiver: PackageReceiver, disk: SmallDisk
+) -> None:
+    outbox = Outbox(back_office.outbox_config(receiver.url))
+    entry = outbox.enqueue(back_office.small_package())
+    outbox.close()
+    (disk.path / "reserve.bin").unlink()  # taken by something else while the kit was off
+    disk.fill()
+    reopened = Outbox(back_office.outbox_config(receiver.url))
+    assert [p.package_id for p in reopened.packages()] == [entry.package_id]
+    disk.free()
+    assert reopened.flush().uploaded == 1  # writes again once space returns, no restart
+    assert entry.package_id in receiver.stored
+    reopened.close()

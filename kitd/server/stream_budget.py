@@ -1,14 +1,20 @@
-"""Open streams are capped so that they can never take every RPC thread.
+"""Open streams are capped so that they can never take every RPC thread, nor the visit's streams.
 
 The server is threaded (`api.workers` threads) and an open stream holds a thread for as long as it
 is open. Without a cap, 16 `Health.Watch` streams (which need no token), 15 device watches or 15
-browser tabs made every other call wait until they closed. Streams of all kinds together may hold at
-most `workers - UNARY_RESERVE` threads, and streams of one method at most half of those, so that one
-kind cannot crowd out the others; a stream beyond the cap is refused at once with RESOURCE_EXHAUSTED
-(ERROR_REASON_TOO_MANY_STREAMS, metadata `method`, `limit`). The reserved threads keep unary calls,
-health checks among them, answered whatever the streams do.
+browser tabs made every other call wait until they closed. Now:
 
-A slot is given back when the call ends however it ends (`context.add_callback`).
+* streams of all kinds together hold at most `workers - UNARY_RESERVE` threads, so that unary calls,
+  health checks among them, always find a thread;
+* watching streams (health and device watches, self-tests: anything outside the capture service) hold
+  at most that less CAPTURE_RESERVE, and one watching method at most half of it, so that the visit's
+  own streams (preview, finger and signature capture) always find a slot and one kind of watcher
+  cannot crowd out the others;
+* a capture method holds at most CAPTURE_PER_METHOD streams (one visit runs at a time).
+
+A stream beyond a cap is refused at once with RESOURCE_EXHAUSTED (ERROR_REASON_TOO_MANY_STREAMS,
+metadata `method`, `limit`); its slot is given back when the call ends however it ends
+(`context.add_callback`).
 """
 
 from __future__ import annotations
@@ -24,6 +30,10 @@ from kitd.server.handlers import Behaviour, WrappingInterceptor
 
 # Threads kept for unary calls (and health checks) whatever the streams hold.
 UNARY_RESERVE = 4
+# Stream slots kept for the visit's own streams whatever the watchers hold.
+CAPTURE_RESERVE = 4
+CAPTURE_PER_METHOD = 4
+CAPTURE_SERVICE = "/kit.v1.CaptureService/"
 
 
 class StreamBudgetInterceptor(WrappingInterceptor):
@@ -31,11 +41,13 @@ class StreamBudgetInterceptor(WrappingInterceptor):
 
     def __init__(self, workers: int, languages: CallLanguages) -> None:
         self.total_limit = max(1, workers - UNARY_RESERVE)
-        self.method_limit = max(1, self.total_limit // 2)
+        self.watch_limit = max(1, self.total_limit - CAPTURE_RESERVE)
+        self.watch_method_limit = max(1, self.watch_limit // 2)
         self._languages = languages
         self._lock = threading.Lock()
         self._open: dict[str, int] = {}
         self._total = 0
+        self._watching = 0
 
     def open_streams(self) -> dict[str, int]:
         with self._lock:
@@ -76,16 +88,22 @@ class StreamBudgetInterceptor(WrappingInterceptor):
 
     def _take(self, method: str) -> int | None:
         """None when a slot was taken, else the limit that refused it."""
+        capture = method.startswith(CAPTURE_SERVICE)
         with self._lock:
             if self._total >= self.total_limit:
                 return self.total_limit
-            if self._open.get(method, 0) >= self.method_limit:
-                return self.method_limit
+            if not capture and self._watching >= self.watch_limit:
+                return self.watch_limit
+            method_limit = CAPTURE_PER_METHOD if capture else self.watch_method_limit
+            if self._open.get(method, 0) >= method_limit:
+                return method_limit
             self._open[method] = self._open.get(method, 0) + 1
             self._total += 1
+            self._watching += 0 if capture else 1
             return None
 
     def _give(self, method: str) -> None:
         with self._lock:
             self._open[method] -= 1
             self._total -= 1
+            self._watching -= 0 if method.startswith(CAPTURE_SERVICE) else 1

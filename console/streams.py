@@ -1,6 +1,6 @@
 """The daemon's server streams, bridged to WebSockets.
 
-Each WebSocket holds one gRPC stream: its responses go out as JSON text messages (the preview's
+Each WebSocket holds one gRPC stream (the device events' WebSockets share one, console/device_feed.py): its responses go out as JSON text messages (the preview's
 frames as binary messages, see console/preview.py), a failed stream sends `{"error": ...}` with the
 daemon's message and reason, and the end of either side ends the other, so a closed tab cancels the
 daemon's stream at once.
@@ -17,6 +17,7 @@ from typing import Any
 import grpc
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from console.device_feed import FeedEnded
 from console.messages import error_json, to_json
 from console.preview import LatestFrame, ReceivedFrame, preview_message
 from kit.v1 import capture_service_pb2 as cpb
@@ -29,7 +30,7 @@ GONE = (WebSocketDisconnect, OSError, RuntimeError)
 
 async def run_bridge(
     ws: WebSocket,
-    call: Any,
+    call: Any | None,
     outbound: Callable[[], Coroutine[Any, Any, None]],
     on_text: Callable[[str], Awaitable[None]] | None = None,
 ) -> None:
@@ -60,7 +61,8 @@ async def run_bridge(
         for task in done:
             task.result()
     finally:
-        call.cancel()
+        if call is not None:
+            call.cancel()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -96,6 +98,23 @@ async def json_stream(
             await ws.send_json({"error": error_json(DaemonError.from_rpc_error(exc))})
 
     await run_bridge(ws, call, outbound, on_text)
+
+
+async def shared_json_stream(
+    ws: WebSocket, events: AsyncIterator[Any], convert: Callable[[Any], dict[str, Any]]
+) -> None:
+    """A page's share of a daemon stream (console/device_feed.py) as JSON messages; the shared
+    stream is not the page's to cancel."""
+
+    async def outbound() -> None:
+        try:
+            async for response in events:
+                await ws.send_json(convert(response))
+        except FeedEnded as ended:
+            if ended.error is not None:
+                raise ended.error from None
+
+    await run_bridge(ws, None, outbound)
 
 
 async def preview_stream(ws: WebSocket, call: Any) -> None:

@@ -162,6 +162,12 @@ class PackageIndex:
         with self.lock:
             self._db.execute("DELETE FROM intents WHERE package_id = ?", (package_id,))
 
+    def shrink_log(self) -> None:
+        """Copies the write-ahead log into the database and empties it: after a write the disk
+        refused, the log's frames for the intent written and dropped give their room back."""
+        with self.lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def intents(self) -> dict[str, str]:
         """Package id → session id of every package whose write was begun and not committed."""
         with self.lock:

@@ -207,6 +207,8 @@ class Outbox:
                 discard((part, final if renamed else None), (self.tmp_dir, self.packages_dir))
                 with contextlib.suppress(sqlite3.Error):
                     index.drop_intent(package_id)
+                    # Each failed attempt would otherwise leave ~16 KiB more log on a full disk.
+                    index.shrink_log()
                 space = space_error(exc, self._config.state_dir, self._config.min_free_bytes)
                 if space is None:
                     raise

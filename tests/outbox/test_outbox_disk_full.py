@@ -184,3 +184,22 @@ def test_an_outbox_reopened_on_a_full_disk_without_its_reserve_still_lists_its_p
     assert reopened.flush().uploaded == 1  # writes again once space returns, no restart
     assert entry.package_id in receiver.stored
     reopened.close()
+
+
+def test_finalize_retried_on_a_full_disk_does_not_grow_the_database(
+    back_office: BackOffice, disk: SmallDisk
+) -> None:
+    outbox = Outbox(back_office.outbox_config(""))
+    # The outbox files a package by its header: a long body makes it the size of a visit with images,
+    # larger than the room left, while the database still has room for its own writes.
+    sealed = back_office.small_package() + bytes(256 << 10)
+    wal = disk.path / "outbox.sqlite3-wal"
+    disk.fill(leave=64 << 10)
+    sizes = []
+    for _ in range(20):
+        with pytest.raises(InsufficientSpace):
+            outbox.enqueue(sealed)
+        sizes.append(wal.stat().st_size if wal.exists() else 0)
+    # Was: about 16 KiB more write-ahead log for every failed attempt.
+    assert sizes[-1] <= sizes[0], sizes
+    outbox.close()

@@ -12,14 +12,13 @@ one RPC worker on each). The page never sees the daemon's token; this process ad
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import grpc
-from google.protobuf.json_format import ParseDict, ParseError
+from google.protobuf.json_format import ParseError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -29,10 +28,12 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from console import catalog
-from console.calls import CALLS
+from console.auth import BrowserAuth, Logins, login_call, login_page, logout_call
+from console.calls import CALLS, parse_request
 from console.device_feed import DeviceFeed
 from console.guard import SameOriginGuard
 from console.headers import SecurityHeaders
+from console.limits import CLIENT_TIMEOUT_S, BodyRefused, read_json_object
 from console.messages import console_error, error_json, http_status, to_json
 from console.streams import finger_event, json_stream, preview_stream, shared_json_stream
 from kit.v1 import capture_service_pb2 as cpb
@@ -66,12 +67,13 @@ async def unary(request: Request) -> Response:
     if call is None:
         return JSONResponse({"error": console_error(f"no call {name!r}", "NOT_FOUND")}, 404)
     try:
-        body = await request.body()
-        fields = json.loads(body) if body else {}
-        if not isinstance(fields, dict):
-            raise ValueError("the request body must be a JSON object")
-        message = ParseDict(fields, call.request())
-    except (ValueError, ParseError) as exc:
+        fields = await read_json_object(request)
+        message = parse_request(call, fields)
+    except BodyRefused as refused:
+        return JSONResponse(
+            {"error": console_error(f"{name}: {refused}", refused.code)}, refused.status
+        )
+    except (ValueError, ParseError, RecursionError) as exc:
         return JSONResponse({"error": console_error(f"{name}: {exc}")}, 400)
     kit = kit_of(request)
     method: Any = getattr(getattr(kit, call.service), name)
@@ -130,8 +132,14 @@ async def signature_capture(ws: WebSocket) -> None:
     await json_stream(ws, call, to_json, {"clear": clear})
 
 
-def create_app(endpoint: Endpoint, hosts: frozenset[str]) -> Starlette:
-    """The console for the daemon at `endpoint`, answering only to the Host names in `hosts`."""
+def create_app(
+    endpoint: Endpoint,
+    hosts: frozenset[str],
+    logins: Logins,
+    client_timeout_s: float = CLIENT_TIMEOUT_S,
+) -> Starlette:
+    """The console for the daemon at `endpoint`, answering only to the Host names in `hosts` and
+    only to browsers logged in through `logins`."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -150,6 +158,9 @@ def create_app(endpoint: Endpoint, hosts: frozenset[str]) -> Starlette:
 
     routes = [
         Route("/", index),
+        Route("/login", login_page),
+        Route("/api/login", login_call, methods=["POST"]),
+        Route("/api/logout", logout_call, methods=["POST"]),
         Route("/api/texts/{language}", texts),
         Route("/api/call/{method}", unary, methods=["POST"]),
         WebSocketRoute("/ws/devices", device_events),
@@ -158,8 +169,15 @@ def create_app(endpoint: Endpoint, hosts: frozenset[str]) -> Starlette:
         WebSocketRoute("/ws/sessions/{session_id}/signature", signature_capture),
         Mount("/static", StaticFiles(directory=STATIC)),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeaders), Middleware(SameOriginGuard, hosts=hosts)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(SameOriginGuard, hosts=hosts),
+            Middleware(BrowserAuth, logins=logins),
+        ],
     )
+    app.state.logins = logins
+    app.state.client_timeout_s = client_timeout_s
+    return app

@@ -4,7 +4,9 @@ and how long the console waits. Anything not listed here is not reachable from t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from google.protobuf.json_format import ParseDict
 from google.protobuf.message import Message
 
 from kit.v1 import capture_service_pb2 as cpb
@@ -39,3 +41,9 @@ CALLS: dict[str, UnaryCall] = {
     "GetOutboxStatus": UnaryCall("outbox", opb.GetOutboxStatusRequest),
     "FlushOutbox": UnaryCall("outbox", opb.FlushOutboxRequest, 120.0),
 }
+
+
+def parse_request(call: UnaryCall, fields: dict[str, Any]) -> Message:
+    """The page's JSON object as the call's request message (proto3 JSON mapping); ParseError
+    naming the field when it does not fit."""
+    return ParseDict(fields, call.request())

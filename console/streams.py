@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -18,12 +17,32 @@ import grpc
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from console.device_feed import FeedEnded
+from console.limits import BodyRefused, loads
 from console.messages import error_json, to_json
 from console.preview import LatestFrame, ReceivedFrame, preview_message
 from kit.v1 import capture_service_pb2 as cpb
 from kitd.client import DaemonError
 
 Command = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class MessageRefused(ValueError):
+    """A message from the page that is not one it sends (not JSON, nested too deep): ends the socket."""
+
+
+def parse_command(text: str) -> dict[str, Any] | None:
+    """A text message from the page as `{"command": NAME, ...}`; None when it is JSON of another
+    shape (answered with a notice); MessageRefused when it is not JSON or nests too deep (the socket
+    is closed with the reason, 1007: invalid data)."""
+    try:
+        message = loads(text)
+    except BodyRefused as refused:
+        raise MessageRefused(str(refused)) from None
+    if not isinstance(message, dict) or not isinstance(message.get("command"), str):
+        return None
+    return message
+
+
 # What a send to a browser that has gone raises, depending on the moment and the server.
 GONE = (WebSocketDisconnect, OSError, RuntimeError)
 
@@ -60,6 +79,9 @@ async def run_bridge(
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             task.result()
+    except MessageRefused as refused:
+        with contextlib.suppress(*GONE):
+            await ws.close(code=1007, reason=str(refused)[:120])
     finally:
         if call is not None:
             call.cancel()
@@ -85,11 +107,17 @@ async def json_stream(
         async for response in responses:
             await ws.send_json(convert(response))
 
+    await run_bridge(ws, call, outbound, command_runner(ws, commands or {}))
+
+
+def command_runner(ws: WebSocket, commands: dict[str, Command]) -> Callable[[str], Awaitable[None]]:
+    """What runs the page's text messages: `commands[NAME]` for `{"command": NAME, ...}`, a notice
+    for anything else, the socket closed for what is not JSON or nests too deep."""
+
     async def on_text(text: str) -> None:
-        try:
-            message = json.loads(text)
-            command = (commands or {})[message["command"]]
-        except (ValueError, KeyError, TypeError):
+        message = parse_command(text)
+        command = commands.get(message.get("command", "")) if message else None
+        if message is None or command is None:
             await ws.send_json({"notice": f"unknown command {text[:80]!r}"})
             return
         try:
@@ -97,7 +125,7 @@ async def json_stream(
         except grpc.RpcError as exc:
             await ws.send_json({"error": error_json(DaemonError.from_rpc_error(exc))})
 
-    await run_bridge(ws, call, outbound, on_text)
+    return on_text
 
 
 async def shared_json_stream(
@@ -114,7 +142,7 @@ async def shared_json_stream(
             if ended.error is not None:
                 raise ended.error from None
 
-    await run_bridge(ws, None, outbound)
+    await run_bridge(ws, None, outbound, command_runner(ws, {}))
 
 
 async def preview_stream(ws: WebSocket, call: Any) -> None:

@@ -6,6 +6,7 @@ event loop. `DaemonError` reads the daemon's rich status (message, reason, metad
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -68,13 +69,46 @@ DETAILS_KEY = "grpc-status-details-bin"
 
 
 def token_metadata(endpoint: Endpoint) -> tuple[tuple[str, str], ...]:
+    """The token as call metadata, once the socket is known to be one only the daemon could have
+    made (check_socket_path)."""
     try:
+        daemon_uid = endpoint.token_file.stat().st_uid
         token = endpoint.token_file.read_text().strip()
     except OSError as exc:
         raise ClientSetupError(
             f"cannot read the API token {endpoint.token_file}: {exc.strerror}"
         ) from None
+    check_socket_path(endpoint.socket, daemon_uid)
     return (("authorization", f"Bearer {token}"),)
+
+
+def check_socket_path(path: Path, daemon_uid: int) -> None:
+    """ClientSetupError unless the socket and its folder belong to the daemon (the token file's
+    owner) or root and the folder is not writable by group or others: whoever else could put a
+    socket there would collect the token of every call. The daemon refuses such a folder; a client
+    must not go there either, whatever listens."""
+    trusted = {0, daemon_uid}
+    for item, info in ((path.parent, _stat(path.parent, follow=True)), (path, _stat(path))):
+        if info is None:
+            continue  # not there yet: nothing to connect to either
+        if info.st_uid not in trusted:
+            raise ClientSetupError(
+                f"{item} belongs to uid {info.st_uid}, not to the daemon (the token's owner, uid "
+                f"{daemon_uid}) or root: the token is not sent there"
+            )
+    folder = _stat(path.parent, follow=True)
+    if folder is not None and stat.S_IMODE(folder.st_mode) & 0o022:
+        raise ClientSetupError(
+            f"the socket's folder {path.parent} is writable by group or others "
+            f"(mode {stat.S_IMODE(folder.st_mode):04o}): the token is not sent there"
+        )
+
+
+def _stat(path: Path, follow: bool = False) -> os.stat_result | None:
+    try:
+        return path.stat() if follow else path.lstat()
+    except FileNotFoundError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from kitd.clock.trusted import TrustedClock
 from kitd.config import DEVICE_KINDS, Config
 from kitd.delivery.kit_key import load_or_create_delivery_key, load_public_key
 from kitd.delivery.reference_opener import ReferenceOpener
+from kitd.delivery.used_references import UsedReferences
 from kitd.errors import DeviceNotFound
 from kitd.keys.recipient import load_recipient_public_key
 from kitd.locale.message import Message
@@ -120,6 +121,7 @@ class Kit:
             device_status=self._capture_device_status,
             open_reference=self.references.open,
             check_clock=self._check_clock,
+            used_references=UsedReferences(config.state_dir / "used-references.sqlite"),
         )
         self._events: Subscription | None = None
         self._events_thread: threading.Thread | None = None

@@ -50,6 +50,14 @@ class SealsVisits(Protocol):
     def seal(self, session: Session) -> Receipt: ...
 
 
+class RemembersReferences(Protocol):
+    """The references this kit completed a delivery with (kitd.delivery.used_references)."""
+
+    def check_unused(self, reference_id: str) -> None: ...
+
+    def record(self, reference_id: str, package_id: str) -> None: ...
+
+
 def _no_references(data: bytes) -> DeliveryReference:
     raise CapabilityMissing(Message("error.no_delivery_references"))
 
@@ -68,10 +76,12 @@ class Visits:
         device_status: Callable[[CaptureKind], DeviceStatus | None] = lambda kind: None,
         open_reference: Callable[[bytes], DeliveryReference] = _no_references,
         check_clock: Callable[[], None] = lambda: None,
+        used_references: RemembersReferences | None = None,
     ) -> None:
         self.sessions = sessions
         self._check_clock = check_clock
         self._open_reference = open_reference
+        self._used_references = used_references
         self._device_status = device_status
         self._face = face
         self._finger = finger
@@ -99,6 +109,9 @@ class Visits:
         self._sealing.check_space()
         # Opened (decrypted, verified, checked) before the visit exists: a bad download starts none.
         reference = self._open_reference(delivery_reference) if delivery_reference else None
+        if reference is not None and self._used_references is not None:
+            # A download serves one delivery: a second card cannot be handed over on it.
+            self._used_references.check_unused(reference.reference_id)
         policy = self.sessions.policies.for_visit(profile, age)
 
         def build(session_id: str) -> Session:
@@ -195,9 +208,27 @@ class Visits:
             if receipt is None:
                 session.check_complete()
                 receipt = self._sealing.seal(session)
+            verification = session.verification
+            if verification is not None and self._used_references is not None:
+                # Recorded once the package is in the outbox: the delivery is complete. A retry
+                # after a failure here records it again for the same package, which is no second use.
+                self._used_references.record(verification.reference_id, receipt.package_id)
             session.finalize(receipt)
         self.sessions.ended(session)
         return receipt, session
+
+    # -- a delivery's visual identity check ----------------------------------------------------------
+
+    def enrollment_photo(self, session_id: str) -> bytes:
+        return self.sessions.get(session_id).enrollment_photo()
+
+    def check_identity_visually(self, session_id: str, confirmed: bool, reason: str) -> Session:
+        session = self.sessions.get(session_id)
+        session.check_identity_visually(confirmed, reason)
+        if session.state is not SessionState.ACTIVE:
+            # Declined: the visit ended not verified; free the kit.
+            self.sessions.ended(session)
+        return session
 
     # -- devices -------------------------------------------------------------------------------------
 

@@ -8,15 +8,17 @@
 6. `kitpkg open` and `kitpkg report`: the package as the back office sees it, and the HTML report.
 
 With `--visit delivery` the card is then handed over: the back office makes the sealed reference
-download from the enrolled print (`kitpkg reference`, signed with its reference key, sealed to the kit's
-delivery key), and `kitctl deliver --auto` verifies the citizen's finger against it, takes the delivery
-photo and the signature of receipt; that package is uploaded and opened too.
+download from the enrolled prints, one per hand, and the enrollment photo (`kitpkg reference`, signed
+with its reference key, sealed to the kit's delivery key), and `kitctl deliver --auto` verifies the
+citizen's fingers against it, takes the delivery photo and the signature of receipt; that package is
+uploaded and opened too.
 
 With `--console` there is no scripted visit: after step 4 it starts kit-console (the operator's page on
-loopback), prints its address and runs until Ctrl-C, while an auto-citizen plays the person in front of
-the kit through the simulators whenever the daemon asks (the face is always in front of the camera; a
-finger goes on the glass while a capture holds the reader and is lifted after; the citizen signs once a
-signature capture holds the pad). It follows WatchDeviceEvents, so it reacts to any client's visit.
+loopback), prints its login address (which carries the launch secret and logs the browser in) and runs
+until Ctrl-C, while an auto-citizen plays the person in front of the kit through the simulators
+whenever the daemon asks (the face is always in front of the camera; a finger goes on the glass while a
+capture holds the reader and is lifted after; the citizen signs once a signature capture holds the
+pad). It follows WatchDeviceEvents, so it reacts to any client's visit.
 """
 
 from __future__ import annotations
@@ -118,7 +120,9 @@ def softhsm_module() -> Path:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="kitd demo: one scripted visit on simulators")
+    parser = argparse.ArgumentParser(
+        prog="./scripts/demo", description="kitd demo: one scripted visit on simulators"
+    )
     parser.add_argument("--json", action="store_true", help="last line: the enroll summary JSON")
     parser.add_argument(
         "--visit",
@@ -395,14 +399,15 @@ def serve_console(
     )
     log = logs(work, "console")
     wait_for(
-        lambda: "serving on" in log.read_text() or console.poll() is not None,
+        lambda: "log in at" in log.read_text() or console.poll() is not None,
         "kit-console start",
         30,
         log,
     )
     if console.poll() is not None:
         raise SystemExit("demo: kit-console did not start:\n" + log.read_text()[-2000:])
-    url = log.read_text().split("serving on ", 1)[1].split()[0]
+    # The login address carries this launch's secret: opening it logs the browser in.
+    url = log.read_text().split("log in at ", 1)[1].split()[0]
     citizen = AutoCitizen(config, sims)
     citizen.start()
     say(f"the console: {url}  (a simulated citizen answers the kit; Ctrl-C stops everything)")
@@ -525,19 +530,24 @@ def delivery(
     keys: list[str],
     age: int,
 ) -> dict[str, Any]:
-    """The card delivery: the reference download from the enrolled right index, then the visit."""
+    """The card delivery: the reference download from the enrolled prints (one per hand) and photo,
+    then the visit."""
     say(
-        "back office: the sealed reference download from the enrolled right index (kitpkg reference)"
+        "back office: the sealed reference download from the enrolled prints and the enrollment "
+        "photo (kitpkg reference)"
     )
     reference = work / "reference.kitref"
+    prints = sorted(enrolled.glob("finger-*.wsq"))
+    fingers = [str(int(path.stem.removeprefix("finger-"))) for path in prints]
     made = json.loads(
         run(
             [
                 str(BIN / "kitpkg"),
                 "reference",
-                str(enrolled / "finger-02.wsq"),
-                "--finger",
-                "2",
+                *[str(path) for path in prints],
+                *[arg for finger in fingers for arg in ("--finger", finger)],
+                "--photo",
+                str(enrolled / "face.jpg"),
                 "--kit-id",
                 "BE-KIT-DEMO",
                 "--kit-key",
@@ -553,7 +563,8 @@ def delivery(
         )
     )
     say(
-        f"reference {made['reference_id']}: {made['minutiae']} minutiae, until {made['expires_at']}"
+        f"reference {made['reference_id']}: fingers {made['fingers']} with {made['minutiae']} "
+        f"minutiae, a photo of {made['photo_bytes']} bytes, until {made['expires_at']}"
     )
     say("the delivery: kitctl deliver --auto (fingerprint check, photo, signature of receipt)")
     started = time.perf_counter()
@@ -584,8 +595,9 @@ def delivery(
     print_summary(summary, opened_report, seconds, opened, report)
     verification = summary["verification"]
     say(
-        f"fingerprint verified: score {verification['score']} (threshold "
-        f"{verification['threshold']}); the card may be handed over"
+        f"fingerprint verified on finger {verification['matched_finger']}: score "
+        f"{verification['score']} (threshold {verification['threshold']}, attempts "
+        f"{verification['attempts']}); the card may be handed over"
     )
     return summary
 

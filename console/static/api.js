@@ -15,6 +15,10 @@ export async function call(method, body = {}) {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(body),
   });
+  if (response.status === 401) {
+    // The console restarted (a new secret) or this browser never logged in.
+    location.assign("/login");
+  }
   let data;
   try {
     data = await response.json();

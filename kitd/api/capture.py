@@ -188,6 +188,22 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
         )
 
     @translated
+    def GetEnrollmentPhoto(
+        self, request: pb.GetEnrollmentPhotoRequest, context: grpc.ServicerContext
+    ) -> pb.GetEnrollmentPhotoResponse:
+        jpeg = self._visits.enrollment_photo(_required(request.session_id, "session_id"))
+        return pb.GetEnrollmentPhotoResponse(jpeg=jpeg)
+
+    @translated
+    def CheckIdentityVisually(
+        self, request: pb.CheckIdentityVisuallyRequest, context: grpc.ServicerContext
+    ) -> pb.CheckIdentityVisuallyResponse:
+        session = self._visits.check_identity_visually(
+            _required(request.session_id, "session_id"), request.confirmed, request.reason
+        )
+        return pb.CheckIdentityVisuallyResponse(session=self._session(session))
+
+    @translated
     def FinalizeSession(
         self, request: pb.FinalizeSessionRequest, context: grpc.ServicerContext
     ) -> pb.FinalizeSessionResponse:

@@ -24,7 +24,16 @@ from kitd.locale.message import Message
 from kitd.outbox.state import OutboxStatus, PackageInfo, PackageState
 from kitd.policy.model import ExceptionKind, WaiverReason, finger_label
 from kitd.quality.check import CheckResult
-from kitd.session.model import Attempt, CaptureKind, Receipt, SessionState, Step, StepState
+from kitd.session.model import (
+    Attempt,
+    CaptureKind,
+    IdentityCheck,
+    Receipt,
+    SessionState,
+    Step,
+    StepState,
+    Verification,
+)
 from kitd.session.plan import STEP_TITLES
 from kitd.session.session import Session
 
@@ -289,18 +298,53 @@ def session_message(session: Session, texts: Texts) -> capture_pb.Session:
             message.receipt.CopyFrom(receipt_message(session.receipt))
         verification = session.verification
         if verification is not None:
-            message.delivery_verification.CopyFrom(
-                capture_pb.DeliveryVerification(
-                    reference_id=verification.reference_id,
-                    finger=verification.finger,  # type: ignore[arg-type]
-                    matched=verification.matched,
-                    score=verification.score,
-                    threshold=verification.threshold,
-                    attempts_used=verification.attempts,
-                    max_attempts=session.policy.delivery.max_attempts,
-                )
-            )
+            message.delivery_verification.CopyFrom(verification_message(verification))
         return message
+
+
+IDENTITY_CHECKS = {
+    IdentityCheck.NONE: capture_pb.IDENTITY_CHECK_METHOD_UNSPECIFIED,
+    IdentityCheck.FINGERPRINT: capture_pb.IDENTITY_CHECK_METHOD_FINGERPRINT,
+    IdentityCheck.VISUAL_CHECK: capture_pb.IDENTITY_CHECK_METHOD_VISUAL_CHECK,
+}
+
+
+def verification_message(verification: Verification) -> capture_pb.DeliveryVerification:
+    """A delivery's identity check: every attempt's score, the finger that matched, which way."""
+    message = capture_pb.DeliveryVerification(
+        reference_id=verification.reference_id,
+        finger=verification.finger,  # type: ignore[arg-type]
+        matched=verification.matched,
+        score=verification.score,
+        threshold=verification.threshold,
+        attempts_used=verification.attempts,
+        max_attempts=verification.max_attempts,
+        enrolled_fingers=verification.fingers,  # type: ignore[arg-type]
+        matched_finger=verification.matched_finger,  # type: ignore[arg-type]
+        attempts=[
+            capture_pb.VerificationAttempt(
+                finger=t.finger,  # type: ignore[arg-type]
+                number=t.number,
+                compared=t.score is not None,
+                score=t.score or 0.0,
+                matched=t.matched,
+            )
+            for t in verification.tries
+        ],
+        identity_check=IDENTITY_CHECKS[verification.method],
+        visual_check_available=verification.visual_check_available,
+    )
+    check = verification.visual_check
+    if check is not None:
+        message.visual_check.CopyFrom(
+            capture_pb.VisualIdentityCheck(
+                confirmed=check.confirmed,
+                reason=check.reason,
+                operator_id=check.operator_id,
+                time=timestamp(check.time),
+            )
+        )
+    return message
 
 
 # -- the outbox ------------------------------------------------------------------------------------

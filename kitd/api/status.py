@@ -29,10 +29,14 @@ from hal.errors import (
 from kitd import errors
 from kitd.config import DEVICE_KINDS
 from kitd.delivery.errors import (
+    ReferenceAlreadyUsed,
     ReferenceExpired,
     ReferenceMalformed,
     ReferenceNotForThisKit,
     ReferenceTampered,
+    ReferenceTooLarge,
+    ReferenceValidityTooLong,
+    VisualCheckNotAllowed,
 )
 from kitd.locale.catalogs import Texts
 from kitd.locale.message import Message
@@ -56,6 +60,10 @@ _DOMAIN_CODES: dict[type[errors.KitError], grpc.StatusCode] = {
     ReferenceTampered: grpc.StatusCode.INVALID_ARGUMENT,
     ReferenceExpired: grpc.StatusCode.FAILED_PRECONDITION,
     ReferenceNotForThisKit: grpc.StatusCode.FAILED_PRECONDITION,
+    ReferenceTooLarge: grpc.StatusCode.INVALID_ARGUMENT,
+    ReferenceAlreadyUsed: grpc.StatusCode.FAILED_PRECONDITION,
+    ReferenceValidityTooLong: grpc.StatusCode.FAILED_PRECONDITION,
+    VisualCheckNotAllowed: grpc.StatusCode.FAILED_PRECONDITION,
 }
 
 _DEVICE_CODES: dict[type[DeviceError], tuple[grpc.StatusCode, str]] = {

@@ -36,13 +36,17 @@ def checkpoint_fields(signer: KitSigner, head_seq: int, head_hash: bytes) -> dic
 
 def checkpoint_problem(fields: dict[str, Any], keys: KitKeyList) -> str | None:
     """Why the checkpoint does not verify, or None when it does."""
-    try:
-        head_seq = int(fields["head_seq"])
-        head_hash = bytes(fields["head_hash"])
-        key_id = str(fields["key_id"])
-        signature = bytes(fields["sig"])
-    except (KeyError, TypeError, ValueError) as exc:
-        return f"malformed checkpoint fields: {exc!r}"
+    head_seq, head_hash = fields.get("head_seq"), fields.get("head_hash")
+    key_id, signature = fields.get("key_id"), fields.get("sig")
+    # Checked, not converted: the fields come from a log or a package (bytes(10**12) is a terabyte).
+    if (
+        not isinstance(head_seq, int)
+        or isinstance(head_seq, bool)
+        or not isinstance(head_hash, bytes)
+        or not isinstance(key_id, str)
+        or not isinstance(signature, bytes)
+    ):
+        return "malformed checkpoint fields: head_seq, head_hash, key_id or sig of the wrong type"
     return signature_problem(keys, key_id, signature, _signed_bytes(head_seq, head_hash))
 
 

@@ -72,7 +72,17 @@ class SignedHead:
             doc: dict[str, Any] = deterministic_cbor.decode(data)
             if doc.get("format") != HEAD_FORMAT:
                 raise ValueError(f"unknown format {doc.get('format')!r}")
-            return cls(int(doc["seq"]), bytes(doc["hash"]), str(doc["key_id"]), bytes(doc["sig"]))
+            seq, hash_, key_id, sig = doc["seq"], doc["hash"], doc["key_id"], doc["sig"]
+            # Checked, not converted: int(inf) raises OverflowError, bytes(10**12) is a terabyte.
+            if not (
+                isinstance(seq, int)
+                and not isinstance(seq, bool)
+                and isinstance(hash_, bytes)
+                and isinstance(key_id, str)
+                and isinstance(sig, bytes)
+            ):
+                raise ValueError("seq, hash, key_id or sig of the wrong type")
+            return cls(seq, hash_, key_id, sig)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise AuditCheckpointInvalid(-1, f"the signed head is not readable: {exc}") from exc
 

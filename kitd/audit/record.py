@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from kitd.package import deterministic_cbor
+
+_T = TypeVar("_T")
 
 GENESIS_HASH = bytes(32)
 
@@ -25,6 +28,8 @@ class AuditKind(enum.StrEnum):
     OVERRIDE = "override"
     EXCEPTION = "exception"
     WAIVER = "waiver"
+    # A card delivery's visual identity check by the operator, with the reason.
+    IDENTITY_CHECK = "identity_check"
     DEVICE_FAULT = "device_fault"
     PACKAGE_SEALED = "package_sealed"
     PACKAGE_RECOVERED = "package_recovered"
@@ -85,19 +90,38 @@ class AuditRecord:
 
     @classmethod
     def from_item(cls, item: Any) -> AuditRecord:
-        """From a decoded CBOR map; raises ValueError when the shape is wrong."""
+        """From a decoded CBOR map; raises ValueError when the shape is wrong. Every field is
+        type-checked, not converted: a log or a package comes from outside, and `bytes(10**12)` is a
+        terabyte, `int(inf)` an OverflowError."""
+        if not isinstance(item, Mapping):
+            raise ValueError(f"not an audit record: a {type(item).__name__}, not a map")
+        fields = item.get("f")
+        if not isinstance(fields, Mapping):
+            raise ValueError("not an audit record: its fields are not a map")
+        kind_name = _typed(item, "kind", str)
         try:
-            return cls(
-                seq=int(item["seq"]),
-                time=str(item["t"]),
-                kind=AuditKind(item["kind"]),
-                operator_id=str(item["op"]),
-                fields=dict(item["f"]),
-                prev_hash=bytes(item["prev"]),
-                hash=bytes(item["h"]),
-            )
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"not an audit record: {exc!r}") from exc
+            kind = AuditKind(kind_name)
+        except ValueError:
+            raise ValueError(f"not an audit record: no kind {kind_name[:40]!r}") from None
+        return cls(
+            seq=_typed(item, "seq", int),
+            time=_typed(item, "t", str),
+            kind=kind,
+            operator_id=_typed(item, "op", str),
+            fields=dict(fields),
+            prev_hash=_typed(item, "prev", bytes),
+            hash=_typed(item, "h", bytes),
+        )
+
+
+def _typed(item: Mapping[Any, Any], key: str, kind: type[_T]) -> _T:
+    value = item.get(key)
+    # bool is an int to Python, never to CBOR.
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise ValueError(
+            f"not an audit record: {key!r} is {type(value).__name__}, not {kind.__name__}"
+        )
+    return value
 
 
 def encode_records(records: tuple[AuditRecord, ...] | list[AuditRecord]) -> bytes:

@@ -26,6 +26,8 @@ class SessionRecordKind(enum.StrEnum):
     SIGNATURE_WAIVER = "signature_waiver"
     STEP_PAUSED = "step_paused"
     STEP_RESUMED = "step_resumed"
+    # A delivery's identity checked another way than by fingerprint (the operator's visual check).
+    IDENTITY_CHECK = "identity_check"
 
 
 # The session records that go into the audit chain, and as what; the others (fallbacks, pauses) are
@@ -37,6 +39,7 @@ AUDIT_KIND_OF: dict[SessionRecordKind, AuditKind] = {
     SessionRecordKind.OVERRIDE: AuditKind.OVERRIDE,
     SessionRecordKind.FINGER_EXCEPTION: AuditKind.EXCEPTION,
     SessionRecordKind.SIGNATURE_WAIVER: AuditKind.WAIVER,
+    SessionRecordKind.IDENTITY_CHECK: AuditKind.IDENTITY_CHECK,
 }
 
 

@@ -63,7 +63,7 @@ class FingerCapture:
                 assert isinstance(device, FingerprintScanner)
                 default_timeout = (
                     session.policy.delivery.capture_timeout_s
-                    if step.reference is not None
+                    if step.references
                     else policy.capture_timeout_s
                 )
                 events = device.scan(
@@ -90,7 +90,7 @@ class FingerCapture:
                             extract_template(
                                 event.pixels, event.ppi, finger_quality=assessment.score
                             )
-                            if policy.duplicate_check.enabled or step.reference is not None
+                            if policy.duplicate_check.enabled or step.references
                             else None
                         )
                         attempt = session.record_attempt(

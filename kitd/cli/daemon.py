@@ -50,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         from kitd.keys.errors import KeyStoreError
         from kitd.provisioning import provision_kit_key
 
+        # As serve: no key goes into a folder another user owns or can read, or through a symlink.
+        try:
+            check_private(config.state_dir)
+        except StateDirError as exc:
+            print(f"kitd: unsafe state directory: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
         try:
             key_id, published = provision_kit_key(config)
         except KeyStoreError as exc:

@@ -22,7 +22,7 @@ from typing import Any
 
 import grpc
 from rich.console import Console
-from rich.prompt import Prompt
+from rich.prompt import Confirm, Prompt
 from rich.table import Table
 
 from kit.v1 import capture_service_pb2 as pb
@@ -30,6 +30,9 @@ from kit.v1 import types_pb2
 from kitd.client import KitClient
 from kitd.locale.catalogs import Catalogs, Texts
 from kitd.policy.model import finger_label
+
+# A delivery's fingerprint check (kitd.session.plan.VERIFY_STEP, as the API names it).
+VERIFY_STEP = "verify-finger"
 
 
 class EnrollError(Exception):
@@ -39,9 +42,10 @@ class EnrollError(Exception):
 class NotVerified(Exception):
     """A card delivery ended because the citizen's fingerprint did not match the enrollment."""
 
-    def __init__(self, session: pb.Session) -> None:
-        super().__init__(session.end_reason)
+    def __init__(self, session: pb.Session, reason: str = "") -> None:
+        super().__init__(reason or session.end_reason)
         self.session = session
+        self.reason = reason or session.end_reason
 
 
 Citizen = Callable[[str, str, dict[str, Any]], Any]
@@ -158,6 +162,8 @@ class Enrollment:
     def do_step(self, session: pb.Session, step: pb.Step) -> pb.Session:
         if step.state == pb.STEP_STATE_PAUSED:
             raise EnrollError(self.texts.id("kitctl.step_paused", step=step.step_id))
+        if step.state == pb.STEP_STATE_EXHAUSTED and step.step_id == VERIFY_STEP:
+            return self.visual_check(session)
         if step.state == pb.STEP_STATE_EXHAUSTED:
             return self.settle_exhausted(session, step)
         if step.kind == types_pb2.CAPTURE_KIND_FACE:
@@ -180,6 +186,42 @@ class Enrollment:
             metadata=self.md,
             timeout=10,
         ).session
+
+    def visual_check(self, session: pb.Session) -> pb.Session:
+        """Every fingerprint attempt failed and the policy allows the operator's visual check against
+        the enrollment photo: the operator's verdict (--visual-check, else asked), or none (--auto
+        without it: the visit is cancelled, the card not handed over)."""
+        verification = session.delivery_verification
+        self.say(
+            "kitctl.visual_check_offered",
+            attempts=verification.attempts_used,
+            score=f"{verification.score:.1f}",
+            threshold=f"{verification.threshold:.1f}",
+        )
+        photo = self.client.capture.GetEnrollmentPhoto(
+            pb.GetEnrollmentPhotoRequest(session_id=session.session_id),
+            metadata=self.md,
+            timeout=10,
+        ).jpeg
+        self.say("kitctl.enrollment_photo", size=len(photo))
+        decision = self.options.visual_check
+        if decision is None and self.citizen is not None:
+            self.say("kitctl.visual_check_skipped")
+            raise NotVerified(session, self.texts.id("kitctl.visual_check_skipped"))
+        if decision is None:
+            confirmed = Confirm.ask(self.texts.id("kitctl.ask_visual_check"), default=False)
+            reason = Prompt.ask(self.texts.id("kitctl.ask_visual_reason"))
+        else:
+            confirmed, reason = True, decision
+        result = self.client.capture.CheckIdentityVisually(
+            pb.CheckIdentityVisuallyRequest(
+                session_id=session.session_id, confirmed=confirmed, reason=reason
+            ),
+            metadata=self.md,
+            timeout=10,
+        ).session
+        self.say("kitctl.visual_check_confirmed" if confirmed else "kitctl.visual_check_declined")
+        return result
 
     def face(self, session: pb.Session) -> pb.Session:
         if self.citizen:
@@ -336,14 +378,35 @@ def verification_summary(session: pb.Session) -> dict[str, Any] | None:
     if not session.HasField("delivery_verification"):
         return None
     v = session.delivery_verification
+    # "fingerprint", "visual_check", or "none" while identity is not checked.
+    method = str(pb.IdentityCheckMethod.Name(v.identity_check)).replace("UNSPECIFIED", "NONE")
     return {
         "reference_id": v.reference_id,
         "finger_position": v.finger,
+        "enrolled_fingers": list(v.enrolled_fingers),
+        "matched_finger": v.matched_finger,
         "matched": v.matched,
+        "identity_check": method.removeprefix("IDENTITY_CHECK_METHOD_").lower(),
         "score": round(v.score, 2),
         "threshold": round(v.threshold, 2),
         "attempts": v.attempts_used,
         "max_attempts": v.max_attempts,
+        "scores": [
+            {
+                "finger": a.finger,
+                "number": a.number,
+                "score": round(a.score, 2) if a.compared else None,
+                "matched": a.matched,
+            }
+            for a in v.attempts
+        ],
+        "visual_check": {
+            "confirmed": v.visual_check.confirmed,
+            "reason": v.visual_check.reason,
+            "operator_id": v.visual_check.operator_id,
+        }
+        if v.HasField("visual_check")
+        else None,
     }
 
 
@@ -418,6 +481,10 @@ class VisitOptions:
     console: Console
     language: str = ""
     citizen_language: str = ""
+    # A delivery whose prints matched on no enrolled finger: the operator's reason for confirming the
+    # citizen's identity against the enrollment photo (where the policy allows it); None: ask, or with
+    # --auto, hand nothing over.
+    visual_check: str | None = None
 
 
 def enroll(client: KitClient, profile: str, options: VisitOptions) -> int:
@@ -447,13 +514,13 @@ def deliver(
             "session_id": failed.session.session_id,
             "policy_id": failed.session.policy_id,
             "outcome": "not_verified",
-            "end_reason": failed.session.end_reason,
+            "end_reason": failed.reason,
             "verification": verification_summary(failed.session),
         }
         if options.as_json:
             print(json.dumps(data), flush=True)
         else:
-            text = visit.texts.id("kitctl.delivery_not_verified", reason=failed.session.end_reason)
+            text = visit.texts.id("kitctl.delivery_not_verified", reason=failed.reason)
             console.print(f"[bold red]{text}[/]")
         return 1
     data = {"outcome": "verified", **summary(session, receipt, options.recipient_key)}
@@ -462,11 +529,15 @@ def deliver(
     else:
         print_summary(console, data, visit.texts)
         verification = data["verification"]
-        console.print(
-            visit.texts.id(
-                "kitctl.delivery_verified",
-                score=str(verification["score"]),
-                threshold=str(verification["threshold"]),
+        if verification["identity_check"] == "visual_check":
+            console.print(visit.texts.id("kitctl.delivery_verified_visually"))
+        else:
+            console.print(
+                visit.texts.id(
+                    "kitctl.delivery_verified",
+                    score=str(verification["score"]),
+                    threshold=str(verification["threshold"]),
+                    finger=visit.finger_name(verification["matched_finger"]),
+                )
             )
-        )
     return 0

@@ -4,7 +4,8 @@
     kitctl ... devices [--json]
     kitctl ... watch [--json]
     kitctl ... enroll --profile PROFILE --age N [--auto [--sim-dir DIR]] [--json]
-    kitctl ... deliver --reference-file FILE --age N [--auto [--sim-dir DIR]] [--json]
+    kitctl ... deliver --reference-file FILE --age N [--auto [--sim-dir DIR]] [--visual-check REASON]
+                       [--json]
     kitctl ... outbox [list|status|flush] [--json]
 
 Exit codes: 0 ok, 1 the daemon answered with an error or is not serving, 2 cannot reach it.
@@ -29,6 +30,9 @@ from kit.v1 import device_service_pb2 as dpb
 from kit.v1 import outbox_service_pb2 as opb
 from kit.v1 import types_pb2
 from kitd.client import ClientSetupError, Endpoint, KitClient
+from kitd.delivery.errors import ReferenceTooLarge
+from kitd.delivery.reference import MAX_REFERENCE_BYTES
+from kitd.locale.catalogs import Catalogs
 
 if TYPE_CHECKING:
     from kitd.cli.enroll import VisitOptions
@@ -139,6 +143,7 @@ def _visit_options(args: argparse.Namespace, console: Console) -> VisitOptions:
         console=Console(stderr=True) if args.json else console,
         language=args.lang,
         citizen_language=args.citizen_lang,
+        visual_check=getattr(args, "visual_check", None),
     )
 
 
@@ -152,13 +157,31 @@ def cmd_enroll(client: KitClient, args: argparse.Namespace, console: Console) ->
         return EXIT_ERROR
 
 
+def read_reference_file(path: Path) -> bytes:
+    """A reference download, refused (ReferenceTooLarge) before it is read when it is larger than any
+    the kit accepts; read bounded, so a file that grows meanwhile (or a pipe) is refused too."""
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if size > MAX_REFERENCE_BYTES:
+            raise ReferenceTooLarge(size=str(size), limit=str(MAX_REFERENCE_BYTES))
+        data = file.read(MAX_REFERENCE_BYTES + 1)
+    if len(data) > MAX_REFERENCE_BYTES:
+        raise ReferenceTooLarge(size=f">{MAX_REFERENCE_BYTES}", limit=str(MAX_REFERENCE_BYTES))
+    return data
+
+
 def cmd_deliver(client: KitClient, args: argparse.Namespace, console: Console) -> int:
     from kitd.cli.enroll import EnrollError, deliver
 
     try:
-        sealed = args.reference_file.read_bytes()
+        sealed = read_reference_file(args.reference_file)
     except OSError as exc:
         print(f"kitctl: cannot read the reference download: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except ReferenceTooLarge as exc:
+        texts = Catalogs.builtin().texts(Catalogs.builtin().negotiate(args.lang, "en").language)
+        assert exc.message is not None
+        print(f"kitctl: {texts(exc.message)}", file=sys.stderr)
         return EXIT_ERROR
     try:
         return deliver(client, sealed, _visit_options(args, console))
@@ -276,6 +299,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deliver.add_argument(
         "--citizen-lang", default="", help="the citizen's language (the signature pad's prompt)"
+    )
+    deliver.add_argument(
+        "--visual-check",
+        metavar="REASON",
+        help="when no print matches and the policy allows it: the operator confirmed the citizen "
+        "against the enrollment photo, for this reason (else asked; with --auto, not handed over)",
     )
     deliver.add_argument("--recipient-key", type=Path, help="reported in the JSON summary")
     deliver.add_argument("--json", action="store_true", help="last line: a JSON summary")

@@ -9,12 +9,17 @@
                                                      by default the audit.head beside the log
     kitpkg receiver --key KEY --kit-keys LIST --out DIR --pki DIR [--generate-pki] [--port N]
     kitpkg reference-keygen --out DIR                the key pair that signs reference downloads
-    kitpkg reference PRINT --finger N --kit-id ID --kit-key PUB --signer KEY --out FILE
-                     [--application-reference REF] [--valid-days N] [--issued-at RFC3339] [--json]
-                                                     a card delivery's sealed reference download
+    kitpkg reference PRINT [PRINT2] --finger N [--finger M] --kit-id ID --kit-key PUB --signer KEY
+                     --out FILE [--photo JPEG] [--policy ID|FILE] [--application-reference REF]
+                     [--valid-days N] [--issued-at RFC3339] [--json]
+                                                     a card delivery's sealed reference download: the
+                                                     enrolled prints (one per hand, one --finger each,
+                                                     in order) and the enrollment photo; the validity
+                                                     at most the delivery policy's cap
 
 Exit status: 0 verified, 1 verification failed (the error type and reason are printed), 2 bad usage.
-`open` writes plaintext biometrics to --out: run it only on back-office machines.
+`open` writes plaintext biometrics to --out: run it only on back-office machines. `open` and `report`
+write their files 0600 (the owner's only) and `open` makes --out a 0700 folder.
 """
 
 from __future__ import annotations
@@ -22,24 +27,30 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import signal
 import sys
+import tempfile
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from kitd.audit.errors import AuditError, AuditTruncated
 from kitd.audit.head import head_path, read_head
 from kitd.audit.verify import verify_log_bytes
-from kitd.delivery.back_office import generate_signer, load_signer, sealed_reference_from_print
+from kitd.delivery.back_office import generate_signer, load_signer, sealed_reference_from_prints
 from kitd.delivery.kit_key import load_public_key
+from kitd.delivery.reference import validity_days
 from kitd.keys.errors import KeyStoreError
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_list import KitKeyList
 from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
-from kitd.package.errors import PackageError
+from kitd.package.errors import PackageError, UnsafeName
+from kitd.package.ids import is_file_name
 from kitd.package.opener import OpenedPackage, open_package
+from kitd.policy.loader import PolicyError, load_policies, load_policy
+from kitd.policy.model import Policy
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -82,8 +93,24 @@ def _parser() -> argparse.ArgumentParser:
     reference = commands.add_parser(
         "reference", help="seal a card delivery's reference download for one kit"
     )
-    reference.add_argument("print", type=Path, help="the enrollment print (.wsq or an image)")
-    reference.add_argument("--finger", type=int, required=True, help="ISO position 1..10")
+    reference.add_argument(
+        "prints", type=Path, nargs="+", help="the enrolled prints (.wsq or images), one per hand"
+    )
+    reference.add_argument(
+        "--finger",
+        type=int,
+        action="append",
+        required=True,
+        help="ISO position 1..10 of each print, in the order of the prints",
+    )
+    reference.add_argument(
+        "--photo", type=Path, help="the enrollment photo, for the operator's visual check"
+    )
+    reference.add_argument(
+        "--policy",
+        default="be-eid-delivery",
+        help="the delivery policy whose validity cap applies: a built-in id or a policy file",
+    )
     reference.add_argument("--kit-id", required=True)
     reference.add_argument(
         "--kit-key", type=Path, required=True, help="the kit's kit-delivery-key.pub.pem"
@@ -149,44 +176,69 @@ def _kit_key(out: Path, kit_id: str, key_list_path: Path) -> int:
 
 
 def _reference(args: argparse.Namespace) -> int:
-    if not 1 <= args.finger <= 10:
+    if len(args.finger) != len(args.prints) or not 1 <= len(args.prints) <= 2:
+        print("kitpkg: give one or two prints, one --finger for each", file=sys.stderr)
+        return EXIT_USAGE
+    if not all(1 <= finger <= 10 for finger in args.finger):
         print("kitpkg: --finger must be an ISO position 1..10", file=sys.stderr)
         return EXIT_USAGE
     issued = (
         datetime.fromisoformat(args.issued_at.replace("Z", "+00:00")) if args.issued_at else None
     )
     try:
-        reference, sealed = sealed_reference_from_print(
-            args.print,
-            args.finger,
+        policy = _delivery_policy(args.policy)
+        valid_for = validity_days(args.valid_days, policy.delivery.max_reference_validity_days)
+        reference, sealed = sealed_reference_from_prints(
+            list(zip(args.finger, args.prints, strict=True)),
             args.kit_id,
             args.application_reference,
             signer=load_signer(args.signer),
             kit_delivery_key=load_public_key(args.kit_key),
+            photo_path=args.photo,
             issued_at=issued,
-            valid_for=timedelta(days=args.valid_days),
+            valid_for=valid_for,
         )
-    except ValueError as exc:
+    except (ValueError, PolicyError) as exc:
         print(f"kitpkg: {exc}", file=sys.stderr)
         return EXIT_USAGE
     args.out.write_bytes(sealed)
     summary = {
         "reference_id": reference.reference_id,
         "kit_id": reference.kit_id,
-        "finger": reference.finger,
-        "minutiae": reference.template.count,
+        "fingers": list(reference.positions),
+        "minutiae": [f.template.count for f in reference.fingers],
+        "photo_bytes": len(reference.photo),
+        "policy_id": policy.id,
         "expires_at": reference.expires_at.isoformat(),
         "path": str(args.out),
     }
     if args.json:
         print(json.dumps(summary, sort_keys=True))
     else:
+        fingers = ", ".join(
+            f"finger {f.finger} ({f.template.count} minutiae)" for f in reference.fingers
+        )
+        photo = f"a photo of {len(reference.photo)} bytes" if reference.photo else "no photo"
         print(
-            f"reference {reference.reference_id} for kit {reference.kit_id}: finger "
-            f"{reference.finger}, {reference.template.count} minutiae, valid until "
-            f"{reference.expires_at.isoformat()}: {args.out}"
+            f"reference {reference.reference_id} for kit {reference.kit_id}: {fingers}, {photo}, "
+            f"valid until {reference.expires_at.isoformat()}: {args.out}"
         )
     return EXIT_OK
+
+
+def _delivery_policy(name: str) -> Policy:
+    """A delivery policy: a policy file, or a built-in one by id."""
+    path = Path(name)
+    if path.suffix == ".toml" and path.is_file():
+        policy = load_policy(path)
+    else:
+        found = load_policies().by_id.get(name)
+        if found is None:
+            raise PolicyError(f"no built-in policy {name!r}; give its id or a policy file")
+        policy = found
+    if not policy.delivery.required:
+        raise PolicyError(f"{policy.id} is not a delivery policy ([delivery] required = true)")
+    return policy
 
 
 def _failure(exc: Exception, as_json: bool) -> int:
@@ -208,7 +260,8 @@ def _open(args: argparse.Namespace) -> int:
         elif args.command == "report":
             from kitd.package.report import visit_report
 
-            args.out.write_text(visit_report(opened), encoding="utf-8")
+            private_folder(args.out.parent, tighten=False)
+            write_private(args.out, visit_report(opened).encode("utf-8"))
             written = [str(args.out)]
     except (PackageError, AuditError) as exc:
         return _failure(exc, args.json)
@@ -249,12 +302,15 @@ def _write_opened(opened: OpenedPackage, out: Path) -> list[str]:
     from kitd.package.ansi_nist import read_transaction
     from kitd.package.files import AUDIT_NAME, SIGNATURE_SERIES_NAME, TRANSACTION_NAME
 
-    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(out, tighten=True)
     written: list[str] = []
 
     def write(name: str, data: bytes) -> None:
+        # The opener has refused unsafe names already; this is the last check before the disk.
+        if not is_file_name(name):
+            raise UnsafeName("the file name", name)
         path = out / name
-        path.write_bytes(data)
+        write_private(path, data)
         written.append(str(path))
 
     transaction_bytes = opened.files[TRANSACTION_NAME]
@@ -292,6 +348,37 @@ def _write_opened(opened: OpenedPackage, out: Path) -> list[str]:
         json.dumps(transaction.application_data, indent=2, sort_keys=True).encode("utf-8"),
     )
     return written
+
+
+def private_folder(folder: Path, *, tighten: bool) -> None:
+    """`folder` created 0700 when missing; `tighten` (kitpkg open's own --out) also refuses an
+    existing one that another user owns and takes group and others off it, which a shared parent
+    such as the working folder must not get."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not tighten:
+        return
+    info = folder.stat()
+    if info.st_uid != os.geteuid():
+        raise PermissionError(
+            f"--out {folder} belongs to uid {info.st_uid}: its owner could read what is written "
+            "there; give a folder of your own"
+        )
+    if info.st_mode & 0o077:
+        folder.chmod(0o700)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """`data` as `path`, readable by its owner only, whatever the umask: always a new file, renamed
+    over the name, so neither a symlink nor a file someone else put there (and could read again)
+    receives the bytes."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600, O_EXCL
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def _jsonable(value: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kitd.errors import KitError
+from kitd.locale.message import Message
 
 
 class DeliveryReferenceError(KitError):
@@ -33,3 +34,42 @@ class ReferenceNotForThisKit(DeliveryReferenceError):
     """The reference was sealed to another kit (or another of this kit's keys)."""
 
     reason = "REFERENCE_NOT_FOR_THIS_KIT"
+
+
+class ReferenceTooLarge(DeliveryReferenceError):
+    """The download is larger than any reference the back office seals: refused before it is read."""
+
+    reason = "REFERENCE_INVALID"
+
+    def __init__(self, *, size: str, limit: str) -> None:
+        super().__init__(Message.of("error.reference_too_large", size=size, limit=limit))
+
+
+class ReferenceValidityTooLong(DeliveryReferenceError):
+    """The reference is valid for longer than the delivery policy allows."""
+
+    reason = "REFERENCE_VALIDITY_TOO_LONG"
+
+    def __init__(self, *, days: str, max_days: str) -> None:
+        super().__init__(
+            Message.of("error.reference_validity_too_long", days=days, max_days=max_days)
+        )
+
+
+class ReferenceAlreadyUsed(DeliveryReferenceError):
+    """A completed delivery on this kit already used this reference: a download serves one delivery."""
+
+    reason = "REFERENCE_ALREADY_USED"
+
+    def __init__(self, reference_id: str) -> None:
+        super().__init__(
+            Message.of("error.reference_already_used", reference_id=reference_id),
+            reference_id=reference_id,
+        )
+
+
+class VisualCheckNotAllowed(KitError):
+    """The operator's visual identity check is not open: the policy forbids it, the reference has no
+    photo, or the fingerprint attempts are not used up."""
+
+    reason = "VISUAL_CHECK_NOT_ALLOWED"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -85,11 +86,14 @@ class KitKeyList:
                 public = serialization.load_pem_public_key(entry["public_key_pem"].encode("ascii"))
                 if not isinstance(public, ec.EllipticCurvePublicKey):
                     raise KeyStoreError(f"key {entry['key_id']} is not an EC key")
-                keys.append(
-                    PublishedKey(
-                        entry["key_id"], entry["kit_id"], public, entry.get("retired_at", "")
+                retired_at = entry.get("retired_at", "")
+                if retired_at and not _is_utc_time(retired_at):
+                    # The opener compares it with every package's seal time: refuse it here, once.
+                    raise KeyStoreError(
+                        f"key {entry['key_id']}: retired_at {retired_at!r} is not an RFC 3339 time "
+                        "with a zone (e.g. 2026-05-01T00:00:00Z)"
                     )
-                )
+                keys.append(PublishedKey(entry["key_id"], entry["kit_id"], public, retired_at))
         except (ValueError, KeyError, TypeError) as exc:
             raise KeyStoreError(f"the kit key list is malformed: {exc}") from exc
         return cls(tuple(keys))
@@ -103,3 +107,13 @@ class KitKeyList:
             return cls.from_json(path.read_text(encoding="utf-8"))
         except OSError as exc:
             raise KeyStoreError(f"cannot read the kit key list {path}: {exc}") from exc
+
+
+def _is_utc_time(text: object) -> bool:
+    if not isinstance(text, str):
+        return False
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return moment.tzinfo is not None

@@ -1,12 +1,12 @@
 """One HTTPS PUT of a sealed package to the receiver, with mutual TLS, returning its receipt.
 
 Errors are classified so the outbox can decide: unreachable or 5xx → retry later; 4xx → retry later too
-(the operator sees the reason) but never delete; a receipt for other bytes → WrongReceipt.
+(the operator sees the reason) but never delete; a receipt for other bytes, or an answer that is
+not a receipt (too long, not JSON, fields of the wrong type) → WrongReceipt.
 
-Every PUT is bounded: `upload_timeout_s` is the deadline of the whole exchange (a receiver that trickles
-one byte at a time is cut off at it, not only one that stops), and no more than MAX_ANSWER_BYTES of
-the answer are read (a receipt is a few hundred bytes; a receiver answering gigabytes must not grow the
-daemon).
+`upload_timeout_s` is also the deadline of the whole exchange: a timer shuts the socket down when it
+passes, so a receiver that trickles its answer, its headers or its reading of the request one byte at
+a time is cut off at it, not only one that stops (a socket's own timeout restarts with every byte).
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ import json
 import socket
 import ssl
 import threading
+import time
 from urllib.parse import urlsplit
 
 from kitd.outbox.config import OutboxConfig
 from kitd.outbox.contract import (
     CONTENT_TYPE,
+    MAX_ANSWER_BYTES,
     Receipt,
     content_digest,
     package_path,
@@ -34,9 +36,6 @@ from kitd.outbox.errors import (
     WrongReceipt,
 )
 from kitd.outbox.tls import client_context
-
-# The most of the receiver's answer that is read: a receipt is a few hundred bytes.
-MAX_ANSWER_BYTES = 64 * 1024
 
 
 class PackageClient:
@@ -60,7 +59,6 @@ class PackageClient:
         connection = http.client.HTTPSConnection(
             self._host, self._port, context=self._context, timeout=self._timeout
         )
-        # At the deadline the socket is shut down, whatever the exchange is waiting for.
         deadline = _Deadline(connection, self._timeout)
         try:
             connection.request(
@@ -73,11 +71,9 @@ class PackageClient:
                 },
             )
             response = connection.getresponse()
-            body = _read_bounded(response)
+            body = _read_answer(response, self._timeout)
             if deadline.passed:  # the read ended because the socket was shut down
                 raise TimeoutError("deadline")
-        except AnswerTooLarge as exc:
-            raise WrongReceipt(str(exc)) from exc
         except (OSError, ssl.SSLError, http.client.HTTPException) as exc:
             if deadline.passed:
                 raise ReceiverUnavailable(
@@ -98,26 +94,33 @@ class PackageClient:
             )
         try:
             receipt = Receipt.from_json(body)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise WrongReceipt(f"the receiver's answer is not a receipt: {body[:200]!r}") from exc
+        except ValueError as exc:
+            raise WrongReceipt(
+                f"the receiver's answer is not a receipt ({exc}): {body[:200]!r}"
+            ) from exc
         problem = receipt_problem(receipt, package_id, sha256, len(data))
         if problem is not None:
             raise WrongReceipt(problem)
         return receipt
 
 
-class AnswerTooLarge(http.client.HTTPException):
-    """The receiver's answer is larger than any receipt."""
-
-
-def _read_bounded(response: http.client.HTTPResponse) -> bytes:
-    length = response.getheader("Content-Length")
-    if length is not None and length.isdigit() and int(length) > MAX_ANSWER_BYTES:
-        raise AnswerTooLarge(f"the receiver's answer is {int(length)} bytes, more than any receipt")
-    body = response.read(MAX_ANSWER_BYTES + 1)
-    if len(body) > MAX_ANSWER_BYTES:
-        raise AnswerTooLarge(f"the receiver's answer is more than {MAX_ANSWER_BYTES} bytes")
-    return body
+def _read_answer(response: http.client.HTTPResponse, timeout: float) -> bytes:
+    """The answer's body: WrongReceipt beyond MAX_ANSWER_BYTES, ReceiverUnavailable when it has not
+    ended within `timeout` (the socket's own timeout restarts with every byte a receiver drips)."""
+    declared = response.getheader("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+        raise WrongReceipt(f"the receiver's answer has {declared} bytes, a receipt a few hundred")
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := response.read1(16 * 1024):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise WrongReceipt(f"the receiver's answer is longer than {MAX_ANSWER_BYTES} bytes")
+        if time.monotonic() > deadline:
+            raise ReceiverUnavailable(f"the receiver's answer did not end within {timeout:g} s")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class _Deadline:

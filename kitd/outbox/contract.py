@@ -10,10 +10,13 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import asdict, dataclass
+from typing import Any
 
 PACKAGES_PATH = "/packages/"
 CONTENT_TYPE = "application/vnd.kitd.package"
 RECEIPT_CONTENT_TYPE = "application/json"
+# A receipt is a few hundred bytes: the uploader reads no more of any answer than this.
+MAX_ANSWER_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -31,14 +34,32 @@ class Receipt:
 
     @classmethod
     def from_json(cls, data: bytes) -> Receipt:
-        doc = json.loads(data)
+        """The receipt in `data`; ValueError unless it is a JSON object whose fields have their types
+        (the receiver is outside the kit: an `Infinity` size or 100,000 nested arrays must not stop
+        the uploader)."""
+        try:
+            doc = json.loads(data)
+        except RecursionError:
+            raise ValueError("the receipt nests too deep") from None
+        if not isinstance(doc, dict):
+            raise ValueError(f"a receipt is a JSON object, not {type(doc).__name__}")
+        size = doc.get("size")
+        if not isinstance(size, int) or isinstance(size, bool):
+            raise ValueError(f"the receipt's size is {type(size).__name__}, not an integer")
         return cls(
-            str(doc["package_id"]),
-            str(doc["sha256"]),
-            int(doc["size"]),
-            str(doc.get("received_at", "")),
-            str(doc.get("receiver", "")),
+            _text(doc, "package_id"),
+            _text(doc, "sha256"),
+            size,
+            _text(doc, "received_at", ""),
+            _text(doc, "receiver", ""),
         )
+
+
+def _text(doc: dict[str, Any], key: str, default: str | None = None) -> str:
+    value = doc.get(key, default)
+    if not isinstance(value, str):
+        raise ValueError(f"the receipt's {key} is {type(value).__name__}, not text")
+    return value
 
 
 def package_path(package_id: str) -> str:

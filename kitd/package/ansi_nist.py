@@ -39,8 +39,10 @@ SCANNED_UNCOMPRESSED = 0
 NATIVE_SCANNING_RESOLUTION = 1
 _TYPE8_HEADER = "!BBBHH"
 
-# Separators of the ANSI/NIST-ITL text encoding; operator text must not carry them.
-_SEPARATORS = re.compile(r"[\x1c-\x1f]")
+# Control characters: the separators of the ANSI/NIST-ITL text encoding (0x1C-0x1F) and every other
+# C0/C1 control (a newline, an ESC that would drive a terminal showing the record); operator text
+# must carry none of them. The API refuses them already; this is the writer's own guard.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,9 @@ class ReadTransaction:
 
 
 def text(value: object) -> str:
-    """Operator text as the transaction can hold it: Latin-1, no separators (the audit keeps the original)."""
-    cleaned = _SEPARATORS.sub(" ", str(value))
+    """Operator text as the transaction can hold it: Latin-1, no control characters (the audit keeps
+    the original)."""
+    cleaned = _CONTROLS.sub(" ", str(value))
     return cleaned.encode("latin-1", errors="replace").decode("latin-1")
 
 
@@ -209,9 +212,23 @@ def _visit_record(contents: VisitContents, *, idc: int) -> nistitl.AsciiRecord:
                     f"{d.score:.2f}",
                     f"{d.threshold:.2f}",
                     str(d.attempts),
+                    d.identity_check,
                 ]
             ],
         )
+        if d.scores:
+            r2 += nistitl.Field(
+                2,
+                25,
+                [
+                    [str(finger), str(number), "-" if score is None else f"{score:.2f}"]
+                    for finger, number, score in d.scores
+                ],
+            )
+        if d.visual_check_operator:
+            r2 += nistitl.Field(
+                2, 26, [[text(d.visual_check_operator), text(d.visual_check_reason)]]
+            )
     if contents.overrides:
         r2 += nistitl.Field(
             2,
@@ -312,7 +329,7 @@ def read_transaction(data: bytes) -> ReadTransaction:
         tcn = str(message[0].TCN)
         application: dict[str, str] = {}
         for record in message.iter(2):
-            for tag in range(10, 25):
+            for tag in range(10, 27):
                 field = record[tag]
                 if field is not None:
                     application[f"2.{tag:03d}"] = _field_text(field)

@@ -85,14 +85,25 @@ class Override:
 
 @dataclass(frozen=True)
 class DeliveryVerification:
-    """A card delivery's 1:1 fingerprint check: the outcome, never the reference template."""
+    """A card delivery's identity check: the fingerprint outcome over every attempt on the enrolled
+    fingers and how identity was checked; never the prints, the reference templates or its photo."""
 
     reference_id: str
+    # The finger that matched, else the first enrolled one.
     finger: int
     matched: bool
+    # The best score over every attempt.
     score: float
     threshold: float
     attempts: int
+    # "fingerprint", "visual_check" (the operator compared the citizen with the enrollment photo after
+    # every fingerprint attempt failed) or "none".
+    identity_check: str = "fingerprint"
+    # Each attempt: finger, its number on that finger, and its score (None: below the quality minimum,
+    # not compared).
+    scores: tuple[tuple[int, int, float | None], ...] = ()
+    visual_check_reason: str = ""
+    visual_check_operator: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ external AAD. The signature is over the Sig_structure ["Signature1", protected, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import cbor2
@@ -48,16 +49,42 @@ def sign1(payload: bytes, signer: KitSigner) -> bytes:
 
 
 def parse_sign1(data: bytes) -> Sign1:
+    """The COSE_Sign1 in `data`, every part type-checked: a crafted structure (an integer where the
+    signature should be, a list as the protected header) is a MalformedPackage, never a TypeError
+    further on."""
     try:
         item = cbor2.loads(data)
         if not isinstance(item, cbor2.CBORTag) or item.tag != COSE_SIGN1_TAG:
             raise MalformedPackage("the signed manifest is not a COSE_Sign1 (tag 18)")
-        protected, _unprotected, payload, signature = item.value
+        if not isinstance(item.value, list | tuple) or len(item.value) != 4:
+            raise MalformedPackage("a COSE_Sign1 is an array of four items")
+        protected, unprotected, payload, signature = item.value
+        for name, part in (
+            ("protected", protected),
+            ("payload", payload),
+            ("signature", signature),
+        ):
+            if not isinstance(part, bytes):
+                raise MalformedPackage(f"the COSE_Sign1 {name} is {type(part).__name__}, not bytes")
+        if not isinstance(unprotected, Mapping):
+            raise MalformedPackage("the COSE_Sign1 unprotected header is not a map")
         header = cbor2.loads(protected)
+        if not isinstance(header, Mapping):
+            raise MalformedPackage("the COSE_Sign1 protected header is not a map")
         if header.get(HEADER_ALG) != ALG_ES256:
             raise MalformedPackage(f"unsupported COSE algorithm {header.get(HEADER_ALG)!r}")
-        key_id = header[HEADER_KID].decode("utf-8")
-    except (ValueError, TypeError, KeyError, AttributeError, cbor2.CBORDecodeError) as exc:
+        kid = header.get(HEADER_KID)
+        if not isinstance(kid, bytes):
+            raise MalformedPackage("the COSE_Sign1 protected header has no key id (bytes)")
+        key_id = kid.decode("utf-8")
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        RecursionError,
+        cbor2.CBORError,
+    ) as exc:
         raise MalformedPackage(f"the COSE_Sign1 structure is not readable: {exc!r}") from exc
     return Sign1(key_id, payload, protected, signature)
 

@@ -74,3 +74,38 @@ class FileDigestMismatch(PackageError):
     def __init__(self, name: str, reason: str) -> None:
         super().__init__(f"package file {name!r}: {reason}")
         self.name = name
+
+
+class KitKeyNotForKit(PackageError):
+    """The signing kit key is published for another kit than the one the package claims to come from."""
+
+    def __init__(self, key_id: str, key_kit_id: str, claimed_kit_id: str) -> None:
+        super().__init__(
+            f"kit key {key_id} is published for kit {key_kit_id!r}, but the package claims to come "
+            f"from kit {claimed_kit_id!r}"
+        )
+        self.key_id = key_id
+        self.key_kit_id = key_kit_id
+        self.claimed_kit_id = claimed_kit_id
+
+
+class RetiredKitKey(PackageError):
+    """The package was sealed after its kit key was retired: a retired key signs nothing new."""
+
+    def __init__(self, key_id: str, retired_at: str, sealed_at: str) -> None:
+        super().__init__(
+            f"kit key {key_id} was retired at {retired_at}; the package says it was sealed at "
+            f"{sealed_at}"
+        )
+        self.key_id = key_id
+        self.retired_at = retired_at
+        self.sealed_at = sealed_at
+
+
+class UnsafeName(MalformedPackage):
+    """A name taken from the package (its id, a file name) could not safely become a file name."""
+
+    def __init__(self, what: str, name: str) -> None:
+        super().__init__(f"{what} {name[:80]!r} is not a safe name; nothing was written")
+        self.what = what
+        self.name = name

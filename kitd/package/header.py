@@ -10,9 +10,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from kitd.package import deterministic_cbor
+from kitd.package import deterministic_cbor, fields
 from kitd.package.errors import MalformedPackage
 
 MAGIC = b"KITPKG\x00\x01"
@@ -53,18 +52,19 @@ class Header:
     @classmethod
     def from_cbor(cls, data: bytes) -> Header:
         try:
-            doc: dict[str, Any] = deterministic_cbor.decode(data)
-            if doc.get("format") != HEADER_FORMAT:
-                raise MalformedPackage(f"unknown header format {doc.get('format')!r}")
-            return cls(
-                doc["package_id"],
-                doc["kit_id"],
-                doc["recipient_key_id"],
-                doc["sealed_at"],
-                doc["suite"],
-            )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            doc = fields.as_map(deterministic_cbor.decode(data), "the package header")
+        except ValueError as exc:
             raise MalformedPackage(f"the package header is not readable: {exc!r}") from exc
+        if doc.get("format") != HEADER_FORMAT:
+            raise MalformedPackage(f"unknown header format {doc.get('format')!r}")
+        what = "the package header's"
+        return cls(
+            fields.text(doc, "package_id", what),
+            fields.text(doc, "kit_id", what),
+            fields.text(doc, "recipient_key_id", what),
+            fields.text(doc, "sealed_at", what),
+            fields.text(doc, "suite", what),
+        )
 
 
 def read_header(data: bytes) -> Header:

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from kitd.package import deterministic_cbor
+from kitd.package import deterministic_cbor, fields
 from kitd.package.errors import MalformedPackage
 
 MANIFEST_FORMAT = "kitd-manifest/1"
@@ -91,32 +91,46 @@ class Manifest:
     @classmethod
     def from_cbor(cls, data: bytes) -> Manifest:
         try:
-            doc: dict[str, Any] = deterministic_cbor.decode(data)
-            if doc.get("format") != MANIFEST_FORMAT:
-                raise MalformedPackage(f"unknown manifest format {doc.get('format')!r}")
-            audit = doc["audit"]
-            return cls(
-                package_id=doc["package_id"],
-                kit_id=doc["kit_id"],
-                kit_key_id=doc["kit_key_id"],
-                recipient_key_id=doc["recipient_key_id"],
-                document_profile=doc["document_profile"],
-                policy_id=doc["policy_id"],
-                policy_version=doc["policy_version"],
-                application_reference=doc["application_ref"],
-                started_at=doc["started_at"],
-                finished_at=doc["finished_at"],
-                sealed_at=doc["sealed_at"],
-                files=tuple(
-                    FileEntry(f["name"], f["media_type"], f["size"], f["sha256"])
-                    for f in doc["files"]
-                ),
-                audit=None
-                if audit is None
-                else AuditSummary(audit["first_seq"], audit["last_seq"], audit["head_hash"]),
-            )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            doc = fields.as_map(deterministic_cbor.decode(data), "the manifest")
+        except ValueError as exc:
             raise MalformedPackage(f"the manifest is not readable: {exc!r}") from exc
+        if doc.get("format") != MANIFEST_FORMAT:
+            raise MalformedPackage(f"unknown manifest format {doc.get('format')!r}")
+        what = "the manifest's"
+        entries = []
+        for item in fields.as_list(doc.get("files"), "the manifest's file list"):
+            entry = fields.as_map(item, "a manifest file entry")
+            entries.append(
+                FileEntry(
+                    fields.text(entry, "name", "a file entry's"),
+                    fields.text(entry, "media_type", "a file entry's"),
+                    fields.integer(entry, "size", "a file entry's"),
+                    fields.text(entry, "sha256", "a file entry's"),
+                )
+            )
+        audit = None
+        if doc.get("audit") is not None:
+            summary = fields.as_map(doc["audit"], "the manifest's audit summary")
+            audit = AuditSummary(
+                fields.integer(summary, "first_seq", "the audit summary's"),
+                fields.integer(summary, "last_seq", "the audit summary's"),
+                fields.text(summary, "head_hash", "the audit summary's"),
+            )
+        return cls(
+            package_id=fields.text(doc, "package_id", what),
+            kit_id=fields.text(doc, "kit_id", what),
+            kit_key_id=fields.text(doc, "kit_key_id", what),
+            recipient_key_id=fields.text(doc, "recipient_key_id", what),
+            document_profile=fields.text(doc, "document_profile", what),
+            policy_id=fields.text(doc, "policy_id", what),
+            policy_version=fields.text(doc, "policy_version", what),
+            application_reference=fields.text(doc, "application_ref", what),
+            started_at=fields.text(doc, "started_at", what),
+            finished_at=fields.text(doc, "finished_at", what),
+            sealed_at=fields.text(doc, "sealed_at", what),
+            files=tuple(entries),
+            audit=audit,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly view for reports."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -18,20 +19,24 @@ from kitd.audit.errors import AuditTruncated
 from kitd.audit.record import AuditRecord
 from kitd.audit.verify import ChainAnchor, decode_records, verify_chain
 from kitd.keys.key_id import key_id_of
-from kitd.keys.key_list import KitKeyList
+from kitd.keys.key_list import KitKeyList, PublishedKey
 from kitd.package import deterministic_cbor, hpke
 from kitd.package.cose import parse_sign1, verify_sign1
 from kitd.package.envelope import parse_frame
 from kitd.package.errors import (
     FileDigestMismatch,
+    KitKeyNotForKit,
     MalformedPackage,
     PackageIdMismatch,
     RecipientMismatch,
+    RetiredKitKey,
     UnknownKitKey,
+    UnsafeName,
     WrongRecipientKey,
 )
 from kitd.package.files import AUDIT_NAME
 from kitd.package.header import Header
+from kitd.package.ids import is_file_name, is_package_id
 from kitd.package.manifest import Manifest
 from kitd.package.sealer import PAYLOAD_FORMAT
 
@@ -70,9 +75,9 @@ def open_package(
     header, payload = decrypt_payload(data, recipient_key)
     try:
         signed = parse_sign1(bytes(payload["manifest"]))
-        files = {str(name): bytes(content) for name, content in payload["files"]}
     except (KeyError, TypeError, ValueError) as exc:
-        raise MalformedPackage(f"the payload lacks its manifest or files: {exc!r}") from exc
+        raise MalformedPackage(f"the payload lacks its manifest: {exc!r}") from exc
+    files = _payload_files(payload.get("files"))
 
     published = kit_keys.get(signed.key_id)
     if published is None:
@@ -81,6 +86,14 @@ def open_package(
     manifest = Manifest.from_cbor(signed.payload)
     if manifest.kit_key_id != signed.key_id:
         raise MalformedPackage("the manifest names another kit key than the one that signed it")
+    # A published key speaks for its own kit only, and for nothing sealed after its retirement.
+    if published.kit_id != manifest.kit_id:
+        raise KitKeyNotForKit(published.key_id, published.kit_id, manifest.kit_id)
+    if manifest.kit_id != header.kit_id:
+        raise MalformedPackage(
+            f"the header names kit {header.kit_id!r}, the signed manifest {manifest.kit_id!r}"
+        )
+    _check_not_retired(published, manifest.sealed_at)
     if manifest.recipient_key_id != header.recipient_key_id:
         raise RecipientMismatch(manifest.recipient_key_id, header.recipient_key_id)
     if manifest.package_id != header.package_id:
@@ -88,6 +101,12 @@ def open_package(
             f"the header names package {header.package_id}, the signed manifest "
             f"{manifest.package_id}"
         )
+    # Names from a package end up as file names at the back office: refuse any that could escape.
+    if not is_package_id(manifest.package_id):
+        raise UnsafeName("the package id", manifest.package_id)
+    for entry in manifest.files:
+        if not is_file_name(entry.name):
+            raise UnsafeName("the file name", entry.name)
 
     listed = {entry.name for entry in manifest.files}
     for entry in manifest.files:
@@ -122,3 +141,39 @@ def open_package(
             )
         records = tuple(decoded)
     return OpenedPackage(header, manifest, files, records, hashlib.sha256(data).hexdigest())
+
+
+def _payload_files(value: Any) -> dict[str, bytes]:
+    """The payload's [[name, bytes], ...] list, type-checked (an integer for the bytes would
+    otherwise become that many zero bytes)."""
+    if not isinstance(value, list):
+        raise MalformedPackage("the payload lacks its file list")
+    files: dict[str, bytes] = {}
+    for item in value:
+        if (
+            not isinstance(item, list | tuple)
+            or len(item) != 2
+            or not isinstance(item[0], str)
+            or not isinstance(item[1], bytes)
+        ):
+            raise MalformedPackage("a payload file is not a [name, bytes] pair")
+        files[item[0]] = item[1]
+    return files
+
+
+def _utc(text: str, what: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise MalformedPackage(f"{what} {text[:40]!r} is not an RFC 3339 time") from exc
+    if moment.tzinfo is None:
+        raise MalformedPackage(f"{what} {text[:40]!r} has no time zone")
+    return moment
+
+
+def _check_not_retired(key: PublishedKey, sealed_at: str) -> None:
+    if not key.retired_at:
+        return
+    retired = _utc(key.retired_at, f"the retirement time of kit key {key.key_id}")
+    if _utc(sealed_at, "the manifest's sealed time") >= retired:
+        raise RetiredKitKey(key.key_id, key.retired_at, sealed_at)

@@ -8,7 +8,6 @@ single file. This is back-office tooling: it handles plaintext biometrics and mu
 from __future__ import annotations
 
 import base64
-import html
 from typing import Any
 
 import cv2
@@ -16,8 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kitd.package.ansi_nist import read_transaction
+from kitd.package.errors import MalformedPackage
+from kitd.package.html_template import Html, join, render
 from kitd.package.opener import OpenedPackage
-from kitd.records.wsq import decode_wsq
+from kitd.records.wsq import WsqError, decode_wsq
 
 FINGER_NAMES = {
     1: "right thumb",
@@ -53,31 +54,62 @@ def _png(pixels: NDArray[np.uint8]) -> bytes:
     return encoded.tobytes() if ok else b""
 
 
-def _figure(uri: str, caption: str, width: int) -> str:
-    return (
-        f'<figure><img src="{uri}" width="{width}" alt="{html.escape(caption)}">'
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+def _figure(uri: str, caption: str, width: int) -> Html:
+    return render(
+        '<figure><img src="$uri" width="$width" alt="$caption">'
+        "<figcaption>$caption</figcaption></figure>",
+        uri=uri,
+        width=width,
+        caption=caption,
     )
 
 
-def _attempt_rows(records: list[dict[str, Any]]) -> str:
+def _attempt_rows(records: list[dict[str, Any]]) -> Html:
     rows = []
     for r in records:
-        finger = FINGER_NAMES.get(int(r.get("finger") or 0), "")
-        failed = ", ".join(r.get("failed_checks") or []) or "—"
-        verdict = (
-            '<span class="ok">accepted</span>'
-            if r.get("accepted")
-            else ('<span class="bad">rejected</span>')
-        )
+        finger = r.get("finger")
+        failed = r.get("failed_checks")
+        accepted = r.get("accepted") is True
         rows.append(
-            "<tr>"
-            f"<td>{html.escape(str(r.get('capture', '')))}</td><td>{html.escape(finger)}</td>"
-            f"<td>{r.get('number', '')}</td><td>{r.get('quality', '')}</td><td>{verdict}</td>"
-            f"<td>{html.escape(failed)}</td><td>{html.escape(str(r.get('operator', '')))}</td>"
-            "</tr>"
+            render(
+                "<tr><td>$capture</td><td>$finger</td><td>$number</td><td>$quality</td>"
+                '<td><span class="$verdict_class">$verdict</span></td><td>$failed</td>'
+                "<td>$operator</td></tr>",
+                capture=r.get("capture", ""),
+                finger=FINGER_NAMES.get(finger, "") if isinstance(finger, int) else "",
+                number=r.get("number", ""),
+                quality=r.get("quality", ""),
+                verdict_class="ok" if accepted else "bad",
+                verdict="accepted" if accepted else "rejected",
+                failed=", ".join(str(c) for c in failed)
+                if isinstance(failed, list) and failed
+                else "—",
+                operator=r.get("operator", ""),
+            )
         )
-    return "".join(rows)
+    return join(rows)
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Visit $package_id</title>
+<style>$style</style></head><body>
+<h1>Visit report — package $package_id</h1>
+<p>Kit <b>$kit_id</b> · document $document_profile
+· policy $policy_id $policy_version
+· application $application_reference<br>
+Started $started_at · finished $finished_at
+· sealed $sealed_at · signed by kit key <code>$kit_key_id</code>
+· package SHA-256 <code>$sealed_sha256</code></p>
+<h2>Captures</h2><div class="row">$pictures</div>
+<h2>Attempts</h2>
+<table><tr><th>capture</th><th>finger</th><th>#</th><th>quality</th><th>result</th>
+<th>failed checks</th><th>operator</th></tr>$attempts</table>
+<h2>Exceptions, waivers, overrides, device faults</h2><ul>$events</ul>
+<h2>Application data (Type-2)</h2><table>$type2</table>
+<h2>Files</h2><table><tr><th>name</th><th>type</th><th>bytes</th><th>SHA-256</th></tr>$files</table>
+<p>$audit_count audit records, chain verified.</p>
+</body></html>
+"""
 
 
 def visit_report(opened: OpenedPackage) -> str:
@@ -87,8 +119,13 @@ def visit_report(opened: OpenedPackage) -> str:
     if transaction.face_jpeg is not None:
         pictures.append(_figure(_data_uri("image/jpeg", transaction.face_jpeg), "photo", 240))
     for finger in transaction.fingers:
-        pixels = decode_wsq(finger.wsq)
-        caption = f"{FINGER_NAMES.get(finger.position, finger.position)} — quality {finger.quality}"
+        name = FINGER_NAMES.get(finger.position, finger.position)
+        try:
+            pixels = decode_wsq(finger.wsq)
+        except WsqError as exc:
+            # Signed by the kit and still unreadable: a kit that encodes what it likes.
+            raise MalformedPackage(f"the {name} print is not a readable WSQ stream: {exc}") from exc
+        caption = f"{name} — quality {finger.quality}"
         pictures.append(_figure(_data_uri("image/png", _png(pixels)), caption, 200))
     if transaction.signature_pixels is not None:
         pictures.append(
@@ -96,7 +133,7 @@ def visit_report(opened: OpenedPackage) -> str:
         )
 
     attempts: list[dict[str, Any]] = []
-    events: list[str] = []
+    events: list[Html] = []
     for record in opened.audit_records:
         kind = record.kind.value
         fields = dict(record.fields)
@@ -105,36 +142,48 @@ def visit_report(opened: OpenedPackage) -> str:
         elif kind in ("override", "exception", "waiver", "device_fault"):
             detail = ", ".join(f"{k}={v}" for k, v in fields.items() if k not in ("session_id",))
             events.append(
-                f"<li><b>{html.escape(kind)}</b> {html.escape(record.time)} "
-                f"by {html.escape(record.operator_id or 'kit')}: {html.escape(detail)}</li>"
+                render(
+                    "<li><b>$kind</b> $time by $operator: $detail</li>",
+                    kind=kind,
+                    time=record.time,
+                    operator=record.operator_id or "kit",
+                    detail=detail,
+                )
             )
 
-    application = "".join(
-        f"<tr><td>2.{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
-        for k, v in sorted(transaction.application_data.items(), key=lambda kv: str(kv[0]))
+    # The Type-2 fields come keyed as the standard numbers them ("2.010").
+    application = join(
+        render("<tr><td>$tag</td><td>$value</td></tr>", tag=tag, value=value)
+        for tag, value in sorted(transaction.application_data.items())
     )
-    files = "".join(
-        f"<tr><td>{html.escape(f.name)}</td><td>{html.escape(f.media_type)}</td><td>{f.size}</td>"
-        f"<td><code>{f.sha256}</code></td></tr>"
+    files = join(
+        render(
+            "<tr><td>$name</td><td>$media_type</td><td>$size</td><td><code>$sha256</code></td></tr>",
+            name=f.name,
+            media_type=f.media_type,
+            size=f.size,
+            sha256=f.sha256,
+        )
         for f in manifest.files
     )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Visit {html.escape(manifest.package_id)}</title>
-<style>{_STYLE}</style></head><body>
-<h1>Visit report — package {html.escape(manifest.package_id)}</h1>
-<p>Kit <b>{html.escape(manifest.kit_id)}</b> · document {html.escape(manifest.document_profile)}
-· policy {html.escape(manifest.policy_id)} {html.escape(manifest.policy_version)}
-· application {html.escape(manifest.application_reference or "—")}<br>
-Started {html.escape(manifest.started_at)} · finished {html.escape(manifest.finished_at)}
-· sealed {html.escape(manifest.sealed_at)} · signed by kit key <code>{html.escape(manifest.kit_key_id)}</code>
-· package SHA-256 <code>{html.escape(opened.sealed_sha256)}</code></p>
-<h2>Captures</h2><div class="row">{"".join(pictures) or "<p>none</p>"}</div>
-<h2>Attempts</h2>
-<table><tr><th>capture</th><th>finger</th><th>#</th><th>quality</th><th>result</th>
-<th>failed checks</th><th>operator</th></tr>{_attempt_rows(attempts)}</table>
-<h2>Exceptions, waivers, overrides, device faults</h2><ul>{"".join(events) or "<li>none</li>"}</ul>
-<h2>Application data (Type-2)</h2><table>{application}</table>
-<h2>Files</h2><table><tr><th>name</th><th>type</th><th>bytes</th><th>SHA-256</th></tr>{files}</table>
-<p>{len(opened.audit_records)} audit records, chain verified.</p>
-</body></html>
-"""
+    return render(
+        _PAGE,
+        style=Html(_STYLE),
+        package_id=manifest.package_id,
+        kit_id=manifest.kit_id,
+        document_profile=manifest.document_profile,
+        policy_id=manifest.policy_id,
+        policy_version=manifest.policy_version,
+        application_reference=manifest.application_reference or "—",
+        started_at=manifest.started_at,
+        finished_at=manifest.finished_at,
+        sealed_at=manifest.sealed_at,
+        kit_key_id=manifest.kit_key_id,
+        sealed_sha256=opened.sealed_sha256,
+        pictures=join(pictures) if pictures else Html("<p>none</p>"),
+        attempts=_attempt_rows(attempts),
+        events=join(events) if events else Html("<li>none</li>"),
+        type2=application,
+        files=files,
+        audit_count=len(opened.audit_records),
+    )

@@ -7,6 +7,7 @@ the file and the key; the daemon refuses to start with a broken policy.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -173,6 +174,14 @@ def _check(policy: Policy, origin: str) -> None:
             fail("delivery.max_attempts must be 1..20")
         if not 0 <= delivery.min_quality <= 100:
             fail("delivery.min_quality must be 0..100")
+        # The enrollment takes one finger per hand.
+        if not 1 <= delivery.enrolled_fingers <= 2:
+            fail("delivery.enrolled_fingers must be 1 or 2")
+        cap = delivery.max_reference_validity_days
+        if not (math.isfinite(cap) and 0 < cap <= 366):
+            fail("delivery.max_reference_validity_days must be above 0 and at most 366")
+        if delivery.visual_check.reason_min_length < 1:
+            fail("delivery.visual_check.reason_min_length must be at least 1")
         try:
             threshold_for(delivery.false_match_rate)
         except ValueError as exc:

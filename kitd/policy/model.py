@@ -170,11 +170,26 @@ class SignaturePolicy:
 
 
 @dataclass(frozen=True)
+class VisualCheck:
+    """The last resort of a delivery whose prints matched on no enrolled finger: the operator compares
+    the citizen with the enrollment photo of the reference and records the outcome with a reason."""
+
+    allowed: bool = False
+    reason_min_length: int = 10
+
+
+@dataclass(frozen=True)
 class DeliveryPolicy:
-    """A card delivery: one finger verified 1:1 against the enrollment reference the back office sent."""
+    """A card delivery: the enrolled fingers verified 1:1 against the reference the back office sent."""
 
     required: bool = False
+    # Attempts per enrolled finger; the delivery verifies when any attempt on any finger matches.
     max_attempts: int = 3
+    # How many of the reference's enrolled fingers (one per hand, in its order) are tried: 1 or 2.
+    enrolled_fingers: int = 2
+    # The longest validity (issued_at to expires_at) the kit accepts of a reference, and the longest the
+    # back office's `kitpkg reference --valid-days` seals.
+    max_reference_validity_days: float = 30.0
     capture_timeout_s: float = 15.0
     # A print below this quality is retaken before it is compared (an attempt all the same).
     min_quality: int = 10
@@ -183,6 +198,7 @@ class DeliveryPolicy:
     # The message id of the operator's guidance after a print that does not match; its text may use
     # {finger}, the finger asked for.
     guidance: str = "finger.delivery.mismatch"
+    visual_check: VisualCheck = field(default_factory=VisualCheck)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 """The API's Unix socket: a 0750 directory, a 0660 socket, one daemon per socket.
 
+The socket's directory must be ours (or root's) and not writable by group or others, sticky or not:
+whoever may write there can replace the socket with one of their own (or take its name while the
+daemon is stopped) and collect the token of every client that connects.
 Before binding, an existing socket file is probed: if a daemon answers on it we refuse to start (two
 daemons would fight over the devices); if nothing answers it is a leftover of a killed daemon and is
 replaced. Removing the socket on exit is the caller's job (`remove_socket`).
@@ -22,8 +25,26 @@ def prepare_socket_path(path: Path) -> None:
     directory = path.parent
     created = not directory.exists()
     directory.mkdir(parents=True, exist_ok=True, mode=0o750)
-    if created or directory.stat().st_uid == os.geteuid():
+    info = directory.stat()
+    uid = os.geteuid()
+    if info.st_uid not in (uid, 0):
+        raise ListenerError(
+            f"the socket directory {directory} belongs to uid {info.st_uid}, not to this user "
+            f"({uid}) or root: its owner could swap the socket; use a directory of the daemon's own "
+            "(systemd's RuntimeDirectory=kitd)"
+        )
+    if created or (info.st_uid == uid and uid != 0):
+        # Ours alone. A directory root owns and did not just create may be the system's (/run, /tmp):
+        # its mode is not ours to change.
         os.chmod(directory, 0o750)
+    elif stat.S_IMODE(info.st_mode) & 0o022:
+        # The sticky bit does not help: in /tmp another user may take the socket's name while the
+        # daemon is stopped, and every client would hand its token to their socket.
+        raise ListenerError(
+            f"the socket directory {directory} is writable by group or others "
+            f"(mode {stat.S_IMODE(info.st_mode):04o}): any of them could swap the socket; use a "
+            "directory of the daemon's own (systemd's RuntimeDirectory=kitd)"
+        )
     if not path.exists() and not path.is_symlink():
         return
     mode = path.lstat().st_mode

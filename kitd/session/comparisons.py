@@ -13,7 +13,14 @@ from kitd.matching.comparison import similarity
 from kitd.matching.thresholds import threshold_for
 from kitd.policy.model import Policy, finger_label
 from kitd.quality.check import CheckResult
-from kitd.session.model import FingerPayload, Payload, Step, Verification
+from kitd.session.model import (
+    FingerPayload,
+    IdentityCheck,
+    Payload,
+    Step,
+    Verification,
+    VerificationTry,
+)
 
 # The check (and feedback code) of a print that matches a finger already taken in this visit.
 DUPLICATE_FINGER = "duplicate_finger"
@@ -45,20 +52,27 @@ def judge_finger(
 ) -> FingerVerdict:
     """`settled_elsewhere`: the visit's other settled steps, whose kept prints duplicate_finger compares."""
     accepted = quality >= step.min_quality
-    if step.reference is not None:
+    if step.references:
         assert verification is not None
-        verification.attempts += 1
+        number = step.attempts_used + 1
         if not accepted:
-            return FingerVerdict(False, checks, feedback)
+            verification.tries.append(VerificationTry(step.finger, number, None, False))
+            return FingerVerdict(False, checks, feedback, {"compared": False})
         match = _finger_match(policy, verification, step, payload)
+        verification.tries.append(VerificationTry(step.finger, number, match.value, match.passed))
+        if match.passed and not verification.matched:
+            verification.matched_finger = step.finger
+            verification.method = IdentityCheck.FINGERPRINT
         return FingerVerdict(
             match.passed,
             (*checks, match),
             feedback if match.passed else (*feedback, FINGER_MATCH),
             {
+                "compared": True,
                 "match_score": match.value,
                 "match_threshold": match.threshold,
                 "matched": match.passed,
+                "best_score": verification.score,
             },
         )
     duplicate = _duplicate_finger(policy, step, payload, settled_elsewhere) if accepted else None
@@ -76,13 +90,11 @@ def judge_finger(
 def _finger_match(
     policy: Policy, verification: Verification, step: Step, payload: Payload
 ) -> CheckResult:
-    """The finger_match check of a delivery print against its reference."""
-    assert step.reference is not None
+    """The finger_match check of a delivery print against the enrolled template of its finger."""
+    reference = step.references[step.finger]
     template = payload.template if isinstance(payload, FingerPayload) else None
-    score = similarity(template, step.reference) if template is not None else 0.0
+    score = similarity(template, reference) if template is not None else 0.0
     matched = score >= verification.threshold
-    verification.score = max(verification.score, round(score, 2))
-    verification.matched = verification.matched or matched
     return CheckResult(
         id=FINGER_MATCH,
         value=round(score, 2),

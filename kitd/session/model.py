@@ -135,8 +135,9 @@ class Step:
     kept: Attempt | None = None
     # Minimum quality for the current finger (fingers only).
     min_quality: int = 0
-    # A delivery's verification step: the enrolled template the print must match (else None).
-    reference: Template | None = field(default=None, repr=False)
+    # A delivery's verification step: the enrolled templates by finger, one of which a print must match
+    # (empty for every other step, and once the visit has ended).
+    references: dict[int, Template] = field(default_factory=dict, repr=False)
 
     @property
     def finger(self) -> int:
@@ -152,26 +153,102 @@ class Step:
         return len(self.attempts)
 
 
+class IdentityCheck(enum.StrEnum):
+    """How a delivery's identity was checked: not yet, by fingerprint, or by the operator's visual check
+    against the enrollment photo."""
+
+    NONE = "none"
+    FINGERPRINT = "fingerprint"
+    VISUAL_CHECK = "visual_check"
+
+
+@dataclass(frozen=True)
+class VerificationTry:
+    """One delivery attempt as the verification saw it: the finger, its number on that finger, and its
+    comparison score (None when the print was below the policy's quality and not compared)."""
+
+    finger: int
+    number: int
+    score: float | None
+    matched: bool
+
+
+@dataclass(frozen=True)
+class VisualCheckRecord:
+    """The operator's visual identity check against the enrollment photo: the outcome, why, who, when."""
+
+    confirmed: bool
+    reason: str
+    operator_id: str
+    time: float
+
+
 @dataclass
 class Verification:
-    """Where a delivery's 1:1 fingerprint verification stands: the best comparison so far."""
+    """Where a delivery's 1:1 verification stands: every attempt on the enrolled fingers, the best score,
+    the finger that matched and how identity was checked."""
 
     reference_id: str
-    finger: int
+    # The enrolled fingers tried, in order.
+    fingers: tuple[int, ...]
     threshold: float
-    score: float = 0.0
-    matched: bool = False
-    attempts: int = 0
+    # Attempts per finger.
+    max_attempts: int
+    # Whether the policy allows the visual check and the reference carries a photo for it.
+    visual_check_available: bool = False
+    tries: list[VerificationTry] = field(default_factory=list)
+    matched_finger: int = 0
+    method: IdentityCheck = IdentityCheck.NONE
+    visual_check: VisualCheckRecord | None = None
+
+    @property
+    def matched(self) -> bool:
+        """A print matched an enrolled finger."""
+        return self.matched_finger != 0
+
+    @property
+    def verified(self) -> bool:
+        """Identity was checked one way or the other: the card may be handed over."""
+        return self.method is not IdentityCheck.NONE
+
+    @property
+    def score(self) -> float:
+        """The best score over every compared attempt on every finger."""
+        return max((t.score for t in self.tries if t.score is not None), default=0.0)
+
+    @property
+    def attempts(self) -> int:
+        return len(self.tries)
+
+    @property
+    def finger(self) -> int:
+        """The finger that matched, else the first enrolled one."""
+        return self.matched_finger or self.fingers[0]
 
     def record(self) -> dict[str, Any]:
         """The verification as the visit's end record reports it."""
+        check = self.visual_check
         return {
             "reference_id": self.reference_id,
+            "fingers": list(self.fingers),
             "finger": self.finger,
+            "matched_finger": self.matched_finger,
             "matched": self.matched,
+            "identity_check": self.method.value,
             "score": self.score,
             "threshold": self.threshold,
             "attempts": self.attempts,
+            "scores": [
+                {"finger": t.finger, "number": t.number, "score": t.score, "matched": t.matched}
+                for t in self.tries
+            ],
+            "visual_check": None
+            if check is None
+            else {
+                "confirmed": check.confirmed,
+                "reason": check.reason,
+                "operator_id": check.operator_id,
+            },
         }
 
 

@@ -2,7 +2,8 @@
 
 Only kept attempts go into the package: the photo, one print per hand (or none when excepted), the
 signature (or its waiver), with every exception and override; a delivery adds the outcome of its
-fingerprint check (score and threshold), never the print or the reference. Images are handed over in memory.
+identity check (each attempt's score, the finger that matched, how identity was checked), never the
+print, the reference or its photo. Images are handed over in memory.
 """
 
 from __future__ import annotations
@@ -92,6 +93,15 @@ def visit_contents(
         delivery=None
         if (v := session.verification) is None
         else pkg.DeliveryVerification(
-            v.reference_id, v.finger, v.matched, v.score, v.threshold, v.attempts
+            v.reference_id,
+            v.finger,
+            v.matched,
+            v.score,
+            v.threshold,
+            v.attempts,
+            identity_check=v.method.value,
+            scores=tuple((t.finger, t.number, t.score) for t in v.tries),
+            visual_check_reason=v.visual_check.reason if v.visual_check else "",
+            visual_check_operator=v.visual_check.operator_id if v.visual_check else "",
         ),
     )

@@ -3,7 +3,7 @@ order, and which of them a capture feeds. Pure: it reads the policy and the step
 
 from __future__ import annotations
 
-from kitd.delivery.reference import DeliveryReference
+from kitd.delivery.reference import DeliveryReference, check_validity
 from kitd.errors import InvalidArgument, StepNotAllowed
 from kitd.locale.message import Message
 from kitd.matching.thresholds import threshold_for
@@ -38,16 +38,16 @@ def hand_label(hand: Hand) -> Message:
 def plan_steps(policy: Policy, age: int, reference: DeliveryReference | None) -> list[Step]:
     steps: list[Step] = []
     if reference is not None:
-        # The identity check comes first: no photo or signature of receipt for someone else.
-        finger = reference.finger
+        # The identity check comes first: no photo or signature of receipt for someone else. Each
+        # enrolled finger the policy uses gets its attempts, the first one first.
+        enrolled = reference.fingers[: policy.delivery.enrolled_fingers]
         verify = Step(
             VERIFY_STEP,
             CaptureKind.FINGER,
             "fingerprint check",
             policy.delivery.max_attempts,
-            hand=finger_of(finger)[0],
-            candidates=[finger],
-            reference=reference.template,
+            candidates=[f.finger for f in enrolled],
+            references={f.finger: f.template for f in enrolled},
         )
         verify.min_quality = policy.delivery.min_quality
         steps.append(verify)
@@ -104,6 +104,21 @@ def step_for(
         return open_steps[0]
     hand, _ = finger_of(finger)
     for step in of_kind:
+        if step.step_id == VERIFY_STEP:
+            # A delivery asks for its enrolled fingers in order, whatever the hand.
+            if step not in open_steps:
+                raise StepNotAllowed(Message("error.fingers_settled"))
+            if step.finger == finger:
+                return step
+            raise StepNotAllowed(
+                Message.of(
+                    "error.finger_not_next",
+                    asked=finger_label(step.finger),
+                    hand=hand_label(finger_of(step.finger)[0]),
+                    finger=finger_label(finger),
+                ),
+                expected_finger=str(step.finger),
+            )
         if step.hand is hand:
             if step in open_steps and step.finger == finger:
                 return step
@@ -127,6 +142,8 @@ def check_visit(
         raise InvalidArgument(Message.of("error.reference_required", title=policy.title))
     if reference is not None and not policy.delivery.required:
         raise InvalidArgument(Message.of("error.reference_unexpected", title=policy.title))
+    if reference is not None:
+        check_validity(reference, policy.delivery.max_reference_validity_days)
     if not operator_id.strip():
         raise InvalidArgument(Message("error.operator_required"))
 
@@ -135,6 +152,11 @@ def verification_for(policy: Policy, reference: DeliveryReference | None) -> Ver
     """A delivery's verification, nothing compared yet; None for a visit without a reference."""
     if reference is None:
         return None
+    rule = policy.delivery
     return Verification(
-        reference.reference_id, reference.finger, threshold_for(policy.delivery.false_match_rate)
+        reference.reference_id,
+        reference.positions[: rule.enrolled_fingers],
+        threshold_for(rule.false_match_rate),
+        rule.max_attempts,
+        visual_check_available=rule.visual_check.allowed and bool(reference.photo),
     )

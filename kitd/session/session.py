@@ -17,9 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 from kitd.audit.session_records import RecordSink, SessionRecordKind
+from kitd.delivery.errors import VisualCheckNotAllowed
 from kitd.delivery.reference import DeliveryReference
 from kitd.errors import (
     AttemptNotFound,
+    InvalidArgument,
     KitError,
     PolicyViolation,
     SessionLost,
@@ -35,15 +37,25 @@ from kitd.session.model import (
     Attempt,
     CaptureKind,
     FingerExceptionRecord,
+    IdentityCheck,
     Languages,
     Payload,
     Receipt,
     SessionState,
     Step,
     StepState,
+    Verification,
+    VisualCheckRecord,
 )
 from kitd.session.operator_decisions import OperatorDecisions
-from kitd.session.plan import check_visit, is_settled, plan_steps, step_for, verification_for
+from kitd.session.plan import (
+    VERIFY_STEP,
+    check_visit,
+    is_settled,
+    plan_steps,
+    step_for,
+    verification_for,
+)
 
 
 def _no_record(kind: SessionRecordKind, fields: dict[str, Any]) -> None:
@@ -193,22 +205,100 @@ class Session:
             self.attempts.append(attempt)
             settling.settle_after_attempt(step, attempt, self.policy.fingers, self._record)
             self._record(SessionRecordKind.ATTEMPT, settling.attempt_fields(step, attempt, audit))
-            if step.reference is not None and step.state is StepState.EXHAUSTED:
-                self._not_verified()
+            verification = self.verification
+            if (
+                step.references
+                and step.state is StepState.EXHAUSTED
+                and verification is not None
+                and not verification.visual_check_available
+            ):
+                self._not_verified(verification)
             return attempt
 
-    def _not_verified(self) -> None:
-        verification = self.verification
-        assert verification is not None
+    def _not_verified(self, verification: Verification) -> None:
+        fingers = verification.fingers
         self._end(
             SessionState.NOT_VERIFIED,
             Message.of(
                 "session.end.not_verified",
-                finger=finger_label(verification.finger),
+                finger=finger_label(fingers[0]),
+                attempts=verification.attempts,
+            )
+            if len(fingers) == 1
+            else Message.of(
+                "session.end.not_verified_fingers",
+                first=finger_label(fingers[0]),
+                second=finger_label(fingers[1]),
                 attempts=verification.attempts,
             ),
         )
         self._drop_payloads()
+
+    # -- a delivery's visual identity check ----------------------------------------------------------
+
+    def enrollment_photo(self) -> bytes:
+        """The reference's enrollment photo, while the visual check it serves is open."""
+        with self.lock:
+            self._require_active()
+            self._visual_check_step()
+            assert self._reference is not None
+            return self._reference.photo
+
+    def check_identity_visually(self, confirmed: bool, reason: str, operator_id: str = "") -> None:
+        """The operator's visual check against the enrollment photo, after every fingerprint attempt
+        failed: `confirmed` hands the card over (identity checked visually), otherwise the visit ends
+        not verified. Refused (VisualCheckNotAllowed) unless the policy allows it and it is open."""
+        with self.lock:
+            self._require_active()
+            step = self._visual_check_step()
+            verification = self.verification
+            assert verification is not None
+            minimum = self.policy.delivery.visual_check.reason_min_length
+            if len(reason.strip()) < minimum:
+                raise InvalidArgument(Message.of("error.visual_check_reason_short", length=minimum))
+            check = VisualCheckRecord(
+                confirmed, reason.strip(), operator_id or self.operator_id, self._clock()
+            )
+            verification.visual_check = check
+            self._record(
+                SessionRecordKind.IDENTITY_CHECK,
+                {
+                    "method": IdentityCheck.VISUAL_CHECK.value,
+                    "confirmed": confirmed,
+                    "reason": check.reason,
+                    "operator_id": check.operator_id,
+                    "reference_id": verification.reference_id,
+                    "fingerprint_attempts": verification.attempts,
+                    "best_score": verification.score,
+                    "threshold": verification.threshold,
+                },
+            )
+            if not confirmed:
+                self._end(SessionState.NOT_VERIFIED, Message("session.end.visual_check_declined"))
+                self._drop_payloads()
+                return
+            verification.method = IdentityCheck.VISUAL_CHECK
+            step.state = StepState.DONE
+
+    def _visual_check_step(self) -> Step:
+        """The verification step whose visual check is open, else VisualCheckNotAllowed saying why."""
+        verification = self.verification
+        if verification is None:
+            raise VisualCheckNotAllowed(Message("error.visual_check_no_delivery"))
+        if not self.policy.delivery.visual_check.allowed:
+            raise VisualCheckNotAllowed(
+                Message.of("error.visual_check_forbidden", title=self.policy.title)
+            )
+        if not verification.visual_check_available:
+            raise VisualCheckNotAllowed(Message("error.visual_check_no_photo"))
+        step = self.step_by_id(VERIFY_STEP)
+        if verification.verified or step.state is not StepState.EXHAUSTED:
+            raise VisualCheckNotAllowed(
+                Message("error.visual_check_verified")
+                if verification.verified
+                else Message("error.visual_check_not_yet")
+            )
+        return step
 
     # -- exceptions, waivers, overrides --------------------------------------------------------------
 
@@ -289,7 +379,7 @@ class Session:
         for attempt in self.attempts:
             attempt.payload = None
         for step in self.steps:
-            step.reference = None
+            step.references = {}
         self._reference = None
 
     def _require_active(self) -> None:

@@ -87,7 +87,9 @@ def advance_finger(step: Step, fingers: FingerPolicy, record: RecordSink) -> boo
     while step.current + 1 < len(step.candidates):
         step.current += 1
         if step.attempts_used < step.max_attempts:
-            step.min_quality = fingers.threshold(step.finger)
+            if not step.references:
+                # A delivery's minimum is one for every enrolled finger; a hand's is per finger.
+                step.min_quality = fingers.threshold(step.finger)
             step.state = StepState.PENDING
             record(
                 SessionRecordKind.FINGER_FALLBACK,

@@ -39,6 +39,8 @@ def run(ctx: Context) -> list[Figure]:
         )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(console.login_url)  # the session cookie, as the operator logs in
+            page.wait_for_url(console.url)  # the login's page moves on to the console by itself
             page.goto(console.url + "?lang=en")
             expect(page.locator("#resume")).to_be_visible()
             page.click("#resume")

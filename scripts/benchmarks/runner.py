@@ -34,7 +34,7 @@ def load_modules(only: set[str]) -> list[tuple[str, object]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(prog="./scripts/bench", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print machine-readable figures")
     parser.add_argument("--only", default="", help="comma-separated benchmark names")
     parser.add_argument("--soak", action="store_true", help="also run the long soak runs")

@@ -22,10 +22,15 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KitUnderTest]:
 
 
 @pytest.fixture(scope="module")
-def console_url(kit: KitUnderTest) -> Iterator[str]:
+def console(kit: KitUnderTest) -> Iterator[RunningConsole]:
     assert kit.daemon is not None
-    with RunningConsole(kit.daemon.config, kit.root / "console.log") as console:
-        yield console.url
+    with RunningConsole(kit.daemon.config, kit.root / "console.log") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def console_url(console: RunningConsole) -> str:
+    return console.url
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +48,13 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Any, console: RunningConsole) -> Iterator[Any]:
     # The console's Content-Security-Policy forbids inline scripts, which is how axe-core is injected.
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 1000})
     page = context.new_page()
+    # Logged in as the operator is: the printed address, exchanged for the session cookie.
+    page.goto(console.login_url)
+    page.wait_for_url(console.url)  # the login's page moves on to the console by itself
     yield page
     context.close()
 

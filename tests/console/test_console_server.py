@@ -4,11 +4,14 @@ preview mailbox and its text catalogs."""
 from __future__ import annotations
 
 import asyncio
+import html
+import http.client
 import json
+import re
+import stat
 import subprocess
 import sys
-import urllib.error
-import urllib.request
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,8 +68,14 @@ class Answer:
 
 
 class Console:
-    def __init__(self, url: str) -> None:
+    """Requests to a console as its page makes them: one at a time, redirects not followed, and
+    the session cookie once logged in."""
+
+    def __init__(self, url: str, cookie: str = "") -> None:
+        parts = urllib.parse.urlsplit(url)
         self.url = url.rstrip("/")
+        self.host, self.port = parts.hostname or "", parts.port or 80
+        self.cookie = cookie
 
     def request(
         self,
@@ -75,14 +84,14 @@ class Console:
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> Answer:
-        request = urllib.request.Request(
-            self.url + path, data=body, method=method, headers=headers or {}
-        )
+        sent = {**({"Cookie": self.cookie} if self.cookie else {}), **(headers or {})}
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return Answer(response.status, response.headers, response.read())
-        except urllib.error.HTTPError as error:
-            return Answer(error.code, error.headers, error.read())
+            connection.request(method, path, body=body, headers=sent)
+            response = connection.getresponse()
+            return Answer(response.status, response.headers, response.read())
+        finally:
+            connection.close()
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> Answer:
         return self.request("GET", path, headers=headers)
@@ -95,16 +104,29 @@ class Console:
             {"Content-Type": "application/json", **(headers or {})},
         )
 
+    def logged_in(self, login_url: str) -> Console:
+        """This console with the cookie the printed login address sets."""
+        parts = urllib.parse.urlsplit(login_url)
+        answer = self.get(f"{parts.path}?{parts.query}")
+        assert answer.status == 200, answer
+        cookie = answer.headers["Set-Cookie"].split(";", 1)[0]
+        return Console(self.url, cookie)
+
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningConsole]:
     # No daemon behind it: these requests are refused or answered without one.
     folder = tmp_path_factory.mktemp("console-alone")
     token = folder / "token"
     token.write_text("t\n")
     args = ("--socket", str(folder / "kitd.sock"), "--token-file", str(token))
-    with RunningConsole(None, folder / "console.log", args) as running:
-        yield Console(running.url)
+    with RunningConsole(None, folder / "console.log", args) as console:
+        yield console
+
+
+@pytest.fixture(scope="module")
+def client(running: RunningConsole) -> Console:
+    return Console(running.url).logged_in(running.login_url)
 
 
 def test_the_page_is_served_with_a_strict_content_security_policy(client: Console) -> None:
@@ -236,3 +258,299 @@ def test_every_text_the_page_names_is_in_the_catalog() -> None:
 @pytest.mark.parametrize(("tag", "language"), [("fr-BE", "fr"), ("nl_BE", "nl"), ("it", "en")])
 def test_a_language_tag_picks_its_catalog_or_english(tag: str, language: str) -> None:
     assert texts_for(tag).language == language
+
+
+# -- who may use the console (the probe: uid nobody drove the kit through the port) --------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/call/ListDevices"),
+        ("POST", "/api/call/CancelSession"),
+        ("GET", "/static/console.js"),
+        ("GET", "/static/index.html"),
+        ("POST", "/api/logout"),
+    ],
+)
+def test_without_a_session_every_request_is_refused(
+    running: RunningConsole, method: str, path: str
+) -> None:
+    stranger = Console(running.url)
+    headers = {"Content-Type": "application/json"} if method == "POST" else {}
+    response = stranger.request(method, path, b"{}" if method == "POST" else None, headers)
+    assert response.status == 401
+    assert response.json()["error"]["code"] == "UNAUTHENTICATED"
+
+
+def test_without_a_session_the_page_sends_the_browser_to_the_login(
+    running: RunningConsole,
+) -> None:
+    response = Console(running.url).get("/")
+    assert response.status == 303
+    assert response.headers["Location"] == "/login"
+
+
+@pytest.mark.parametrize("path", ["/ws/devices", "/ws/sessions/x/preview", "/ws/sessions/x/finger"])
+def test_without_a_session_a_websocket_is_refused(running: RunningConsole, path: str) -> None:
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    with pytest.raises(InvalidStatus) as refused:
+        connect(running.url.replace("http://", "ws://").rstrip("/") + path, open_timeout=30)
+    assert refused.value.response.status_code == 403
+
+
+def test_the_printed_login_address_sets_an_httponly_same_site_strict_cookie(
+    running: RunningConsole,
+) -> None:
+    parts = urllib.parse.urlsplit(running.login_url)
+    response = Console(running.url).get(f"{parts.path}?{parts.query}")
+    # A page of the console's own that moves on to "/", not a redirect: a browser sends no
+    # SameSite=Strict cookie along a navigation that began on another site (--open's private page).
+    assert response.status == 200
+    assert b'http-equiv="refresh" content="0;url=/"' in response.body
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith(f"kit-console-{parts.port}=")
+    attributes = {a.strip().lower() for a in cookie.split(";")[1:]}
+    assert {"httponly", "samesite=strict", "path=/"} <= attributes
+    # The cookie is a session id, never the secret itself.
+    assert running.secret not in cookie
+
+
+def test_with_the_cookie_the_page_and_the_calls_are_served(client: Console) -> None:
+    assert client.get("/").status == 200
+    assert client.post("/api/call/ListDevices", {}).status == 503  # no daemon behind this one
+
+
+@pytest.mark.parametrize("token", ["", "wrong", "a" * 43])
+def test_a_wrong_token_logs_nobody_in(running: RunningConsole, token: str) -> None:
+    response = Console(running.url).get(f"/login?token={token}")
+    assert response.status == 303
+    assert response.headers["Location"] == "/login?refused=1"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_the_secret_typed_into_the_login_page_logs_in(running: RunningConsole) -> None:
+    stranger = Console(running.url)
+    assert stranger.post("/api/login", {"secret": "guess"}).status == 403
+    response = stranger.post("/api/login", {"secret": running.secret})
+    assert response.status == 204
+    cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+    assert Console(running.url, cookie).get("/").status == 200
+
+
+def test_a_made_up_cookie_is_refused(running: RunningConsole) -> None:
+    forged = Console(running.url, f"kit-console-{urllib.parse.urlsplit(running.url).port}=forged")
+    assert forged.post("/api/call/ListDevices", {}).status == 401
+
+
+def test_after_logout_the_cookie_no_longer_works(running: RunningConsole) -> None:
+    browser = Console(running.url).logged_in(running.login_url)
+    assert browser.post("/api/logout", {}).status == 204
+    assert browser.post("/api/call/ListDevices", {}).status == 401
+
+
+def test_the_login_page_and_its_texts_are_open(running: RunningConsole) -> None:
+    stranger = Console(running.url)
+    for path in ("/login", "/static/login.js", "/static/console.css", "/api/texts/nl"):
+        assert stranger.get(path).status == 200, path
+
+
+def test_open_hands_the_browser_a_one_time_login_address(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("t\n")
+    seen = tmp_path / "browser-was-sent"
+    # BROWSER names the command webbrowser runs, %s the address it is given.
+    env = {"BROWSER": f"/bin/sh -c 'echo \"%s\" > {seen}'"}
+    args = ("--socket", str(tmp_path / "kitd.sock"), "--token-file", str(token), "--open")
+    with RunningConsole(None, tmp_path / "console.log", args, env) as running:
+        # The browser's command line (which every local user can read) names a private page, and
+        # only that page holds the code.
+        handed = seen.read_text().strip()
+        assert handed.startswith("file://") and "token=" not in handed
+        page = Path(urllib.parse.urlsplit(handed).path)
+        assert stat.S_IMODE(page.stat().st_mode) == 0o600
+        assert stat.S_IMODE(page.parent.stat().st_mode) == 0o700
+        forward = re.search(r'content="0;url=([^"]+)"', page.read_text())
+        assert forward is not None
+        with_code = html.unescape(forward.group(1))
+        assert "/login?token=" in with_code
+        assert running.secret not in with_code
+        first = Console(running.url).logged_in(with_code)
+        assert first.get("/").status == 200
+        parts = urllib.parse.urlsplit(with_code)
+        again = Console(running.url).get(f"{parts.path}?{parts.query}")
+        assert again.headers["Location"] == "/login?refused=1"
+    assert not page.parent.exists()  # removed when the console stops
+
+
+# -- bounded input (the probe: a 300 MB POST took the console to 700 MB) --------------------------
+
+
+def test_a_body_declared_larger_than_the_cap_is_refused_before_it_is_read(
+    client: Console,
+) -> None:
+    connection = http.client.HTTPConnection(client.host, client.port, timeout=30)
+    connection.putrequest("POST", "/api/call/ListDevices")
+    for name, value in (
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(300 * 1024 * 1024)),
+        ("Cookie", client.cookie),
+    ):
+        connection.putheader(name, value)
+    connection.endheaders()  # and not one byte of the 300 MB
+    response = connection.getresponse()
+    assert response.status == 413
+    assert json.loads(response.read())["error"]["code"] == "RESOURCE_EXHAUSTED"
+    connection.close()
+
+
+def test_a_chunked_body_that_grows_past_the_cap_is_refused(client: Console) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"filler": "'
+        for _ in range(64):
+            yield b"x" * 16384
+
+    connection = http.client.HTTPConnection(client.host, client.port, timeout=30)
+    headers = {"Content-Type": "application/json", "Cookie": client.cookie}
+    try:
+        connection.request(
+            "POST", "/api/call/ListDevices", body=chunks(), headers=headers, encode_chunked=True
+        )
+        response = connection.getresponse()
+        assert response.status == 413
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # refused and closed while we were still sending: equally bounded
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("depth", [32, 100_000])
+def test_deeply_nested_json_is_refused_with_400_not_a_recursion_error(
+    client: Console, depth: int
+) -> None:
+    # 100,000 levels: a RecursionError (500) before, in 200 KB, under the size cap.
+    body = b'{"a":' + b"[" * depth + b"]" * depth + b"}"
+    response = client.request(
+        "POST", "/api/call/CreateSession", body, {"Content-Type": "application/json"}
+    )
+    assert response.status == 400
+    assert "deeper than 32" in response.json()["error"]["message"]
+
+
+def test_json_nesting_inside_strings_does_not_count() -> None:
+    from console.limits import json_depth
+
+    assert json_depth('{"a": "[[[[[[{{{{", "b": [1, {"c": "\\"]]]"}]}') == 3
+
+
+@pytest.fixture
+def impatient(tmp_path: Path) -> Iterator[RunningConsole]:
+    token = tmp_path / "token"
+    token.write_text("t\n")
+    args = ("--socket", str(tmp_path / "kitd.sock"), "--token-file", str(token))
+    with RunningConsole(None, tmp_path / "console.log", (*args, "--client-timeout", "1")) as c:
+        yield c
+
+
+def raw_connection(console: RunningConsole) -> Any:
+    import socket
+
+    parts = urllib.parse.urlsplit(console.url)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=60)
+    return sock
+
+
+def test_a_client_that_sends_nothing_is_disconnected(impatient: RunningConsole) -> None:
+    with raw_connection(impatient) as sock:
+        assert sock.recv(1024) == b""  # closed by the console, not by the 60 s socket timeout
+
+
+def test_a_client_that_trickles_its_headers_is_disconnected(impatient: RunningConsole) -> None:
+    host = urllib.parse.urlsplit(impatient.url).netloc
+    with raw_connection(impatient) as sock:
+        sock.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nX-Slow: ".encode())
+        assert sock.recv(1024) == b""
+
+
+def test_a_body_that_stops_arriving_is_answered_408(impatient: RunningConsole) -> None:
+    client = Console(impatient.url).logged_in(impatient.login_url)
+    with raw_connection(impatient) as sock:
+        sock.sendall(
+            (
+                f"POST /api/call/ListDevices HTTP/1.1\r\nHost: {client.host}:{client.port}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: 100\r\n"
+                f'Cookie: {client.cookie}\r\n\r\n{{"a":'
+            ).encode()
+        )
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        body = json.loads(response.read())
+    assert response.status == 408
+    assert body["error"]["code"] == "DEADLINE_EXCEEDED"
+
+
+def test_a_client_that_hangs_up_mid_body_leaves_no_trace_in_the_log(
+    running: RunningConsole, client: Console
+) -> None:
+    # The login reads a body too, and anyone may call it: no trace for them either.
+    for path in ("/api/call/ListDevices", "/api/login", "/api/call/ListDevices", "/api/login"):
+        with raw_connection(running) as sock:
+            sock.sendall(
+                (
+                    f"POST {path} HTTP/1.1\r\nHost: {client.host}:{client.port}\r\n"
+                    f"Content-Type: application/json\r\nContent-Length: 1000\r\n"
+                    f'Cookie: {client.cookie}\r\n\r\n{{"a":'
+                ).encode()
+            )
+    # A later request is answered: the console went on, and its log holds no trace.
+    assert client.get("/api/texts/en").status == 200
+    assert "Traceback" not in running.log()
+    assert "Exception" not in running.log()
+
+
+def test_a_request_answered_before_its_body_ends_its_connection(running: RunningConsole) -> None:
+    # The probe's slow client, without a session: 401 at once, and then the console would wait for
+    # the rest of a 100 MB body for as long as the client trickled it.
+    import select
+
+    host = urllib.parse.urlsplit(running.url).netloc
+    with raw_connection(running) as sock:
+        sock.sendall(
+            (
+                f"POST /api/call/CancelSession HTTP/1.1\r\nHost: {host}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{{"
+            ).encode()
+        )
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        assert response.status == 401
+        response.read()
+        closed = False
+        for _ in range(40):  # still trickling: each byte would reset uvicorn's keep-alive timer
+            try:
+                sock.sendall(b" ")
+            except OSError:
+                closed = True
+                break
+            readable, _, _ = select.select([sock], [], [], 0.5)
+            if readable:
+                try:
+                    closed = sock.recv(1) == b""
+                except ConnectionResetError:
+                    closed = True
+                break
+        assert closed
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-1", "soon"])
+def test_a_client_timeout_that_would_switch_the_deadline_off_is_a_usage_error(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from console.cli import parse_args
+
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(["--client-timeout", value])
+    assert stopped.value.code == 2
+    assert "--client-timeout" in capsys.readouterr().err

@@ -5,9 +5,12 @@ stream of its own, so the fifth tab was refused (and, before the caps, 15 tabs f
 
 from __future__ import annotations
 
+import http.client
 import json
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -21,11 +24,36 @@ DEFAULT_WORKERS = 16
 TABS = (DEFAULT_WORKERS - UNARY_RESERVE - CAPTURE_RESERVE) // 2 + 2  # past the per-method cap
 
 
+@dataclass(frozen=True)
+class Console:
+    url: str  # ws://host:port
+    cookie: str  # the session a login gave
+
+    def watch_devices(self) -> ClientConnection:
+        return connect(
+            f"{self.url}/ws/devices", additional_headers={"Cookie": self.cookie}, open_timeout=30
+        )
+
+
+def logged_in(console: RunningConsole) -> str:
+    """The session cookie the printed login address gives."""
+    parts = urllib.parse.urlsplit(console.login_url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    try:
+        connection.request("GET", f"{parts.path}?{parts.query}")
+        response = connection.getresponse()
+        assert response.status == 200
+        return str(response.headers["Set-Cookie"]).split(";", 1)[0]
+    finally:
+        connection.close()
+
+
 @pytest.fixture
-def console(kit: KitUnderTest) -> Iterator[str]:
+def console(kit: KitUnderTest) -> Iterator[Console]:
     assert kit.daemon is not None
     with RunningConsole(kit.daemon.config, kit.root / "console-feed.log") as running:
-        yield running.url.rstrip("/").replace("http://", "ws://", 1)
+        ws = running.url.rstrip("/").replace("http://", "ws://", 1)
+        yield Console(ws, logged_in(running))
 
 
 def first_message(tab: ClientConnection) -> dict[str, Any]:
@@ -34,19 +62,19 @@ def first_message(tab: ClientConnection) -> dict[str, Any]:
     return message
 
 
-def test_more_tabs_than_the_daemons_cap_all_see_the_devices(console: str) -> None:
+def test_more_tabs_than_the_daemons_cap_all_see_the_devices(console: Console) -> None:
     with ExitStack() as tabs:
-        opened = [tabs.enter_context(connect(f"{console}/ws/devices")) for _ in range(TABS)]
+        opened = [tabs.enter_context(console.watch_devices()) for _ in range(TABS)]
         for tab in opened:
             message = first_message(tab)
             assert "error" not in message, message
             assert message["event"]["device"]["id"] in {"camera", "fingerprint", "signature_pad"}
 
 
-def test_a_closed_tab_leaves_the_others_watching(console: str, kit: KitUnderTest) -> None:
-    with connect(f"{console}/ws/devices") as staying:
+def test_a_closed_tab_leaves_the_others_watching(console: Console, kit: KitUnderTest) -> None:
+    with console.watch_devices() as staying:
         first_message(staying)
-        with connect(f"{console}/ws/devices") as leaving:
+        with console.watch_devices() as leaving:
             first_message(leaving)
         kit.ctl("camera", "unplug")
         try:

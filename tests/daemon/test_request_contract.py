@@ -8,6 +8,7 @@ constraint must be listed here, with why.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ SERVICES = [
 # Request fields that need no constraint: every value of their type is meaningful.
 UNCONSTRAINED = {
     "kit.v1.WatchDeviceEventsRequest.include_current": "a bool; both values are valid",
+    "kit.v1.CheckIdentityVisuallyRequest.confirmed": "a bool; both values are valid",
 }
 SOME_UUID = "0190b7a4-1c5e-7d2a-9f3b-8a6c5d4e3f21"
 
@@ -82,7 +84,13 @@ def breaking_values(
         if s.uuid:
             cases.append(("string.uuid", name, "not-a-session-id"))
         if s.pattern:
-            cases.append(("string.pattern", name, "Not A Profile!"))
+            # The first of these the pattern refuses (RE2's syntax here is also Python's).
+            refused = next(
+                v
+                for v in ("Not A Profile!", "line\nbreak", "\x1b[2J")
+                if not re.search(s.pattern, v)
+            )
+            cases.append(("string.pattern", name, refused))
         unknown = {f.name for f, _ in s.ListFields()} - handled
     elif kind == "bytes":
         handled = {"max_len"}
@@ -275,3 +283,70 @@ def test_an_over_long_cancel_reason_is_refused_and_the_audit_log_does_not_grow(
         timeout=10,
     ).session
     assert cancelled.state == cpb.SESSION_STATE_CANCELLED
+
+
+NO_CONTROL_CHARACTERS = "^[^\\x00-\\x1F\\x7F-\\x9F]*$"
+
+
+def test_every_free_text_field_of_a_request_refuses_control_characters() -> None:
+    # Free text (no uuid, no pattern of its own) reaches the audit log and the package's records: a
+    # newline or an ESC there forges lines and moves terminals. A new text field must carry the rule.
+    free_text = []
+    for service in SERVICES:
+        for method in service.methods:
+            for field in method.input_type.fields:
+                if field.type != descriptor.FieldDescriptor.TYPE_STRING:
+                    continue
+                rules = field_rules(field)
+                text = rules.string if rules is not None else None
+                if text is None or text.uuid:
+                    continue
+                if text.pattern != NO_CONTROL_CHARACTERS and not text.pattern:
+                    free_text.append(field.full_name)
+    assert free_text == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("operator_id", "op-1\nFORGED LINE"),
+        ("operator_id", "op-1\x1b[2J"),
+        ("application_reference", "APP\r\n2026"),
+        ("citizen_display_name", "Jan\x1b]0;title\x07"),
+    ],
+)
+def test_control_characters_in_create_session_text_are_refused(
+    daemon: RunningDaemon, field: str, value: str
+) -> None:
+    client = daemon.client
+    request = cpb.CreateSessionRequest(
+        document_profile="be-kids-id", applicant_age=8, operator_id="op-1"
+    )
+    setattr(request, field, value)
+    with pytest.raises(grpc.RpcError) as caught:
+        client.capture.CreateSession(request, metadata=client.metadata, timeout=10)
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    info, _ = details_of(caught.value)
+    assert (info.metadata["field"], info.metadata["rule"]) == (field, "string.pattern")
+
+
+def test_letters_of_every_language_and_punctuation_stay_allowed(daemon: RunningDaemon) -> None:
+    client = daemon.client
+    session = client.capture.CreateSession(
+        cpb.CreateSessionRequest(
+            document_profile="be-kids-id",
+            applicant_age=8,
+            operator_id="Zoë-Françoise Müller",
+            application_reference="APP/2026-0001 (élève)",
+        ),
+        metadata=client.metadata,
+        timeout=10,
+    ).session
+    try:
+        assert session.operator_id == "Zoë-Françoise Müller"
+    finally:
+        client.capture.CancelSession(
+            cpb.CancelSessionRequest(session_id=session.session_id, reason="test: done"),
+            metadata=client.metadata,
+            timeout=10,
+        )

@@ -26,19 +26,29 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from google.protobuf.json_format import ParseError
 
+from console.calls import CALLS, parse_request
+from console.limits import json_object
+from console.streams import MessageRefused, parse_command
 from hal.camera.opencv import decode_jpeg, read_stamp
 from hal.errors import ProtocolError
 from hal.fingerprint import protocol as kfp1
 from hal.signpad import protocol as pad
 from hal.signpad.framing import FrameDecoder, encode_frame
 from kitd.audit.errors import AuditError
+from kitd.audit.verify import verify_log_bytes
 from kitd.config import ConfigError, parse_config
+from kitd.outbox.contract import MAX_ANSWER_BYTES, Receipt, receipt_problem
 from kitd.package import deterministic_cbor, hpke
+from kitd.package.cose import parse_sign1, verify_sign1
 from kitd.package.envelope import build_frame, parse_frame
 from kitd.package.errors import PackageError
 from kitd.package.opener import open_package
 from kitd.policy.loader import PolicyError, builtin_policy_files, parse_policy
+from kitd.quality.face.cli import decode_photo
+from kitd.quality.finger.errors import FingerprintImageError
+from kitd.quality.finger.files import decode_image
 from kitd.records.iso19794_4 import (
     Compression,
     FingerView,
@@ -269,6 +279,8 @@ class _BackOffice:
         signer = FileKeySigner.generate(self.root / "kit.key.pem")
         self.keys = KitKeyList()
         self.keys.publish("kit-0042", signer.public_key)
+        self.kit_public_key = signer.public_key
+        self.signer = signer
         recipient = RecipientKeyPair.generate(self.root / "backoffice")
         self.recipient_key = load_recipient_private_key(recipient.private_path)
         sealed = PackageSealer(signer, self.recipient_key.public_key()).seal(make_visit())
@@ -370,6 +382,139 @@ def receiver_upload_seeds() -> list[bytes]:
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
     return [head + body, b"PUT /packages/x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"]
+
+
+# -- a kit's audit log at the back office (kitpkg audit-verify) -------------------------------------
+
+
+def audit_log(data: bytes) -> None:
+    """A kit's whole audit log: records decoded and type-checked, the chain and its signed
+    checkpoints verified against the published keys."""
+    verify_log_bytes(data, _back_office().keys)
+
+
+def audit_log_seeds() -> list[bytes]:
+    from kitd.audit.log import AuditLog
+    from kitd.audit.record import AuditKind
+
+    folder = Path(tempfile.mkdtemp(prefix="kitd-fuzz-audit-"))
+    log = AuditLog(folder / "audit.log", _back_office().signer)
+    log.append(AuditKind.VISIT_STARTED, "op-1", profile="be-eid")
+    log.append(AuditKind.ATTEMPT, "op-1", capture="finger", finger=2, number=1, quality=63)
+    log.close()  # a signed checkpoint at close
+    whole = (folder / "audit.log").read_bytes()
+    return [whole, whole[: len(whole) // 2], whole + whole]
+
+
+# -- the kit's uploader: the receiver's answer (a hostile or broken back office writes it) -----------
+
+
+def upload_receipt(data: bytes) -> None:
+    """The answer to an upload as the uploader reads it: longer than MAX_ANSWER_BYTES is refused
+    unread, the rest parsed, type-checked and compared with the package that was sent."""
+    if len(data) > MAX_ANSWER_BYTES:
+        return
+    receipt_problem(
+        Receipt.from_json(data), "01a25061-0b5c-7d2a-9f3b-8a6c5d4e3f21", "ab" * 32, 1438
+    )
+
+
+def upload_receipt_seeds() -> list[bytes]:
+    return [
+        Receipt(
+            "01a25061-0b5c-7d2a-9f3b-8a6c5d4e3f21", "ab" * 32, 1438, "2026-01-01T00:00:00Z", "bo"
+        ).to_json(),
+        b'{"package_id": "x", "sha256": "y", "size": Infinity}',
+        b'{"package_id": "x", "sha256": "y", "size": 1e400, "receiver": null}',
+        b"[" * 2000 + b"]" * 2000,
+    ]
+
+
+# -- kit-console: request bodies and WebSocket messages from any local process ---------------------
+
+
+def console_json(data: bytes) -> None:
+    """A POST body to /api/call/{Rpc}: the first byte picks the call, the rest is the body, bounded
+    and parsed exactly as the handler does (depth before json.loads, then the request message)."""
+    if not data:
+        return
+    names = sorted(CALLS)
+    call = CALLS[names[data[0] % len(names)]]
+    parse_request(call, json_object(data[1:]))
+
+
+def console_json_seeds() -> list[bytes]:
+    names = sorted(CALLS)
+    create = bytes([names.index("CreateSession")])
+    return [
+        create + b'{"document_profile": "be-eid", "applicant_age": 40, "operator_id": "op-1",'
+        b' "application_reference": "APP-1", "delivery_reference": "AAEC"}',
+        bytes([names.index("CaptureFace")])
+        + b'{"session_id": "x", "mode": "FACE_CAPTURE_MODE_NOW"}',
+        bytes([names.index("ListDevices")]) + b"{}",
+        create + b'{"a": [[[[{"b": [1, 2.5e300, null, true, "\\u0000"]}]]]]}',
+    ]
+
+
+def console_ws_message(data: bytes) -> None:
+    """A text message over one of the console's WebSockets (always UTF-8 on the wire)."""
+    parse_command(data.decode("utf-8", errors="replace"))
+
+
+def console_ws_message_seeds() -> list[bytes]:
+    return [b'{"command": "clear"}', b"ack", b'{"command": ["clear"]}', b"[" * 40 + b"]" * 40]
+
+
+# -- COSE_Sign1 structures (manifests, audit checkpoints' format) ----------------------------------
+
+
+def cose_sign1(data: bytes) -> None:
+    """A COSE_Sign1 from outside: parsed, type-checked, then verified against the published key."""
+    office = _back_office()
+    message = parse_sign1(data)
+    key = office.keys.get(message.key_id)
+    verify_sign1(message, key.public_key if key is not None else office.kit_public_key)
+
+
+def cose_sign1_seeds() -> list[bytes]:
+    import cbor2
+
+    office = _back_office()
+    payload = deterministic_cbor.decode(office.payload)
+    signed = bytes(payload["manifest"])
+    protected, unprotected, manifest, _signature = cbor2.loads(signed).value
+    return [
+        signed,
+        cbor2.dumps(cbor2.CBORTag(18, [protected, unprotected, manifest, 12345])),
+        cbor2.dumps(cbor2.CBORTag(18, [protected, {}, manifest])),
+    ]
+
+
+# -- image headers: kit-quality face and finger ---------------------------------------------------
+
+
+def image_header(data: bytes) -> None:
+    """An image file given to kit-quality: the header claim, then each tool's decoding (the face's
+    photo formats through OpenCV, the finger's through Pillow), both under their pixel caps."""
+    with contextlib.suppress(ValueError):  # decode_photo's documented answer (ImageRefused is one)
+        decode_photo(data)
+    decode_image(data, raw=False, raw_size=None)
+
+
+def image_header_seeds() -> list[bytes]:
+    import cv2
+
+    from support.crafted_images import jpeg_claiming, png_claiming
+
+    grey = np.tile(np.arange(32, dtype=np.uint8), (24, 1))
+    seeds = []
+    for suffix in (".png", ".jpg", ".bmp", ".tiff", ".webp", ".pgm"):
+        ok, encoded = cv2.imencode(suffix, grey)
+        assert ok
+        seeds.append(encoded.tobytes())
+    seeds += [png_claiming(6000, 6000), jpeg_claiming(30000, 30000), png_claiming(40, 30, 2)]
+    seeds.append(encode_wsq(np.random.default_rng(3).integers(0, 256, (40, 48), dtype=np.uint8)))
+    return seeds
 
 
 # -- policy and configuration loaders ---------------------------------------------------------------
@@ -485,6 +630,48 @@ TARGETS: dict[str, FuzzTarget] = {
             (),
             receiver_upload_seeds,
             "the reference receiver's HTTP PUT handler (request line, headers, body)",
+        ),
+        FuzzTarget(
+            "audit_log",
+            audit_log,
+            (AuditError,),
+            audit_log_seeds,
+            "a kit's audit log as kitpkg audit-verify reads it (records, chain, checkpoints)",
+        ),
+        FuzzTarget(
+            "upload_receipt",
+            upload_receipt,
+            (ValueError,),
+            upload_receipt_seeds,
+            "the receiver's answer to an upload, as the kit's uploader reads it (receipt JSON)",
+        ),
+        FuzzTarget(
+            "console_json",
+            console_json,
+            (ValueError, ParseError),
+            console_json_seeds,
+            "kit-console's POST bodies: size, JSON depth, the request message of every call",
+        ),
+        FuzzTarget(
+            "console_ws_message",
+            console_ws_message,
+            (MessageRefused,),
+            console_ws_message_seeds,
+            "kit-console's WebSocket text messages (commands, acknowledgements)",
+        ),
+        FuzzTarget(
+            "cose_sign1",
+            cose_sign1,
+            (PackageError,),
+            cose_sign1_seeds,
+            "COSE_Sign1 structures: parse, type checks, ES256 verification",
+        ),
+        FuzzTarget(
+            "image_header",
+            image_header,
+            (FingerprintImageError,),
+            image_header_seeds,
+            "image files for kit-quality face and finger: header claims, pixel caps, decoding",
         ),
         FuzzTarget(
             "policy_loader",

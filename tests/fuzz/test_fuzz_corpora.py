@@ -7,6 +7,8 @@ fixed parser now gives.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,78 @@ def test_a_path_in_the_home_of_no_such_user_is_a_config_error() -> None:
     data = (CORPUS / "config_loader" / "home-of-no-user").read_bytes()
     with pytest.raises(ConfigError, match="home folder that does not exist"):
         TARGETS["config_loader"].run(data)
+
+
+def test_a_cose_signature_that_is_an_integer_is_malformed_not_a_type_error() -> None:
+    data = (CORPUS / "cose_sign1" / "signature-is-an-integer").read_bytes()
+    with pytest.raises(MalformedPackage, match="signature is int, not bytes"):
+        TARGETS["cose_sign1"].run(data)
+
+
+def test_the_receiver_answers_a_cose_signature_of_the_wrong_type_with_422() -> None:
+    # The probe: the handler died with a TypeError and the kit got no answer at all.
+    import cbor2
+
+    from fuzz.targets import _back_office, _InMemoryRequest, _receiver
+    from kitd.package import deterministic_cbor, hpke
+    from kitd.package.envelope import build_frame
+    from kitd.package.header import Header
+    from kitd.package.ids import new_package_id
+
+    office = _back_office()
+    payload = deterministic_cbor.decode(office.payload)
+    protected, unprotected, manifest, _ = cbor2.loads(payload["manifest"]).value
+    payload["manifest"] = cbor2.dumps(cbor2.CBORTag(18, [protected, unprotected, manifest, 7]))
+    recipient = office.recipient_key.public_key()
+    # A package id of its own: the receiver may have stored the seed package already.
+    header = replace(
+        Header.from_cbor(office.header_bytes), package_id=new_package_id(datetime.now(UTC))
+    )
+    header_bytes = header.to_cbor()
+    body = build_frame(
+        header_bytes, hpke.seal(deterministic_cbor.encode(payload), recipient, header_bytes)
+    )
+    head = (
+        f"PUT /packages/{header.package_id} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    receiver = _receiver()
+    request = _InMemoryRequest(head + body)
+    receiver.handler(request, ("127.0.0.1", 9), receiver.receiver._server)
+    answer = request.wfile.getvalue()
+    assert answer.startswith(b"HTTP/1.0 422") or answer.startswith(b"HTTP/1.1 422"), answer[:80]
+    assert b"MalformedPackage" in answer
+
+
+def test_deeply_nested_json_to_the_console_is_refused_not_a_recursion_error() -> None:
+    from console.limits import BodyRefused
+
+    data = (CORPUS / "console_json" / "nested-5000-levels").read_bytes()
+    with pytest.raises(BodyRefused, match="deeper than 32"):
+        TARGETS["console_json"].run(data)
+
+
+def test_deeply_nested_json_over_a_console_websocket_is_refused() -> None:
+    from console.streams import MessageRefused
+
+    data = (CORPUS / "console_ws_message" / "nested-5000-levels").read_bytes()
+    with pytest.raises(MessageRefused, match="deeper than 32"):
+        TARGETS["console_ws_message"].run(data)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("png-claims-30000-square", "more than"),
+        ("jpeg-claims-30000-square", "more than"),
+        ("empty-file", "empty file"),
+    ],
+)
+def test_image_files_that_claim_too_much_or_nothing_are_refused_before_decoding(
+    name: str, expected: str
+) -> None:
+    from kitd.quality.finger.errors import FingerprintImageError
+
+    data = (CORPUS / "image_header" / name).read_bytes()
+    with pytest.raises(FingerprintImageError, match=expected):
+        TARGETS["image_header"].run(data)

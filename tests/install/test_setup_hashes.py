@@ -20,7 +20,9 @@ pytestmark = pytest.mark.slow
 SETUP_INPUTS = [
     "pyproject.toml",
     "scripts/setup",
+    "scripts/help.bash",
     "scripts/check-env",
+    "scripts/project_venv.py",
     "scripts/lockfile.py",
     "scripts/deps/debian.txt",
     "scripts/deps/npm/package.json",

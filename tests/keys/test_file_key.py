@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -68,7 +68,9 @@ def test_after_rotation_old_packages_still_verify_against_the_key_list(tmp_path:
 
     old = FileKeySigner.generate(tmp_path / "keys" / "kit-2026-01.pem")
     keys.publish("kit-7", old.public_key)
-    old_package = PackageSealer(old, private.public_key()).seal(contents)
+    # Sealed before the rotation: a retired key still vouches for what it signed while current.
+    sealed = now - timedelta(days=1)
+    old_package = PackageSealer(old, private.public_key(), clock=lambda: sealed).seal(contents)
 
     new = FileKeySigner.generate(tmp_path / "keys" / "kit-2026-05.pem")
     keys.publish("kit-7", new.public_key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import socket
 import sqlite3
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,42 @@ def test_a_wrong_receipt_keeps_the_package(back_office: BackOffice) -> None:
     assert kept.state is PackageState.SEALED
     assert "SHA-256" in kept.last_error
     assert Path(entry.path).read_bytes() == outbox.read(entry.package_id)
+
+
+# What a hostile or broken receiver answered, and what the uploader now says about it. Before, the
+# first two ended the upload with OverflowError and RecursionError (out of the uploader's thread) and
+# the third was read whole, however large.
+HOSTILE_ANSWERS = {
+    "size-is-infinity": (b'{"package_id": "x", "sha256": "y", "size": Infinity}', "size is float,"),
+    "nested-30000-deep": (b"[" * 30_000 + b"]" * 30_000, "nests too deep"),
+    "one-megabyte": (b'{"package_id": "' + b"x" * (1 << 20) + b'"}', "has 1048594 bytes"),
+    "an-array": (b"[1, 2]", "a JSON object, not list"),
+}
+
+
+@pytest.mark.parametrize("answer", list(HOSTILE_ANSWERS))
+def test_an_answer_that_is_not_a_receipt_keeps_the_package(
+    back_office: BackOffice, answer: str
+) -> None:
+    body, reason = HOSTILE_ANSWERS[answer]
+
+    class HostileReceiver(PackageReceiver):
+        def _put(self, request: BaseHTTPRequestHandler) -> tuple[int, bytes]:
+            request.rfile.read(int(request.headers["Content-Length"]))
+            return 200, body
+
+    receiver = back_office.receiver(cls=HostileReceiver)
+    receiver.start()
+    try:
+        outbox = Outbox(back_office.outbox_config(receiver.url))
+        entry = outbox.enqueue(back_office.small_package())
+        result = outbox.flush()
+    finally:
+        receiver.stop()
+    assert (result.uploaded, result.failed) == (0, 1)
+    kept = outbox.get(entry.package_id)
+    assert kept.state is PackageState.SEALED
+    assert reason in kept.last_error
 
 
 def test_a_package_the_receiver_rejects_is_kept(

@@ -83,3 +83,53 @@ def test_face_threshold_overrides_are_checked(tmp_path: Path) -> None:
         tmp_path, "jpeg_quality = 92\n", "jpeg_quality = 92\n[face.thresholds.yaw]\nmax = 3\n"
     )
     assert load_policy(path).face.thresholds == {"yaw": {"max": 3}}
+
+
+DELIVERY = next(f for f in builtin_policy_files() if f.name == "be-eid-delivery.toml")
+
+
+def test_the_delivery_policy_tries_both_fingers_and_allows_the_visual_check() -> None:
+    delivery = load_policy(DELIVERY).delivery
+    assert (delivery.max_attempts, delivery.enrolled_fingers) == (3, 2)
+    assert delivery.max_reference_validity_days == 30
+    assert delivery.visual_check.allowed and delivery.visual_check.reason_min_length == 10
+
+
+def test_the_template_keeps_the_visual_check_off() -> None:
+    template = next(f for f in builtin_policy_files() if f.name == "template.toml")
+    assert not load_policy(template).delivery.visual_check.allowed
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("enrolled_fingers = 2", "enrolled_fingers = 3", "delivery.enrolled_fingers"),
+        ("enrolled_fingers = 2", "enrolled_fingers = 0", "delivery.enrolled_fingers"),
+        (
+            "max_reference_validity_days = 30",
+            "max_reference_validity_days = inf",
+            "delivery.max_reference_validity_days",
+        ),
+        (
+            "max_reference_validity_days = 30",
+            "max_reference_validity_days = 0",
+            "delivery.max_reference_validity_days",
+        ),
+        (
+            "max_reference_validity_days = 30",
+            "max_reference_validity_days = 36500",
+            "delivery.max_reference_validity_days",
+        ),
+        ("reason_min_length = 10", "reason_min_length = 0", "delivery.visual_check"),
+        ("allowed = true", 'allowed = "sometimes"', "delivery.visual_check.allowed"),
+    ],
+)
+def test_a_broken_delivery_policy_names_the_key(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    text = DELIVERY.read_text()
+    assert old in text
+    path = tmp_path / "delivery.toml"
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(PolicyError, match=message.replace(".", r"\.")):
+        load_policy(path)

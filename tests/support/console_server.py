@@ -1,5 +1,6 @@
 """Runs kit-console (python -m console.cli) as a subprocess on a free loopback port, for tests and
-benchmarks; `url` is the page's address it printed."""
+benchmarks; `url` is the page's address it printed and `login_url` the address with this launch's
+secret that logs a browser in."""
 
 from __future__ import annotations
 
@@ -12,12 +13,21 @@ from typing import Any
 
 
 class RunningConsole:
-    def __init__(self, config: Path | None, log_path: Path, args: tuple[str, ...] = ()) -> None:
-        """`config` is the daemon's configuration; `args` replace it (e.g. --socket, --token-file)."""
+    def __init__(
+        self,
+        config: Path | None,
+        log_path: Path,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
+        """`config` is the daemon's configuration; `args` replace it (e.g. --socket, --token-file);
+        `env` is added to the console's environment."""
         self.args = [*(["--config", str(config)] if config is not None else []), *args]
+        self.env = env or {}
         self.log_path = log_path
         self.process: subprocess.Popen[str] | None = None
         self.url = ""
+        self.login_url = ""
 
     def start(self) -> RunningConsole:
         with open(self.log_path, "ab") as log:
@@ -26,7 +36,7 @@ class RunningConsole:
                 stdout=subprocess.PIPE,
                 stderr=log,
                 text=True,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
             )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()  # the first line, once it listens (or EOF on failure)
@@ -34,7 +44,16 @@ class RunningConsole:
             self.stop()
             raise RuntimeError(f"kit-console did not start: {line!r}\n{self.log()}")
         self.url = line.split("serving on ", 1)[1].strip()
+        login = self.process.stdout.readline()
+        if "log in at " not in login:
+            self.stop()
+            raise RuntimeError(f"kit-console printed no login address: {login!r}\n{self.log()}")
+        self.login_url = login.split("log in at ", 1)[1].strip()
         return self
+
+    @property
+    def secret(self) -> str:
+        return self.login_url.split("token=", 1)[1]
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

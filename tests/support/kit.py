@@ -16,7 +16,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import cv2
 import grpc
+import numpy as np
 
 from kit.v1 import device_service_pb2 as dpb
 from kit.v1 import types_pb2
@@ -29,6 +31,9 @@ from kitsim.harness import SimulatorSet
 from kitsim.prints.impression import Placement, render
 from kitsim.prints.master import master_print
 from support.daemon import RunningDaemon, write_config
+
+# An enrollment photo for reference downloads: any small JPEG does, the kit only hands it to the operator.
+ENROLLMENT_PHOTO = bytes(cv2.imencode(".jpg", np.full((64, 48, 3), 200, np.uint8))[1])
 
 ALL_DEVICES = ("camera", "fingerprint", "signature_pad")
 STATES = {
@@ -126,16 +131,25 @@ class KitUnderTest:
     def delivery_reference(
         self,
         identity: str,
-        finger: int,
-        *,
+        *fingers: int,
         issued_at: datetime | None = None,
         valid_for: timedelta = timedelta(days=14),
+        photo: bytes = ENROLLMENT_PHOTO,
     ) -> bytes:
-        """What the back office would send down for the card of `identity`: the template of an
-        enrollment impression of that simulated finger, signed and sealed to this kit."""
-        pixels = render(master_print(identity, finger), Placement(quality=0.85, seed=4242))
+        """What the back office would send down for the card of `identity`: the templates of an
+        enrollment impression of each simulated finger (one per hand, in order) and the enrollment
+        photo, signed and sealed to this kit."""
+        prints = [
+            (finger, render(master_print(identity, finger), Placement(quality=0.85, seed=4242)))
+            for finger in fingers
+        ]
         reference = make_reference(
-            pixels, finger, "TEST-KIT", "APP-2026-0042", issued_at=issued_at, valid_for=valid_for
+            prints,
+            "TEST-KIT",
+            "APP-2026-0042",
+            photo=photo,
+            issued_at=issued_at,
+            valid_for=valid_for,
         )
         return seal_reference(
             reference,

@@ -23,6 +23,7 @@ from kitd.locale import english
 from kitd.quality.face.assessment import FaceAssessment, FaceAssessor
 from kitd.quality.face.checks.jpeg import jpeg_quality
 from kitd.quality.face.models import FaceModelError
+from kitd.quality.image_header import UnreadableImageHeader, claimed_image, read_bounded
 
 
 def as_record(path: str, assessment: FaceAssessment, ms: float) -> dict[str, Any]:
@@ -43,16 +44,37 @@ def as_record(path: str, assessment: FaceAssessment, ms: float) -> dict[str, Any
     }
 
 
+# The most pixels decoded from one file: a 50-megapixel camera's photo (150 MB as BGR).
+MAX_PIXELS = 50_000_000
+# What is decoded (with OpenCV, after Pillow has read the header's size): the photo formats.
+FORMATS = {"JPEG", "PNG", "BMP", "TIFF", "WEBP", "PPM"}
+
+
 def read_image(path: str) -> tuple[np.ndarray[Any, np.dtype[np.uint8]], float]:
     """The file decoded as BGR (EXIF orientation applied, as OpenCV's imread does) and, for a JPEG, the
-    quality it was saved with (NaN otherwise); ValueError if it is not a readable image."""
-    data = np.fromfile(path, dtype=np.uint8) if Path(path).is_file() else None
-    if data is None:
+    quality it was saved with (NaN otherwise); ValueError (ImageRefused before any decoding: empty,
+    too large, unknown, more than MAX_PIXELS) if it is not a readable image."""
+    if not Path(path).is_file():
         raise ValueError("no such file")
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    try:
+        data = read_bounded(path)
+    except OSError as exc:
+        raise ValueError(exc.strerror or str(exc)) from None
+    return decode_photo(data)
+
+
+def decode_photo(data: bytes) -> tuple[np.ndarray[Any, np.dtype[np.uint8]], float]:
+    """A photo file's bytes as BGR and its saved JPEG quality; ValueError when they are not one."""
+    claim = claimed_image(data, MAX_PIXELS)
+    if claim.format not in FORMATS:
+        raise UnreadableImageHeader(f"{claim.format} is not a photo format (JPEG, PNG, ...)")
+    try:
+        image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:
+        image = None
     if image is None:
         raise ValueError("not a readable image")
-    return np.asarray(image, dtype=np.uint8), jpeg_quality(data.tobytes())
+    return np.asarray(image, dtype=np.uint8), jpeg_quality(data)
 
 
 def print_table(record: dict[str, Any]) -> None:

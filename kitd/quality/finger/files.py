@@ -6,17 +6,27 @@ with a size given by the caller. Only reads: it never writes an image, and nothi
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import wsq  # noqa: F401 - registers the WSQ format with Pillow
 from numpy.typing import NDArray
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from kitd.quality.finger.errors import FingerprintImageError
+from kitd.quality.image_header import (
+    ImageRefused,
+    UnreadableImageHeader,
+    claimed_image,
+    read_bounded,
+)
+from kitd.records.wsq import WsqError, decode_wsq
 
 RAW_SUFFIXES = {".raw", ".gray", ".grey"}
+# The most pixels decoded from one file: a 1000 ppi ten-print card is about 16 million.
+MAX_PIXELS = 25_000_000
 # Image editors write 72 or 96 dpi into files by default; only a recorded resolution this high or more
 # is taken to be the scanner's.
 MIN_SCANNER_PPI = 300
@@ -34,14 +44,39 @@ class LoadedImage:
 
 
 def load_image(path: Path, raw_size: tuple[int, int] | None = None) -> LoadedImage:
-    """Read one file; raise FingerprintImageError (or OSError) with a message a person can act on."""
-    data = path.read_bytes()
-    if not data:
-        raise FingerprintImageError("empty file")
-    if path.suffix.lower() in RAW_SUFFIXES:
+    """Read one file; raise FingerprintImageError (or OSError) with a message a person can act on.
+    A file over MAX_FILE_BYTES, or whose header claims more than MAX_PIXELS, is refused before any
+    pixel is decoded."""
+    try:
+        data = read_bounded(str(path))
+    except ImageRefused as error:
+        raise FingerprintImageError(str(error)) from error
+    return decode_image(data, path.suffix.lower() in RAW_SUFFIXES, raw_size)
+
+
+def decode_image(data: bytes, raw: bool, raw_size: tuple[int, int] | None) -> LoadedImage:
+    """A file's bytes as grey pixels (`raw`: headerless 8-bit); FingerprintImageError otherwise."""
+    if raw:
         return _load_raw(data, raw_size)
     try:
-        with Image.open(path) as image:
+        claim = claimed_image(data, MAX_PIXELS)
+    except UnreadableImageHeader as error:
+        if raw_size is not None:
+            # Not a format Pillow knows, and the caller gave a size: headerless RAW under another name.
+            return _load_raw(data, raw_size)
+        raise FingerprintImageError(
+            "not a readable image (PNG, PGM, BMP or WSQ; for headerless RAW give --size WxH)"
+        ) from error
+    except ImageRefused as error:
+        raise FingerprintImageError(str(error)) from error
+    if claim.format == "WSQ":
+        # NBIS can crash the process on a damaged stream: kitd.records decodes it in a child.
+        try:
+            return LoadedImage(pixels=decode_wsq(data), ppi=None)
+        except WsqError as error:
+            raise FingerprintImageError(f"the WSQ stream is not readable: {error}") from error
+    try:
+        with Image.open(io.BytesIO(data)) as image:
             image.load()
             if image.mode not in _GREY_MODES:
                 raise FingerprintImageError(
@@ -51,18 +86,18 @@ def load_image(path: Path, raw_size: tuple[int, int] | None = None) -> LoadedIma
             grey = image if image.mode == "L" else image.convert("L")
             pixels = np.asarray(grey, dtype=np.uint8).copy()
             dpi = image.info.get("dpi")
-    except UnidentifiedImageError as error:
-        if raw_size is not None:
-            # Not a format Pillow knows, and the caller gave a size: headerless RAW under another name.
-            return _load_raw(data, raw_size)
-        raise FingerprintImageError(
-            "not a readable image (PNG, PGM, BMP or WSQ; for headerless RAW give --size WxH)"
-        ) from error
+    except (FingerprintImageError, MemoryError):
+        raise
+    except Exception as error:  # decoders raise whatever their code trips on
+        # The header was readable, the pixels are not (truncated, corrupt).
+        raise FingerprintImageError(f"the image data is not readable: {error!r}") from error
     ppi = round(float(dpi[0])) if dpi and float(dpi[0]) >= MIN_SCANNER_PPI else None
     return LoadedImage(pixels=pixels, ppi=ppi)
 
 
 def _load_raw(data: bytes, raw_size: tuple[int, int] | None) -> LoadedImage:
+    if not data:
+        raise FingerprintImageError("empty file")
     if raw_size is None:
         raise FingerprintImageError("headerless RAW image: give its size with --size WxH")
     width, height = raw_size

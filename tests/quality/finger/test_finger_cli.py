@@ -126,3 +126,54 @@ def test_without_json_a_table_is_printed(
     assert kit_quality(["finger", str(path)]) == 0
     out = capsys.readouterr().out
     assert "score" in out and "feedback" in out
+
+
+def test_decompression_bombs_get_one_error_each_and_the_batch_goes_on(
+    tmp_path: Path, print_pixels: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from support.crafted_images import png_claiming
+
+    # The probe: an untyped DecompressionBombError stopped the batch at the first of these.
+    over_pillow = tmp_path / "bomb-30000.png"
+    over_pillow.write_bytes(png_claiming(30000, 30000))
+    over_cap = tmp_path / "bomb-6000.png"
+    over_cap.write_bytes(png_claiming(6000, 6000))
+    good = tmp_path / "good.png"
+    Image.fromarray(print_pixels).save(good)
+    paths = [over_pillow, over_cap, good]
+    assert kit_quality(["finger", "--json", *map(str, paths)]) == 1
+    lines = _lines(capsys)
+    assert [line["path"] for line in lines] == list(map(str, paths))
+    assert "more than" in lines[0]["error"]
+    assert "6000 x 6000 pixels, more than the 25,000,000" in lines[1]["error"]
+    assert "score" in lines[2]
+
+
+def test_a_truncated_image_is_an_error_line(
+    tmp_path: Path, print_pixels: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    whole = tmp_path / "whole.png"
+    Image.fromarray(print_pixels).save(whole)
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(whole.read_bytes()[:200])
+    assert kit_quality(["finger", "--json", str(cut)]) == 1
+    assert "not readable" in _lines(capsys)[0]["error"]
+
+
+def test_a_device_or_a_fifo_is_an_error_line_not_an_endless_read(
+    tmp_path: Path, print_pixels: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    # /dev/zero reports no size and never ends: it was read until memory ran out.
+    fifo = tmp_path / "print.fifo"
+    os.mkfifo(fifo)  # opening it would wait for a writer that never comes
+    good = tmp_path / "good.png"
+    Image.fromarray(print_pixels).save(good)
+    paths = ["/dev/zero", str(fifo), str(good)]
+    assert kit_quality(["finger", "--json", *paths]) == 1
+    lines = _lines(capsys)
+    assert [line["path"] for line in lines] == paths
+    assert "not a regular file" in lines[0]["error"]
+    assert "not a regular file" in lines[1]["error"]
+    assert "score" in lines[2]

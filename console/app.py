@@ -30,11 +30,12 @@ from starlette.websockets import WebSocket
 from console import catalog
 from console.auth import BrowserAuth, Logins, login_call, login_page, logout_call
 from console.calls import CALLS, parse_request
+from console.device_feed import DeviceFeed
 from console.guard import SameOriginGuard
 from console.headers import SecurityHeaders
 from console.limits import CLIENT_TIMEOUT_S, BodyRefused, read_json_object
 from console.messages import console_error, error_json, http_status, to_json
-from console.streams import finger_event, json_stream, preview_stream
+from console.streams import finger_event, json_stream, preview_stream, shared_json_stream
 from kit.v1 import capture_service_pb2 as cpb
 from kit.v1 import device_service_pb2 as dpb
 from kit.v1 import types_pb2
@@ -86,11 +87,8 @@ async def unary(request: Request) -> Response:
 
 async def device_events(ws: WebSocket) -> None:
     await ws.accept()
-    kit = kit_of(ws)
-    call = kit.devices.WatchDeviceEvents(
-        dpb.WatchDeviceEventsRequest(include_current=True), metadata=kit.metadata
-    )
-    await json_stream(ws, call, to_json)
+    feed: DeviceFeed = ws.app.state.device_feed
+    await shared_json_stream(ws, feed.events(), to_json)
 
 
 async def face_preview(ws: WebSocket) -> None:
@@ -146,7 +144,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # grpc.aio channels belong to the loop that made them: create it on uvicorn's.
-        app.state.kit = AsyncKitClient(endpoint)
+        kit = app.state.kit = AsyncKitClient(endpoint)
+        # Every page watching the devices shares one daemon stream.
+        app.state.device_feed = DeviceFeed(
+            lambda: kit.devices.WatchDeviceEvents(
+                dpb.WatchDeviceEventsRequest(include_current=True), metadata=kit.metadata
+            )
+        )
         try:
             yield
         finally:

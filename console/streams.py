@@ -1,6 +1,6 @@
 """The daemon's server streams, bridged to WebSockets.
 
-Each WebSocket holds one gRPC stream: its responses go out as JSON text messages (the preview's
+Each WebSocket holds one gRPC stream (the device events' WebSockets share one, console/device_feed.py): its responses go out as JSON text messages (the preview's
 frames as binary messages, see console/preview.py), a failed stream sends `{"error": ...}` with the
 daemon's message and reason, and the end of either side ends the other, so a closed tab cancels the
 daemon's stream at once.
@@ -16,6 +16,7 @@ from typing import Any
 import grpc
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from console.device_feed import FeedEnded
 from console.limits import BodyRefused, loads
 from console.messages import error_json, to_json
 from console.preview import LatestFrame, ReceivedFrame, preview_message
@@ -48,7 +49,7 @@ GONE = (WebSocketDisconnect, OSError, RuntimeError)
 
 async def run_bridge(
     ws: WebSocket,
-    call: Any,
+    call: Any | None,
     outbound: Callable[[], Coroutine[Any, Any, None]],
     on_text: Callable[[str], Awaitable[None]] | None = None,
 ) -> None:
@@ -82,7 +83,8 @@ async def run_bridge(
         with contextlib.suppress(*GONE):
             await ws.close(code=1007, reason=str(refused)[:120])
     finally:
-        call.cancel()
+        if call is not None:
+            call.cancel()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -105,9 +107,16 @@ async def json_stream(
         async for response in responses:
             await ws.send_json(convert(response))
 
+    await run_bridge(ws, call, outbound, command_runner(ws, commands or {}))
+
+
+def command_runner(ws: WebSocket, commands: dict[str, Command]) -> Callable[[str], Awaitable[None]]:
+    """What runs the page's text messages: `commands[NAME]` for `{"command": NAME, ...}`, a notice
+    for anything else, the socket closed for what is not JSON or nests too deep."""
+
     async def on_text(text: str) -> None:
         message = parse_command(text)
-        command = (commands or {}).get(message.get("command", "")) if message else None
+        command = commands.get(message.get("command", "")) if message else None
         if message is None or command is None:
             await ws.send_json({"notice": f"unknown command {text[:80]!r}"})
             return
@@ -116,7 +125,24 @@ async def json_stream(
         except grpc.RpcError as exc:
             await ws.send_json({"error": error_json(DaemonError.from_rpc_error(exc))})
 
-    await run_bridge(ws, call, outbound, on_text)
+    return on_text
+
+
+async def shared_json_stream(
+    ws: WebSocket, events: AsyncIterator[Any], convert: Callable[[Any], dict[str, Any]]
+) -> None:
+    """A page's share of a daemon stream (console/device_feed.py) as JSON messages; the shared
+    stream is not the page's to cancel."""
+
+    async def outbound() -> None:
+        try:
+            async for response in events:
+                await ws.send_json(convert(response))
+        except FeedEnded as ended:
+            if ended.error is not None:
+                raise ended.error from None
+
+    await run_bridge(ws, None, outbound, command_runner(ws, {}))
 
 
 async def preview_stream(ws: WebSocket, call: Any) -> None:

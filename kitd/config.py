@@ -123,6 +123,14 @@ class OutboxSection:
 
 
 @dataclass(frozen=True)
+class ClockConfig:
+    """The `[clock]` section: the daemon's clock seam, for soak campaigns and tests only."""
+
+    # A file holding seconds the daemon adds to the system clock (kitd.clock.seam); never on a kit.
+    offset_file: Path | None = None
+
+
+@dataclass(frozen=True)
 class PolicyConfig:
     """The `[policy]` section: folders with more document policies."""
 
@@ -143,6 +151,7 @@ class Config:
     outbox: OutboxSection = field(default_factory=OutboxSection)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     locale: LocaleConfig = field(default_factory=LocaleConfig)
+    clock: ClockConfig = field(default_factory=ClockConfig)
     # Where the configuration was read from; relative paths in it are resolved against its folder.
     path: Path | None = None
 

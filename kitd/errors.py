@@ -80,6 +80,13 @@ class StorageFull(KitError):
     reason = "STORAGE_FULL"
 
 
+class ClockUntrusted(KitError):
+    """The kit's clock is behind the latest time it already used, or before the software's release:
+    no visit starts, its package would carry a wrong date (kitd.clock.trusted)."""
+
+    reason = "CLOCK_UNTRUSTED"
+
+
 class DeviceNotFound(KitError):
     """No device with that id is configured."""
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from hal.events import DeviceEvent, DeviceStatus, EventHub, Subscription
 from hal.registry import resolve
@@ -17,10 +19,13 @@ from hal.supervisor import DeviceSupervisor
 from kitd import __version__
 from kitd.audit.device_trail import DeviceTrail
 from kitd.audit.log import AuditLog
+from kitd.audit.record import AuditKind
 from kitd.audit.visit_trail import VisitTrail
 from kitd.capture.face import FaceCapture
 from kitd.capture.finger import FingerCapture
 from kitd.capture.signature import SignatureCapture
+from kitd.clock.seam import wall_clock
+from kitd.clock.trusted import TrustedClock
 from kitd.config import DEVICE_KINDS, Config
 from kitd.delivery.kit_key import load_or_create_delivery_key, load_public_key
 from kitd.delivery.reference_opener import ReferenceOpener
@@ -64,7 +69,12 @@ class Kit:
         ensure_private_dir(config.state_dir)
         self.signer = open_kit_key(config, create=config.keys.backend == "file")
         publish_key(config, self.signer)
-        self.audit = AuditLog(config.state_dir / "audit.log", self.signer)
+        wall = wall_clock(config.clock.offset_file)
+        self.clock = TrustedClock(config.state_dir / "clock.json", wall=wall)
+        self.audit = AuditLog(config.state_dir / "audit.log", self.signer, clock=_datetime(wall))
+        for jump in self.clock.start_jumps:
+            log.warning("clock jump found at start", extra=jump.fields())
+            self.audit.append_after(AuditKind.CLOCK_JUMPED, **jump.fields())
         signer_key = config.keys.reference_signer_public_key
         self.references = ReferenceOpener(
             config.kit_id,
@@ -73,10 +83,14 @@ class Kit:
         )
         recipient = config.keys.recipient_public_key
         sealer = (
-            PackageSealer(self.signer, load_recipient_public_key(recipient)) if recipient else None
+            PackageSealer(self.signer, load_recipient_public_key(recipient), clock=_datetime(wall))
+            if recipient
+            else None
         )
-        self.outbox = Outbox(config.outbox_config, audit=self.audit)
-        self.uploader = Uploader(self.outbox)
+        self.outbox = Outbox(
+            config.outbox_config, audit=self.audit, clock=wall, kit_clock=self.clock.kit_seconds
+        )
+        self.uploader = Uploader(self.outbox, clock=wall)
         trail = VisitTrail(self.audit)
         self.device_trail = DeviceTrail(self.audit)
         self.sealing = Sealing(
@@ -106,6 +120,7 @@ class Kit:
             self.sealing,
             device_status=self._capture_device_status,
             open_reference=self.references.open,
+            check_clock=self._check_clock,
             used_references=UsedReferences(config.state_dir / "used-references.sqlite"),
         )
         self._events: Subscription | None = None
@@ -135,6 +150,7 @@ class Kit:
         for session in self.sessions.all_active():
             session.lose(Message("session.end.daemon_stopped"))
             self.sessions.ended(session)
+        self.clock.save()
         self.outbox.close()
         self.audit.close()
         self.signer.close()
@@ -171,7 +187,22 @@ class Kit:
             if event is not None:
                 self._on_device_event(event)
             self.sessions.expire()
+            self._observe_clock()
+
+    def _observe_clock(self) -> None:
+        for jump in self.clock.observe():
+            log.warning("clock jump", extra=jump.fields())
+            self.audit.append_after(AuditKind.CLOCK_JUMPED, **jump.fields())
+
+    def _check_clock(self) -> None:
+        """Before a visit: the clock's jumps are recorded first, then judged."""
+        self._observe_clock()
+        self.clock.check()
 
     def _on_device_event(self, event: DeviceEvent) -> None:
         self.device_trail.on_device_event(event)
         self.visits.on_device_event(event)
+
+
+def _datetime(wall: Callable[[], float]) -> Callable[[], datetime]:
+    return lambda: datetime.fromtimestamp(wall(), UTC)

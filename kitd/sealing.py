@@ -1,28 +1,34 @@
 """The sealing use case: the disk-space guard before a visit, and the sealed package after it.
 
 Sealing maps a finished session with its audit records onto a package, seals it with the kit key for
-the back office, hands it to the outbox and audits that it did; it returns the visit's Receipt. It
+the back office, hands it to the outbox (which audits that it did); it returns the visit's Receipt. It
 never decides whether a visit may be finalized (the session does) and never talks to a client.
+
+One visit, one package: a visit whose package is already committed gets that package's receipt back
+(`committed`), and nothing after the commit (a checkpoint on a full disk) fails the finalize.
 """
 
 from __future__ import annotations
 
-import time
+import logging
 
+from kitd.audit.errors import AuditLogError
 from kitd.audit.log import AuditLog
-from kitd.audit.record import AuditKind
 from kitd.audit.visit_trail import VisitTrail
 from kitd.errors import CapabilityMissing, StorageFull
 from kitd.keys.signer import KitSigner
 from kitd.locale.message import Message
-from kitd.outbox.errors import InsufficientSpace
+from kitd.outbox.errors import InsufficientSpace, VisitAlreadySealed
 from kitd.outbox.outbox import Outbox
+from kitd.outbox.state import PackageInfo
 from kitd.outbox.uploader import Uploader
 from kitd.package.finalize import finalize_visit
 from kitd.package.sealer import PackageSealer
 from kitd.session.model import Receipt
 from kitd.session.packaging import visit_contents
 from kitd.session.session import Session
+
+log = logging.getLogger(__name__)
 
 
 class Sealing:
@@ -54,9 +60,17 @@ class Sealing:
         except InsufficientSpace as exc:
             raise StorageFull(exc.message) from None
 
+    def committed(self, session: Session) -> Receipt | None:
+        """The receipt of the package already committed for this visit, if there is one."""
+        package_id = self._outbox.package_of_session(session.session_id)
+        return None if package_id is None else self._receipt(self._outbox.get(package_id))
+
     def seal(self, session: Session) -> Receipt:
         if self._sealer is None:
             raise CapabilityMissing(Message("error.no_backoffice_key"))
+        before = self.committed(session)
+        if before is not None:
+            return before
         contents = visit_contents(session, self._kit_id, self._trail.records_of(session.session_id))
         try:
             finalized = finalize_visit(
@@ -65,24 +79,26 @@ class Sealing:
                 self._outbox,
                 uploader=self._uploader,
                 session_id=session.session_id,
+                operator_id=session.operator_id,
             )
         except InsufficientSpace as exc:
             raise StorageFull(exc.message) from None
-        package = finalized.package
-        self._audit.append(
-            AuditKind.PACKAGE_SEALED,
-            session.operator_id,
-            session_id=session.session_id,
-            package_id=package.package_id,
-            sha256=package.sha256,
-        )
-        self._audit.checkpoint()
+        except VisitAlreadySealed as exc:
+            return self._receipt(self._outbox.get(exc.package_id))
+        try:
+            self._audit.checkpoint()
+        except AuditLogError as exc:
+            # The package is committed; the log is vouched for at the next checkpoint.
+            log.warning("checkpoint after sealing deferred", extra={"error": str(exc)})
+        return self._receipt(self._outbox.get(finalized.package.package_id))
+
+    def _receipt(self, package: PackageInfo) -> Receipt:
         return Receipt(
             package_id=package.package_id,
             sha256=package.sha256,
             size_bytes=package.size,
             path=package.path,
-            recipient_key_id=self._sealer.recipient_key_id,
+            recipient_key_id=package.recipient_key_id,
             kit_key_id=self._signer.key_id,
-            sealed_at=time.time(),
+            sealed_at=package.sealed_at,
         )

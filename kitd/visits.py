@@ -45,6 +45,8 @@ class SealsVisits(Protocol):
 
     def check_space(self) -> None: ...
 
+    def committed(self, session: Session) -> Receipt | None: ...
+
     def seal(self, session: Session) -> Receipt: ...
 
 
@@ -73,9 +75,11 @@ class Visits:
         *,
         device_status: Callable[[CaptureKind], DeviceStatus | None] = lambda kind: None,
         open_reference: Callable[[bytes], DeliveryReference] = _no_references,
+        check_clock: Callable[[], None] = lambda: None,
         used_references: RemembersReferences | None = None,
     ) -> None:
         self.sessions = sessions
+        self._check_clock = check_clock
         self._open_reference = open_reference
         self._used_references = used_references
         self._device_status = device_status
@@ -97,7 +101,11 @@ class Visits:
         delivery_reference: bytes = b"",
         languages: Languages | None = None,
     ) -> Session:
-        """Starts a visit: the one way a session comes to be (SessionActive while another runs)."""
+        """Starts a visit: the one way a session comes to be (SessionActive while another runs).
+
+        Refused on a clock the kit cannot trust (ClockUntrusted) and on a disk that could not keep
+        its package (StorageFull)."""
+        self._check_clock()
         self._sealing.check_space()
         # Opened (decrypted, verified, checked) before the visit exists: a bad download starts none.
         reference = self._open_reference(delivery_reference) if delivery_reference else None
@@ -190,13 +198,20 @@ class Visits:
         return session.override(attempt_id, reason), session
 
     def finalize(self, session_id: str) -> tuple[Receipt, Session]:
-        session = self.sessions.get(session_id)
+        """Seals the visit; idempotent: a retry, after any failure or a lost answer, gets the receipt
+        of the one package the visit has. The session ends as soon as its package is committed."""
+        session = self.sessions.finalized(session_id) or self.sessions.get(session_id)
         with session.lock:
-            session.check_complete()
-            receipt = self._sealing.seal(session)
+            if session.state is SessionState.FINALIZED and session.receipt is not None:
+                return session.receipt, session
+            receipt = self._sealing.committed(session)
+            if receipt is None:
+                session.check_complete()
+                receipt = self._sealing.seal(session)
             verification = session.verification
             if verification is not None and self._used_references is not None:
-                # Recorded once the package is in the outbox: the delivery is complete.
+                # Recorded once the package is in the outbox: the delivery is complete. A retry
+                # after a failure here records it again for the same package, which is no second use.
                 self._used_references.record(verification.reference_id, receipt.package_id)
             session.finalize(receipt)
         self.sessions.ended(session)

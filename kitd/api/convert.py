@@ -18,6 +18,7 @@ from kit.v1 import capture_service_pb2 as capture_pb
 from kit.v1 import outbox_service_pb2 as outbox_pb
 from kit.v1 import types_pb2 as pb
 from kitd.capture import events
+from kitd.clock.trusted import ClockState
 from kitd.locale.catalogs import Texts
 from kitd.locale.message import Message
 from kitd.outbox.state import OutboxStatus, PackageInfo, PackageState
@@ -360,14 +361,22 @@ def package_message(info: PackageInfo) -> outbox_pb.PackageInfo:
         last_error=info.last_error,
         expires_at=timestamp(info.expires_at),
         recipient_key_id=info.recipient_key_id,
+        held=info.held,
     )
     if info.next_attempt_at:
         message.next_attempt_at.CopyFrom(timestamp(info.next_attempt_at))
     return message
 
 
+CLOCK_STATES = {
+    ClockState.TRUSTED: outbox_pb.CLOCK_STATE_TRUSTED,
+    ClockState.BEHIND_MARK: outbox_pb.CLOCK_STATE_BEHIND_MARK,
+    ClockState.BEFORE_RELEASE: outbox_pb.CLOCK_STATE_BEFORE_RELEASE,
+}
+
+
 def outbox_status_response(
-    status: OutboxStatus, upload_error: str
+    status: OutboxStatus, upload_error: str, clock_state: ClockState | None = None
 ) -> outbox_pb.GetOutboxStatusResponse:
     """`upload_error`: the uploader's last error, shown when the outbox has none of its own."""
     message = outbox_pb.GetOutboxStatusResponse(
@@ -378,6 +387,10 @@ def outbox_status_response(
         min_free_bytes=status.min_free_bytes,
         retention_days=status.retention_days,
         last_error=status.last_error or upload_error,
+        held_packages=status.held,
+        clock_state=outbox_pb.CLOCK_STATE_UNSPECIFIED
+        if clock_state is None
+        else CLOCK_STATES[clock_state],
     )
     if status.oldest_pending_sealed_at is not None:
         message.oldest_pending_sealed_at.CopyFrom(timestamp(status.oldest_pending_sealed_at))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import grpc
 
 from kit.v1 import outbox_service_pb2 as pb
@@ -9,9 +11,12 @@ from kit.v1 import outbox_service_pb2_grpc as pb_grpc
 from kitd.api import convert
 from kitd.api.languages import CallLanguages
 from kitd.api.status import translated
+from kitd.clock.trusted import ClockState
 from kitd.locale.catalogs import Catalogs, Texts
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.uploader import Uploader
+
+FLUSH_WAIT_S = 5.0
 
 
 class OutboxServicer(pb_grpc.OutboxServiceServicer):
@@ -19,8 +24,13 @@ class OutboxServicer(pb_grpc.OutboxServiceServicer):
     call's accept-language asks for."""
 
     def __init__(
-        self, outbox: Outbox, uploader: Uploader, languages: CallLanguages | None = None
+        self,
+        outbox: Outbox,
+        uploader: Uploader,
+        languages: CallLanguages | None = None,
+        clock_state: Callable[[], ClockState] | None = None,
     ) -> None:
+        self._clock_state = clock_state
         self._outbox = outbox
         self._uploader = uploader
         self._languages = languages or CallLanguages(Catalogs.builtin())
@@ -45,15 +55,21 @@ class OutboxServicer(pb_grpc.OutboxServiceServicer):
     def GetOutboxStatus(
         self, request: pb.GetOutboxStatusRequest, context: grpc.ServicerContext
     ) -> pb.GetOutboxStatusResponse:
-        return convert.outbox_status_response(self._outbox.status(), self._uploader.last_error)
+        return convert.outbox_status_response(
+            self._outbox.status(),
+            self._uploader.last_error,
+            None if self._clock_state is None else self._clock_state(),
+        )
 
     @translated
     def FlushOutbox(
         self, request: pb.FlushOutboxRequest, context: grpc.ServicerContext
     ) -> pb.FlushOutboxResponse:
-        result = self._outbox.flush(force=True)
+        # A pass already running (a slow receiver) is not waited for beyond a few seconds.
+        result = self._outbox.flush(force=True, wait_s=FLUSH_WAIT_S)
         return pb.FlushOutboxResponse(
             uploaded=result.uploaded,
             failed=result.failed,
             packages=[convert.package_message(p) for p in result.packages],
+            already_running=result.already_running,
         )

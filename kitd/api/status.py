@@ -53,6 +53,7 @@ _DOMAIN_CODES: dict[type[errors.KitError], grpc.StatusCode] = {
     errors.PolicyViolation: grpc.StatusCode.FAILED_PRECONDITION,
     errors.AttemptNotFound: grpc.StatusCode.NOT_FOUND,
     errors.StorageFull: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    errors.ClockUntrusted: grpc.StatusCode.FAILED_PRECONDITION,
     errors.DeviceNotFound: grpc.StatusCode.NOT_FOUND,
     errors.ShuttingDown: grpc.StatusCode.UNAVAILABLE,
     ReferenceMalformed: grpc.StatusCode.INVALID_ARGUMENT,

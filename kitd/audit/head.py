@@ -20,6 +20,7 @@ from typing import Any
 from kitd.audit.checkpoint import signature_problem
 from kitd.audit.errors import AuditChainBroken, AuditCheckpointInvalid, AuditTruncated
 from kitd.audit.record import AuditRecord
+from kitd.durable import fsync_folder, write_fully
 from kitd.keys.key_list import KitKeyList
 from kitd.keys.signer import KitSigner
 from kitd.package import deterministic_cbor
@@ -113,16 +114,12 @@ def write_head(path: Path, head: SignedHead) -> None:
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, head.to_cbor())
+        write_fully(fd, head.to_cbor())
         os.fsync(fd)
     finally:
         os.close(fd)
     os.replace(tmp, path)
-    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    fsync_folder(path.parent)
 
 
 def read_head(path: Path) -> SignedHead | None:

@@ -33,7 +33,8 @@ from kitd.audit.errors import (
 )
 from kitd.audit.head import SignedHead, head_path, read_head, write_head
 from kitd.audit.record import GENESIS_HASH, AuditKind, AuditRecord
-from kitd.audit.verify import decode_records
+from kitd.audit.tail import LogContents, TailKind, read_log
+from kitd.durable import fsync_folder, write_fully
 from kitd.keys.signer import KitSigner
 from kitd.state_dir import ensure_private_dir
 
@@ -60,9 +61,12 @@ class AuditLog:
         self._checkpoint_every = checkpoint_every
         self._clock = clock
         self._lock = threading.Lock()
+        # Records of things already done that the disk refused (see `append_after`).
+        self._backlog: list[tuple[AuditKind, str, dict[str, Any]]] = []
         ensure_private_dir(path.parent)
         data = path.read_bytes() if path.exists() else b""
-        records, torn = decode_records(data)
+        contents = read_log(data)
+        records = contents.records
         self._records: list[AuditRecord] = records
         self._since_checkpoint = 0
         for record in records:
@@ -73,16 +77,45 @@ class AuditLog:
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         except OSError as exc:
             raise AuditLogError(f"cannot open the audit log {path}: {exc}") from exc
-        if torn:
-            good = sum(len(r.encode()) for r in records)
-            os.ftruncate(self._fd, good)
-            os.fsync(self._fd)
-            self.append(AuditKind.LOG_REPAIRED, dropped_bytes=len(data) - good)
+        if contents.tail is not TailKind.NONE:
+            self._cut_tail(data, contents)
         self._record_cut_tail(records)
 
     @property
     def path(self) -> Path:
         return self._path
+
+    def _cut_tail(self, data: bytes, contents: LogContents) -> None:
+        """Cuts what follows the last valid record, keeping the bytes aside beside the log, and says
+        so in the chain: a record cut short is a repair, other bytes a truncation someone may check."""
+        good = contents.valid_bytes
+        kept = self._path.with_name(
+            f"{self._path.name}.tail-{self._clock().strftime('%Y%m%dT%H%M%S%fZ')}"
+        )
+        fd = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            write_fully(fd, data[good:])
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        fsync_folder(self._path.parent)
+        os.ftruncate(self._fd, good)
+        os.fsync(self._fd)
+        dropped = len(data) - good
+        log.error(
+            "audit log tail cut",
+            extra={"dropped_bytes": dropped, "kept_in": kept.name, "tail": contents.tail.value},
+        )
+        if contents.tail is TailKind.TORN:
+            self.append(AuditKind.LOG_REPAIRED, dropped_bytes=dropped, kept_in=kept.name)
+        else:
+            self.append(
+                AuditKind.LOG_TRUNCATED,
+                dropped_bytes=dropped,
+                kept_in=kept.name,
+                log_last_seq=contents.records[-1].seq if contents.records else -1,
+                problem=f"{dropped} bytes after the last valid record were no record",
+            )
 
     def _record_cut_tail(self, records: list[AuditRecord]) -> None:
         head: SignedHead | None = None
@@ -109,6 +142,7 @@ class AuditLog:
 
     def append(self, kind: AuditKind, operator_id: str = "", /, **fields: Any) -> AuditRecord:
         with self._lock:
+            self._append_backlog_locked()
             record = self._append_locked(kind, operator_id, fields)
             if kind is not AuditKind.CHECKPOINT:
                 self._since_checkpoint += 1
@@ -116,9 +150,31 @@ class AuditLog:
                     self._checkpoint_locked()
             return record
 
+    def append_after(self, kind: AuditKind, operator_id: str = "", /, **fields: Any) -> None:
+        """The record of something already done, which a full log must not undo: appended now, or,
+        when the disk refuses it, kept in memory and appended before the next record."""
+        with self._lock:
+            try:
+                self._append_backlog_locked()
+                self._append_locked(kind, operator_id, fields)
+            except AuditLogError as exc:
+                log.warning("audit record deferred", extra={"error": str(exc), "kind": kind.value})
+                self._backlog.append((kind, operator_id, fields))
+                return
+            if kind is not AuditKind.CHECKPOINT:
+                self._since_checkpoint += 1
+
+    def _append_backlog_locked(self) -> None:
+        while self._backlog:
+            kind, operator_id, fields = self._backlog[0]
+            self._append_locked(kind, operator_id, fields)
+            self._backlog.pop(0)
+            self._since_checkpoint += 1
+
     def checkpoint(self) -> AuditRecord | None:
         """Sign the current head now; None when there is nothing new to vouch for."""
         with self._lock:
+            self._append_backlog_locked()
             if not self._records or self._since_checkpoint == 0:
                 return None
             return self._checkpoint_locked()

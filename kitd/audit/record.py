@@ -37,6 +37,8 @@ class AuditKind(enum.StrEnum):
     PACKAGE_UPLOAD_FAILED = "package_upload_failed"
     PACKAGE_DELETED = "package_deleted"
     PACKAGE_EXPIRED = "package_expired"
+    # The wall clock moved away from the time the kit measured (kitd.clock.trusted).
+    CLOCK_JUMPED = "clock_jumped"
     CHECKPOINT = "checkpoint"
     LOG_REPAIRED = "log_repaired"
     # At open, the log ended before its signed head (kitd.audit.head): records were cut off its end.

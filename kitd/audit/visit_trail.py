@@ -7,11 +7,15 @@ the end of every visit. It never decides what a visit may do.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from kitd.audit.errors import AuditLogError
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind, AuditRecord
 from kitd.audit.session_records import AUDIT_KIND_OF, SessionRecordKind
+
+log = logging.getLogger(__name__)
 
 
 class VisitTrail:
@@ -28,16 +32,23 @@ class VisitTrail:
         if audit_kind is None:
             return
         operator = str(fields.get("operator_id", ""))
+        fields_out = {k: v for k, v in fields.items() if k != "operator_id"}
+        if audit_kind is AuditKind.VISIT_FINISHED:
+            # The visit has ended (its package may be committed): a full disk must not undo that.
+            self._audit.append_after(audit_kind, operator, session_id=session_id, **fields_out)
+            try:
+                self._audit.checkpoint()  # a visit's records are vouched for, the log's length too
+            except AuditLogError as exc:
+                log.warning("checkpoint after a visit deferred", extra={"error": str(exc)})
+            return
         written = self._audit.append(
             audit_kind,
             operator,
             session_id=session_id,
-            **{k: v for k, v in fields.items() if k != "operator_id"},
+            **fields_out,
         )
         if audit_kind is AuditKind.VISIT_STARTED:
             self._visit_start[session_id] = written.seq - 1
-        elif audit_kind is AuditKind.VISIT_FINISHED:
-            self._audit.checkpoint()  # a visit's records are vouched for, and the log's length with them
 
     def records_of(self, session_id: str) -> tuple[AuditRecord, ...]:
         """The records since the visit started (the whole log when its start is unknown)."""

@@ -26,7 +26,7 @@ from kitd.audit.errors import AuditError
 from kitd.backoffice.tls import server_context
 from kitd.keys.key_list import KitKeyList
 from kitd.outbox.contract import PACKAGES_PATH, RECEIPT_CONTENT_TYPE, Receipt, content_digest
-from kitd.outbox.files import write_all
+from kitd.outbox.files import fsync_dir, write_all
 from kitd.package.errors import PackageError
 from kitd.package.opener import open_package
 
@@ -175,13 +175,17 @@ class PackageReceiver:
             if (folder / "receipt.json").exists():
                 return 200, (folder / "receipt.json").read_bytes()
             folder.mkdir(mode=0o700, exist_ok=True)
+            fsync_dir(self.config.out_dir)
             _write_atomic(folder / "package.kitpkg", data)
             _write_atomic(
                 folder / "manifest.json",
                 json.dumps(opened.manifest.as_dict(), indent=2, sort_keys=True).encode(),
             )
-            # The receipt goes last: its presence means the package is stored.
+            fsync_dir(folder)
+            # The receipt goes last: its presence means the package is stored. The kit deletes its
+            # copy on the answer, so the answer waits until the receipt's rename is durable too.
             _write_atomic(folder / "receipt.json", receipt.to_json())
+            fsync_dir(folder)
             self.stored.append(package_id)
         return 201, receipt.to_json()
 

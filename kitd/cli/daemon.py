@@ -6,7 +6,8 @@
                                      and publish its public key for the back office
 
 Exit codes: 0 clean stop, 1 could not start (socket taken, token file unsafe), 2 bad configuration
-(including a state directory, keys/ or outbox/ that group or others can read, or another user owns).
+(including a state directory, keys/ or outbox/ that group or others can read, or another user owns)
+or a state directory another daemon serves (the message names its pid).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from kitd.config import ConfigError, load_config
 from kitd.server.logs import configure_logging
 from kitd.state_dir import StateDirError, check_private
+from kitd.state_lock import StateDirBusy, StateDirLock
 
 EXIT_CONFIG = 2
 EXIT_START = 1
@@ -67,9 +69,16 @@ def main(argv: list[str] | None = None) -> int:
     except StateDirError as exc:
         print(f"kitd: unsafe state directory: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    try:
+        # Held until the process ends: the kernel drops it however the daemon stops.
+        lock = StateDirLock(config.state_dir).acquire()
+    except StateDirBusy as exc:
+        print(f"kitd: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     configure_logging(config.logging.level)
     # The gRPC stack, models and key backends load only when serving.
     from kitd.keys.errors import KeyStoreError
+    from kitd.outbox.errors import InsufficientSpace
     from kitd.policy import PolicyError
     from kitd.quality.face import FaceModelError
     from kitd.server.app import run
@@ -81,10 +90,19 @@ def main(argv: list[str] | None = None) -> int:
     except PolicyError as exc:
         print(f"kitd: policy error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except (ListenerError, TokenFileError, KeyStoreError, FaceModelError, OSError) as exc:
+    except (
+        ListenerError,
+        TokenFileError,
+        KeyStoreError,
+        FaceModelError,
+        InsufficientSpace,
+        OSError,
+    ) as exc:
         logging.getLogger("kitd").error("cannot start", extra={"error": str(exc)})
         print(f"kitd: cannot start: {exc}", file=sys.stderr)
         return EXIT_START
+    finally:
+        lock.release()
 
 
 if __name__ == "__main__":

@@ -194,7 +194,11 @@ def cmd_outbox(client: KitClient, args: argparse.Namespace, console: Console) ->
     md = client.metadata
     if args.action == "flush":
         flushed = client.outbox.FlushOutbox(opb.FlushOutboxRequest(), metadata=md, timeout=120)
-        data: Any = {"uploaded": flushed.uploaded, "failed": flushed.failed}
+        data: Any = {
+            "uploaded": flushed.uploaded,
+            "failed": flushed.failed,
+            "already_running": flushed.already_running,
+        }
     elif args.action == "status":
         data = MessageToDict(
             client.outbox.GetOutboxStatus(opb.GetOutboxStatusRequest(), metadata=md, timeout=10),
@@ -210,6 +214,7 @@ def cmd_outbox(client: KitClient, args: argparse.Namespace, console: Console) ->
                 "sealed_at": p.sealed_at.ToDatetime().isoformat() + "Z",
                 "upload_attempts": p.upload_attempts,
                 "last_error": p.last_error,
+                "held": p.held,
             }
             for p in packages.packages
         ]
@@ -224,6 +229,7 @@ def cmd_outbox(client: KitClient, args: argparse.Namespace, console: Console) ->
             "sealed_at",
             "upload_attempts",
             "last_error",
+            "held",
         ):
             table.add_column(column)
         for row in data:

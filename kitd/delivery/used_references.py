@@ -54,7 +54,8 @@ class UsedReferences:
             raise ReferenceAlreadyUsed(reference_id)
 
     def record(self, reference_id: str, package_id: str) -> None:
-        """`reference_id` served the delivery sealed as `package_id` (a second record is refused)."""
+        """`reference_id` served the delivery sealed as `package_id` (a record for another package
+        is refused; the same one again, a finalize retried after a failure, is no second use)."""
         now = self._clock()
         with self._lock:
             try:
@@ -62,6 +63,11 @@ class UsedReferences:
                     "INSERT INTO used_reference VALUES (?, ?, ?)", (reference_id, package_id, now)
                 )
             except sqlite3.IntegrityError:
+                row = self._db.execute(
+                    "SELECT package_id FROM used_reference WHERE reference_id = ?", (reference_id,)
+                ).fetchone()
+                if row is not None and row[0] == package_id:
+                    return
                 raise ReferenceAlreadyUsed(reference_id) from None
             self._db.execute("DELETE FROM used_reference WHERE used_at < ?", (now - KEEP_S,))
 

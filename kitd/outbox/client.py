@@ -3,13 +3,20 @@
 Errors are classified so the outbox can decide: unreachable or 5xx → retry later; 4xx → retry later too
 (the operator sees the reason) but never delete; a receipt for other bytes, or an answer that is
 not a receipt (too long, not JSON, fields of the wrong type) → WrongReceipt.
+
+`upload_timeout_s` is also the deadline of the whole exchange: a timer shuts the socket down when it
+passes, so a receiver that trickles its answer, its headers or its reading of the request one byte at
+a time is cut off at it, not only one that stops (a socket's own timeout restarts with every byte).
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import socket
 import ssl
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -52,6 +59,7 @@ class PackageClient:
         connection = http.client.HTTPSConnection(
             self._host, self._port, context=self._context, timeout=self._timeout
         )
+        deadline = _Deadline(connection, self._timeout)
         try:
             connection.request(
                 "PUT",
@@ -64,11 +72,19 @@ class PackageClient:
             )
             response = connection.getresponse()
             body = _read_answer(response, self._timeout)
+            if deadline.passed:  # the read ended because the socket was shut down
+                raise TimeoutError("deadline")
         except (OSError, ssl.SSLError, http.client.HTTPException) as exc:
+            if deadline.passed:
+                raise ReceiverUnavailable(
+                    f"the upload to {self._host}:{self._port} did not finish within "
+                    f"{self._timeout:g} s; it is tried again later"
+                ) from exc
             raise ReceiverUnavailable(
                 f"cannot reach the receiver at {self._host}:{self._port}: {exc}"
             ) from exc
         finally:
+            deadline.cancel()
             connection.close()
         if response.status >= 500:
             raise ReceiverUnavailable(f"the receiver answered {response.status}: {body[:200]!r}")
@@ -105,6 +121,34 @@ def _read_answer(response: http.client.HTTPResponse, timeout: float) -> bytes:
             raise ReceiverUnavailable(f"the receiver's answer did not end within {timeout:g} s")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+class _Deadline:
+    """Shuts the connection's socket down when the time is up (a blocking read then ends)."""
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+        self._connection = connection
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self.passed = False
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _cut(self) -> None:
+        with self._lock:
+            if self._cancelled:
+                return
+            self.passed = True
+            sock = self._connection.sock
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+        self._timer.cancel()
 
 
 def receipt_json(receipt: Receipt) -> str:

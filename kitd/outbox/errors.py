@@ -38,6 +38,15 @@ class DuplicatePackage(OutboxError):
     """A package with this id is already in the outbox with different bytes."""
 
 
+class VisitAlreadySealed(OutboxError):
+    """The visit already has its package in the outbox; a visit never gets a second one."""
+
+    def __init__(self, session_id: str, package_id: str) -> None:
+        super().__init__(f"visit {session_id} already has package {package_id} in the outbox")
+        self.session_id = session_id
+        self.package_id = package_id
+
+
 class NotAPackage(OutboxError):
     """The bytes offered to the outbox are not a kitd sealed package."""
 

@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from kitd.durable import fsync_folder, write_fully
 from kitd.outbox.errors import InsufficientSpace
 
 _OS_CAUSES = {
@@ -28,11 +29,7 @@ _SQLITE_CAUSES = {
 
 
 def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_folder(path)
 
 
 def write_new(part: Path, data: bytes) -> None:
@@ -46,9 +43,7 @@ def write_new(part: Path, data: bytes) -> None:
 
 def write_all(fd: int, data: bytes) -> None:
     """Writes all of `data` to `fd` (a write may take less than it is given), then fsyncs it."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+    write_fully(fd, data)
     os.fsync(fd)
 
 

@@ -32,8 +32,14 @@ class Recovered:
 
 
 def recover(
-    index: PackageIndex, packages_dir: Path, tmp_dir: Path, *, clock: Callable[[], float]
+    index: PackageIndex,
+    packages_dir: Path,
+    tmp_dir: Path,
+    *,
+    on_adopted: Callable[[str, str], None] = lambda package_id, sha256: None,
 ) -> Recovered:
+    """Puts the outbox right; `on_adopted(package_id, sha256)` runs inside the transaction that
+    adopts a file (where the outbox owes its audit record)."""
     for part in tmp_dir.glob(f"*{PART_SUFFIX}"):
         # Never renamed, so never reported as enqueued: nobody relies on it.
         part.unlink(missing_ok=True)
@@ -52,7 +58,7 @@ def recover(
             # Deleted row, file left by a crash between unlink and fsync.
             path.unlink(missing_ok=True)
             continue
-        sha256 = _adopt(index, path, package_id, intents.get(package_id, ""), clock)
+        sha256 = _adopt(index, path, package_id, intents.get(package_id, ""), on_adopted=on_adopted)
         if sha256 is not None:
             adopted.append((package_id, sha256))
     # Every intent is now either a row or nothing (never renamed): none is needed any more.
@@ -61,7 +67,12 @@ def recover(
 
 
 def _adopt(
-    index: PackageIndex, path: Path, package_id: str, session_id: str, clock: Callable[[], float]
+    index: PackageIndex,
+    path: Path,
+    package_id: str,
+    session_id: str,
+    *,
+    on_adopted: Callable[[str, str], None],
 ) -> str | None:
     """Inserts the row of a renamed, uncommitted file; its SHA-256, or None when the bytes are not
     the package their name says (those are left alone)."""
@@ -73,12 +84,13 @@ def _adopt(
     if header.package_id != package_id:
         return None
     sha256 = hashlib.sha256(data).hexdigest()
-    index.insert(
-        header,
-        sha256=sha256,
-        size=len(data),
-        file_name=path.name,
-        session_id=session_id,
-        now=clock(),
-    )
+    with index.transaction():
+        index.insert(
+            header,
+            sha256=sha256,
+            size=len(data),
+            file_name=path.name,
+            session_id=session_id,
+        )
+        on_adopted(package_id, sha256)
     return sha256

@@ -31,6 +31,9 @@ class PackageInfo:
     next_attempt_at: float
     recipient_key_id: str
     path: str
+    # Never delivered, past the ceiling by the wall clock but not by kit time (kitd.clock.trusted):
+    # kept until a person decides.
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class OutboxStatus:
     retention_days: int
     last_error: str
     last_upload_at: float | None
+    # Pending packages held (see PackageInfo.held).
+    held: int = 0
 
 
 @dataclass(frozen=True)
@@ -65,3 +70,6 @@ class FlushResult:
     uploaded: int
     failed: int
     packages: tuple[PackageInfo, ...]
+    # Another pass was running and did not end in time: it goes on in the background, and
+    # `packages` are the pending ones as they stand.
+    already_running: bool = False

@@ -85,9 +85,10 @@ class Uploader:
                 self._passes.wait(remaining)
 
     def _run(self) -> None:
-        last_sweep = self._clock()
+        # Sweeps are spaced by the monotonic clock: a wall clock set back must not stop them.
+        last_sweep = time.monotonic()
         while not self._stopping.is_set():
-            now = self._clock()
+            now = time.monotonic()
             try:
                 if now - last_sweep >= self._sweep_interval_s:
                     self._outbox.sweep_retention()
@@ -106,6 +107,7 @@ class Uploader:
                 self._passes.notify_all()
             due = self._outbox.next_due()
             wait = self._idle_wait_s if due is None else max(0.0, due - self._clock())
-            wait = min(wait, self._sweep_interval_s)
+            # A retry is never further away than the longest backoff, whatever the wall clock did.
+            wait = min(wait, self._sweep_interval_s, self._outbox.config.backoff_max_s)
             self._wake.wait(wait)
             self._wake.clear()

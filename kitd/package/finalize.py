@@ -34,12 +34,14 @@ def finalize_visit(
     images: EncodedImages | None = None,
     uploader: Uploader | None = None,
     session_id: str = "",
+    operator_id: str = "",
 ) -> FinalizedVisit:
     """Seal and enqueue; raises InsufficientSpace before any work when the disk is too full, a
-    PackageBuildError when the contents cannot be packaged, and OSError when the disk fails."""
+    PackageBuildError when the contents cannot be packaged, VisitAlreadySealed when the session has
+    its package already, and OSError when the disk fails."""
     outbox.check_space()
     sealed = sealer.seal(contents, images)
-    entry = outbox.enqueue(sealed.data, session_id)
+    entry = outbox.enqueue(sealed.data, session_id, operator_id)
     if uploader is not None:
         uploader.poke()
     return FinalizedVisit(entry, sealed.manifest)

@@ -17,6 +17,7 @@ from kitd.selftest.result import Verdict
 BACKLOG = CheckSpec("outbox.backlog", "Packages waiting for upload")
 OLDEST = CheckSpec("outbox.oldest", "Oldest waiting package against the retention ceiling")
 EXPIRED = CheckSpec("outbox.expired", "No package deleted unsent by the retention ceiling")
+HELD = CheckSpec("outbox.held", "No unsent package kept past the ceiling because the clock moved")
 
 _DAY_S = 86400.0
 
@@ -27,12 +28,12 @@ class OutboxProbe(Probe):
     title = "Outbox"
 
     def checks(self, context: SelfTestContext) -> tuple[CheckSpec, ...]:
-        return (BACKLOG, OLDEST, EXPIRED)
+        return (BACKLOG, OLDEST, EXPIRED, HELD)
 
     def run(self, context: SelfTestContext) -> Iterator[ProbeItem]:
         outbox = context.outbox
         if outbox is None:
-            for spec in (BACKLOG, OLDEST, EXPIRED):
+            for spec in (BACKLOG, OLDEST, EXPIRED, HELD):
                 yield spec.result(Verdict.SKIPPED, hint="The outbox is not open in this mode.")
             return
         status = outbox.status()
@@ -69,6 +70,23 @@ class OutboxProbe(Probe):
             },
         )
         yield self._expired(context, retention_s)
+        yield self._held(status.held, upload)
+
+    @staticmethod
+    def _held(held: int, upload: str) -> ProbeItem:
+        limit = "0"
+        if not held:
+            return HELD.result(Verdict.PASS, value=0, unit="packages", limit=limit)
+        return HELD.result(
+            Verdict.WARN,
+            value=held,
+            unit="packages",
+            limit=limit,
+            hint=f"{held} packages never delivered are past the retention ceiling by the clock's "
+            "date but not by the time they have been on this kit: the clock moved. The kit keeps "
+            f"them and never deletes them itself; {upload}, and ask the back office whether they "
+            "may still be delivered (`kitctl outbox list` names them).",
+        )
 
     def _expired(self, context: SelfTestContext, window_s: float) -> ProbeItem:
         limit = "0 in the last retention period"

@@ -40,6 +40,7 @@ from kitd.server.internal_errors import InternalErrorInterceptor
 from kitd.server.listener import prepare_socket_path, remove_socket, secure_socket
 from kitd.server.notify import Notifier
 from kitd.server.request_validation import RequestValidationInterceptor
+from kitd.server.stream_budget import StreamBudgetInterceptor
 
 log = logging.getLogger("kitd")
 
@@ -68,6 +69,8 @@ class Daemon:
         socket_path = config.api.socket
         prepare_socket_path(socket_path)
         languages = CallLanguages(Catalogs.builtin(), config.locale.default)
+        # Streams hold a thread each: capped, so that unary calls and health always have threads.
+        self.streams = StreamBudgetInterceptor(config.api.workers, languages)
 
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=config.api.workers, thread_name_prefix="rpc"),
@@ -75,6 +78,7 @@ class Daemon:
             interceptors=[
                 TokenAuthInterceptor(token),
                 InternalErrorInterceptor(languages),
+                self.streams,
                 RequestValidationInterceptor(languages),
             ],
             options=[("grpc.so_reuseport", 0), ("grpc.max_send_message_length", 32 * 1024 * 1024)],
@@ -86,7 +90,10 @@ class Daemon:
             CaptureServicer(self.kit.visits, languages), server
         )
         outbox_service_pb2_grpc.add_OutboxServiceServicer_to_server(
-            OutboxServicer(self.kit.outbox, self.kit.uploader, languages), server
+            OutboxServicer(
+                self.kit.outbox, self.kit.uploader, languages, clock_state=self.kit.clock.state
+            ),
+            server,
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         reflection.enable_server_reflection(

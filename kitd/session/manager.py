@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kitd.audit.session_records import RecordSink, SessionRecordKind
+from kitd.durable import fsync_folder
 from kitd.errors import SessionActive, SessionLost, SessionNotFound
 from kitd.locale.message import Message
 from kitd.policy import PolicySet
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 RESTART_REASON = "the daemon restarted during the visit; its captures were dropped (never stored)"
 # The daemon died after the visit's package was committed but before it could say so.
 FINALIZED_REASON = "finalized as package {package_id}; the daemon restarted before it could answer"
+FINALIZED_KEPT = 16
 
 
 class SessionManager:
@@ -50,6 +52,8 @@ class SessionManager:
         self._clock = clock
         self._lock = threading.Lock()
         self._sessions: dict[str, Session] = {}
+        # Recently finalized visits (payloads already dropped): a finalize retried gets its receipt.
+        self._finalized: dict[str, Session] = {}
         self._ended: dict[str, dict[str, Any]] = self._read_journal()
         self._recover()
 
@@ -96,6 +100,8 @@ class SessionManager:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self._journal)
+        # The rename is durable only once the folder is.
+        fsync_folder(self._journal.parent)
 
     @staticmethod
     def _entry(session: Session) -> dict[str, Any]:
@@ -181,11 +187,26 @@ class SessionManager:
             return self._active_locked()
 
     def ended(self, session: Session) -> None:
-        """Called after a session finalized, was cancelled or lost: journal its end."""
+        """Called after a session finalized, was cancelled or lost: journal its end.
+
+        The end stands even when the journal cannot be written (a full disk): the journal is written
+        again at the next change."""
         with self._lock:
             self._ended[session.session_id] = self._entry(session)
             self._sessions.pop(session.session_id, None)
-            self._write_journal()
+            if session.state is SessionState.FINALIZED:
+                self._finalized[session.session_id] = session
+                while len(self._finalized) > FINALIZED_KEPT:
+                    self._finalized.pop(next(iter(self._finalized)))
+            try:
+                self._write_journal()
+            except OSError as exc:
+                log.warning("session journal not written", extra={"error": str(exc)})
+
+    def finalized(self, session_id: str) -> Session | None:
+        """A visit of this daemon's life that ended finalized, if it is one of the recent ones."""
+        with self._lock:
+            return self._finalized.get(session_id)
 
     def expire(self) -> None:
         with self._lock:
@@ -202,6 +223,8 @@ class SessionManager:
             if session.state is not SessionState.ACTIVE:
                 self._ended[session.session_id] = self._entry(session)
                 del self._sessions[session.session_id]
+                if session.state is SessionState.FINALIZED:
+                    self._finalized[session.session_id] = session
                 self._write_journal()
 
     def all_active(self) -> list[Session]:

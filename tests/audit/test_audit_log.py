@@ -203,3 +203,48 @@ def test_kitpkg_audit_verify_accepts_a_good_log_and_names_the_break(
         "audit-verify", str(tmp_path / "audit.log"), "--kit-keys", str(tmp_path / "keys.json")
     )
     assert status == 1 and "AuditChainBroken" in text
+
+
+@pytest.mark.parametrize(
+    "tail", [bytes(4096), b"\xff\xfe garbage \x00" * 7], ids=["zero-filled", "garbage"]
+)
+def test_a_tail_that_is_no_record_is_cut_kept_aside_and_recorded(
+    tmp_path: Path, signer: FileKeySigner, keys: KitKeyList, tail: bytes
+) -> None:
+    # What a power cut can leave after an append: the file grew, its last blocks never got written.
+    path = tmp_path / "audit.log"
+    log = AuditLog(path, signer, checkpoint_every=100)
+    fill(log, 3)
+    log.close()
+    intact = path.read_bytes()
+    path.write_bytes(intact + tail)
+    reopened = AuditLog(path, signer)
+    head = reopened.head
+    assert head is not None and head.kind is AuditKind.LOG_TRUNCATED
+    assert head.fields["dropped_bytes"] == len(tail)
+    kept = tmp_path / str(head.fields["kept_in"])
+    assert kept.read_bytes() == tail
+    reopened.close()
+    assert path.read_bytes().startswith(intact)
+    records, torn = decode_records(path.read_bytes())
+    assert not torn
+    verify_chain(records, keys)
+    # The chain holds, and the verdict keeps saying that something was cut at its end.
+    with pytest.raises(AuditTruncated, match="no record"):
+        verify_log_bytes(path.read_bytes(), keys)
+
+
+def test_a_record_spoiled_in_the_middle_is_not_cut_away(
+    tmp_path: Path, signer: FileKeySigner
+) -> None:
+    # Later records after the bad bytes: that is a broken chain for a person to look at, not a tail.
+    path = tmp_path / "audit.log"
+    log = AuditLog(path, signer, checkpoint_every=100)
+    fill(log, 6)
+    log.close()
+    data = bytearray(path.read_bytes())
+    data[40:60] = bytes(20)
+    path.write_bytes(bytes(data))
+    with pytest.raises(AuditChainBroken):
+        AuditLog(path, signer)
+    assert path.read_bytes() == bytes(data)

@@ -121,9 +121,17 @@ def test_sigterm_ends_streams_announces_stopping_exits_0_and_removes_socket(tmp_
     daemon.stop()
 
 
-def test_second_daemon_on_a_live_socket_refuses_to_start(daemon: RunningDaemon) -> None:
+def test_second_daemon_on_a_live_socket_refuses_to_start(
+    daemon: RunningDaemon, tmp_path: Path
+) -> None:
+    # Its own state directory, the first daemon's socket.
+    other = tmp_path / "other"
+    config = write_config(other)
+    config.write_text(
+        config.read_text().replace(str(other / "run" / "kitd.sock"), str(daemon.endpoint.socket))
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "kitd.cli.daemon", "serve", "--config", str(daemon.config)],
+        [sys.executable, "-m", "kitd.cli.daemon", "serve", "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -131,6 +139,30 @@ def test_second_daemon_on_a_live_socket_refuses_to_start(daemon: RunningDaemon) 
     )
     assert result.returncode == 1
     assert "already serving" in result.stderr
+    assert daemon.client.serving()
+
+
+def test_second_daemon_on_the_same_state_dir_exits_2_naming_the_first(
+    daemon: RunningDaemon, tmp_path: Path
+) -> None:
+    # Its own socket, the first daemon's state directory: two visits and one audit chain.
+    config = tmp_path / "second.toml"
+    config.write_text(
+        daemon.config.read_text().replace(
+            str(tmp_path / "run" / "kitd.sock"), str(tmp_path / "run2" / "kitd.sock")
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "kitd.cli.daemon", "serve", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert daemon.process is not None
+    assert result.returncode == 2
+    assert f"process {daemon.process.pid}" in result.stderr
+    assert not (tmp_path / "run2" / "kitd.sock").exists()
     assert daemon.client.serving()
 
 

@@ -38,6 +38,15 @@ def test_a_second_record_of_one_reference_is_refused(tmp_path: Path) -> None:
         used.record("ref-1", "pkg-2")
 
 
+def test_the_same_delivery_recorded_again_is_no_second_use(tmp_path: Path) -> None:
+    # A finalize retried after a failure that followed the record: the same package, one delivery.
+    used = UsedReferences(tmp_path / "used.sqlite")
+    used.record("ref-1", "pkg-1")
+    used.record("ref-1", "pkg-1")
+    with pytest.raises(ReferenceAlreadyUsed):
+        used.record("ref-1", "pkg-2")
+
+
 def test_records_older_than_any_validity_are_pruned(tmp_path: Path) -> None:
     now = [1_000_000_000.0]
     used = UsedReferences(tmp_path / "used.sqlite", clock=lambda: now[0])

@@ -15,7 +15,7 @@ import pytest
 from kitd.audit.errors import AuditLogError
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind
-from kitd.audit.verify import verify_log_bytes
+from kitd.audit.verify import decode_records, verify_log_bytes
 from kitd.backoffice.receiver import PackageReceiver
 from kitd.outbox.errors import InsufficientSpace
 from kitd.outbox.outbox import Outbox
@@ -123,3 +123,83 @@ def test_upload_whose_audit_record_does_not_fit_keeps_the_uploader_running(
             uploader.stop()
             outbox.close()
             audit.close()
+
+
+def test_upload_on_a_disk_with_no_byte_free_delivers_and_deletes_before_space_returns(
+    back_office: BackOffice, receiver: PackageReceiver, disk: SmallDisk
+) -> None:
+    audit = AuditLog(disk.path / "audit.log", back_office.signer)
+    outbox = Outbox(back_office.outbox_config(receiver.url), audit)
+    entry = outbox.enqueue(back_office.small_package())
+    disk.fill()
+    assert disk.free_bytes == 0
+    # The space reserve is released for the pass: uploading and deleting are what free the disk.
+    assert outbox.flush().uploaded == 1
+    assert entry.package_id in receiver.stored
+    assert list(outbox.packages_dir.iterdir()) == []
+    assert outbox.packages() == []
+    with pytest.raises(InsufficientSpace):
+        outbox.check_space()  # no new visit until the reserve is back
+    disk.free()
+    outbox.check_space()
+    outbox.close()
+    audit.close()
+    data = (disk.path / "audit.log").read_bytes()
+    assert verify_log_bytes(data, back_office.keys).torn_tail is False
+    records, _ = decode_records(data)
+    assert AuditKind.PACKAGE_DELETED in [r.kind for r in records]
+
+
+def test_an_outbox_reopened_on_a_full_disk_opens_on_its_reserve(
+    back_office: BackOffice, disk: SmallDisk
+) -> None:
+    outbox = Outbox(back_office.outbox_config(""))
+    entry = outbox.enqueue(back_office.small_package())
+    outbox.close()
+    disk.fill()
+    reopened = Outbox(back_office.outbox_config(""))
+    assert [p.package_id for p in reopened.packages()] == [entry.package_id]
+    reopened.close()
+
+
+def test_an_outbox_first_opened_on_a_full_disk_is_insufficient_space_not_a_sqlite_error(
+    back_office: BackOffice, disk: SmallDisk
+) -> None:
+    disk.fill()
+    with pytest.raises(InsufficientSpace, match="disk is full"):
+        Outbox(back_office.outbox_config(""))
+
+
+def test_an_outbox_reopened_on_a_full_disk_without_its_reserve_still_lists_its_packages(
+    back_office: BackOffice, receiver: PackageReceiver, disk: SmallDisk
+) -> None:
+    outbox = Outbox(back_office.outbox_config(receiver.url))
+    entry = outbox.enqueue(back_office.small_package())
+    outbox.close()
+    (disk.path / "reserve.bin").unlink()  # taken by something else while the kit was off
+    disk.fill()
+    reopened = Outbox(back_office.outbox_config(receiver.url))
+    assert [p.package_id for p in reopened.packages()] == [entry.package_id]
+    disk.free()
+    assert reopened.flush().uploaded == 1  # writes again once space returns, no restart
+    assert entry.package_id in receiver.stored
+    reopened.close()
+
+
+def test_finalize_retried_on_a_full_disk_does_not_grow_the_database(
+    back_office: BackOffice, disk: SmallDisk
+) -> None:
+    outbox = Outbox(back_office.outbox_config(""))
+    # The outbox files a package by its header: a long body makes it the size of a visit with images,
+    # larger than the room left, while the database still has room for its own writes.
+    sealed = back_office.small_package() + bytes(256 << 10)
+    wal = disk.path / "outbox.sqlite3-wal"
+    disk.fill(leave=64 << 10)
+    sizes = []
+    for _ in range(20):
+        with pytest.raises(InsufficientSpace):
+            outbox.enqueue(sealed)
+        sizes.append(wal.stat().st_size if wal.exists() else 0)
+    # Was: about 16 KiB more write-ahead log for every failed attempt.
+    assert sizes[-1] <= sizes[0], sizes
+    outbox.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 from cryptography import x509
@@ -67,11 +68,15 @@ def self_signed(
     return cert_path, key_path
 
 
-def outbox_with_package_aged(state_dir: Path, days: float, retention_days: int = 10_000) -> str:
+def outbox_with_package_aged(
+    state_dir: Path, days: float, retention_days: int = 10_000, *, stored_now: bool = False
+) -> str:
     """Puts one sealed package, sealed `days` ago, into the kit's outbox; returns its id.
 
-    The outbox fixes a package's expiry when it takes it in: with the default, far-away retention
-    the package stays however old it is; with the kit's retention it is due for deletion at once.
+    The package was taken in `days` ago too, so that it has been on the kit that long (retention
+    counts time on the kit): with the default, far-away retention it stays however old it is; with
+    the kit's retention it is due for deletion at once. With `stored_now` it was taken in just now:
+    only its date says it is old, as after a clock that moved.
     """
     sealed_at = dt.datetime.now(dt.UTC) - days * DAY
     signer = FileKeySigner.generate(state_dir / "aged-signer" / "key.pem")
@@ -90,7 +95,11 @@ def outbox_with_package_aged(state_dir: Path, days: float, retention_days: int =
         card_validity_months=120,
     )
     package = sealer.seal(contents)
-    outbox = Outbox(OutboxConfig(state_dir=state_dir / "outbox", retention_days=retention_days))
+    stored_at = time.time() if stored_now else sealed_at.timestamp()
+    outbox = Outbox(
+        OutboxConfig(state_dir=state_dir / "outbox", retention_days=retention_days),
+        clock=lambda: stored_at,
+    )
     try:
         outbox.enqueue(package.data)
     finally:

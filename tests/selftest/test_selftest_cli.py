@@ -50,6 +50,7 @@ KIT_CHECKS = {
     "outbox.backlog",
     "outbox.oldest",
     "outbox.expired",
+    "outbox.held",
     "disk.free",
     "clock.sync",
     "daemon.health",
@@ -240,6 +241,20 @@ def test_package_past_retention_fails_outbox_expired(
     assert expired["verdict"] == "fail"
     assert expired["value"] == 1
     assert "must be redone" in expired["hint"]
+
+
+def test_a_package_dated_past_retention_but_new_on_the_kit_is_held_not_deleted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outbox_with_package_aged(tmp_path / "state", days=95, retention_days=90, stored_now=True)
+    config = write_kit_config(tmp_path, extra="\n[outbox]\nretention_days = 90\n")
+    _, document = run_selftest(capsys, "--config", str(config), "--direct")
+    checks = checks_of(document)
+    assert checks["outbox.expired"]["verdict"] == "pass"
+    held = checks["outbox.held"]
+    assert held["verdict"] == "warn"
+    assert held["value"] == 1
+    assert "never deletes them" in held["hint"]
 
 
 def test_low_disk_fails_with_the_free_space_hint(

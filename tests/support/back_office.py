@@ -53,9 +53,10 @@ class BackOffice:
         values.update(overrides)
         return OutboxConfig(**values)  # type: ignore[arg-type]
 
-    def small_package(self, reference: str = "APP-1") -> bytes:
-        """A sealed visit without images: real crypto, a few kilobytes."""
-        now = datetime.now(UTC)
+    def small_package(self, reference: str = "APP-1", sealed_at: float | None = None) -> bytes:
+        """A sealed visit without images: real crypto, a few kilobytes; `sealed_at` (epoch seconds)
+        is the time the kit's clock read when it sealed it (now by default)."""
+        now = datetime.now(UTC) if sealed_at is None else datetime.fromtimestamp(sealed_at, UTC)
         contents = VisitContents(
             kit_id="kit-0042",
             document_profile="be-kids-id",
@@ -68,7 +69,10 @@ class BackOffice:
             finished_at=now,
             card_validity_months=36,
         )
-        return self.sealer.seal(contents).data
+        if sealed_at is None:
+            return self.sealer.seal(contents).data
+        sealer = PackageSealer(self.signer, self.recipient_key.public_key(), clock=lambda: now)
+        return sealer.seal(contents).data
 
 
 def make_back_office(root: Path) -> BackOffice:

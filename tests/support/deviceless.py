@@ -20,6 +20,9 @@ class NoSealing:
     def check_space(self) -> None:
         return None
 
+    def committed(self, session: Session) -> Receipt | None:
+        return None
+
     def seal(self, session: Session) -> Receipt:
         raise AssertionError("these tests never finalize")
 

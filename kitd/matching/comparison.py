@@ -9,9 +9,8 @@ alignment that scores best wins. Each pair adds the likeness of its two local st
 the sum over the geometric mean of the two minutiae counts, times 100, is the score (0..100): the share
 of minutiae both prints show alike. On real prints (scripts/eval-match, docs/matching.md) a wide
 neighbourhood is what separates fingers: a real capture misses some minutiae and invents others, and
-with 6 neighbours one such error spoils a structure, with 16 the rest still agree (pooled FNMR at FMR
-0.1 % fell from 41 % to 35 % from 6 to 14 neighbours, with the same minutiae). Pure function of the
-two templates.
+with 6 neighbours one such error spoils a structure, with 16 the rest still agree (docs/matching.md has
+the figures). Pure function of the two templates.
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ skeleton that a short walk along it recognises: a spur (an ending that meets a b
 pixels), a short ridge or a speck (two endings joined by a short piece), a bridge (two bifurcations joined
 by a short piece) and a broken ridge (two endings facing each other across a gap shorter than a ridge
 period). All of these go, with minutiae close to the edge of the finger area (ridges are cut there, not
-ended) and where the ridge flow is incoherent (scars, creases, noise). A minutia's direction is the ridge
-flow, with the sign read from the skeleton: an ending points along its ridge, a bifurcation away from its
-stem. The quality of a minutia is the flow's coherence around it. Pure function of the pixels.
+ended) and where the ridge flow has no direction at all. A minutia's direction is the ridge flow, with
+the sign read from where its own ridges leave a small circle around it: an ending points into its ridge,
+a bifurcation away from its stem. The quality of a minutia is the flow's coherence around it. Pure
+function of the pixels.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ Pixel = tuple[int, int]  # (row, column)
 
 # Minutiae closer than this (px) to the edge of the finger area sit where the ridges are cut.
 BORDER_MARGIN = 14.0
-# Minutiae where the flow is less coherent than this sit in noise or on a scar.
+# Minutiae where the flow is less coherent than this sit in noise. Kept low: on real prints every
+# stricter value lost more true minutiae than false ones (FVC, docs/matching.md).
 MIN_COHERENCE = 0.1
 # Skeleton lengths (px at 500 ppi) of the false-minutia shapes.
 SPUR_LENGTH = 10

@@ -57,7 +57,7 @@ def test_the_right_index_again_as_the_left_index_is_a_duplicate(policies: Policy
     assert not attempt.accepted
     (check,) = [c for c in attempt.checks if c.id == DUPLICATE_FINGER]
     assert not check.passed
-    assert check.value >= check.threshold == threshold_for(0.001)
+    assert check.value >= check.threshold == threshold_for(0.0001)
     assert check.guidance is not None
     assert english(check.guidance) == (
         "This looks like the right index finger again: place the left index finger."

@@ -30,9 +30,7 @@ from kit.v1 import types_pb2
 from kitd.client import KitClient
 from kitd.locale.catalogs import Catalogs, Texts
 from kitd.policy.model import finger_label
-
-# A delivery's fingerprint check (kitd.session.plan.VERIFY_STEP, as the API names it).
-VERIFY_STEP = "verify-finger"
+from kitd.session.plan import VERIFY_STEP
 
 
 class EnrollError(Exception):

@@ -16,6 +16,7 @@ the figures). Pure function of the two templates.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +24,7 @@ from numpy.typing import NDArray
 from kitd.matching.template import Template
 
 Floats = NDArray[np.float64]
+_F = TypeVar("_F", np.float32, np.float64)
 
 # Neighbours in a minutia's local structure.
 NEIGHBOURS = 16
@@ -55,9 +57,9 @@ def _points(template: Template) -> tuple[Floats, Floats]:
     return xy, template.angle.astype(np.float64)
 
 
-def _wrap(angle: Floats) -> Floats:
-    """Angle differences into -pi..pi."""
-    return np.asarray(np.mod(angle + np.pi, 2 * np.pi) - np.pi)
+def _wrap(angle: NDArray[_F]) -> NDArray[_F]:
+    """Angle differences into -pi..pi, in the precision they came in."""
+    return np.asarray(np.mod(angle + np.pi, 2 * np.pi) - np.pi, dtype=angle.dtype)
 
 
 def _local_structures(xy: Floats, angle: Floats) -> Floats:
@@ -84,9 +86,7 @@ def _local_similarity(a: Floats, b: Floats) -> Floats:
     dd = np.abs(rows[..., 0] - columns[..., 0])
     closeness = np.maximum(1 - dd * np.float32(1 / LOCAL_DISTANCE), 0)
     for feature in (1, 2):
-        turned = np.abs(
-            np.mod(rows[..., feature] - columns[..., feature] + np.pi, 2 * np.pi) - np.pi
-        )
+        turned = np.abs(_wrap(rows[..., feature] - columns[..., feature]))
         closeness *= np.maximum(1 - turned * np.float32(1 / LOCAL_ANGLE), 0)
     return np.asarray(closeness.max(axis=3).mean(axis=2), np.float64)
 

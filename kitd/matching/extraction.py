@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from kitd.matching.enhancement import enhance
 from kitd.matching.template import MinutiaKind, Template
-from kitd.quality.finger.minutiae import thin
+from kitd.quality.finger.minutiae import crossing_numbers, thin
 
 Pixel = tuple[int, int]  # (row, column)
 
@@ -47,10 +47,6 @@ EXIT_GAP = 0.5
 # The best minutiae kept (by quality); ISO/IEC 19794-2 cards hold fewer, a capture rarely has more.
 MAX_MINUTIAE = 100
 
-# Weight of each 8-neighbour in the neighbourhood code, clockwise from north.
-_WEIGHTS = np.array([[128, 1, 2], [64, 0, 4], [32, 16, 8]], dtype=np.float32)
-_BITS = ((np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1).astype(np.uint8)
-_CROSSINGS = ((_BITS == 0) & (np.roll(_BITS, -1, axis=1) == 1)).sum(axis=1).astype(np.uint8)
 _NEIGHBOURS = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
 _ENDING, _BIFURCATION = 1, 3
 
@@ -68,8 +64,7 @@ class _Skeleton:
 
     def __init__(self, skeleton: NDArray[np.uint8]) -> None:
         self.pixels = skeleton
-        codes = cv2.filter2D(skeleton, -1, _WEIGHTS, borderType=cv2.BORDER_CONSTANT)
-        crossings = cv2.LUT(np.asarray(codes, np.uint8), _CROSSINGS)
+        crossings = crossing_numbers(skeleton)
         candidate = (skeleton == 1) & ((crossings == _ENDING) | (crossings == _BIFURCATION))
         rows, columns = np.nonzero(candidate)
         self.kinds: dict[Pixel, int] = {

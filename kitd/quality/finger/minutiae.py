@@ -86,6 +86,11 @@ def _codes(binary: NDArray[np.uint8]) -> NDArray[np.uint8]:
     )
 
 
+def crossing_numbers(skeleton: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """The crossing number of every pixel of a 0/1 skeleton: 1 at a ridge ending, 3 at a bifurcation."""
+    return np.asarray(cv2.LUT(_codes(skeleton), _CROSSINGS_U8), dtype=np.uint8)
+
+
 def thin(binary: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """Zhang-Suen thinning of a 0/1 image to a one-pixel-wide skeleton."""
     skeleton = binary.copy()
@@ -152,7 +157,7 @@ def extract(image: NDArray[np.uint8], finger: Bools) -> Minutiae:
     inside = cv2.distanceTransform(np.pad(area, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
     ridges = ((enhance(small) > 0) & (inside > 1)).astype(np.uint8)
     skeleton = thin(ridges)
-    crossings = cv2.LUT(_codes(skeleton), _CROSSINGS_U8)
+    crossings = crossing_numbers(skeleton)
     candidate = (skeleton == 1) & ((crossings == 1) | (crossings == 3)) & (inside >= BORDER_MARGIN)
     y, x = np.nonzero(_isolated(candidate.astype(np.uint8)))
     x, y = x[:MAX_MINUTIAE], y[:MAX_MINUTIAE]

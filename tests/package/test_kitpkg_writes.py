@@ -36,6 +36,13 @@ def open_umask() -> object:
     os.umask(previous)
 
 
+def sealed(kit: Kit, visit: VisitContents, tmp_path: Path, **seal: str) -> Path:
+    """The visit sealed by the kit into a package file."""
+    package = tmp_path / "p.kitpkg"
+    package.write_bytes(kit.sealer.seal(visit, **seal).data)
+    return package
+
+
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
@@ -44,8 +51,7 @@ def mode(path: Path) -> int:
 def test_open_writes_0600_files_in_a_0700_folder(
     kit: Kit, visit: VisitContents, tmp_path: Path
 ) -> None:
-    package = tmp_path / "p.kitpkg"
-    package.write_bytes(kit.sealer.seal(visit).data)
+    package = sealed(kit, visit, tmp_path)
     out = tmp_path / "opened"
     status, text = run("open", str(package), *keys_args(kit, tmp_path), "--out", str(out))
     assert status == 0, text
@@ -59,8 +65,7 @@ def test_open_writes_0600_files_in_a_0700_folder(
 def test_open_into_an_existing_open_folder_closes_it_first(
     kit: Kit, visit: VisitContents, tmp_path: Path
 ) -> None:
-    package = tmp_path / "p.kitpkg"
-    package.write_bytes(kit.sealer.seal(visit).data)
+    package = sealed(kit, visit, tmp_path)
     out = tmp_path / "opened"
     out.mkdir(mode=0o755)
     (out / "face.jpg").write_bytes(b"old")  # an earlier file, made with the umask
@@ -72,8 +77,7 @@ def test_open_into_an_existing_open_folder_closes_it_first(
 
 @pytest.mark.usefixtures("open_umask")
 def test_report_writes_a_0600_file(kit: Kit, visit: VisitContents, tmp_path: Path) -> None:
-    package = tmp_path / "p.kitpkg"
-    package.write_bytes(kit.sealer.seal(visit).data)
+    package = sealed(kit, visit, tmp_path)
     report = tmp_path / "reports" / "visit.html"
     status, text = run("report", str(package), *keys_args(kit, tmp_path), "--out", str(report))
     assert status == 0, text
@@ -85,8 +89,7 @@ def test_a_package_id_that_climbs_out_of_out_writes_nothing_anywhere(
     kit: Kit, visit: VisitContents, tmp_path: Path
 ) -> None:
     # The probe: a signed package whose id is a relative path wrote ESCAPED.an2 beside --out.
-    package = tmp_path / "p.kitpkg"
-    package.write_bytes(kit.sealer.seal(visit, package_id="../ESCAPED").data)
+    package = sealed(kit, visit, tmp_path, package_id="../ESCAPED")
     out = tmp_path / "work" / "opened"
     status, text = run("open", str(package), *keys_args(kit, tmp_path), "--out", str(out))
     assert status == 1
@@ -99,8 +102,7 @@ def test_a_package_id_that_climbs_out_of_out_writes_nothing_anywhere(
 def test_open_does_not_follow_a_symlink_planted_in_out(
     kit: Kit, visit: VisitContents, tmp_path: Path
 ) -> None:
-    package = tmp_path / "p.kitpkg"
-    package.write_bytes(kit.sealer.seal(visit).data)
+    package = sealed(kit, visit, tmp_path)
     out = tmp_path / "opened"
     out.mkdir(mode=0o700)
     target = tmp_path / "elsewhere.jpg"
@@ -118,8 +120,7 @@ def test_open_never_writes_into_a_file_another_user_left_in_out(
     kit: Kit, visit: VisitContents, tmp_path: Path
 ) -> None:
     # Its owner could make it readable again after the opener wrote the photo into it.
-    package = tmp_path / "p.kitpkg"
-    package.write_bytes(kit.sealer.seal(visit).data)
+    package = sealed(kit, visit, tmp_path)
     out = tmp_path / "opened"
     out.mkdir(mode=0o700)
     planted = out / "face.jpg"
@@ -138,8 +139,7 @@ def test_open_never_writes_into_a_file_another_user_left_in_out(
 def test_open_refuses_an_out_folder_of_another_user_and_writes_nothing(
     kit: Kit, visit: VisitContents, tmp_path: Path
 ) -> None:
-    package = tmp_path / "p.kitpkg"
-    package.write_bytes(kit.sealer.seal(visit).data)
+    package = sealed(kit, visit, tmp_path)
     out = tmp_path / "theirs"
     out.mkdir(mode=0o755)
     os.chown(out, 65534, -1)

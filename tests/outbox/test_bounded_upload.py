@@ -16,7 +16,7 @@ import pytest
 from kitd.backoffice.receiver import PackageReceiver
 from kitd.outbox.contract import MAX_ANSWER_BYTES
 from kitd.outbox.outbox import Outbox
-from kitd.outbox.state import PackageState
+from kitd.outbox.state import EnqueuedPackage, FlushResult, PackageState
 from support.back_office import BackOffice
 
 
@@ -73,17 +73,25 @@ def start(back_office: BackOffice, mode: str) -> PackageReceiver:
     return receiver
 
 
-def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline(
-    back_office: BackOffice, misbehaving: type[MisbehavingReceiver]
-) -> None:
-    receiver = start(back_office, "trickle")
+def flush_against(
+    back_office: BackOffice, misbehaving: type[MisbehavingReceiver], mode: str, timeout_s: float
+) -> tuple[Outbox, EnqueuedPackage, FlushResult]:
+    """One package enqueued and one flush against a receiver that misbehaves as `mode` says."""
+    receiver = start(back_office, mode)
     try:
-        outbox = Outbox(back_office.outbox_config(receiver.url, upload_timeout_s=1.0))
+        outbox = Outbox(back_office.outbox_config(receiver.url, upload_timeout_s=timeout_s))
         entry = outbox.enqueue(back_office.small_package())
         result = outbox.flush()
     finally:
         misbehaving.done.set()
         receiver.stop()
+    return outbox, entry, result
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline(
+    back_office: BackOffice, misbehaving: type[MisbehavingReceiver]
+) -> None:
+    outbox, entry, result = flush_against(back_office, misbehaving, "trickle", 1.0)
     assert (result.uploaded, result.failed) == (0, 1)
     kept = outbox.get(entry.package_id)
     assert kept.state is PackageState.SEALED
@@ -95,14 +103,7 @@ def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline(
 def test_an_answer_larger_than_a_receipt_is_not_read_and_the_package_is_kept(
     back_office: BackOffice, misbehaving: type[MisbehavingReceiver], mode: str
 ) -> None:
-    receiver = start(back_office, mode)
-    try:
-        outbox = Outbox(back_office.outbox_config(receiver.url, upload_timeout_s=30.0))
-        entry = outbox.enqueue(back_office.small_package())
-        result = outbox.flush()
-    finally:
-        misbehaving.done.set()
-        receiver.stop()
+    outbox, entry, result = flush_against(back_office, misbehaving, mode, 30.0)
     assert (result.uploaded, result.failed) == (0, 1)
     kept = outbox.get(entry.package_id)
     assert kept.state is PackageState.SEALED

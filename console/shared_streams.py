@@ -90,11 +90,12 @@ class SharedStream:
         """The responses for one page: the replay first, then live ones. Raises FeedEnded when the
         daemon's stream fails or ends, or the page falls behind."""
         subscriber = _Subscriber(self._sharing.newest_only)
+        if self._task is None or self._task.done():
+            self._replay.clear()  # what an ended stream said is not the new one's
+            self._task = asyncio.create_task(self._run())
         for response in self._replay.values():
             subscriber.offer(response)
         self._subscribers.add(subscriber)
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run())
         get: asyncio.Future[Any] | None = None
         try:
             while True:

@@ -11,7 +11,8 @@ method. So:
   a method's every slot from the others. A caller is who authenticated: a TLS client certificate's
   subject, else the kit's token, else nobody (health and reflection answer callers without a token).
   Callers on the Unix socket are not told apart further: the socket carries no identity gRPC shows;
-* health has its own threads and its watch holds none (kitd/server/health.py), outside all this.
+* health runs on threads of its own and its watch holds none (kitd/server/health.py): the pool is
+  not health's, though its watches are capped like any stream (they cost memory).
 
 A stream beyond a cap is refused at once with RESOURCE_EXHAUSTED, ERROR_REASON_TOO_MANY_STREAMS
 (the method's cap) or ERROR_REASON_TOO_MANY_STREAMS_OF_CALLER (the caller's), metadata `method`,

@@ -89,6 +89,48 @@ def test_features_rank_like_nist_on_synthetic_prints(shared_data: Path) -> None:
         assert rho >= floor, (name, rho)
 
 
+_FVC_SETS = ("fvc2002_db1_b", "fvc2004_db2_b", "fvc2002_db3_b", "fvc2002_db4_b")
+# NFIQ 2's summary values of the block features and the image: what the score model leans on most.
+_SUMMARIES = tuple(
+    name
+    for name in FEATURE_NAMES
+    if not name.startswith(("FingerJetFX_", "FJFXPos_")) and not name[-1].isdigit()
+)
+
+
+@pytest.fixture(scope="module")
+def real_sensors(shared_data: Path) -> dict[str, list[tuple[dict[str, str], dict[str, float]]]]:
+    """Every real sensor's first three fingers (24 impressions), with our features."""
+    slices = {}
+    for name in _FVC_SETS:
+        folder = shared_data / "fingerprints" / "fvc" / name
+        rows = _rows(folder, limit=24)
+        slices[name] = [(row, compute(_pixels(folder / row["file"])).features) for row in rows]
+    return slices
+
+
+@pytest.mark.parametrize("name", _FVC_SETS)
+def test_block_features_agree_with_nist_on_every_real_sensor(
+    real_sensors: dict[str, list[tuple[dict[str, str], dict[str, float]]]], name: str
+) -> None:
+    # The sets differ in size (300 x 300 to 388 x 374), background and contrast; the block features
+    # must not: orientation histograms exact, ridge-structure bins within a few blocks.
+    for row, ours in real_sensors[name]:
+        for prefix in ("OCL", "OF", "FDA", "LCS", "RVUP"):
+            total = sum(float(row[f"{prefix}_Bin10_{i}"]) for i in range(10))
+            allowed = 0.0 if prefix in ("OCL", "OF") else max(2.0, 0.02 * total)
+            for i in range(10):
+                bin_name = f"{prefix}_Bin10_{i}"
+                assert abs(ours[bin_name] - float(row[bin_name])) <= allowed, (
+                    row["file"],
+                    bin_name,
+                )
+    for summary in _SUMMARIES:
+        ours_values = np.array([ours[summary] for _, ours in real_sensors[name]])
+        reference = np.array([float(row[summary]) for row, _ in real_sensors[name]])
+        assert _spearman(ours_values, reference) >= 0.95, summary
+
+
 def test_the_packaged_model_ranks_its_training_prints_like_nist(shared_data: Path) -> None:
     folder = shared_data / "fingerprints" / "synthetic"
     rows = _rows(folder, limit=60)

@@ -195,6 +195,18 @@ def hand_made(scores: dict[tuple[int, int], float], fingers: int, impressions: i
     )
 
 
+def test_pairs_with_a_print_below_the_floor_count_nowhere_in_the_kept_captures() -> None:
+    # Finger 0's prints 0, 1, 2 and finger 1's prints 3, 4, 5; print 1 is below the floor.
+    full = hand_made({(0, 1): 9.0, (0, 2): 8.0, (1, 2): 7.0, (3, 4): 6.0, (1, 3): 5.0}, 2, 3)
+    low = replace(full, quality=np.array([50, 29, 30, 50, 50, 50]))
+    kept = low.kept_at(30)
+    assert sorted(kept.genuine()) == [0.0, 0.0, 6.0, 8.0]
+    assert kept.impostor().size == 3 * 3 - 3
+    assert 5.0 not in kept.impostor()
+    # The set itself is left as it was.
+    assert sorted(low.genuine()) == [0.0, 0.0, 6.0, 7.0, 8.0, 9.0]
+
+
 def test_the_rule_is_the_delivery_policys() -> None:
     delivery = load_policies().by_id["be-eid-delivery"].delivery
     rule = VisitRule.of(delivery)
@@ -292,6 +304,31 @@ def test_eval_match_pools_the_real_sets_and_reports_the_synthetic_apart(
     assert pool["visits_kit"]["genuine_visits"] == 2 * comb(2, 2) ** 2
     assert result["synthetic"] is None
     assert cv2.imread(str(tmp_path / "scores.png")).shape == (480, 900, 3)
+    # Without quality assessed there are no kept captures to report.
+    assert result["real"]["kept"]["sets"] == []
+
+
+def test_eval_match_reports_the_captures_an_enrolment_keeps(
+    print_folder: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(print_folder, tmp_path / "fvc2002_db1_b")
+    command = [str(ROOT / "scripts" / "eval-match"), "--real", str(tmp_path), "--no-synthetic"]
+    floors = {}
+    for floor in (0, 101):
+        done = subprocess.run(
+            [*command, "--json", "--enrolment-floor", str(floor)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        floors[floor] = done
+    assert floors[101].returncode == 2 and "--enrolment-floor: 0..100" in floors[101].stderr
+    result = json.loads(floors[0].stdout)
+    kept = result["real"]["kept"]
+    assert kept["floor"] == 0
+    # At floor 0 every assessed print is kept: the same pairs as the headline.
+    assert kept["pooled"]["pairs"] == result["real"]["pooled"]["pairs"]
+    assert kept["sets"][0]["name"] == "fvc2002_db1_b >= 0"
 
 
 def test_eval_match_refuses_a_folder_without_prints(tmp_path: Path) -> None:

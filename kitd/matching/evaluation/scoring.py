@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -65,6 +65,15 @@ class ScoredSet:
         """The prints of finger number `finger`, in impression order."""
         found = np.flatnonzero(self.finger_of == finger)
         return found[np.argsort(self.rank_of[found], kind="stable")]
+
+    def kept_at(self, floor: int) -> ScoredSet:
+        """The same set with only the pairs of prints whose quality reaches `floor` (the captures an
+        enrolment at that floor keeps); the other pairs count as not compared."""
+        low = self.quality < floor
+        scores = self.scores.copy()
+        scores[low, :] = np.nan
+        scores[:, low] = np.nan
+        return replace(self, name=f"{self.name} >= {floor}", scores=scores)
 
     def _upper(self, keep: NDArray[np.bool_]) -> Floats:
         # Each pair once; pairs that were not compared (NaN) count nowhere.

@@ -293,7 +293,7 @@ class FaceAssessor:
             FaceCheck.COMPRESSION: image.blockiness(face_full_grey),
             FaceCheck.EYES_OPEN: appearance.eyes_open(points),
             FaceCheck.MOUTH_CLOSED: appearance.mouth_opening(points),
-            FaceCheck.EXPRESSION_NEUTRAL: appearance.smile_lift(unrolled, frame.inter_eye_distance),
+            FaceCheck.EXPRESSION_NEUTRAL: appearance.smile_index(unrolled, head.pitch),
             FaceCheck.HEAD_COVERING: appearance.forehead_difference(
                 photometry.masked(small, regions.forehead), photometry.masked(small, regions.cheeks)
             ),

@@ -102,9 +102,10 @@ class FaceThresholds:
     eyes_open: Limits = Limits(0.15, None, 0.04)
     # ISO/IEC 39794-5: mouth closed. Inner lip gap over mouth width.
     mouth_closed: Limits = Limits(None, 0.12, 0.04)
-    # ISO/IEC 39794-5: neutral expression, no smile. Mouth corners above the lip centre, over the
-    # inter-eye distance.
-    expression_neutral: Limits = Limits(None, 0.10, 0.04)
+    # ICAO 9303 / ISO/IEC 39794-5: neutral expression, no smile. Mouth width plus twice the corners'
+    # lift, over the eye distance (checks.appearance.smile_index). Design value: relaxed faces read
+    # 0.81 ± 0.06, so 1.0 is three spreads above them; a closed-mouth smile reads 1.2 and more.
+    expression_neutral: Limits = Limits(None, 1.0, 0.05)
     # ICAO 9303: no head covering (religious or medical reasons excepted). Colour difference (CIE76 ΔE)
     # between the forehead and the cheeks.
     head_covering: Limits = Limits(None, 35.0, 6.0)

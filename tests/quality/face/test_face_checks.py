@@ -180,20 +180,58 @@ def test_mouth_closed_fails_when_the_lips_part(mesh_points: NDArray[np.float32])
     assert not passes(FaceCheck.MOUTH_CLOSED, appearance.mouth_opening(wide))
 
 
-def test_expression_neutral_fails_when_the_mouth_corners_lift(
+def mouth_set(points: NDArray[np.float64], half_width: float, lift: float) -> NDArray[np.float64]:
+    """The level mesh with its mouth corners `half_width` either side of the lips' middle and `lift`
+    above it (both in eye distances), at the lips' depth."""
+    eye_distance = float(
+        np.linalg.norm(
+            points[list(mesh.LEFT_EYE_CORNERS), :2].mean(axis=0)
+            - points[list(mesh.RIGHT_EYE_CORNERS), :2].mean(axis=0)
+        )
+    )
+    out = points.copy()
+    middle = points[list(mesh.INNER_LIPS)].mean(axis=0)
+    right, left = mesh.MOUTH_CORNERS
+    out[right] = middle + np.array([-half_width, -lift, 0.0]) * eye_distance
+    out[left] = middle + np.array([half_width, -lift, 0.0]) * eye_distance
+    return out
+
+
+def test_expression_neutral_passes_a_relaxed_mouth_and_fails_a_closed_smile(
     mesh_points: NDArray[np.float32],
 ) -> None:
-    frame = geometry.head_frame(mesh_points)
-    roll = geometry.roll_degrees(frame)
-    level = geometry.unrolled(mesh_points, roll)
-    neutral = level.copy()
-    centre_y = level[list(mesh.INNER_LIPS), 1].mean()
-    neutral[list(mesh.MOUTH_CORNERS), 1] = centre_y
-    smiling = neutral.copy()
-    smiling[list(mesh.MOUTH_CORNERS), 1] -= 0.25 * frame.inter_eye_distance
-    d = frame.inter_eye_distance
-    assert passes(FaceCheck.EXPRESSION_NEUTRAL, appearance.smile_lift(neutral, d))
-    assert not passes(FaceCheck.EXPRESSION_NEUTRAL, appearance.smile_lift(smiling, d))
+    level = geometry.unrolled(mesh_points, geometry.roll_degrees(geometry.head_frame(mesh_points)))
+    # A relaxed mouth is about 0.8 of the eye distance wide, corners level with the lips' middle.
+    relaxed = mouth_set(level, 0.4, 0.0)
+    # A smile pulls the corners out and up, with or without parted lips.
+    smile = mouth_set(level, 0.52, 0.07)
+    wide_only = mouth_set(level, 0.56, 0.0)
+    lifted_only = mouth_set(level, 0.4, 0.15)
+    assert appearance.smile_index(relaxed, 0.0) == pytest.approx(0.8, abs=0.01)
+    assert passes(FaceCheck.EXPRESSION_NEUTRAL, appearance.smile_index(relaxed, 0.0))
+    for smiling in (smile, wide_only, lifted_only):
+        assert not passes(FaceCheck.EXPRESSION_NEUTRAL, appearance.smile_index(smiling, 0.0))
+
+
+def test_expression_neutral_undoes_the_nod_before_measuring_the_lift(
+    mesh_points: NDArray[np.float32],
+) -> None:
+    level = geometry.unrolled(mesh_points, geometry.roll_degrees(geometry.head_frame(mesh_points)))
+    relaxed = mouth_set(level, 0.4, 0.0)
+    # The corners lie behind the lips' middle, as on a real face.
+    relaxed[list(mesh.MOUTH_CORNERS), 2] += 0.25 * float(
+        np.linalg.norm(relaxed[mesh.MOUTH_CORNERS[0]] - relaxed[mesh.MOUTH_CORNERS[1]])
+    )
+    for pitch in (-15.0, 15.0):
+        t = np.radians(pitch)
+        # The head nodded by `pitch` about the eye line's axis (chin up > 0): y and depth turn.
+        nodded = relaxed.copy()
+        nodded[:, 1] = relaxed[:, 1] * np.cos(t) + relaxed[:, 2] * np.sin(t)
+        nodded[:, 2] = -relaxed[:, 1] * np.sin(t) + relaxed[:, 2] * np.cos(t)
+        uncorrected = appearance.smile_index(nodded, 0.0)
+        corrected = appearance.smile_index(nodded, pitch)
+        assert corrected == pytest.approx(appearance.smile_index(relaxed, 0.0), abs=1e-6)
+        assert abs(uncorrected - corrected) > 0.05
 
 
 def test_luminance_is_lightness_and_fails_on_a_dark_or_a_bright_face() -> None:

@@ -287,9 +287,7 @@ class FaceAssessor:
             FaceCheck.NATURAL_COLOUR: photometry.natural_colour(
                 skin_bgr, photometry.masked(small[::4, ::4], regions.background[::4, ::4])
             ),
-            FaceCheck.BACKGROUND_UNIFORMITY: background.background_activity(
-                grey, regions.background
-            ),
+            FaceCheck.BACKGROUND_UNIFORMITY: background.backdrop_clutter(small, regions.background),
             FaceCheck.COMPRESSION: image.blockiness(face_full_grey),
             FaceCheck.EYES_OPEN: appearance.eyes_open(points),
             FaceCheck.MOUTH_CLOSED: appearance.mouth_opening(points),

@@ -81,9 +81,9 @@ class FaceThresholds:
     # from natural colours (0 = natural): the mean face skin outside the skin ranges (a* 5-25, b* 5-35),
     # or the backdrop's chroma beyond that of a neutral or pale wall.
     natural_colour: Limits = Limits(None, 8.11, 1.5)
-    # ICAO 9303 / ISO/IEC 39794-5: a plain, uniform background. Calibrated. Mean departure of the
-    # background around the head from its smooth version, grey levels.
-    background_uniformity: Limits = Limits(None, 12.5, 2.0)
+    # ICAO 9303 / ISO/IEC 39794-5: a plain, uniform background. Calibrated. Share (0..1) of the
+    # backdrop beside and above the head whose colour departs from the wall's smooth colour model.
+    background_uniformity: Limits = Limits(None, 0.393, 0.05)
     # ICAO 9303 / ISO/IEC 39794-5: in focus, no motion blur. Calibrated. Focus: re-blur sharpness of
     # the face's sharpest direction (0 = flat), at a fixed face scale.
     sharpness: Limits = Limits(0.517, None, 0.04)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 import pytest
@@ -316,19 +318,53 @@ def test_natural_colour_uses_the_skin_alone_without_a_background() -> None:
     )
 
 
-def test_background_uniformity_fails_on_clutter() -> None:
-    _, xx = np.mgrid[0:200, 0:300]
-    wall = (180 + 20 * xx / 300).astype(np.uint8)
-    clutter = wall.copy()
+def wall(height: int, width: int) -> NDArray[np.uint8]:
+    """A pale wall lit from one side and darker towards the top, with JPEG noise."""
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    light = 0.8 + 0.2 * xx / width - 0.1 * (1.0 - yy / height)
+    image = (np.array([190, 200, 205], np.float32) * light[:, :, None]).astype(np.uint8)
+    _, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 60])
+    return np.asarray(cv2.imdecode(data, cv2.IMREAD_COLOR), np.uint8)
+
+
+def cluttered(image: NDArray[np.uint8], shapes: int) -> NDArray[np.uint8]:
+    """Shapes of random colours over the image, placed and sized relative to it."""
+    out = image.copy()
+    h, w = image.shape[:2]
     rng = np.random.default_rng(2)
-    for _ in range(80):
-        x, y = rng.integers(0, 280), rng.integers(0, 180)
-        clutter[y : y + 20, x : x + 20] = rng.integers(0, 255)
-    mask = np.full(wall.shape, 255, np.uint8)
-    assert passes(FaceCheck.BACKGROUND_UNIFORMITY, background.background_activity(wall, mask))
+    for _ in range(shapes):
+        x, y = int(rng.uniform(0, 0.9) * w), int(rng.uniform(0, 0.9) * h)
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        cv2.rectangle(out, (x, y), (x + w // 12, y + h // 10), colour, -1)
+    return out
+
+
+def test_background_uniformity_passes_a_plain_wall_unevenly_lit_and_fails_on_clutter() -> None:
+    plain = wall(240, 320)
+    mask = np.full(plain.shape[:2], 255, np.uint8)
+    assert background.backdrop_clutter(plain, mask) < 0.01
+    assert passes(FaceCheck.BACKGROUND_UNIFORMITY, background.backdrop_clutter(plain, mask))
     assert not passes(
-        FaceCheck.BACKGROUND_UNIFORMITY, background.background_activity(clutter, mask)
+        FaceCheck.BACKGROUND_UNIFORMITY, background.backdrop_clutter(cluttered(plain, 80), mask)
     )
+
+
+def test_background_clutter_is_a_share_of_the_backdrop_whatever_the_image_size() -> None:
+    small, large = cluttered(wall(240, 320), 25), cluttered(wall(720, 960), 25)
+    mask_small = np.full(small.shape[:2], 255, np.uint8)
+    mask_large = np.full(large.shape[:2], 255, np.uint8)
+    share = background.backdrop_clutter(small, mask_small)
+    assert 0.1 < share < 0.9
+    assert background.backdrop_clutter(large, mask_large) == pytest.approx(share, abs=0.03)
+
+
+def test_background_clutter_counts_only_the_backdrop_region() -> None:
+    image = cluttered(wall(240, 320), 80)
+    image[:, :160] = wall(240, 320)[:, :160]
+    left_only = np.zeros(image.shape[:2], np.uint8)
+    left_only[:, :150] = 255
+    assert background.backdrop_clutter(image, left_only) < 0.01
+    assert math.isnan(background.backdrop_clutter(image, np.zeros_like(left_only)))
 
 
 def face_crop(astronaut: NDArray[np.uint8]) -> NDArray[np.uint8]:

@@ -74,9 +74,9 @@ class FaceThresholds:
     # ISO/IEC 39794-5: enough contrast on the face (BSI TR-03121: at least 7 bits of intensity
     # variation in the face). Calibrated. Grey levels between the 1st and 99th percentile of the face.
     dynamic_range: Limits = Limits(59, None, 15)
-    # ICAO 9303 / ISO/IEC 39794-5: even light, no shadows across the face. Calibrated. Darker over
-    # brighter half of the face, mean grey level ratio (1 = even).
-    illumination_uniformity: Limits = Limits(0.705, None, 0.06)
+    # ICAO 9303 / ISO/IEC 39794-5: even light, no shadows across the face. Calibrated. Mean L* of the
+    # darker side's outer skin over the brighter side's, at mirrored mesh points (1 = even).
+    illumination_uniformity: Limits = Limits(0.49, None, 0.06)
     # ICAO 9303 / ISO/IEC 39794-5: natural skin tones, no colour cast. Calibrated. CIELAB departure
     # from natural colours (0 = natural): the mean face skin outside the skin ranges (a* 5-25, b* 5-35),
     # or the backdrop's chroma beyond that of a neutral or pale wall.
@@ -85,12 +85,12 @@ class FaceThresholds:
     # backdrop beside and above the head whose colour departs from the wall's smooth colour model.
     background_uniformity: Limits = Limits(None, 0.393, 0.05)
     # ICAO 9303 / ISO/IEC 39794-5: in focus, no motion blur. Calibrated. Focus: re-blur sharpness of
-    # the face's sharpest direction (0 = flat), at a fixed face scale.
-    sharpness: Limits = Limits(0.517, None, 0.04)
+    # the sharpest direction over the face inside its outline (0 = flat), at 48 px between the eyes.
+    sharpness: Limits = Limits(0.5304, None, 0.04)
     # The sharpness check's second limit, motion smear: sharpness difference between crossing directions
     # (0 = even).
     # Calibrated.
-    sharpness_motion: Limits = Limits(None, 0.134, 0.03)
+    sharpness_motion: Limits = Limits(None, 0.1149, 0.03)
     # ISO/IEC 39794-5: no visible compression artefacts. Calibrated. JPEG blockiness: edge strength on
     # 8x8 block borders over that inside blocks (1 = none).
     compression: Limits = Limits(None, 3.12, 0.3)

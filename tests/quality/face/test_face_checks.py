@@ -267,14 +267,58 @@ def test_dynamic_range_fails_on_a_flat_face() -> None:
     assert not passes(FaceCheck.DYNAMIC_RANGE, photometry.dynamic_range(flat))
 
 
-def test_illumination_uniformity_fails_when_one_half_is_dark() -> None:
-    bright = np.full(500, 150, np.uint8)
+def lit(points: NDArray[np.float32], across: float, down: float) -> NDArray[np.float32]:
+    """A 512 x 512 L* image: 60 at the face's middle, changing by `across` (L* per inter-eye distance)
+    from the person's right to left and by `down` from top to bottom."""
+    frame = geometry.head_frame(points)
+    middle = frame.eye_midpoint
+    yy, xx = np.mgrid[0:512, 0:512].astype(np.float32)
+    d = frame.inter_eye_distance
+    return (60.0 + across * (xx - middle[0]) / d + down * (yy - middle[1]) / d).astype(np.float32)
+
+
+def test_illumination_uniformity_fails_when_light_falls_off_across_the_face(
+    mesh_points: NDArray[np.float32],
+) -> None:
+    skin_everywhere = np.full((512, 512), 255, np.uint8)
+    points = np.asarray(mesh_points, np.float64)
+    even = photometry.illumination_uniformity(lit(mesh_points, 0, 0), points, skin_everywhere)
+    assert even == pytest.approx(1.0)
+    # A gentle side light, L* 10 lower at the outer cheek, passes.
+    gentle = lit(mesh_points, 10.0, 0.0)
     assert passes(
-        FaceCheck.ILLUMINATION_UNIFORMITY, photometry.illumination_uniformity(bright, bright - 10)
+        FaceCheck.ILLUMINATION_UNIFORMITY,
+        photometry.illumination_uniformity(gentle, points, skin_everywhere),
     )
+    # Lit from the side: L* 60 in the middle, 30 lower at the outer cheek (the darker side's
+    # cheeks, temples and jaw at about a third of the brighter side's lightness).
+    side_lit = lit(mesh_points, 35.0, 0.0)
     assert not passes(
-        FaceCheck.ILLUMINATION_UNIFORMITY, photometry.illumination_uniformity(bright, bright // 2)
+        FaceCheck.ILLUMINATION_UNIFORMITY,
+        photometry.illumination_uniformity(side_lit, points, skin_everywhere),
     )
+
+
+def test_illumination_uniformity_ignores_light_falling_from_top_to_bottom(
+    mesh_points: NDArray[np.float32],
+) -> None:
+    skin_everywhere = np.full((512, 512), 255, np.uint8)
+    top_lit = lit(mesh_points, 0.0, -15.0)
+    value = photometry.illumination_uniformity(
+        top_lit, np.asarray(mesh_points, np.float64), skin_everywhere
+    )
+    assert value == pytest.approx(1.0, abs=0.03)
+
+
+def test_illumination_uniformity_needs_both_sides_of_the_face_on_the_skin(
+    mesh_points: NDArray[np.float32],
+) -> None:
+    one_side = np.zeros((512, 512), np.uint8)
+    one_side[:, : int(geometry.head_frame(mesh_points).eye_midpoint[0]) - 5] = 255
+    value = photometry.illumination_uniformity(
+        lit(mesh_points, 0, 0), np.asarray(mesh_points, np.float64), one_side
+    )
+    assert math.isnan(value)
 
 
 def skin(bgr: tuple[int, int, int]) -> NDArray[np.uint8]:

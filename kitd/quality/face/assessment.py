@@ -306,8 +306,9 @@ class FaceAssessor:
             ),
             FaceCheck.INTER_EYE_DISTANCE: geometry.frontal_eye_distance(frame, head.yaw),
             FaceCheck.ROLL: roll,
-            FaceCheck.YAW: head.yaw,
-            FaceCheck.PITCH: head.pitch,
+            # Judged on what two independent readings agree on (pose.agreed_turn).
+            FaceCheck.YAW: pose.agreed_turn(head.yaw_depth, head.yaw_symmetry),
+            FaceCheck.PITCH: pose.agreed_turn(head.pitch, head.pitch_depth),
             FaceCheck.EYES_CENTERED: geometry.eyes_centered(frame, width),
             FaceCheck.EYE_LINE_HEIGHT: geometry.eye_line_height(frame, height),
             FaceCheck.HEAD_SIZE: geometry.head_size(frame, height),

@@ -521,3 +521,18 @@ def test_compression_fails_on_a_low_jpeg_quality_setting_with_its_own_advice() -
     assert judge_compression(clean, 90.0, limits, quality).passed
     assert judge_compression(clean, float("nan"), limits, quality).passed
     assert not judge_compression(5.0, 90.0, limits, quality).passed
+
+
+def test_pose_limits_fire_only_when_both_readings_are_beyond_them_the_same_way() -> None:
+    # Both turned the same way: the reading nearer to level is judged.
+    assert pose.agreed_turn(7.0, 9.0) == 7.0
+    assert pose.agreed_turn(-12.0, -6.0) == -6.0
+    assert not passes(FaceCheck.YAW, pose.agreed_turn(7.0, 9.0))
+    # One reading within the limit: the face passes, whatever the other says.
+    assert passes(FaceCheck.YAW, pose.agreed_turn(4.0, 8.0))
+    assert passes(FaceCheck.PITCH, pose.agreed_turn(-6.2, -4.3))
+    # Readings that disagree on the direction agree on nothing: level.
+    assert pose.agreed_turn(3.0, -2.0) == 0.0
+    # A missing reading leaves the other.
+    assert pose.agreed_turn(math.nan, 6.0) == 6.0
+    assert math.isnan(pose.agreed_turn(math.nan, math.nan))

@@ -83,7 +83,7 @@ class FaceThresholds:
     natural_colour: Limits = Limits(None, 8.11, 1.5)
     # ICAO 9303 / ISO/IEC 39794-5: a plain, uniform background. Calibrated. Share (0..1) of the
     # backdrop beside and above the head whose colour departs from the wall's smooth colour model.
-    background_uniformity: Limits = Limits(None, 0.393, 0.05)
+    background_uniformity: Limits = Limits(None, 0.3903, 0.05)
     # ICAO 9303 / ISO/IEC 39794-5: in focus, no motion blur. Calibrated. Focus: re-blur sharpness of
     # the sharpest direction over the face inside its outline (0 = flat), at 48 px between the eyes.
     sharpness: Limits = Limits(0.5304, None, 0.04)

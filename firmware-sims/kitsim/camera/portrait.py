@@ -25,9 +25,21 @@ ASTRONAUT_RIGHT_EYE = (203.2, 102.0)  # the person's right eye, on the image's l
 ASTRONAUT_LEFT_EYE = (245.8, 103.2)
 ASTRONAUT_HEAD_HEIGHT = 140.0
 # The inner-lip gap of her smile (teeth showing), measured with the same mesh: the corners of the mouth
-# and the middle of the gap with its height. ICAO wants the mouth closed; the default portrait closes it.
+# and the middle of the gap with its height. ICAO wants the mouth closed and no smile; the default portrait
+# closes the mouth (close_mouth) and relaxes it (relax_mouth).
 ASTRONAUT_MOUTH_CORNERS = ((202.9, 140.5), (244.3, 142.3))
 ASTRONAUT_MOUTH_GAP = (223.1, 146.3, 8.5)
+# Taking her closed-mouth smile out (relax_mouth): the mouth's narrowing (the largest relative shift)
+# and its reach across and down in photo pixels, and how far the corners come down. Set so the face
+# mesh reads a relaxed mouth (kitd's smile index 0.87 against 1.25 for the closed smile).
+RELAX_NARROWING = 0.5
+RELAX_REACH = (22.0, 12.0)
+RELAX_LOWERING = 7.0
+# Opening the relaxed mouth (open_mouth): the lip gap in the middle, how far below the lips the shift
+# fades out, and the colour of the mouth's inside.
+OPEN_GAP = 9.0
+OPEN_REACH = 40.0
+MOUTH_INSIDE_BGR = (35.0, 30.0, 60.0)
 # A perspective fit of the face mesh (kitd's head pose) reads the photo's head as pitched chin-down;
 # the scene renderer's head model undoes this much (measured with that model) so the default scene
 # looks straight into the camera.
@@ -98,15 +110,71 @@ def close_mouth(bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return np.ascontiguousarray(closed, np.uint8)
 
 
+def relax_mouth(bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Takes the smile out of a closed mouth: the mouth is narrowed about its middle and its corners are
+    lowered to the lips' line (a smooth remap that fades out over the cheeks and chin), so the face mesh
+    reads a relaxed mouth, about 0.87 of the eye distance wide with level corners."""
+    (x0, y0), (x1, y1) = ASTRONAUT_MOUTH_CORNERS
+    cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
+    half_width = (x1 - x0) / 2.0
+    height, width = bgr.shape[:2]
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    # Narrowing: each output pixel reads further from the mouth's middle, most at the corners.
+    u, v = (xs - cx) / RELAX_REACH[0], (ys - cy) / RELAX_REACH[1]
+    outwards = RELAX_NARROWING * RELAX_REACH[0] * u * np.exp(-(u * u + v * v) / 2.0)
+    # Lowering: pixels just below each corner read the corner, fading with distance from it.
+    at_corner = ((np.abs(xs - cx) - half_width) / 7.0) ** 2 + ((ys - cy) / 9.0) ** 2
+    upwards = RELAX_LOWERING * np.exp(-at_corner / 2.0)
+    relaxed = cv2.remap(bgr, xs + outwards, ys - upwards, cv2.INTER_LINEAR)
+    return np.ascontiguousarray(relaxed, np.uint8)
+
+
+def open_mouth(bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Drops the lower lip of a closed relaxed mouth (`relax_mouth`'s result) and shows the dark mouth
+    behind it: the rows under the lips' line move down by the gap, most in the middle, nothing beyond
+    the corners or below the chin."""
+    (x0, _), (x1, _) = ASTRONAUT_MOUTH_CORNERS
+    cx, cy = (x0 + x1) / 2.0, ASTRONAUT_MOUTH_GAP[1]
+    half_width = (x1 - x0) / 2.0 * 0.85
+    height, width = bgr.shape[:2]
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    along = np.clip(1.0 - ((xs - cx) / half_width) ** 2, 0.0, 1.0)
+    gap = OPEN_GAP * along
+    below = ys - cy
+    # Rows from the lips' line down to REACH below it read rows higher up, the shift fading to 0.
+    fade = np.clip(1.0 - below / OPEN_REACH, 0.0, 1.0)
+    shift = np.where(below >= 0.0, gap * fade, 0.0)
+    opened = np.asarray(cv2.remap(bgr, xs, ys - shift, cv2.INTER_LINEAR), np.float32)
+    inside = (below >= 0.0) & (below < gap)
+    softness = np.clip(np.minimum(below, gap - below), 0.0, 1.5) / 1.5
+    weight = np.where(inside, softness, 0.0)[:, :, None]
+    opened = (1.0 - weight) * opened + weight * np.asarray(MOUTH_INSIDE_BGR, np.float32)
+    return np.ascontiguousarray(np.clip(opened, 0, 255), np.uint8)
+
+
 @cache
 def astronaut_portrait() -> Layer:
-    """The astronaut cut out of her backdrop, mouth closed: head, hair, neck and collar, feathered."""
+    """The astronaut cut out of her backdrop with a relaxed, closed mouth (a neutral expression): head,
+    hair, neck and collar, feathered. The default scene."""
+    return _cut_out(relax_mouth(close_mouth(_astronaut_bgr())))
+
+
+@cache
+def astronaut_closed_smile() -> Layer:
+    """The same portrait smiling with the lips closed: passes `mouth_closed`, fails `expression_neutral`."""
     return _cut_out(close_mouth(_astronaut_bgr()))
 
 
 @cache
+def astronaut_open_mouth() -> Layer:
+    """The relaxed portrait with the mouth open and no smile: fails `mouth_closed`."""
+    return _cut_out(open_mouth(relax_mouth(close_mouth(_astronaut_bgr()))))
+
+
+@cache
 def astronaut_smiling() -> Layer:
-    """The same portrait with her smile as photographed (teeth showing): fails `mouth_closed`."""
+    """The same portrait with her smile as photographed (teeth showing): fails `mouth_closed` and
+    `expression_neutral`."""
     return _cut_out(_astronaut_bgr())
 
 
@@ -169,6 +237,9 @@ def picture(path: Path, eyes: tuple[tuple[float, float], tuple[float, float]] | 
 
 BUILTINS = {
     "portrait": astronaut_portrait,
+    "neutral": astronaut_portrait,
+    "closed_smile": astronaut_closed_smile,
+    "open_mouth": astronaut_open_mouth,
     "smiling": astronaut_smiling,
     "astronaut": astronaut_photo,
 }

@@ -33,7 +33,7 @@ from kitd.quality.face.vocabulary import FaceCheck
 
 WORKING_SIZE = 640
 # The face is brought to this inter-eye distance (or left smaller) before measuring sharpness.
-SHARPNESS_EYE_DISTANCE = 64.0
+SHARPNESS_EYE_DISTANCE = 48.0
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,49 @@ def box_around(
     x1 = min(shape[1], math.ceil(float(points[:, 0].max())))
     y1 = min(shape[0], math.ceil(float(points[:, 1].max())))
     return x0, y0, x1, y1
+
+
+def sharpness_patch(
+    grey: NDArray[np.uint8], points: NDArray[np.float64], eye_distance: float
+) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
+    """The face's box cut from `grey` and its outline's mask, both shrunk to SHARPNESS_EYE_DISTANCE
+    between the eyes (never enlarged: that would invent softness); `points` in `grey`'s pixels."""
+    outline = points[list(mesh_points.FACE_OVAL)]
+    x0, y0, x1, y1 = box_around(outline, (grey.shape[0], grey.shape[1]))
+    patch = grey[y0:y1, x0:x1]
+    mask = np.zeros(patch.shape[:2], dtype=np.uint8)
+    cv2.fillPoly(mask, [np.round(outline - [x0, y0]).astype(np.int32).reshape(-1, 1, 2)], 255)
+    shrink = min(1.0, SHARPNESS_EYE_DISTANCE / max(eye_distance, 1.0))
+    if shrink < 1.0 and patch.size:
+        patch = np.asarray(
+            cv2.resize(patch, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA),
+            dtype=np.uint8,
+        )
+        mask = np.asarray(
+            cv2.resize(mask, (patch.shape[1], patch.shape[0]), interpolation=cv2.INTER_NEAREST),
+            dtype=np.uint8,
+        )
+    return patch, mask
+
+
+# Each mesh point's lightness is the mean over this fraction of the inter-eye distance around it.
+LIGHT_SPREAD = 0.15
+
+
+def light_balance(
+    small: NDArray[np.uint8],
+    points: NDArray[np.float64],
+    skin: NDArray[np.uint8],
+    eye_distance: float,
+) -> float:
+    """illumination_uniformity on the face's box only (the L* conversion is the costly part)."""
+    x0, y0, x1, y1 = box_around(
+        points[list(mesh_points.FACE_OVAL)], (small.shape[0], small.shape[1])
+    )
+    if x1 <= x0 or y1 <= y0:
+        return math.nan
+    lightness = photometry.lightness(small[y0:y1, x0:x1], LIGHT_SPREAD * eye_distance)
+    return photometry.illumination_uniformity(lightness, points - [x0, y0], skin[y0:y1, x0:x1])
 
 
 class FaceAssessor:
@@ -240,15 +283,10 @@ class FaceAssessor:
         skin_grey = photometry.masked(grey, regions.skin)
         skin_bgr = photometry.masked(small, regions.skin)
 
-        # Sharpness on the face box at a fixed face scale.
-        x0, y0, x1, y1 = box_around(small_points[list(mesh_points.FACE_OVAL)], grey.shape[:2])
-        face_grey = grey[y0:y1, x0:x1]
-        shrink = min(1.0, SHARPNESS_EYE_DISTANCE / max(frame.inter_eye_distance * factor, 1.0))
-        if shrink < 1.0 and face_grey.size:
-            face_grey = np.asarray(
-                cv2.resize(face_grey, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA),
-                dtype=np.uint8,
-            )
+        # Sharpness on the face (inside its outline) brought to a fixed inter-eye distance.
+        face_grey, face_mask = sharpness_patch(
+            grey, small_points, frame.inter_eye_distance * factor
+        )
 
         # Blockiness on the input's own pixel grid, over the face.
         full_points = np.asarray(points[list(mesh_points.FACE_OVAL), :2], dtype=np.float64)
@@ -257,7 +295,7 @@ class FaceAssessor:
             cv2.cvtColor(bgr[by0:by1, bx0:bx1], cv2.COLOR_BGR2GRAY), dtype=np.uint8
         )
 
-        directional = image.directional_sharpness(face_grey)
+        directional = image.directional_sharpness(face_grey, face_mask)
         blur = BlurMeasures(image.focus(directional), image.motion_smear(directional))
         values = {
             FaceCheck.HEAD_FULLY_VISIBLE: geometry.head_fully_visible(frame, width, height),
@@ -268,8 +306,9 @@ class FaceAssessor:
             ),
             FaceCheck.INTER_EYE_DISTANCE: geometry.frontal_eye_distance(frame, head.yaw),
             FaceCheck.ROLL: roll,
-            FaceCheck.YAW: head.yaw,
-            FaceCheck.PITCH: head.pitch,
+            # Judged on what two independent readings agree on (pose.agreed_turn).
+            FaceCheck.YAW: pose.agreed_turn(head.yaw_depth, head.yaw_symmetry),
+            FaceCheck.PITCH: pose.agreed_turn(head.pitch, head.pitch_depth),
             FaceCheck.EYES_CENTERED: geometry.eyes_centered(frame, width),
             FaceCheck.EYE_LINE_HEIGHT: geometry.eye_line_height(frame, height),
             FaceCheck.HEAD_SIZE: geometry.head_size(frame, height),
@@ -279,21 +318,18 @@ class FaceAssessor:
             FaceCheck.OVER_EXPOSURE: photometry.over_exposure(skin_grey),
             FaceCheck.LUMINANCE: photometry.luminance(skin_bgr),
             FaceCheck.DYNAMIC_RANGE: photometry.dynamic_range(skin_grey),
-            FaceCheck.ILLUMINATION_UNIFORMITY: photometry.illumination_uniformity(
-                photometry.masked(grey, regions.skin_left),
-                photometry.masked(grey, regions.skin_right),
+            FaceCheck.ILLUMINATION_UNIFORMITY: light_balance(
+                small, small_points, regions.skin, frame.inter_eye_distance * factor
             ),
             # A plain backdrop's mean colour needs few pixels: every fourth row and column.
             FaceCheck.NATURAL_COLOUR: photometry.natural_colour(
                 skin_bgr, photometry.masked(small[::4, ::4], regions.background[::4, ::4])
             ),
-            FaceCheck.BACKGROUND_UNIFORMITY: background.background_activity(
-                grey, regions.background
-            ),
+            FaceCheck.BACKGROUND_UNIFORMITY: background.backdrop_clutter(small, regions.background),
             FaceCheck.COMPRESSION: image.blockiness(face_full_grey),
             FaceCheck.EYES_OPEN: appearance.eyes_open(points),
             FaceCheck.MOUTH_CLOSED: appearance.mouth_opening(points),
-            FaceCheck.EXPRESSION_NEUTRAL: appearance.smile_lift(unrolled, frame.inter_eye_distance),
+            FaceCheck.EXPRESSION_NEUTRAL: appearance.smile_index(unrolled, head.pitch),
             FaceCheck.HEAD_COVERING: appearance.forehead_difference(
                 photometry.masked(small, regions.forehead), photometry.masked(small, regions.cheeks)
             ),

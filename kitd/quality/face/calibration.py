@@ -18,6 +18,7 @@ against each fold's limits is cheap.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -105,6 +106,8 @@ class Portrait:
     original: Measured
     # Degradation name -> the degraded copy's values.
     degraded: dict[str, Measured]
+    # The image's width and height in pixels (0, 0 when unknown).
+    size: tuple[int, int] = (0, 0)
 
 
 def subject_of(name: str) -> str:
@@ -133,7 +136,13 @@ def measure_folder(
             for d in suite
         }
         portraits.append(
-            Portrait(path.name, subject_of(path.name), Measured.of(original), degraded)
+            Portrait(
+                path.name,
+                subject_of(path.name),
+                Measured.of(original),
+                degraded,
+                (int(image.shape[1]), int(image.shape[0])),
+            )
         )
     return portraits
 
@@ -143,6 +152,57 @@ def folds_by_subject(portraits: Sequence[Portrait], k: int) -> list[list[Portrai
     subjects = sorted({p.subject for p in portraits})
     fold_of = {s: i % k for i, s in enumerate(subjects)}
     return [[p for p in portraits if fold_of[p.subject] == i] for i in range(k)]
+
+
+# Image heights (px) that bound the size classes, and |yaw| (degrees) that bounds the pose classes. The
+# visible MEDS half is mostly 480 and 600 px high; the held-back half has other sizes.
+SIZE_CLASSES = (400, 500, 700)
+POSE_CLASSES = (5.0, 10.0)
+
+
+def _class_names(bounds: Sequence[float], unit: str) -> list[str]:
+    """Names of the classes that `bounds` cut a line into: "≤ 400 px", "400–500 px", "> 700 px"."""
+    edges = [f"{b:g}" for b in bounds]
+    inner = [f"{low}–{high} {unit}" for low, high in itertools.pairwise(edges)]
+    return [f"≤ {edges[0]} {unit}", *inner, f"> {edges[-1]} {unit}"]
+
+
+def _grouped(
+    portraits: Sequence[Portrait], values: Sequence[float], bounds: Sequence[float], unit: str
+) -> Folds:
+    """The portraits in one fold per class of `values` (one value per portrait); empty classes left out."""
+    names = _class_names(bounds, unit)
+    classes = np.searchsorted(np.asarray(bounds, dtype=np.float64), values, side="left")
+    groups = [
+        (name, [p for p, c in zip(portraits, classes, strict=True) if c == i])
+        for i, name in enumerate(names)
+    ]
+    kept = [(name, fold) for name, fold in groups if fold]
+    return Folds(tuple(name for name, _ in kept), tuple(fold for _, fold in kept))
+
+
+def folds_by_size(portraits: Sequence[Portrait]) -> Folds:
+    """One fold per image size class (the image's height, SIZE_CLASSES), smallest first."""
+    return _grouped(portraits, [p.size[1] for p in portraits], SIZE_CLASSES, "px")
+
+
+def folds_by_pose(portraits: Sequence[Portrait]) -> Folds:
+    """One fold per head-turn class (|yaw| of the unmodified portrait, POSE_CLASSES), frontal first."""
+    turns = [abs(p.original.values[FaceCheck.YAW.value]) for p in portraits]
+    return _grouped(portraits, turns, POSE_CLASSES, "°")
+
+
+@dataclass(frozen=True)
+class Folds:
+    """A split of the portraits into held-out folds, each with a name."""
+
+    names: tuple[str, ...]
+    folds: tuple[list[Portrait], ...]
+
+    @classmethod
+    def by_subject(cls, portraits: Sequence[Portrait], k: int) -> Folds:
+        folds = folds_by_subject(portraits, k)
+        return cls(tuple(f"persons {i + 1}/{k}" for i in range(k)), tuple(folds))
 
 
 def _with_end(thresholds: FaceThresholds, limit: CalibratedLimit, value: float) -> FaceThresholds:
@@ -250,6 +310,23 @@ class CrossValidation:
     fired: dict[str, list[str]] = field(default_factory=dict)
     # "name.end" -> the value each fold's calibration chose.
     spread: dict[str, list[float]] = field(default_factory=dict)
+    # The folds' names, and per fold: degradation name -> caught / eligible in that fold.
+    fold_names: list[str] = field(default_factory=list)
+    fold_detection: list[dict[str, Tally]] = field(default_factory=list)
+    # Portraits in each held-out fold.
+    fold_sizes: list[int] = field(default_factory=list)
+
+    def worst_fold(self, degradation: str) -> tuple[str, Tally]:
+        """The held-out fold that caught the smallest share of this degradation (folds with copies to
+        catch only), with its tally; ("", empty tally) when no fold had any."""
+        tallies = [
+            (name, folds[degradation])
+            for name, folds in zip(self.fold_names, self.fold_detection, strict=True)
+            if folds[degradation].total
+        ]
+        if not tallies:
+            return "", Tally()
+        return min(tallies, key=lambda item: item[1].rate)
 
     @property
     def macro_detection(self) -> float:
@@ -267,19 +344,28 @@ def eligible(portrait: Portrait, degradation: Degradation, thresholds: FaceThres
 
 
 def cross_validate(
-    portraits: Sequence[Portrait], k: int = 5, suite: Sequence[Degradation] = SUITE
+    portraits: Sequence[Portrait],
+    k: int = 5,
+    suite: Sequence[Degradation] = SUITE,
+    folds: Folds | None = None,
 ) -> CrossValidation:
-    result = CrossValidation(k)
+    """Calibrates on all folds but one and counts on that one, for each fold in turn. `folds` defaults
+    to k folds by subject."""
+    split = folds or Folds.by_subject(portraits, k)
+    result = CrossValidation(len(split.folds))
     result.detection = {d.name: Tally() for d in suite}
     result.false_alarms = {c.value: Tally() for c in FaceCheck}
     result.fired = {c.value: [] for c in FaceCheck}
     result.spread = {f"{limit.name}.{limit.end}": [] for limit in CALIBRATED}
-    folds = folds_by_subject(portraits, k)
-    for i, held_out in enumerate(folds):
+    for i, held_out in enumerate(split.folds):
         if not held_out:
             continue
-        training = [p for j, fold in enumerate(folds) if j != i for p in fold]
+        training = [p for j, fold in enumerate(split.folds) if j != i for p in fold]
         thresholds = calibrated(training)
+        per_fold = {d.name: Tally() for d in suite}
+        result.fold_names.append(split.names[i])
+        result.fold_detection.append(per_fold)
+        result.fold_sizes.append(len(held_out))
         for limit in CALIBRATED:
             value: float | None = getattr(getattr(thresholds, limit.name), limit.end)
             result.spread[f"{limit.name}.{limit.end}"].append(math.nan if value is None else value)
@@ -292,9 +378,10 @@ def cross_validate(
                     result.fired[check.value].append(portrait.name)
             for degradation in suite:
                 if eligible(portrait, degradation, thresholds):
-                    tally = result.detection[degradation.name]
-                    tally.total += 1
-                    tally.hits += caught(portrait, degradation, thresholds)
+                    hit = caught(portrait, degradation, thresholds)
+                    for tally in (result.detection[degradation.name], per_fold[degradation.name]):
+                        tally.total += 1
+                        tally.hits += hit
     return result
 
 

@@ -56,13 +56,10 @@ OUTLINE_MARGIN = 0.08
 
 @dataclass(frozen=True)
 class FaceRegions:
-    """Masks of the face's parts (skin and its halves, eyes, forehead, cheeks) and the background."""
+    """Masks of the face's parts (skin, eyes, forehead, cheeks) and the background."""
 
     # Face skin without eyes, brows and mouth.
     skin: NDArray[np.uint8]
-    # The skin split at the face's midline: the image's left half and right half.
-    skin_left: NDArray[np.uint8]
-    skin_right: NDArray[np.uint8]
     # Skin that is skin on every face: the face skin inside a margin along the outline, above the nose
     # base (no moustache or beard), without eye sockets and nostrils.
     bare_skin: NDArray[np.uint8]
@@ -106,14 +103,6 @@ def face_regions(
         holes |= polygon_mask(shape, scaled_about_centre(points[list(contour)], factor), hull=True)
     skin = np.asarray(cv2.bitwise_and(oval, cv2.bitwise_not(holes)), dtype=np.uint8)
 
-    # The midline through the upper forehead and the chin splits the face into halves.
-    top, bottom = points[mesh.FOREHEAD], points[mesh.CHIN]
-    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]]
-    side = (bottom[0] - top[0]) * (ys - top[1]) - (bottom[1] - top[1]) * (xs - top[0])
-    image_left = np.where(side > 0, 255, 0).astype(np.uint8)
-    skin_left = np.asarray(cv2.bitwise_and(skin, image_left), dtype=np.uint8)
-    skin_right = np.asarray(cv2.bitwise_and(skin, cv2.bitwise_not(image_left)), dtype=np.uint8)
-
     right_eye = polygon_mask(
         shape, scaled_about_centre(points[list(mesh.RIGHT_EYE_CONTOUR)], 1.1), hull=True
     )
@@ -126,8 +115,6 @@ def face_regions(
     )
     return FaceRegions(
         skin=skin,
-        skin_left=skin_left,
-        skin_right=skin_right,
         bare_skin=bare_skin_mask(skin, points),
         right_eye=right_eye,
         left_eye=left_eye,

@@ -74,23 +74,23 @@ class FaceThresholds:
     # ISO/IEC 39794-5: enough contrast on the face (BSI TR-03121: at least 7 bits of intensity
     # variation in the face). Calibrated. Grey levels between the 1st and 99th percentile of the face.
     dynamic_range: Limits = Limits(59, None, 15)
-    # ICAO 9303 / ISO/IEC 39794-5: even light, no shadows across the face. Calibrated. Darker over
-    # brighter half of the face, mean grey level ratio (1 = even).
-    illumination_uniformity: Limits = Limits(0.705, None, 0.06)
+    # ICAO 9303 / ISO/IEC 39794-5: even light, no shadows across the face. Calibrated. Mean L* of the
+    # darker side's outer skin over the brighter side's, at mirrored mesh points (1 = even).
+    illumination_uniformity: Limits = Limits(0.49, None, 0.06)
     # ICAO 9303 / ISO/IEC 39794-5: natural skin tones, no colour cast. Calibrated. CIELAB departure
     # from natural colours (0 = natural): the mean face skin outside the skin ranges (a* 5-25, b* 5-35),
     # or the backdrop's chroma beyond that of a neutral or pale wall.
     natural_colour: Limits = Limits(None, 8.11, 1.5)
-    # ICAO 9303 / ISO/IEC 39794-5: a plain, uniform background. Calibrated. Mean departure of the
-    # background around the head from its smooth version, grey levels.
-    background_uniformity: Limits = Limits(None, 12.5, 2.0)
+    # ICAO 9303 / ISO/IEC 39794-5: a plain, uniform background. Calibrated. Share (0..1) of the
+    # backdrop beside and above the head whose colour departs from the wall's smooth colour model.
+    background_uniformity: Limits = Limits(None, 0.3903, 0.05)
     # ICAO 9303 / ISO/IEC 39794-5: in focus, no motion blur. Calibrated. Focus: re-blur sharpness of
-    # the face's sharpest direction (0 = flat), at a fixed face scale.
-    sharpness: Limits = Limits(0.517, None, 0.04)
+    # the sharpest direction over the face inside its outline (0 = flat), at 48 px between the eyes.
+    sharpness: Limits = Limits(0.5304, None, 0.04)
     # The sharpness check's second limit, motion smear: sharpness difference between crossing directions
     # (0 = even).
     # Calibrated.
-    sharpness_motion: Limits = Limits(None, 0.134, 0.03)
+    sharpness_motion: Limits = Limits(None, 0.1149, 0.03)
     # ISO/IEC 39794-5: no visible compression artefacts. Calibrated. JPEG blockiness: edge strength on
     # 8x8 block borders over that inside blocks (1 = none).
     compression: Limits = Limits(None, 3.12, 0.3)
@@ -102,9 +102,10 @@ class FaceThresholds:
     eyes_open: Limits = Limits(0.15, None, 0.04)
     # ISO/IEC 39794-5: mouth closed. Inner lip gap over mouth width.
     mouth_closed: Limits = Limits(None, 0.12, 0.04)
-    # ISO/IEC 39794-5: neutral expression, no smile. Mouth corners above the lip centre, over the
-    # inter-eye distance.
-    expression_neutral: Limits = Limits(None, 0.10, 0.04)
+    # ICAO 9303 / ISO/IEC 39794-5: neutral expression, no smile. Mouth width plus twice the corners'
+    # lift, over the eye distance (checks.appearance.smile_index). Design value: relaxed faces read
+    # 0.81 ± 0.06, so 1.0 is three spreads above them; a closed-mouth smile reads 1.2 and more.
+    expression_neutral: Limits = Limits(None, 1.0, 0.05)
     # ICAO 9303: no head covering (religious or medical reasons excepted). Colour difference (CIE76 ΔE)
     # between the forehead and the cheeks.
     head_covering: Limits = Limits(None, 35.0, 6.0)

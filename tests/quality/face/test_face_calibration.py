@@ -16,6 +16,8 @@ from kitd.quality.face.calibration import (
     calibrate_end,
     calibrated,
     cross_validate,
+    folds_by_pose,
+    folds_by_size,
     folds_by_subject,
     subject_of,
 )
@@ -113,6 +115,50 @@ def test_held_out_figures_count_every_portrait_once() -> None:
     assert cv.detection["JPEG quality 5"].rate == 1.0
     assert cv.false_alarms["compression"].hits == 0
     assert len(cv.spread["compression.max"]) == 5
+
+
+def sized(name: str, height: int, yaw: float = 0.0) -> Portrait:
+    person = portrait(name, 1.0, 4.0)
+    values = dict(person.original.values, yaw=yaw)
+    return Portrait(
+        person.name, person.subject, Measured(values), person.degraded, (height, height)
+    )
+
+
+def test_size_folds_hold_out_one_image_height_class_at_a_time() -> None:
+    people = [sized(f"S{n:03d}-01.jpg", h) for n, h in enumerate((240, 400, 480, 600, 600, 1824))]
+    split = folds_by_size(people)
+    assert split.names == ("≤ 400 px", "400–500 px", "500–700 px", "> 700 px")
+    assert [[p.size[1] for p in fold] for fold in split.folds] == [
+        [240, 400],
+        [480],
+        [600, 600],
+        [1824],
+    ]
+
+
+def test_pose_folds_group_by_the_size_of_the_turn_either_way() -> None:
+    people = [sized(f"S{n:03d}-01.jpg", 480, yaw) for n, yaw in enumerate((0.0, -4.0, 7.0, -12.0))]
+    split = folds_by_pose(people)
+    assert split.names == ("≤ 5 °", "5–10 °", "> 10 °")
+    assert [len(fold) for fold in split.folds] == [2, 1, 1]
+
+
+def test_the_worst_fold_is_the_one_that_caught_the_smallest_share() -> None:
+    # The small images' blocky copies look like clean ones: calibrated on the others, they slip through.
+    people = [sized(f"S{n:03d}-01.jpg", 600) for n in range(8)]
+    degraded = {d.name: values() for d in SUITE}
+    degraded["JPEG quality 5"] = values(compression=1.5)
+    small = [
+        Portrait(f"S1{n:02d}-01.jpg", f"S1{n:02d}", values(), degraded, (240, 240))
+        for n in range(2)
+    ]
+    cv = cross_validate([*people, *small], folds=folds_by_size([*people, *small]))
+    name, tally = cv.worst_fold("JPEG quality 5")
+    assert name == "≤ 400 px"
+    assert (tally.hits, tally.total) == (0, 2)
+    assert cv.detection["JPEG quality 5"].total == 10
+    assert cv.fold_sizes == [2, 8]
 
 
 UNDER = CalibratedLimit("under_exposure", "max", ("under-exposed",))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 import pytest
@@ -180,20 +182,58 @@ def test_mouth_closed_fails_when_the_lips_part(mesh_points: NDArray[np.float32])
     assert not passes(FaceCheck.MOUTH_CLOSED, appearance.mouth_opening(wide))
 
 
-def test_expression_neutral_fails_when_the_mouth_corners_lift(
+def mouth_set(points: NDArray[np.float64], half_width: float, lift: float) -> NDArray[np.float64]:
+    """The level mesh with its mouth corners `half_width` either side of the lips' middle and `lift`
+    above it (both in eye distances), at the lips' depth."""
+    eye_distance = float(
+        np.linalg.norm(
+            points[list(mesh.LEFT_EYE_CORNERS), :2].mean(axis=0)
+            - points[list(mesh.RIGHT_EYE_CORNERS), :2].mean(axis=0)
+        )
+    )
+    out = points.copy()
+    middle = points[list(mesh.INNER_LIPS)].mean(axis=0)
+    right, left = mesh.MOUTH_CORNERS
+    out[right] = middle + np.array([-half_width, -lift, 0.0]) * eye_distance
+    out[left] = middle + np.array([half_width, -lift, 0.0]) * eye_distance
+    return out
+
+
+def test_expression_neutral_passes_a_relaxed_mouth_and_fails_a_closed_smile(
     mesh_points: NDArray[np.float32],
 ) -> None:
-    frame = geometry.head_frame(mesh_points)
-    roll = geometry.roll_degrees(frame)
-    level = geometry.unrolled(mesh_points, roll)
-    neutral = level.copy()
-    centre_y = level[list(mesh.INNER_LIPS), 1].mean()
-    neutral[list(mesh.MOUTH_CORNERS), 1] = centre_y
-    smiling = neutral.copy()
-    smiling[list(mesh.MOUTH_CORNERS), 1] -= 0.25 * frame.inter_eye_distance
-    d = frame.inter_eye_distance
-    assert passes(FaceCheck.EXPRESSION_NEUTRAL, appearance.smile_lift(neutral, d))
-    assert not passes(FaceCheck.EXPRESSION_NEUTRAL, appearance.smile_lift(smiling, d))
+    level = geometry.unrolled(mesh_points, geometry.roll_degrees(geometry.head_frame(mesh_points)))
+    # A relaxed mouth is about 0.8 of the eye distance wide, corners level with the lips' middle.
+    relaxed = mouth_set(level, 0.4, 0.0)
+    # A smile pulls the corners out and up, with or without parted lips.
+    smile = mouth_set(level, 0.52, 0.07)
+    wide_only = mouth_set(level, 0.56, 0.0)
+    lifted_only = mouth_set(level, 0.4, 0.15)
+    assert appearance.smile_index(relaxed, 0.0) == pytest.approx(0.8, abs=0.01)
+    assert passes(FaceCheck.EXPRESSION_NEUTRAL, appearance.smile_index(relaxed, 0.0))
+    for smiling in (smile, wide_only, lifted_only):
+        assert not passes(FaceCheck.EXPRESSION_NEUTRAL, appearance.smile_index(smiling, 0.0))
+
+
+def test_expression_neutral_undoes_the_nod_before_measuring_the_lift(
+    mesh_points: NDArray[np.float32],
+) -> None:
+    level = geometry.unrolled(mesh_points, geometry.roll_degrees(geometry.head_frame(mesh_points)))
+    relaxed = mouth_set(level, 0.4, 0.0)
+    # The corners lie behind the lips' middle, as on a real face.
+    relaxed[list(mesh.MOUTH_CORNERS), 2] += 0.25 * float(
+        np.linalg.norm(relaxed[mesh.MOUTH_CORNERS[0]] - relaxed[mesh.MOUTH_CORNERS[1]])
+    )
+    for pitch in (-15.0, 15.0):
+        t = np.radians(pitch)
+        # The head nodded by `pitch` about the eye line's axis (chin up > 0): y and depth turn.
+        nodded = relaxed.copy()
+        nodded[:, 1] = relaxed[:, 1] * np.cos(t) + relaxed[:, 2] * np.sin(t)
+        nodded[:, 2] = -relaxed[:, 1] * np.sin(t) + relaxed[:, 2] * np.cos(t)
+        uncorrected = appearance.smile_index(nodded, 0.0)
+        corrected = appearance.smile_index(nodded, pitch)
+        assert corrected == pytest.approx(appearance.smile_index(relaxed, 0.0), abs=1e-6)
+        assert abs(uncorrected - corrected) > 0.05
 
 
 def test_luminance_is_lightness_and_fails_on_a_dark_or_a_bright_face() -> None:
@@ -227,14 +267,58 @@ def test_dynamic_range_fails_on_a_flat_face() -> None:
     assert not passes(FaceCheck.DYNAMIC_RANGE, photometry.dynamic_range(flat))
 
 
-def test_illumination_uniformity_fails_when_one_half_is_dark() -> None:
-    bright = np.full(500, 150, np.uint8)
+def lit(points: NDArray[np.float32], across: float, down: float) -> NDArray[np.float32]:
+    """A 512 x 512 L* image: 60 at the face's middle, changing by `across` (L* per inter-eye distance)
+    from the person's right to left and by `down` from top to bottom."""
+    frame = geometry.head_frame(points)
+    middle = frame.eye_midpoint
+    yy, xx = np.mgrid[0:512, 0:512].astype(np.float32)
+    d = frame.inter_eye_distance
+    return (60.0 + across * (xx - middle[0]) / d + down * (yy - middle[1]) / d).astype(np.float32)
+
+
+def test_illumination_uniformity_fails_when_light_falls_off_across_the_face(
+    mesh_points: NDArray[np.float32],
+) -> None:
+    skin_everywhere = np.full((512, 512), 255, np.uint8)
+    points = np.asarray(mesh_points, np.float64)
+    even = photometry.illumination_uniformity(lit(mesh_points, 0, 0), points, skin_everywhere)
+    assert even == pytest.approx(1.0)
+    # A gentle side light, L* 10 lower at the outer cheek, passes.
+    gentle = lit(mesh_points, 10.0, 0.0)
     assert passes(
-        FaceCheck.ILLUMINATION_UNIFORMITY, photometry.illumination_uniformity(bright, bright - 10)
+        FaceCheck.ILLUMINATION_UNIFORMITY,
+        photometry.illumination_uniformity(gentle, points, skin_everywhere),
     )
+    # Lit from the side: L* 60 in the middle, 30 lower at the outer cheek (the darker side's
+    # cheeks, temples and jaw at about a third of the brighter side's lightness).
+    side_lit = lit(mesh_points, 35.0, 0.0)
     assert not passes(
-        FaceCheck.ILLUMINATION_UNIFORMITY, photometry.illumination_uniformity(bright, bright // 2)
+        FaceCheck.ILLUMINATION_UNIFORMITY,
+        photometry.illumination_uniformity(side_lit, points, skin_everywhere),
     )
+
+
+def test_illumination_uniformity_ignores_light_falling_from_top_to_bottom(
+    mesh_points: NDArray[np.float32],
+) -> None:
+    skin_everywhere = np.full((512, 512), 255, np.uint8)
+    top_lit = lit(mesh_points, 0.0, -15.0)
+    value = photometry.illumination_uniformity(
+        top_lit, np.asarray(mesh_points, np.float64), skin_everywhere
+    )
+    assert value == pytest.approx(1.0, abs=0.03)
+
+
+def test_illumination_uniformity_needs_both_sides_of_the_face_on_the_skin(
+    mesh_points: NDArray[np.float32],
+) -> None:
+    one_side = np.zeros((512, 512), np.uint8)
+    one_side[:, : int(geometry.head_frame(mesh_points).eye_midpoint[0]) - 5] = 255
+    value = photometry.illumination_uniformity(
+        lit(mesh_points, 0, 0), np.asarray(mesh_points, np.float64), one_side
+    )
+    assert math.isnan(value)
 
 
 def skin(bgr: tuple[int, int, int]) -> NDArray[np.uint8]:
@@ -278,19 +362,53 @@ def test_natural_colour_uses_the_skin_alone_without_a_background() -> None:
     )
 
 
-def test_background_uniformity_fails_on_clutter() -> None:
-    _, xx = np.mgrid[0:200, 0:300]
-    wall = (180 + 20 * xx / 300).astype(np.uint8)
-    clutter = wall.copy()
+def wall(height: int, width: int) -> NDArray[np.uint8]:
+    """A pale wall lit from one side and darker towards the top, with JPEG noise."""
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    light = 0.8 + 0.2 * xx / width - 0.1 * (1.0 - yy / height)
+    image = (np.array([190, 200, 205], np.float32) * light[:, :, None]).astype(np.uint8)
+    _, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 60])
+    return np.asarray(cv2.imdecode(data, cv2.IMREAD_COLOR), np.uint8)
+
+
+def cluttered(image: NDArray[np.uint8], shapes: int) -> NDArray[np.uint8]:
+    """Shapes of random colours over the image, placed and sized relative to it."""
+    out = image.copy()
+    h, w = image.shape[:2]
     rng = np.random.default_rng(2)
-    for _ in range(80):
-        x, y = rng.integers(0, 280), rng.integers(0, 180)
-        clutter[y : y + 20, x : x + 20] = rng.integers(0, 255)
-    mask = np.full(wall.shape, 255, np.uint8)
-    assert passes(FaceCheck.BACKGROUND_UNIFORMITY, background.background_activity(wall, mask))
+    for _ in range(shapes):
+        x, y = int(rng.uniform(0, 0.9) * w), int(rng.uniform(0, 0.9) * h)
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        cv2.rectangle(out, (x, y), (x + w // 12, y + h // 10), colour, -1)
+    return out
+
+
+def test_background_uniformity_passes_a_plain_wall_unevenly_lit_and_fails_on_clutter() -> None:
+    plain = wall(240, 320)
+    mask = np.full(plain.shape[:2], 255, np.uint8)
+    assert background.backdrop_clutter(plain, mask) < 0.01
+    assert passes(FaceCheck.BACKGROUND_UNIFORMITY, background.backdrop_clutter(plain, mask))
     assert not passes(
-        FaceCheck.BACKGROUND_UNIFORMITY, background.background_activity(clutter, mask)
+        FaceCheck.BACKGROUND_UNIFORMITY, background.backdrop_clutter(cluttered(plain, 80), mask)
     )
+
+
+def test_background_clutter_is_a_share_of_the_backdrop_whatever_the_image_size() -> None:
+    small, large = cluttered(wall(240, 320), 25), cluttered(wall(720, 960), 25)
+    mask_small = np.full(small.shape[:2], 255, np.uint8)
+    mask_large = np.full(large.shape[:2], 255, np.uint8)
+    share = background.backdrop_clutter(small, mask_small)
+    assert 0.1 < share < 0.9
+    assert background.backdrop_clutter(large, mask_large) == pytest.approx(share, abs=0.03)
+
+
+def test_background_clutter_counts_only_the_backdrop_region() -> None:
+    image = cluttered(wall(240, 320), 80)
+    image[:, :160] = wall(240, 320)[:, :160]
+    left_only = np.zeros(image.shape[:2], np.uint8)
+    left_only[:, :150] = 255
+    assert background.backdrop_clutter(image, left_only) < 0.01
+    assert math.isnan(background.backdrop_clutter(image, np.zeros_like(left_only)))
 
 
 def face_crop(astronaut: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -403,3 +521,18 @@ def test_compression_fails_on_a_low_jpeg_quality_setting_with_its_own_advice() -
     assert judge_compression(clean, 90.0, limits, quality).passed
     assert judge_compression(clean, float("nan"), limits, quality).passed
     assert not judge_compression(5.0, 90.0, limits, quality).passed
+
+
+def test_pose_limits_fire_only_when_both_readings_are_beyond_them_the_same_way() -> None:
+    # Both turned the same way: the reading nearer to level is judged.
+    assert pose.agreed_turn(7.0, 9.0) == 7.0
+    assert pose.agreed_turn(-12.0, -6.0) == -6.0
+    assert not passes(FaceCheck.YAW, pose.agreed_turn(7.0, 9.0))
+    # One reading within the limit: the face passes, whatever the other says.
+    assert passes(FaceCheck.YAW, pose.agreed_turn(4.0, 8.0))
+    assert passes(FaceCheck.PITCH, pose.agreed_turn(-6.2, -4.3))
+    # Readings that disagree on the direction agree on nothing: level.
+    assert pose.agreed_turn(3.0, -2.0) == 0.0
+    # A missing reading leaves the other.
+    assert pose.agreed_turn(math.nan, 6.0) == 6.0
+    assert math.isnan(pose.agreed_turn(math.nan, math.nan))

@@ -23,7 +23,9 @@ from kitd.quality.face.calibration import (
 )
 from kitd.quality.face.degradations import SUITE, Degradation
 
-pytestmark = pytest.mark.reference
+# Measuring every portrait and its degraded copies takes about a minute and a half of one core; on a
+# shared, loaded machine that is more than the default per-test limit.
+pytestmark = [pytest.mark.reference, pytest.mark.timeout(900)]
 
 # Calibrated checks that fire on more than 10 % of the unmodified visible portraits because those
 # portraits break the requirement (docs/quality-face.md lists them one by one).

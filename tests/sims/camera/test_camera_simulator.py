@@ -178,7 +178,31 @@ def test_default_portrait_is_fully_compliant(shooter: Shooter) -> None:
     assert assessment.failed == ()
 
 
-def test_smiling_portrait_fails_mouth_closed(shooter: Shooter) -> None:
+@pytest.mark.parametrize(
+    ("builtin", "mouth_closed", "expression_neutral"),
+    [
+        ("neutral", True, True),
+        # The default scene of earlier releases: lips closed, but a clear smile.
+        ("closed_smile", True, False),
+        ("open_mouth", False, True),
+        ("smiling", False, False),
+    ],
+)
+def test_mouth_scenes_pass_or_fail_mouth_closed_and_expression_neutral_as_icao_says(
+    shooter: Shooter, builtin: str, mouth_closed: bool, expression_neutral: bool
+) -> None:
     face = pytest.importorskip("kitd.quality.face")
-    assessment = face.FaceAssessor().assess(shooter.shoot(builtin="smiling"))
-    assert "mouth_closed" in assessment.failed
+    assessment = face.FaceAssessor().assess(shooter.shoot(builtin=builtin))
+    assert assessment.check("mouth_closed").passed is mouth_closed
+    assert assessment.check("expression_neutral").passed is expression_neutral
+    # Only the mouth differs between the scenes: nothing else fails.
+    others = set(assessment.failed) - {"mouth_closed", "expression_neutral"}
+    assert others == set()
+
+
+def test_default_scene_is_the_neutral_face(shooter: Shooter) -> None:
+    default = grey(shooter.shoot())
+    neutral = grey(shooter.shoot(builtin="neutral"))
+    closed_smile = grey(shooter.shoot(builtin="closed_smile"))
+    # Sensor noise differs between frames; the smile's mouth does not.
+    assert np.abs(default - neutral).mean() < 0.5 * np.abs(default - closed_smile).mean()

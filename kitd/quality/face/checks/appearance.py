@@ -40,13 +40,32 @@ def mouth_opening(points: NDArray[np.float32]) -> float:
     return gap / width if width > 0 else math.nan
 
 
-def smile_lift(unrolled_points: NDArray[np.float64], inter_eye_distance: float) -> float:
-    """Height of the mouth corners above the lips' centre, over the inter-eye distance (eye line level)."""
-    centre_y = unrolled_points[list(mesh.INNER_LIPS), 1].mean()
-    corners_y = unrolled_points[list(mesh.MOUTH_CORNERS), 1].mean()
-    return (
-        float((centre_y - corners_y) / inter_eye_distance) if inter_eye_distance > 0 else math.nan
-    )
+def smile_index(unrolled_points: NDArray[np.float64], pitch: float) -> float:
+    """How far both mouth corners stand out and up from the middle of the lips, over the eye distance.
+
+    The mouth width plus twice the corners' height above the inner lips' middle, both over the distance
+    between the eye centres; all in the mesh's 3D points (x, y, depth) with the eye line level
+    (`geometry.unrolled`), so a turned head changes neither. The corners sit deeper than the lips'
+    middle, so a nodded head moves them up or down in the picture: the lift is taken after undoing
+    `pitch` (degrees, chin up > 0). A smile pulls each corner outwards and upwards, with the mouth
+    closed or open; the eye distance does not move with the expression, so it stands for the face's
+    own neutral proportions (a relaxed mouth is about 0.8 of it at any age).
+    """
+    xyz = unrolled_points
+    right_eye = xyz[list(mesh.RIGHT_EYE_CORNERS)].mean(axis=0)
+    left_eye = xyz[list(mesh.LEFT_EYE_CORNERS)].mean(axis=0)
+    eye_distance = float(np.linalg.norm(left_eye - right_eye))
+    if eye_distance <= 0:
+        return math.nan
+    corners = xyz[list(mesh.MOUTH_CORNERS)]
+    middle = xyz[list(mesh.INNER_LIPS)].mean(axis=0)
+    width = float(np.linalg.norm(corners[0] - corners[1]))
+    # Rotate (y, depth) about the eye line's axis by the pitch: the mouth as a level head shows it.
+    t = math.radians(pitch) if math.isfinite(pitch) else 0.0
+    level_y = corners[:, 1] * math.cos(t) - corners[:, 2] * math.sin(t)
+    middle_y = middle[1] * math.cos(t) - middle[2] * math.sin(t)
+    lift = float(middle_y - level_y.mean())
+    return (width + 2.0 * lift) / eye_distance
 
 
 def eye_contrast(eye_grey: NDArray[np.uint8], skin_grey: NDArray[np.uint8]) -> float:

@@ -62,15 +62,25 @@ def step(image: NDArray[np.float32], dy: int, dx: int) -> NDArray[np.float32]:
     return result
 
 
-def directional_sharpness(face_grey: NDArray[np.uint8]) -> NDArray[np.float64]:
-    """Re-blur sharpness (0 flat .. 1 crisp) along each of DIRECTIONS; NaN for too small a face."""
+def directional_sharpness(
+    face_grey: NDArray[np.uint8], mask: NDArray[np.uint8] | None = None
+) -> NDArray[np.float64]:
+    """Re-blur sharpness (0 flat .. 1 crisp) along each of DIRECTIONS; NaN for too small a face.
+
+    With a `mask` (same shape, non-zero where the face is) only steps that start on the face count, so
+    hair and backdrop beside it do not.
+    """
     if min(face_grey.shape[:2]) < 2 * REBLUR:
         return np.full(len(DIRECTIONS), math.nan)
     image = face_grey.astype(np.float32)
+    h, w = image.shape
     values = []
     for dy, dx in DIRECTIONS:
         d_image = step(image, dy, dx)
         lost = np.maximum(0.0, d_image - step(line_average(image, dy, dx), dy, dx))
+        if mask is not None:
+            inside = mask[0 : h - dy, max(0, -dx) : w - max(0, dx)] > 0
+            d_image, lost = d_image[inside], lost[inside]
         total = float(d_image.sum())
         values.append(float(lost.sum()) / total if total > 0 else 0.0)
     return np.array(values, dtype=np.float64)

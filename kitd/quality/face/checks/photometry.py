@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from kitd.quality.face import mesh
+
 # Grey levels counted as clipped: nearly black and nearly white.
 DARK_LEVEL = 25
 BRIGHT_LEVEL = 245
@@ -30,6 +32,11 @@ SKIN_B = (5.0, 35.0)
 # Chroma (CIELAB) a plain backdrop may have: light grey, off-white and pale blue walls stay under it.
 NEUTRAL_CHROMA = 10.0
 MIN_BACKGROUND_PIXELS = 200
+# Fewer mirrored skin point pairs than this cannot compare the two sides of a face.
+MIN_PAIRS = 20
+# Mirror pairs further apart across the face than this share of the outer eye corners' span are the
+# face's outer parts (cheeks, temples, jaw).
+FAR_PAIRS = 0.8
 
 
 def luminance(skin_bgr: NDArray[np.uint8]) -> float:
@@ -52,12 +59,49 @@ def dynamic_range(face_grey: NDArray[np.uint8]) -> float:
     return float(high - low)
 
 
-def illumination_uniformity(left_grey: NDArray[np.uint8], right_grey: NDArray[np.uint8]) -> float:
-    """Mean of the darker face half over the brighter one (1 = even)."""
-    if not left_grey.size or not right_grey.size:
+def illumination_uniformity(
+    lightness: NDArray[np.float32], points: NDArray[np.float64], skin: NDArray[np.uint8]
+) -> float:
+    """Mean lightness L* over the face's outer skin points on one side, over the other's, darker over
+    brighter (1 = even).
+
+    The points are the mesh's mirror pairs (mesh.MIRROR_PAIRS) with both ends on the `skin` mask and
+    further apart across the face than FAR_PAIRS of the outer eye corners' span (cheeks, temples, jaw:
+    light falling off across the
+    face shows most there; pairs near the midline are lit alike by any light), read on `lightness`
+    (L*, smoothed by the caller so each point stands for its neighbourhood). Mirrored places carry the
+    same anatomy on both sides, so a turned head weighs both sides alike and only the light differs.
+    Too few outer pairs (a profile): every pair on the skin counts.
+    """
+    h, w = lightness.shape[:2]
+    xy = np.round(points[:, :2]).astype(np.int64)
+    inside = (xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)
+    xy = np.clip(xy, 0, [w - 1, h - 1])
+    on_skin = inside & (skin[xy[:, 1], xy[:, 0]] > 0)
+    pairs = np.asarray(mesh.MIRROR_PAIRS)
+    kept = pairs[on_skin[pairs[:, 0]] & on_skin[pairs[:, 1]]]
+    if len(kept) < MIN_PAIRS:
         return math.nan
-    a, b = float(left_grey.mean()), float(right_grey.mean())
-    return min(a, b) / max(a, b, 1e-6)
+    # Distances across the face: along the eye line, against the span of the outer eye corners.
+    span = points[mesh.LEFT_EYE_CORNERS[0], :2] - points[mesh.RIGHT_EYE_CORNERS[0], :2]
+    eye_span = float(np.linalg.norm(span))
+    across = np.abs(
+        (points[kept[:, 1], :2] - points[kept[:, 0], :2]) @ (span / max(eye_span, 1e-6))
+    )
+    outer = kept[across > FAR_PAIRS * eye_span]
+    if len(outer) >= MIN_PAIRS:
+        kept = outer
+    right = float(lightness[xy[kept[:, 0], 1], xy[kept[:, 0], 0]].mean())
+    left = float(lightness[xy[kept[:, 1], 1], xy[kept[:, 1], 0]].mean())
+    return min(right, left) / max(right, left, 1e-6)
+
+
+def lightness(bgr: NDArray[np.uint8], spread: float) -> NDArray[np.float32]:
+    """CIELAB L* (0-100) of an image, averaged over `spread` pixels (box filter)."""
+    lab = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB), dtype=np.uint8)
+    l_star = lab[:, :, 0].astype(np.float32) * np.float32(100.0 / 255.0)
+    size = max(1, round(spread))
+    return np.asarray(cv2.blur(l_star, (size, size)), dtype=np.float32)
 
 
 def lab_mean(bgr_pixels: NDArray[np.uint8]) -> NDArray[np.float64]:

@@ -99,6 +99,20 @@ class HeadPose:
     pitch_depth: float = math.nan
 
 
+def agreed_turn(first: float, second: float) -> float:
+    """The turn two independent readings agree on: the one nearer to level when both lean the same way,
+    0 when they lean opposite ways (NaN readings are ignored; both NaN gives NaN).
+
+    A limit judged on it fails only when both readings are beyond it on the same side, so a face that
+    either reading puts within the limit passes: a pose limit must not fire on one estimate's error.
+    """
+    if math.isnan(first) or math.isnan(second):
+        return second if math.isnan(first) else first
+    if first * second <= 0.0:
+        return 0.0
+    return first if abs(first) < abs(second) else second
+
+
 def camera_matrix(width: int, height: int, eye_width_px: float) -> NDArray[np.float64]:
     focal = max(eye_width_px, 1.0) * CAMERA_DISTANCE_MM / MODEL_EYE_WIDTH
     return np.array(

@@ -3,7 +3,8 @@
 One thread accepts, one thread per connection answers its requests one at a time (an IN request may block
 up to its timeout, so each endpoint reader of the host has its own connection). `unplug` closes the
 listener and every connection and removes the socket file; `plug` serves a fresh function on the same
-path. This module must never import the daemon (kitd, hal).
+path. With a recorder, every transfer it answers goes into a usbmon capture (kitsim.usb.usbmon). This
+module must never import the daemon (kitd, hal).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kitsim.usb.function import CONTROL as CONTROL_ENDPOINT
 from kitsim.usb.function import IO, NO_DEVICE, OK, Setup, UsbFunction
+from kitsim.usb.usbmon import UsbmonRecorder
 
 MAGIC = 0x5355
 REQUEST = struct.Struct("<HBBBBHHIII")
@@ -56,9 +59,15 @@ def _recv_exact(conn: socket.socket, size: int) -> bytes | None:
 class UsbSocketServer:
     """The Unix socket over which the simulator backend reaches a simulated USB function."""
 
-    def __init__(self, path: Path, make_function: Callable[[], UsbFunction]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        make_function: Callable[[], UsbFunction],
+        recorder: UsbmonRecorder | None = None,
+    ) -> None:
         self.path = path
         self._make_function = make_function
+        self._recorder = recorder
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
         self._connections: set[socket.socket] = set()
@@ -150,10 +159,7 @@ class UsbSocketServer:
                 if not self._is_current(conn, function):
                     conn.sendall(REPLY.pack(MAGIC, op, NO_DEVICE, 0))
                     return
-                status, reply = self._dispatch(function, request, data)
-                if not self._is_current(conn, function):
-                    # Unplugged while the request waited: the transfer dies with the device.
-                    status, reply = NO_DEVICE, b""
+                status, reply = self._answer(conn, function, request, data)
                 count = len(data) if op == OUT and status == OK else len(reply)
                 conn.sendall(REPLY.pack(MAGIC, op, status, count) + (b"" if op == OUT else reply))
         except OSError:
@@ -167,6 +173,58 @@ class UsbSocketServer:
                 function.release_handle(handle)
             with contextlib.suppress(OSError):
                 conn.close()
+
+    def _answer(
+        self, conn: socket.socket, function: UsbFunction, request: Request, data: bytes
+    ) -> tuple[int, bytes]:
+        recorder = self._recorder
+        if recorder is None or request.op not in (OUT, IN, CONTROL):
+            return self._current_answer(conn, function, request, data)
+        if request.op == IN:
+            status, reply = self._current_answer(conn, function, request, data)
+            with recorder.lock:
+                recorder.transfer(
+                    function.endpoint_kind(request.endpoint),
+                    request.endpoint,
+                    host_length=request.length,
+                    status=status,
+                    in_data=reply,
+                )
+            return status, reply
+        # What the device does about an OUT or control transfer must be recorded after it.
+        with recorder.lock:
+            status, reply = self._current_answer(conn, function, request, data)
+            setup = None
+            endpoint = request.endpoint
+            if request.op == CONTROL:
+                setup = struct.pack(
+                    "<BBHHH",
+                    request.endpoint,
+                    request.request,
+                    request.value,
+                    request.index,
+                    request.length,
+                )
+                endpoint = request.endpoint & 0x80
+            recorder.transfer(
+                CONTROL_ENDPOINT if setup is not None else function.endpoint_kind(endpoint),
+                endpoint,
+                host_length=request.length,
+                status=status,
+                out_data=data if setup is None else b"",
+                in_data=reply,
+                setup=setup,
+            )
+        return status, reply
+
+    def _current_answer(
+        self, conn: socket.socket, function: UsbFunction, request: Request, data: bytes
+    ) -> tuple[int, bytes]:
+        status, reply = self._dispatch(function, request, data)
+        if not self._is_current(conn, function):
+            # Unplugged while the request waited: the transfer dies with the device.
+            return NO_DEVICE, b""
+        return status, reply
 
     def _is_current(self, conn: socket.socket, function: UsbFunction) -> bool:
         with self._lock:

@@ -9,15 +9,16 @@ module must never import the daemon (kitd, hal).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kitsim.usb.function import CONTROL as CONTROL_ENDPOINT
 from kitsim.usb.function import IO, NO_DEVICE, OK, Setup, UsbFunction
 from kitsim.usb.usbmon import UsbmonRecorder
 
@@ -27,6 +28,11 @@ REPLY = struct.Struct("<HBbI")
 DESCRIBE, SET_CONFIGURATION, GET_CONFIGURATION, CLAIM, RELEASE, SET_ALTSETTING = range(1, 7)
 OUT, IN, CONTROL, CLEAR_HALT, RESET, CLOSE = range(7, 13)
 MAX_OUT = 1 << 20
+# Recording: an endpoint the host read this recently counts as one it keeps a read pending on (the
+# host's readers renew theirs every 250 ms; a command's answer ages out), and an unplug waits at most
+# this long for those reads.
+RECENT_READ_S = 0.4
+PENDING_READS_WAIT_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,9 @@ class UsbSocketServer:
         self.path = path
         self._make_function = make_function
         self._recorder = recorder
+        self._reads = threading.Condition()
+        self._reads_in_flight: collections.Counter[int] = collections.Counter()
+        self._last_read: dict[int, float] = {}
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
         self._connections: set[socket.socket] = set()
@@ -94,6 +103,8 @@ class UsbSocketServer:
             return self.function
 
     def unplug(self) -> None:
+        if self._recorder is not None:
+            self._await_pending_reads()
         with self._lock:
             listener, self._listener = self._listener, None
             function, self.function = self.function, None
@@ -181,7 +192,15 @@ class UsbSocketServer:
         if recorder is None or request.op not in (OUT, IN, CONTROL):
             return self._current_answer(conn, function, request, data)
         if request.op == IN:
-            status, reply = self._current_answer(conn, function, request, data)
+            with self._reads:
+                self._reads_in_flight[request.endpoint] += 1
+                self._reads.notify_all()
+            try:
+                status, reply = self._current_answer(conn, function, request, data)
+            finally:
+                with self._reads:
+                    self._reads_in_flight[request.endpoint] -= 1
+                    self._last_read[request.endpoint] = time.monotonic()
             with recorder.lock:
                 recorder.transfer(
                     function.endpoint_kind(request.endpoint),
@@ -207,7 +226,7 @@ class UsbSocketServer:
                 )
                 endpoint = request.endpoint & 0x80
             recorder.transfer(
-                CONTROL_ENDPOINT if setup is not None else function.endpoint_kind(endpoint),
+                function.endpoint_kind(endpoint),  # the control endpoint for a control transfer
                 endpoint,
                 host_length=request.length,
                 status=status,
@@ -216,6 +235,26 @@ class UsbSocketServer:
                 setup=setup,
             )
         return status, reply
+
+    def _await_pending_reads(self) -> None:
+        """Lets the host renew the reads it keeps pending before the device goes.
+
+        The replayer can hand the loss only to a transfer the host submitted; a host between two reads
+        learns of it at its next submit, which no recording can hold. So, when recording, an unplug
+        lands while the host waits on every endpoint it has been reading - as it does on a real bus.
+        """
+        deadline = time.monotonic() + PENDING_READS_WAIT_S
+        with self._reads:
+            while True:
+                now = time.monotonic()
+                idle = [
+                    endpoint
+                    for endpoint, last in self._last_read.items()
+                    if now - last < RECENT_READ_S and not self._reads_in_flight[endpoint]
+                ]
+                if not idle or now >= deadline:
+                    return
+                self._reads.wait(0.02)
 
     def _current_answer(
         self, conn: socket.socket, function: UsbFunction, request: Request, data: bytes

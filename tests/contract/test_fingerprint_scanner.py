@@ -5,10 +5,10 @@ pyusb) and - marked `hardware` - against the real reader named by KITD_HW_FINGER
 person puts a finger on the glass and lifts it when asked. Unplug/replug and faults need the simulator's
 hands.
 
-It runs a third way, one test at a time, from test_fingerprint_scanner_libusb.py: with KITD_USB_RECORD
-set, the simulator records the session (usbmon pcap + umockdev description) into that folder; with
-KITD_USB_REPLAY set, the test runs under umockdev-run on pyusb's libusb1 backend and a `/dev/bus/usb`
-node that replays the recording (docs/protocols/usb-sim.md §5). What the simulator's hands did is in the
+It runs a third way, from test_fingerprint_scanner_libusb.py: with KITD_USB_RECORD=FOLDER every test
+gets its own simulator, which records the test's session (usbmon pcap + umockdev description) into
+FOLDER/TEST_NAME; with KITD_USB_REPLAY=FOLDER/TEST_NAME one test runs under umockdev-run on pyusb's
+libusb1 backend and a `/dev/bus/usb` node that replays that recording (docs/protocols/usb-sim.md §5). What the simulator's hands did is in the
 recording then; what follows an unplug is not (the node stays), so those tests stop at the loss.
 """
 
@@ -87,10 +87,17 @@ def _digest(image: FingerprintImage) -> str:
 def _rig_params() -> list[Any]:
     if REPLAY:
         return ["replay"]
+    if RECORD:
+        return ["sim"]
     return ["sim", pytest.param("hardware", marks=pytest.mark.hardware)]
 
 
-@pytest.fixture(scope="module", params=_rig_params())
+def _rig_scope(fixture_name: str, config: pytest.Config) -> str:
+    # Recording: every test its own simulator, so that every session is a recording of its own.
+    return "function" if RECORD else "module"
+
+
+@pytest.fixture(scope=_rig_scope, params=_rig_params())
 def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     if request.param == "replay":
         yield Rig(REPLAY_SOURCE, None, replayed=True, notes=Path(REPLAY) / "notes-replay.jsonl")
@@ -104,8 +111,9 @@ def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         yield Rig(source, None)
         return
     if RECORD:
-        sim = FingerprintSimProcess(tmp_path_factory.mktemp("kfp1"), record=RECORD)
-        notes = Path(RECORD) / "notes-sim.jsonl"
+        folder = Path(RECORD) / request.function.__name__
+        sim = FingerprintSimProcess(tmp_path_factory.mktemp("kfp1"), record=str(folder))
+        notes = folder / "notes-sim.jsonl"
         source = sim.source + "?serial=KFP1-0001"
     else:
         sim = FingerprintSimProcess(tmp_path_factory.mktemp("kfp1"))
@@ -264,6 +272,8 @@ def test_unplug_while_idle_is_noticed_without_a_capture(
 ) -> None:
     noticed = threading.Event()
     scanner.add_link_lost_listener(lambda error: noticed.set())
+    # A transfer once the listener is in place: a replay cannot deliver the unplug before it.
+    scanner.ping()
     rig.act("unplug")
     try:
         assert noticed.wait(10.0)

@@ -2,11 +2,13 @@
 
 A driver implements `_scan` (start a capture, yield finger on/off and preview images as they come, end
 with the final image) and `abort`. The base gives every driver `capture()`, which runs a scan to its
-final image, and the guarantee that a scan is always ended (aborted) when the caller stops early.
+final image, and the guarantee that a scan is always ended (aborted) when the caller stops early or the
+scan fails; a failing abort never hides the error that ended the scan.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from abc import abstractmethod
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hal.device import Device, DeviceKind
-from hal.errors import ProtocolError
+from hal.errors import DeviceError, ProtocolError
 
 
 class ImageKind(enum.IntEnum):
@@ -98,6 +100,13 @@ class FingerprintScanner(Device):
                 if isinstance(event, FingerprintImage) and event.kind is ImageKind.FINAL:
                     finished = True
                     return
+        except DeviceError:
+            finished = True
+            # A reader whose link just failed may not answer the abort either (on libusb it times out
+            # while the node is still there); the caller must learn why the scan ended.
+            with contextlib.suppress(DeviceError):
+                self.abort()
+            raise
         finally:
             if not finished:
                 self.abort()

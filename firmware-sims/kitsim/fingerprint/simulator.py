@@ -1,7 +1,9 @@
 """The simulated KFP1 fingerprint reader as kitsim runs it: USB over a Unix socket, synthetic fingers.
 
     options: {"serial": "KFP1-0001", "identity": "person-0001" (default person for `place`),
-              "socket": "fingerprint.usb" (name inside the work directory)}
+              "socket": "fingerprint.usb" (name inside the work directory),
+              "record": a folder: the host's transfers go into FOLDER/kfp1.pcap (usbmon) and the
+                        reader's umockdev description into FOLDER/kfp1.umockdev, for a libusb replay}
 
 `start()` returns `kfp1+sim:unix:<workdir>/fingerprint.usb`. Control commands:
 
@@ -31,8 +33,13 @@ from kitsim.fingerprint.firmware import FAULT_KINDS, KFP1Firmware, ReaderIdentit
 from kitsim.prints.contact_quality import score_frame
 from kitsim.prints.impression import Placement, load_image, render
 from kitsim.prints.master import master_print
-from kitsim.usb.function import UsbFunction
+from kitsim.usb.function import ADDRESS, BUS, SPEED_HIGH, UsbFunction
 from kitsim.usb.socket_server import UsbSocketServer
+from kitsim.usb.umockdev import device_description
+from kitsim.usb.usbmon import UsbmonRecorder
+
+RECORDING = "kfp1.pcap"
+DESCRIPTION = "kfp1.umockdev"
 
 
 class FingerprintSimulator(SimulatedDevice):
@@ -50,7 +57,16 @@ class FingerprintSimulator(SimulatedDevice):
         self._finger: tuple[NDArray[np.uint8], int] | None = None
         self._residue: NDArray[np.int16] | None = None
         self._placements = 0
-        self._server = UsbSocketServer(self.socket_path, self._power_on)
+        self._recorder: UsbmonRecorder | None = None
+        if options.get("record"):
+            folder = Path(str(options["record"]))
+            folder.mkdir(parents=True, exist_ok=True)
+            description = device_description(
+                self.reader.spec(), speed=SPEED_HIGH, bus=BUS, address=ADDRESS
+            )
+            (folder / DESCRIPTION).write_text(description)
+            self._recorder = UsbmonRecorder(folder / RECORDING, bus=BUS, address=ADDRESS)
+        self._server = UsbSocketServer(self.socket_path, self._power_on, self._recorder)
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -61,6 +77,8 @@ class FingerprintSimulator(SimulatedDevice):
 
     def stop(self) -> None:
         self.unplug()
+        if self._recorder is not None:
+            self._recorder.close()
 
     def unplug(self) -> None:
         with self._lock:

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 # libusb error codes, the statuses of the socket protocol (docs/protocols/usb-sim.md).
 OK, IO, NO_DEVICE, NOT_FOUND, BUSY, TIMEOUT, OVERFLOW, PIPE = 0, -1, -4, -5, -6, -7, -8, -9
 SPEED_HIGH = 3
+# Where the simulated device sits on its simulated bus (DESCRIBE reports it; recordings name it).
+BUS, ADDRESS = 1, 4
 
-BULK, INTERRUPT = 2, 3
+CONTROL, BULK, INTERRUPT = 0, 2, 3
 
 
 @dataclass(frozen=True)
@@ -188,9 +190,16 @@ class UsbFunction:
         self._claims: dict[int, int] = {}
         self._lock = threading.Lock()
 
+    def endpoint_kind(self, address: int) -> int:
+        """The endpoint's transfer type (bulk, interrupt); 0 is the control endpoint."""
+        for endpoint in self.spec.endpoints:
+            if endpoint.address == address:
+                return endpoint.kind
+        return CONTROL
+
     def describe(self) -> bytes:
         return (
-            bytes([SPEED_HIGH, 1, 4])
+            bytes([SPEED_HIGH, BUS, ADDRESS])
             + self.spec.device_descriptor()
             + self.spec.configuration_descriptor()
         )

@@ -3,20 +3,24 @@
 One thread accepts, one thread per connection answers its requests one at a time (an IN request may block
 up to its timeout, so each endpoint reader of the host has its own connection). `unplug` closes the
 listener and every connection and removes the socket file; `plug` serves a fresh function on the same
-path. This module must never import the daemon (kitd, hal).
+path. With a recorder, every transfer it answers goes into a usbmon capture (kitsim.usb.usbmon). This
+module must never import the daemon (kitd, hal).
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from kitsim.usb.function import IO, NO_DEVICE, OK, Setup, UsbFunction
+from kitsim.usb.usbmon import UsbmonRecorder
 
 MAGIC = 0x5355
 REQUEST = struct.Struct("<HBBBBHHIII")
@@ -24,6 +28,11 @@ REPLY = struct.Struct("<HBbI")
 DESCRIBE, SET_CONFIGURATION, GET_CONFIGURATION, CLAIM, RELEASE, SET_ALTSETTING = range(1, 7)
 OUT, IN, CONTROL, CLEAR_HALT, RESET, CLOSE = range(7, 13)
 MAX_OUT = 1 << 20
+# Recording: an endpoint the host read this recently counts as one it keeps a read pending on (the
+# host's readers renew theirs every 250 ms; a command's answer ages out), and an unplug waits at most
+# this long for those reads.
+RECENT_READ_S = 0.4
+PENDING_READS_WAIT_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -56,9 +65,18 @@ def _recv_exact(conn: socket.socket, size: int) -> bytes | None:
 class UsbSocketServer:
     """The Unix socket over which the simulator backend reaches a simulated USB function."""
 
-    def __init__(self, path: Path, make_function: Callable[[], UsbFunction]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        make_function: Callable[[], UsbFunction],
+        recorder: UsbmonRecorder | None = None,
+    ) -> None:
         self.path = path
         self._make_function = make_function
+        self._recorder = recorder
+        self._reads = threading.Condition()
+        self._reads_in_flight: collections.Counter[int] = collections.Counter()
+        self._last_read: dict[int, float] = {}
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
         self._connections: set[socket.socket] = set()
@@ -85,6 +103,8 @@ class UsbSocketServer:
             return self.function
 
     def unplug(self) -> None:
+        if self._recorder is not None:
+            self._await_pending_reads()
         with self._lock:
             listener, self._listener = self._listener, None
             function, self.function = self.function, None
@@ -150,10 +170,7 @@ class UsbSocketServer:
                 if not self._is_current(conn, function):
                     conn.sendall(REPLY.pack(MAGIC, op, NO_DEVICE, 0))
                     return
-                status, reply = self._dispatch(function, request, data)
-                if not self._is_current(conn, function):
-                    # Unplugged while the request waited: the transfer dies with the device.
-                    status, reply = NO_DEVICE, b""
+                status, reply = self._answer(conn, function, request, data)
                 count = len(data) if op == OUT and status == OK else len(reply)
                 conn.sendall(REPLY.pack(MAGIC, op, status, count) + (b"" if op == OUT else reply))
         except OSError:
@@ -167,6 +184,86 @@ class UsbSocketServer:
                 function.release_handle(handle)
             with contextlib.suppress(OSError):
                 conn.close()
+
+    def _answer(
+        self, conn: socket.socket, function: UsbFunction, request: Request, data: bytes
+    ) -> tuple[int, bytes]:
+        recorder = self._recorder
+        if recorder is None or request.op not in (OUT, IN, CONTROL):
+            return self._current_answer(conn, function, request, data)
+        if request.op == IN:
+            with self._reads:
+                self._reads_in_flight[request.endpoint] += 1
+                self._reads.notify_all()
+            try:
+                status, reply = self._current_answer(conn, function, request, data)
+            finally:
+                with self._reads:
+                    self._reads_in_flight[request.endpoint] -= 1
+                    self._last_read[request.endpoint] = time.monotonic()
+            with recorder.lock:
+                recorder.transfer(
+                    function.endpoint_kind(request.endpoint),
+                    request.endpoint,
+                    host_length=request.length,
+                    status=status,
+                    in_data=reply,
+                )
+            return status, reply
+        # What the device does about an OUT or control transfer must be recorded after it.
+        with recorder.lock:
+            status, reply = self._current_answer(conn, function, request, data)
+            setup = None
+            endpoint = request.endpoint
+            if request.op == CONTROL:
+                setup = struct.pack(
+                    "<BBHHH",
+                    request.endpoint,
+                    request.request,
+                    request.value,
+                    request.index,
+                    request.length,
+                )
+                endpoint = request.endpoint & 0x80
+            recorder.transfer(
+                function.endpoint_kind(endpoint),  # the control endpoint for a control transfer
+                endpoint,
+                host_length=request.length,
+                status=status,
+                out_data=data if setup is None else b"",
+                in_data=reply,
+                setup=setup,
+            )
+        return status, reply
+
+    def _await_pending_reads(self) -> None:
+        """Lets the host renew the reads it keeps pending before the device goes.
+
+        The replayer can hand the loss only to a transfer the host submitted; a host between two reads
+        learns of it at its next submit, which no recording can hold. So, when recording, an unplug
+        lands while the host waits on every endpoint it has been reading - as it does on a real bus.
+        """
+        deadline = time.monotonic() + PENDING_READS_WAIT_S
+        with self._reads:
+            while True:
+                now = time.monotonic()
+                idle = [
+                    endpoint
+                    for endpoint, last in self._last_read.items()
+                    if now - last < RECENT_READ_S and not self._reads_in_flight[endpoint]
+                ]
+                if not idle or now >= deadline:
+                    return
+                self._reads.wait(0.02)
+
+    def _current_answer(
+        self, conn: socket.socket, function: UsbFunction, request: Request, data: bytes
+    ) -> tuple[int, bytes]:
+        status, reply = self._dispatch(function, request, data)
+        if not self._is_current(conn, function):
+            # Unplugged while the request waited: the transfer dies with the device.
+            return NO_DEVICE, b""
+        return status, reply
 
     def _is_current(self, conn: socket.socket, function: UsbFunction) -> bool:
         with self._lock:

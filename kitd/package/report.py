@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from kitd.package.ansi_nist import read_transaction
 from kitd.package.errors import MalformedPackage
 from kitd.package.html_template import Html, join, render
+from kitd.package.manifest import EligibilitySummary
 from kitd.package.opener import OpenedPackage
 from kitd.records.wsq import WsqError, decode_wsq
 
@@ -101,6 +102,7 @@ Started $started_at · finished $finished_at
 · sealed $sealed_at · signed by kit key <code>$kit_key_id</code>
 · package SHA-256 <code>$sealed_sha256</code></p>
 <h2>Captures</h2><div class="row">$pictures</div>
+$eligibility
 <h2>Attempts</h2>
 <table><tr><th>capture</th><th>finger</th><th>#</th><th>quality</th><th>result</th>
 <th>failed checks</th><th>operator</th></tr>$attempts</table>
@@ -131,6 +133,14 @@ def visit_report(opened: OpenedPackage) -> str:
         pictures.append(
             _figure(_data_uri("image/png", _png(transaction.signature_pixels)), "signature", 450)
         )
+
+    eligibility = manifest.eligibility
+    if eligibility is not None and eligibility.certificate_photo:
+        photo = opened.files.get(eligibility.certificate_photo)
+        if photo is not None:
+            pictures.append(
+                _figure(_data_uri("image/jpeg", photo), "doctor's certificate (document mode)", 360)
+            )
 
     attempts: list[dict[str, Any]] = []
     events: list[Html] = []
@@ -186,4 +196,37 @@ def visit_report(opened: OpenedPackage) -> str:
         type2=application,
         files=files,
         audit_count=len(opened.audit_records),
+        eligibility=_eligibility_section(eligibility),
     )
+
+
+def _eligibility_section(eligibility: EligibilitySummary | None) -> Html:
+    """A home visit's eligibility: the request, the doctor's certificate, the place, any override."""
+    if eligibility is None:
+        return Html("")
+    rows = [
+        ("request reference", eligibility.request_reference or "—"),
+        ("filed by", eligibility.filed_by.replace("_", " ") or "—"),
+        ("organisation", eligibility.organisation or "—"),
+        ("doctor's certificate", "shown" if eligibility.certificate_shown else "not shown"),
+        ("certificate date", eligibility.certificate_date or "—"),
+        ("certificate photo", "sealed in the package" if eligibility.certificate_photo else "none"),
+        ("place of the visit", eligibility.place.replace("_", " ") or "—"),
+        ("facility", eligibility.facility or "—"),
+    ]
+    if not eligibility.recorded:
+        rows = [("recorded", "nothing recorded")]
+    if eligibility.override_operator:
+        rows.append(
+            (
+                "override",
+                f"by {eligibility.override_operator} without "
+                f"{', '.join(m.replace('_', ' ') for m in eligibility.override_missing)}: "
+                f"{eligibility.override_reason}",
+            )
+        )
+    table = join(
+        render('<tr><th scope="row">$name</th><td>$value</td></tr>', name=name, value=value)
+        for name, value in rows
+    )
+    return render("<h2>Eligibility (home visit)</h2><table>$table</table>", table=table)

@@ -15,7 +15,12 @@ EID = next(f for f in builtin_policy_files() if f.name == "be-eid.toml")
 
 def test_builtin_policies_load_with_their_versions() -> None:
     policies = load_policies()
-    assert {p.id for p in policies} == {"be-eid", "be-eid-delivery", "be-kids-id"}
+    assert {p.id for p in policies} == {
+        "be-eid",
+        "be-eid-delivery",
+        "be-eid-home-visit",
+        "be-kids-id",
+    }
     eid = policies.by_id["be-eid"]
     assert eid.version
     assert eid.fingers.min_quality[FingerName.INDEX] == 30

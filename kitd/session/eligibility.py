@@ -11,6 +11,7 @@ session's record sink for the audit.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -269,7 +270,9 @@ class Eligibility:
         return decision
 
     def drop_photo(self) -> None:
-        self.photo = None
+        """The photo's bytes leave memory; what its checks said stays on the visit's record."""
+        if self.photo is not None:
+            self.photo = dataclasses.replace(self.photo, jpeg=b"")
 
 
 def record_fields(recorded: EligibilityRecord) -> dict[str, object]:

@@ -123,7 +123,7 @@ def eligibility_contents(eligibility: Eligibility) -> pkg.Eligibility | None:
         )
     )
     photo = eligibility.photo
-    jpeg = photo.jpeg if photo is not None and photo.accepted else None
+    jpeg = photo.jpeg if photo is not None and photo.accepted and photo.jpeg else None
     recorded = eligibility.recorded
     if recorded is None:
         return pkg.Eligibility(recorded=False, certificate_photo=jpeg, override=override)

@@ -4,6 +4,7 @@ summary in the four languages."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -251,3 +252,39 @@ def summary_visit(kit: KitUnderTest) -> Visit:
     visit.finalize()
     assert visit.summary().language == "fr"  # the visit's citizen language by default
     return visit
+
+
+def test_kitctl_walks_a_home_visit_with_the_certificate_photo_and_writes_the_summary(
+    kit: KitUnderTest, tmp_path: Path
+) -> None:
+    summary_file = tmp_path / "summary.html"
+    result = kit.kitctl(
+        "enroll", "--profile", "home-photo", "--age", "88", "--auto",
+        "--sim-dir", str(kit.sims.workdir), "--citizen-lang", "de",
+        "--request-ref", "FORM-2026-77", "--filed-by", "care_provider",
+        "--organisation", "Wit-Gele Kruis", "--certificate-date", "2026-12-01",
+        "--place", "home", "--summary", str(summary_file), "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    eligibility = data["eligibility"]
+    assert eligibility["recorded"] and eligibility["certificate_photo"]
+    assert (eligibility["filed_by"], eligibility["place"]) == ("care_provider", "home")
+    assert data["citizen_summary"]["language"] == "de"
+    page = summary_file.read_text(encoding="utf-8")
+    assert "Zusammenfassung Ihres Antrags" in page and "zu Hause" in page
+
+
+def test_kitctl_without_the_eligibility_stops_before_sealing(kit: KitUnderTest) -> None:
+    result = kit.kitctl(
+        "enroll", "--profile", "home-face", "--age", "70", "--auto",
+        "--sim-dir", str(kit.sims.workdir),
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "POLICY_VIOLATION" in result.stderr or "eligibility" in result.stderr
+    assert (
+        kit.client.capture.GetActiveSession(
+            pb.GetActiveSessionRequest(), metadata=kit.client.metadata, timeout=5
+        ).session.session_id
+        == ""
+    )

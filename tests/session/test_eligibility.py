@@ -205,7 +205,8 @@ def test_the_certificate_photo_leaves_memory_when_the_visit_ends(policies: Polic
     checks = assess_document(page, DocumentLimits())
     s.keep_certificate_photo(CertificatePhoto(b"page", 1280, 720, checks, NOW))
     s.cancel("citizen asleep")
-    assert s.eligibility.photo is None
+    assert s.eligibility.photo is not None and s.eligibility.photo.jpeg == b""
+    assert s.eligibility.photo.accepted  # what its checks said stays on record
 
 
 def test_document_mode_refuses_a_blurred_page_and_a_reflection() -> None:

@@ -30,28 +30,31 @@ class DocumentLimits:
     max_glare: float = 0.02
 
 
-def _grey(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+def judged_grey(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """The photo in grey at the width it is judged at (at most JUDGED_WIDTH)."""
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     width = grey.shape[1]
-    if width > JUDGED_WIDTH:
-        scale = JUDGED_WIDTH / width
-        size = (JUDGED_WIDTH, max(1, round(grey.shape[0] * scale)))
-        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
-    return np.asarray(grey, dtype=np.uint8)
+    if width <= JUDGED_WIDTH:
+        return np.asarray(grey, dtype=np.uint8)
+    size = (JUDGED_WIDTH, max(1, round(grey.shape[0] * JUDGED_WIDTH / width)))
+    return np.asarray(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
 def sharpness(image: NDArray[np.uint8]) -> float:
-    """The variance of the Laplacian of the page at the judged width."""
-    laplacian = cv2.Laplacian(_grey(image), cv2.CV_64F)
-    return float(laplacian.var())
+    """The variance of the Laplacian of the page in grey at the judged width."""
+    # 16-bit is exact for the Laplacian of 8-bit pixels, and OpenCV's own mean/deviation is
+    # several times faster than numpy's on a frame.
+    _, deviation = cv2.meanStdDev(cv2.Laplacian(judged_grey(image), cv2.CV_16S))
+    return float(deviation[0, 0]) ** 2
 
 
 def glare(image: NDArray[np.uint8]) -> float:
-    """The share of pixels burnt out in every channel (0..1)."""
-    burnt = np.asarray(image >= BURNT_OUT)
-    if burnt.ndim == 3:
-        burnt = np.asarray(burnt.all(axis=2))
-    return float(burnt.mean())
+    """The share of pixels burnt out in every channel (0..1), at full resolution."""
+    lowest = (
+        image if image.ndim == 2 else cv2.min(cv2.min(image[..., 0], image[..., 1]), image[..., 2])
+    )
+    _, burnt = cv2.threshold(lowest, BURNT_OUT - 1, 255, cv2.THRESH_BINARY)
+    return cv2.countNonZero(burnt) / float(burnt.size)
 
 
 def assess_document(image: NDArray[np.uint8], limits: DocumentLimits) -> tuple[CheckResult, ...]:

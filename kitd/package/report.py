@@ -106,7 +106,7 @@ $eligibility
 <h2>Attempts</h2>
 <table><tr><th>capture</th><th>finger</th><th>#</th><th>quality</th><th>result</th>
 <th>failed checks</th><th>operator</th></tr>$attempts</table>
-<h2>Exceptions, waivers, overrides, device faults</h2><ul>$events</ul>
+<h2>Exceptions, waivers, overrides, eligibility, device faults</h2><ul>$events</ul>
 <h2>Application data (Type-2)</h2><table>$type2</table>
 <h2>Files</h2><table><tr><th>name</th><th>type</th><th>bytes</th><th>SHA-256</th></tr>$files</table>
 <p>$audit_count audit records, chain verified.</p>
@@ -149,7 +149,7 @@ def visit_report(opened: OpenedPackage) -> str:
         fields = dict(record.fields)
         if kind == "attempt":
             attempts.append({**fields, "operator": record.operator_id})
-        elif kind in ("override", "exception", "waiver", "device_fault"):
+        elif kind in ("override", "exception", "waiver", "eligibility", "device_fault"):
             detail = ", ".join(f"{k}={v}" for k, v in fields.items() if k not in ("session_id",))
             events.append(
                 render(

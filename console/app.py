@@ -4,9 +4,10 @@ signature capture).
 
 Why this stack: Starlette on uvicorn is a small, well-kept ASGI stack, and its WebSocket support
 (through the websockets package) carries the live preview as binary JPEG messages without base64
-or polling. The daemon is reached with grpc.aio on the same event loop: a browser that goes away
-cancels its gRPC stream at once, and no thread is parked per open stream (the daemon already spends
-one RPC worker on each). The page never sees the daemon's token; this process adds it to every call.
+or polling. The daemon is reached with grpc.aio on the same event loop: no thread is parked per open stream,
+and the last browser to leave a stream cancels it at once. Every page asking for the same stream
+shares one daemon stream (console/shared_streams.py). The page never sees the daemon's token; this
+process adds it to every call.
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ from starlette.websockets import WebSocket
 from console import catalog
 from console.auth import BrowserAuth, Logins, login_call, login_page, logout_call
 from console.calls import CALLS, parse_request
-from console.device_feed import DeviceFeed
 from console.guard import SameOriginGuard
 from console.headers import SecurityHeaders
 from console.limits import CLIENT_TIMEOUT_S, BodyRefused, read_json_object
 from console.messages import console_error, error_json, http_status, to_json
-from console.streams import finger_event, json_stream, preview_stream, shared_json_stream
+from console.shared_streams import SharedStreams, Sharing
+from console.streams import finger_event, json_stream, preview_stream
 from console.summary import visit_summary
 from kit.v1 import capture_service_pb2 as cpb
 from kit.v1 import device_service_pb2 as dpb
@@ -44,11 +45,20 @@ from kitd.client import AsyncKitClient, DaemonError, Endpoint
 
 STATIC = Path(__file__).with_name("static")
 PREVIEW_MAX_SIZE = 640
+# What a page joining a shared stream late is replayed (console/shared_streams.py).
+DEVICE_EVENTS = Sharing(replay_key=lambda response: response.event.device.id)
+PREVIEW = Sharing(replay_key=lambda response: "latest", newest_only=True)
+CAPTURE = Sharing(replay_key=None)
 
 
 def kit_of(scope: Request | WebSocket) -> AsyncKitClient:
     client: AsyncKitClient = scope.app.state.kit
     return client
+
+
+def shared_of(scope: WebSocket) -> SharedStreams:
+    streams: SharedStreams = scope.app.state.streams
+    return streams
 
 
 async def index(request: Request) -> Response:
@@ -88,8 +98,15 @@ async def unary(request: Request) -> Response:
 
 async def device_events(ws: WebSocket) -> None:
     await ws.accept()
-    feed: DeviceFeed = ws.app.state.device_feed
-    await shared_json_stream(ws, feed.events(), to_json)
+    kit = kit_of(ws)
+    events = shared_of(ws).events(
+        ("devices",),
+        lambda: kit.devices.WatchDeviceEvents(
+            dpb.WatchDeviceEventsRequest(include_current=True), metadata=kit.metadata
+        ),
+        DEVICE_EVENTS,
+    )
+    await json_stream(ws, events, to_json)
 
 
 async def face_preview(ws: WebSocket) -> None:
@@ -99,11 +116,15 @@ async def face_preview(ws: WebSocket) -> None:
         max_size = min(int(ws.query_params.get("max_size", PREVIEW_MAX_SIZE)), 4096)
     except ValueError:
         max_size = PREVIEW_MAX_SIZE
-    call = kit.capture.StreamFacePreview(
-        cpb.StreamFacePreviewRequest(session_id=ws.path_params["session_id"], max_size=max_size),
-        metadata=kit.metadata,
+    request = cpb.StreamFacePreviewRequest(
+        session_id=ws.path_params["session_id"], max_size=max_size
     )
-    await preview_stream(ws, call)
+    events = shared_of(ws).events(
+        ("preview", request.session_id, max_size),
+        lambda: kit.capture.StreamFacePreview(request, metadata=kit.metadata),
+        PREVIEW,
+    )
+    await preview_stream(ws, events)
 
 
 async def finger_capture(ws: WebSocket) -> None:
@@ -113,16 +134,24 @@ async def finger_capture(ws: WebSocket) -> None:
     # The page names the finger as the session gave it (an enum name); unknown = the next one.
     with contextlib.suppress(ValueError):
         request.finger = types_pb2.FingerPosition.Value(ws.query_params.get("finger", ""))
-    call = kit.capture.CaptureFinger(request, metadata=kit.metadata)
-    await json_stream(ws, call, finger_event)
+    events = shared_of(ws).events(
+        ("finger", request.session_id, request.finger),
+        lambda: kit.capture.CaptureFinger(request, metadata=kit.metadata),
+        CAPTURE,
+    )
+    await json_stream(ws, events, finger_event)
 
 
 async def signature_capture(ws: WebSocket) -> None:
     await ws.accept()
     kit = kit_of(ws)
     session_id = ws.path_params["session_id"]
-    call = kit.capture.CaptureSignature(
-        cpb.CaptureSignatureRequest(session_id=session_id), metadata=kit.metadata
+    events = shared_of(ws).events(
+        ("signature", session_id),
+        lambda: kit.capture.CaptureSignature(
+            cpb.CaptureSignatureRequest(session_id=session_id), metadata=kit.metadata
+        ),
+        CAPTURE,
     )
 
     async def clear(_: dict[str, Any]) -> None:
@@ -130,7 +159,7 @@ async def signature_capture(ws: WebSocket) -> None:
             cpb.ClearSignatureRequest(session_id=session_id), metadata=kit.metadata, timeout=10
         )
 
-    await json_stream(ws, call, to_json, {"clear": clear})
+    await json_stream(ws, events, to_json, {"clear": clear})
 
 
 def create_app(
@@ -145,13 +174,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # grpc.aio channels belong to the loop that made them: create it on uvicorn's.
-        kit = app.state.kit = AsyncKitClient(endpoint)
-        # Every page watching the devices shares one daemon stream.
-        app.state.device_feed = DeviceFeed(
-            lambda: kit.devices.WatchDeviceEvents(
-                dpb.WatchDeviceEventsRequest(include_current=True), metadata=kit.metadata
-            )
-        )
+        app.state.kit = AsyncKitClient(endpoint)
+        # Every page asking for the same daemon stream shares one.
+        app.state.streams = SharedStreams()
         try:
             yield
         finally:

@@ -1,8 +1,9 @@
 """The daemon's server streams, bridged to WebSockets.
 
-Each WebSocket holds one gRPC stream (the device events' WebSockets share one, console/device_feed.py): its responses go out as JSON text messages (the preview's
-frames as binary messages, see console/preview.py), a failed stream sends `{"error": ...}` with the
-daemon's message and reason, and the end of either side ends the other, so a closed tab cancels the
+Each WebSocket reads its share of a daemon stream (console/shared_streams.py: every page asking for
+the same stream shares one): its responses go out as JSON text messages (the preview's frames as
+binary messages, see console/preview.py), a failed stream sends `{"error": ...}` with the daemon's
+message and reason, and the end of either side ends the other; the last tab to close cancels the
 daemon's stream at once.
 """
 
@@ -16,10 +17,10 @@ from typing import Any
 import grpc
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from console.device_feed import FeedEnded
 from console.limits import BodyRefused, loads
 from console.messages import error_json, to_json
 from console.preview import LatestFrame, ReceivedFrame, preview_message
+from console.shared_streams import FeedEnded
 from kit.v1 import capture_service_pb2 as cpb
 from kitd.client import DaemonError
 
@@ -93,21 +94,32 @@ async def run_bridge(
                 await ws.close()
 
 
+async def responses_of(events: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    """A page's share of a daemon stream as the stream itself: its end is the end, its error (the
+    daemon's) is raised again."""
+    try:
+        async for response in events:
+            yield response
+    except FeedEnded as ended:
+        if ended.error is not None:
+            raise ended.error from None
+
+
 async def json_stream(
     ws: WebSocket,
-    call: Any,
+    events: AsyncIterator[Any],
     convert: Callable[[Any], dict[str, Any]],
     commands: dict[str, Command] | None = None,
 ) -> None:
-    """A stream whose responses become JSON messages; `{"command": NAME, ...}` from the page runs
-    `commands[NAME]` (e.g. clearing the signature pad while its capture streams)."""
+    """A page's share of a daemon stream whose responses become JSON messages; `{"command": NAME,
+    ...}` from the page runs `commands[NAME]` (e.g. clearing the signature pad while its capture
+    streams). The shared stream is not the page's to cancel."""
 
     async def outbound() -> None:
-        responses: AsyncIterator[Any] = call.__aiter__()
-        async for response in responses:
+        async for response in responses_of(events):
             await ws.send_json(convert(response))
 
-    await run_bridge(ws, call, outbound, command_runner(ws, commands or {}))
+    await run_bridge(ws, None, outbound, command_runner(ws, commands or {}))
 
 
 def command_runner(ws: WebSocket, commands: dict[str, Command]) -> Callable[[str], Awaitable[None]]:
@@ -128,30 +140,13 @@ def command_runner(ws: WebSocket, commands: dict[str, Command]) -> Callable[[str
     return on_text
 
 
-async def shared_json_stream(
-    ws: WebSocket, events: AsyncIterator[Any], convert: Callable[[Any], dict[str, Any]]
-) -> None:
-    """A page's share of a daemon stream (console/device_feed.py) as JSON messages; the shared
-    stream is not the page's to cancel."""
-
-    async def outbound() -> None:
-        try:
-            async for response in events:
-                await ws.send_json(convert(response))
-        except FeedEnded as ended:
-            if ended.error is not None:
-                raise ended.error from None
-
-    await run_bridge(ws, None, outbound, command_runner(ws, {}))
-
-
-async def preview_stream(ws: WebSocket, call: Any) -> None:
+async def preview_stream(ws: WebSocket, events: AsyncIterator[Any]) -> None:
     """The face preview: the newest frame when the page has acknowledged enough (`"ack"`)."""
     mailbox = LatestFrame()
 
     async def read() -> None:
         response: cpb.StreamFacePreviewResponse
-        async for response in call:
+        async for response in responses_of(events):
             mailbox.put(response.frame)
 
     async def outbound() -> None:
@@ -174,7 +169,7 @@ async def preview_stream(ws: WebSocket, call: Any) -> None:
         if text == "ack":
             mailbox.ack()
 
-    await run_bridge(ws, call, outbound, on_text)
+    await run_bridge(ws, None, outbound, on_text)
 
 
 def finger_event(response: cpb.CaptureFingerResponse) -> dict[str, Any]:

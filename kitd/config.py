@@ -53,8 +53,12 @@ class ApiConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
-    # Worker threads serving RPCs; each open stream holds one.
+    # Threads kept for unary calls; streams have threads of their own on top (docs/reliability.md).
     workers: int = 16
+    # Open streams of one method at most, and of one method for one caller (the kit's token, a TLS
+    # client certificate, or no credential): beyond either a stream is refused RESOURCE_EXHAUSTED.
+    streams_per_method: int = 32
+    streams_per_caller: int = 16
 
 
 @dataclass(frozen=True)
@@ -256,6 +260,8 @@ def _validate(config: Config, origin: str) -> None:
             raise ConfigError(f"{origin}: api.{name}: file {value} not found")
     if api.workers < 4:
         raise ConfigError(f"{origin}: api.workers must be at least 4")
+    if api.streams_per_method < 1 or api.streams_per_caller < 1:
+        raise ConfigError(f"{origin}: api.streams_per_method and streams_per_caller must be >= 1")
     keys = config.keys
     if keys.backend not in ("file", "pkcs11"):
         raise ConfigError(f"{origin}: keys.backend must be 'file' or 'pkcs11'")

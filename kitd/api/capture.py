@@ -12,6 +12,7 @@ from kit.v1 import capture_service_pb2_grpc as pb_grpc
 from kit.v1 import types_pb2
 from kitd.api import convert
 from kitd.api.languages import CallLanguages
+from kitd.api.preview_messages import PreviewMessages
 from kitd.api.status import translated, translated_stream
 from kitd.errors import InvalidArgument, KitError
 from kitd.locale.catalogs import Catalogs, Texts
@@ -38,6 +39,7 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
     def __init__(self, visits: Visits, languages: CallLanguages | None = None) -> None:
         self._visits = visits
         self._languages = languages or CallLanguages(Catalogs.builtin())
+        self._previews = PreviewMessages()
 
     def _texts(self, session: Session) -> Texts:
         return self._languages.of_language(session.languages.operator)
@@ -109,7 +111,7 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
         for frame in frames:
             if not context.is_active():
                 break
-            yield pb.StreamFacePreviewResponse(frame=convert.face_preview_frame(frame, texts))
+            yield self._previews.response(frame, texts)
 
     @translated
     def CaptureFace(

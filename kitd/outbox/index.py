@@ -288,6 +288,16 @@ class PackageIndex:
             ).fetchall()
         return [str(row[0]) for row in rows]
 
+    def held_count(self, wait_s: float) -> int | None:
+        """How many packages are held; None when the index stays busy for `wait_s` (a probe
+        must not wait on a finalize's fsync)."""
+        if not self.lock.acquire(timeout=wait_s):
+            return None
+        try:
+            return len(self.held())
+        finally:
+            self.lock.release()
+
     def package_of_session(self, session_id: str) -> str | None:
         with self.lock:
             row = self._db.execute(

@@ -244,6 +244,10 @@ class Outbox:
         free = shutil.disk_usage(self._config.state_dir).free
         return self._index.status(free, self._config.min_free_bytes, self._config.retention_days)
 
+    def held_count(self, wait_s: float) -> int | None:
+        """Held packages (see `status`), or None when the outbox is busy for longer than `wait_s`."""
+        return self._index.held_count(wait_s)
+
     @property
     def config(self) -> OutboxConfig:
         return self._config

@@ -17,7 +17,7 @@ from concurrent import futures
 from types import FrameType
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health, health_pb2
 from grpc_reflection.v1alpha import reflection
 
 from kit.v1 import (
@@ -36,20 +36,40 @@ from kitd.config import Config
 from kitd.kit import Kit
 from kitd.locale.catalogs import Catalogs
 from kitd.server.auth import TokenAuthInterceptor, load_or_create_token
+from kitd.server.health import KitHealth
 from kitd.server.internal_errors import InternalErrorInterceptor
 from kitd.server.listener import prepare_socket_path, remove_socket, secure_socket
 from kitd.server.notify import Notifier
 from kitd.server.request_validation import RequestValidationInterceptor
-from kitd.server.stream_budget import StreamBudgetInterceptor
+from kitd.server.stream_budget import StreamBudget, StreamBudgetInterceptor
 
 log = logging.getLogger("kitd")
 
 GRACE = 2.0
-SERVICE_NAMES = (
-    device_service_pb2.DESCRIPTOR.services_by_name["DeviceService"].full_name,
-    capture_service_pb2.DESCRIPTOR.services_by_name["CaptureService"].full_name,
-    outbox_service_pb2.DESCRIPTOR.services_by_name["OutboxService"].full_name,
+SERVICES = (
+    device_service_pb2.DESCRIPTOR.services_by_name["DeviceService"],
+    capture_service_pb2.DESCRIPTOR.services_by_name["CaptureService"],
+    outbox_service_pb2.DESCRIPTOR.services_by_name["OutboxService"],
 )
+SERVICE_NAMES = tuple(service.full_name for service in SERVICES)
+# Streaming methods that hold an RPC thread while open: the kit's own and reflection's one.
+STREAMING_METHODS = (
+    sum(
+        1
+        for service in SERVICES
+        for method in service.methods
+        if method.client_streaming or method.server_streaming
+    )
+    + 1
+)
+# Held-package count for a health check: never longer than this waiting on the outbox.
+HEALTH_DETAIL_WAIT_S = 0.05
+
+
+def rpc_threads(workers: int, streams_per_method: int) -> int:
+    """The RPC pool: `workers` for unary calls, and every streaming method's cap on top, so that a
+    cap, never the pool, is what refuses a stream."""
+    return workers + STREAMING_METHODS * streams_per_method
 
 
 class Daemon:
@@ -59,9 +79,9 @@ class Daemon:
         self.config = config
         self.notifier = notifier or Notifier()
         self.kit = Kit(config)
-        self.health = health.HealthServicer()
         self._stop = threading.Event()
         self._server: grpc.Server | None = None
+        self.health: KitHealth | None = None
 
     def start(self) -> None:
         config = self.config
@@ -69,16 +89,26 @@ class Daemon:
         socket_path = config.api.socket
         prepare_socket_path(socket_path)
         languages = CallLanguages(Catalogs.builtin(), config.locale.default)
-        # Streams hold a thread each: capped, so that unary calls and health always have threads.
-        self.streams = StreamBudgetInterceptor(config.api.workers, languages)
+        auth = TokenAuthInterceptor(token)
+        # Streams hold a thread each: capped per method and per caller (stream_budget.py).
+        self.streams = StreamBudget(
+            config.api.streams_per_method,
+            config.api.streams_per_caller,
+            languages,
+            auth.holds_token,
+        )
+        self.health = health_service = KitHealth(
+            self.streams, lambda: self.kit.outbox.held_count(HEALTH_DETAIL_WAIT_S)
+        )
+        threads = rpc_threads(config.api.workers, config.api.streams_per_method)
 
         server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=config.api.workers, thread_name_prefix="rpc"),
+            futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rpc"),
             # Outermost first: who calls, then no untyped status, then the request contract.
             interceptors=[
-                TokenAuthInterceptor(token),
+                auth,
                 InternalErrorInterceptor(languages),
-                self.streams,
+                StreamBudgetInterceptor(self.streams),
                 RequestValidationInterceptor(languages),
             ],
             options=[("grpc.so_reuseport", 0), ("grpc.max_send_message_length", 32 * 1024 * 1024)],
@@ -95,7 +125,7 @@ class Daemon:
             ),
             server,
         )
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        health_service.add_to(server)
         reflection.enable_server_reflection(
             (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
         )
@@ -111,7 +141,7 @@ class Daemon:
         server.start()
         self._server = server
         for name in ("", *SERVICE_NAMES):
-            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+            health_service.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("kitd ready", extra={"socket": str(socket_path), "kit_id": config.kit_id})
         self.notifier.ready(f"serving on {socket_path}")
 
@@ -140,10 +170,13 @@ class Daemon:
     def stop(self) -> None:
         started = time.monotonic()
         self.notifier.stopping()
-        self.health.enter_graceful_shutdown()
+        if self.health is not None:
+            self.health.enter_graceful_shutdown()
         self.kit.stopping.set()
         if self._server is not None:
             self._server.stop(GRACE).wait(GRACE + 1.0)
+        if self.health is not None:
+            self.health.close()
         self.kit.stop()
         remove_socket(self.config.api.socket)
         log.info("kitd stopped", extra={"seconds": round(time.monotonic() - started, 3)})

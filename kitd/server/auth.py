@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,14 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):
     def __init__(self, token: str) -> None:
         self._expected = f"Bearer {token}".encode()
 
+    def holds_token(self, metadata: Iterable[tuple[str, str | bytes]] | None) -> bool:
+        """Whether a call's metadata presents the kit's token (constant-time)."""
+        presented = b""
+        for key, value in metadata or ():
+            if key == METADATA_KEY:
+                presented = value.encode() if isinstance(value, str) else bytes(value)
+        return hmac.compare_digest(presented, self._expected)
+
     def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
@@ -64,11 +72,7 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):
         method: str = handler_call_details.method
         if method.startswith(OPEN_SERVICES):
             return continuation(handler_call_details)
-        presented = b""
-        for key, value in handler_call_details.invocation_metadata or ():
-            if key == METADATA_KEY:
-                presented = value.encode() if isinstance(value, str) else bytes(value)
-        if hmac.compare_digest(presented, self._expected):
+        if self.holds_token(handler_call_details.invocation_metadata):
             return continuation(handler_call_details)
         handler = continuation(handler_call_details)
         return _deny(handler)

@@ -17,6 +17,9 @@ Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"  # generic in the stubs o
 Behaviour = Callable[[Any, grpc.ServicerContext], Any]
 # Wraps one behaviour: given the original, returns the one the server calls.
 Wrap = Callable[[Behaviour, bool, bool], Behaviour]
+# Health runs on threads of its own and its watch holds none (kitd/server/health.py): a wrapped
+# behaviour would lose both, so health is left as it is.
+UNWRAPPED = ("/grpc.health.v1.Health/",)
 
 
 def wrap_handler(handler: Handler, wrap: Wrap) -> Handler:
@@ -56,9 +59,9 @@ class WrappingInterceptor(grpc.ServerInterceptor, abc.ABC):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> Handler | None:
         handler: Handler | None = continuation(handler_call_details)
-        if handler is None:
-            return None
         method: str = handler_call_details.method
+        if handler is None or method.startswith(UNWRAPPED):
+            return handler
         return wrap_handler(
             handler,
             lambda behaviour, streams_in, streams_out: self.wrap(

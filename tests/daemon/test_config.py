@@ -50,6 +50,7 @@ def test_device_sources_are_accepted_per_kind(tmp_path: Path) -> None:
         ('state_dir = "s"\n', "missing key 'kit_id'"),
         ('kit_id = 3\nstate_dir = "s"\n', "'kit_id' must be a str"),
         (MINIMAL + "[api]\nworkers = 'many'\n", "'api.workers' must be a int"),
+        (MINIMAL + "[api]\nstreams_per_caller = 0\n", "streams_per_caller must be >= 1"),
         (MINIMAL + '[devices.camera]\nsource = "nonsense"\n', "devices.camera.source"),
         (MINIMAL + '[devices.camera]\nsource = "warp:/dev/x"\n', "unknown driver 'warp'"),
         (MINIMAL + '[devices.camera]\nsource = "framed:/dev/ttyACM0"\n', "must be a camera"),

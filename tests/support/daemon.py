@@ -19,7 +19,13 @@ READY_TIMEOUT = 30.0
 UNTYPED_STATUS_MARKS = ("Exception iterating responses", "Exception calling application")
 
 
-def write_config(directory: Path, devices: dict[str, str] | None = None, extra: str = "") -> Path:
+def write_config(
+    directory: Path,
+    devices: dict[str, str] | None = None,
+    extra: str = "",
+    api: dict[str, int] | None = None,
+) -> Path:
+    """A daemon configuration; `api` adds settings to its [api] table (the stream caps)."""
     directory.mkdir(parents=True, exist_ok=True)
     lines = [
         'kit_id = "TEST-KIT"',
@@ -27,6 +33,7 @@ def write_config(directory: Path, devices: dict[str, str] | None = None, extra: 
         "",
         "[api]",
         f'socket = "{directory / "run" / "kitd.sock"}"',
+        *(f"{name} = {value}" for name, value in (api or {}).items()),
         "",
         "[logging]",
         'level = "debug"',

@@ -83,8 +83,10 @@ class KitUnderTest:
         devices: tuple[str, ...] = ALL_DEVICES,
         sim_options: dict[str, dict[str, Any]] | None = None,
         extra_config: str = "",
+        api: dict[str, int] | None = None,
     ) -> None:
         self.root = root
+        self.api = api
         self.sims = SimulatorSet(root / "sims", list(devices), sim_options)
         self.recipient = RecipientKeyPair.generate(root / "backoffice")
         self.reference_signer, reference_signer_public = generate_signer(root / "backoffice")
@@ -110,7 +112,7 @@ class KitUnderTest:
             f'\n[keys]\nrecipient_public_key = "{self.recipient.public_path}"\n'
             f'reference_signer_public_key = "{self._reference_signer_public}"\n'
         )
-        config = write_config(self.root / "kitd", sources, keys + self.extra_config)
+        config = write_config(self.root / "kitd", sources, keys + self.extra_config, self.api)
         self.daemon = RunningDaemon(config).start()
         self.watch = DeviceWatch(self.daemon.client)
         for name in self.devices:

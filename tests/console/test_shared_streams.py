@@ -1,7 +1,8 @@
-"""Every page watching the devices shares one daemon stream: more tabs than the daemon's cap of
-watching streams per method all get the devices' states, a tab that joins later gets the current
-state replayed, and a closed tab leaves the others watching. Before, each WebSocket held a daemon
-stream of its own, so the fifth tab was refused (and, before the caps, 15 tabs froze the daemon)."""
+"""Every page asking for the same daemon stream shares one: with the daemon's caps at two streams of
+a method per caller, six tabs each of the device events, the face preview and the finger capture
+all get their stream; a tab that joins later gets the current state replayed, and a closed tab leaves
+the others reading. Before, each WebSocket held a daemon stream of its own, so the tabs past the
+cap were refused (a second finger capture, busy), and before the caps 15 tabs froze the daemon."""
 
 from __future__ import annotations
 
@@ -11,17 +12,18 @@ import urllib.parse
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from kitd.server.stream_budget import CAPTURE_RESERVE, UNARY_RESERVE
 from support.console_server import RunningConsole
 from support.kit import KitUnderTest
+from support.visit import Visit
 
-DEFAULT_WORKERS = 16
-TABS = (DEFAULT_WORKERS - UNARY_RESERVE - CAPTURE_RESERVE) // 2 + 2  # past the per-method cap
+CAP = 2  # streams of a method, in all and per caller (the console is one caller)
+TABS = 3 * CAP
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,13 @@ class Console:
     url: str  # ws://host:port
     cookie: str  # the session a login gave
 
-    def watch_devices(self) -> ClientConnection:
+    def open(self, path: str) -> ClientConnection:
         return connect(
-            f"{self.url}/ws/devices", additional_headers={"Cookie": self.cookie}, open_timeout=30
+            f"{self.url}{path}", additional_headers={"Cookie": self.cookie}, open_timeout=30
         )
+
+    def watch_devices(self) -> ClientConnection:
+        return self.open("/ws/devices")
 
 
 def logged_in(console: RunningConsole) -> str:
@@ -46,6 +51,13 @@ def logged_in(console: RunningConsole) -> str:
         return str(response.headers["Set-Cookie"]).split(";", 1)[0]
     finally:
         connection.close()
+
+
+@pytest.fixture
+def kit(tmp_path: Path) -> Iterator[KitUnderTest]:
+    caps = {"streams_per_method": CAP, "streams_per_caller": CAP}
+    with KitUnderTest(tmp_path, api=caps) as running:
+        yield running
 
 
 @pytest.fixture
@@ -86,3 +98,39 @@ def test_a_closed_tab_leaves_the_others_watching(console: Console, kit: KitUnder
         finally:
             kit.ctl("camera", "replug")
             assert kit.watch is not None and kit.watch.wait("camera", "ready", 30)
+
+
+def test_more_tabs_than_the_cap_all_see_the_same_face_preview(
+    console: Console, kit: KitUnderTest
+) -> None:
+    visit = Visit(kit, "be-kids-id", 6)
+    try:
+        with ExitStack() as tabs:
+            opened = [
+                tabs.enter_context(console.open(f"/ws/sessions/{visit.id}/preview?max_size=160"))
+                for _ in range(TABS)
+            ]
+            for tab in opened:
+                frame = tab.recv(timeout=30)
+                assert isinstance(frame, bytes), frame  # a frame, not an error
+    finally:
+        visit.cancel()
+
+
+def test_more_tabs_than_the_cap_all_follow_one_finger_capture(
+    console: Console, kit: KitUnderTest
+) -> None:
+    visit = Visit(kit, "be-eid", 40)
+    try:
+        with ExitStack() as tabs:
+            opened = [
+                tabs.enter_context(
+                    console.open(f"/ws/sessions/{visit.id}/finger?finger=RIGHT_INDEX")
+                )
+                for _ in range(TABS)
+            ]
+            for tab in opened:
+                message = first_message(tab)
+                assert "error" not in message, message  # one capture, not a busy reader
+    finally:
+        visit.cancel()

@@ -37,6 +37,7 @@ from console.limits import CLIENT_TIMEOUT_S, BodyRefused, read_json_object
 from console.messages import console_error, error_json, http_status, to_json
 from console.shared_streams import SharedStreams, Sharing
 from console.streams import finger_event, json_stream, preview_stream
+from console.summary import visit_summary
 from kit.v1 import capture_service_pb2 as cpb
 from kit.v1 import device_service_pb2 as dpb
 from kit.v1 import types_pb2
@@ -188,6 +189,7 @@ def create_app(
         Route("/api/logout", logout_call, methods=["POST"]),
         Route("/api/texts/{language}", texts),
         Route("/api/call/{method}", unary, methods=["POST"]),
+        Route("/summary/{session_id}", visit_summary),
         WebSocketRoute("/ws/devices", device_events),
         WebSocketRoute("/ws/sessions/{session_id}/preview", face_preview),
         WebSocketRoute("/ws/sessions/{session_id}/finger", finger_capture),

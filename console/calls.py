@@ -36,6 +36,10 @@ CALLS: dict[str, UnaryCall] = {
     "ClearSignature": UnaryCall("capture", cpb.ClearSignatureRequest),
     "WaiveSignature": UnaryCall("capture", cpb.WaiveSignatureRequest),
     "OverrideAttempt": UnaryCall("capture", cpb.OverrideAttemptRequest),
+    "RecordEligibility": UnaryCall("capture", cpb.RecordEligibilityRequest),
+    # The daemon bounds the photo by the request's timeout_ms (at most 10 min).
+    "CaptureCertificatePhoto": UnaryCall("capture", cpb.CaptureCertificatePhotoRequest, 660.0),
+    "OverrideEligibility": UnaryCall("capture", cpb.OverrideEligibilityRequest),
     "FinalizeSession": UnaryCall("capture", cpb.FinalizeSessionRequest, 120.0),
     "ListPackages": UnaryCall("outbox", opb.ListPackagesRequest),
     "GetOutboxStatus": UnaryCall("outbox", opb.GetOutboxStatusRequest),

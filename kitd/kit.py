@@ -21,6 +21,7 @@ from kitd.audit.device_trail import DeviceTrail
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind
 from kitd.audit.visit_trail import VisitTrail
+from kitd.capture.certificate import CertificateCapture
 from kitd.capture.face import FaceCapture
 from kitd.capture.finger import FingerCapture
 from kitd.capture.signature import SignatureCapture
@@ -122,6 +123,7 @@ class Kit:
             open_reference=self.references.open,
             check_clock=self._check_clock,
             used_references=UsedReferences(config.state_dir / "used-references.sqlite"),
+            certificate=CertificateCapture(camera),
         )
         self._events: Subscription | None = None
         self._events_thread: threading.Thread | None = None

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from hal.device import DeviceKind
 from hal.events import DeviceEvent, DeviceState, DeviceStatus
+from kitd.capture.certificate import CertificateCapture, CertificateResult
 from kitd.capture.events import FacePreview, FaceResult, FingerEvent, SignatureEvent
 from kitd.capture.face import FaceCapture
 from kitd.capture.finger import FingerCapture
@@ -20,6 +21,7 @@ from kitd.delivery.reference import DeliveryReference
 from kitd.errors import CapabilityMissing, StepNotAllowed
 from kitd.locale.message import Message
 from kitd.policy.model import ExceptionKind, WaiverReason
+from kitd.session.eligibility import EligibilityEntry
 from kitd.session.manager import SessionManager
 from kitd.session.model import (
     Attempt,
@@ -30,6 +32,7 @@ from kitd.session.model import (
     StepState,
 )
 from kitd.session.session import Session
+from kitd.summary import SummaryContent, summary_of
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +80,10 @@ class Visits:
         open_reference: Callable[[bytes], DeliveryReference] = _no_references,
         check_clock: Callable[[], None] = lambda: None,
         used_references: RemembersReferences | None = None,
+        certificate: CertificateCapture | None = None,
     ) -> None:
         self.sessions = sessions
+        self._certificate = certificate or CertificateCapture(None)
         self._check_clock = check_clock
         self._open_reference = open_reference
         self._used_references = used_references
@@ -216,6 +221,29 @@ class Visits:
             session.finalize(receipt)
         self.sessions.ended(session)
         return receipt, session
+
+    # -- a home visit's eligibility -------------------------------------------------------------------
+
+    def record_eligibility(self, session_id: str, entry: EligibilityEntry) -> Session:
+        session = self.sessions.get(session_id)
+        session.record_eligibility(entry)
+        return session
+
+    def capture_certificate_photo(
+        self, session_id: str, timeout_s: float = 0.0
+    ) -> tuple[CertificateResult, Session]:
+        session = self.sessions.get(session_id)
+        return self._certificate.capture(session, timeout_s), session
+
+    def override_eligibility(self, session_id: str, reason: str) -> Session:
+        session = self.sessions.get(session_id)
+        session.override_eligibility(reason)
+        return session
+
+    def summary(self, session_id: str) -> tuple[SummaryContent, Session]:
+        """The citizen's summary of a visit this daemon sealed; StepNotAllowed before it is sealed."""
+        session = self.sessions.finalized(session_id) or self.sessions.get(session_id)
+        return summary_of(session), session
 
     # -- a delivery's visual identity check ----------------------------------------------------------
 

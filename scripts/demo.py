@@ -373,6 +373,9 @@ def enroll(
             "--age",
             str(args.age),
             *citizen_args(sims),
+            *home_visit_args(args.profile),
+            "--summary",
+            str(work / "citizen-summary.html"),
             "--recipient-key",
             str(office.recipient_private),
             "--json",
@@ -385,6 +388,32 @@ def enroll(
         raise SystemExit("demo: the visit failed:\n" + logs(work, "kitd").read_text()[-3000:])
     summary: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
     return summary
+
+
+def home_visit_args(profile: str) -> list[str]:
+    """A home visit's eligibility for a policy that asks for it: a social worker's request, a
+    certificate shown ten days ago, a visit in a care home (all made up for the demo)."""
+    from kitd.policy import load_policies  # the checkout's own package, as kitctl's
+
+    policy = load_policies().by_id.get(profile)
+    if policy is None or not policy.eligibility.required:
+        return []
+    shown = time.strftime("%Y-%m-%d", time.localtime(time.time() - 10 * 86400))
+    say("a home visit: its eligibility goes on record (kitctl enroll --filed-by ... --place ...)")
+    return [
+        "--request-ref",
+        "DEMO-FORM-0001",
+        "--filed-by",
+        "social_worker",
+        "--organisation",
+        "Social service (demo)",
+        "--certificate-date",
+        shown,
+        "--place",
+        "care_home",
+        "--facility",
+        "Care home (demo)",
+    ]
 
 
 def serve_console(
@@ -648,6 +677,9 @@ def print_summary(
         f"opened and verified by the back office: {len(opened['written'])} files in {folder}"
     )
     console.print(f"visit report: {report}")
+    citizen = summary.get("citizen_summary")
+    if citizen:
+        console.print(f"the citizen's summary ({citizen['language']}): {citizen['path']}")
 
 
 if __name__ == "__main__":

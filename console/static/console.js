@@ -10,6 +10,8 @@ const SCREENS = ["start", "visit", "receipt", "outbox"];
 const STEP_PANELS = ["face", "finger", "signature", "override", "finalize"];
 const EXCEPTION_KINDS = ["AMPUTATED", "INJURED", "TEMPORARILY_UNABLE", "PERMANENTLY_UNABLE"];
 const WAIVER_REASONS = ["ILLITERACY", "HANDICAP", "ILLNESS", "OTHER"];
+const FILERS = ["CARE_PROVIDER", "SOCIAL_WORKER", "WELFARE_SERVICE", "CITIZEN"];
+const PLACES = ["HOME", "CARE_HOME", "PSYCHIATRIC_CARE_HOME", "HOSPITAL", "OTHER_FACILITY"];
 const DEVICE_RETRY_MS = 2000;
 
 const state = {
@@ -55,6 +57,8 @@ async function setLanguage(tag) {
   }
   fillSelect($("exception-kind"), EXCEPTION_KINDS, (k) => t(`exception.${k}`), $("exception-kind").value);
   fillSelect($("waiver-reason"), WAIVER_REASONS, (k) => t(`waiver.${k}`), $("waiver-reason").value);
+  fillSelect($("eligibility-filer"), FILERS, (k) => t(`filer.${k}`), $("eligibility-filer").value);
+  fillSelect($("eligibility-place"), PLACES, (k) => t(`place.${k}`), $("eligibility-place").value);
   renderDevices();
   if (state.session) renderSession();
 }
@@ -237,8 +241,65 @@ function renderSession() {
   for (const name of STEP_PANELS) {
     if (name !== "override") $(`step-${name}`).hidden = name !== panel;
   }
+  renderEligibility(session.eligibility);
   if (panel === "face") preview.start(session.session_id);
   else preview.stop();
+}
+
+// -- a home visit's eligibility -----------------------------------------------------------------
+
+function renderEligibility(eligibility) {
+  const required = Boolean(eligibility && eligibility.required);
+  $("eligibility").hidden = !required;
+  if (!required) return;
+  const missing = (eligibility.missing || []).map((m) => t(`evidence.${m.replace("ELIGIBILITY_EVIDENCE_", "")}`));
+  const overridden = Boolean(eligibility.override && eligibility.override.reason);
+  $("eligibility-status").textContent = overridden
+    ? t("eligibility.overridden")
+    : missing.length
+      ? t("eligibility.missing", { evidence: missing.join(", ") })
+      : t("eligibility.complete");
+  $("certificate-photo").hidden = !eligibility.certificate_photo_required;
+  $("eligibility-override").hidden = !missing.length || overridden;
+}
+
+async function recordEligibility(event) {
+  event.preventDefault();
+  const form = new FormData($("eligibility-form"));
+  const shown = form.get("certificate_shown") === "on";
+  await act(event.submitter, async () => {
+    const response = await call("RecordEligibility", {
+      session_id: state.session.session_id,
+      request_reference: form.get("request_reference"),
+      filed_by: `REQUEST_FILER_${form.get("filed_by")}`,
+      organisation: form.get("organisation"),
+      certificate_shown: shown,
+      certificate_date: shown ? form.get("certificate_date") : "",
+      place: `VISIT_PLACE_${form.get("place")}`,
+      facility: form.get("facility"),
+    });
+    setSession(response.session);
+  });
+}
+
+async function captureCertificatePhoto(event) {
+  await act(event.currentTarget, async () => {
+    const response = await call("CaptureCertificatePhoto", { session_id: state.session.session_id });
+    addCapture(t("eligibility.photo_caption"), response.photo);
+    const advice = response.checks.filter((c) => !c.passed).map((c) => c.guidance);
+    say(response.accepted ? t("eligibility.photo_taken") : advice.join(" "));
+    setSession(response.session);
+  });
+}
+
+async function overrideEligibility(event) {
+  event.preventDefault();
+  const reason = new FormData($("eligibility-override-form")).get("reason");
+  await act(event.submitter, async () => {
+    const response = await call("OverrideEligibility", { session_id: state.session.session_id, reason });
+    $("eligibility-override-form").reset();
+    setSession(response.session);
+  });
 }
 
 function showOverride(attempt) {
@@ -465,6 +526,7 @@ function showReceipt(session) {
   $("receipt-package").textContent = receipt.package_id;
   $("receipt-sha256").textContent = receipt.sha256;
   $("receipt-size").textContent = t("receipt.bytes", { n: receipt.size_bytes });
+  $("receipt-summary").href = `/summary/${encodeURIComponent(session.session_id)}`;
   $("receipt-validity").textContent = session.card_validity_months
     ? t("receipt.months", { n: session.card_validity_months })
     : t("receipt.standard");
@@ -530,6 +592,9 @@ async function main() {
   $("waiver-form").onsubmit = waive;
   $("override-form").onsubmit = override;
   $("finalize").onclick = finalize;
+  $("eligibility-form").onsubmit = recordEligibility;
+  $("certificate-photo").onclick = captureCertificatePhoto;
+  $("eligibility-override-form").onsubmit = overrideEligibility;
   $("cancel").onclick = cancelVisit;
   $("new-visit").onclick = () => act($("new-visit"), showStart);
   $("nav-outbox").onclick = showOutbox;

@@ -9,6 +9,7 @@ import grpc
 
 from kit.v1 import capture_service_pb2 as pb
 from kit.v1 import capture_service_pb2_grpc as pb_grpc
+from kit.v1 import types_pb2
 from kitd.api import convert
 from kitd.api.languages import CallLanguages
 from kitd.api.preview_messages import PreviewMessages
@@ -16,7 +17,9 @@ from kitd.api.status import translated, translated_stream
 from kitd.errors import InvalidArgument, KitError
 from kitd.locale.catalogs import Catalogs, Texts
 from kitd.locale.message import Message
+from kitd.session.eligibility import EligibilityEntry
 from kitd.session.session import Session
+from kitd.summary import summary_page
 from kitd.visits import Visits
 
 
@@ -204,6 +207,67 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
             _required(request.session_id, "session_id"), request.confirmed, request.reason
         )
         return pb.CheckIdentityVisuallyResponse(session=self._session(session))
+
+    @translated
+    def RecordEligibility(
+        self, request: pb.RecordEligibilityRequest, context: grpc.ServicerContext
+    ) -> pb.RecordEligibilityResponse:
+        filed_by = convert.REQUEST_FILERS_OF_PROTO.get(request.filed_by)
+        place = convert.VISIT_PLACES_OF_PROTO.get(request.place)
+        if filed_by is None or place is None:
+            raise InvalidArgument(Message("error.eligibility_choice_unset"))
+        entry = EligibilityEntry(
+            request_reference=request.request_reference,
+            filed_by=filed_by,
+            organisation=request.organisation,
+            certificate_shown=request.certificate_shown,
+            certificate_date=request.certificate_date,
+            place=place,
+            facility=request.facility,
+        )
+        session = self._visits.record_eligibility(
+            _required(request.session_id, "session_id"), entry
+        )
+        return pb.RecordEligibilityResponse(session=self._session(session))
+
+    @translated
+    def CaptureCertificatePhoto(
+        self, request: pb.CaptureCertificatePhotoRequest, context: grpc.ServicerContext
+    ) -> pb.CaptureCertificatePhotoResponse:
+        result, session = self._visits.capture_certificate_photo(
+            _required(request.session_id, "session_id"), _timeout(request.timeout_ms)
+        )
+        texts = self._texts(session)
+        return pb.CaptureCertificatePhotoResponse(
+            photo=convert.image(
+                types_pb2.IMAGE_FORMAT_JPEG, result.jpeg, result.width, result.height
+            ),
+            checks=[convert.check(c, texts) for c in result.checks],
+            accepted=result.accepted,
+            session=self._session(session),
+        )
+
+    @translated
+    def OverrideEligibility(
+        self, request: pb.OverrideEligibilityRequest, context: grpc.ServicerContext
+    ) -> pb.OverrideEligibilityResponse:
+        session = self._visits.override_eligibility(
+            _required(request.session_id, "session_id"), request.reason
+        )
+        return pb.OverrideEligibilityResponse(session=self._session(session))
+
+    @translated
+    def GetVisitSummary(
+        self, request: pb.GetVisitSummaryRequest, context: grpc.ServicerContext
+    ) -> pb.GetVisitSummaryResponse:
+        content, session = self._visits.summary(_required(request.session_id, "session_id"))
+        language = (
+            self._languages.for_visit("", request.language).citizen
+            if request.language
+            else session.languages.citizen
+        )
+        page = summary_page(content, self._languages.of_language(language))
+        return pb.GetVisitSummaryResponse(html=page, language=language)
 
     @translated
     def FinalizeSession(

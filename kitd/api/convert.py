@@ -22,8 +22,15 @@ from kitd.clock.trusted import ClockState
 from kitd.locale.catalogs import Texts
 from kitd.locale.message import Message
 from kitd.outbox.state import OutboxStatus, PackageInfo, PackageState
-from kitd.policy.model import ExceptionKind, WaiverReason, finger_label
+from kitd.policy.model import (
+    ExceptionKind,
+    RequestFiler,
+    VisitPlace,
+    WaiverReason,
+    finger_label,
+)
 from kitd.quality.check import CheckResult
+from kitd.session.eligibility import Eligibility, Evidence
 from kitd.session.model import (
     Attempt,
     CaptureKind,
@@ -89,10 +96,30 @@ PACKAGE_STATES = {
     PackageState.ACKNOWLEDGED: outbox_pb.PACKAGE_STATE_ACKNOWLEDGED,
     PackageState.DELETED: outbox_pb.PACKAGE_STATE_DELETED,
 }
+REQUEST_FILERS = {
+    RequestFiler.CARE_PROVIDER: capture_pb.REQUEST_FILER_CARE_PROVIDER,
+    RequestFiler.SOCIAL_WORKER: capture_pb.REQUEST_FILER_SOCIAL_WORKER,
+    RequestFiler.WELFARE_SERVICE: capture_pb.REQUEST_FILER_WELFARE_SERVICE,
+    RequestFiler.CITIZEN: capture_pb.REQUEST_FILER_CITIZEN,
+}
+VISIT_PLACES = {
+    VisitPlace.HOME: capture_pb.VISIT_PLACE_HOME,
+    VisitPlace.CARE_HOME: capture_pb.VISIT_PLACE_CARE_HOME,
+    VisitPlace.PSYCHIATRIC_CARE_HOME: capture_pb.VISIT_PLACE_PSYCHIATRIC_CARE_HOME,
+    VisitPlace.HOSPITAL: capture_pb.VISIT_PLACE_HOSPITAL,
+    VisitPlace.OTHER_FACILITY: capture_pb.VISIT_PLACE_OTHER_FACILITY,
+}
+EVIDENCE = {
+    Evidence.RECORD: capture_pb.ELIGIBILITY_EVIDENCE_RECORD,
+    Evidence.CERTIFICATE: capture_pb.ELIGIBILITY_EVIDENCE_CERTIFICATE,
+    Evidence.CERTIFICATE_PHOTO: capture_pb.ELIGIBILITY_EVIDENCE_CERTIFICATE_PHOTO,
+}
 # Requests name them too.
 PACKAGE_STATES_OF_PROTO = {v: k for k, v in PACKAGE_STATES.items()}
 EXCEPTION_KINDS_OF_PROTO = {v: k for k, v in EXCEPTION_KINDS.items()}
 WAIVER_REASONS_OF_PROTO = {v: k for k, v in WAIVER_REASONS.items()}
+REQUEST_FILERS_OF_PROTO = {v: k for k, v in REQUEST_FILERS.items()}
+VISIT_PLACES_OF_PROTO = {v: k for k, v in VISIT_PLACES.items()}
 
 
 def timestamp(seconds: float) -> Timestamp:
@@ -299,7 +326,45 @@ def session_message(session: Session, texts: Texts) -> capture_pb.Session:
         verification = session.verification
         if verification is not None:
             message.delivery_verification.CopyFrom(verification_message(verification))
+        message.eligibility.CopyFrom(eligibility_message(session.eligibility))
         return message
+
+
+def eligibility_message(eligibility: Eligibility) -> capture_pb.Eligibility:
+    """A home visit's eligibility as recorded, and what it still lacks."""
+    if not eligibility.required:
+        return capture_pb.Eligibility()
+    photo = eligibility.photo
+    message = capture_pb.Eligibility(
+        required=True,
+        certificate_photo_required=eligibility.photo_required,
+        certificate_photo_accepted=photo is not None and photo.accepted,
+        certificate_photo_attempts=eligibility.photo_attempts,
+        missing=[EVIDENCE[m] for m in eligibility.missing()],
+    )
+    recorded = eligibility.recorded
+    if recorded is not None:
+        message.recorded = True
+        message.request_reference = recorded.request_reference
+        message.filed_by = REQUEST_FILERS[recorded.filed_by]
+        message.organisation = recorded.organisation
+        message.certificate_shown = recorded.certificate_shown
+        message.certificate_date = (
+            recorded.certificate_date.isoformat() if recorded.certificate_date else ""
+        )
+        message.place = VISIT_PLACES[recorded.place]
+        message.facility = recorded.facility
+    decision = eligibility.override
+    if decision is not None:
+        message.override.CopyFrom(
+            capture_pb.EligibilityOverride(
+                reason=decision.reason,
+                operator_id=decision.operator_id,
+                time=timestamp(decision.time),
+                missing=[EVIDENCE[m] for m in decision.missing],
+            )
+        )
+    return message
 
 
 IDENTITY_CHECKS = {

@@ -30,6 +30,8 @@ class AuditKind(enum.StrEnum):
     WAIVER = "waiver"
     # A card delivery's visual identity check by the operator, with the reason.
     IDENTITY_CHECK = "identity_check"
+    # A home visit's eligibility: the request, whether a doctor's certificate was shown, the place.
+    ELIGIBILITY = "eligibility"
     DEVICE_FAULT = "device_fault"
     PACKAGE_SEALED = "package_sealed"
     PACKAGE_RECOVERED = "package_recovered"

@@ -28,6 +28,8 @@ class SessionRecordKind(enum.StrEnum):
     STEP_RESUMED = "step_resumed"
     # A delivery's identity checked another way than by fingerprint (the operator's visual check).
     IDENTITY_CHECK = "identity_check"
+    # A home visit's eligibility as the operator recorded it (the request, the certificate, the place).
+    ELIGIBILITY = "eligibility"
 
 
 # The session records that go into the audit chain, and as what; the others (fallbacks, pauses) are
@@ -40,6 +42,7 @@ AUDIT_KIND_OF: dict[SessionRecordKind, AuditKind] = {
     SessionRecordKind.FINGER_EXCEPTION: AuditKind.EXCEPTION,
     SessionRecordKind.SIGNATURE_WAIVER: AuditKind.WAIVER,
     SessionRecordKind.IDENTITY_CHECK: AuditKind.IDENTITY_CHECK,
+    SessionRecordKind.ELIGIBILITY: AuditKind.ELIGIBILITY,
 }
 
 

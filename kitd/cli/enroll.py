@@ -27,6 +27,7 @@ from rich.table import Table
 
 from kit.v1 import capture_service_pb2 as pb
 from kit.v1 import types_pb2
+from kitd.cli.eligibility import EligibilityOptions, HomeVisit, write_summary
 from kitd.client import KitClient
 from kitd.locale.catalogs import Catalogs, Texts
 from kitd.policy.model import finger_label
@@ -133,6 +134,8 @@ class Enrollment:
             if session.state == pb.SESSION_STATE_NOT_VERIFIED:
                 self.say("kitctl.not_verified", reason=session.end_reason)
                 raise NotVerified(session)
+            home = HomeVisit(self.client, self.md, lambda: self.texts, self.say, self.citizen)
+            session = home.settle(session, self.options.eligibility)
             response = self.client.capture.FinalizeSession(
                 pb.FinalizeSessionRequest(session_id=session.session_id),
                 metadata=self.md,
@@ -442,6 +445,24 @@ def summary(session: pb.Session, receipt: pb.PackageReceipt, recipient_key: str)
         "recipient_key_path": recipient_key,
         "captures": captures,
         "verification": verification_summary(session),
+        "eligibility": eligibility_summary(session),
+    }
+
+
+def eligibility_summary(session: pb.Session) -> dict[str, Any] | None:
+    """A home visit's eligibility as the JSON summary reports it (None when the policy asks none)."""
+    e = session.eligibility
+    if not e.required:
+        return None
+    return {
+        "recorded": e.recorded,
+        "request_reference": e.request_reference,
+        "filed_by": str(pb.RequestFiler.Name(e.filed_by)).removeprefix("REQUEST_FILER_").lower(),
+        "certificate_shown": e.certificate_shown,
+        "certificate_date": e.certificate_date,
+        "certificate_photo": e.certificate_photo_accepted,
+        "place": str(pb.VisitPlace.Name(e.place)).removeprefix("VISIT_PLACE_").lower(),
+        "overridden": e.HasField("override"),
     }
 
 
@@ -483,12 +504,22 @@ class VisitOptions:
     # citizen's identity against the enrollment photo (where the policy allows it); None: ask, or with
     # --auto, hand nothing over.
     visual_check: str | None = None
+    # A home visit's eligibility from the command line; None: asked (or, with --auto, not recorded).
+    eligibility: EligibilityOptions | None = None
+    # Where to write the citizen's summary after sealing (HTML, the citizen's language).
+    summary_out: Path | None = None
 
 
 def enroll(client: KitClient, profile: str, options: VisitOptions) -> int:
     visit = Enrollment(client, options)
     session, receipt = visit.run(profile, options.age, options.reference)
     data = summary(session, receipt, options.recipient_key)
+    if options.summary_out is not None:
+        language = write_summary(
+            client, visit.md, session.session_id, options.citizen_language, options.summary_out
+        )
+        data["citizen_summary"] = {"path": str(options.summary_out), "language": language}
+        visit.say("kitctl.summary_written", path=str(options.summary_out), language=language)
     if options.as_json:
         print(json.dumps(data), flush=True)
     else:

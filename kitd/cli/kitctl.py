@@ -33,8 +33,10 @@ from kitd.client import ClientSetupError, Endpoint, KitClient
 from kitd.delivery.errors import ReferenceTooLarge
 from kitd.delivery.reference import MAX_REFERENCE_BYTES
 from kitd.locale.catalogs import Catalogs
+from kitd.policy.model import RequestFiler, VisitPlace
 
 if TYPE_CHECKING:
+    from kitd.cli.eligibility import EligibilityOptions
     from kitd.cli.enroll import VisitOptions
 
 EXIT_ERROR = 1
@@ -144,7 +146,33 @@ def _visit_options(args: argparse.Namespace, console: Console) -> VisitOptions:
         language=args.lang,
         citizen_language=args.citizen_lang,
         visual_check=getattr(args, "visual_check", None),
+        eligibility=_eligibility_options(args),
+        summary_out=getattr(args, "summary", None),
     )
+
+
+def _eligibility_options(args: argparse.Namespace) -> EligibilityOptions | None:
+    from kitd.cli.eligibility import EligibilityOptions
+
+    if not getattr(args, "filed_by", None):
+        return None
+    return EligibilityOptions(
+        request_reference=args.request_ref,
+        filed_by=args.filed_by,
+        organisation=args.organisation,
+        certificate_date=args.certificate_date,
+        place=args.place,
+        facility=args.facility,
+        override_reason=args.eligibility_override,
+    )
+
+
+def cmd_summary(client: KitClient, args: argparse.Namespace, console: Console) -> int:
+    from kitd.cli.eligibility import write_summary
+
+    language = write_summary(client, client.metadata, args.session_id, args.lang, args.out)
+    print(f"{args.out} ({language})")
+    return 0
 
 
 def cmd_enroll(client: KitClient, args: argparse.Namespace, console: Console) -> int:
@@ -248,6 +276,7 @@ COMMANDS: dict[str, Callable[[KitClient, argparse.Namespace, Console], int]] = {
     "enroll": cmd_enroll,
     "deliver": cmd_deliver,
     "outbox": cmd_outbox,
+    "summary": cmd_summary,
 }
 
 
@@ -280,6 +309,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     enroll.add_argument("--recipient-key", type=Path, help="reported in the JSON summary")
     enroll.add_argument("--json", action="store_true", help="last line: a JSON summary")
+    home = enroll.add_argument_group("home visit (a policy with [eligibility])")
+    home.add_argument("--request-ref", default="", help="the online form's request reference")
+    home.add_argument(
+        "--filed-by", choices=[f.value for f in RequestFiler], help="who filed the request"
+    )
+    home.add_argument("--organisation", default="", help="the organisation that filed it")
+    home.add_argument(
+        "--certificate-date", default="", help="the doctor's certificate's date (omit: not shown)"
+    )
+    home.add_argument("--place", choices=[p.value for p in VisitPlace], default="home")
+    home.add_argument("--facility", default="", help="the facility's name, outside the home")
+    home.add_argument(
+        "--eligibility-override", default="", help="finalize without missing evidence, reason"
+    )
+    enroll.add_argument(
+        "--summary", type=Path, help="write the citizen's summary (HTML) here after sealing"
+    )
     deliver = sub.add_parser(
         "deliver", help="walk a card delivery: fingerprint check, photo, receipt"
     )
@@ -308,6 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deliver.add_argument("--recipient-key", type=Path, help="reported in the JSON summary")
     deliver.add_argument("--json", action="store_true", help="last line: a JSON summary")
+    summary = sub.add_parser("summary", help="the citizen's summary of a sealed visit (HTML)")
+    summary.add_argument("session_id")
+    summary.add_argument("--lang", default="", help="nl, fr, de or en (default: the visit's)")
+    summary.add_argument("--out", type=Path, required=True, help="the HTML file to write")
     outbox = sub.add_parser("outbox", help="sealed packages waiting for the back office")
     outbox.add_argument("action", choices=("list", "status", "flush"), nargs="?", default="list")
     outbox.add_argument("--json", action="store_true")

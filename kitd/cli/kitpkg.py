@@ -278,6 +278,16 @@ def _open(args: argparse.Namespace) -> int:
         for entry in manifest.files:
             print(f"  {entry.name:24} {entry.size:>9} B  sha256 {entry.sha256[:16]}...")
         print(f"  audit records: {len(opened.audit_records)}")
+        if manifest.eligibility is not None:
+            e = manifest.eligibility
+            shown = f"shown, dated {e.certificate_date}" if e.certificate_shown else "not shown"
+            print(
+                f"  eligibility: request {e.request_reference or '-'} filed by "
+                f"{e.filed_by or '-'} {e.organisation}; doctor's certificate {shown}; "
+                f"place {e.place or '-'} {e.facility}".rstrip()
+            )
+            if e.override_operator:
+                print(f"  eligibility overridden by {e.override_operator}: {e.override_reason}")
         for path in written:
             print(f"  wrote {path}")
     return EXIT_OK
@@ -300,7 +310,12 @@ def _write_opened(opened: OpenedPackage, out: Path) -> list[str]:
     from PIL import Image
 
     from kitd.package.ansi_nist import read_transaction
-    from kitd.package.files import AUDIT_NAME, SIGNATURE_SERIES_NAME, TRANSACTION_NAME
+    from kitd.package.files import (
+        AUDIT_NAME,
+        CERTIFICATE_PHOTO_NAME,
+        SIGNATURE_SERIES_NAME,
+        TRANSACTION_NAME,
+    )
 
     private_folder(out, tighten=True)
     written: list[str] = []
@@ -328,6 +343,8 @@ def _write_opened(opened: OpenedPackage, out: Path) -> list[str]:
         write("signature.png", buffer.getvalue())
     if SIGNATURE_SERIES_NAME in opened.files:
         write(SIGNATURE_SERIES_NAME, opened.files[SIGNATURE_SERIES_NAME])
+    if CERTIFICATE_PHOTO_NAME in opened.files:
+        write(CERTIFICATE_PHOTO_NAME, opened.files[CERTIFICATE_PHOTO_NAME])
     if AUDIT_NAME in opened.files:
         write(AUDIT_NAME, opened.files[AUDIT_NAME])
         records = [

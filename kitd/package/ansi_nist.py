@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from kitd.package.contents import FaceCapture, VisitContents
+from kitd.package.contents import Eligibility, FaceCapture, VisitContents
 from kitd.package.errors import MalformedPackage, PackageBuildError
 from kitd.quality.check import CheckResult
 
@@ -229,6 +229,8 @@ def _visit_record(contents: VisitContents, *, idc: int) -> nistitl.AsciiRecord:
             r2 += nistitl.Field(
                 2, 26, [[text(d.visual_check_operator), text(d.visual_check_reason)]]
             )
+    if contents.eligibility is not None:
+        _eligibility_fields(r2, contents.eligibility)
     if contents.overrides:
         r2 += nistitl.Field(
             2,
@@ -236,6 +238,41 @@ def _visit_record(contents: VisitContents, *, idc: int) -> nistitl.AsciiRecord:
             [[text(o.target), text(o.reason), text(o.operator_id)] for o in contents.overrides],
         )
     return r2
+
+
+def _eligibility_fields(r2: nistitl.AsciiRecord, eligibility: Eligibility) -> None:
+    """2.027-2.030: a home visit's request, doctor's certificate, place and override."""
+    if eligibility.recorded:
+        r2 += nistitl.Field(
+            2,
+            27,
+            [
+                [
+                    text(eligibility.request_reference),
+                    eligibility.filed_by,
+                    text(eligibility.organisation),
+                ]
+            ],
+        )
+        r2 += nistitl.Field(
+            2,
+            28,
+            [
+                [
+                    "shown" if eligibility.certificate_shown else "not_shown",
+                    eligibility.certificate_date.replace("-", ""),
+                    "photo" if eligibility.certificate_photo is not None else "no_photo",
+                ]
+            ],
+        )
+        r2 += nistitl.Field(2, 29, [[eligibility.place, text(eligibility.facility)]])
+    if eligibility.override is not None:
+        decision = eligibility.override
+        r2 += nistitl.Field(
+            2,
+            30,
+            [[text(decision.reason), text(decision.operator_id), ",".join(decision.missing)]],
+        )
 
 
 def _face_record(contents: VisitContents, face: FaceCapture, *, idc: int) -> nistitl.AsciiRecord:
@@ -329,7 +366,7 @@ def read_transaction(data: bytes) -> ReadTransaction:
         tcn = str(message[0].TCN)
         application: dict[str, str] = {}
         for record in message.iter(2):
-            for tag in range(10, 27):
+            for tag in range(10, 31):
                 field = record[tag]
                 if field is not None:
                     application[f"2.{tag:03d}"] = _field_text(field)

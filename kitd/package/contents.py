@@ -107,6 +107,39 @@ class DeliveryVerification:
 
 
 @dataclass(frozen=True)
+class EligibilityOverride:
+    """The operator's reason to finalize a home visit without the policy's evidence."""
+
+    reason: str
+    operator_id: str
+    # What was missing: "record", "certificate", "certificate_photo".
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """A home visit's eligibility as recorded: the request, the doctor's certificate (shown, its date;
+    never a diagnosis), its document-mode photo (sealed as its own file) and the place."""
+
+    # False when the operator overrode before anything was recorded.
+    recorded: bool
+    request_reference: str = ""
+    # care_provider, social_worker, welfare_service, citizen.
+    filed_by: str = ""
+    organisation: str = ""
+    certificate_shown: bool = False
+    # YYYY-MM-DD, empty when not shown.
+    certificate_date: str = ""
+    # home, care_home, psychiatric_care_home, hospital, other_facility.
+    place: str = ""
+    facility: str = ""
+    operator_id: str = ""
+    # The certificate's photo (JPEG), in memory until it is sealed.
+    certificate_photo: bytes | None = None
+    override: EligibilityOverride | None = None
+
+
+@dataclass(frozen=True)
 class VisitContents:
     """Everything a finished visit puts into its package, before encoding and sealing."""
 
@@ -129,3 +162,5 @@ class VisitContents:
     # The contiguous stretch of the kit's audit chain that covers the visit (AuditLog.records_since).
     audit_records: tuple[AuditRecord, ...] = ()
     delivery: DeliveryVerification | None = None
+    # A home visit's eligibility; None for a policy that asks for none.
+    eligibility: Eligibility | None = None

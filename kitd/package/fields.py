@@ -37,3 +37,10 @@ def integer(doc: dict[Any, Any], key: str, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise MalformedPackage(f"{what} field {key!r} is {type(value).__name__}, not an integer")
     return value
+
+
+def boolean(doc: dict[Any, Any], key: str, what: str) -> bool:
+    value = doc.get(key)
+    if not isinstance(value, bool):
+        raise MalformedPackage(f"{what} field {key!r} is {type(value).__name__}, not true/false")
+    return value

@@ -19,7 +19,7 @@ from kitd.package.ansi_nist import (
 )
 from kitd.package.contents import VisitContents
 from kitd.package.errors import PackageBuildError
-from kitd.package.manifest import AuditSummary
+from kitd.package.manifest import AuditSummary, EligibilitySummary
 from kitd.records.wsq import WsqError, encode_wsq
 
 TRANSACTION_NAME = "transaction.an2"
@@ -28,6 +28,9 @@ AUDIT_NAME = "audit.cbor-seq"
 AUDIT_MEDIA_TYPE = "application/cbor-seq"
 SIGNATURE_SERIES_NAME = "signature.iso19794-7"
 SIGNATURE_SERIES_MEDIA_TYPE = "application/octet-stream"
+# A home visit's doctor's certificate, photographed in document mode (health data: sealed only).
+CERTIFICATE_PHOTO_NAME = "certificate.jpg"
+CERTIFICATE_PHOTO_MEDIA_TYPE = "image/jpeg"
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,28 @@ def audit_summary(contents: VisitContents) -> AuditSummary | None:
     return AuditSummary(records[0].seq, records[-1].seq, records[-1].hash.hex())
 
 
+def eligibility_summary(contents: VisitContents) -> EligibilitySummary | None:
+    """The manifest's view of a home visit's eligibility, naming the certificate photo's file."""
+    e = contents.eligibility
+    if e is None:
+        return None
+    decision = e.override
+    return EligibilitySummary(
+        recorded=e.recorded,
+        request_reference=e.request_reference,
+        filed_by=e.filed_by,
+        organisation=e.organisation,
+        certificate_shown=e.certificate_shown,
+        certificate_date=e.certificate_date,
+        certificate_photo=CERTIFICATE_PHOTO_NAME if e.certificate_photo is not None else "",
+        place=e.place,
+        facility=e.facility,
+        override_reason=decision.reason if decision else "",
+        override_operator=decision.operator_id if decision else "",
+        override_missing=decision.missing if decision else (),
+    )
+
+
 def package_files(
     contents: VisitContents, package_id: str, images: EncodedImages
 ) -> tuple[PackageFile, ...]:
@@ -101,6 +126,13 @@ def package_files(
                 SIGNATURE_SERIES_NAME,
                 SIGNATURE_SERIES_MEDIA_TYPE,
                 contents.signature.iso_19794_7,
+            )
+        )
+    eligibility = contents.eligibility
+    if eligibility is not None and eligibility.certificate_photo is not None:
+        files.append(
+            PackageFile(
+                CERTIFICATE_PHOTO_NAME, CERTIFICATE_PHOTO_MEDIA_TYPE, eligibility.certificate_photo
             )
         )
     if contents.audit_records:

@@ -41,6 +41,77 @@ class AuditSummary:
 
 
 @dataclass(frozen=True)
+class EligibilitySummary:
+    """A home visit's eligibility as the manifest carries it: the request, whether the doctor's
+    certificate was shown and its date (never a diagnosis), the name of its photo file if any, the
+    place, and the operator's override when evidence was missing."""
+
+    recorded: bool
+    request_reference: str
+    filed_by: str
+    organisation: str
+    certificate_shown: bool
+    certificate_date: str
+    # The package file holding the certificate's photo, or "".
+    certificate_photo: str
+    place: str
+    facility: str
+    override_reason: str
+    override_operator: str
+    # What was missing when the operator overrode: "record", "certificate", "certificate_photo".
+    override_missing: tuple[str, ...]
+
+    def to_map(self) -> dict[str, Any]:
+        return {
+            "recorded": self.recorded,
+            "request_ref": self.request_reference,
+            "filed_by": self.filed_by,
+            "organisation": self.organisation,
+            "cert_shown": self.certificate_shown,
+            "cert_date": self.certificate_date,
+            "cert_photo": self.certificate_photo,
+            "place": self.place,
+            "facility": self.facility,
+            "override": None
+            if not self.override_operator
+            else {
+                "reason": self.override_reason,
+                "operator_id": self.override_operator,
+                "missing": list(self.override_missing),
+            },
+        }
+
+    @classmethod
+    def from_map(cls, value: Any) -> EligibilitySummary:
+        doc = fields.as_map(value, "the manifest's eligibility")
+        what = "the eligibility's"
+        override = doc.get("override")
+        reason, operator, missing = "", "", ()
+        if override is not None:
+            decision = fields.as_map(override, "the eligibility override")
+            reason = fields.text(decision, "reason", "the eligibility override's")
+            operator = fields.text(decision, "operator_id", "the eligibility override's")
+            items = fields.as_list(decision.get("missing"), "the override's missing evidence")
+            if not all(isinstance(item, str) for item in items):
+                raise MalformedPackage("the override's missing evidence is not a list of text")
+            missing = tuple(items)
+        return cls(
+            recorded=fields.boolean(doc, "recorded", what),
+            request_reference=fields.text(doc, "request_ref", what),
+            filed_by=fields.text(doc, "filed_by", what),
+            organisation=fields.text(doc, "organisation", what),
+            certificate_shown=fields.boolean(doc, "cert_shown", what),
+            certificate_date=fields.text(doc, "cert_date", what),
+            certificate_photo=fields.text(doc, "cert_photo", what),
+            place=fields.text(doc, "place", what),
+            facility=fields.text(doc, "facility", what),
+            override_reason=reason,
+            override_operator=operator,
+            override_missing=missing,
+        )
+
+
+@dataclass(frozen=True)
 class Manifest:
     """The package's table of contents, signed with it: visit data and every file's digest."""
 
@@ -58,10 +129,16 @@ class Manifest:
     sealed_at: str
     files: tuple[FileEntry, ...]
     audit: AuditSummary | None
+    # A home visit's eligibility; absent (None) for a policy that asks for none.
+    eligibility: EligibilitySummary | None = None
 
     def to_cbor(self) -> bytes:
+        extra: dict[str, Any] = {}
+        if self.eligibility is not None:
+            extra["eligibility"] = self.eligibility.to_map()
         return deterministic_cbor.encode(
             {
+                **extra,
                 "format": MANIFEST_FORMAT,
                 "package_id": self.package_id,
                 "kit_id": self.kit_id,
@@ -130,6 +207,9 @@ class Manifest:
             sealed_at=fields.text(doc, "sealed_at", what),
             files=tuple(entries),
             audit=audit,
+            eligibility=None
+            if doc.get("eligibility") is None
+            else EligibilitySummary.from_map(doc["eligibility"]),
         )
 
     def as_dict(self) -> dict[str, Any]:

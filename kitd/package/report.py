@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from kitd.package.ansi_nist import read_transaction
 from kitd.package.errors import MalformedPackage
 from kitd.package.html_template import Html, join, render
+from kitd.package.manifest import EligibilitySummary
 from kitd.package.opener import OpenedPackage
 from kitd.records.wsq import WsqError, decode_wsq
 
@@ -101,10 +102,11 @@ Started $started_at · finished $finished_at
 · sealed $sealed_at · signed by kit key <code>$kit_key_id</code>
 · package SHA-256 <code>$sealed_sha256</code></p>
 <h2>Captures</h2><div class="row">$pictures</div>
+$eligibility
 <h2>Attempts</h2>
 <table><tr><th>capture</th><th>finger</th><th>#</th><th>quality</th><th>result</th>
 <th>failed checks</th><th>operator</th></tr>$attempts</table>
-<h2>Exceptions, waivers, overrides, device faults</h2><ul>$events</ul>
+<h2>Exceptions, waivers, overrides, eligibility, device faults</h2><ul>$events</ul>
 <h2>Application data (Type-2)</h2><table>$type2</table>
 <h2>Files</h2><table><tr><th>name</th><th>type</th><th>bytes</th><th>SHA-256</th></tr>$files</table>
 <p>$audit_count audit records, chain verified.</p>
@@ -132,6 +134,14 @@ def visit_report(opened: OpenedPackage) -> str:
             _figure(_data_uri("image/png", _png(transaction.signature_pixels)), "signature", 450)
         )
 
+    eligibility = manifest.eligibility
+    if eligibility is not None and eligibility.certificate_photo:
+        photo = opened.files.get(eligibility.certificate_photo)
+        if photo is not None:
+            pictures.append(
+                _figure(_data_uri("image/jpeg", photo), "doctor's certificate (document mode)", 360)
+            )
+
     attempts: list[dict[str, Any]] = []
     events: list[Html] = []
     for record in opened.audit_records:
@@ -139,7 +149,7 @@ def visit_report(opened: OpenedPackage) -> str:
         fields = dict(record.fields)
         if kind == "attempt":
             attempts.append({**fields, "operator": record.operator_id})
-        elif kind in ("override", "exception", "waiver", "device_fault"):
+        elif kind in ("override", "exception", "waiver", "eligibility", "device_fault"):
             detail = ", ".join(f"{k}={v}" for k, v in fields.items() if k not in ("session_id",))
             events.append(
                 render(
@@ -186,4 +196,37 @@ def visit_report(opened: OpenedPackage) -> str:
         type2=application,
         files=files,
         audit_count=len(opened.audit_records),
+        eligibility=_eligibility_section(eligibility),
     )
+
+
+def _eligibility_section(eligibility: EligibilitySummary | None) -> Html:
+    """A home visit's eligibility: the request, the doctor's certificate, the place, any override."""
+    if eligibility is None:
+        return Html("")
+    rows = [
+        ("request reference", eligibility.request_reference or "—"),
+        ("filed by", eligibility.filed_by.replace("_", " ") or "—"),
+        ("organisation", eligibility.organisation or "—"),
+        ("doctor's certificate", "shown" if eligibility.certificate_shown else "not shown"),
+        ("certificate date", eligibility.certificate_date or "—"),
+        ("certificate photo", "sealed in the package" if eligibility.certificate_photo else "none"),
+        ("place of the visit", eligibility.place.replace("_", " ") or "—"),
+        ("facility", eligibility.facility or "—"),
+    ]
+    if not eligibility.recorded:
+        rows = [("recorded", "nothing recorded")]
+    if eligibility.override_operator:
+        rows.append(
+            (
+                "override",
+                f"by {eligibility.override_operator} without "
+                f"{', '.join(m.replace('_', ' ') for m in eligibility.override_missing)}: "
+                f"{eligibility.override_reason}",
+            )
+        )
+    table = join(
+        render('<tr><th scope="row">$name</th><td>$value</td></tr>', name=name, value=value)
+        for name, value in rows
+    )
+    return render("<h2>Eligibility (home visit)</h2><table>$table</table>", table=table)

@@ -21,7 +21,13 @@ from kitd.package import deterministic_cbor, hpke
 from kitd.package.contents import VisitContents
 from kitd.package.cose import sign1
 from kitd.package.envelope import build_frame
-from kitd.package.files import EncodedImages, audit_summary, encode_images, package_files
+from kitd.package.files import (
+    EncodedImages,
+    audit_summary,
+    eligibility_summary,
+    encode_images,
+    package_files,
+)
 from kitd.package.header import Header
 from kitd.package.ids import new_package_id
 from kitd.package.manifest import FileEntry, Manifest
@@ -89,6 +95,7 @@ class PackageSealer:
             sealed_at=rfc3339(now),
             files=tuple(FileEntry.of(f.name, f.media_type, f.data) for f in files),
             audit=audit_summary(contents),
+            eligibility=eligibility_summary(contents),
         )
         payload = deterministic_cbor.encode(
             {

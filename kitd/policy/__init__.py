@@ -6,6 +6,8 @@ validated when the daemon starts; code never hard-codes a document rule.
 
 from kitd.policy.loader import PolicyError, PolicySet, load_policies, load_policy
 from kitd.policy.model import (
+    CertificatePhotoPolicy,
+    EligibilityPolicy,
     ExceptionKind,
     ExceptionRule,
     FacePolicy,
@@ -14,12 +16,16 @@ from kitd.policy.model import (
     Hand,
     OverridePolicy,
     Policy,
+    RequestFiler,
     SignaturePolicy,
+    VisitPlace,
     WaiverReason,
     finger_position,
 )
 
 __all__ = [
+    "CertificatePhotoPolicy",
+    "EligibilityPolicy",
     "ExceptionKind",
     "ExceptionRule",
     "FacePolicy",
@@ -30,7 +36,9 @@ __all__ = [
     "Policy",
     "PolicyError",
     "PolicySet",
+    "RequestFiler",
     "SignaturePolicy",
+    "VisitPlace",
     "WaiverReason",
     "finger_position",
     "load_policies",

@@ -21,6 +21,7 @@ from kitd.locale.message import Message
 from kitd.matching.thresholds import threshold_for
 from kitd.policy.model import (
     DeliveryPolicy,
+    EligibilityPolicy,
     FacePolicy,
     FingerPolicy,
     OverridePolicy,
@@ -44,6 +45,9 @@ class _Header:
     max_age: int = 150
     session_timeout_s: float = 3600.0
     description: str = ""
+    sources: tuple[str, ...] = ()
+    summary_document: str = ""
+    summary_next: str = "summary.next.application"
 
 
 def load_policy(path: Path) -> Policy:
@@ -57,7 +61,7 @@ def load_policy(path: Path) -> Policy:
 
 
 def parse_policy(table: dict[str, Any], origin: str = "policy") -> Policy:
-    known = {"policy", "face", "fingers", "signature", "overrides", "delivery"}
+    known = {"policy", "face", "fingers", "signature", "overrides", "delivery", "eligibility"}
     unknown = set(table) - known
     if unknown:
         raise PolicyError(
@@ -77,6 +81,9 @@ def parse_policy(table: dict[str, Any], origin: str = "policy") -> Policy:
         delivery = build(
             DeliveryPolicy, table.get("delivery", {}), base_dir=base, prefix="delivery."
         )
+        eligibility = build(
+            EligibilityPolicy, table.get("eligibility", {}), base_dir=base, prefix="eligibility."
+        )
     except SchemaError as exc:
         raise PolicyError(f"{origin}: {exc}") from None
     policy = Policy(
@@ -92,6 +99,10 @@ def parse_policy(table: dict[str, Any], origin: str = "policy") -> Policy:
         signature=signature,
         overrides=overrides,
         delivery=delivery,
+        eligibility=eligibility,
+        sources=header.sources,
+        summary_document=header.summary_document,
+        summary_next=header.summary_next,
     )
     _check(policy, origin)
     return policy
@@ -189,9 +200,40 @@ def _check(policy: Policy, origin: str) -> None:
         _check_message("delivery.guidance", delivery.guidance, {"finger"}, fail)
         if fingers.required:
             fail("a delivery policy verifies one finger; it takes no enrollment prints")
+    _check_eligibility(policy.eligibility, fail)
+    if policy.summary_document:
+        _check_message("policy.summary_document", policy.summary_document, set(), fail)
+    _check_message("policy.summary_next", policy.summary_next, set(), fail)
+    for source in policy.sources:
+        if not source.startswith("https://"):
+            fail(f"policy.sources: {source!r} is not an https:// address")
     for kind in policy.overrides.allowed:
         if kind not in ("face", "finger", "signature"):
             fail(f"overrides.allowed: unknown capture kind {kind!r}")
+
+
+def _check_eligibility(rule: EligibilityPolicy, fail: Callable[[str], None]) -> None:
+    if not rule.required:
+        return
+    if not rule.filers or len(set(rule.filers)) != len(rule.filers):
+        fail("eligibility.filers must list each filer at most once, and at least one")
+    if not rule.places or len(set(rule.places)) != len(rule.places):
+        fail("eligibility.places must list each place at most once, and at least one")
+    if not 0 <= rule.certificate_max_age_days <= 3660:
+        fail("eligibility.certificate_max_age_days must be 0..3660")
+    if rule.override_reason_min_length < 1:
+        fail("eligibility.override_reason_min_length must be at least 1")
+    photo = rule.certificate_photo
+    if photo.required and not rule.certificate_required:
+        fail("eligibility.certificate_photo.required needs eligibility.certificate_required")
+    if not 0 < photo.capture_timeout_s <= 600:
+        fail("eligibility.certificate_photo.capture_timeout_s must be above 0 and at most 600")
+    if not 640 <= photo.max_size <= 4096:
+        fail("eligibility.certificate_photo.max_size must be 640..4096")
+    if not 30 <= photo.jpeg_quality <= 100:
+        fail("eligibility.certificate_photo.jpeg_quality must be 30..100")
+    if photo.min_sharpness < 0 or not 0 <= photo.max_glare <= 1:
+        fail("eligibility.certificate_photo: min_sharpness >= 0 and max_glare 0..1")
 
 
 class PolicySet:

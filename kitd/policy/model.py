@@ -201,6 +201,66 @@ class DeliveryPolicy:
     visual_check: VisualCheck = field(default_factory=VisualCheck)
 
 
+class RequestFiler(enum.StrEnum):
+    """Who filed a home visit's request through the municipality's online form."""
+
+    CARE_PROVIDER = "care_provider"
+    SOCIAL_WORKER = "social_worker"
+    # The social service of a recognised welfare facility.
+    WELFARE_SERVICE = "welfare_service"
+    # A citizen without a social worker may file it themselves.
+    CITIZEN = "citizen"
+
+
+class VisitPlace(enum.StrEnum):
+    """Where a home visit took place."""
+
+    HOME = "home"
+    CARE_HOME = "care_home"
+    PSYCHIATRIC_CARE_HOME = "psychiatric_care_home"
+    HOSPITAL = "hospital"
+    OTHER_FACILITY = "other_facility"
+
+
+@dataclass(frozen=True)
+class CertificatePhotoPolicy:
+    """A photo of the doctor's certificate, taken with the kit's camera in document mode (sharpness
+    and glare instead of ICAO checks) and sealed with the package; health data, so off by default."""
+
+    required: bool = False
+    capture_timeout_s: float = 10.0
+    # The longer side of the sealed JPEG, px.
+    max_size: int = 2000
+    jpeg_quality: int = 85
+    # Document-mode limits (kitd.quality.document): the variance of the Laplacian of the page at
+    # most 1000 px wide, and the share of the page burnt out by a reflection.
+    min_sharpness: float = 60.0
+    max_glare: float = 0.02
+
+
+@dataclass(frozen=True)
+class EligibilityPolicy:
+    """Which evidence a home visit needs and what the operator records: the request (its reference,
+    who filed it, the organisation), the doctor's certificate (shown, its date; never a diagnosis),
+    optionally a photo of it, and the place of the visit. Without it the visit is not finalized unless
+    the operator overrides with a reason (audited)."""
+
+    required: bool = False
+    # Who may file the request.
+    filers: tuple[RequestFiler, ...] = tuple(RequestFiler)
+    # The reference of the municipality's online form must be recorded.
+    request_reference_required: bool = True
+    # A request filed by an organisation (every filer but the citizen) names it.
+    organisation_required: bool = True
+    # The citizen must show a doctor's certificate, and its date is recorded.
+    certificate_required: bool = True
+    # A certificate older than this (days before the visit) is not accepted; 0 = any age.
+    certificate_max_age_days: int = 0
+    certificate_photo: CertificatePhotoPolicy = field(default_factory=CertificatePhotoPolicy)
+    places: tuple[VisitPlace, ...] = tuple(VisitPlace)
+    override_reason_min_length: int = 10
+
+
 @dataclass(frozen=True)
 class OverridePolicy:
     """Which failed attempts an operator may accept, and how long the reason must be."""
@@ -212,7 +272,8 @@ class OverridePolicy:
 
 @dataclass(frozen=True)
 class Policy:
-    """One document's versioned visit rules: ages, photo, fingers, signature, overrides, delivery."""
+    """One document's versioned visit rules: ages, photo, fingers, signature, overrides, delivery,
+    and a home visit's eligibility."""
 
     id: str
     version: str
@@ -226,6 +287,13 @@ class Policy:
     session_timeout_s: float = 3600.0
     description: str = ""
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    eligibility: EligibilityPolicy = field(default_factory=EligibilityPolicy)
+    # Where the document's rules come from (cited in the file's header too).
+    sources: tuple[str, ...] = ()
+    # The citizen's summary: the message id of the document's name (else the title is shown), and of
+    # what happens next.
+    summary_document: str = ""
+    summary_next: str = "summary.next.application"
 
     def applies_to(self, age: int) -> bool:
         return self.min_age <= age <= self.max_age

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from kitd.audit.record import AuditRecord
 from kitd.package import contents as pkg
+from kitd.session.eligibility import Eligibility
 from kitd.session.model import (
     Attempt,
     CaptureKind,
@@ -104,4 +105,38 @@ def visit_contents(
             visual_check_reason=v.visual_check.reason if v.visual_check else "",
             visual_check_operator=v.visual_check.operator_id if v.visual_check else "",
         ),
+        eligibility=eligibility_contents(session.eligibility),
+    )
+
+
+def eligibility_contents(eligibility: Eligibility) -> pkg.Eligibility | None:
+    """A home visit's eligibility as the package carries it; the photo only when it passed its
+    checks (a failed one was overridden or retaken)."""
+    if not eligibility.required:
+        return None
+    decision = eligibility.override
+    override = (
+        None
+        if decision is None
+        else pkg.EligibilityOverride(
+            decision.reason, decision.operator_id, tuple(m.value for m in decision.missing)
+        )
+    )
+    photo = eligibility.photo
+    jpeg = photo.jpeg if photo is not None and photo.accepted and photo.jpeg else None
+    recorded = eligibility.recorded
+    if recorded is None:
+        return pkg.Eligibility(recorded=False, certificate_photo=jpeg, override=override)
+    return pkg.Eligibility(
+        recorded=True,
+        request_reference=recorded.request_reference,
+        filed_by=recorded.filed_by.value,
+        organisation=recorded.organisation,
+        certificate_shown=recorded.certificate_shown,
+        certificate_date=recorded.certificate_date.isoformat() if recorded.certificate_date else "",
+        place=recorded.place.value,
+        facility=recorded.facility,
+        operator_id=recorded.operator_id,
+        certificate_photo=jpeg,
+        override=override,
     )

@@ -33,6 +33,13 @@ from kitd.policy.model import ExceptionKind, Policy, WaiverReason, finger_label
 from kitd.quality.check import CheckResult
 from kitd.session import settling
 from kitd.session.comparisons import judge_finger
+from kitd.session.eligibility import (
+    CertificatePhoto,
+    Eligibility,
+    EligibilityEntry,
+    EligibilityOverride,
+    EligibilityRecord,
+)
 from kitd.session.model import (
     Attempt,
     CaptureKind,
@@ -109,6 +116,7 @@ class Session:
         self.decisions = OperatorDecisions(
             policy, self.steps, settled=self.settled, clock=clock, record=self._record
         )
+        self.eligibility = Eligibility(policy.eligibility, clock=clock, record=self._record)
         self._record(
             SessionRecordKind.SESSION_CREATED,
             {
@@ -322,6 +330,35 @@ class Session:
             operator = operator_id or self.operator_id
             return self.decisions.override(attempt, reason, operator, self.step_by_id)
 
+    # -- a home visit's eligibility -------------------------------------------------------------------
+
+    def record_eligibility(
+        self, entry: EligibilityEntry, operator_id: str = ""
+    ) -> EligibilityRecord:
+        with self.lock:
+            self._require_active()
+            return self.eligibility.record(entry, operator_id or self.operator_id)
+
+    def clock(self) -> float:
+        """The visit's clock (wall time, seconds)."""
+        return self._clock()
+
+    def check_certificate_photo_allowed(self) -> None:
+        """StepNotAllowed unless the visit is active and its policy asks for the certificate's photo."""
+        with self.lock:
+            self._require_active()
+            self.eligibility.check_photo_allowed()
+
+    def keep_certificate_photo(self, photo: CertificatePhoto, operator_id: str = "") -> None:
+        with self.lock:
+            self._require_active()
+            self.eligibility.keep_photo(photo, operator_id or self.operator_id)
+
+    def override_eligibility(self, reason: str, operator_id: str = "") -> EligibilityOverride:
+        with self.lock:
+            self._require_active()
+            return self.eligibility.override_missing(reason, operator_id or self.operator_id)
+
     # -- devices -------------------------------------------------------------------------------------
 
     def pause(self, kind: CaptureKind, detail: str) -> None:
@@ -343,6 +380,7 @@ class Session:
                     Message.of("error.visit_incomplete", missing=", ".join(missing)),
                     missing=",".join(missing),
                 )
+            self.eligibility.check_settled()
 
     def finalize(self, receipt: Receipt) -> None:
         with self.lock:
@@ -381,6 +419,8 @@ class Session:
         for step in self.steps:
             step.references = {}
         self._reference = None
+        # The certificate's photo is health data: it leaves memory with the captures.
+        self.eligibility.drop_photo()
 
     def _require_active(self) -> None:
         if self.state is not SessionState.ACTIVE:

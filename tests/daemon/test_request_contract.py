@@ -40,6 +40,7 @@ SERVICES = [
 UNCONSTRAINED = {
     "kit.v1.WatchDeviceEventsRequest.include_current": "a bool; both values are valid",
     "kit.v1.CheckIdentityVisuallyRequest.confirmed": "a bool; both values are valid",
+    "kit.v1.RecordEligibilityRequest.certificate_shown": "a bool; both values are valid",
 }
 SOME_UUID = "0190b7a4-1c5e-7d2a-9f3b-8a6c5d4e3f21"
 

@@ -113,6 +113,9 @@ def test_the_right_finger_passes_and_the_package_records_the_match(
     assert transaction.application_data["2.025"].split("|")[:2] == [str(RIGHT_INDEX), "1"]
     assert transaction.face_jpeg is not None and transaction.signature_pixels is not None
     assert not any(name.endswith((".wsq", ".iso")) for name in opened.files)
+    page = visit.summary("nl").html
+    assert "uw identiteit, gecontroleerd met uw vingerafdruk" in page
+    assert "Uw nieuwe kaart werd u overhandigd." in page  # the delivery's next step
 
 
 def test_the_second_enrolled_finger_verifies_when_the_first_fails_every_attempt(
@@ -175,6 +178,9 @@ def test_after_every_attempt_failed_the_operator_checks_identity_against_the_enr
     (audited,) = [r for r in opened.audit_records if r.kind.value == "identity_check"]
     assert audited.operator_id == "op-e2e"
     assert audited.fields["reason"] == REASON and audited.fields["confirmed"] is True
+    page = visit.summary("de").html
+    assert "mit Ihrem Foto verglichen" in page
+    assert "Fingerabdruck:" not in page  # the delivery's prints were compared, not taken
 
 
 def test_a_visual_check_that_does_not_confirm_ends_the_visit_not_verified(

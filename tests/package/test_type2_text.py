@@ -10,7 +10,7 @@ from package_kit import Kit
 from visit_factory import make_visit
 
 from kitd.package.ansi_nist import read_transaction, text
-from kitd.package.contents import FingerException, Override
+from kitd.package.contents import Eligibility, EligibilityOverride, FingerException, Override
 from kitd.package.opener import open_package
 
 
@@ -42,3 +42,26 @@ def test_no_type_2_field_carries_a_control_character(kit: Kit) -> None:
     assert fields["2.010"] == "APP  2026"
     for tag, value in fields.items():
         assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value), (tag, value)
+
+
+def test_a_home_visits_eligibility_fields_carry_no_control_character(kit: Kit) -> None:
+    visit = replace(
+        make_visit(),
+        eligibility=Eligibility(
+            recorded=True,
+            request_reference="FORM\n1",
+            filed_by="social_worker",
+            organisation="OCMW\x1b[2J",
+            certificate_shown=True,
+            certificate_date="2026-11-20",
+            place="care_home",
+            facility="WZC\x1cZon",
+            override=EligibilityOverride("photo\nblurred", "op\x00", ("certificate_photo",)),
+        ),
+    )
+    opened = open_package(kit.sealer.seal(visit).data, kit.recipient_key, kit.keys)
+    fields = read_transaction(opened.files["transaction.an2"]).application_data
+    assert fields["2.027"] == "FORM 1|social_worker|OCMW [2J"
+    assert fields["2.028"] == "shown|20261120|no_photo"
+    assert fields["2.029"] == "care_home|WZC Zon"
+    assert fields["2.030"] == "photo blurred|op |certificate_photo"

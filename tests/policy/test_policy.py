@@ -15,7 +15,15 @@ EID = next(f for f in builtin_policy_files() if f.name == "be-eid.toml")
 
 def test_builtin_policies_load_with_their_versions() -> None:
     policies = load_policies()
-    assert {p.id for p in policies} == {"be-eid", "be-eid-delivery", "be-kids-id"}
+    assert {p.id for p in policies} == {
+        "be-eid",
+        "be-eid-delivery",
+        "be-eid-home-visit",
+        "be-kids-id",
+        "be-passport",
+        "be-residence-card",
+        "be-driving-licence",
+    }
     eid = policies.by_id["be-eid"]
     assert eid.version
     assert eid.fingers.min_quality[FingerName.INDEX] == 30
@@ -65,9 +73,9 @@ def test_a_policy_folder_adds_documents_and_rejects_duplicate_ids(tmp_path: Path
     extra = tmp_path / "policies"
     extra.mkdir()
     (extra / "passport.toml").write_text(
-        EID.read_text().replace('id = "be-eid"', 'id = "be-passport"')
+        EID.read_text().replace('id = "be-eid"', 'id = "be-other-document"')
     )
-    assert "be-passport" in load_policies((extra,)).by_id
+    assert "be-other-document" in load_policies((extra,)).by_id
     (extra / "copy.toml").write_text(EID.read_text())
     with pytest.raises(PolicyError, match="be-eid"):
         load_policies((extra,))
@@ -132,4 +140,64 @@ def test_a_broken_delivery_policy_names_the_key(
     path = tmp_path / "delivery.toml"
     path.write_text(text.replace(old, new, 1))
     with pytest.raises(PolicyError, match=message.replace(".", r"\.")):
+        load_policy(path)
+
+
+@pytest.mark.parametrize(
+    ("profile", "age", "fingers", "signature"),
+    [
+        ("be-passport", 5, False, False),
+        ("be-passport", 6, False, True),
+        ("be-passport", 12, True, True),
+        ("be-residence-card", 6, True, False),
+        ("be-residence-card", 12, True, True),
+        ("be-driving-licence", 18, False, True),
+    ],
+)
+def test_the_next_documents_ask_fingers_and_signature_from_their_ages(
+    profile: str, age: int, fingers: bool, signature: bool
+) -> None:
+    policy = load_policies().for_visit(profile, age)
+    assert policy.fingers_required(age) is fingers
+    assert policy.signature_required(age) is signature
+
+
+def test_the_next_documents_cite_their_official_sources() -> None:
+    policies = load_policies()
+    for profile in ("be-passport", "be-residence-card", "be-driving-licence"):
+        sources = policies.by_id[profile].sources
+        assert sources and all(s.startswith("https://") for s in sources)
+    assert FingerName.LITTLE not in policies.by_id["be-passport"].fingers.order
+
+
+def test_a_home_visit_policy_asks_for_the_certificate_but_not_its_photo() -> None:
+    home = load_policies().by_id["be-eid-home-visit"].eligibility
+    assert home.required and home.certificate_required
+    assert not home.certificate_photo.required  # health data: off unless a municipality asks
+
+
+@pytest.mark.parametrize(
+    ("addition", "message"),
+    [
+        ("[eligibility]\nrequired = true\nplaces = []\n", "eligibility.places"),
+        ('[eligibility]\nrequired = true\nfilers = ["neighbour"]\n', "eligibility.filers"),
+        (
+            "[eligibility]\nrequired = true\ncertificate_required = false\n"
+            "[eligibility.certificate_photo]\nrequired = true\n",
+            "certificate_photo.required",
+        ),
+        ('summary_next = "no.such.message"', "summary_next"),
+    ],
+)
+def test_a_broken_eligibility_or_summary_key_is_refused_naming_it(
+    tmp_path: Path, addition: str, message: str
+) -> None:
+    text = EID.read_text()
+    if addition.startswith("summary_next"):
+        text = text.replace('summary_next = "summary.next.eid"', addition, 1)
+    else:
+        text += "\n" + addition
+    path = tmp_path / "edited.toml"
+    path.write_text(text)
+    with pytest.raises(PolicyError, match=message):
         load_policy(path)

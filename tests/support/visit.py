@@ -162,6 +162,54 @@ class Visit:
         self.session = response.session
         return response
 
+    def record_eligibility(self, **fields: Any) -> pb.Session:
+        """A home visit's eligibility; by default a social worker's request, a certificate shown and
+        a visit in a care home."""
+        values: dict[str, Any] = {
+            "request_reference": "FORM-2026-118",
+            "filed_by": pb.REQUEST_FILER_SOCIAL_WORKER,
+            "organisation": "OCMW Gent",
+            "certificate_shown": True,
+            "certificate_date": "2026-11-20",
+            "place": pb.VISIT_PLACE_CARE_HOME,
+            "facility": "WZC Zonnebloem",
+        }
+        values.update(fields)
+        self.session = self.client.capture.RecordEligibility(
+            pb.RecordEligibilityRequest(session_id=self.id, **values),
+            metadata=self.md,
+            timeout=5,
+        ).session
+        return self.session
+
+    def certificate_photo(self, **scene: Any) -> pb.CaptureCertificatePhotoResponse:
+        """The certificate held up to the camera (the simulator's page), `scene` changing it."""
+        self.kit.ctl("camera", "scene", page=True, **scene)
+        # The first frame of the new scene has reached the daemon once the face is gone.
+        self.wait_for_preview(lambda frame: frame.face_count == 0)
+        response = self.client.capture.CaptureCertificatePhoto(
+            pb.CaptureCertificatePhotoRequest(session_id=self.id, timeout_ms=3000),
+            metadata=self.md,
+            timeout=30,
+        )
+        self.session = response.session
+        return response
+
+    def override_eligibility(self, reason: str) -> pb.Session:
+        self.session = self.client.capture.OverrideEligibility(
+            pb.OverrideEligibilityRequest(session_id=self.id, reason=reason),
+            metadata=self.md,
+            timeout=5,
+        ).session
+        return self.session
+
+    def summary(self, language: str = "") -> pb.GetVisitSummaryResponse:
+        return self.client.capture.GetVisitSummary(
+            pb.GetVisitSummaryRequest(session_id=self.id, language=language),
+            metadata=self.md,
+            timeout=10,
+        )
+
     def finalize(self) -> pb.FinalizeSessionResponse:
         return self.client.capture.FinalizeSession(
             pb.FinalizeSessionRequest(session_id=self.id), metadata=self.md, timeout=60

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from kitsim.camera.document import draw_page
 from kitsim.camera.portrait import BUILTINS, Layer, astronaut_portrait, picture
 from kitsim.device import ControlError
 
@@ -72,6 +73,8 @@ class Scene:
     second_face: bool = False
     eye_bar: bool = False
     no_face: bool = False
+    # A paper document (kitsim.camera.document) held up to the camera instead of a person.
+    page: bool = False
 
 
 def _number(name: str, value: Any) -> float:
@@ -138,7 +141,7 @@ def scene_from_args(args: dict[str, Any], *, width: int, height: int) -> Scene:
             values[name] = _eyes(value)
         elif name == "colour_cast":
             values[name] = _colour_cast(value)
-        elif name in ("second_face", "eye_bar", "no_face"):
+        elif name in ("second_face", "eye_bar", "no_face", "page"):
             values[name] = _flag(name, value)
         elif name == "busy_background":
             values[name] = float(value) if isinstance(value, bool) else _number(name, value)
@@ -296,7 +299,7 @@ def _composite(canvas: NDArray[np.float32], layer: Layer, matrix: NDArray[np.flo
 
 def eye_positions(scene: Scene) -> tuple[tuple[float, float], tuple[float, float]] | None:
     """Where the main person's eyes land in the frame (right, left); None without a face."""
-    if scene.no_face:
+    if scene.no_face or scene.page:
         return None
     layer = _layer(scene)
     matrix = _main_placement(layer, scene)
@@ -309,7 +312,9 @@ def render(scene: Scene) -> NDArray[np.uint8]:
     """The frame the camera sees for this scene, BGR uint8, height x width x 3."""
     w, h = scene.width, scene.height
     canvas = _backdrop(scene)
-    if not scene.no_face:
+    if scene.page:
+        draw_page(canvas)
+    elif not scene.no_face:
         layer = _layer(scene)
         main = _main_placement(layer, scene)
         if scene.second_face:

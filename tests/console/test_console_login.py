@@ -19,21 +19,6 @@ def ws_url(console: RunningConsole, path: str) -> str:
     return console.url.replace("http://", "ws://").rstrip("/") + path
 
 
-def session_cookie(console: RunningConsole) -> str:
-    import http.client
-    import urllib.parse
-
-    parts = urllib.parse.urlsplit(console.login_url)
-    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
-    try:
-        connection.request("GET", f"{parts.path}?{parts.query}")
-        response = connection.getresponse()
-        assert response.status == 200
-        return response.headers["Set-Cookie"].split(";", 1)[0]
-    finally:
-        connection.close()
-
-
 @needs_chromium
 @pytest.mark.slow
 def test_a_browser_without_a_session_logs_in_with_the_secret_on_the_login_page(
@@ -69,7 +54,7 @@ def test_a_websocket_with_a_session_streams_the_daemons_events(console: RunningC
 
     with connect(
         ws_url(console, "/ws/devices"),
-        additional_headers={"Cookie": session_cookie(console)},
+        additional_headers={"Cookie": console.session_cookie()},
         open_timeout=30,
     ) as socket:
         first = json.loads(socket.recv(timeout=30))
@@ -85,7 +70,7 @@ def test_deeply_nested_json_over_a_websocket_closes_it_with_a_reason(
 
     with connect(
         ws_url(console, "/ws/devices"),
-        additional_headers={"Cookie": session_cookie(console)},
+        additional_headers={"Cookie": console.session_cookie()},
         open_timeout=30,
     ) as socket:
         socket.send('{"command":' + "[" * depth + "]" * depth + "}")
@@ -103,7 +88,7 @@ def test_a_websocket_message_over_the_size_cap_closes_it(console: RunningConsole
 
     with connect(
         ws_url(console, "/ws/devices"),
-        additional_headers={"Cookie": session_cookie(console)},
+        additional_headers={"Cookie": console.session_cookie()},
         open_timeout=30,
     ) as socket:
         socket.send("x" * (65 * 1024))

@@ -6,9 +6,7 @@ cap were refused (a second finger capture, busy), and before the caps 15 tabs fr
 
 from __future__ import annotations
 
-import http.client
 import json
-import urllib.parse
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -40,19 +38,6 @@ class Console:
         return self.open("/ws/devices")
 
 
-def logged_in(console: RunningConsole) -> str:
-    """The session cookie the printed login address gives."""
-    parts = urllib.parse.urlsplit(console.login_url)
-    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
-    try:
-        connection.request("GET", f"{parts.path}?{parts.query}")
-        response = connection.getresponse()
-        assert response.status == 200
-        return str(response.headers["Set-Cookie"]).split(";", 1)[0]
-    finally:
-        connection.close()
-
-
 @pytest.fixture
 def kit(tmp_path: Path) -> Iterator[KitUnderTest]:
     caps = {"streams_per_method": CAP, "streams_per_caller": CAP}
@@ -65,7 +50,7 @@ def console(kit: KitUnderTest) -> Iterator[Console]:
     assert kit.daemon is not None
     with RunningConsole(kit.daemon.config, kit.root / "console-feed.log") as running:
         ws = running.url.rstrip("/").replace("http://", "ws://", 1)
-        yield Console(ws, logged_in(running))
+        yield Console(ws, running.session_cookie())
 
 
 def first_message(tab: ClientConnection) -> dict[str, Any]:

@@ -4,10 +4,12 @@ secret that logs a browser in."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,18 @@ class RunningConsole:
     @property
     def secret(self) -> str:
         return self.login_url.split("token=", 1)[1]
+
+    def session_cookie(self) -> str:
+        """The session cookie (name=value) that opening the printed login address gives."""
+        parts = urllib.parse.urlsplit(self.login_url)
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+        try:
+            connection.request("GET", f"{parts.path}?{parts.query}")
+            response = connection.getresponse()
+            assert response.status == 200
+            return str(response.headers["Set-Cookie"]).split(";", 1)[0]
+        finally:
+            connection.close()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

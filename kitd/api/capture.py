@@ -17,7 +17,6 @@ from kitd.api.status import translated, translated_stream
 from kitd.errors import InvalidArgument, KitError
 from kitd.locale.catalogs import Catalogs, Texts
 from kitd.locale.message import Message
-from kitd.session.eligibility import EligibilityEntry
 from kitd.session.session import Session
 from kitd.summary import summary_page
 from kitd.visits import Visits
@@ -212,21 +211,8 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
     def RecordEligibility(
         self, request: pb.RecordEligibilityRequest, context: grpc.ServicerContext
     ) -> pb.RecordEligibilityResponse:
-        filed_by = convert.REQUEST_FILERS_OF_PROTO.get(request.filed_by)
-        place = convert.VISIT_PLACES_OF_PROTO.get(request.place)
-        if filed_by is None or place is None:
-            raise InvalidArgument(Message("error.eligibility_choice_unset"))
-        entry = EligibilityEntry(
-            request_reference=request.request_reference,
-            filed_by=filed_by,
-            organisation=request.organisation,
-            certificate_shown=request.certificate_shown,
-            certificate_date=request.certificate_date,
-            place=place,
-            facility=request.facility,
-        )
         session = self._visits.record_eligibility(
-            _required(request.session_id, "session_id"), entry
+            _required(request.session_id, "session_id"), convert.eligibility_entry(request)
         )
         return pb.RecordEligibilityResponse(session=self._session(session))
 

@@ -19,6 +19,7 @@ from kit.v1 import outbox_service_pb2 as outbox_pb
 from kit.v1 import types_pb2 as pb
 from kitd.capture import events
 from kitd.clock.trusted import ClockState
+from kitd.errors import InvalidArgument
 from kitd.locale.catalogs import Texts
 from kitd.locale.message import Message
 from kitd.outbox.state import OutboxStatus, PackageInfo, PackageState
@@ -30,7 +31,7 @@ from kitd.policy.model import (
     finger_label,
 )
 from kitd.quality.check import CheckResult
-from kitd.session.eligibility import Eligibility, Evidence
+from kitd.session.eligibility import Eligibility, EligibilityEntry, Evidence
 from kitd.session.model import (
     Attempt,
     CaptureKind,
@@ -372,6 +373,23 @@ IDENTITY_CHECKS = {
     IdentityCheck.FINGERPRINT: capture_pb.IDENTITY_CHECK_METHOD_FINGERPRINT,
     IdentityCheck.VISUAL_CHECK: capture_pb.IDENTITY_CHECK_METHOD_VISUAL_CHECK,
 }
+
+
+def eligibility_entry(request: capture_pb.RecordEligibilityRequest) -> EligibilityEntry:
+    """What the operator recorded, from the request; InvalidArgument when a choice is left unset."""
+    filed_by = REQUEST_FILERS_OF_PROTO.get(request.filed_by)
+    place = VISIT_PLACES_OF_PROTO.get(request.place)
+    if filed_by is None or place is None:
+        raise InvalidArgument(Message("error.eligibility_choice_unset"))
+    return EligibilityEntry(
+        request_reference=request.request_reference,
+        filed_by=filed_by,
+        organisation=request.organisation,
+        certificate_shown=request.certificate_shown,
+        certificate_date=request.certificate_date,
+        place=place,
+        facility=request.facility,
+    )
 
 
 def verification_message(verification: Verification) -> capture_pb.DeliveryVerification:

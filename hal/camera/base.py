@@ -19,6 +19,10 @@ from numpy.typing import NDArray
 from hal.device import Device, DeviceKind
 from hal.errors import DeviceTimeout
 
+# How long a live stream may go without a new frame before it counts as stalled. A camera that
+# pauses briefly (auto exposure, a USB hiccup) is waited for; a longer gap ends the capture.
+FRAME_GAP_S = 3.0
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -53,7 +57,7 @@ class Camera(Device):
     def snapshot(self, timeout: float = 2.0) -> Frame:
         return self._latest(timeout)
 
-    def frames(self, timeout: float = 2.0) -> Iterator[Frame]:
+    def frames(self, timeout: float = FRAME_GAP_S) -> Iterator[Frame]:
         """Newest frames as they arrive, each once; raises DeviceTimeout if none comes for `timeout` s."""
         last_id = -1
         while True:

@@ -71,7 +71,7 @@ class CertificateCapture:
         best: tuple[NDArray[np.uint8], tuple[CheckResult, ...]] | None = None
         with self._camera.acquire(shared=True) as device:
             assert isinstance(device, Camera)
-            for frame in device.frames(timeout=3.0):
+            for frame in device.frames():
                 checks = assess_document(frame.image, limits)
                 if best is None or _rank(checks) > _rank(best[1]):
                     best = (frame.image, checks)

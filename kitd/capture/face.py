@@ -161,7 +161,7 @@ class FaceCapture:
         try:
             with self._supervisor().acquire(shared=True) as device:
                 assert isinstance(device, Camera)
-                for frame in device.frames(timeout=3.0):
+                for frame in device.frames():
                     yield _preview(frame, assessor.assess(frame.image, smoother, tracker), max_size)
         finally:
             with self._spares_lock:
@@ -226,7 +226,7 @@ class FaceCapture:
         smoother = LandmarkSmoother()
         with self._supervisor().acquire(shared=True) as device:
             assert isinstance(device, Camera)
-            for frame in device.frames(timeout=3.0):
+            for frame in device.frames():
                 candidate = _Candidate(frame, assessor.assess(frame.image, smoother))
                 if best is None or candidate.rank > best.rank:
                     best = candidate

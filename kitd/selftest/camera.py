@@ -14,7 +14,7 @@ from typing import cast
 import cv2
 import numpy as np
 
-from hal.camera.base import Camera, Frame
+from hal.camera.base import FRAME_GAP_S, Camera, Frame
 from hal.device import Device
 from kitd.selftest.chart_reading import ChartNotFound, ChartReading, draw_overlay, read_chart
 from kitd.selftest.context import SelfTestContext
@@ -33,7 +33,7 @@ GREY_BALANCE = CheckSpec("camera.grey_balance", "Grey balance on the chart")
 # Frames are counted over this long (or this many) to measure the rate.
 RATE_WINDOW_S = 1.5
 RATE_FRAMES = 45
-FRAME_TIMEOUT_S = 3.0
+FRAME_TIMEOUT_S = FRAME_GAP_S
 # The chart counts as held still when its corners move less than this between two frames (pixels).
 STILL_PX = 3.0
 

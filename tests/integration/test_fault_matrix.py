@@ -18,6 +18,7 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from hal.camera.base import FRAME_GAP_S
 from kit.v1 import capture_service_pb2 as pb
 from support.kit import KitUnderTest
 from support.visit import RIGHT_INDEX, Visit
@@ -30,15 +31,26 @@ class Fault:
     # None: the capture completes despite the fault; else the gRPC code and error reason it ends with.
     ends_with: tuple[grpc.StatusCode, str] | None
     clear: dict[str, Any] = field(default_factory=dict)
+    # Names the case where one device has two cases of the same fault kind.
+    name: str = ""
 
     @property
     def id(self) -> str:
-        return f"{self.device}-{self.fault['kind']}"
+        return f"{self.device}-{self.name or self.fault['kind']}"
 
 
 MATRIX = [
-    # The camera's stream stops for 3 s: auto capture waits for frames and takes the photo after.
-    Fault("camera", {"kind": "stall", "duration": 3.0}, None, {"kind": "clear"}),
+    # The camera's stream pauses for less than the gap a stream may have: auto capture waits for
+    # frames and takes the photo after.
+    Fault("camera", {"kind": "stall", "duration": FRAME_GAP_S / 2}, None, {"kind": "clear"}),
+    # A longer pause ends the capture as a device timeout; the visit goes on.
+    Fault(
+        "camera",
+        {"kind": "stall", "duration": FRAME_GAP_S * 2},
+        (grpc.StatusCode.DEADLINE_EXCEEDED, "ERROR_REASON_DEVICE_TIMEOUT"),
+        {"kind": "clear"},
+        name="stall_long",
+    ),
     # Broken JPEG frames are skipped and counted, never shown or captured.
     Fault("camera", {"kind": "corrupt", "count": 20}, None, {"kind": "clear"}),
     # A stalled image endpoint is cleared and the capture retried.

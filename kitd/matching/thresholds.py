@@ -12,9 +12,9 @@ from __future__ import annotations
 
 # false-match rate -> score threshold (kitd.matching.comparison scores, 0..100)
 THRESHOLDS: dict[float, float] = {
-    0.01: 2.47,
-    0.001: 3.21,
-    0.0001: 4.05,
+    0.01: 2.66,
+    0.001: 3.36,
+    0.0001: 4.02,
 }
 
 

@@ -3,6 +3,8 @@ placement, another finger scores low, and the score does not depend on which pri
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -70,6 +72,41 @@ def test_a_template_through_its_iso_record_still_matches(anna: Template) -> None
     (view,) = decode_iso19794_2(record)
     again = impression("match-anna", 2, quality=0.8, seed=8)
     assert similarity(again, view.template) >= THRESHOLD
+
+
+def with_quality(template: Template, quality: np.ndarray) -> Template:
+    return dataclasses.replace(template, quality=quality.astype(np.uint8))
+
+
+def test_minutiae_in_clear_flow_count_more_than_minutiae_in_noise(anna: Template) -> None:
+    # Half of the probe's minutiae are the finger's own, half are strays nowhere near it (ridge ends a
+    # crease or dirt left): the score is higher when the strays carry the low qualities.
+    again = impression("match-anna", 2, quality=0.8, seed=9)
+    rng = np.random.default_rng(1)
+    strays = again.count
+    probe = dataclasses.replace(
+        again,
+        x=np.concatenate([again.x, rng.uniform(0, again.width, strays)]).astype(np.float32),
+        y=np.concatenate([again.y, rng.uniform(0, again.height, strays)]).astype(np.float32),
+        angle=np.concatenate([again.angle, rng.uniform(0, 2 * np.pi, strays)]).astype(np.float32),
+        kind=np.concatenate([again.kind, again.kind]),
+        quality=np.zeros(2 * strays, np.uint8),
+    )
+    own_first = np.r_[np.full(strays, 90), np.full(strays, 10)]
+    strays_first = own_first[::-1]
+    trusted = similarity(with_quality(probe, own_first), anna)
+    misled = similarity(with_quality(probe, strays_first), anna)
+    assert trusted >= THRESHOLD
+    assert trusted > 1.5 * misled
+
+
+def test_a_template_without_minutia_qualities_weighs_its_minutiae_alike(anna: Template) -> None:
+    # The card compact form carries no qualities (all 0): compared as if every minutia were alike.
+    again = impression("match-anna", 2, quality=0.8, seed=10)
+    unknown = with_quality(again, np.zeros(again.count))
+    alike = with_quality(again, np.full(again.count, 60))
+    assert similarity(unknown, anna) == pytest.approx(similarity(alike, anna))
+    assert similarity(unknown, anna) >= THRESHOLD
 
 
 def test_too_few_minutiae_never_match() -> None:

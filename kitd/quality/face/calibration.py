@@ -5,7 +5,7 @@ limits that have no number in the standards (CALIBRATED) are set on the other fo
 limit with the largest share of degraded copies caught minus unmodified portraits failed (Youden's J)
 among those that keep false alarms on the unmodified portraits at FALSE_ALARM_BUDGET or below, counting
 only the copies that the limits set before it for the same degradation let through (CALIBRATED's order:
-the mean and the spread of the light before the clipped shares). The held-out fold then gives the
+the mean and the spread of the light before the crushed share). The held-out fold then gives the
 figures: detection per
 degradation (only portraits whose original passed the catching checks count) and false alarms per check
 on the unmodified portraits. Limits that stand for a number in ICAO 9303 / ISO/IEC 39794-5 / BSI
@@ -59,7 +59,6 @@ CALIBRATED: tuple[CalibratedLimit, ...] = (
     CalibratedLimit("luminance", "max", ("over-exposed",)),
     CalibratedLimit("dynamic_range", "min", ("under-exposed",)),
     CalibratedLimit("under_exposure", "max", ("under-exposed",)),
-    CalibratedLimit("over_exposure", "max", ("over-exposed",)),
     CalibratedLimit("sharpness", "min", ("blurred",)),
     CalibratedLimit(MOTION, "max", ("horizontal motion blur", "vertical motion blur")),
     CalibratedLimit("compression", "max", ("JPEG quality 5",)),

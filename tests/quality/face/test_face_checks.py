@@ -252,11 +252,24 @@ def test_under_exposure_fails_when_much_of_the_face_is_black() -> None:
 
 
 def test_over_exposure_fails_when_much_of_the_face_is_white() -> None:
-    face = np.full(1000, 120, np.uint8)
+    face = np.full((1000, 3), 120, np.uint8)
     burnt = face.copy()
     burnt[:300] = 255
     assert passes(FaceCheck.OVER_EXPOSURE, photometry.over_exposure(face))
     assert not passes(FaceCheck.OVER_EXPOSURE, photometry.over_exposure(burnt))
+
+
+def test_over_exposure_sees_the_red_channel_burnt_out_before_the_grey_level_is_white() -> None:
+    # Dark skin under too much light: red saturates on half the face, the grey level stays near 190.
+    skin = np.tile(np.array([[70, 110, 150]], np.uint8), (1000, 1))
+    burnt = skin.copy()
+    burnt[:500] = (150, 200, 255)
+    grey = np.asarray(cv2.cvtColor(burnt.reshape(-1, 1, 3), cv2.COLOR_BGR2GRAY)).ravel()
+    assert (grey > photometry.BRIGHT_LEVEL).mean() == 0.0
+    assert photometry.over_exposure(burnt) == pytest.approx(0.5)
+    assert not passes(FaceCheck.OVER_EXPOSURE, photometry.over_exposure(burnt))
+    assert passes(FaceCheck.OVER_EXPOSURE, photometry.over_exposure(skin))
+    assert math.isnan(photometry.over_exposure(np.zeros((0, 3), np.uint8)))
 
 
 def test_dynamic_range_fails_on_a_flat_face() -> None:

@@ -1,8 +1,8 @@
 """Light and colour on the face: native values from the face-skin pixels.
 
-Clipping and contrast are counted in grey levels 0-255 (BT.601 luma, as OpenCV's BGR to grey: what the
-sensor delivered); brightness and colour are judged as a person sees them, in CIELAB (L* 0-100, a* and
-b* signed, sRGB with a D65 white). This module must never look outside the masks it is given, and never
+Crushed shadows and contrast are counted in grey levels 0-255 (BT.601 luma, as OpenCV's BGR to grey),
+burnt-out light in the colour channels 0-255 (what the sensor delivered); brightness and colour are
+judged as a person sees them, in CIELAB (L* 0-100, a* and b* signed, sRGB with a D65 white). This module must never look outside the masks it is given, and never
 apply a threshold.
 """
 
@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from kitd.quality.face import mesh
 
-# Grey levels counted as clipped: nearly black and nearly white.
+# Levels counted as clipped: nearly black (grey) and nearly white (any colour channel).
 DARK_LEVEL = 25
 BRIGHT_LEVEL = 245
 
@@ -48,8 +48,17 @@ def under_exposure(face_grey: NDArray[np.uint8]) -> float:
     return float((face_grey < DARK_LEVEL).mean()) if face_grey.size else math.nan
 
 
-def over_exposure(face_grey: NDArray[np.uint8]) -> float:
-    return float((face_grey > BRIGHT_LEVEL).mean()) if face_grey.size else math.nan
+def over_exposure(skin_bgr: NDArray[np.uint8]) -> float:
+    """Share of N x 3 BGR face-skin pixels with a colour channel burnt out (above BRIGHT_LEVEL).
+
+    Skin is red before it is green or blue, so too much light saturates the sensor's red channel on
+    much of the face while the grey level is still well under white, most of all on darker skin: the
+    skin's colour is lost there, which is what a burnt-out face is (the grey level clips only where all
+    three channels do, a subset of these pixels).
+    """
+    if not len(skin_bgr):
+        return math.nan
+    return float((skin_bgr.max(axis=1) > BRIGHT_LEVEL).mean())
 
 
 def dynamic_range(face_grey: NDArray[np.uint8]) -> float:

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from kitd.quality.face import FaceThresholds
+from kitd.quality.face import FaceCheck, FaceThresholds
 from kitd.quality.face.calibration import (
     CALIBRATED,
     CalibratedLimit,
@@ -19,6 +19,7 @@ from kitd.quality.face.calibration import (
     folds_by_pose,
     folds_by_size,
     folds_by_subject,
+    judged_by_data,
     subject_of,
 )
 from kitd.quality.face.degradations import SUITE
@@ -201,3 +202,8 @@ def test_the_burnt_out_share_keeps_its_design_value_whatever_the_portraits() -> 
     assert "over_exposure.max" not in [f"{c.name}.{c.end}" for c in CALIBRATED]
     people = [portrait(f"S{n:03d}-01.jpg", 1.0, 4.0) for n in range(10)]
     assert calibrated(people).over_exposure == FaceThresholds().over_exposure
+    # Its false alarms are still held to the goal, beside the calibrated checks'.
+    judged = judged_by_data()
+    assert FaceCheck.OVER_EXPOSURE in judged
+    assert FaceCheck.NATURAL_COLOUR in judged and FaceCheck.SHARPNESS in judged
+    assert FaceCheck.YAW not in judged and FaceCheck.EXPRESSION_NEUTRAL not in judged

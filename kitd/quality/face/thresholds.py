@@ -81,8 +81,9 @@ class FaceThresholds:
     illumination_uniformity: Limits = Limits(0.49, None, 0.06)
     # ICAO 9303 / ISO/IEC 39794-5: natural skin tones, no colour cast. Calibrated. CIELAB departure
     # from natural colours (0 = natural): the mean face skin outside the skin ranges (a* 5-25, b* 5-35),
-    # or the backdrop's chroma beyond that of a neutral or pale wall.
-    natural_colour: Limits = Limits(None, 8.11, 1.5)
+    # or the backdrop's departure from grey (in log-chromaticity, scaled to CIELAB chroma at mid-grey)
+    # beyond that of a neutral or pale wall.
+    natural_colour: Limits = Limits(None, 13.1, 1.5)
     # ICAO 9303 / ISO/IEC 39794-5: a plain, uniform background. Calibrated. Share (0..1) of the
     # backdrop beside and above the head whose colour departs from the wall's smooth colour model.
     background_uniformity: Limits = Limits(None, 0.3903, 0.05)

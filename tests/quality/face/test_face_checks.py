@@ -367,6 +367,25 @@ def test_natural_colour_fails_under_a_colour_cast(gains: tuple[float, float, flo
     )
 
 
+def test_a_cast_reads_the_same_on_a_dark_backdrop_as_on_a_light_one() -> None:
+    blue_green = (1.35, 1.1, 0.6)
+    dark_wall = np.tile(np.array((70, 70, 71), np.uint8), (500, 1))
+    dark, light = cast(dark_wall, blue_green), cast(GREY_WALL, blue_green)
+    assert photometry.backdrop_cast(dark) == pytest.approx(photometry.backdrop_cast(light), abs=1.5)
+    # In CIELAB the dark wall's chroma is a good deal smaller: that is what let casts on mid-grey
+    # walls through.
+    dark_chroma = math.hypot(*photometry.lab_mean(dark)[1:])
+    light_chroma = math.hypot(*photometry.lab_mean(light)[1:])
+    assert dark_chroma < 0.7 * light_chroma
+    # Both fail, with the skin's own colour natural (a brown skin under the cast).
+    brown = skin((60, 90, 150))
+    for wall_pixels in (dark, light):
+        assert not passes(FaceCheck.NATURAL_COLOUR, photometry.natural_colour(brown, wall_pixels))
+    # A neutral wall reads grey at any lightness.
+    assert photometry.backdrop_cast(dark_wall) < 1.0
+    assert photometry.backdrop_cast(GREY_WALL) < 1.0
+
+
 def test_natural_colour_uses_the_skin_alone_without_a_background() -> None:
     none = np.zeros((0, 3), np.uint8)
     assert passes(FaceCheck.NATURAL_COLOUR, photometry.natural_colour(skin((120, 150, 200)), none))

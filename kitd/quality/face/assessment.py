@@ -315,7 +315,7 @@ class FaceAssessor:
             FaceCheck.UNDER_EXPOSURE: photometry.under_exposure(
                 photometry.masked(grey, regions.bare_skin)
             ),
-            FaceCheck.OVER_EXPOSURE: photometry.over_exposure(skin_grey),
+            FaceCheck.OVER_EXPOSURE: photometry.over_exposure(skin_bgr),
             FaceCheck.LUMINANCE: photometry.luminance(skin_bgr),
             FaceCheck.DYNAMIC_RANGE: photometry.dynamic_range(skin_grey),
             FaceCheck.ILLUMINATION_UNIFORMITY: light_balance(

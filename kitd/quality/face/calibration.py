@@ -5,7 +5,7 @@ limits that have no number in the standards (CALIBRATED) are set on the other fo
 limit with the largest share of degraded copies caught minus unmodified portraits failed (Youden's J)
 among those that keep false alarms on the unmodified portraits at FALSE_ALARM_BUDGET or below, counting
 only the copies that the limits set before it for the same degradation let through (CALIBRATED's order:
-the mean and the spread of the light before the clipped shares). The held-out fold then gives the
+the mean and the spread of the light before the crushed share). The held-out fold then gives the
 figures: detection per
 degradation (only portraits whose original passed the catching checks count) and false alarms per check
 on the unmodified portraits. Limits that stand for a number in ICAO 9303 / ISO/IEC 39794-5 / BSI
@@ -59,7 +59,6 @@ CALIBRATED: tuple[CalibratedLimit, ...] = (
     CalibratedLimit("luminance", "max", ("over-exposed",)),
     CalibratedLimit("dynamic_range", "min", ("under-exposed",)),
     CalibratedLimit("under_exposure", "max", ("under-exposed",)),
-    CalibratedLimit("over_exposure", "max", ("over-exposed",)),
     CalibratedLimit("sharpness", "min", ("blurred",)),
     CalibratedLimit(MOTION, "max", ("horizontal motion blur", "vertical motion blur")),
     CalibratedLimit("compression", "max", ("JPEG quality 5",)),
@@ -68,6 +67,18 @@ CALIBRATED: tuple[CalibratedLimit, ...] = (
     CalibratedLimit("background_uniformity", "max", ("busy background",)),
     CalibratedLimit("eyes_visible", "min", ("eyes covered",)),
 )
+
+# Checks that a degradation exercises but whose limit keeps a design value: one person's photos would
+# decide a limit set on the visible portraits (docs/quality-face.md). Their false alarms are reported
+# beside the calibrated checks'.
+DESIGN_VALUES: tuple[FaceCheck, ...] = (FaceCheck.OVER_EXPOSURE,)
+
+
+def judged_by_data() -> tuple[FaceCheck, ...]:
+    """The checks whose false alarms on unmodified portraits are held to the 10 % goal: the calibrated
+    ones and DESIGN_VALUES, in vocabulary order."""
+    calibrated_checks = {_check_of(limit) for limit in CALIBRATED} | set(DESIGN_VALUES)
+    return tuple(check for check in FaceCheck if check in calibrated_checks)
 
 
 @dataclass(frozen=True)
@@ -393,9 +404,3 @@ def limit_value(thresholds: FaceThresholds, name_end: str) -> float:
     name, end = name_end.split(".")
     value: float | None = getattr(getattr(thresholds, name), end)
     return math.nan if value is None else value
-
-
-def check_for_limit(name_end: str) -> FaceCheck:
-    """The check a calibrated limit belongs to (sharpness for the motion-smear limit)."""
-    name, end = name_end.split(".")
-    return _check_of(CalibratedLimit(name, end, ()))

@@ -65,9 +65,11 @@ class FaceThresholds:
     # nostrils or eye sockets) that is nearly black. Design value: a quarter of it (on the reference
     # portraits luminance and dynamic_range catch every gain-0.25 copy first, so the calibration keeps it).
     under_exposure: Limits = Limits(None, 0.25, 0.05)
-    # ISO/IEC 39794-5: no burnt-out areas on the face. Calibrated. Fraction of the face skin that is
-    # nearly white.
-    over_exposure: Limits = Limits(None, 0.0304, 0.01)
+    # ISO/IEC 39794-5: no burnt-out areas on the face. Fraction of the face skin with a colour channel
+    # burnt out (above 245). Design value: an eighth of it. Well-lit reference faces' highlights burn
+    # out at most 0.072; one person's flash-lit photos (0.35-0.53) decide any limit set on the visible
+    # portraits, so the data are too few to calibrate it (docs/quality-face.md).
+    over_exposure: Limits = Limits(None, 0.125, 0.03)
     # ISO/IEC 39794-5: appropriate brightness. Calibrated. Mean lightness L* (0-100, CIELAB) of the
     # face skin.
     luminance: Limits = Limits(8.94, 74.5, 5)
@@ -79,8 +81,9 @@ class FaceThresholds:
     illumination_uniformity: Limits = Limits(0.49, None, 0.06)
     # ICAO 9303 / ISO/IEC 39794-5: natural skin tones, no colour cast. Calibrated. CIELAB departure
     # from natural colours (0 = natural): the mean face skin outside the skin ranges (a* 5-25, b* 5-35),
-    # or the backdrop's chroma beyond that of a neutral or pale wall.
-    natural_colour: Limits = Limits(None, 8.11, 1.5)
+    # or the backdrop's departure from grey (in log-chromaticity, scaled to CIELAB chroma at mid-grey)
+    # beyond that of a neutral or pale wall.
+    natural_colour: Limits = Limits(None, 13.1, 1.5)
     # ICAO 9303 / ISO/IEC 39794-5: a plain, uniform background. Calibrated. Share (0..1) of the
     # backdrop beside and above the head whose colour departs from the wall's smooth colour model.
     background_uniformity: Limits = Limits(None, 0.3903, 0.05)

@@ -252,11 +252,24 @@ def test_under_exposure_fails_when_much_of_the_face_is_black() -> None:
 
 
 def test_over_exposure_fails_when_much_of_the_face_is_white() -> None:
-    face = np.full(1000, 120, np.uint8)
+    face = np.full((1000, 3), 120, np.uint8)
     burnt = face.copy()
     burnt[:300] = 255
     assert passes(FaceCheck.OVER_EXPOSURE, photometry.over_exposure(face))
     assert not passes(FaceCheck.OVER_EXPOSURE, photometry.over_exposure(burnt))
+
+
+def test_over_exposure_sees_the_red_channel_burnt_out_before_the_grey_level_is_white() -> None:
+    # Dark skin under too much light: red saturates on half the face, the grey level stays near 190.
+    skin = np.tile(np.array([[70, 110, 150]], np.uint8), (1000, 1))
+    burnt = skin.copy()
+    burnt[:500] = (150, 200, 255)
+    grey = np.asarray(cv2.cvtColor(burnt.reshape(-1, 1, 3), cv2.COLOR_BGR2GRAY)).ravel()
+    assert (grey > photometry.BRIGHT_LEVEL).mean() == 0.0
+    assert photometry.over_exposure(burnt) == pytest.approx(0.5)
+    assert not passes(FaceCheck.OVER_EXPOSURE, photometry.over_exposure(burnt))
+    assert passes(FaceCheck.OVER_EXPOSURE, photometry.over_exposure(skin))
+    assert math.isnan(photometry.over_exposure(np.zeros((0, 3), np.uint8)))
 
 
 def test_dynamic_range_fails_on_a_flat_face() -> None:
@@ -352,6 +365,25 @@ def test_natural_colour_fails_under_a_colour_cast(gains: tuple[float, float, flo
         FaceCheck.NATURAL_COLOUR,
         photometry.natural_colour(cast(face, gains), cast(GREY_WALL, gains)),
     )
+
+
+def test_a_cast_reads_the_same_on_a_dark_backdrop_as_on_a_light_one() -> None:
+    blue_green = (1.35, 1.1, 0.6)
+    dark_wall = np.tile(np.array((70, 70, 71), np.uint8), (500, 1))
+    dark, light = cast(dark_wall, blue_green), cast(GREY_WALL, blue_green)
+    assert photometry.backdrop_cast(dark) == pytest.approx(photometry.backdrop_cast(light), abs=1.5)
+    # In CIELAB the dark wall's chroma is a good deal smaller: that is what let casts on mid-grey
+    # walls through.
+    dark_chroma = math.hypot(*photometry.lab_mean(dark)[1:])
+    light_chroma = math.hypot(*photometry.lab_mean(light)[1:])
+    assert dark_chroma < 0.7 * light_chroma
+    # Both fail, with the skin's own colour natural (a brown skin under the cast).
+    brown = skin((60, 90, 150))
+    for wall_pixels in (dark, light):
+        assert not passes(FaceCheck.NATURAL_COLOUR, photometry.natural_colour(brown, wall_pixels))
+    # A neutral wall reads grey at any lightness.
+    assert photometry.backdrop_cast(dark_wall) < 1.0
+    assert photometry.backdrop_cast(GREY_WALL) < 1.0
 
 
 def test_natural_colour_uses_the_skin_alone_without_a_background() -> None:

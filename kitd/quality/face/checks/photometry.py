@@ -1,8 +1,8 @@
 """Light and colour on the face: native values from the face-skin pixels.
 
-Clipping and contrast are counted in grey levels 0-255 (BT.601 luma, as OpenCV's BGR to grey: what the
-sensor delivered); brightness and colour are judged as a person sees them, in CIELAB (L* 0-100, a* and
-b* signed, sRGB with a D65 white). This module must never look outside the masks it is given, and never
+Crushed shadows and contrast are counted in grey levels 0-255 (BT.601 luma, as OpenCV's BGR to grey),
+burnt-out light in the colour channels 0-255 (what the sensor delivered); brightness and colour are
+judged as a person sees them, in CIELAB (L* 0-100, a* and b* signed, sRGB with a D65 white). This module must never look outside the masks it is given, and never
 apply a threshold.
 """
 
@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from kitd.quality.face import mesh
 
-# Grey levels counted as clipped: nearly black and nearly white.
+# Levels counted as clipped: nearly black (grey) and nearly white (any colour channel).
 DARK_LEVEL = 25
 BRIGHT_LEVEL = 245
 
@@ -31,6 +31,9 @@ SKIN_A = (5.0, 25.0)
 SKIN_B = (5.0, 35.0)
 # Chroma (CIELAB) a plain backdrop may have: light grey, off-white and pale blue walls stay under it.
 NEUTRAL_CHROMA = 10.0
+# CIELAB chroma per unit of log-chromaticity (ln R/G, ln B/G) at mid-grey (L* 50), the median over hues:
+# the backdrop's departure from grey is measured in log-chromaticity and scaled by this to CIELAB units.
+LOG_CHROMA_SCALE = 57.0
 MIN_BACKGROUND_PIXELS = 200
 # Fewer mirrored skin point pairs than this cannot compare the two sides of a face.
 MIN_PAIRS = 20
@@ -48,8 +51,17 @@ def under_exposure(face_grey: NDArray[np.uint8]) -> float:
     return float((face_grey < DARK_LEVEL).mean()) if face_grey.size else math.nan
 
 
-def over_exposure(face_grey: NDArray[np.uint8]) -> float:
-    return float((face_grey > BRIGHT_LEVEL).mean()) if face_grey.size else math.nan
+def over_exposure(skin_bgr: NDArray[np.uint8]) -> float:
+    """Share of N x 3 BGR face-skin pixels with a colour channel burnt out (above BRIGHT_LEVEL).
+
+    Skin is red before it is green or blue, so too much light saturates the sensor's red channel on
+    much of the face while the grey level is still well under white, most of all on darker skin: the
+    skin's colour is lost there, which is what a burnt-out face is (the grey level clips only where all
+    three channels do, a subset of these pixels).
+    """
+    if not len(skin_bgr):
+        return math.nan
+    return float((skin_bgr.max(axis=1) > BRIGHT_LEVEL).mean())
 
 
 def dynamic_range(face_grey: NDArray[np.uint8]) -> float:
@@ -120,7 +132,7 @@ def natural_colour(skin_bgr: NDArray[np.uint8], background_bgr: NDArray[np.uint8
     """How far the colours are from natural, in CIELAB units (0 = natural): the larger of two departures.
 
     The mean face skin outside the skin ranges SKIN_A x SKIN_B: a blue, green or cyan cast takes redness
-    or yellowness away, a strong red or yellow one adds too much. And the background's chroma beyond
+    or yellowness away, a strong red or yellow one adds too much. And the backdrop's colour beyond
     NEUTRAL_CHROMA: the backdrop behind the person is neutral (grey, off-white, a pale tint), so a colour
     cast of the light or of the white balance shows on it even when the skin's own colour hides it (skin
     tones span much of a cast's shift). Without enough background pixels only the skin counts.
@@ -133,5 +145,17 @@ def natural_colour(skin_bgr: NDArray[np.uint8], background_bgr: NDArray[np.uint8
     skin = math.hypot(da, db)
     if len(background_bgr) < MIN_BACKGROUND_PIXELS:
         return float(skin)
-    _, bg_a, bg_b = lab_mean(background_bgr)
-    return float(max(skin, math.hypot(bg_a, bg_b) - NEUTRAL_CHROMA))
+    return float(max(skin, backdrop_cast(background_bgr) - NEUTRAL_CHROMA))
+
+
+def backdrop_cast(background_bgr: NDArray[np.uint8]) -> float:
+    """The backdrop's mean colour's distance from grey in log-chromaticity (ln R/G, ln B/G), scaled to
+    CIELAB chroma at mid-grey (LOG_CHROMA_SCALE).
+
+    A cast of the light or of the white balance multiplies each channel by its own gain, which in
+    log-chromaticity is the same shift for every colour, dark or light. In CIELAB the same cast shows
+    less on a darker colour (a* and b* shrink with lightness), so a cast read there on a mid-grey wall
+    was smaller than on a light one, and a pale tinted wall read like a cast.
+    """
+    blue, green, red = np.maximum(background_bgr.reshape(-1, 3).mean(axis=0), 1.0)
+    return LOG_CHROMA_SCALE * math.hypot(math.log(red / green), math.log(blue / green))

@@ -1,5 +1,7 @@
-"""under_exposure on dark skin: a well-lit dark-skinned face (dark beard, nostrils and hair at the outline
-included) passes, and the same face under-exposed (gain 0.25) fails it."""
+"""Exposure on dark skin: a well-lit dark-skinned face (dark beard, nostrils and hair at the outline
+included) passes under_exposure and over_exposure; the same face under-exposed (gain 0.25) fails
+under_exposure, and a brown-skinned face over-exposed (gain 2.6) fails over_exposure while its mean
+lightness stays within the limits: the red channel burns out before the skin turns white."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import pytest
 from numpy.typing import NDArray
 
 from kitd.quality.face import FaceAssessor, FaceCheck, mesh
+from kitd.quality.face.checks import photometry
 from kitd.quality.face.degradations import exposure
 from kitd.quality.face.regions import NOSE_BASE, NOSTRILS, polygon_mask, scaled_about_centre
 from kitsim.camera.scene import Scene, render
@@ -22,7 +25,9 @@ DARK_SKIN_GAIN = 0.4
 HAIR_GREY = 4
 
 
-def dark_skinned(bgr: NDArray[np.uint8], points: NDArray[np.float64]) -> NDArray[np.uint8]:
+def dark_skinned(
+    bgr: NDArray[np.uint8], points: NDArray[np.float64], skin_gain: float = DARK_SKIN_GAIN
+) -> NDArray[np.uint8]:
     """The face made dark-skinned under the same light, with a near-black beard, moustache, nostrils and
     hair along the outline (the parts of a face that read as crushed on dark skin in any light). Counted
     over the whole face oval without eyes, brows and mouth, over a third of its skin is near-black."""
@@ -30,7 +35,7 @@ def dark_skinned(bgr: NDArray[np.uint8], points: NDArray[np.float64]) -> NDArray
     oval = points[list(mesh.FACE_OVAL)]
     face = polygon_mask(shape, scaled_about_centre(oval, 1.05)).astype(np.float32) / 255.0
     face = cv2.GaussianBlur(face, (0, 0), 3.0)
-    gain = 1.0 - (1.0 - DARK_SKIN_GAIN) * face
+    gain = 1.0 - (1.0 - skin_gain) * face
     out = np.clip(bgr.astype(np.float32) * gain[:, :, None], 0, 255).astype(np.uint8)
 
     hair = polygon_mask(shape, scaled_about_centre(oval, 1.05)) & ~polygon_mask(
@@ -99,3 +104,30 @@ def test_well_lit_dark_skinned_reference_faces_pass_under_exposure(
     assert original.check(FaceCheck.UNDER_EXPOSURE).passed
     dim = exposure(0.25)(image, original)
     assert not assessor.assess(dim).check(FaceCheck.UNDER_EXPOSURE).passed
+
+
+# Brown skin: the simulated face's skin at about 120 grey on the cheeks, 29 L*.
+BROWN_SKIN_GAIN = 0.6
+
+
+def test_brown_skin_over_exposed_fails_over_exposure_before_it_turns_white(
+    assessor: FaceAssessor,
+) -> None:
+    portrait = np.asarray(render(Scene(width=1280, height=720)), dtype=np.uint8)
+    landmarks = assessor.assess(portrait).landmarks
+    assert landmarks is not None
+    brown = dark_skinned(portrait, np.asarray(landmarks, dtype=np.float64), BROWN_SKIN_GAIN)
+    original = assessor.assess(brown)
+    assert original.check(FaceCheck.OVER_EXPOSURE).passed
+    assert original.landmarks is not None
+    bright = exposure(2.6)(brown, original)
+    assessment = assessor.assess(bright)
+    result = assessment.check(FaceCheck.OVER_EXPOSURE)
+    assert not result.passed, result
+    # Its mean lightness stays within the limits: only the burnt-out share catches it.
+    assert assessment.check(FaceCheck.LUMINANCE).passed
+    # More of the skin has its red channel burnt out than turns white in grey.
+    oval = np.asarray(original.landmarks, dtype=np.float64)[list(mesh.FACE_OVAL)]
+    skin = bright[polygon_mask((bright.shape[0], bright.shape[1]), oval) > 0]
+    grey = np.asarray(cv2.cvtColor(skin.reshape(-1, 1, 3), cv2.COLOR_BGR2GRAY)).ravel()
+    assert (grey > photometry.BRIGHT_LEVEL).mean() < photometry.over_exposure(skin) - 0.05

@@ -1,5 +1,6 @@
-// The operator's console: one page, a screen per part of the visit. Every fixed text comes from the
-// catalog (i18n.js); guidance, step titles and error messages come from the daemon.
+// The operator's console: one page, a screen per step of the visit that fits the tablet without
+// scrolling. Every fixed text comes from the catalog (i18n.js); guidance, check advice, step titles
+// and error messages come from the daemon, in the visit's operator language.
 import { call, DaemonError, openSocket } from "./api.js";
 import { applyTexts, catalogLanguages, currentLanguage, loadTexts, t } from "./i18n.js";
 import { PenDrawing } from "./pen.js";
@@ -21,6 +22,7 @@ const state = {
   devices: new Map(),
   finger: null, // the open finger capture socket
   signature: null, // the open signature capture socket
+  shown: "", // the screen or step on show, so focus moves only when it changes
 };
 
 const preview = new FacePreview($("face-canvas"), { onFrame: showPreviewFrame, onError: showError });
@@ -59,16 +61,40 @@ async function setLanguage(tag) {
   fillSelect($("waiver-reason"), WAIVER_REASONS, (k) => t(`waiver.${k}`), $("waiver-reason").value);
   fillSelect($("eligibility-filer"), FILERS, (k) => t(`filer.${k}`), $("eligibility-filer").value);
   fillSelect($("eligibility-place"), PLACES, (k) => t(`place.${k}`), $("eligibility-place").value);
+  fillProfiles();
   renderDevices();
   if (state.session) renderSession();
 }
 
+// A document's name from the console's catalog; a profile the catalog does not know keeps its id.
+function documentTitle(id) {
+  const key = `document.${id}`;
+  const name = t(key);
+  return name === key ? id : name;
+}
+
+function fillProfiles() {
+  if (!state.kit) return;
+  const select = $("profile");
+  const chosen = select.value || (state.kit.profiles.some((p) => p.id === "be-eid") ? "be-eid" : undefined);
+  fillSelect(select, state.kit.profiles.map((p) => p.id), documentTitle, chosen);
+}
+
+// A check's name from the catalog; one it does not know is named by its advice, never by its id.
+function checkName(check) {
+  const key = `check.${check.id}`;
+  const name = t(key);
+  return name === key ? check.guidance || t("check.other") : name;
+}
+
 // -- messages to the operator -----------------------------------------------------------------
 
+// The daemon's message, in the operator's language; its ErrorReason stays in the element's data for
+// tests and support, never in the text a person reads.
 function showError(error) {
   const box = $("error");
-  const message = error.message || String(error);
-  box.textContent = error.reason ? `${message} (${error.reason})` : message;
+  box.textContent = error.message || t("error.unknown");
+  box.dataset.reason = error.reason || "";
   box.hidden = false;
 }
 
@@ -98,8 +124,24 @@ async function act(button, work) {
 function showScreen(name, focus = true) {
   state.screen = name;
   for (const screen of SCREENS) $(`screen-${screen}`).hidden = screen !== name;
-  if (name !== "visit") preview.stop();
-  if (focus) $(`${name}-heading`).focus();
+  if (name !== "visit") {
+    preview.stop();
+    placeFeedback($(`screen-${name}`));
+    if (focus) showHeading(name, $(`${name}-heading`));
+  }
+}
+
+// Status and errors go beside the action of what is on show, so they are seen without scrolling.
+function placeFeedback(container) {
+  const slot = container.querySelector(".feedback-slot");
+  if (slot && $("feedback").parentElement !== slot) slot.append($("feedback"));
+}
+
+// The heading of a screen or step takes the focus when it comes on show (not on every refresh).
+function showHeading(key, heading) {
+  if (state.shown === key) return;
+  state.shown = key;
+  heading.focus();
 }
 
 // -- devices ------------------------------------------------------------------------------------
@@ -217,12 +259,21 @@ function setSession(session) {
 function renderSession() {
   const session = state.session;
   if (!session || state.screen !== "visit") return;
-  $("visit-heading").textContent = t("visit.title", { reference: session.application_reference || session.session_id });
+  $("visit-heading").textContent = t("visit.title", {
+    document: documentTitle(session.document_profile),
+    reference: session.application_reference || t("visit.no_reference"),
+  });
   const step = currentStep();
   $("steps").replaceChildren(
     ...session.steps.map((s) => {
       const item = document.createElement("li");
-      item.textContent = `${s.title}: ${t(`step.${s.state}`)}`;
+      item.dataset.state = s.state;
+      const title = document.createElement("span");
+      title.textContent = s.title;
+      const words = document.createElement("span");
+      words.className = "step-state";
+      words.textContent = t(`step.${s.state}`);
+      item.append(title, words);
       if (step && s.step_id === step.step_id) item.setAttribute("aria-current", "step");
       return item;
     }),
@@ -238,12 +289,20 @@ function renderSession() {
     if (kind === "finger") renderFinger(step, attempts);
     if (kind === "signature") renderSignature();
   } else showOverride(null);
+  // An exhausted step is still its own screen: the override is offered beside its action.
+  const screen = panel === "override" ? (step.kind === "CAPTURE_KIND_FACE" ? "face" : step.kind === "CAPTURE_KIND_FINGER" ? "finger" : "signature") : panel;
   for (const name of STEP_PANELS) {
-    if (name !== "override") $(`step-${name}`).hidden = name !== panel;
+    if (name !== "override") $(`step-${name}`).hidden = name !== screen;
   }
+  const shown = $(`step-${screen}`);
+  placeFeedback(shown);
+  const slot = shown.querySelector(".override-slot");
+  if (slot && $("step-override").parentElement !== slot) slot.append($("step-override"));
+  if (screen === "finger") $("finger-heading").textContent = step.title;
   renderEligibility(session.eligibility);
-  if (panel === "face") preview.start(session.session_id);
+  if (screen === "face") preview.start(session.session_id);
   else preview.stop();
+  showHeading(`visit:${session.session_id}:${step ? step.step_id : "finalize"}`, $(`${screen}-heading`));
 }
 
 // -- a home visit's eligibility -----------------------------------------------------------------
@@ -251,6 +310,7 @@ function renderSession() {
 function renderEligibility(eligibility) {
   const required = Boolean(eligibility && eligibility.required);
   $("eligibility").hidden = !required;
+  $("eligibility-summary").hidden = !required;
   if (!required) return;
   const missing = (eligibility.missing || []).map((m) => t(`evidence.${m.replace("ELIGIBILITY_EVIDENCE_", "")}`));
   const overridden = Boolean(eligibility.override && eligibility.override.reason);
@@ -259,6 +319,7 @@ function renderEligibility(eligibility) {
     : missing.length
       ? t("eligibility.missing", { evidence: missing.join(", ") })
       : t("eligibility.complete");
+  $("eligibility-summary").textContent = `${t("eligibility.title")}: ${$("eligibility-status").textContent}`;
   $("certificate-photo").hidden = !eligibility.certificate_photo_required;
   $("eligibility-override").hidden = !missing.length || overridden;
 }
@@ -307,7 +368,7 @@ function showOverride(attempt) {
   panel.hidden = !attempt;
   if (!attempt) return;
   panel.dataset.attemptId = attempt.attempt_id;
-  const failed = attempt.checks.filter((c) => !c.passed).map((c) => c.id);
+  const failed = attempt.checks.filter((c) => !c.passed).map(checkName);
   $("override-explain").textContent = t("override.explain", { checks: failed.join(", ") || "—" });
 }
 
@@ -341,12 +402,18 @@ function showPreviewFrame(meta, frames) {
   const list = $("face-checks");
   if (list.dataset.signature === signature) return;
   list.dataset.signature = signature;
+  const failed = meta.checks.filter((c) => !c.passed);
+  $("face-summary").textContent = t("face.checks_passed", { n: meta.checks.length - failed.length, total: meta.checks.length });
+  // Each failed check by name with its advice, in the text (touch has no hover).
   list.replaceChildren(
-    ...meta.checks.map((check) => {
+    ...failed.map((check) => {
       const item = document.createElement("li");
-      item.className = check.passed ? "check-passed" : "check-failed";
-      item.textContent = `${check.id}: ${t(check.passed ? "check.passed" : "check.failed")}`;
-      if (!check.passed && check.guidance) item.title = check.guidance;
+      item.className = "check-failed";
+      item.dataset.check = check.id;
+      const name = document.createElement("span");
+      name.className = "check-name";
+      name.textContent = `${checkName(check)}: `;
+      item.append(name, check.guidance || t("check.failed"));
       return item;
     }),
   );
@@ -376,7 +443,8 @@ function renderFinger(step, attempts) {
       const item = document.createElement("li");
       item.className = attempt.accepted ? "accepted" : "rejected";
       const verdict = t(attempt.accepted ? "finger.accepted" : "finger.rejected");
-      const feedback = attempt.feedback.length ? ` (${attempt.feedback.join(", ")})` : "";
+      const advice = attempt.checks.filter((c) => !c.passed && c.guidance).map((c) => c.guidance);
+      const feedback = advice.length ? ` — ${advice.join(" ")}` : "";
       item.textContent = `${attempt.finger ? fingerTitle(attempt) : ""} ${t("finger.quality", { q: attempt.quality })}: ${verdict}${feedback}`;
       return item;
     }),
@@ -604,10 +672,6 @@ async function main() {
   watchDevices();
   await act(null, async () => {
     state.kit = await call("GetKitInfo");
-    fillSelect($("profile"), state.kit.profiles.map((p) => p.id), (id) => {
-      const profile = state.kit.profiles.find((p) => p.id === id);
-      return profile.title ? `${profile.title} (${id})` : id;
-    }, state.kit.profiles.some((p) => p.id === "be-eid") ? "be-eid" : undefined);
   });
   await setLanguage(currentLanguage());
   await act(null, showStart);

@@ -1,0 +1,143 @@
+"""The console as an operator's tablet app: one screen per step at 1280x800 landscape and 800x1280
+portrait, in Dutch and in French. At every step of a whole eID visit the main action and its feedback
+are inside the viewport without scrolling, the focus is on the step's heading, the page holds no English
+and no code, and axe finds nothing serious (tests/console/one_screen.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from chromium_browser import needs_chromium
+from one_screen import assert_one_screen
+from playwright.sync_api import expect
+
+from console.catalog import texts_for
+from support.console_server import RunningConsole
+from support.kit import KitUnderTest
+from support.visit import LEFT_INDEX, RIGHT_INDEX
+
+pytestmark = [needs_chromium, pytest.mark.slow, pytest.mark.usefixtures("no_visit_left")]
+
+LANDSCAPE = {"width": 1280, "height": 800}
+PORTRAIT = {"width": 800, "height": 1280}
+GOOD = {"quality": 0.9}
+
+
+@pytest.fixture
+def tablet(browser: Any, console: RunningConsole, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A touch tablet of the parametrized size, logged in to the console."""
+    viewport = request.param
+    context = browser.new_context(bypass_csp=True, viewport=viewport, has_touch=True)
+    page = context.new_page()
+    page.goto(console.login_url)
+    page.wait_for_url(console.url)
+    yield page
+    context.close()
+
+
+def capture_finger(page: Any, kit: KitUnderTest, finger: int) -> None:
+    kit.ctl("fingerprint", "place", finger=finger, **GOOD)
+    try:
+        page.click("#finger-capture")
+        page.wait_for_function("() => window.kitConsole.state.finger === null")
+    finally:
+        kit.ctl("fingerprint", "remove")
+
+
+@pytest.mark.parametrize(
+    ("language", "tablet"),
+    [
+        ("nl", LANDSCAPE),
+        ("fr", PORTRAIT),
+        ("fr", LANDSCAPE),
+        ("nl", PORTRAIT),
+    ],
+    ids=["nl-landscape", "fr-portrait", "fr-landscape", "nl-portrait"],
+    indirect=["tablet"],
+)
+def test_every_step_of_a_visit_is_one_screen_in_the_operators_language(
+    kit: KitUnderTest, console_url: str, tablet: Any, screenshots: Any, language: str
+) -> None:
+    page = tablet
+    texts = texts_for(language).texts
+    page.goto(f"{console_url}?lang={language}")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#start-heading")).to_be_focused()
+    assert_one_screen(
+        page, heading="#start-heading", action="#start", language=language, where="start"
+    )
+    screenshots(page, "start")
+
+    page.select_option("#profile", "be-eid")
+    page.fill("#age", "40")
+    page.fill("#operator", "op-tablet")
+    page.fill("#reference", "APP-2026-0300")
+    page.fill("#citizen-name", "Jan Peeters")
+    page.select_option("#operator-language", language)
+    page.select_option("#citizen-language", language)
+    page.click("#start")
+
+    expect(page.locator("#step-face")).to_be_visible()
+    page.wait_for_function("() => window.kitConsole.preview.frames >= 3")
+    expect(page.locator("#face-heading")).to_be_focused()
+    expect(page.locator("#steps li[aria-current=step]")).to_have_count(1)
+    assert_one_screen(
+        page, heading="#face-heading", action="#face-capture", language=language, where="photo"
+    )
+    screenshots(page, "photo")
+
+    page.click("#face-capture")
+    expect(page.locator("#step-finger")).to_be_visible(timeout=30_000)
+    expect(page.locator("#finger-heading")).to_be_focused()
+    assert_one_screen(
+        page,
+        heading="#finger-heading",
+        action="#finger-capture",
+        language=language,
+        where="right finger",
+    )
+    screenshots(page, "finger")
+    capture_finger(page, kit, RIGHT_INDEX)
+    # The next finger is a new step: its heading takes the focus again.
+    expect(page.locator("#finger-heading")).to_be_focused()
+    expect(page.locator("#status")).not_to_be_empty()
+    assert_one_screen(
+        page,
+        heading="#finger-heading",
+        action="#finger-capture",
+        language=language,
+        where="left finger",
+        axe=False,
+    )
+    capture_finger(page, kit, LEFT_INDEX)
+
+    expect(page.locator("#step-signature")).to_be_visible()
+    expect(page.locator("#signature-heading")).to_be_focused()
+    assert_one_screen(
+        page,
+        heading="#signature-heading",
+        action="#signature-start",
+        language=language,
+        where="signature",
+    )
+    page.click("#signature-start")
+    expect(page.locator("#device-signature_pad .state")).to_have_text(
+        texts["state.DEVICE_STATE_BUSY"]
+    )
+    kit.ctl("signature_pad", "sign", name="Jan Peeters", press_ok=True)
+    expect(page.locator("#step-finalize")).to_be_visible(timeout=30_000)
+    expect(page.locator("#finalize-heading")).to_be_focused()
+    assert_one_screen(
+        page, heading="#finalize-heading", action="#finalize", language=language, where="finalize"
+    )
+    screenshots(page, "finalize")
+
+    page.click("#finalize")
+    expect(page.locator("#screen-receipt")).to_be_visible(timeout=60_000)
+    expect(page.locator("#receipt-heading")).to_be_focused()
+    assert_one_screen(
+        page, heading="#receipt-heading", action="#new-visit", language=language, where="receipt"
+    )
+    screenshots(page, "receipt")

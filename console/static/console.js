@@ -236,14 +236,9 @@ function currentStep() {
   return session.steps.find((step) => step.step_id === session.next_step_id) || null;
 }
 
-function sameHand(a, b) {
-  return a.includes("RIGHT") === b.includes("RIGHT");
-}
-
+// The attempts made for a step, as the daemon files them.
 function attemptsOf(step) {
-  return state.session.attempts.filter(
-    (a) => a.kind === step.kind && (step.kind !== "CAPTURE_KIND_FINGER" || sameHand(a.finger, step.finger)),
-  );
+  return state.session.attempts.filter((a) => a.step_id === step.step_id);
 }
 
 function setSession(session) {
@@ -452,7 +447,7 @@ function renderFinger(step, attempts) {
 }
 
 function fingerTitle(attempt) {
-  const step = state.session.steps.find((s) => s.finger === attempt.finger);
+  const step = state.session.steps.find((s) => s.step_id === attempt.step_id);
   return step ? `${step.title} #${attempt.number} —` : `#${attempt.number} —`;
 }
 

@@ -118,6 +118,8 @@ async function act(button, work) {
     else showError({ message: String(error.message || error), reason: "" });
   } finally {
     if (button) button.disabled = false;
+    // The step decides what stays disabled (a device away), not the end of the action.
+    if (state.session && state.screen === "visit") renderSession();
   }
 }
 
@@ -195,7 +197,13 @@ function renderDevices() {
       status.dataset.state = device.state;
       status.textContent = t(`state.${device.state}`);
       item.append(name, status);
-      if (device.detail) item.append(` — ${device.detail}`);
+      // Why it is away, and what to do, from the catalog; the driver's own words stay in the API.
+      if (device.cause && device.cause !== "DEVICE_REASON_UNSPECIFIED") {
+        const cause = document.createElement("span");
+        cause.className = "cause";
+        cause.textContent = ` — ${t(`cause.${device.cause}`)}`;
+        item.append(cause);
+      }
       return item;
     }),
   );
@@ -280,10 +288,14 @@ function renderSession() {
     const kind = { CAPTURE_KIND_FACE: "face", CAPTURE_KIND_FINGER: "finger", CAPTURE_KIND_SIGNATURE: "signature" }[step.kind];
     panel = step.state === "STEP_STATE_EXHAUSTED" ? "override" : kind;
     showOverride(step.state === "STEP_STATE_EXHAUSTED" || (last && !last.accepted) ? last : null);
-    if (kind === "face") renderFace();
+    if (kind === "face") renderFace(step);
     if (kind === "finger") renderFinger(step, attempts);
-    if (kind === "signature") renderSignature();
+    if (kind === "signature") renderSignature(step);
   } else showOverride(null);
+  // A step whose device is away waits: its action is disabled and the step says why, in place.
+  const paused = Boolean(step && step.state === "STEP_STATE_PAUSED");
+  $("paused").hidden = !paused;
+  $("paused").textContent = paused ? t(`paused.${step.kind}`) : "";
   // An exhausted step is still its own screen: the override is offered beside its action.
   const screen = panel === "override" ? (step.kind === "CAPTURE_KIND_FACE" ? "face" : step.kind === "CAPTURE_KIND_FINGER" ? "finger" : "signature") : panel;
   for (const name of STEP_PANELS) {
@@ -380,7 +392,10 @@ function addCapture(label, image) {
 
 // -- photo --------------------------------------------------------------------------------------
 
-function renderFace() {
+function renderFace(step) {
+  const paused = step.state === "STEP_STATE_PAUSED";
+  $("face-capture").disabled = paused;
+  $("face-capture-now").disabled = paused;
   $("face-frames").textContent = t("face.frames", { n: preview.frames });
 }
 
@@ -432,7 +447,7 @@ function renderFinger(step, attempts) {
   $("finger-progress").textContent = `${t("finger.attempt", { n: step.attempts_used, max: step.max_attempts })} · ${t("finger.min_quality", { q: step.min_quality })}`;
   const button = $("finger-capture");
   button.textContent = t(step.attempts_used > 0 ? "finger.retry" : "finger.capture");
-  button.disabled = Boolean(state.finger);
+  button.disabled = Boolean(state.finger) || step.state === "STEP_STATE_PAUSED";
   $("finger-attempts").replaceChildren(
     ...attempts.map((attempt) => {
       const item = document.createElement("li");
@@ -497,9 +512,9 @@ async function recordException(event) {
 
 // -- signature ----------------------------------------------------------------------------------
 
-function renderSignature() {
+function renderSignature(step) {
   const capturing = Boolean(state.signature);
-  $("signature-start").disabled = capturing;
+  $("signature-start").disabled = capturing || (step && step.state === "STEP_STATE_PAUSED");
   $("signature-clear").disabled = !capturing;
   $("signature-samples").textContent = t("signature.samples", { n: pen.samples });
 }

@@ -141,3 +141,67 @@ def test_every_step_of_a_visit_is_one_screen_in_the_operators_language(
         page, heading="#receipt-heading", action="#new-visit", language=language, where="receipt"
     )
     screenshots(page, "receipt")
+
+
+def start_at_the_fingers(page: Any, console_url: str, language: str) -> None:
+    """A visit started in `language` with its photo taken: the page asks for the right index."""
+    page.goto(f"{console_url}?lang={language}")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    page.select_option("#profile", "be-eid")
+    page.fill("#age", "40")
+    page.fill("#operator", "op-tablet")
+    page.fill("#reference", "APP-2026-0301")
+    page.select_option("#operator-language", language)
+    page.select_option("#citizen-language", language)
+    page.click("#start")
+    page.click("#face-capture")
+    expect(page.locator("#step-finger")).to_be_visible(timeout=30_000)
+
+
+@pytest.mark.parametrize("tablet", [LANDSCAPE], ids=["landscape"], indirect=True)
+def test_an_unplugged_reader_disables_the_capture_and_says_so_in_place_until_it_is_back(
+    kit: KitUnderTest, console_url: str, tablet: Any, screenshots: Any
+) -> None:
+    assert kit.watch is not None
+    page = tablet
+    texts = texts_for("nl").texts
+    start_at_the_fingers(page, console_url, "nl")
+    expect(page.locator("#finger-capture")).to_be_enabled()
+    expect(page.locator("#paused")).to_be_hidden()
+
+    kit.ctl("fingerprint", "unplug")
+    try:
+        expect(page.locator("#device-fingerprint .state")).to_have_text(
+            texts["state.DEVICE_STATE_ABSENT"]
+        )
+        # The device says why and what to do, from the catalog, not the driver's English.
+        expect(page.locator("#device-fingerprint .cause")).to_contain_text(
+            texts["cause.DEVICE_REASON_UNPLUGGED"]
+        )
+        expect(page.locator("#finger-capture")).to_be_disabled()
+        expect(page.locator("#paused")).to_have_text(texts["paused.CAPTURE_KIND_FINGER"])
+        expect(page.locator("#steps li[aria-current=step]")).to_contain_text(
+            texts["step.STEP_STATE_PAUSED"]
+        )
+        assert_one_screen(
+            page,
+            heading="#finger-heading",
+            action="#finger-capture",
+            language="nl",
+            where="reader unplugged",
+        )
+        screenshots(page, "reader-unplugged")
+    finally:
+        kit.ctl("fingerprint", "replug")
+    assert kit.watch.wait("fingerprint", "ready", 10)
+    expect(page.locator("#device-fingerprint .state")).to_have_text(
+        texts["state.DEVICE_STATE_READY"]
+    )
+    expect(page.locator("#device-fingerprint .cause")).to_have_count(0)
+    expect(page.locator("#paused")).to_be_hidden()
+    expect(page.locator("#finger-capture")).to_be_enabled()
+    # Back where it was: the finger can be captured.
+    capture_finger(page, kit, RIGHT_INDEX)
+    expect(page.locator("#steps li[aria-current=step]")).not_to_contain_text(
+        texts["step.STEP_STATE_PAUSED"]
+    )

@@ -208,30 +208,6 @@ def test_the_operators_decisions_and_the_daemons_errors_through_the_page(
     page.get_by_role("button", name=texts["finger.exception_record"]).click()
     expect(page.locator("#finger-place")).not_to_have_text(asked)
 
-    # The reader unplugged: its state shows at once, and a capture is refused with the reason.
-    kit.ctl("fingerprint", "unplug")
-    try:
-        expect(page.locator("#device-fingerprint .state")).to_have_text(
-            texts["state.DEVICE_STATE_ABSENT"]
-        )
-        expect(page.locator("#steps li[aria-current=step]")).to_contain_text(
-            texts["step.STEP_STATE_PAUSED"]
-        )
-        page.click("#finger-capture")
-        alert = page.get_by_role("alert")
-        expect(alert).to_be_visible()
-        # The daemon's sentence for the operator; its reason code stays out of the text.
-        expect(alert).to_have_attribute("data-reason", re.compile(r"^ERROR_REASON_[A-Z_]+$"))
-        expect(alert).not_to_have_text(re.compile("ERROR_REASON_|Traceback"))
-        screenshots(page, "refused")
-        assert_accessible(page, "error")
-    finally:
-        kit.ctl("fingerprint", "replug")
-    assert kit.watch.wait("fingerprint", "ready", 10)
-    expect(page.locator("#device-fingerprint .state")).to_have_text(
-        texts["state.DEVICE_STATE_READY"]
-    )
-
     # Both hands temporarily unable: no prints, a 12-month card; then the signature is waived.
     page.locator("#finger-exception summary").click()
     page.locator("#step-finger").get_by_label(

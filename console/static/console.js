@@ -8,12 +8,15 @@ import { FacePreview } from "./preview.js";
 
 const $ = (id) => document.getElementById(id);
 const SCREENS = ["start", "visit", "receipt", "outbox"];
-const STEP_PANELS = ["face", "finger", "signature", "override", "finalize"];
+const STEP_PANELS = ["face", "finger", "signature", "finalize"];
+const KIND_PANELS = { CAPTURE_KIND_FACE: "face", CAPTURE_KIND_FINGER: "finger", CAPTURE_KIND_SIGNATURE: "signature" };
 const EXCEPTION_KINDS = ["AMPUTATED", "INJURED", "TEMPORARILY_UNABLE", "PERMANENTLY_UNABLE"];
 const WAIVER_REASONS = ["ILLITERACY", "HANDICAP", "ILLNESS", "OTHER"];
 const FILERS = ["CARE_PROVIDER", "SOCIAL_WORKER", "WELFARE_SERVICE", "CITIZEN"];
 const PLACES = ["HOME", "CARE_HOME", "PSYCHIATRIC_CARE_HOME", "HOSPITAL", "OTHER_FACILITY"];
 const DEVICE_RETRY_MS = 2000;
+// How long an auto capture looks for a compliant picture before it keeps the best one it saw.
+const FACE_TIMEOUT_MS = 10000;
 
 const state = {
   kit: null,
@@ -23,6 +26,8 @@ const state = {
   finger: null, // the open finger capture socket
   signature: null, // the open signature capture socket
   shown: "", // the screen or step on show, so focus moves only when it changes
+  photo: null, // the photo just taken, on show for accept or retake: { attempt, image, timedOut }
+  retake: false, // the live picture again, for another photo
 };
 
 const preview = new FacePreview($("face-canvas"), { onFrame: showPreviewFrame, onError: showError });
@@ -233,6 +238,8 @@ async function startVisit(event) {
 function enterVisit(session) {
   $("capture-list").replaceChildren();
   state.session = session;
+  state.photo = null;
+  state.retake = false;
   showScreen("visit");
   renderSession();
 }
@@ -281,35 +288,38 @@ function renderSession() {
       return item;
     }),
   );
-  let panel = "finalize";
-  if (step) {
-    const attempts = attemptsOf(step);
+  // The photo just taken is shown for accept or retake before the visit moves on; a retake shows the
+  // live picture again, whatever step is next.
+  const faceStep = session.steps.find((s) => s.kind === "CAPTURE_KIND_FACE");
+  const photoOnShow = Boolean(faceStep && (state.photo || state.retake));
+  const current = photoOnShow ? faceStep : step;
+  let screen = "finalize";
+  if (current) {
+    const attempts = attemptsOf(current);
     const last = attempts[attempts.length - 1];
-    const kind = { CAPTURE_KIND_FACE: "face", CAPTURE_KIND_FINGER: "finger", CAPTURE_KIND_SIGNATURE: "signature" }[step.kind];
-    panel = step.state === "STEP_STATE_EXHAUSTED" ? "override" : kind;
-    showOverride(step.state === "STEP_STATE_EXHAUSTED" || (last && !last.accepted) ? last : null);
-    if (kind === "face") renderFace(step);
-    if (kind === "finger") renderFinger(step, attempts);
-    if (kind === "signature") renderSignature(step);
+    screen = KIND_PANELS[current.kind];
+    const open = current.state === "STEP_STATE_EXHAUSTED" || (last && !last.accepted);
+    showOverride(open && !state.retake ? last : null);
+    if (screen === "face") renderFace(current);
+    if (screen === "finger") renderFinger(current, attempts);
+    if (screen === "signature") renderSignature(current);
   } else showOverride(null);
   // A step whose device is away waits: its action is disabled and the step says why, in place.
-  const paused = Boolean(step && step.state === "STEP_STATE_PAUSED");
+  const paused = Boolean(current && current.state === "STEP_STATE_PAUSED");
   $("paused").hidden = !paused;
-  $("paused").textContent = paused ? t(`paused.${step.kind}`) : "";
-  // An exhausted step is still its own screen: the override is offered beside its action.
-  const screen = panel === "override" ? (step.kind === "CAPTURE_KIND_FACE" ? "face" : step.kind === "CAPTURE_KIND_FINGER" ? "finger" : "signature") : panel;
-  for (const name of STEP_PANELS) {
-    if (name !== "override") $(`step-${name}`).hidden = name !== screen;
-  }
+  $("paused").textContent = paused ? t(`paused.${current.kind}`) : "";
+  for (const name of STEP_PANELS) $(`step-${name}`).hidden = name !== screen;
   const shown = $(`step-${screen}`);
   placeFeedback(shown);
+  // The override is offered beside the action of the step it is for.
   const slot = shown.querySelector(".override-slot");
   if (slot && $("step-override").parentElement !== slot) slot.append($("step-override"));
-  if (screen === "finger") $("finger-heading").textContent = step.title;
+  if (screen === "finger") $("finger-heading").textContent = current.title;
   renderEligibility(session.eligibility);
-  if (screen === "face") preview.start(session.session_id);
+  if (screen === "face" && !state.photo) preview.start(session.session_id);
   else preview.stop();
-  showHeading(`visit:${session.session_id}:${step ? step.step_id : "finalize"}`, $(`${screen}-heading`));
+  const view = state.photo ? "photo" : current ? current.step_id : "finalize";
+  showHeading(`visit:${session.session_id}:${view}`, $(`${screen}-heading`));
 }
 
 // -- a home visit's eligibility -----------------------------------------------------------------
@@ -393,10 +403,46 @@ function addCapture(label, image) {
 // -- photo --------------------------------------------------------------------------------------
 
 function renderFace(step) {
+  const review = state.photo;
+  $("step-face").classList.toggle("reviewing", Boolean(review));
+  $("face-canvas").hidden = Boolean(review);
+  $("face-photo").hidden = !review;
+  $("face-live").hidden = Boolean(review);
+  $("face-checks-live").hidden = Boolean(review);
+  $("face-review").hidden = !review;
   const paused = step.state === "STEP_STATE_PAUSED";
   $("face-capture").disabled = paused;
   $("face-capture-now").disabled = paused;
   $("face-frames").textContent = t("face.frames", { n: preview.frames });
+  if (!review) return;
+  const { attempt, image, timedOut } = review;
+  const figure = $("face-photo");
+  figure.className = attempt.accepted ? "photo accepted" : "photo rejected";
+  const img = $("face-photo-image");
+  img.src = `data:image/jpeg;base64,${image.data}`;
+  img.alt = t("face.photo_alt");
+  $("face-photo-caption").textContent = t(attempt.accepted ? "face.accepted" : "face.rejected", { n: attempt.number });
+  const failed = attempt.checks.filter((c) => !c.passed);
+  $("face-verdict").textContent = attempt.accepted
+    ? t("face.verdict_accepted")
+    : timedOut
+      ? t("face.timeout", { s: FACE_TIMEOUT_MS / 1000 })
+      : t("face.verdict_rejected");
+  $("face-why").replaceChildren(
+    ...failed.map((check) => {
+      const item = document.createElement("li");
+      item.className = "check-failed";
+      item.dataset.check = check.id;
+      const name = document.createElement("span");
+      name.className = "check-name";
+      name.textContent = `${checkName(check)}: `;
+      item.append(name, check.guidance || t("check.failed"));
+      return item;
+    }),
+  );
+  // A rejected photo goes on only with a reason (the override beside it); an accepted one is accepted.
+  $("photo-accept").hidden = !attempt.accepted;
+  $("photo-retake").disabled = paused || step.attempts_used >= step.max_attempts;
 }
 
 function showPreviewFrame(meta, frames) {
@@ -431,13 +477,33 @@ function showPreviewFrame(meta, frames) {
 
 async function captureFace(button, mode) {
   await act(button, async () => {
-    say(t("face.capturing"));
-    const response = await call("CaptureFace", { session_id: state.session.session_id, mode, timeout_ms: 10000 });
+    const auto = mode === "FACE_CAPTURE_MODE_AUTO";
+    say(auto ? t("face.looking", { s: FACE_TIMEOUT_MS / 1000 }) : t("face.capturing"));
+    const response = await call("CaptureFace", { session_id: state.session.session_id, mode, timeout_ms: FACE_TIMEOUT_MS });
     const attempt = response.attempt;
-    say(t(attempt.accepted ? "face.accepted" : "face.rejected", { n: attempt.number }));
-    if (response.photo && response.photo.data) addCapture(t("captures.photo"), response.photo);
+    say("");
+    if (response.photo && response.photo.data) {
+      // An auto capture that found nothing compliant in time returns the best picture it saw.
+      state.photo = { attempt, image: response.photo, timedOut: auto && !attempt.accepted };
+      state.retake = false;
+      if (attempt.accepted) addCapture(t("captures.photo"), response.photo);
+    }
     setSession(response.session);
   });
+}
+
+function acceptPhoto() {
+  state.photo = null;
+  state.retake = false;
+  say("");
+  renderSession();
+}
+
+function retakePhoto() {
+  state.photo = null;
+  state.retake = true;
+  say("");
+  renderSession();
 }
 
 // -- fingers ------------------------------------------------------------------------------------
@@ -577,6 +643,11 @@ async function override(event) {
     });
     $("override-form").reset();
     say("");
+    // The photo on show was the one overridden: it is accepted now, and the visit moves on.
+    if (state.photo && state.photo.attempt.attempt_id === response.attempt.attempt_id) {
+      addCapture(t("captures.photo"), state.photo.image);
+      state.photo = null;
+    }
     setSession(response.session);
   });
 }
@@ -663,6 +734,8 @@ async function main() {
   $("start-form").onsubmit = startVisit;
   $("face-capture").onclick = (e) => captureFace(e.currentTarget, "FACE_CAPTURE_MODE_AUTO");
   $("face-capture-now").onclick = (e) => captureFace(e.currentTarget, "FACE_CAPTURE_MODE_NOW");
+  $("photo-accept").onclick = acceptPhoto;
+  $("photo-retake").onclick = retakePhoto;
   $("finger-capture").onclick = captureFinger;
   $("exception-form").onsubmit = recordException;
   $("signature-start").onclick = captureSignature;

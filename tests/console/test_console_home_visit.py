@@ -47,6 +47,7 @@ def test_a_home_visit_records_its_eligibility_and_offers_the_citizens_summary(
     evidence = texts["evidence.RECORD"]
     expect(page.locator("#eligibility-summary")).to_contain_text(evidence)
     page.get_by_role("button", name=texts["face.capture"], exact=True).click()
+    page.get_by_role("button", name=texts["face.accept"]).click(timeout=30_000)
     expect(page.locator("#step-finger")).to_be_visible(timeout=30_000)
     capture_finger(page, kit, RIGHT_INDEX)
     capture_finger(page, kit, LEFT_INDEX)

@@ -89,7 +89,14 @@ def test_every_step_of_a_visit_is_one_screen_in_the_operators_language(
     screenshots(page, "photo")
 
     page.click("#face-capture")
-    expect(page.locator("#step-finger")).to_be_visible(timeout=30_000)
+    # The photo as it will be printed, for accept or retake.
+    expect(page.locator("#face-photo")).to_have_class("photo accepted", timeout=30_000)
+    assert_one_screen(
+        page, heading="#face-heading", action="#photo-accept", language=language, where="the photo"
+    )
+    screenshots(page, "photo-taken")
+    page.click("#photo-accept")
+    expect(page.locator("#step-finger")).to_be_visible()
     expect(page.locator("#finger-heading")).to_be_focused()
     assert_one_screen(
         page,
@@ -155,7 +162,8 @@ def start_at_the_fingers(page: Any, console_url: str, language: str) -> None:
     page.select_option("#citizen-language", language)
     page.click("#start")
     page.click("#face-capture")
-    expect(page.locator("#step-finger")).to_be_visible(timeout=30_000)
+    page.click("#photo-accept", timeout=30_000)
+    expect(page.locator("#step-finger")).to_be_visible()
 
 
 @pytest.mark.parametrize("tablet", [LANDSCAPE], ids=["landscape"], indirect=True)
@@ -205,3 +213,63 @@ def test_an_unplugged_reader_disables_the_capture_and_says_so_in_place_until_it_
     expect(page.locator("#steps li[aria-current=step]")).not_to_contain_text(
         texts["step.STEP_STATE_PAUSED"]
     )
+
+
+@pytest.mark.parametrize("tablet", [PORTRAIT], ids=["portrait"], indirect=True)
+def test_a_rejected_photo_looks_rejected_says_why_and_is_retaken(
+    kit: KitUnderTest, console_url: str, tablet: Any, screenshots: Any
+) -> None:
+    page = tablet
+    texts = texts_for("fr").texts
+    page.goto(f"{console_url}?lang=fr")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    page.select_option("#profile", "be-eid")
+    page.fill("#age", "40")
+    page.fill("#operator", "op-tablet")
+    page.select_option("#operator-language", "fr")
+    page.select_option("#citizen-language", "fr")
+    page.click("#start")
+    expect(page.locator("#step-face")).to_be_visible()
+
+    # A smiling citizen, taken as it is: the crop is shown rejected, with the failed check by name.
+    kit.ctl("camera", "scene", builtin="smiling")
+    try:
+        expect(page.locator("#face-checks .check-failed").first).to_be_visible()
+        page.click("#face-capture-now")
+        photo = page.locator("#face-photo")
+        expect(photo).to_have_class("photo rejected", timeout=30_000)
+        expect(photo).to_contain_text(texts["face.rejected"].format(n=1))
+        expect(page.locator("#face-verdict")).to_have_text(texts["face.verdict_rejected"])
+        expect(page.locator("#face-why [data-check=mouth_closed]")).to_contain_text(
+            texts["check.mouth_closed"]
+        )
+        # No accept without a reason: the override is beside it, and the retake.
+        expect(page.locator("#photo-accept")).to_be_hidden()
+        expect(page.locator("#step-override")).to_be_visible()
+        expect(page.locator("#photo-retake")).to_be_enabled()
+        # The crop as printed: 35 x 45 mm, drawn at that aspect.
+        ratio = page.evaluate(
+            """() => { const i = document.getElementById("face-photo-image");
+                       return [i.naturalWidth / i.naturalHeight, i.width / i.height]; }"""
+        )
+        assert abs(ratio[0] - 35 / 45) < 0.01 and abs(ratio[1] - 35 / 45) < 0.01, ratio
+        assert_one_screen(
+            page,
+            heading="#face-heading",
+            action="#photo-retake",
+            language="fr",
+            where="rejected photo",
+        )
+        screenshots(page, "photo-rejected")
+    finally:
+        kit.ctl("camera", "scene")
+
+    page.click("#photo-retake")
+    expect(page.locator("#face-canvas")).to_be_visible()
+    expect(page.locator("#face-photo")).to_be_hidden()
+    page.click("#face-capture")
+    expect(photo).to_have_class("photo accepted", timeout=30_000)
+    expect(photo).to_contain_text(texts["face.accepted"].format(n=2))
+    page.click("#photo-accept")
+    expect(page.locator("#step-finger")).to_be_visible()
+    expect(page.locator("#steps li").first).to_contain_text(texts["step.STEP_STATE_DONE"])

@@ -109,6 +109,7 @@ def test_a_whole_eid_visit_through_the_page_ends_with_the_package_receipt(
     assert_accessible(page, "photo")
 
     page.get_by_role("button", name=texts["face.capture"], exact=True).click()
+    page.get_by_role("button", name=texts["face.accept"]).click(timeout=30_000)
     expect(page.locator("#step-finger")).to_be_visible(timeout=30_000)
     expect(page.locator("#capture-list img")).to_have_count(1)
     expect(page.locator("#finger-capture")).to_have_text(texts["finger.capture"])

@@ -28,6 +28,8 @@ const state = {
   shown: "", // the screen or step on show, so focus moves only when it changes
   photo: null, // the photo just taken, on show for accept or retake: { attempt, image, timedOut }
   retake: false, // the live picture again, for another photo
+  thumbs: new Map(), // step id -> the latest picture accepted for it, for the review
+  journey: null, // the receipt on show, followed until the back office has its package
 };
 
 const preview = new FacePreview($("face-canvas"), { onFrame: showPreviewFrame, onError: showError });
@@ -237,6 +239,7 @@ async function startVisit(event) {
 
 function enterVisit(session) {
   $("capture-list").replaceChildren();
+  if (!state.session || state.session.session_id !== session.session_id) state.thumbs.clear();
   state.session = session;
   state.photo = null;
   state.retake = false;
@@ -316,6 +319,7 @@ function renderSession() {
   if (slot && $("step-override").parentElement !== slot) slot.append($("step-override"));
   if (screen === "finger") $("finger-heading").textContent = current.title;
   renderEligibility(session.eligibility);
+  if (screen === "finalize") renderReview(session);
   if (screen === "face" && !state.photo) preview.start(session.session_id);
   else preview.stop();
   const view = state.photo ? "photo" : current ? current.step_id : "finalize";
@@ -389,7 +393,9 @@ function showOverride(attempt) {
   $("override-explain").textContent = t("override.explain", { checks: failed.join(", ") || "—" });
 }
 
-function addCapture(label, image) {
+// The page keeps the pictures it was sent (never on disk) for the review: the latest per step.
+function addCapture(label, image, stepId = "") {
+  if (stepId) state.thumbs.set(stepId, image);
   const figure = document.createElement("figure");
   const img = document.createElement("img");
   img.src = `data:${image.format === "IMAGE_FORMAT_PNG" ? "image/png" : "image/jpeg"};base64,${image.data}`;
@@ -486,7 +492,7 @@ async function captureFace(button, mode) {
       // An auto capture that found nothing compliant in time returns the best picture it saw.
       state.photo = { attempt, image: response.photo, timedOut: auto && !attempt.accepted };
       state.retake = false;
-      if (attempt.accepted) addCapture(t("captures.photo"), response.photo);
+      if (attempt.accepted) addCapture(t("captures.photo"), response.photo, attempt.step_id);
     }
     setSession(response.session);
   });
@@ -547,7 +553,7 @@ function captureFinger() {
     else if (data.captured) {
       const attempt = data.captured.attempt;
       say(`${t("finger.quality", { q: attempt.quality })}: ${t(attempt.accepted ? "finger.accepted" : "finger.rejected")}`);
-      if (attempt.accepted && data.captured.image.data) addCapture(fingerTitle(attempt).replace(" —", ""), data.captured.image);
+      if (attempt.accepted && data.captured.image.data) addCapture(fingerTitle(attempt).replace(" —", ""), data.captured.image, attempt.step_id);
       session = data.captured.session;
     } else if (data.lift) say(data.lift.instruction);
     else if (data.error) showError(data.error);
@@ -604,7 +610,7 @@ function captureSignature() {
     else if (data.result) {
       const attempt = data.result.attempt;
       say(t(attempt.accepted ? "signature.accepted" : "signature.rejected"));
-      if (data.result.image.data) addCapture(t("captures.signature"), data.result.image);
+      if (data.result.image.data) addCapture(t("captures.signature"), data.result.image, attempt.step_id);
       session = data.result.session;
     } else if (data.error) showError(data.error);
   };
@@ -645,7 +651,7 @@ async function override(event) {
     say("");
     // The photo on show was the one overridden: it is accepted now, and the visit moves on.
     if (state.photo && state.photo.attempt.attempt_id === response.attempt.attempt_id) {
-      addCapture(t("captures.photo"), state.photo.image);
+      addCapture(t("captures.photo"), state.photo.image, response.attempt.step_id);
       state.photo = null;
     }
     setSession(response.session);
@@ -670,25 +676,166 @@ async function cancelVisit() {
   });
 }
 
+// -- review before sealing ------------------------------------------------------------------------
+
+function imageSource(image) {
+  return `data:${image.format === "IMAGE_FORMAT_PNG" ? "image/png" : "image/jpeg"};base64,${image.data}`;
+}
+
+function fingerName(position) {
+  return t(`finger.${position}`);
+}
+
+function stepTitleOf(stepId) {
+  const step = state.session.steps.find((s) => s.step_id === stepId);
+  return step ? step.title : "";
+}
+
+// Every step with its verdict, and every decision taken with its reason: what the package will say.
+function renderReview(session) {
+  $("review-steps").replaceChildren(
+    ...session.steps.map((step) => {
+      const item = document.createElement("li");
+      item.dataset.step = step.step_id;
+      item.dataset.state = step.state;
+      const thumb = state.thumbs.get(step.step_id);
+      if (thumb) {
+        const img = document.createElement("img");
+        img.src = imageSource(thumb);
+        img.alt = step.title;
+        item.append(img);
+      }
+      const title = document.createElement("strong");
+      title.textContent = `${step.title}: `;
+      const kept = session.attempts.find((a) => a.step_id === step.step_id && a.kept);
+      let verdict = t(`step.${step.state}`);
+      if (kept && kept.override && kept.override.reason) verdict = t("review.overridden", { n: kept.number });
+      else if (kept && kept.accepted) verdict = t("review.accepted", { n: kept.number });
+      item.append(title, verdict);
+      return item;
+    }),
+  );
+  const decisions = [];
+  const decision = (kind, text, reason) => {
+    const item = document.createElement("li");
+    item.dataset.decision = kind;
+    const what = document.createElement("strong");
+    what.textContent = `${text}: `;
+    item.append(what, t("review.reason", { reason: reason || "—" }));
+    decisions.push(item);
+  };
+  for (const e of session.finger_exceptions || []) {
+    decision("exception", `${fingerName(e.finger)} — ${t(`exception.${e.kind.replace("FINGER_EXCEPTION_KIND_", "")}`)}`, e.reason);
+  }
+  for (const a of session.attempts) {
+    if (a.override && a.override.reason) {
+      decision("override", t("review.override", { step: stepTitleOf(a.step_id), n: a.number }), a.override.reason);
+    }
+  }
+  const waiver = session.signature_waiver;
+  if (waiver && waiver.reason && waiver.reason !== "SIGNATURE_WAIVER_REASON_UNSPECIFIED") {
+    decision("waiver", `${t("signature.waiver")} — ${t(`waiver.${waiver.reason.replace("SIGNATURE_WAIVER_REASON_", "")}`)}`, waiver.note);
+  }
+  const eligibility = session.eligibility;
+  if (eligibility && eligibility.override && eligibility.override.reason) {
+    decision("eligibility", t("eligibility.override"), eligibility.override.reason);
+  }
+  if (!decisions.length) {
+    decisions.push(Object.assign(document.createElement("li"), { textContent: t("review.no_decisions") }));
+  }
+  $("review-decisions").replaceChildren(...decisions);
+  $("finalize").disabled = !$("review-confirm").checked;
+}
+
+// -- the receipt and the package's journey ---------------------------------------------------------
+
+const JOURNEY_POLL_MS = 2000;
+const RECEIPTS_KEPT = 20;
+const ALL_PACKAGE_STATES = ["PACKAGE_STATE_SEALED", "PACKAGE_STATE_UPLOADING", "PACKAGE_STATE_ACKNOWLEDGED", "PACKAGE_STATE_DELETED"];
+// Where a package is on its way: sealed, sent (being uploaded), received (acknowledged, or removed
+// from the kit after that).
+const JOURNEY_STEP = {
+  PACKAGE_STATE_SEALED: 0,
+  PACKAGE_STATE_UPLOADING: 1,
+  PACKAGE_STATE_ACKNOWLEDGED: 2,
+  PACKAGE_STATE_DELETED: 2,
+};
+
+// The receipts of this kit's last visits, without biometrics: what the operator may need to show later.
+function storedReceipts() {
+  try {
+    return JSON.parse(localStorage.getItem("kit-console-receipts") || "[]");
+  } catch {
+    return [];
+  }
+}
+
+function storeReceipt(entry) {
+  const receipts = storedReceipts().filter((r) => r.package_id !== entry.package_id);
+  receipts.unshift(entry);
+  localStorage.setItem("kit-console-receipts", JSON.stringify(receipts.slice(0, RECEIPTS_KEPT)));
+}
+
 function showReceipt(session) {
   const receipt = session.receipt;
+  const entry = {
+    package_id: receipt.package_id,
+    reference: session.application_reference || "",
+    document: session.document_profile,
+    validity: session.card_validity_months || 0,
+    state: "PACKAGE_STATE_SEALED",
+  };
+  storeReceipt(entry);
+  $("receipt-reference").textContent = entry.reference || t("visit.no_reference");
+  $("receipt-document").textContent = documentTitle(entry.document);
   $("receipt-package").textContent = receipt.package_id;
-  $("receipt-sha256").textContent = receipt.sha256;
-  $("receipt-size").textContent = t("receipt.bytes", { n: receipt.size_bytes });
   $("receipt-summary").href = `/summary/${encodeURIComponent(session.session_id)}`;
   $("receipt-validity").textContent = session.card_validity_months
     ? t("receipt.months", { n: session.card_validity_months })
     : t("receipt.standard");
   state.session = null;
   say("");
+  showJourney(entry.state);
   showScreen("receipt");
+  followJourney(receipt.package_id);
+}
+
+function showJourney(packageState) {
+  const reached = JOURNEY_STEP[packageState] ?? 0;
+  ["sealed", "sent", "received"].forEach((name, index) => {
+    const item = $(`journey-${name}`);
+    item.dataset.reached = String(index <= reached);
+    if (index === reached) item.setAttribute("aria-current", "step");
+    else item.removeAttribute("aria-current");
+  });
+}
+
+// Follows the package until the back office has it; the receipt stays on show after that.
+async function followJourney(packageId) {
+  state.journey = packageId;
+  while (state.journey === packageId && state.screen === "receipt") {
+    try {
+      const list = await call("ListPackages", { states: ALL_PACKAGE_STATES });
+      const info = list.packages.find((p) => p.package_id === packageId);
+      if (info) {
+        showJourney(info.state);
+        const stored = storedReceipts().find((r) => r.package_id === packageId);
+        if (stored) storeReceipt({ ...stored, state: info.state });
+        if (JOURNEY_STEP[info.state] === 2) return;
+      }
+    } catch {
+      // The next round tries again; the receipt itself is already on show.
+    }
+    await new Promise((resolve) => setTimeout(resolve, JOURNEY_POLL_MS));
+  }
 }
 
 // -- outbox -------------------------------------------------------------------------------------
 
 async function showOutbox() {
   await act($("outbox-refresh"), async () => {
-    const [status, list] = await Promise.all([call("GetOutboxStatus"), call("ListPackages")]);
+    // Every state: a package the back office received stays listed after the kit removed it.
+    const [status, list] = await Promise.all([call("GetOutboxStatus"), call("ListPackages", { states: ALL_PACKAGE_STATES })]);
     const item = (text) => Object.assign(document.createElement("li"), { textContent: text });
     $("outbox-status").replaceChildren(
       item(t("outbox.pending", { n: status.pending })),
@@ -735,6 +882,7 @@ async function main() {
   $("face-capture").onclick = (e) => captureFace(e.currentTarget, "FACE_CAPTURE_MODE_AUTO");
   $("face-capture-now").onclick = (e) => captureFace(e.currentTarget, "FACE_CAPTURE_MODE_NOW");
   $("photo-accept").onclick = acceptPhoto;
+  $("review-confirm").onchange = () => ($("finalize").disabled = !$("review-confirm").checked);
   $("photo-retake").onclick = retakePhoto;
   $("finger-capture").onclick = captureFinger;
   $("exception-form").onsubmit = recordException;

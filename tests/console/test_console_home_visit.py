@@ -59,6 +59,7 @@ def test_a_home_visit_records_its_eligibility_and_offers_the_citizens_summary(
     expect(page.locator("#step-finalize")).to_be_visible(timeout=30_000)
 
     # Sealing before the eligibility is on record is refused with the daemon's reason.
+    page.check("#review-confirm")
     page.get_by_role("button", name=texts["finalize.submit"]).click()
     expect(page.locator("#error")).to_have_attribute("data-reason", "ERROR_REASON_POLICY_VIOLATION")
     expect(page.locator("#eligibility")).to_be_visible()
@@ -76,6 +77,7 @@ def test_a_home_visit_records_its_eligibility_and_offers_the_citizens_summary(
     screenshots(page, "eligibility")
     assert not serious_violations(page)
 
+    page.check("#review-confirm")
     page.get_by_role("button", name=texts["finalize.submit"]).click()
     expect(page.locator("#screen-receipt")).to_be_visible(timeout=60_000)
     link = page.locator("#receipt-summary")

@@ -141,9 +141,13 @@ def test_every_step_of_a_visit_is_one_screen_in_the_operators_language(
     )
     screenshots(page, "finalize")
 
+    page.check("#review-confirm")
     page.click("#finalize")
     expect(page.locator("#screen-receipt")).to_be_visible(timeout=60_000)
     expect(page.locator("#receipt-heading")).to_be_focused()
+    # The receipt names the visit and where its package is; the journey starts sealed.
+    expect(page.locator("#receipt-reference")).to_have_text("APP-2026-0300")
+    expect(page.locator("#journey-sealed")).to_have_attribute("data-reached", "true")
     assert_one_screen(
         page, heading="#receipt-heading", action="#new-visit", language=language, where="receipt"
     )

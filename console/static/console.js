@@ -29,6 +29,8 @@ const state = {
   photo: null, // the photo just taken, on show for accept or retake: { attempt, image, timedOut }
   retake: false, // the live picture again, for another photo
   thumbs: new Map(), // step id -> the latest picture accepted for it, for the review
+  exceptionFinger: null, // the finger chosen on the hand diagram for an exception
+  livePrints: 0, // live images drawn (for the tests)
   journey: null, // the receipt on show, followed until the back office has its package
 };
 
@@ -64,7 +66,8 @@ async function setLanguage(tag) {
     const select = $(id);
     fillSelect(select, kitLanguages, languageName, select.value || currentLanguage());
   }
-  fillSelect($("exception-kind"), EXCEPTION_KINDS, (k) => t(`exception.${k}`), $("exception-kind").value);
+  fillSelect($("exception-kind"), ["", ...EXCEPTION_KINDS], (k) => (k ? t(`exception.${k}`) : t("finger.exception_choose")), $("exception-kind").value);
+  for (const caption of $("hands").querySelectorAll("figcaption")) caption.textContent = t(caption.dataset.i18n);
   fillSelect($("waiver-reason"), WAIVER_REASONS, (k) => t(`waiver.${k}`), $("waiver-reason").value);
   fillSelect($("eligibility-filer"), FILERS, (k) => t(`filer.${k}`), $("eligibility-filer").value);
   fillSelect($("eligibility-place"), PLACES, (k) => t(`place.${k}`), $("eligibility-place").value);
@@ -514,12 +517,67 @@ function retakePhoto() {
 
 // -- fingers ------------------------------------------------------------------------------------
 
+// The ten fingers as drawn, hand by hand from the operator's left: backs of the hands up, as they lie
+// on the glass. Layout only: which step a finger serves comes from the daemon (Attempt.step_id).
+const HANDS = [
+  ["LEFT", ["LEFT_LITTLE", "LEFT_RING", "LEFT_MIDDLE", "LEFT_INDEX", "LEFT_THUMB"]],
+  ["RIGHT", ["RIGHT_THUMB", "RIGHT_INDEX", "RIGHT_MIDDLE", "RIGHT_RING", "RIGHT_LITTLE"]],
+];
+
+function buildHands() {
+  $("hands").replaceChildren(
+    ...HANDS.map(([hand, fingers]) => {
+      const figure = document.createElement("figure");
+      figure.className = "hand";
+      figure.dataset.hand = hand;
+      const palm = document.createElement("div");
+      palm.className = "palm";
+      figure.append(palm);
+      fingers.forEach((finger, index) => {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "finger";
+        button.id = `hand-${finger}`;
+        button.dataset.finger = `FINGER_POSITION_${finger}`;
+        button.dataset.slot = String(index);
+        button.onclick = () => openException(button.dataset.finger);
+        const label = document.createElement("span");
+        label.className = "visually-hidden";
+        button.append(label);
+        figure.append(button);
+      });
+      const caption = document.createElement("figcaption");
+      caption.dataset.i18n = `hands.${hand}`;
+      caption.textContent = t(`hands.${hand}`);
+      figure.append(caption);
+      return figure;
+    }),
+  );
+}
+
+// Each finger's state on the diagram: asked now, done, excepted, or nothing yet.
+function renderHands(step) {
+  const session = state.session;
+  const excepted = new Set((session.finger_exceptions || []).map((e) => e.finger));
+  const done = new Set(session.attempts.filter((a) => a.kept && a.accepted && a.finger).map((a) => a.finger));
+  for (const button of $("hands").querySelectorAll(".finger")) {
+    const finger = button.dataset.finger;
+    const fingerState = excepted.has(finger) ? "excepted" : done.has(finger) ? "done" : step && step.finger === finger ? "asked" : "none";
+    button.dataset.state = fingerState;
+    button.setAttribute("aria-pressed", String(state.exceptionFinger === finger));
+    button.firstChild.textContent = `${fingerName(finger)}: ${t(`hands.state.${fingerState}`)}`;
+    button.disabled = Boolean(state.finger);
+  }
+}
+
 function renderFinger(step, attempts) {
-  $("finger-place").textContent = t("finger.place", { finger: step.title });
-  $("finger-progress").textContent = `${t("finger.attempt", { n: step.attempts_used, max: step.max_attempts })} · ${t("finger.min_quality", { q: step.min_quality })}`;
+  $("finger-place").textContent = t("finger.place", { finger: fingerName(step.finger) });
+  $("finger-progress").textContent = t("finger.attempt", { n: step.attempts_used, max: step.max_attempts });
   const button = $("finger-capture");
   button.textContent = t(step.attempts_used > 0 ? "finger.retry" : "finger.capture");
   button.disabled = Boolean(state.finger) || step.state === "STEP_STATE_PAUSED";
+  renderHands(step);
+  $("finger-quality-min").style.left = `${step.min_quality}%`;
   $("finger-attempts").replaceChildren(
     ...attempts.map((attempt) => {
       const item = document.createElement("li");
@@ -527,57 +585,113 @@ function renderFinger(step, attempts) {
       const verdict = t(attempt.accepted ? "finger.accepted" : "finger.rejected");
       const advice = attempt.checks.filter((c) => !c.passed && c.guidance).map((c) => c.guidance);
       const feedback = advice.length ? ` — ${advice.join(" ")}` : "";
-      item.textContent = `${attempt.finger ? fingerTitle(attempt) : ""} ${t("finger.quality", { q: attempt.quality })}: ${verdict}${feedback}`;
+      item.textContent = `${fingerName(attempt.finger)} #${attempt.number}: ${verdict}${feedback}`;
       return item;
     }),
   );
 }
 
-function fingerTitle(attempt) {
-  const step = state.session.steps.find((s) => s.step_id === attempt.step_id);
-  return step ? `${step.title} #${attempt.number} —` : `#${attempt.number} —`;
+// The live print and its quality against the policy's minimum, in words.
+function showLivePrint(preview, step) {
+  const image = preview.image;
+  if (image && image.gray) {
+    const canvas = $("finger-print");
+    const bytes = Uint8Array.from(atob(image.gray), (c) => c.charCodeAt(0));
+    if (canvas.width !== image.width || canvas.height !== image.height) {
+      canvas.width = image.width;
+      canvas.height = image.height;
+    }
+    const context = canvas.getContext("2d");
+    const pixels = context.createImageData(image.width, image.height);
+    for (let i = 0; i < bytes.length; i += 1) {
+      pixels.data.set([bytes[i], bytes[i], bytes[i], 255], i * 4);
+    }
+    context.putImageData(pixels, 0, 0);
+  }
+  state.livePrints += 1;
+  const quality = preview.live_quality || 0;
+  const enough = preview.finger_present && quality >= step.min_quality;
+  const fill = $("finger-quality-fill");
+  fill.style.width = `${Math.min(100, quality)}%`;
+  fill.classList.toggle("enough", enough);
+  let words = t("finger.live_none");
+  if (preview.finger_present) {
+    const advice = (preview.feedback || []).map((code) => t(`live.${code}`)).filter((text) => !text.startsWith("live."));
+    words = enough ? t("finger.live_enough") : advice[0] || t("finger.live_more");
+  }
+  const live = $("finger-live");
+  if (live.textContent !== words) live.textContent = words;
 }
 
 function captureFinger() {
   clearError();
+  closeException();
   const step = currentStep();
   const button = $("finger-capture");
   button.disabled = true;
   const socket = openSocket(`/ws/sessions/${state.session.session_id}/finger?finger=${step.finger}`);
   state.finger = socket;
+  renderHands(step);
   let session = null;
+  let verdict = "";
   socket.onmessage = (message) => {
     const data = JSON.parse(message.data);
     if (data.waiting) say(data.waiting.instruction);
-    else if (data.preview) $("finger-live").textContent = t("finger.live", { q: data.preview.live_quality });
+    else if (data.preview) showLivePrint(data.preview, step);
     else if (data.captured) {
       const attempt = data.captured.attempt;
-      say(`${t("finger.quality", { q: attempt.quality })}: ${t(attempt.accepted ? "finger.accepted" : "finger.rejected")}`);
-      if (attempt.accepted && data.captured.image.data) addCapture(fingerTitle(attempt).replace(" —", ""), data.captured.image, attempt.step_id);
+      verdict = `${fingerName(attempt.finger)}: ${t(attempt.accepted ? "finger.accepted" : "finger.rejected")}`;
+      say(verdict);
+      if (attempt.accepted && data.captured.image.data) addCapture(fingerName(attempt.finger), data.captured.image, attempt.step_id);
       session = data.captured.session;
     } else if (data.lift) say(data.lift.instruction);
     else if (data.error) showError(data.error);
   };
   socket.onclose = () => {
     state.finger = null;
+    // The finger is off the glass: the lift instruction gives way to the verdict.
+    if (verdict) say(verdict);
     $("finger-live").textContent = "";
+    $("finger-quality-fill").style.width = "0";
     if (session) setSession(session);
     else renderSession();
   };
 }
 
+function openException(finger) {
+  state.exceptionFinger = finger;
+  $("exception-form").reset();
+  $("exception-kind").value = "";
+  $("exception-heading").textContent = t("finger.exception_for", { finger: fingerName(finger) });
+  $("exception-panel").hidden = false;
+  $("exception-hint").hidden = true;
+  renderHands(currentStep());
+  $("exception-heading").focus();
+}
+
+function closeException() {
+  state.exceptionFinger = null;
+  $("exception-panel").hidden = true;
+  $("exception-hint").hidden = false;
+}
+
 async function recordException(event) {
   event.preventDefault();
   const form = new FormData($("exception-form"));
+  // The page's own check, so the refusal is in the operator's language (not the browser's).
+  if (!form.get("kind") || !String(form.get("reason")).trim()) {
+    showError({ message: t(form.get("kind") ? "finger.exception_reason_first" : "finger.exception_choose_first") });
+    return;
+  }
   await act(event.submitter, async () => {
     const response = await call("RecordFingerException", {
       session_id: state.session.session_id,
-      finger: currentStep().finger,
+      finger: state.exceptionFinger,
       kind: `FINGER_EXCEPTION_KIND_${form.get("kind")}`,
       reason: form.get("reason"),
     });
     $("exception-form").reset();
-    $("finger-exception").open = false;
+    closeException();
     setSession(response.session);
   });
 }
@@ -877,6 +991,7 @@ async function main() {
   const wanted = new URLSearchParams(location.search).get("lang") || localStorage.getItem("kit-console-language") || navigator.language;
   await loadTexts(wanted);
   applyTexts(document);
+  buildHands();
   $("ui-language").onchange = (e) => setLanguage(e.target.value);
   $("start-form").onsubmit = startVisit;
   $("face-capture").onclick = (e) => captureFace(e.currentTarget, "FACE_CAPTURE_MODE_AUTO");
@@ -886,6 +1001,10 @@ async function main() {
   $("photo-retake").onclick = retakePhoto;
   $("finger-capture").onclick = captureFinger;
   $("exception-form").onsubmit = recordException;
+  $("exception-cancel").onclick = () => {
+    closeException();
+    renderSession();
+  };
   $("signature-start").onclick = captureSignature;
   $("signature-clear").onclick = () => state.signature && state.signature.send(JSON.stringify({ command: "clear" }));
   $("waiver-form").onsubmit = waive;

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from chromium_browser import needs_chromium
-from one_screen import assert_one_screen
+from one_screen import assert_in_viewport, assert_one_screen
 from playwright.sync_api import expect
 
 from console.catalog import texts_for
 from support.console_server import RunningConsole
 from support.kit import KitUnderTest
-from support.visit import LEFT_INDEX, RIGHT_INDEX
+from support.visit import LEFT_INDEX, RIGHT_INDEX, RIGHT_MIDDLE
 
 pytestmark = [needs_chromium, pytest.mark.slow, pytest.mark.usefixtures("no_visit_left")]
 
@@ -277,3 +277,63 @@ def test_a_rejected_photo_looks_rejected_says_why_and_is_retaken(
     page.click("#photo-accept")
     expect(page.locator("#step-finger")).to_be_visible()
     expect(page.locator("#steps li").first).to_contain_text(texts["step.STEP_STATE_DONE"])
+
+
+@pytest.mark.parametrize("tablet", [LANDSCAPE], ids=["landscape"], indirect=True)
+def test_a_finger_exception_is_chosen_on_the_hand_diagram_with_no_default_kind(
+    kit: KitUnderTest, console_url: str, tablet: Any, screenshots: Any
+) -> None:
+    page = tablet
+    texts = texts_for("nl").texts
+    start_at_the_fingers(page, console_url, "nl")
+    expect(page.locator("#hand-RIGHT_INDEX")).to_have_attribute("data-state", "asked")
+    expect(page.locator("#hand-LEFT_INDEX")).to_have_attribute("data-state", "none")
+
+    page.click("#hand-RIGHT_INDEX")
+    panel = page.locator("#exception-panel")
+    expect(panel).to_be_visible()
+    expect(page.locator("#exception-heading")).to_contain_text(
+        texts["finger.FINGER_POSITION_RIGHT_INDEX"]
+    )
+    expect(page.locator("#hand-RIGHT_INDEX")).to_have_attribute("aria-pressed", "true")
+    assert_one_screen(
+        page,
+        heading="#exception-heading",
+        action="#finger-capture",
+        language="nl",
+        where="finger exception",
+    )
+    screenshots(page, "finger-exception")
+    # No kind is chosen for the operator: recording without one is refused, in Dutch, beside it.
+    expect(page.locator("#exception-kind")).to_have_value("")
+    page.fill("#exception-reason", "amputatie 2019")
+    page.get_by_role("button", name=texts["finger.exception_record"], exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text(texts["finger.exception_choose_first"])
+    expect(page.locator("#hand-RIGHT_INDEX")).to_have_attribute("data-state", "asked")
+    assert_in_viewport(page, "#error", "exception refused")
+
+    page.select_option("#exception-kind", "AMPUTATED")
+    page.get_by_role("button", name=texts["finger.exception_record"], exact=True).click()
+    expect(panel).to_be_hidden()
+    expect(page.locator("#hand-RIGHT_INDEX")).to_have_attribute("data-state", "excepted")
+    expect(page.locator("#hand-RIGHT_MIDDLE")).to_have_attribute("data-state", "asked")
+    expect(page.locator("#finger-place")).to_contain_text(
+        texts["finger.FINGER_POSITION_RIGHT_MIDDLE"]
+    )
+
+    # The middle finger captured: ticked on the diagram, the left index asked next.
+    capture_finger(page, kit, RIGHT_MIDDLE)
+    expect(page.locator("#hand-RIGHT_MIDDLE")).to_have_attribute("data-state", "done")
+    # The reader's live image was painted: a print has dark ridges on the white canvas.
+    assert page.evaluate("() => window.kitConsole.state.livePrints") >= 1
+    darkest = page.evaluate(
+        """() => {
+            const c = document.getElementById("finger-print");
+            const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+            let low = 255;
+            for (let i = 0; i < d.length; i += 4) low = Math.min(low, d[i]);
+            return low;
+        }"""
+    )
+    assert darkest < 128, f"no print on the live canvas (darkest pixel {darkest})"
+    expect(page.locator("#hand-LEFT_INDEX")).to_have_attribute("data-state", "asked")

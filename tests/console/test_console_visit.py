@@ -116,7 +116,10 @@ def test_a_whole_eid_visit_through_the_page_ends_with_the_package_receipt(
     # The finger to place is the daemon's step title, in the operator's language.
     finger = Catalogs.builtin().text("finger.position.right_index", language)
     assert finger
-    expect(page.locator("#finger-place")).to_contain_text(re.compile(re.escape(finger), re.I))
+    expect(page.locator("#finger-heading")).to_contain_text(re.compile(re.escape(finger), re.I))
+    expect(page.locator("#finger-place")).to_contain_text(
+        texts["finger.FINGER_POSITION_RIGHT_INDEX"]
+    )
 
     # A poor print first: the attempt is shown with its quality, and the operator retries.
     capture_finger(page, kit, RIGHT_INDEX, **POOR)
@@ -197,9 +200,10 @@ def test_the_operators_decisions_and_the_daemons_errors_through_the_page(
     expect(page.locator("#step-finger")).to_be_visible()
     expect(page.locator("#step-override")).to_be_hidden()
 
-    # An amputated right index: the page asks for the policy's next finger of that hand.
+    # An amputated right index, chosen on the hand diagram: the page asks for the policy's next
+    # finger of that hand.
     asked = page.locator("#finger-place").inner_text()
-    page.locator("#finger-exception summary").click()
+    page.click("#hand-RIGHT_INDEX")
     page.locator("#step-finger").get_by_label(
         texts["finger.exception_kind"], exact=True
     ).select_option("AMPUTATED")
@@ -207,18 +211,18 @@ def test_the_operators_decisions_and_the_daemons_errors_through_the_page(
         "amputated 2019"
     )
     assert_accessible(page, "finger exception")
-    page.get_by_role("button", name=texts["finger.exception_record"]).click()
+    page.get_by_role("button", name=texts["finger.exception_record"], exact=True).click()
     expect(page.locator("#finger-place")).not_to_have_text(asked)
 
     # Both hands temporarily unable: no prints, a 12-month card; then the signature is waived.
-    page.locator("#finger-exception summary").click()
+    page.click("#hand-RIGHT_MIDDLE")
     page.locator("#step-finger").get_by_label(
         texts["finger.exception_kind"], exact=True
     ).select_option("TEMPORARILY_UNABLE")
     page.locator("#step-finger").get_by_label(texts["finger.exception_reason"], exact=True).fill(
         "both hands in plaster"
     )
-    page.get_by_role("button", name=texts["finger.exception_record"]).click()
+    page.get_by_role("button", name=texts["finger.exception_record"], exact=True).click()
     expect(page.locator("#step-signature")).to_be_visible()
     page.locator("#signature-waiver summary").click()
     page.locator("#step-signature").get_by_label(

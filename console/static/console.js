@@ -223,8 +223,28 @@ function renderDevices() {
 
 async function showStart() {
   const active = await call("GetActiveSession");
-  $("active-visit").hidden = !active.session;
-  $("resume").onclick = () => act($("resume"), async () => enterVisit(active.session));
+  const open = active.session;
+  $("active-visit").hidden = !open;
+  if (open) {
+    const started = open.created_at ? new Date(open.created_at).toLocaleTimeString(currentLanguage(), { hour: "2-digit", minute: "2-digit" }) : "";
+    $("active-visit-text").textContent = t("start.open_visit", {
+      document: documentTitle(open.document_profile),
+      reference: open.application_reference || t("visit.no_reference"),
+      time: started,
+    });
+    $("active-visit-steps").replaceChildren(
+      ...open.steps.map((step) => {
+        const item = document.createElement("li");
+        item.dataset.state = step.state;
+        item.textContent = `${step.title}: ${t(`step.${step.state}`)}`;
+        return item;
+      }),
+    );
+  }
+  $("resume").onclick = () => act($("resume"), async () => enterVisit(open));
+  // The operator id of this kit's last visit, so it is not typed again for every citizen.
+  const operator = localStorage.getItem("kit-console-operator");
+  if (operator && !$("operator").value) $("operator").value = operator;
   showScreen("start");
 }
 
@@ -235,6 +255,7 @@ async function startVisit(event) {
   request.applicant_age = Number(request.applicant_age);
   await act($("start"), async () => {
     const response = await call("CreateSession", request);
+    localStorage.setItem("kit-console-operator", request.operator_id);
     if (response.session.operator_language) await setLanguage(response.session.operator_language);
     enterVisit(response.session);
   });

@@ -337,3 +337,40 @@ def test_a_finger_exception_is_chosen_on_the_hand_diagram_with_no_default_kind(
     )
     assert darkest < 128, f"no print on the live canvas (darkest pixel {darkest})"
     expect(page.locator("#hand-LEFT_INDEX")).to_have_attribute("data-state", "asked")
+
+
+@pytest.mark.parametrize("tablet", [LANDSCAPE], ids=["landscape"], indirect=True)
+def test_after_a_reload_the_open_visit_is_named_with_what_it_holds_and_the_operator_is_remembered(
+    kit: KitUnderTest, console_url: str, tablet: Any, screenshots: Any
+) -> None:
+    page = tablet
+    texts = texts_for("nl").texts
+    start_at_the_fingers(page, console_url, "nl")
+    capture_finger(page, kit, RIGHT_INDEX)
+    expect(page.locator("#hand-LEFT_INDEX")).to_have_attribute("data-state", "asked")
+
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#start-heading")).to_be_focused()
+    # The operator id of the last visit on this kit is filled in.
+    expect(page.locator("#operator")).to_have_value("op-tablet")
+    # The open visit by its document and reference, and each step as it stands.
+    open_visit = page.locator("#active-visit")
+    expect(open_visit).to_be_visible()
+    expect(page.locator("#active-visit-text")).to_contain_text("APP-2026-0301")
+    expect(page.locator("#active-visit-text")).to_contain_text(texts["document.be-eid"])
+    steps = page.locator("#active-visit-steps li")
+    expect(steps).to_have_count(4)
+    expect(steps.nth(0)).to_contain_text(texts["step.STEP_STATE_DONE"])
+    expect(steps.nth(1)).to_contain_text(texts["step.STEP_STATE_DONE"])
+    expect(steps.nth(2)).to_contain_text(texts["step.STEP_STATE_PENDING"])
+    assert_one_screen(
+        page, heading="#start-heading", action="#resume", language="nl", where="resume"
+    )
+    screenshots(page, "resume")
+
+    page.click("#resume")
+    expect(page.locator("#step-finger")).to_be_visible()
+    expect(page.locator("#finger-heading")).to_be_focused()
+    expect(page.locator("#hand-RIGHT_INDEX")).to_have_attribute("data-state", "done")
+    expect(page.locator("#hand-LEFT_INDEX")).to_have_attribute("data-state", "asked")

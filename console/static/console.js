@@ -248,12 +248,22 @@ async function showStart() {
   showScreen("start");
 }
 
+async function fileBase64(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
 async function startVisit(event) {
   event.preventDefault();
   const form = new FormData($("start-form"));
   const request = Object.fromEntries(form.entries());
   request.applicant_age = Number(request.applicant_age);
   await act($("start"), async () => {
+    // A card delivery's reference download goes to the daemon as it is (bytes, base64 in JSON).
+    const file = $("reference-file").files[0];
+    if (file) request.delivery_reference = await fileBase64(file);
     const response = await call("CreateSession", request);
     localStorage.setItem("kit-console-operator", request.operator_id);
     if (response.session.operator_language) await setLanguage(response.session.operator_language);
@@ -325,7 +335,9 @@ function renderSession() {
     const attempts = attemptsOf(current);
     const last = attempts[attempts.length - 1];
     screen = KIND_PANELS[current.kind];
-    const open = current.state === "STEP_STATE_EXHAUSTED" || (last && !last.accepted);
+    // A delivery's fingerprint check is never overridden: its fallback is the visual check.
+    const verifying = Boolean(session.delivery_verification) && current.kind === "CAPTURE_KIND_FINGER";
+    const open = !verifying && (current.state === "STEP_STATE_EXHAUSTED" || (last && !last.accepted));
     showOverride(open && !state.retake ? last : null);
     if (screen === "face") renderFace(current);
     if (screen === "finger") renderFinger(current, attempts);
@@ -592,15 +604,20 @@ function renderHands(step) {
 }
 
 function renderFinger(step, attempts) {
-  $("finger-place").textContent = t("finger.place", { finger: fingerName(step.finger) });
+  const asked = step.finger && step.finger !== "FINGER_POSITION_UNSPECIFIED";
+  $("finger-place").hidden = !asked;
+  $("finger-place").textContent = asked ? t("finger.place", { finger: fingerName(step.finger) }) : "";
+  $("exception-hint").hidden = Boolean(state.session.delivery_verification) || Boolean(state.exceptionFinger);
   $("finger-progress").textContent = t("finger.attempt", { n: step.attempts_used, max: step.max_attempts });
   const button = $("finger-capture");
   button.textContent = t(step.attempts_used > 0 ? "finger.retry" : "finger.capture");
-  button.disabled = Boolean(state.finger) || step.state === "STEP_STATE_PAUSED";
+  button.disabled = Boolean(state.finger) || ["STEP_STATE_PAUSED", "STEP_STATE_EXHAUSTED"].includes(step.state);
   renderHands(step);
+  renderDelivery(step);
   $("finger-quality-min").style.left = `${step.min_quality}%`;
+  // The attempts on the finger asked now: what to do differently on the next one.
   $("finger-attempts").replaceChildren(
-    ...attempts.map((attempt) => {
+    ...attempts.filter((a) => a.finger === step.finger).map((attempt) => {
       const item = document.createElement("li");
       item.className = attempt.accepted ? "accepted" : "rejected";
       const verdict = t(attempt.accepted ? "finger.accepted" : "finger.rejected");
@@ -610,6 +627,53 @@ function renderFinger(step, attempts) {
       return item;
     }),
   );
+}
+
+// A card delivery: the 1:1 result in words, and the visual check the policy allows when no print matched.
+function renderDelivery(step) {
+  const verification = state.session.delivery_verification;
+  const result = $("delivery-result");
+  result.hidden = !verification;
+  const exhausted = step.state === "STEP_STATE_EXHAUSTED";
+  const visual = Boolean(verification && exhausted && verification.visual_check_available);
+  const opening = visual && $("visual-check").hidden;
+  $("visual-check").hidden = !visual;
+  if (opening) $("visual-check-heading").focus();
+  // Every attempt used: the photo check takes the capture's place.
+  $("finger-capture").parentElement.hidden = visual;
+  $("finger-progress").hidden = visual;
+  if (!verification) return;
+  const used = verification.attempts_used || 0;
+  if (verification.matched) result.textContent = t("delivery.matched", { finger: fingerName(verification.matched_finger) });
+  else if (!used) result.textContent = t("delivery.asked", { finger: fingerName(step.finger) });
+  else if (visual) result.textContent = "";
+  else result.textContent = t("delivery.no_match", { finger: fingerName(step.finger), n: used });
+  result.classList.toggle("ready", Boolean(verification.matched));
+  // The photo check says itself why it is offered.
+  result.hidden = visual;
+  if (visual && !$("enrollment-photo").src) loadEnrollmentPhoto();
+}
+
+async function loadEnrollmentPhoto() {
+  await act(null, async () => {
+    const response = await call("GetEnrollmentPhoto", { session_id: state.session.session_id });
+    $("enrollment-photo").src = `data:image/jpeg;base64,${response.jpeg}`;
+    $("enrollment-photo").alt = t("delivery.enrollment_photo");
+  });
+}
+
+async function checkVisually(confirmed, button) {
+  const reason = $("visual-check-reason").value.trim();
+  if (!reason) {
+    showError({ message: t("finger.exception_reason_first") });
+    return;
+  }
+  await act(button, async () => {
+    const response = await call("CheckIdentityVisually", { session_id: state.session.session_id, confirmed, reason });
+    $("visual-check-form").reset();
+    $("enrollment-photo").removeAttribute("src");
+    setSession(response.session);
+  });
 }
 
 // The live print and its quality against the policy's minimum, in words.
@@ -662,6 +726,9 @@ function captureFinger() {
     else if (data.captured) {
       const attempt = data.captured.attempt;
       verdict = `${fingerName(attempt.finger)}: ${t(attempt.accepted ? "finger.accepted" : "finger.rejected")}`;
+      // A delivery's 1:1 result, said where the operator looks next (the next step may be the photo).
+      const verification = data.captured.session.delivery_verification;
+      if (verification && verification.matched) verdict = t("delivery.matched", { finger: fingerName(verification.matched_finger) });
       say(verdict);
       if (attempt.accepted && data.captured.image.data) addCapture(fingerName(attempt.finger), data.captured.image, attempt.step_id);
       session = data.captured.session;
@@ -1022,6 +1089,11 @@ async function main() {
   $("photo-retake").onclick = retakePhoto;
   $("finger-capture").onclick = captureFinger;
   $("exception-form").onsubmit = recordException;
+  $("visual-check-form").onsubmit = (e) => {
+    e.preventDefault();
+    checkVisually(true, $("visual-same"));
+  };
+  $("visual-different").onclick = (e) => checkVisually(false, e.currentTarget);
   $("exception-cancel").onclick = () => {
     closeException();
     renderSession();

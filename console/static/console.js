@@ -34,6 +34,12 @@ const state = {
   journey: null, // the receipt on show, followed until the back office has its package
 };
 
+// The citizen's page (/citizen) in this browser: it shows the photo on show here, never stored.
+const citizenChannel = new BroadcastChannel("kit-console-citizen");
+function tellCitizen(message) {
+  citizenChannel.postMessage(message);
+}
+
 const preview = new FacePreview($("face-canvas"), { onFrame: showPreviewFrame, onError: showError });
 const pen = new PenDrawing($("signature-canvas"));
 // For the browser tests and the bench: what the page has drawn.
@@ -527,6 +533,7 @@ async function captureFace(button, mode) {
     if (response.photo && response.photo.data) {
       // An auto capture that found nothing compliant in time returns the best picture it saw.
       state.photo = { attempt, image: response.photo, timedOut: auto && !attempt.accepted };
+      tellCitizen({ photo: response.photo.data });
       state.retake = false;
       if (attempt.accepted) addCapture(t("captures.photo"), response.photo, attempt.step_id);
     }
@@ -536,6 +543,7 @@ async function captureFace(button, mode) {
 
 function acceptPhoto() {
   state.photo = null;
+  tellCitizen({ photo: null });
   state.retake = false;
   say("");
   renderSession();
@@ -543,6 +551,7 @@ function acceptPhoto() {
 
 function retakePhoto() {
   state.photo = null;
+  tellCitizen({ photo: null });
   state.retake = true;
   say("");
   renderSession();
@@ -855,6 +864,7 @@ async function override(event) {
     if (state.photo && state.photo.attempt.attempt_id === response.attempt.attempt_id) {
       addCapture(t("captures.photo"), state.photo.image, response.attempt.step_id);
       state.photo = null;
+      tellCitizen({ photo: null });
     }
     setSession(response.session);
   });

@@ -30,18 +30,18 @@ def _console_catalog(language: str) -> dict[str, str]:
 
 
 @cache
-def english_phrases(language: str) -> tuple[str, ...]:
-    """The English texts of both catalogs (the console's and the daemon's) that `language` says
-    differently: the longest literal run of each, when long enough to be a phrase."""
+def english_phrases(language: str, foreign: str = "en") -> tuple[str, ...]:
+    """The texts of both catalogs (the console's and the daemon's) in the `foreign` language that
+    `language` says differently: the longest literal run of each, when long enough to be a phrase."""
     phrases: set[str] = set()
-    console_en, console_other = _console_catalog("en"), _console_catalog(language)
+    console_en, console_other = _console_catalog(foreign), _console_catalog(language)
     daemon = Catalogs.builtin()
     pairs = [
         (text, console_other.get(key, ""))
         for key, text in console_en.items()
         if not key.startswith(SAME_IN_EVERY_LANGUAGE)
     ]
-    pairs += [(daemon.text(i) or "", daemon.text(i, language) or "") for i in daemon.ids()]
+    pairs += [(daemon.text(i, foreign) or "", daemon.text(i, language) or "") for i in daemon.ids()]
     for english, other in pairs:
         if english == other:
             continue
@@ -62,12 +62,16 @@ def rendered_text(page: Any) -> str:
     return text
 
 
-def assert_no_english_or_codes(page: Any, language: str, where: str) -> None:
+def assert_no_english_or_codes(
+    page: Any, language: str, where: str, foreign: tuple[str, ...] = ("en",)
+) -> None:
+    """No code and no phrase of the `foreign` languages (English by default) on the page."""
     text = rendered_text(page)
     codes = sorted(set(CODE.findall(text)))
     assert not codes, f"{where}: codes in the page: {codes}"
-    english = [p for p in english_phrases(language) if p in text]
-    assert not english, f"{where}: English in a {language} page: {english}"
+    for other in foreign:
+        found = [p for p in english_phrases(language, other) if p in text]
+        assert not found, f"{where}: {other} in a {language} page: {found}"
 
 
 def assert_in_viewport(page: Any, selector: str, where: str) -> None:

@@ -204,24 +204,24 @@ def test_the_operators_decisions_and_the_daemons_errors_through_the_page(
     # finger of that hand.
     asked = page.locator("#finger-place").inner_text()
     page.click("#hand-RIGHT_INDEX")
-    page.locator("#step-finger").get_by_label(
+    page.locator("#exception-panel").get_by_label(
         texts["finger.exception_kind"], exact=True
     ).select_option("AMPUTATED")
-    page.locator("#step-finger").get_by_label(texts["finger.exception_reason"], exact=True).fill(
-        "amputated 2019"
-    )
+    page.locator("#exception-panel").get_by_label(
+        texts["finger.exception_reason"], exact=True
+    ).fill("amputated 2019")
     assert_accessible(page, "finger exception")
     page.get_by_role("button", name=texts["finger.exception_record"], exact=True).click()
     expect(page.locator("#finger-place")).not_to_have_text(asked)
 
     # Both hands temporarily unable: no prints, a 12-month card; then the signature is waived.
     page.click("#hand-RIGHT_MIDDLE")
-    page.locator("#step-finger").get_by_label(
+    page.locator("#exception-panel").get_by_label(
         texts["finger.exception_kind"], exact=True
     ).select_option("TEMPORARILY_UNABLE")
-    page.locator("#step-finger").get_by_label(texts["finger.exception_reason"], exact=True).fill(
-        "both hands in plaster"
-    )
+    page.locator("#exception-panel").get_by_label(
+        texts["finger.exception_reason"], exact=True
+    ).fill("both hands in plaster")
     page.get_by_role("button", name=texts["finger.exception_record"], exact=True).click()
     expect(page.locator("#step-signature")).to_be_visible()
     page.locator("#signature-waiver summary").click()

@@ -43,7 +43,7 @@ function tellCitizen(message) {
 const preview = new FacePreview($("face-canvas"), { onFrame: showPreviewFrame, onError: showError });
 const pen = new PenDrawing($("signature-canvas"));
 // For the browser tests and the bench: what the page has drawn.
-window.kitConsole = { preview, pen, state };
+window.kitConsole = { preview, pen, state, errorText: (error) => errorText(error) };
 
 // -- texts and languages ------------------------------------------------------------------------
 
@@ -107,9 +107,23 @@ function checkName(check) {
 
 // The daemon's message, in the operator's language; its ErrorReason stays in the element's data for
 // tests and support, never in the text a person reads.
+// A device error carries the driver's own (English) words: the console says what to do instead, naming
+// the device from its catalog. Other errors are the daemon's sentence in the operator's language.
+const DEVICE_ERRORS = ["ERROR_REASON_DEVICE_GONE", "ERROR_REASON_DEVICE_BUSY", "ERROR_REASON_PROTOCOL_ERROR", "ERROR_REASON_DEVICE_FAULT"];
+
+function errorText(error) {
+  const metadata = error.metadata || {};
+  if (DEVICE_ERRORS.includes(error.reason) && !metadata.message_id) {
+    const key = `device.${metadata.device}`;
+    const device = t(key) === key ? t("error.a_device") : t(key);
+    return t(`error.${error.reason}`, { device });
+  }
+  return error.message || t("error.unknown");
+}
+
 function showError(error) {
   const box = $("error");
-  box.textContent = error.message || t("error.unknown");
+  box.textContent = errorText(error);
   box.dataset.reason = error.reason || "";
   box.hidden = false;
 }

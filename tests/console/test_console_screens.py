@@ -203,6 +203,17 @@ def test_an_unplugged_reader_disables_the_capture_and_says_so_in_place_until_it_
             where="reader unplugged",
         )
         screenshots(page, "reader-unplugged")
+        # Should a capture still reach the daemon (a race with the event), its refusal is said
+        # in Dutch with what to do, not with the driver's English words.
+        said = page.evaluate(
+            """() => window.kitConsole.errorText({
+                code: "UNAVAILABLE", reason: "ERROR_REASON_DEVICE_GONE",
+                message: "toestel niet bereikbaar (fingerprint): No such device",
+                metadata: {device: "fingerprint"}})"""
+        )
+        assert said == texts["error.ERROR_REASON_DEVICE_GONE"].format(
+            device=texts["device.fingerprint"]
+        )
     finally:
         kit.ctl("fingerprint", "replug")
     assert kit.watch.wait("fingerprint", "ready", 10)

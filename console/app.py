@@ -65,6 +65,11 @@ async def index(request: Request) -> Response:
     return FileResponse(STATIC / "index.html")
 
 
+async def citizen(request: Request) -> Response:
+    """The citizen's view: the tablet turned round, or a second screen (static/citizen.html)."""
+    return FileResponse(STATIC / "citizen.html")
+
+
 async def texts(request: Request) -> Response:
     chosen = catalog.texts_for(request.path_params["language"])
     return JSONResponse(
@@ -184,6 +189,7 @@ def create_app(
 
     routes = [
         Route("/", index),
+        Route("/citizen", citizen),
         Route("/login", login_page),
         Route("/api/login", login_call, methods=["POST"]),
         Route("/api/logout", logout_call, methods=["POST"]),

@@ -112,7 +112,7 @@ class BrowserAuth:
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008, "reason": "not logged in"})
-        elif path == "/" and scope.get("method") == "GET":
+        elif path in ("/", "/citizen") and scope.get("method") == "GET":
             await RedirectResponse("/login", 303)(scope, receive, send)
         else:
             error = console_error(

@@ -36,6 +36,8 @@ CALLS: dict[str, UnaryCall] = {
     "ClearSignature": UnaryCall("capture", cpb.ClearSignatureRequest),
     "WaiveSignature": UnaryCall("capture", cpb.WaiveSignatureRequest),
     "OverrideAttempt": UnaryCall("capture", cpb.OverrideAttemptRequest),
+    "GetEnrollmentPhoto": UnaryCall("capture", cpb.GetEnrollmentPhotoRequest),
+    "CheckIdentityVisually": UnaryCall("capture", cpb.CheckIdentityVisuallyRequest),
     "RecordEligibility": UnaryCall("capture", cpb.RecordEligibilityRequest),
     # The daemon bounds the photo by the request's timeout_ms (at most 10 min).
     "CaptureCertificatePhoto": UnaryCall("capture", cpb.CaptureCertificatePhotoRequest, 660.0),

@@ -18,6 +18,7 @@ import grpc
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from console.limits import BodyRefused, loads
+from console.live_print import live_print
 from console.messages import error_json, to_json
 from console.preview import LatestFrame, ReceivedFrame, preview_message
 from console.shared_streams import FeedEnded
@@ -173,7 +174,7 @@ async def preview_stream(ws: WebSocket, events: AsyncIterator[Any]) -> None:
 
 
 def finger_event(response: cpb.CaptureFingerResponse) -> dict[str, Any]:
-    """A finger event for the page; live preview images stay here (the page shows live quality)."""
+    """A finger event for the page; a live image goes thinned (console/live_print.py)."""
     kind = response.WhichOneof("event")
     if kind == "preview":
         preview = response.preview
@@ -182,6 +183,7 @@ def finger_event(response: cpb.CaptureFingerResponse) -> dict[str, Any]:
                 "finger_present": preview.finger_present,
                 "live_quality": preview.live_quality,
                 "feedback": list(preview.feedback),
+                "image": live_print(preview.image),
             }
         }
     return to_json(response)

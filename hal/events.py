@@ -25,6 +25,34 @@ class DeviceState(enum.StrEnum):
     FAULT = "fault"
 
 
+class Cause(enum.StrEnum):
+    """Why a device changed state, or is in it: a code the layers above word for a person (the API
+    maps it to a message id). The value is the log's and the audit's English."""
+
+    IN_USE = "in use"
+    RELEASED = "released"
+    LINK_LOST = "link lost"
+    SUPERVISOR_FAILED = "supervisor failed"
+    BIND_FAILED = "bind failed"
+    FAULT = "fault"
+    BOUND = "bound"
+    REBOUND = "rebound"
+    NOT_BOUND_YET = "not bound yet"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A cause with its parameters: `attempts` is how many binds a REBOUND took."""
+
+    cause: Cause
+    attempts: int = 0
+
+    def __str__(self) -> str:
+        if self.cause is Cause.REBOUND:
+            return f"rebound after {self.attempts} attempts"
+        return self.cause.value
+
+
 @dataclass(frozen=True)
 class DeviceStatus:
     """A device's state with its identity, source and the detail a person needs."""
@@ -34,10 +62,12 @@ class DeviceStatus:
     state: DeviceState
     source: str
     info: DeviceInfo | None
-    # Plain-language reason for the state; empty when ready.
+    # The driver's own words for the state (English, for logs and technicians); empty when ready.
     detail: str
     # time.time() of the last state change.
     since: float
+    # Why the device is absent or in fault, as a code; None when ready or busy.
+    cause: Cause | None = None
 
 
 @dataclass(frozen=True)
@@ -48,7 +78,7 @@ class DeviceEvent:
     time: float
     status: DeviceStatus
     previous: DeviceState
-    reason: str
+    reason: Reason
 
 
 class Subscription:
@@ -97,7 +127,7 @@ class EventHub:
             self._subscribers.append(subscription)
         return subscription
 
-    def publish(self, status: DeviceStatus, previous: DeviceState, reason: str) -> DeviceEvent:
+    def publish(self, status: DeviceStatus, previous: DeviceState, reason: Reason) -> DeviceEvent:
         with self._lock:
             event = DeviceEvent(next(self._sequence), time.time(), status, previous, reason)
             subscribers = list(self._subscribers)

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 from hal.device import Device
 from hal.errors import DeviceBusy, DeviceError, DeviceFault, DeviceGone
-from hal.events import DeviceState, DeviceStatus, EventHub
+from hal.events import Cause, DeviceState, DeviceStatus, EventHub, Reason
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,8 @@ class DeviceSupervisor:
         self._bound_since_restart = False
         self._cond = threading.Condition()
         self._state = DeviceState.ABSENT
-        self._detail = "not bound yet"
+        self._detail = ""
+        self._cause: Cause | None = Cause.NOT_BOUND_YET
         self._since = time.time()
         self._lost: DeviceError | None = None
         self._stopping = False
@@ -126,7 +127,7 @@ class DeviceSupervisor:
                 if self._state is DeviceState.FAULT:
                     raise DeviceFault(self._detail, device=self.name)
                 self._users += 1
-                self._set_state_locked(DeviceState.BUSY, "", "in use")
+                self._set_state_locked(DeviceState.BUSY, "", Reason(Cause.IN_USE))
             try:
                 yield self.device
             except DeviceGone as exc:
@@ -136,7 +137,7 @@ class DeviceSupervisor:
                 with self._cond:
                     self._users -= 1
                     if self._users == 0 and self._state is DeviceState.BUSY:
-                        self._set_state_locked(DeviceState.READY, "", "released")
+                        self._set_state_locked(DeviceState.READY, "", Reason(Cause.RELEASED))
         finally:
             if not shared:
                 self._op_lock.release()
@@ -152,18 +153,21 @@ class DeviceSupervisor:
             info=self.device._info,
             detail=self._detail,
             since=self._since,
+            cause=self._cause,
         )
 
-    def _set_state_locked(self, state: DeviceState, detail: str, reason: str) -> None:
+    def _set_state_locked(self, state: DeviceState, detail: str, reason: Reason) -> None:
         if state is self._state and detail == self._detail:
             return
         previous = self._state
         self._state = state
         self._detail = detail
+        # Absent and fault keep what caused them; ready and busy need no cause.
+        self._cause = reason.cause if state in (DeviceState.ABSENT, DeviceState.FAULT) else None
         self._since = time.time()
         self._cond.notify_all()
         self._hub.publish(self._status_locked(), previous, reason)
-        _log_state(self.name, state, previous, reason)
+        _log_state(self.name, state, previous, str(reason))
 
     def _on_link_lost(self, error: DeviceError) -> None:
         self._mark_lost(error)
@@ -172,7 +176,7 @@ class DeviceSupervisor:
         with self._cond:
             self._lost = error
             message = str(error).removeprefix(f"{self.name}: ")
-            self._set_state_locked(DeviceState.ABSENT, message, "link lost")
+            self._set_state_locked(DeviceState.ABSENT, message, Reason(Cause.LINK_LOST))
 
     def _run(self) -> None:
         backoff = self._min_restart_backoff
@@ -190,7 +194,7 @@ class DeviceSupervisor:
                     self._set_state_locked(
                         DeviceState.FAULT,
                         f"supervisor failed ({error}); retrying in {backoff:g} s",
-                        "supervisor failed",
+                        Reason(Cause.SUPERVISOR_FAILED),
                     )
                     self._cond.notify_all()
                 log.error(
@@ -239,21 +243,21 @@ class DeviceSupervisor:
             self.device.close()
             with self._cond:
                 self._set_state_locked(
-                    DeviceState.FAULT, str(exc).removeprefix(f"{self.name}: "), "fault"
+                    DeviceState.FAULT, str(exc).removeprefix(f"{self.name}: "), Reason(Cause.FAULT)
                 )
             return False
         except DeviceError as exc:
             self.device.close()
             with self._cond:
                 if self._state is not DeviceState.ABSENT:
-                    self._set_state_locked(DeviceState.ABSENT, str(exc), "bind failed")
+                    self._set_state_locked(DeviceState.ABSENT, str(exc), Reason(Cause.BIND_FAILED))
                 else:
                     self._detail = str(exc).removeprefix(f"{self.name}: ")
             return False
         with self._cond:
             if self._lost is not None:  # lost again while binding
                 return False
-            reason = "bound" if attempts <= 1 else f"rebound after {attempts} attempts"
+            reason = Reason(Cause.BOUND) if attempts <= 1 else Reason(Cause.REBOUND, attempts)
             self._bound_since_restart = True
             self._set_state_locked(DeviceState.READY, "", reason)
         return True

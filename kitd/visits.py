@@ -270,7 +270,7 @@ class Visits:
             return
         kind = KIND_OF_DEVICE[event.status.kind]
         status = self._device_status(kind) or event.status
-        self._follow(session, kind, status, status.detail or event.reason)
+        self._follow(session, kind, status, status.detail or str(event.reason))
 
     @staticmethod
     def _follow(session: Session, kind: CaptureKind, status: DeviceStatus, detail: str) -> None:

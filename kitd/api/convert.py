@@ -7,13 +7,13 @@ to one of these functions.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from hal.device import DeviceKind
-from hal.events import DeviceEvent, DeviceState, DeviceStatus
+from hal.events import Cause, DeviceEvent, DeviceState, DeviceStatus, Reason
+from hal.signpad.base import PenFlags
 from kit.v1 import capture_service_pb2 as capture_pb
 from kit.v1 import outbox_service_pb2 as outbox_pb
 from kit.v1 import types_pb2 as pb
@@ -138,35 +138,44 @@ def rect(box: events.Box) -> pb.Rect:
     return pb.Rect(x=x, y=y, width=w, height=h)
 
 
-# The supervisors' fixed reasons and details (hal/supervisor.py) as message ids; anything else (a
-# driver's own words) is passed through as it is.
-_REASONS = {
-    "in use": "device.reason.in_use",
-    "released": "device.reason.released",
-    "link lost": "device.reason.unplugged",
-    "supervisor failed": "device.reason.supervisor_failed",
-    "bind failed": "device.reason.bind_failed",
-    "fault": "device.reason.fault",
-    "bound": "device.reason.bound",
-    "current state": "device.reason.current_state",
-    "not bound yet": "device.detail.not_bound_yet",
+# The supervisors' causes (hal.events.Cause) as the API's codes and as message ids.
+DEVICE_REASONS = {
+    Cause.IN_USE: pb.DEVICE_REASON_IN_USE,
+    Cause.RELEASED: pb.DEVICE_REASON_RELEASED,
+    Cause.LINK_LOST: pb.DEVICE_REASON_UNPLUGGED,
+    Cause.SUPERVISOR_FAILED: pb.DEVICE_REASON_SUPERVISOR_FAILED,
+    Cause.BIND_FAILED: pb.DEVICE_REASON_BIND_FAILED,
+    Cause.FAULT: pb.DEVICE_REASON_FAULT,
+    Cause.BOUND: pb.DEVICE_REASON_BOUND,
+    Cause.REBOUND: pb.DEVICE_REASON_REBOUND,
+    Cause.NOT_BOUND_YET: pb.DEVICE_REASON_NOT_BOUND_YET,
 }
-_REBOUND = re.compile(r"rebound after (\d+) attempts")
+CAUSE_MESSAGES = {
+    Cause.IN_USE: "device.reason.in_use",
+    Cause.RELEASED: "device.reason.released",
+    Cause.LINK_LOST: "device.reason.unplugged",
+    Cause.SUPERVISOR_FAILED: "device.reason.supervisor_failed",
+    Cause.BIND_FAILED: "device.reason.bind_failed",
+    Cause.FAULT: "device.reason.fault",
+    Cause.BOUND: "device.reason.bound",
+    Cause.REBOUND: "device.reason.rebound",
+    Cause.NOT_BOUND_YET: "device.detail.not_bound_yet",
+}
 
 
-def device_message(text: str) -> Message | None:
-    """The message id of a supervisor's reason or detail, None for free text."""
-    if text in _REASONS:
-        return Message(_REASONS[text])
-    rebound = _REBOUND.fullmatch(text)
-    if rebound:
-        return Message.of("device.reason.rebound", attempts=int(rebound.group(1)))
-    return None
+def device_message(reason: Reason) -> Message:
+    """The message of a supervisor's reason, with its parameters."""
+    if reason.cause is Cause.REBOUND:
+        return Message.of(CAUSE_MESSAGES[reason.cause], attempts=reason.attempts)
+    return Message(CAUSE_MESSAGES[reason.cause])
 
 
-def device_text(text: str, texts: Texts) -> str:
-    message = device_message(text)
-    return texts(message) if message is not None else text
+def device_detail(status: DeviceStatus, texts: Texts) -> str:
+    """What a person reads for a device's state: the driver's own words when it gave any (they are
+    data, see docs/locale.md), else its cause in the caller's language."""
+    if status.detail or status.cause is None:
+        return status.detail
+    return texts(device_message(Reason(status.cause)))
 
 
 def device(status: DeviceStatus, texts: Texts) -> pb.Device:
@@ -180,8 +189,9 @@ def device(status: DeviceStatus, texts: Texts) -> pb.Device:
         serial=info.serial if info else "",
         firmware=info.firmware if info else "",
         source=status.source,
-        detail=device_text(status.detail, texts),
+        detail=device_detail(status, texts),
         state_since=timestamp(status.since),
+        cause=DEVICE_REASONS[status.cause] if status.cause else pb.DEVICE_REASON_UNSPECIFIED,
     )
 
 
@@ -191,7 +201,9 @@ def device_event(event: DeviceEvent, texts: Texts) -> pb.DeviceEvent:
         time=timestamp(event.time),
         device=device(event.status, texts),
         previous_state=DEVICE_STATES[event.previous],
-        reason=device_text(event.reason, texts),
+        reason=texts(device_message(event.reason)),
+        reason_code=DEVICE_REASONS[event.reason.cause],
+        rebind_attempts=event.reason.attempts,
     )
 
 
@@ -202,6 +214,7 @@ def current_device_event(status: DeviceStatus, now: float, texts: Texts) -> pb.D
         device=device(status, texts),
         previous_state=DEVICE_STATES[status.state],
         reason=texts(Message("device.reason.current_state")),
+        reason_code=pb.DEVICE_REASON_CURRENT_STATE,
     )
 
 
@@ -234,6 +247,7 @@ def step_title(step: Step, texts: Texts) -> str:
 def attempt_message(attempt: Attempt, texts: Texts) -> pb.Attempt:
     message = pb.Attempt(
         attempt_id=attempt.attempt_id,
+        step_id=attempt.step_id,
         kind=CAPTURE_KINDS[attempt.kind],
         finger=attempt.finger,  # type: ignore[arg-type]
         number=attempt.number,
@@ -595,7 +609,7 @@ def _(
                     y=s.y,
                     pressure=s.pressure,
                     tip=s.tip,
-                    in_range=bool(s.flags & 0x02),
+                    in_range=PenFlags.IN_RANGE in s.flags,
                 )
                 for s in event.samples
             ],

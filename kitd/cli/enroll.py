@@ -365,14 +365,8 @@ class Enrollment:
 
 
 def step_attempts(session: pb.Session, step: pb.Step) -> list[types_pb2.Attempt]:
-    attempts = [a for a in session.attempts if a.kind == step.kind]
-    if step.kind == types_pb2.CAPTURE_KIND_FINGER and step.step_id in (
-        "finger-right",
-        "finger-left",
-    ):
-        right = step.step_id == "finger-right"
-        attempts = [a for a in attempts if (a.finger <= 5) == right]
-    return attempts
+    """The attempts made for `step`, as the daemon files them (Attempt.step_id)."""
+    return [a for a in session.attempts if a.step_id == step.step_id]
 
 
 def verification_summary(session: pb.Session) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hal.device import DeviceKind
-from hal.events import DeviceEvent, DeviceState, DeviceStatus
+from hal.events import Cause, DeviceEvent, DeviceState, DeviceStatus, Reason
 from kitd.audit.device_trail import DeviceTrail
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind
@@ -25,7 +25,7 @@ def event(previous: DeviceState, state: DeviceState, detail: str = "") -> Device
     status = DeviceStatus(
         "fingerprint", DeviceKind.FINGERPRINT_SCANNER, state, "kfp1:test", None, detail, time.time()
     )
-    return DeviceEvent(1, time.time(), status, previous, detail)
+    return DeviceEvent(1, time.time(), status, previous, Reason(Cause.LINK_LOST))
 
 
 @pytest.mark.parametrize("previous", [DeviceState.READY, DeviceState.BUSY])

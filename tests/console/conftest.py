@@ -50,7 +50,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, console: RunningConsole) -> Iterator[Any]:
     # The console's Content-Security-Policy forbids inline scripts, which is how axe-core is injected.
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 1000})
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 800})
     page = context.new_page()
     # Logged in as the operator is: the printed address, exchanged for the session cookie.
     page.goto(console.login_url)

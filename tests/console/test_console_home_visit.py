@@ -42,10 +42,12 @@ def test_a_home_visit_records_its_eligibility_and_offers_the_citizens_summary(
     page.select_option("#citizen-language", "fr")
     page.get_by_role("button", name=texts["start.submit"]).click()
 
-    expect(page.locator("#eligibility")).to_be_visible()
+    # What the home visit still lacks stays in view above every step; the form waits for the review.
+    expect(page.locator("#eligibility-summary")).to_be_visible()
     evidence = texts["evidence.RECORD"]
-    expect(page.locator("#eligibility-status")).to_contain_text(evidence)
+    expect(page.locator("#eligibility-summary")).to_contain_text(evidence)
     page.get_by_role("button", name=texts["face.capture"], exact=True).click()
+    page.get_by_role("button", name=texts["face.accept"]).click(timeout=30_000)
     expect(page.locator("#step-finger")).to_be_visible(timeout=30_000)
     capture_finger(page, kit, RIGHT_INDEX)
     capture_finger(page, kit, LEFT_INDEX)
@@ -57,9 +59,13 @@ def test_a_home_visit_records_its_eligibility_and_offers_the_citizens_summary(
     expect(page.locator("#step-finalize")).to_be_visible(timeout=30_000)
 
     # Sealing before the eligibility is on record is refused with the daemon's reason.
+    page.check("#review-confirm")
     page.get_by_role("button", name=texts["finalize.submit"]).click()
-    expect(page.locator("#error")).to_contain_text("POLICY_VIOLATION")
+    expect(page.locator("#error")).to_have_attribute("data-reason", "ERROR_REASON_POLICY_VIOLATION")
+    expect(page.locator("#eligibility")).to_be_visible()
+    expect(page.locator("#eligibility-status")).to_contain_text(evidence)
 
+    page.locator("#eligibility-record summary").click()
     page.fill("#eligibility-reference", "FORM-2026-301")
     page.select_option("#eligibility-filer", "WELFARE_SERVICE")
     page.fill("#eligibility-organisation", "OCMW Brugge")
@@ -71,6 +77,7 @@ def test_a_home_visit_records_its_eligibility_and_offers_the_citizens_summary(
     screenshots(page, "eligibility")
     assert not serious_violations(page)
 
+    page.check("#review-confirm")
     page.get_by_role("button", name=texts["finalize.submit"]).click()
     expect(page.locator("#screen-receipt")).to_be_visible(timeout=60_000)
     link = page.locator("#receipt-summary")

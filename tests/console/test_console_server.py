@@ -129,8 +129,11 @@ def client(running: RunningConsole) -> Console:
     return Console(running.url).logged_in(running.login_url)
 
 
-def test_the_page_is_served_with_a_strict_content_security_policy(client: Console) -> None:
-    response = client.get("/")
+@pytest.mark.parametrize("page", ["/", "/citizen"])
+def test_the_page_is_served_with_a_strict_content_security_policy(
+    client: Console, page: str
+) -> None:
+    response = client.get(page)
     assert response.status == 200
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
@@ -283,10 +286,11 @@ def test_without_a_session_every_request_is_refused(
     assert response.json()["error"]["code"] == "UNAUTHENTICATED"
 
 
+@pytest.mark.parametrize("page", ["/", "/citizen"])
 def test_without_a_session_the_page_sends_the_browser_to_the_login(
-    running: RunningConsole,
+    running: RunningConsole, page: str
 ) -> None:
-    response = Console(running.url).get("/")
+    response = Console(running.url).get(page)
     assert response.status == 303
     assert response.headers["Location"] == "/login"
 

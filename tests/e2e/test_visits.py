@@ -99,6 +99,15 @@ def test_three_poor_prints_fall_back_to_the_middle_finger(visit_factory) -> None
     visit.finger(RIGHT_MIDDLE, **GOOD)
     visit.finger(LEFT_INDEX, **GOOD)
     visit.sign()
+    # Every attempt names the step it was made for: the right hand's holds both of its fingers.
+    steps = {a.attempt_id: (a.step_id, a.finger) for a in visit.refresh().attempts}
+    assert sorted(set(steps.values())) == [
+        ("face", 0),
+        ("finger-left", LEFT_INDEX),
+        ("finger-right", RIGHT_INDEX),
+        ("finger-right", RIGHT_MIDDLE),
+        ("signature", 0),
+    ]
     _, transaction = visit.open(visit.finalize().receipt)
     assert sorted(f.position for f in transaction.fingers) == [RIGHT_MIDDLE, LEFT_INDEX]
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from hal.events import DeviceState, EventHub
+from hal.events import Cause, DeviceState, EventHub, Reason
 from hal.fingerprint.driver import KFP1Scanner
 from hal.source import parse_source
 from hal.supervisor import DeviceSupervisor
@@ -29,6 +29,9 @@ def test_a_supervisor_failing_on_a_bad_source_marks_the_device_fault_and_restart
             assert event.status.state is DeviceState.FAULT
             assert "SourceError" in event.status.detail
             assert "expected //VID:PID" in event.status.detail
+            # The cause travels as a code, for the layers above to word; the detail stays data.
+            assert event.reason == Reason(Cause.SUPERVISOR_FAILED)
+            assert event.status.cause is Cause.SUPERVISOR_FAILED
             assert supervisor.wait_restarts(3, timeout=10), "the loop must be started again"
             assert supervisor.status.state is DeviceState.FAULT
         finally:

@@ -56,9 +56,20 @@ def test_unplug_is_seen_by_a_watcher_and_replug_makes_it_ready_again(
             dpb.GetDeviceRequest(device_id=name), metadata=kit.client.metadata, timeout=5
         ).device
         assert device.detail  # says why, for the operator
+        # ... and as a code an app words itself, without reading the daemon's English.
+        assert device.cause == types_pb2.DEVICE_REASON_UNPLUGGED
     finally:
         kit.ctl(name, "replug")
     assert kit.watch.wait(name, "ready", REPLUG_SEEN)
+    device = kit.client.devices.GetDevice(
+        dpb.GetDeviceRequest(device_id=name), metadata=kit.client.metadata, timeout=5
+    ).device
+    assert device.cause == types_pb2.DEVICE_REASON_UNSPECIFIED and not device.detail
+    codes = [event.reason_code for event in kit.watch.events if event.device.id == name]
+    assert types_pb2.DEVICE_REASON_UNPLUGGED in codes
+    back = [e for e in kit.watch.events if e.device.id == name][-1]
+    assert back.reason_code in (types_pb2.DEVICE_REASON_BOUND, types_pb2.DEVICE_REASON_REBOUND)
+    assert (back.rebind_attempts > 1) == (back.reason_code == types_pb2.DEVICE_REASON_REBOUND)
 
 
 def test_kitctl_devices_json_lists_kind_state_model_serial_firmware(kit: KitUnderTest) -> None:

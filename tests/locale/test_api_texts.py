@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from google.rpc import error_details_pb2, status_pb2
 
+from hal.device import DeviceKind
 from hal.errors import DeviceGone
-from kitd.api.convert import device_text
+from hal.events import Cause, DeviceState, DeviceStatus, Reason
+from kitd.api.convert import device_detail, device_message
 from kitd.api.status import status_for
 from kitd.errors import SessionNotFound
 from kitd.locale import Catalogs, Message
@@ -25,17 +27,30 @@ def status_of(exc: Exception, language: str | None) -> tuple[str, dict[str, str]
 
 
 def test_a_supervisors_reason_is_said_in_the_callers_language() -> None:
-    assert device_text("link lost", CATALOGS.texts("nl")) == "verbinding verbroken"
-    assert device_text("rebound after 3 attempts", CATALOGS.texts("fr")) == (
-        "reconnecté après 3 tentatives"
-    )
-    assert device_text("rebound after 3 attempts", CATALOGS.texts("en")) == (
-        "rebound after 3 attempts"
+    nl, fr, en = (CATALOGS.texts(language) for language in ("nl", "fr", "en"))
+    assert nl(device_message(Reason(Cause.LINK_LOST))) == "verbinding verbroken"
+    assert fr(device_message(Reason(Cause.REBOUND, attempts=3))) == "reconnecté après 3 tentatives"
+    assert en(device_message(Reason(Cause.REBOUND, attempts=3))) == "rebound after 3 attempts"
+
+
+def status(detail: str, cause: Cause | None) -> DeviceStatus:
+    state = DeviceState.ABSENT if cause else DeviceState.READY
+    return DeviceStatus(
+        "fingerprint", DeviceKind.FINGERPRINT_SCANNER, state, "t", None, detail, 0.0, cause
     )
 
 
 def test_a_drivers_own_words_pass_through() -> None:
-    assert device_text("USB error 19", CATALOGS.texts("de")) == "USB error 19"
+    assert device_detail(status("USB error 19", Cause.LINK_LOST), CATALOGS.texts("de")) == (
+        "USB error 19"
+    )
+
+
+def test_a_device_without_words_of_its_drivers_is_described_by_its_cause() -> None:
+    assert device_detail(status("", Cause.NOT_BOUND_YET), CATALOGS.texts("nl")) == CATALOGS.texts(
+        "nl"
+    )(device_message(Reason(Cause.NOT_BOUND_YET)))
+    assert device_detail(status("", None), CATALOGS.texts("nl")) == ""
 
 
 def test_a_device_error_names_the_device_in_the_callers_language() -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from kitd.api.convert import _REASONS, _STEP_TITLES, device_message
+from hal.events import Cause, Reason
+from kitd.api.convert import _STEP_TITLES, device_message
 from kitd.capture.signature import SIGN_HERE
 from kitd.config import DEVICE_KINDS
 from kitd.locale import Catalogs, Message
@@ -71,11 +72,8 @@ def vocabulary_messages() -> list[Message]:
     messages += [finger_label(position) for position in range(1, 11)]
     messages += [Message(f"session.state.{state.value}") for state in SessionState]
     messages += [Message(message_id) for message_id in _STEP_TITLES.values()]
-    messages += [Message(message_id) for message_id in _REASONS.values()]
+    messages += [device_message(Reason(cause, attempts=3)) for cause in Cause]
     messages += [Message(f"device.{name}") for name in DEVICE_KINDS]
-    rebound = device_message("rebound after 3 attempts")
-    assert rebound is not None
-    messages.append(rebound)
     for reason in (
         "device_gone",
         "device_timeout",

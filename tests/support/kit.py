@@ -51,6 +51,7 @@ class DeviceWatch:
         self._cond = threading.Condition()
         self.states: dict[str, int] = {}
         self.history: list[tuple[str, int]] = []
+        self.events: list[types_pb2.DeviceEvent] = []
         self._stream = client.devices.WatchDeviceEvents(
             dpb.WatchDeviceEventsRequest(include_current=True), metadata=client.metadata
         )
@@ -64,6 +65,7 @@ class DeviceWatch:
                 with self._cond:
                     self.states[device.id] = device.state
                     self.history.append((device.id, device.state))
+                    self.events.append(response.event)
                     self._cond.notify_all()
 
     def wait(self, device: str, state: str, timeout: float) -> bool:

@@ -93,15 +93,26 @@ def _local_structures(xy: Floats, angle: Floats) -> Floats:
 def _local_similarity(a: Floats, b: Floats) -> Floats:
     """(n, m): share of a's neighbours that find a like neighbour in b's structure (0..1)."""
     # (n, m, k, k) differences of every neighbour of a with every neighbour of b: float32 halves the
-    # memory traffic, which is the whole cost.
+    # memory traffic, which is the whole cost, and every step works in place.
     a32, b32 = a.astype(np.float32), b.astype(np.float32)
+    # With both angles in -pi..pi, their difference is within 2 pi and the turn between them is the
+    # smaller of |difference| and 2 pi - |difference|: no modulo over the big array.
+    for angles in (a32[..., 1:], b32[..., 1:]):
+        angles[...] = _wrap(angles)
     rows, columns = a32[:, None, :, None, :], b32[None, :, None, :, :]
-    dd = np.abs(rows[..., 0] - columns[..., 0])
-    closeness = np.maximum(1 - dd * np.float32(1 / LOCAL_DISTANCE), 0)
+    closeness = _falloff(np.abs(rows[..., 0] - columns[..., 0]), LOCAL_DISTANCE)
     for feature in (1, 2):
-        turned = np.abs(_wrap(rows[..., feature] - columns[..., feature]))
-        closeness *= np.maximum(1 - turned * np.float32(1 / LOCAL_ANGLE), 0)
+        turned = np.abs(rows[..., feature] - columns[..., feature])
+        np.minimum(turned, np.float32(2 * np.pi) - turned, out=turned)
+        closeness *= _falloff(turned, LOCAL_ANGLE)
     return np.asarray(closeness.max(axis=3).mean(axis=2), np.float64)
+
+
+def _falloff(difference: NDArray[np.float32], tolerance: float) -> NDArray[np.float32]:
+    """1 - difference / tolerance, at least 0, computed in place."""
+    difference *= np.float32(-1 / tolerance)
+    difference += np.float32(1)
+    return np.maximum(difference, np.float32(0), out=difference)
 
 
 def _pair(

@@ -491,20 +491,23 @@ function renderFace(step) {
       ? t("face.timeout", { s: FACE_TIMEOUT_MS / 1000 })
       : t("face.verdict_rejected");
   $("face-why").replaceChildren(
-    ...failed.map((check) => {
-      const item = document.createElement("li");
-      item.className = "check-failed";
-      item.dataset.check = check.id;
-      const name = document.createElement("span");
-      name.className = "check-name";
-      name.textContent = `${checkName(check)}: `;
-      item.append(name, check.guidance || t("check.failed"));
-      return item;
-    }),
+    ...failed.map(failedCheckItem),
   );
   // A rejected photo goes on only with a reason (the override beside it); an accepted one is accepted.
   $("photo-accept").hidden = !attempt.accepted;
   $("photo-retake").disabled = paused || step.attempts_used >= step.max_attempts;
+}
+
+// A failed check by name with its advice, in the text (touch has no hover).
+function failedCheckItem(check) {
+  const item = document.createElement("li");
+  item.className = "check-failed";
+  item.dataset.check = check.id;
+  const name = document.createElement("span");
+  name.className = "check-name";
+  name.textContent = `${checkName(check)}: `;
+  item.append(name, check.guidance || t("check.failed"));
+  return item;
 }
 
 function showPreviewFrame(meta, frames) {
@@ -522,18 +525,8 @@ function showPreviewFrame(meta, frames) {
   list.dataset.signature = signature;
   const failed = meta.checks.filter((c) => !c.passed);
   $("face-summary").textContent = t("face.checks_passed", { n: meta.checks.length - failed.length, total: meta.checks.length });
-  // Each failed check by name with its advice, in the text (touch has no hover).
   list.replaceChildren(
-    ...failed.map((check) => {
-      const item = document.createElement("li");
-      item.className = "check-failed";
-      item.dataset.check = check.id;
-      const name = document.createElement("span");
-      name.className = "check-name";
-      name.textContent = `${checkName(check)}: `;
-      item.append(name, check.guidance || t("check.failed"));
-      return item;
-    }),
+    ...failed.map(failedCheckItem),
   );
 }
 

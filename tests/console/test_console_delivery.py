@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from chromium_browser import needs_chromium
+from finger_capture import capture_finger
 from one_screen import assert_one_screen
 from playwright.sync_api import expect
 
@@ -21,7 +22,6 @@ from support.visit import LEFT_INDEX, RIGHT_INDEX
 pytestmark = [needs_chromium, pytest.mark.slow, pytest.mark.usefixtures("no_visit_left")]
 
 CITIZEN = "person-0001"  # the simulator's default person: whose fingers go on the glass
-GOOD = {"quality": 0.9}
 
 
 @pytest.fixture
@@ -47,15 +47,6 @@ def start_delivery(page: Any, console_url: str, reference: Path) -> None:
     page.set_input_files("#reference-file", str(reference))
     page.click("#start")
     expect(page.locator("#step-finger")).to_be_visible()
-
-
-def capture_finger(page: Any, kit: KitUnderTest, finger: int, **placement: Any) -> None:
-    kit.ctl("fingerprint", "place", finger=finger, **GOOD, **placement)
-    try:
-        page.click("#finger-capture")
-        page.wait_for_function("() => window.kitConsole.state.finger === null")
-    finally:
-        kit.ctl("fingerprint", "remove")
 
 
 def test_a_card_delivery_from_a_reference_file_says_the_match_in_words(

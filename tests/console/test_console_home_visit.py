@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from accessibility_scan import serious_violations
 from chromium_browser import needs_chromium
+from finger_capture import capture_finger
 from playwright.sync_api import expect
 
 from console.catalog import texts_for
@@ -16,16 +17,6 @@ from support.kit import KitUnderTest
 from support.visit import LEFT_INDEX, RIGHT_INDEX
 
 pytestmark = [needs_chromium, pytest.mark.slow, pytest.mark.usefixtures("no_visit_left")]
-GOOD = {"quality": 0.9}
-
-
-def capture_finger(page: Any, kit: KitUnderTest, finger: int) -> None:
-    kit.ctl("fingerprint", "place", finger=finger, **GOOD)
-    try:
-        page.click("#finger-capture")
-        page.wait_for_function("() => window.kitConsole.state.finger === null")
-    finally:
-        kit.ctl("fingerprint", "remove")
 
 
 def test_a_home_visit_records_its_eligibility_and_offers_the_citizens_summary(

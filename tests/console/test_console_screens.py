@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from chromium_browser import needs_chromium
+from finger_capture import capture_finger
 from one_screen import assert_in_viewport, assert_one_screen
 from playwright.sync_api import expect
 
@@ -22,7 +23,6 @@ pytestmark = [needs_chromium, pytest.mark.slow, pytest.mark.usefixtures("no_visi
 
 LANDSCAPE = {"width": 1280, "height": 800}
 PORTRAIT = {"width": 800, "height": 1280}
-GOOD = {"quality": 0.9}
 
 
 @pytest.fixture
@@ -35,15 +35,6 @@ def tablet(browser: Any, console: RunningConsole, request: pytest.FixtureRequest
     page.wait_for_url(console.url)
     yield page
     context.close()
-
-
-def capture_finger(page: Any, kit: KitUnderTest, finger: int) -> None:
-    kit.ctl("fingerprint", "place", finger=finger, **GOOD)
-    try:
-        page.click("#finger-capture")
-        page.wait_for_function("() => window.kitConsole.state.finger === null")
-    finally:
-        kit.ctl("fingerprint", "remove")
 
 
 @pytest.mark.parametrize(

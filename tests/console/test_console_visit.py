@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from accessibility_scan import serious_violations
 from chromium_browser import needs_chromium
+from finger_capture import GOOD, capture_finger
 from playwright.sync_api import expect
 
 from console.catalog import texts_for
@@ -27,7 +28,6 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 # A print that fails the index finger's threshold (30) with a margin: wet, pressed and smudged at the
 # generator's lowest quality scores 23-29 (quality 0.05 alone reaches 35 with some placements).
 POOR = {"quality": 0.0, "wetness": 1.0, "pressure": 1.0, "smudge": 1.0}
-GOOD = {"quality": 0.9}
 
 
 def assert_accessible(page: Any, screen: str) -> None:
@@ -46,17 +46,6 @@ def start_visit(page: Any, texts: dict[str, str], language: str) -> None:
     # From the keyboard: the button takes the focus and Enter starts the visit.
     page.get_by_role("button", name=texts["start.submit"]).focus()
     page.keyboard.press("Enter")
-
-
-def capture_finger(page: Any, kit: KitUnderTest, finger: int, **placement: Any) -> None:
-    """The citizen puts `finger` on the glass, the operator clicks, the finger is lifted after."""
-    kit.ctl("fingerprint", "place", finger=finger, **placement)
-    try:
-        page.click("#finger-capture")
-        # The click opened the capture's stream; it closes once the attempt is captured.
-        page.wait_for_function("() => window.kitConsole.state.finger === null")
-    finally:
-        kit.ctl("fingerprint", "remove")
 
 
 @pytest.mark.parametrize("language", ["en", "nl"])

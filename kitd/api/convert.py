@@ -138,36 +138,29 @@ def rect(box: events.Box) -> pb.Rect:
     return pb.Rect(x=x, y=y, width=w, height=h)
 
 
-# The supervisors' causes (hal.events.Cause) as the API's codes and as message ids.
-DEVICE_REASONS = {
-    Cause.IN_USE: pb.DEVICE_REASON_IN_USE,
-    Cause.RELEASED: pb.DEVICE_REASON_RELEASED,
-    Cause.LINK_LOST: pb.DEVICE_REASON_UNPLUGGED,
-    Cause.SUPERVISOR_FAILED: pb.DEVICE_REASON_SUPERVISOR_FAILED,
-    Cause.BIND_FAILED: pb.DEVICE_REASON_BIND_FAILED,
-    Cause.FAULT: pb.DEVICE_REASON_FAULT,
-    Cause.BOUND: pb.DEVICE_REASON_BOUND,
-    Cause.REBOUND: pb.DEVICE_REASON_REBOUND,
-    Cause.NOT_BOUND_YET: pb.DEVICE_REASON_NOT_BOUND_YET,
-}
-CAUSE_MESSAGES = {
-    Cause.IN_USE: "device.reason.in_use",
-    Cause.RELEASED: "device.reason.released",
-    Cause.LINK_LOST: "device.reason.unplugged",
-    Cause.SUPERVISOR_FAILED: "device.reason.supervisor_failed",
-    Cause.BIND_FAILED: "device.reason.bind_failed",
-    Cause.FAULT: "device.reason.fault",
-    Cause.BOUND: "device.reason.bound",
-    Cause.REBOUND: "device.reason.rebound",
-    Cause.NOT_BOUND_YET: "device.detail.not_bound_yet",
+# The supervisors' causes (hal.events.Cause): the API's code and the message id of each.
+CAUSES: dict[Cause, tuple[pb.DeviceReason.ValueType, str]] = {
+    Cause.IN_USE: (pb.DEVICE_REASON_IN_USE, "device.reason.in_use"),
+    Cause.RELEASED: (pb.DEVICE_REASON_RELEASED, "device.reason.released"),
+    Cause.LINK_LOST: (pb.DEVICE_REASON_UNPLUGGED, "device.reason.unplugged"),
+    Cause.SUPERVISOR_FAILED: (
+        pb.DEVICE_REASON_SUPERVISOR_FAILED,
+        "device.reason.supervisor_failed",
+    ),
+    Cause.BIND_FAILED: (pb.DEVICE_REASON_BIND_FAILED, "device.reason.bind_failed"),
+    Cause.FAULT: (pb.DEVICE_REASON_FAULT, "device.reason.fault"),
+    Cause.BOUND: (pb.DEVICE_REASON_BOUND, "device.reason.bound"),
+    Cause.REBOUND: (pb.DEVICE_REASON_REBOUND, "device.reason.rebound"),
+    Cause.NOT_BOUND_YET: (pb.DEVICE_REASON_NOT_BOUND_YET, "device.detail.not_bound_yet"),
 }
 
 
 def device_message(reason: Reason) -> Message:
     """The message of a supervisor's reason, with its parameters."""
+    _, message_id = CAUSES[reason.cause]
     if reason.cause is Cause.REBOUND:
-        return Message.of(CAUSE_MESSAGES[reason.cause], attempts=reason.attempts)
-    return Message(CAUSE_MESSAGES[reason.cause])
+        return Message.of(message_id, attempts=reason.attempts)
+    return Message(message_id)
 
 
 def device_detail(status: DeviceStatus, texts: Texts) -> str:
@@ -191,7 +184,7 @@ def device(status: DeviceStatus, texts: Texts) -> pb.Device:
         source=status.source,
         detail=device_detail(status, texts),
         state_since=timestamp(status.since),
-        cause=DEVICE_REASONS[status.cause] if status.cause else pb.DEVICE_REASON_UNSPECIFIED,
+        cause=CAUSES[status.cause][0] if status.cause else pb.DEVICE_REASON_UNSPECIFIED,
     )
 
 
@@ -202,7 +195,7 @@ def device_event(event: DeviceEvent, texts: Texts) -> pb.DeviceEvent:
         device=device(event.status, texts),
         previous_state=DEVICE_STATES[event.previous],
         reason=texts(device_message(event.reason)),
-        reason_code=DEVICE_REASONS[event.reason.cause],
+        reason_code=CAUSES[event.reason.cause][0],
         rebind_attempts=event.reason.attempts,
     )
 

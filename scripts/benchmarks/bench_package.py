@@ -24,11 +24,11 @@ def run(ctx: Context) -> list[Figure]:
     sys.path.insert(0, str(ctx.repo_root))
     from visit_factory import make_visit
 
+    from backoffice.opener import open_package
     from kitd.keys.file_key import FileKeySigner
     from kitd.keys.key_list import KitKeyList
     from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
     from kitd.package.files import encode_images
-    from kitd.package.opener import open_package
     from kitd.package.sealer import PackageSealer
 
     figures: list[Figure] = []
@@ -96,8 +96,8 @@ def _token_seal_ms(
 def _outbox_throughput(
     root: Path, sealer: object, visit: object, images: object, keys: object, recipient: object
 ) -> list[Figure]:
-    from kitd.backoffice.demo_pki import generate_demo_pki
-    from kitd.backoffice.receiver import PackageReceiver, ReceiverConfig
+    from backoffice.demo_pki import generate_demo_pki
+    from backoffice.receiver import PackageReceiver, ReceiverConfig
     from kitd.outbox.config import OutboxConfig
     from kitd.outbox.outbox import Outbox
 

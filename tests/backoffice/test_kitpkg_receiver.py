@@ -24,7 +24,7 @@ def test_kitpkg_receiver_generates_its_pki_and_accepts_uploads(back_office: Back
     pki = back_office.root / "cli-pki"
     out = back_office.root / "cli-received"
     process = subprocess.Popen(
-        [sys.executable, "-m", "kitd.cli.kitpkg", "receiver",
+        [sys.executable, "-m", "backoffice.cli", "receiver",
          "--key", str(back_office.root / "backoffice" / "recipient.key.pem"),
          "--kit-keys", str(back_office.root / "kit-keys.json"), "--out", str(out),
          "--pki", str(pki), "--generate-pki", "--port", str(port)],

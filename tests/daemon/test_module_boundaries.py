@@ -50,7 +50,7 @@ def test_the_simulator_door_is_the_one_module_that_imports_kitsim() -> None:
 
 
 def test_the_outbox_imports_neither_the_package_opener_nor_the_back_office() -> None:
-    forbidden = ("kitd.package.opener", "kitd.package.hpke", "kitd.backoffice")
+    forbidden = ("backoffice.opener", "kitd.package.hpke", "backoffice")
     assert importers(KITD / "outbox", forbidden) == []
 
 

@@ -23,8 +23,8 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from backoffice.references import load_signer
 from kit.v1 import capture_service_pb2 as pb
-from kitd.delivery.back_office import load_signer
 from kitd.delivery.kit_key import load_public_key
 from kitd.delivery.reference import HEADER_FORMAT, MAGIC, MAX_REFERENCE_BYTES
 from kitd.keys.file_key import FileKeySigner

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from google.protobuf.json_format import ParseError
 
+from backoffice.opener import open_package
 from console.calls import CALLS, parse_request
 from console.limits import json_object
 from console.streams import MessageRefused, parse_command
@@ -44,7 +45,6 @@ from kitd.package import deterministic_cbor, hpke
 from kitd.package.cose import parse_sign1, verify_sign1
 from kitd.package.envelope import build_frame, parse_frame
 from kitd.package.errors import PackageError
-from kitd.package.opener import open_package
 from kitd.policy.loader import PolicyError, builtin_policy_files, parse_policy
 from kitd.quality.face.cli import decode_photo
 from kitd.quality.finger.errors import FingerprintImageError
@@ -324,8 +324,8 @@ class _Receiver:
     """The reference receiver with its real request handler, driven over in-memory streams."""
 
     def __init__(self) -> None:
-        from kitd.backoffice.demo_pki import generate_demo_pki
-        from kitd.backoffice.receiver import PackageReceiver, ReceiverConfig
+        from backoffice.demo_pki import generate_demo_pki
+        from backoffice.receiver import PackageReceiver, ReceiverConfig
 
         office = _back_office()
         pki = generate_demo_pki(office.root / "pki")

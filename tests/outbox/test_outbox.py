@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from backoffice.receiver import PackageReceiver
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind
-from kitd.backoffice.receiver import PackageReceiver
 from kitd.outbox.contract import Receipt
 from kitd.outbox.errors import DuplicatePackage, InsufficientSpace, NotAPackage
 from kitd.outbox.outbox import Outbox

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from kitd.backoffice.demo_pki import DemoPki, generate_demo_pki
-from kitd.backoffice.receiver import PackageReceiver, ReceiverConfig
+from backoffice.demo_pki import DemoPki, generate_demo_pki
+from backoffice.receiver import PackageReceiver, ReceiverConfig
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_list import KitKeyList
 from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key

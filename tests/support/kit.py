@@ -20,10 +20,10 @@ import cv2
 import grpc
 import numpy as np
 
+from backoffice.references import generate_signer, load_signer, make_reference
 from kit.v1 import device_service_pb2 as dpb
 from kit.v1 import types_pb2
 from kitd.client import KitClient
-from kitd.delivery.back_office import generate_signer, load_signer, make_reference
 from kitd.delivery.kit_key import load_public_key
 from kitd.delivery.reference import seal_reference
 from kitd.keys.recipient import RecipientKeyPair

@@ -9,13 +9,13 @@ from typing import Any
 
 import grpc
 
+from backoffice.opener import OpenedPackage, open_package
 from kit.v1 import capture_service_pb2 as pb
 from kit.v1 import types_pb2
 from kitd.client import KitClient
 from kitd.keys.key_list import KitKeyList
 from kitd.keys.recipient import load_recipient_private_key
 from kitd.package.ansi_nist import ReadTransaction, read_transaction
-from kitd.package.opener import OpenedPackage, open_package
 from support.kit import KitUnderTest
 
 RIGHT_INDEX, RIGHT_MIDDLE, LEFT_INDEX = 2, 3, 7

@@ -7,11 +7,10 @@ import io
 import json
 from pathlib import Path
 
-from package_kit import Kit
-
-from kitd.cli import kitpkg
+from backoffice import cli as kitpkg
 from kitd.keys.key_list import KitKeyList
 from kitd.package.contents import VisitContents
+from support.package_kit import Kit
 
 
 def run(*argv: str) -> tuple[int, str]:

@@ -7,14 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
-from package_kit import Kit
-from visit_factory import make_visit
 
+from backoffice.opener import open_package
+from backoffice.report import visit_report
 from kitd.audit.record import AuditKind
 from kitd.package.errors import MalformedPackage
 from kitd.package.html_template import render
-from kitd.package.opener import open_package
-from kitd.package.report import visit_report
+from support.package_kit import Kit
+from support.visit_factory import make_visit
 
 SCRIPT = "<script>alert(1)</script>"
 IMAGE = '"><img src=x onerror=alert(2)>'

@@ -10,10 +10,10 @@ import stat
 from pathlib import Path
 
 import pytest
-from package_kit import Kit
 
-from kitd.cli import kitpkg
+from backoffice import cli as kitpkg
 from kitd.package.contents import VisitContents
+from support.package_kit import Kit
 
 
 def run(*argv: str) -> tuple[int, str]:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import cbor2
 import pytest
-from package_kit import Kit
 from test_tampering import reseal
 
+from backoffice.opener import decrypt_payload, open_package
 from kitd.keys.errors import KeyStoreError
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_list import KitKeyList
@@ -21,8 +21,8 @@ from kitd.package.contents import VisitContents
 from kitd.package.cose import parse_sign1, sign1
 from kitd.package.errors import KitKeyNotForKit, MalformedPackage, RetiredKitKey, UnsafeName
 from kitd.package.manifest import Manifest
-from kitd.package.opener import decrypt_payload, open_package
 from kitd.package.sealer import PackageSealer
+from support.package_kit import Kit
 
 
 def test_a_package_signed_by_kit_b_that_claims_to_be_kit_a_is_refused(

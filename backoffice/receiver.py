@@ -22,13 +22,13 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from backoffice.opener import open_package
+from backoffice.tls import server_context
 from kitd.audit.errors import AuditError
-from kitd.backoffice.tls import server_context
 from kitd.keys.key_list import KitKeyList
 from kitd.outbox.contract import PACKAGES_PATH, RECEIPT_CONTENT_TYPE, Receipt, content_digest
 from kitd.outbox.files import fsync_dir, write_all
 from kitd.package.errors import PackageError
-from kitd.package.opener import open_package
 
 _ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 MAX_PACKAGE_BYTES = 64 * 1024 * 1024

@@ -1,4 +1,4 @@
-"""Synthetic visits for the package tests: images made with numpy, keys made on the spot."""
+"""Synthetic visits for the package and back-office tests: images made with numpy, keys made on the spot."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from PIL import Image
 
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind, AuditRecord
+from kitd.locale.message import Message
 from kitd.package.contents import (
     FaceCapture,
     FingerCapture,
@@ -76,7 +77,14 @@ def make_visit(audit_records: tuple[AuditRecord, ...] = (), seed: int = 0) -> Vi
     checks = (
         CheckResult("single_face", 1.0, 1.0, True, 100),
         CheckResult("yaw", 2.5, 5.0, True, 90),
-        CheckResult("background_uniformity", 0.31, 0.25, False, 40, "plain background"),
+        CheckResult(
+            "background_uniformity",
+            0.31,
+            0.25,
+            False,
+            40,
+            Message("face.background_uniformity.too_high"),
+        ),
     )
     return VisitContents(
         kit_id="kit-0042",

@@ -36,10 +36,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from backoffice.opener import OpenedPackage, open_package
+from backoffice.references import generate_signer, load_signer, sealed_reference_from_prints
 from kitd.audit.errors import AuditError, AuditTruncated
 from kitd.audit.head import head_path, read_head
 from kitd.audit.verify import verify_log_bytes
-from kitd.delivery.back_office import generate_signer, load_signer, sealed_reference_from_prints
 from kitd.delivery.kit_key import load_public_key
 from kitd.delivery.reference import validity_days
 from kitd.keys.errors import KeyStoreError
@@ -48,7 +49,6 @@ from kitd.keys.key_list import KitKeyList
 from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
 from kitd.package.errors import PackageError, UnsafeName
 from kitd.package.ids import is_file_name
-from kitd.package.opener import OpenedPackage, open_package
 from kitd.policy.loader import PolicyError, load_policies, load_policy
 from kitd.policy.model import Policy
 
@@ -258,7 +258,7 @@ def _open(args: argparse.Namespace) -> int:
         if args.command == "open":
             written = _write_opened(opened, args.out)
         elif args.command == "report":
-            from kitd.package.report import visit_report
+            from backoffice.report import visit_report
 
             private_folder(args.out.parent, tighten=False)
             write_private(args.out, visit_report(opened).encode("utf-8"))
@@ -442,8 +442,8 @@ def _audit_verify(log: Path, kit_keys_path: Path, head_file: Path | None, as_jso
 
 
 def _receiver(args: argparse.Namespace) -> int:
-    from kitd.backoffice.demo_pki import generate_demo_pki
-    from kitd.backoffice.receiver import PackageReceiver, ReceiverConfig
+    from backoffice.demo_pki import generate_demo_pki
+    from backoffice.receiver import PackageReceiver, ReceiverConfig
 
     if args.generate_pki:
         pki = generate_demo_pki(args.pki)

@@ -8,8 +8,8 @@ from pathlib import Path
 import cbor2
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from package_kit import Kit
 
+from backoffice.opener import decrypt_payload, open_package
 from kitd.audit.errors import AuditTruncated
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_id import key_id_of
@@ -30,8 +30,8 @@ from kitd.package.errors import (
 from kitd.package.files import AUDIT_NAME, TRANSACTION_NAME
 from kitd.package.header import Header
 from kitd.package.manifest import FileEntry, Manifest
-from kitd.package.opener import decrypt_payload, open_package
 from kitd.package.sealer import PackageSealer
+from support.package_kit import Kit
 
 
 def reseal(

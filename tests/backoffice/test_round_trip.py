@@ -10,17 +10,17 @@ from pathlib import Path
 import nistitl
 import numpy as np
 import pytest
-from package_kit import Kit
 from PIL import Image
-from visit_factory import make_waived_visit
 
-from kitd.cli import kitpkg
+from backoffice import cli as kitpkg
+from backoffice.opener import open_package
 from kitd.package.contents import VisitContents
 from kitd.package.errors import WrongRecipientKey
 from kitd.package.files import encode_images
 from kitd.package.header import read_header
-from kitd.package.opener import open_package
 from kitd.records.wsq import decode_wsq, encode_wsq
+from support.package_kit import Kit
+from support.visit_factory import make_waived_visit
 
 
 def open_with_kitpkg(

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from kitd.cli.kitpkg import main
-from kitd.delivery.back_office import SIGNER_PRIVATE_NAME, SIGNER_PUBLIC_NAME
+from backoffice.cli import main
+from backoffice.references import SIGNER_PRIVATE_NAME, SIGNER_PUBLIC_NAME
 from kitd.delivery.kit_key import load_or_create_delivery_key, load_public_key
 from kitd.delivery.reference import MAX_PHOTO_BYTES, open_reference
 from kitd.matching.comparison import similarity

@@ -14,11 +14,11 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from backoffice.opener import OpenedPackage
 from kitd.package.ansi_nist import read_transaction
 from kitd.package.errors import MalformedPackage
 from kitd.package.html_template import Html, join, render
 from kitd.package.manifest import EligibilitySummary
-from kitd.package.opener import OpenedPackage
 from kitd.records.wsq import WsqError, decode_wsq
 
 FINGER_NAMES = {

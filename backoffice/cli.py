@@ -25,17 +25,15 @@ write their files 0600 (the owner's only) and `open` makes --out a 0700 folder.
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import os
 import signal
 import sys
-import tempfile
 import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from backoffice.opened_files import private_folder, write_opened, write_private
 from backoffice.opener import OpenedPackage, open_package
 from backoffice.references import generate_signer, load_signer, sealed_reference_from_prints
 from kitd.audit.errors import AuditError, AuditTruncated
@@ -47,8 +45,7 @@ from kitd.keys.errors import KeyStoreError
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_list import KitKeyList
 from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
-from kitd.package.errors import PackageError, UnsafeName
-from kitd.package.ids import is_file_name
+from kitd.package.errors import PackageError
 from kitd.policy.loader import PolicyError, load_policies, load_policy
 from kitd.policy.model import Policy
 
@@ -138,6 +135,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Runs one kitpkg command (`argv`, or the command line) and returns its exit status."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "keygen":
@@ -147,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("open", "verify", "report"):
             return _open(args)
         if args.command == "audit-verify":
-            return _audit_verify(args.log, args.kit_keys, args.head, args.json)
+            return _audit_verify(args.log, args.kit_keys, args.head, as_json=args.json)
         if args.command == "reference-keygen":
             private, public = generate_signer(args.out)
             print(f"reference signer: private {private}, public {public}")
@@ -241,7 +239,7 @@ def _delivery_policy(name: str) -> Policy:
     return policy
 
 
-def _failure(exc: Exception, as_json: bool) -> int:
+def _failure(exc: Exception, *, as_json: bool) -> int:
     if as_json:
         print(json.dumps({"ok": False, "error": type(exc).__name__, "message": str(exc)}, indent=2))
     else:
@@ -256,7 +254,7 @@ def _open(args: argparse.Namespace) -> int:
         opened = open_package(args.package.read_bytes(), recipient, kit_keys)
         written = []
         if args.command == "open":
-            written = _write_opened(opened, args.out)
+            written = write_opened(opened, args.out)
         elif args.command == "report":
             from backoffice.report import visit_report
 
@@ -264,7 +262,7 @@ def _open(args: argparse.Namespace) -> int:
             write_private(args.out, visit_report(opened).encode("utf-8"))
             written = [str(args.out)]
     except (PackageError, AuditError) as exc:
-        return _failure(exc, args.json)
+        return _failure(exc, as_json=args.json)
     report = _report(opened, written)
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
@@ -304,111 +302,7 @@ def _report(opened: OpenedPackage, written: list[str]) -> dict[str, Any]:
     }
 
 
-def _write_opened(opened: OpenedPackage, out: Path) -> list[str]:
-    # Imported here: only `open` needs the image codecs.
-    import numpy as np
-    from PIL import Image
-
-    from kitd.package.ansi_nist import read_transaction
-    from kitd.package.files import (
-        AUDIT_NAME,
-        CERTIFICATE_PHOTO_NAME,
-        SIGNATURE_SERIES_NAME,
-        TRANSACTION_NAME,
-    )
-
-    private_folder(out, tighten=True)
-    written: list[str] = []
-
-    def write(name: str, data: bytes) -> None:
-        # The opener has refused unsafe names already; this is the last check before the disk.
-        if not is_file_name(name):
-            raise UnsafeName("the file name", name)
-        path = out / name
-        write_private(path, data)
-        written.append(str(path))
-
-    transaction_bytes = opened.files[TRANSACTION_NAME]
-    write(f"{opened.manifest.package_id}.an2", transaction_bytes)
-    transaction = read_transaction(transaction_bytes)
-    if transaction.face_jpeg is not None:
-        write("face.jpg", transaction.face_jpeg)
-    for finger in transaction.fingers:
-        write(f"finger-{finger.position:02d}.wsq", finger.wsq)
-    if transaction.signature_pixels is not None:
-        buffer = io.BytesIO()
-        Image.fromarray(np.ascontiguousarray(transaction.signature_pixels), mode="L").save(
-            buffer, "PNG"
-        )
-        write("signature.png", buffer.getvalue())
-    if SIGNATURE_SERIES_NAME in opened.files:
-        write(SIGNATURE_SERIES_NAME, opened.files[SIGNATURE_SERIES_NAME])
-    if CERTIFICATE_PHOTO_NAME in opened.files:
-        write(CERTIFICATE_PHOTO_NAME, opened.files[CERTIFICATE_PHOTO_NAME])
-    if AUDIT_NAME in opened.files:
-        write(AUDIT_NAME, opened.files[AUDIT_NAME])
-        records = [
-            {
-                "seq": r.seq,
-                "time": r.time,
-                "kind": r.kind.value,
-                "operator_id": r.operator_id,
-                "fields": _jsonable(r.fields),
-                "hash": r.hash.hex(),
-            }
-            for r in opened.audit_records
-        ]
-        write("audit.json", json.dumps(records, indent=2).encode("utf-8"))
-    write("manifest.json", json.dumps(opened.manifest.as_dict(), indent=2, sort_keys=True).encode())
-    write(
-        "application.json",
-        json.dumps(transaction.application_data, indent=2, sort_keys=True).encode("utf-8"),
-    )
-    return written
-
-
-def private_folder(folder: Path, *, tighten: bool) -> None:
-    """`folder` created 0700 when missing; `tighten` (kitpkg open's own --out) also refuses an
-    existing one that another user owns and takes group and others off it, which a shared parent
-    such as the working folder must not get."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not tighten:
-        return
-    info = folder.stat()
-    if info.st_uid != os.geteuid():
-        raise PermissionError(
-            f"--out {folder} belongs to uid {info.st_uid}: its owner could read what is written "
-            "there; give a folder of your own"
-        )
-    if info.st_mode & 0o077:
-        folder.chmod(0o700)
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """`data` as `path`, readable by its owner only, whatever the umask: always a new file, renamed
-    over the name, so neither a symlink nor a file someone else put there (and could read again)
-    receives the bytes."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600, O_EXCL
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def _audit_verify(log: Path, kit_keys_path: Path, head_file: Path | None, as_json: bool) -> int:
+def _audit_verify(log: Path, kit_keys_path: Path, head_file: Path | None, *, as_json: bool) -> int:
     kit_keys = KitKeyList.load(kit_keys_path)
     head_file = head_file or head_path(log)
     try:
@@ -417,7 +311,7 @@ def _audit_verify(log: Path, kit_keys_path: Path, head_file: Path | None, as_jso
             raise AuditTruncated(f"the signed head {head_file} does not exist")
         report = verify_log_bytes(log.read_bytes(), kit_keys, head=head)
     except AuditError as exc:
-        return _failure(exc, as_json)
+        return _failure(exc, as_json=as_json)
     summary = {
         "ok": True,
         "records": report.count,

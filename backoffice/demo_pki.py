@@ -65,7 +65,7 @@ def generate_demo_pki(out_dir: Path, days: int = 30) -> DemoPki:
         .sign(ca_key, hashes.SHA256())
     )
 
-    def leaf(name: str, server: bool) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    def leaf(name: str, *, server: bool) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
         key = ec.generate_private_key(ec.SECP256R1())
         builder = (
             x509.CertificateBuilder()
@@ -96,8 +96,8 @@ def generate_demo_pki(out_dir: Path, days: int = 30) -> DemoPki:
             )
         return builder.sign(ca_key, hashes.SHA256()), key
 
-    server, server_key = leaf("kitpkg receiver", True)
-    client, client_key = leaf("kitd kit", False)
+    server, server_key = leaf("kitpkg receiver", server=True)
+    client, client_key = leaf("kitd kit", server=False)
     pki = DemoPki(
         out_dir / "ca.pem",
         out_dir / "server.pem",

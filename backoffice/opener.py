@@ -21,7 +21,7 @@ from kitd.audit.verify import ChainAnchor, decode_records, verify_chain
 from kitd.keys.key_id import key_id_of
 from kitd.keys.key_list import KitKeyList, PublishedKey
 from kitd.package import deterministic_cbor, hpke
-from kitd.package.cose import parse_sign1, verify_sign1
+from kitd.package.cose import Sign1, parse_sign1, verify_sign1
 from kitd.package.envelope import parse_frame
 from kitd.package.errors import (
     FileDigestMismatch,
@@ -72,13 +72,26 @@ def decrypt_payload(data: bytes, recipient_key: ec.EllipticCurvePrivateKey) -> t
 def open_package(
     data: bytes, recipient_key: ec.EllipticCurvePrivateKey, kit_keys: KitKeyList
 ) -> OpenedPackage:
+    """The package in `data` opened with the back office's `recipient_key` and checked whole against
+    the published `kit_keys`, in the order of the module's checks; each kind of damage raises its own
+    PackageError (or AuditError for the audit stretch).
+    """
     header, payload = decrypt_payload(data, recipient_key)
     try:
         signed = parse_sign1(bytes(payload["manifest"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedPackage(f"the payload lacks its manifest: {exc!r}") from exc
     files = _payload_files(payload.get("files"))
+    manifest, published = _verified_manifest(signed, kit_keys)
+    _check_against_header(manifest, header, published)
+    _check_names(manifest)
+    _check_files(manifest, files)
+    records = _audit_stretch(manifest, files, kit_keys)
+    return OpenedPackage(header, manifest, files, records, hashlib.sha256(data).hexdigest())
 
+
+def _verified_manifest(signed: Sign1, kit_keys: KitKeyList) -> tuple[Manifest, PublishedKey]:
+    """The signed manifest, once its signature verifies with the published key it names."""
     published = kit_keys.get(signed.key_id)
     if published is None:
         raise UnknownKitKey(signed.key_id)
@@ -86,6 +99,11 @@ def open_package(
     manifest = Manifest.from_cbor(signed.payload)
     if manifest.kit_key_id != signed.key_id:
         raise MalformedPackage("the manifest names another kit key than the one that signed it")
+    return manifest, published
+
+
+def _check_against_header(manifest: Manifest, header: Header, published: PublishedKey) -> None:
+    """The signed manifest agrees with the clear header and with what its key may speak for."""
     # A published key speaks for its own kit only, and for nothing sealed after its retirement.
     if published.kit_id != manifest.kit_id:
         raise KitKeyNotForKit(published.key_id, published.kit_id, manifest.kit_id)
@@ -101,13 +119,19 @@ def open_package(
             f"the header names package {header.package_id}, the signed manifest "
             f"{manifest.package_id}"
         )
-    # Names from a package end up as file names at the back office: refuse any that could escape.
+
+
+def _check_names(manifest: Manifest) -> None:
+    """Names from a package end up as file names at the back office: refuse any that could escape."""
     if not is_package_id(manifest.package_id):
         raise UnsafeName("the package id", manifest.package_id)
     for entry in manifest.files:
         if not is_file_name(entry.name):
             raise UnsafeName("the file name", entry.name)
 
+
+def _check_files(manifest: Manifest, files: dict[str, bytes]) -> None:
+    """Every listed file present with its size and SHA-256, and no file the manifest does not list."""
     listed = {entry.name for entry in manifest.files}
     for entry in manifest.files:
         content = files.get(entry.name)
@@ -123,29 +147,34 @@ def open_package(
         if name not in listed:
             raise FileDigestMismatch(name, "present but not listed in the manifest")
 
-    records: tuple[AuditRecord, ...] = ()
-    if manifest.audit is not None:
-        decoded, torn = decode_records(files.get(AUDIT_NAME, b""))
-        if torn:
-            raise AuditTruncated("the package's audit records end with a partial record")
-        verify_chain(
-            decoded,
-            kit_keys,
-            from_genesis=False,
-            anchor=ChainAnchor(manifest.audit.last_seq, bytes.fromhex(manifest.audit.head_hash)),
+
+def _audit_stretch(
+    manifest: Manifest, files: dict[str, bytes], kit_keys: KitKeyList
+) -> tuple[AuditRecord, ...]:
+    """The package's audit records, chained from the first the manifest names to its signed head."""
+    if manifest.audit is None:
+        return ()
+    decoded, torn = decode_records(files.get(AUDIT_NAME, b""))
+    if torn:
+        raise AuditTruncated("the package's audit records end with a partial record")
+    verify_chain(
+        decoded,
+        kit_keys,
+        from_genesis=False,
+        anchor=ChainAnchor(manifest.audit.last_seq, bytes.fromhex(manifest.audit.head_hash)),
+    )
+    if decoded[0].seq != manifest.audit.first_seq:
+        raise AuditTruncated(
+            f"the package's audit records start at {decoded[0].seq}, the manifest says "
+            f"{manifest.audit.first_seq}"
         )
-        if decoded[0].seq != manifest.audit.first_seq:
-            raise AuditTruncated(
-                f"the package's audit records start at {decoded[0].seq}, the manifest says "
-                f"{manifest.audit.first_seq}"
-            )
-        records = tuple(decoded)
-    return OpenedPackage(header, manifest, files, records, hashlib.sha256(data).hexdigest())
+    return tuple(decoded)
 
 
 def _payload_files(value: Any) -> dict[str, bytes]:
     """The payload's [[name, bytes], ...] list, type-checked (an integer for the bytes would
-    otherwise become that many zero bytes)."""
+    otherwise become that many zero bytes).
+    """
     if not isinstance(value, list):
         raise MalformedPackage("the payload lacks its file list")
     files: dict[str, bytes] = {}

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from backoffice.opener import open_package
+from backoffice.opener import OpenedPackage, open_package
 from backoffice.tls import server_context
 from kitd.audit.errors import AuditError
 from kitd.keys.key_list import KitKeyList
@@ -139,44 +139,34 @@ class PackageReceiver:
             self._count.notify_all()
 
     def _put(self, request: BaseHTTPRequestHandler) -> tuple[int, bytes]:
-        if not request.path.startswith(PACKAGES_PATH):
-            return 404, _error("not_found", f"no resource {request.path}")
-        package_id = request.path[len(PACKAGES_PATH) :]
-        if not _ID.match(package_id):
-            return 400, _error("bad_id", f"{package_id!r} is not a UUIDv7 package id")
-        length = int(request.headers.get("Content-Length", "-1"))
-        if not 0 < length <= MAX_PACKAGE_BYTES:
-            return 411, _error("length", "a Content-Length up to 64 MiB is required")
-        data = request.rfile.read(length)
-        if len(data) != length:
-            return 400, _error("short_body", f"got {len(data)} of {length} bytes")
-        sha256 = hashlib.sha256(data).hexdigest()
-        claimed = request.headers.get("Content-Digest")
-        if claimed is not None and claimed != content_digest(sha256):
-            return 400, _error("digest", "the body does not match its Content-Digest")
-        folder = self.config.out_dir / package_id
-        with self._store_lock:
-            stored = folder / "receipt.json"
-            if stored.exists():
-                receipt = Receipt.from_json(stored.read_bytes())
-                if receipt.sha256 == sha256:
-                    return 200, receipt.to_json()
-                return 409, _error(
-                    "conflict", f"package {package_id} was already received with other bytes"
-                )
         try:
-            opened = open_package(data, self._recipient_key, self._kit_keys)
+            upload = _read_upload(request)
+        except _Refused as refused:
+            return refused.status, refused.body
+        folder = self.config.out_dir / upload.package_id
+        with self._store_lock:
+            earlier = _earlier_answer(folder, upload)
+        if earlier is not None:
+            return earlier
+        try:
+            opened = open_package(upload.data, self._recipient_key, self._kit_keys)
         except (PackageError, AuditError) as exc:
             return 422, _error(type(exc).__name__, str(exc))
-        if opened.header.package_id != package_id:
+        if opened.header.package_id != upload.package_id:
             return 400, _error("id_mismatch", "the URL and the package header name different ids")
-        receipt = self.make_receipt(package_id, sha256, len(data))
+        return self._store(folder, upload, opened)
+
+    def _store(self, folder: Path, upload: _Upload, opened: OpenedPackage) -> tuple[int, bytes]:
+        """Stores a verified package durably, the receipt last; 201 with the receipt (200 with the
+        earlier one when another request stored it meanwhile).
+        """
+        receipt = self.make_receipt(upload.package_id, upload.sha256, len(upload.data))
         with self._store_lock:
             if (folder / "receipt.json").exists():
                 return 200, (folder / "receipt.json").read_bytes()
             folder.mkdir(mode=0o700, exist_ok=True)
             fsync_dir(self.config.out_dir)
-            _write_atomic(folder / "package.kitpkg", data)
+            _write_atomic(folder / "package.kitpkg", upload.data)
             _write_atomic(
                 folder / "manifest.json",
                 json.dumps(opened.manifest.as_dict(), indent=2, sort_keys=True).encode(),
@@ -186,8 +176,63 @@ class PackageReceiver:
             # copy on the answer, so the answer waits until the receipt's rename is durable too.
             _write_atomic(folder / "receipt.json", receipt.to_json())
             fsync_dir(folder)
-            self.stored.append(package_id)
+            self.stored.append(upload.package_id)
         return 201, receipt.to_json()
+
+
+@dataclass(frozen=True)
+class _Upload:
+    """A PUT's package id (from its path) and body, with the body's SHA-256 (lowercase hex)."""
+
+    package_id: str
+    data: bytes
+    sha256: str
+
+
+class _Refused(Exception):
+    """A request answered with an error status before its package is opened."""
+
+    def __init__(self, status: int, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = _error(kind, message)
+
+
+def _read_upload(request: BaseHTTPRequestHandler) -> _Upload:
+    """The package a PUT carries: a UUIDv7 path, a bounded body of the announced length that matches
+    its Content-Digest when it has one; _Refused otherwise.
+    """
+    if not request.path.startswith(PACKAGES_PATH):
+        raise _Refused(404, "not_found", f"no resource {request.path}")
+    package_id = request.path[len(PACKAGES_PATH) :]
+    if not _ID.match(package_id):
+        raise _Refused(400, "bad_id", f"{package_id!r} is not a UUIDv7 package id")
+    length = int(request.headers.get("Content-Length", "-1"))
+    if not 0 < length <= MAX_PACKAGE_BYTES:
+        raise _Refused(411, "length", "a Content-Length up to 64 MiB is required")
+    data = request.rfile.read(length)
+    if len(data) != length:
+        raise _Refused(400, "short_body", f"got {len(data)} of {length} bytes")
+    sha256 = hashlib.sha256(data).hexdigest()
+    claimed = request.headers.get("Content-Digest")
+    if claimed is not None and claimed != content_digest(sha256):
+        raise _Refused(400, "digest", "the body does not match its Content-Digest")
+    return _Upload(package_id, data, sha256)
+
+
+def _earlier_answer(folder: Path, upload: _Upload) -> tuple[int, bytes] | None:
+    """The answer to a package received before: its receipt again for the same bytes (the PUT is
+    idempotent), a conflict for other bytes; None for a new package.
+    """
+    stored = folder / "receipt.json"
+    if not stored.exists():
+        return None
+    receipt = Receipt.from_json(stored.read_bytes())
+    if receipt.sha256 == upload.sha256:
+        return 200, receipt.to_json()
+    return 409, _error(
+        "conflict", f"package {upload.package_id} was already received with other bytes"
+    )
 
 
 def _error(kind: str, message: str) -> bytes:

@@ -47,6 +47,7 @@ def generate_signer(out_dir: Path) -> tuple[Path, Path]:
 
 
 def load_signer(path: Path) -> ec.EllipticCurvePrivateKey:
+    """The reference-signing private key in `path`; KeyStoreError unless it is EC P-256."""
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
         raise KeyStoreError(f"{path} does not hold an EC P-256 private key")
@@ -66,7 +67,8 @@ def read_print(path: Path) -> NDArray[np.uint8]:
 
 def read_photo(path: Path) -> bytes:
     """The enrollment photo for a reference: scaled to fit PHOTO_BOX and re-encoded as a JPEG small enough
-    for the download (the operator compares a face with it on a tablet, not a print)."""
+    for the download (the operator compares a face with it on a tablet, not a print).
+    """
     pixels = cv2.imdecode(np.frombuffer(_read_bounded(path), np.uint8), cv2.IMREAD_COLOR)
     if pixels is None:
         raise ValueError(f"{path} is not a readable image")
@@ -102,7 +104,8 @@ def make_reference(
     valid_for: timedelta = timedelta(days=14),
 ) -> DeliveryReference:
     """A reference of the enrolled `prints` (finger position, pixels), one per hand, in the order the kit
-    asks for them; `photo` (JPEG) serves the operator's visual check where a policy allows it."""
+    asks for them; `photo` (JPEG) serves the operator's visual check where a policy allows it.
+    """
     if valid_for <= timedelta(0):
         raise ValueError("a reference's validity must be above 0")
     issued = issued_at or datetime.now(UTC).replace(microsecond=0)
@@ -130,6 +133,9 @@ def sealed_reference_from_prints(
     issued_at: datetime | None = None,
     valid_for: timedelta = timedelta(days=14),
 ) -> tuple[DeliveryReference, bytes]:
+    """A reference of the enrollment print files (finger position, path) and photo file, signed by
+    `signer` and sealed to the kit's delivery key: the reference and the bytes to send down.
+    """
     reference = make_reference(
         [(finger, read_print(path)) for finger, path in prints],
         kit_id,

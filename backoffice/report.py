@@ -115,6 +115,9 @@ $eligibility
 
 
 def visit_report(opened: OpenedPackage) -> str:
+    """The opened package as one self-contained HTML page for people: photo, prints, signature,
+    attempts, exceptions and eligibility, every field from the package escaped as text.
+    """
     manifest = opened.manifest
     transaction = read_transaction(opened.files["transaction.an2"])
     pictures = []

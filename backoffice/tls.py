@@ -7,6 +7,7 @@ from pathlib import Path
 
 
 def server_context(ca_cert: Path, server_cert: Path, server_key: Path) -> ssl.SSLContext:
+    """TLS 1.2 or later with the receiver's certificate, requiring a client certificate of `ca_cert`."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(ca_cert))
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.verify_mode = ssl.CERT_REQUIRED

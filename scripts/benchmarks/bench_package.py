@@ -1,7 +1,7 @@
 """Package benchmarks: seal (sign + encrypt, images already encoded) and open times per visit, outbox
 enqueue and upload-acknowledge throughput, and with --soak a long crash-consistency run.
 
-The visit is synthetic (a 480x600 JPEG face, two 320x400 fingers, a signature), built by the package tests'
+The visit is synthetic (a 480x600 JPEG face, two 320x400 fingers, a signature), built by the tests'
 visit factory. Keys are a file kit key and, when SoftHSM2 is installed, a token key as well.
 """
 
@@ -19,17 +19,16 @@ from figures import Context, Figure, median, percentile, time_ms
 
 
 def run(ctx: Context) -> list[Figure]:
-    sys.path.insert(0, str(ctx.repo_root / "tests" / "package"))
+    sys.path.insert(0, str(ctx.repo_root / "tests"))
     sys.path.insert(0, str(ctx.repo_root / "tests" / "keys"))
     sys.path.insert(0, str(ctx.repo_root))
-    from visit_factory import make_visit
-
     from backoffice.opener import open_package
     from kitd.keys.file_key import FileKeySigner
     from kitd.keys.key_list import KitKeyList
     from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
     from kitd.package.files import encode_images
     from kitd.package.sealer import PackageSealer
+    from support.visit_factory import make_visit
 
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory() as scratch:

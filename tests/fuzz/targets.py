@@ -16,7 +16,6 @@ import contextlib
 import functools
 import io
 import struct
-import sys
 import tempfile
 import tomllib
 from collections.abc import Callable
@@ -62,9 +61,6 @@ from kitd.records.iso19794_7 import (
     encode_iso19794_7,
 )
 from kitd.records.wsq import WsqError, decode_wsq, encode_wsq
-
-# The package tests' visit builder makes the seed package (a real visit's contents).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "package"))
 
 
 @dataclass(frozen=True)
@@ -268,12 +264,11 @@ class _BackOffice:
     """A kit key, a recipient key pair and one real sealed visit, made once per process."""
 
     def __init__(self) -> None:
-        from visit_factory import make_visit
-
         from kitd.keys.file_key import FileKeySigner
         from kitd.keys.key_list import KitKeyList
         from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
         from kitd.package.sealer import PackageSealer
+        from support.visit_factory import make_visit  # the seed package: a real visit's contents
 
         self.root = Path(tempfile.mkdtemp(prefix="kitd-fuzz-"))
         signer = FileKeySigner.generate(self.root / "kit.key.pem")

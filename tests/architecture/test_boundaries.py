@@ -7,6 +7,7 @@ lazy ones inside functions too). Run it alone with `.venv/bin/pytest tests/archi
   one door, kitd/cli/simulators.py, imports kitsim lazily for `kitctl enroll --auto` and
   `kit-selftest --sim`; nothing `kitd serve` loads reaches it.
 * `hal` is below the daemon: it imports neither kitd nor the console, the back office or kitsim.
+* The back office reads what kits wrote with kitd's formats; it imports no device, simulator or console.
 * The outbox never reaches the parts of kitd.package that decrypt, nor the back office; the console is
   a client: it imports kit.v1 and kitd.client only, and the daemon never imports it.
 """
@@ -37,6 +38,11 @@ def edges() -> list[Edge]:
 
 def test_the_kit_never_imports_the_back_office(edges: list[Edge]) -> None:
     assert crossings(edges, KIT, ["backoffice"]) == []
+
+
+def test_the_back_office_needs_no_device_simulator_or_console(edges: list[Edge]) -> None:
+    # It reads what the kit wrote, with the formats of kitd; it never drives a device.
+    assert crossings(edges, ["backoffice"], ["hal", "kitsim", "console"]) == []
 
 
 def test_the_back_office_is_where_the_opener_and_the_receiver_are(edges: list[Edge]) -> None:

@@ -1,4 +1,4 @@
-"""finalize_visit: the session's single call at the end of a visit."""
+"""finalize_visit: the sealing step that writes a visit's package and queues it in the outbox."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from kitd.outbox.config import OutboxConfig
 from kitd.outbox.errors import InsufficientSpace
 from kitd.outbox.outbox import Outbox
 from kitd.package.contents import VisitContents
-from kitd.package.finalize import finalize_visit
 from kitd.package.opener import open_package
+from kitd.sealing import finalize_visit
 
 
 def test_finalize_leaves_an_openable_package_in_the_outbox(

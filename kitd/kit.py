@@ -149,9 +149,7 @@ class Kit:
         if self._events_thread is not None:
             self._events_thread.join(2)
         self.uploader.stop(timeout=3)
-        for session in self.sessions.all_active():
-            session.lose(Message("session.end.daemon_stopped"))
-            self.sessions.ended(session)
+        self.sessions.end_all(Message("session.end.daemon_stopped"))
         self.clock.save()
         self.outbox.close()
         self.audit.close()

@@ -227,6 +227,10 @@ class SessionManager:
                     self._finalized[session.session_id] = session
                 self._write_journal()
 
-    def all_active(self) -> list[Session]:
+    def end_all(self, reason: Message) -> None:
+        """Ends every active visit as lost with `reason` (the daemon stops) and journals each end."""
         with self._lock:
-            return [s for s in self._sessions.values() if s.state is SessionState.ACTIVE]
+            active = [s for s in self._sessions.values() if s.state is SessionState.ACTIVE]
+        for session in active:
+            session.lose(reason)
+            self.ended(session)

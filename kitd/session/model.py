@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -183,10 +183,13 @@ class VisualCheckRecord:
     time: float
 
 
-@dataclass
+@dataclass(frozen=True)
 class Verification:
     """Where a delivery's 1:1 verification stands: every attempt on the enrolled fingers, the best score,
-    the finger that matched and how identity was checked."""
+    the finger that matched and how identity was checked.
+
+    A value: each attempt or check gives a new one (`tried`, `checked_visually`), which the session keeps.
+    """
 
     reference_id: str
     # The enrolled fingers tried, in order.
@@ -196,10 +199,27 @@ class Verification:
     max_attempts: int
     # Whether the policy allows the visual check and the reference carries a photo for it.
     visual_check_available: bool = False
-    tries: list[VerificationTry] = field(default_factory=list)
+    tries: tuple[VerificationTry, ...] = ()
     matched_finger: int = 0
     method: IdentityCheck = IdentityCheck.NONE
     visual_check: VisualCheckRecord | None = None
+
+    def tried(self, attempt: VerificationTry) -> Verification:
+        """The verification with one more attempt; the first matching print checks identity."""
+        if not attempt.matched or self.matched:
+            return replace(self, tries=(*self.tries, attempt))
+        return replace(
+            self,
+            tries=(*self.tries, attempt),
+            matched_finger=attempt.finger,
+            method=IdentityCheck.FINGERPRINT,
+        )
+
+    def checked_visually(self, check: VisualCheckRecord) -> Verification:
+        """The verification with the operator's visual check; a confirmed one checks identity."""
+        if not check.confirmed:
+            return replace(self, visual_check=check)
+        return replace(self, visual_check=check, method=IdentityCheck.VISUAL_CHECK)
 
     @property
     def matched(self) -> bool:

@@ -198,6 +198,8 @@ class Session:
                 )
                 accepted, checks, feedback = verdict.accepted, verdict.checks, verdict.feedback
                 audit = verdict.audit
+                if verdict.verification is not None:
+                    self.verification = verdict.verification
             else:
                 accepted = all(c.passed for c in checks)
             attempt = _next_attempt(
@@ -267,7 +269,7 @@ class Session:
             check = VisualCheckRecord(
                 confirmed, reason.strip(), operator_id or self.operator_id, self._clock()
             )
-            verification.visual_check = check
+            verification = self.verification = verification.checked_visually(check)
             self._record(
                 SessionRecordKind.IDENTITY_CHECK,
                 {
@@ -285,7 +287,6 @@ class Session:
                 self._end(SessionState.NOT_VERIFIED, Message("session.end.visual_check_declined"))
                 self._drop_payloads()
                 return
-            verification.method = IdentityCheck.VISUAL_CHECK
             step.state = StepState.DONE
 
     def _visual_check_step(self) -> Step:

@@ -31,7 +31,7 @@ from kitd.package.manifest import Manifest
 from kitd.package.sealer import PackageSealer
 from kitd.session.model import Receipt
 from kitd.session.packaging import visit_contents
-from kitd.session.session import Session
+from kitd.session.view import SessionView
 
 log = logging.getLogger(__name__)
 
@@ -98,12 +98,12 @@ class Sealing:
         except InsufficientSpace as exc:
             raise StorageFull(exc.message) from None
 
-    def committed(self, session: Session) -> Receipt | None:
+    def committed(self, session: SessionView) -> Receipt | None:
         """The receipt of the package already committed for this visit, if there is one."""
         package_id = self._outbox.package_of_session(session.session_id)
         return None if package_id is None else self._receipt(self._outbox.get(package_id))
 
-    def seal(self, session: Session) -> Receipt:
+    def seal(self, session: SessionView) -> Receipt:
         if self._sealer is None:
             raise CapabilityMissing(Message("error.no_backoffice_key"))
         before = self.committed(session)

@@ -31,19 +31,18 @@ from kitd.policy.model import (
     finger_label,
 )
 from kitd.quality.check import CheckResult
-from kitd.session.eligibility import Eligibility, EligibilityEntry, Evidence
+from kitd.session.eligibility import EligibilityEntry, EligibilityView, Evidence
 from kitd.session.model import (
     Attempt,
     CaptureKind,
     IdentityCheck,
     Receipt,
     SessionState,
-    Step,
     StepState,
     Verification,
 )
 from kitd.session.plan import STEP_TITLES
-from kitd.session.session import Session
+from kitd.session.view import SessionView, StepView
 
 DEVICE_KINDS = {
     DeviceKind.CAMERA: pb.DEVICE_KIND_CAMERA,
@@ -224,13 +223,9 @@ def check(result: CheckResult, texts: Texts) -> pb.Check:
     )
 
 
-# Step ids of the policies' plans (kitd.session.session) and the message id of each one's title.
-_STEP_TITLES = STEP_TITLES
-
-
-def step_title(step: Step, texts: Texts) -> str:
+def step_title(step: StepView, texts: Texts) -> str:
     """ "right hand: right index finger" (the finger asked now), "photo", in the operator's language."""
-    message_id = _STEP_TITLES.get(step.step_id)
+    message_id = STEP_TITLES.get(step.step_id)
     title = texts.id(message_id) if message_id else step.title
     if not step.finger:
         return title
@@ -274,7 +269,7 @@ def receipt_message(receipt: Receipt) -> capture_pb.PackageReceipt:
     )
 
 
-def session_message(session: Session, texts: Texts) -> capture_pb.Session:
+def session_message(session: SessionView, texts: Texts) -> capture_pb.Session:
     """The session; `texts` renders in its operator language (CallLanguages.of_language)."""
     with session.lock:
         next_step = session.next_step if session.state is SessionState.ACTIVE else None
@@ -309,9 +304,9 @@ def session_message(session: Session, texts: Texts) -> capture_pb.Session:
                     operator_id=e.operator_id,
                     time=timestamp(e.time),
                 )
-                for e in session.decisions.exceptions
+                for e in session.finger_exceptions
             ],
-            card_validity_months=session.decisions.card_validity_months,
+            card_validity_months=session.card_validity_months,
             created_at=timestamp(session.created_at),
             expires_at=timestamp(session.expires_at),
             next_step_id=next_step.step_id if next_step else "",
@@ -320,13 +315,14 @@ def session_message(session: Session, texts: Texts) -> capture_pb.Session:
             citizen_language=session.languages.citizen,
             language_fallbacks=session.languages.fallbacks,
         )
-        if session.decisions.waiver is not None:
+        waiver = session.signature_waiver
+        if waiver is not None:
             message.signature_waiver.CopyFrom(
                 pb.SignatureWaiver(
-                    reason=WAIVER_REASONS[session.decisions.waiver.reason],
-                    note=session.decisions.waiver.note,
-                    operator_id=session.decisions.waiver.operator_id,
-                    time=timestamp(session.decisions.waiver.time),
+                    reason=WAIVER_REASONS[waiver.reason],
+                    note=waiver.note,
+                    operator_id=waiver.operator_id,
+                    time=timestamp(waiver.time),
                 )
             )
         if session.receipt is not None:
@@ -338,7 +334,7 @@ def session_message(session: Session, texts: Texts) -> capture_pb.Session:
         return message
 
 
-def eligibility_message(eligibility: Eligibility) -> capture_pb.Eligibility:
+def eligibility_message(eligibility: EligibilityView) -> capture_pb.Eligibility:
     """A home visit's eligibility as recorded, and what it still lacks."""
     if not eligibility.required:
         return capture_pb.Eligibility()
@@ -348,7 +344,7 @@ def eligibility_message(eligibility: Eligibility) -> capture_pb.Eligibility:
         certificate_photo_required=eligibility.photo_required,
         certificate_photo_accepted=photo is not None and photo.accepted,
         certificate_photo_attempts=eligibility.photo_attempts,
-        missing=[EVIDENCE[m] for m in eligibility.missing()],
+        missing=[EVIDENCE[m] for m in eligibility.missing],
     )
     recorded = eligibility.recorded
     if recorded is not None:
@@ -511,7 +507,7 @@ def face_preview_frame(frame: events.FacePreview, texts: Texts) -> capture_pb.Fa
 
 
 def face_capture_response(
-    result: events.FaceResult, session: Session, texts: Texts
+    result: events.FaceResult, session: SessionView, texts: Texts
 ) -> capture_pb.CaptureFaceResponse:
     response = capture_pb.CaptureFaceResponse(
         attempt=attempt_message(result.attempt, texts),
@@ -583,7 +579,7 @@ def _(event: events.FingerLift, texts: Texts) -> capture_pb.CaptureFingerRespons
 
 @functools.singledispatch
 def signature_event_message(
-    event: events.SignatureEvent, texts: Texts, session: Callable[[], Session]
+    event: events.SignatureEvent, texts: Texts, session: Callable[[], SessionView]
 ) -> capture_pb.CaptureSignatureResponse:
     """`session` is read only for the result, which carries the visit as the signature left it."""
     raise TypeError(f"no kit.v1 message for {type(event).__name__}")
@@ -591,7 +587,7 @@ def signature_event_message(
 
 @signature_event_message.register
 def _(
-    event: events.PenBatch, texts: Texts, session: Callable[[], Session]
+    event: events.PenBatch, texts: Texts, session: Callable[[], SessionView]
 ) -> capture_pb.CaptureSignatureResponse:
     return capture_pb.CaptureSignatureResponse(
         samples=capture_pb.PenSamples(
@@ -614,7 +610,7 @@ def _(
 
 @signature_event_message.register
 def _(
-    event: events.SignatureCleared, texts: Texts, session: Callable[[], Session]
+    event: events.SignatureCleared, texts: Texts, session: Callable[[], SessionView]
 ) -> capture_pb.CaptureSignatureResponse:
     return capture_pb.CaptureSignatureResponse(
         cleared=capture_pb.SignatureCleared(clear_count=event.clear_count)
@@ -623,7 +619,7 @@ def _(
 
 @signature_event_message.register
 def _(
-    event: events.SignatureResult, texts: Texts, session: Callable[[], Session]
+    event: events.SignatureResult, texts: Texts, session: Callable[[], SessionView]
 ) -> capture_pb.CaptureSignatureResponse:
     return capture_pb.CaptureSignatureResponse(
         result=capture_pb.SignatureResult(

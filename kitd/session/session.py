@@ -39,6 +39,7 @@ from kitd.session.eligibility import (
     EligibilityEntry,
     EligibilityOverride,
     EligibilityRecord,
+    EligibilityView,
 )
 from kitd.session.model import (
     Attempt,
@@ -53,6 +54,7 @@ from kitd.session.model import (
     StepState,
     Verification,
     VisualCheckRecord,
+    WaiverRecord,
 )
 from kitd.session.operator_decisions import OperatorDecisions
 from kitd.session.plan import (
@@ -70,7 +72,10 @@ def _no_record(kind: SessionRecordKind, fields: dict[str, Any]) -> None:
 
 
 class Session:
-    """One visit: its plan of steps, every attempt, exception, waiver and override, and its end."""
+    """One visit: its plan of steps, every attempt, exception, waiver and override, and its end.
+
+    Others read it as a `kitd.session.view.SessionView` and change it only through its calls.
+    """
 
     def __init__(
         self,
@@ -110,13 +115,13 @@ class Session:
         self.finished_at: float | None = None
         self.attempts: list[Attempt] = []
         self.receipt: Receipt | None = None
-        self.verification = verification_for(policy, reference)
+        self._verification = verification_for(policy, reference)
         self._reference = reference
         self.steps = plan_steps(policy, applicant_age, reference)
-        self.decisions = OperatorDecisions(
+        self._decisions = OperatorDecisions(
             policy, self.steps, settled=self.settled, clock=clock, record=self._record
         )
-        self.eligibility = Eligibility(policy.eligibility, clock=clock, record=self._record)
+        self._eligibility = Eligibility(policy.eligibility, clock=clock, record=self._record)
         self._record(
             SessionRecordKind.SESSION_CREATED,
             {
@@ -126,6 +131,30 @@ class Session:
                 "steps": [s.step_id for s in self.steps],
             },
         )
+
+    # -- what others may read (kitd.session.view.SessionView) ---------------------------------------
+
+    @property
+    def finger_exceptions(self) -> tuple[FingerExceptionRecord, ...]:
+        return tuple(self._decisions.exceptions)
+
+    @property
+    def signature_waiver(self) -> WaiverRecord | None:
+        return self._decisions.waiver
+
+    @property
+    def card_validity_months(self) -> int:
+        """The card's shorter validity a finger exception asks for; 0 for the document's own."""
+        return self._decisions.card_validity_months
+
+    @property
+    def verification(self) -> Verification | None:
+        """A delivery's identity check as it stands; None for a visit without a reference."""
+        return self._verification
+
+    @property
+    def eligibility(self) -> EligibilityView:
+        return self._eligibility.view()
 
     # -- queries -------------------------------------------------------------------------------------
 
@@ -193,13 +222,13 @@ class Session:
                     quality=quality,
                     checks=checks,
                     feedback=feedback,
-                    verification=self.verification,
+                    verification=self._verification,
                     settled_elsewhere=[o for o in self.steps if o is not step and self.settled(o)],
                 )
                 accepted, checks, feedback = verdict.accepted, verdict.checks, verdict.feedback
                 audit = verdict.audit
                 if verdict.verification is not None:
-                    self.verification = verdict.verification
+                    self._verification = verdict.verification
             else:
                 accepted = all(c.passed for c in checks)
             attempt = _next_attempt(
@@ -215,7 +244,7 @@ class Session:
             self.attempts.append(attempt)
             settling.settle_after_attempt(step, attempt, self.policy.fingers, self._record)
             self._record(SessionRecordKind.ATTEMPT, settling.attempt_fields(step, attempt, audit))
-            verification = self.verification
+            verification = self._verification
             if (
                 step.references
                 and step.state is StepState.EXHAUSTED
@@ -261,7 +290,7 @@ class Session:
         with self.lock:
             self._require_active()
             step = self._visual_check_step()
-            verification = self.verification
+            verification = self._verification
             assert verification is not None
             minimum = self.policy.delivery.visual_check.reason_min_length
             if len(reason.strip()) < minimum:
@@ -269,7 +298,7 @@ class Session:
             check = VisualCheckRecord(
                 confirmed, reason.strip(), operator_id or self.operator_id, self._clock()
             )
-            verification = self.verification = verification.checked_visually(check)
+            verification = self._verification = verification.checked_visually(check)
             self._record(
                 SessionRecordKind.IDENTITY_CHECK,
                 {
@@ -291,7 +320,7 @@ class Session:
 
     def _visual_check_step(self) -> Step:
         """The verification step whose visual check is open, else VisualCheckNotAllowed saying why."""
-        verification = self.verification
+        verification = self._verification
         if verification is None:
             raise VisualCheckNotAllowed(Message("error.visual_check_no_delivery"))
         if not self.policy.delivery.visual_check.allowed:
@@ -317,19 +346,19 @@ class Session:
         with self.lock:
             self._require_active()
             operator = operator_id or self.operator_id
-            return self.decisions.except_finger(finger, kind, reason, operator)
+            return self._decisions.except_finger(finger, kind, reason, operator)
 
     def waive_signature(self, reason: WaiverReason, note: str, operator_id: str = "") -> None:
         with self.lock:
             step = self.step_for(CaptureKind.SIGNATURE)
-            self.decisions.waive_signature(step, reason, note, operator_id or self.operator_id)
+            self._decisions.waive_signature(step, reason, note, operator_id or self.operator_id)
 
     def override(self, attempt_id: str, reason: str, operator_id: str = "") -> Attempt:
         with self.lock:
             self._require_active()
             attempt = self.attempt(attempt_id)
             operator = operator_id or self.operator_id
-            return self.decisions.override(attempt, reason, operator, self.step_by_id)
+            return self._decisions.override(attempt, reason, operator, self.step_by_id)
 
     # -- a home visit's eligibility -------------------------------------------------------------------
 
@@ -338,7 +367,7 @@ class Session:
     ) -> EligibilityRecord:
         with self.lock:
             self._require_active()
-            return self.eligibility.record(entry, operator_id or self.operator_id)
+            return self._eligibility.record(entry, operator_id or self.operator_id)
 
     def clock(self) -> float:
         """The visit's clock (wall time, seconds)."""
@@ -348,17 +377,17 @@ class Session:
         """StepNotAllowed unless the visit is active and its policy asks for the certificate's photo."""
         with self.lock:
             self._require_active()
-            self.eligibility.check_photo_allowed()
+            self._eligibility.check_photo_allowed()
 
     def keep_certificate_photo(self, photo: CertificatePhoto, operator_id: str = "") -> None:
         with self.lock:
             self._require_active()
-            self.eligibility.keep_photo(photo, operator_id or self.operator_id)
+            self._eligibility.keep_photo(photo, operator_id or self.operator_id)
 
     def override_eligibility(self, reason: str, operator_id: str = "") -> EligibilityOverride:
         with self.lock:
             self._require_active()
-            return self.eligibility.override_missing(reason, operator_id or self.operator_id)
+            return self._eligibility.override_missing(reason, operator_id or self.operator_id)
 
     # -- devices -------------------------------------------------------------------------------------
 
@@ -381,7 +410,7 @@ class Session:
                     Message.of("error.visit_incomplete", missing=", ".join(missing)),
                     missing=",".join(missing),
                 )
-            self.eligibility.check_settled()
+            self._eligibility.check_settled()
 
     def finalize(self, receipt: Receipt) -> None:
         with self.lock:
@@ -408,8 +437,8 @@ class Session:
         self.end_reason = english(reason) if isinstance(reason, Message) else reason
         self.finished_at = self._clock()
         fields: dict[str, Any] = {"state": state.value, "reason": self.end_reason}
-        if self.verification is not None:
-            fields["verification"] = self.verification.record()
+        if self._verification is not None:
+            fields["verification"] = self._verification.record()
         self._record(SessionRecordKind.SESSION_ENDED, fields)
 
     def _drop_payloads(self) -> None:
@@ -421,7 +450,7 @@ class Session:
             step.references = {}
         self._reference = None
         # The certificate's photo is health data: it leaves memory with the captures.
-        self.eligibility.drop_photo()
+        self._eligibility.drop_photo()
 
     def _require_active(self) -> None:
         if self.state is not SessionState.ACTIVE:

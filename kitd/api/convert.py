@@ -33,6 +33,7 @@ from kitd.policy.model import (
 from kitd.quality.check import CheckResult
 from kitd.session.eligibility import EligibilityEntry, EligibilityView, Evidence
 from kitd.session.model import (
+    STEP_TITLES,
     Attempt,
     CaptureKind,
     IdentityCheck,
@@ -41,7 +42,6 @@ from kitd.session.model import (
     StepState,
     Verification,
 )
-from kitd.session.plan import STEP_TITLES
 from kitd.session.view import SessionView, StepView
 
 DEVICE_KINDS = {

@@ -1,4 +1,5 @@
-"""What a session is made of: steps, attempts (with their in-memory payloads), exceptions, waivers."""
+"""What a session is made of: steps (with what an attempt or a fallback does to them), attempts (with
+their in-memory payloads), exceptions, waivers."""
 
 from __future__ import annotations
 
@@ -9,9 +10,23 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from kitd.errors import StepNotAllowed
+from kitd.locale.message import Message
 from kitd.matching.template import Template
-from kitd.policy.model import ExceptionKind, Hand, WaiverReason
+from kitd.policy.model import ExceptionKind, FingerPolicy, Hand, WaiverReason
 from kitd.quality.check import CheckResult
+
+# The step id of a delivery's fingerprint verification.
+VERIFY_STEP = "verify-finger"
+
+# The steps' titles for people, by step id (the English one is `Step.title`).
+STEP_TITLES = {
+    "face": "step.photo",
+    "finger-right": "step.right_hand",
+    "finger-left": "step.left_hand",
+    "signature": "step.signature",
+    VERIFY_STEP: "step.fingerprint_check",
+}
 
 
 class CaptureKind(enum.StrEnum):
@@ -151,6 +166,70 @@ class Step:
         if self.kind is CaptureKind.FINGER:
             return sum(1 for a in self.attempts if a.finger == self.finger)
         return len(self.attempts)
+
+    @property
+    def label(self) -> Message | str:
+        """The step's title for people, rendered in their language ("right hand", "photo")."""
+        message_id = STEP_TITLES.get(self.step_id)
+        return Message(message_id) if message_id else self.title
+
+    def check_can_begin(self) -> None:
+        """Raises StepNotAllowed when the step cannot take an attempt now, saying why."""
+        if self.state is StepState.PAUSED:
+            raise StepNotAllowed(
+                Message.of("error.step_waits_for_device", step=self.label), step=self.step_id
+            )
+        self.check_not_excepted()
+        if self.kind is CaptureKind.FINGER and self.state in (StepState.DONE, StepState.EXHAUSTED):
+            raise StepNotAllowed(Message.of("error.fingerprint_settled", step=self.label))
+        if self.attempts_used >= self.max_attempts:
+            raise StepNotAllowed(
+                Message.of("error.attempts_used", step=self.label, attempts=self.max_attempts),
+                step=self.step_id,
+            )
+
+    def check_not_excepted(self) -> None:
+        """Raises StepNotAllowed when the step was excepted or skipped."""
+        if self.state in (StepState.EXCEPTED, StepState.SKIPPED):
+            raise StepNotAllowed(Message.of(f"error.step_{self.state.value}", step=self.label))
+
+    def keep(self, attempt: Attempt) -> None:
+        """`attempt` becomes the one the step keeps (the package's), in place of the one before."""
+        if self.kept is not None:
+            self.kept.kept = False
+        self.kept = attempt
+        attempt.kept = True
+
+    def take(self, attempt: Attempt, fingers: FingerPolicy) -> bool:
+        """What an attempt does to its step: kept when it is the best so far, then the step is done,
+        tried again, moved to its next fallback finger, or exhausted. True when it moved to a fallback
+        finger (which the session records)."""
+        kept = self.kept
+        if kept is None or (attempt.accepted, attempt.quality) > (kept.accepted, kept.quality):
+            self.keep(attempt)
+        if attempt.accepted:
+            self.state = StepState.DONE
+            return False
+        if self.attempts_used < self.max_attempts:
+            self.state = StepState.PENDING
+            return False
+        if self.kind is CaptureKind.FINGER and self.next_finger(fingers):
+            return True
+        self.state = StepState.EXHAUSTED
+        return False
+
+    def next_finger(self, fingers: FingerPolicy) -> bool:
+        """Moves a hand's step to its next fallback finger with attempts left; False when none is left."""
+        while self.current + 1 < len(self.candidates):
+            self.current += 1
+            if self.attempts_used < self.max_attempts:
+                if not self.references:
+                    # A delivery's minimum is one for every enrolled finger; a hand's is per finger.
+                    self.min_quality = fingers.threshold(self.finger)
+                self.state = StepState.PENDING
+                return True
+        self.current = len(self.candidates)
+        return False
 
 
 class IdentityCheck(enum.StrEnum):

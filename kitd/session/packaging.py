@@ -14,6 +14,7 @@ from kitd.audit.record import AuditRecord
 from kitd.package import contents as pkg
 from kitd.session.eligibility import EligibilityView
 from kitd.session.model import (
+    VERIFY_STEP,
     Attempt,
     CaptureKind,
     FacePayload,
@@ -21,7 +22,6 @@ from kitd.session.model import (
     SignaturePayload,
     StepState,
 )
-from kitd.session.plan import VERIFY_STEP
 from kitd.session.view import SessionView
 
 

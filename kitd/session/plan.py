@@ -8,26 +8,11 @@ from kitd.errors import InvalidArgument, StepNotAllowed
 from kitd.locale.message import Message
 from kitd.matching.thresholds import threshold_for
 from kitd.policy.model import Hand, Policy, finger_label, finger_of, finger_position
-from kitd.session.model import CaptureKind, Step, StepState, Verification
+from kitd.session.model import STEP_TITLES, VERIFY_STEP, CaptureKind, Step, StepState, Verification
 
-# The step id of a delivery's fingerprint verification.
-VERIFY_STEP = "verify-finger"
-SETTLED = frozenset({StepState.DONE, StepState.EXCEPTED, StepState.SKIPPED})
-
-# The steps' titles for people, by step id (the English one is `Step.title`).
-STEP_TITLES = {
-    "face": "step.photo",
-    "finger-right": "step.right_hand",
-    "finger-left": "step.left_hand",
-    "signature": "step.signature",
-    VERIFY_STEP: "step.fingerprint_check",
-}
-
-
-def step_label(step: Step) -> Message | str:
-    """A step's title for people, rendered in their language ("right hand", "photo")."""
-    message_id = STEP_TITLES.get(step.step_id)
-    return Message(message_id) if message_id else step.title
+# A step finished by a result or a decision: done, excepted or skipped. A settled step (`is_settled`)
+# is a finished one, or a hand whose attempts are used up with its best print kept.
+FINISHED = frozenset({StepState.DONE, StepState.EXCEPTED, StepState.SKIPPED})
 
 
 def hand_label(hand: Hand) -> Message:
@@ -36,6 +21,7 @@ def hand_label(hand: Hand) -> Message:
 
 
 def plan_steps(policy: Policy, age: int, reference: DeliveryReference | None) -> list[Step]:
+    """The steps a visit asks for at the applicant's age, in order; a delivery's check comes first."""
     steps: list[Step] = []
     if reference is not None:
         # The identity check comes first: no photo or signature of receipt for someone else. Each
@@ -75,7 +61,7 @@ def plan_steps(policy: Policy, age: int, reference: DeliveryReference | None) ->
 
 def is_settled(step: Step, policy: Policy) -> bool:
     """Done, excepted or skipped; or a hand whose attempts are used up with its best print kept."""
-    if step.state in SETTLED:
+    if step.state in FINISHED:
         return True
     return (
         step.state is StepState.EXHAUSTED
@@ -97,7 +83,7 @@ def step_for(
         )
     if kind is not CaptureKind.FINGER:
         return of_kind[0]
-    open_steps = [s for s in of_kind if s.state not in SETTLED | {StepState.EXHAUSTED}]
+    open_steps = [s for s in of_kind if s.state not in FINISHED | {StepState.EXHAUSTED}]
     if finger == 0:
         if not open_steps:
             raise StepNotAllowed(Message("error.fingers_settled"))

@@ -2,8 +2,9 @@
 
 The session decides which capture comes next, what an attempt means (accepted, kept, fallback to the
 next finger, exhausted), what exceptions, waivers and overrides do, and whether the visit may be
-finalized; each of those rules is a small module beside it (plan, settling, comparisons,
-finger_exceptions, operator_decisions) and the session holds the state they act on. It knows nothing of
+finalized. The plan of steps and the verdict on a print are pure rules beside it (plan, comparisons),
+a step carries what an attempt does to it (model.Step), and the operator's decisions have their own
+class (operator_decisions); the session holds the state, the lock and the records. It knows nothing of
 devices or gRPC: the capture flows feed it results; tests drive it directly. Every change is reported
 to `on_record(kind, fields)` for the audit log, and payloads (images) never leave memory.
 """
@@ -31,7 +32,6 @@ from kitd.locale.catalogs import english
 from kitd.locale.message import Message
 from kitd.policy.model import ExceptionKind, Policy, WaiverReason, finger_label
 from kitd.quality.check import CheckResult
-from kitd.session import settling
 from kitd.session.comparisons import judge_finger
 from kitd.session.eligibility import (
     CertificatePhoto,
@@ -42,6 +42,7 @@ from kitd.session.eligibility import (
     EligibilityView,
 )
 from kitd.session.model import (
+    VERIFY_STEP,
     Attempt,
     CaptureKind,
     FingerExceptionRecord,
@@ -58,7 +59,6 @@ from kitd.session.model import (
 )
 from kitd.session.operator_decisions import OperatorDecisions
 from kitd.session.plan import (
-    VERIFY_STEP,
     check_visit,
     is_settled,
     plan_steps,
@@ -192,7 +192,7 @@ class Session:
     def begin(self, step: Step) -> None:
         with self.lock:
             self._require_active()
-            settling.check_can_begin(step)
+            step.check_can_begin()
             step.state = StepState.IN_PROGRESS
 
     def abandon(self, step: Step) -> None:
@@ -231,19 +231,27 @@ class Session:
                     self._verification = verdict.verification
             else:
                 accepted = all(c.passed for c in checks)
-            attempt = _next_attempt(
-                step,
-                at=self._clock(),
-                payload=payload,
+            attempt = Attempt(
+                attempt_id=str(uuid.uuid4()),
+                kind=step.kind,
+                step_id=step.step_id,
+                finger=step.finger,
+                number=step.attempts_used + 1,
+                time=self._clock(),
                 quality=quality,
                 checks=checks,
                 accepted=accepted,
+                payload=payload,
                 feedback=feedback,
             )
             step.attempts.append(attempt)
             self.attempts.append(attempt)
-            settling.settle_after_attempt(step, attempt, self.policy.fingers, self._record)
-            self._record(SessionRecordKind.ATTEMPT, settling.attempt_fields(step, attempt, audit))
+            if step.take(attempt, self.policy.fingers):
+                self._record(
+                    SessionRecordKind.FINGER_FALLBACK,
+                    {"step": step.step_id, "next_finger": step.finger},
+                )
+            self._record(SessionRecordKind.ATTEMPT, _attempt_fields(step, attempt, audit))
             verification = self._verification
             if (
                 step.references
@@ -392,12 +400,22 @@ class Session:
     # -- devices -------------------------------------------------------------------------------------
 
     def pause(self, kind: CaptureKind, detail: str) -> None:
+        """The device of `kind` went away: its steps not yet settled wait for it."""
         with self.lock:
-            settling.pause_steps(self.steps, kind, detail, self._record)
+            for step in self.steps:
+                if step.kind is kind and step.state in (StepState.PENDING, StepState.IN_PROGRESS):
+                    step.state = StepState.PAUSED
+                    self._record(
+                        SessionRecordKind.STEP_PAUSED, {"step": step.step_id, "detail": detail}
+                    )
 
     def resume(self, kind: CaptureKind) -> None:
+        """The device of `kind` is back: its paused steps take captures again."""
         with self.lock:
-            settling.resume_steps(self.steps, kind, self._record)
+            for step in self.steps:
+                if step.kind is kind and step.state is StepState.PAUSED:
+                    step.state = StepState.PENDING
+                    self._record(SessionRecordKind.STEP_RESUMED, {"step": step.step_id})
 
     # -- ending --------------------------------------------------------------------------------------
 
@@ -454,50 +472,40 @@ class Session:
 
     def _require_active(self) -> None:
         if self.state is not SessionState.ACTIVE:
-            raise _inactive(self)
+            raise self._inactive()
 
-
-def _next_attempt(
-    step: Step,
-    *,
-    at: float,
-    payload: Payload,
-    quality: int,
-    checks: tuple[CheckResult, ...],
-    accepted: bool,
-    feedback: tuple[str, ...],
-) -> Attempt:
-    return Attempt(
-        attempt_id=str(uuid.uuid4()),
-        kind=step.kind,
-        step_id=step.step_id,
-        finger=step.finger,
-        number=step.attempts_used + 1,
-        time=at,
-        quality=quality,
-        checks=checks,
-        accepted=accepted,
-        payload=payload,
-        feedback=feedback,
-    )
-
-
-def _inactive(session: Session) -> KitError:
-    """What a call on a visit that has ended raises: lost, or ended otherwise."""
-    if session.state is SessionState.LOST:
-        return SessionLost(
+    def _inactive(self) -> KitError:
+        """What a call on a visit that has ended raises: lost, or ended otherwise."""
+        if self.state is SessionState.LOST:
+            return SessionLost(
+                Message.of(
+                    "error.session_lost_here",
+                    session_id=self.session_id,
+                    reason=self.end_message or self.end_reason,
+                ),
+                session_id=self.session_id,
+            )
+        return StepNotAllowed(
             Message.of(
-                "error.session_lost_here",
-                session_id=session.session_id,
-                reason=session.end_message or session.end_reason,
+                "error.session_not_active",
+                session_id=self.session_id,
+                state=Message(f"session.state.{self.state.value}"),
             ),
-            session_id=session.session_id,
+            session_id=self.session_id,
         )
-    return StepNotAllowed(
-        Message.of(
-            "error.session_not_active",
-            session_id=session.session_id,
-            state=Message(f"session.state.{session.state.value}"),
-        ),
-        session_id=session.session_id,
-    )
+
+
+def _attempt_fields(step: Step, attempt: Attempt, comparison: dict[str, Any]) -> dict[str, Any]:
+    """What the audit record of an attempt says, its step updated; `comparison`: a print's scores."""
+    return {
+        "attempt_id": attempt.attempt_id,
+        "capture": step.kind.value,
+        "finger": attempt.finger,
+        "number": attempt.number,
+        "quality": attempt.quality,
+        "accepted": attempt.accepted,
+        "failed_checks": [c.id for c in attempt.checks if not c.passed],
+        "feedback": list(attempt.feedback),
+        "step_state": step.state.value,
+        **comparison,
+    }

@@ -15,8 +15,7 @@ from datetime import date, datetime
 from kitd.errors import StepNotAllowed
 from kitd.locale.message import Message
 from kitd.policy.model import finger_label
-from kitd.session.model import CaptureKind, IdentityCheck, SessionState, StepState
-from kitd.session.plan import VERIFY_STEP
+from kitd.session.model import VERIFY_STEP, CaptureKind, IdentityCheck, SessionState, StepState
 from kitd.session.view import SessionView
 
 

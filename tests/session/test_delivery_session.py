@@ -25,6 +25,7 @@ from kitd.policy.loader import parse_policy
 from kitd.policy.model import Policy
 from kitd.session.comparisons import FINGER_MATCH
 from kitd.session.model import (
+    VERIFY_STEP,
     CaptureKind,
     FingerPayload,
     IdentityCheck,
@@ -32,7 +33,6 @@ from kitd.session.model import (
     StepState,
 )
 from kitd.session.packaging import visit_contents
-from kitd.session.plan import VERIFY_STEP
 from kitd.session.session import Session
 from kitsim.prints.impression import Placement, render
 from kitsim.prints.master import master_print

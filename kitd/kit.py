@@ -180,7 +180,8 @@ class Kit:
 
     def _follow_devices_and_sessions(self) -> None:
         """Applies device events to the visit, and ends a visit that timed out even when no client
-        asks for it any more, so its captures leave memory on time."""
+        asks for it any more, so its captures leave memory on time.
+        """
         assert self._events is not None
         while not self.stopping.is_set():
             event = self._events.get(timeout=0.5)

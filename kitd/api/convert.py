@@ -123,16 +123,19 @@ VISIT_PLACES_OF_PROTO = {v: k for k, v in VISIT_PLACES.items()}
 
 
 def timestamp(seconds: float) -> Timestamp:
+    """A protobuf Timestamp of wall-clock seconds, to the nanosecond."""
     ts = Timestamp()
     ts.FromNanoseconds(int(seconds * 1e9))
     return ts
 
 
 def image(fmt: int, data: bytes, width: int, height: int, ppi: int = 0) -> pb.Image:
+    """An image as the API carries it: its bytes, format, size and, for prints, resolution."""
     return pb.Image(format=fmt, data=data, width=width, height=height, ppi=ppi)  # type: ignore[arg-type]
 
 
 def rect(box: events.Box) -> pb.Rect:
+    """A face box (x, y, width, height) in the coordinates of the image it was found in."""
     x, y, w, h = box
     return pb.Rect(x=x, y=y, width=w, height=h)
 
@@ -164,13 +167,15 @@ def device_message(reason: Reason) -> Message:
 
 def device_detail(status: DeviceStatus, texts: Texts) -> str:
     """What a person reads for a device's state: the driver's own words when it gave any (they are
-    data, see docs/locale.md), else its cause in the caller's language."""
+    data, see docs/locale.md), else its cause in the caller's language.
+    """
     if status.detail or status.cause is None:
         return status.detail
     return texts(device_message(Reason(status.cause)))
 
 
 def device(status: DeviceStatus, texts: Texts) -> pb.Device:
+    """A device as ListDevices and every event show it: identity, state, since when and why."""
     info = status.info
     return pb.Device(
         id=status.name,
@@ -188,6 +193,7 @@ def device(status: DeviceStatus, texts: Texts) -> pb.Device:
 
 
 def device_event(event: DeviceEvent, texts: Texts) -> pb.DeviceEvent:
+    """A supervisor's change of a device's state, with its reason as a code and as text."""
     return pb.DeviceEvent(
         sequence=event.sequence,
         time=timestamp(event.time),
@@ -211,6 +217,7 @@ def current_device_event(status: DeviceStatus, now: float, texts: Texts) -> pb.D
 
 
 def check(result: CheckResult, texts: Texts) -> pb.Check:
+    """A quality check's value against its threshold, with its advice rendered and its message id."""
     guidance = result.guidance
     return pb.Check(
         id=result.id,
@@ -224,7 +231,9 @@ def check(result: CheckResult, texts: Texts) -> pb.Check:
 
 
 def step_title(step: StepView, texts: Texts) -> str:
-    """ "right hand: right index finger" (the finger asked now), "photo", in the operator's language."""
+    """A step's title with the finger asked now ("right hand: right index finger", "photo"), in the
+    operator's language.
+    """
     message_id = STEP_TITLES.get(step.step_id)
     title = texts.id(message_id) if message_id else step.title
     if not step.finger:
@@ -233,6 +242,7 @@ def step_title(step: StepView, texts: Texts) -> str:
 
 
 def attempt_message(attempt: Attempt, texts: Texts) -> pb.Attempt:
+    """An attempt with its checks, its verdict, whether it is the kept one and any override."""
     message = pb.Attempt(
         attempt_id=attempt.attempt_id,
         step_id=attempt.step_id,
@@ -258,6 +268,7 @@ def attempt_message(attempt: Attempt, texts: Texts) -> pb.Attempt:
 
 
 def receipt_message(receipt: Receipt) -> capture_pb.PackageReceipt:
+    """The sealed package a finalized visit left in the outbox."""
     return capture_pb.PackageReceipt(
         package_id=receipt.package_id,
         sha256=receipt.sha256,
@@ -437,6 +448,7 @@ def verification_message(verification: Verification) -> capture_pb.DeliveryVerif
 
 
 def package_message(info: PackageInfo) -> outbox_pb.PackageInfo:
+    """An outbox entry: its state, size, upload attempts and when it is next tried or expires."""
     message = outbox_pb.PackageInfo(
         package_id=info.package_id,
         state=PACKAGE_STATES[info.state],
@@ -489,6 +501,7 @@ def outbox_status_response(
 
 
 def face_preview_frame(frame: events.FacePreview, texts: Texts) -> capture_pb.FacePreviewFrame:
+    """One live preview frame with its checks and the guidance in the operator's language."""
     message = capture_pb.FacePreviewFrame(
         frame_id=frame.frame_id,
         grabbed_at=timestamp(frame.grabbed_at),
@@ -509,6 +522,7 @@ def face_preview_frame(frame: events.FacePreview, texts: Texts) -> capture_pb.Fa
 def face_capture_response(
     result: events.FaceResult, session: SessionView, texts: Texts
 ) -> capture_pb.CaptureFaceResponse:
+    """The photo a face capture took, its attempt and the visit after it."""
     response = capture_pb.CaptureFaceResponse(
         attempt=attempt_message(result.attempt, texts),
         photo=image(
@@ -525,6 +539,7 @@ def face_capture_response(
 def finger_event_message(
     event: events.FingerEvent, texts: Texts
 ) -> capture_pb.CaptureFingerResponse:
+    """The stream message of one event of a finger capture (one registered function per event)."""
     raise TypeError(f"no kit.v1 message for {type(event).__name__}")
 
 

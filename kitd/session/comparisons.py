@@ -1,6 +1,7 @@
 """The verdict on a finger attempt: its quality against the step's minimum, then a comparison of the print
 (kitd.matching, on the template the capture flow extracted) — with a delivery's enrollment reference
-(finger_match), or with the prints this visit kept already (duplicate_finger)."""
+(finger_match), or with the prints this visit kept already (duplicate_finger).
+"""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ FINGER_MATCH = "finger_match"
 @dataclass(frozen=True)
 class FingerVerdict:
     """Whether a finger attempt is accepted, with the checks and feedback the comparison added, and a
-    delivery's verification with this attempt counted (None for any other visit)."""
+    delivery's verification with this attempt counted (None for any other visit).
+    """
 
     accepted: bool
     checks: tuple[CheckResult, ...]
@@ -53,7 +55,8 @@ def judge_finger(
 ) -> FingerVerdict:
     """The verdict on a finger attempt; nothing passed in changes (a delivery's verification with the
     attempt counted comes back in the verdict). `settled_elsewhere`: the visit's other settled steps,
-    whose kept prints duplicate_finger compares."""
+    whose kept prints duplicate_finger compares.
+    """
     accepted = quality >= step.min_quality
     if step.references:
         assert verification is not None

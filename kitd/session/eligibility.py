@@ -93,7 +93,8 @@ class EligibilityEntry:
 @dataclass(frozen=True)
 class EligibilityView:
     """A home visit's eligibility as others may read it: what was recorded, the certificate's photo,
-    the override and what is still missing (whatever an override says)."""
+    the override and what is still missing (whatever an override says).
+    """
 
     required: bool
     photo_required: bool

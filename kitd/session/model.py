@@ -1,5 +1,6 @@
 """What a session is made of: steps (with what an attempt or a fallback does to them), attempts (with
-their in-memory payloads), exceptions, waivers."""
+their in-memory payloads), exceptions, waivers.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ class CaptureKind(enum.StrEnum):
 @dataclass(frozen=True)
 class Languages:
     """The catalog languages a visit speaks (after negotiation): the operator's (guidance, errors) and
-    the citizen's (the signature pad's screen); `fallbacks` notes each request that had no catalog."""
+    the citizen's (the signature pad's screen); `fallbacks` notes each request that had no catalog.
+    """
 
     operator: str = "en"
     citizen: str = "en"
@@ -203,7 +205,8 @@ class Step:
     def take(self, attempt: Attempt, fingers: FingerPolicy) -> bool:
         """What an attempt does to its step: kept when it is the best so far, then the step is done,
         tried again, moved to its next fallback finger, or exhausted. True when it moved to a fallback
-        finger (which the session records)."""
+        finger (which the session records).
+        """
         kept = self.kept
         if kept is None or (attempt.accepted, attempt.quality) > (kept.accepted, kept.quality):
             self.keep(attempt)
@@ -234,7 +237,8 @@ class Step:
 
 class IdentityCheck(enum.StrEnum):
     """How a delivery's identity was checked: not yet, by fingerprint, or by the operator's visual check
-    against the enrollment photo."""
+    against the enrollment photo.
+    """
 
     NONE = "none"
     FINGERPRINT = "fingerprint"
@@ -244,7 +248,8 @@ class IdentityCheck(enum.StrEnum):
 @dataclass(frozen=True)
 class VerificationTry:
     """One delivery attempt as the verification saw it: the finger, its number on that finger, and its
-    comparison score (None when the print was below the policy's quality and not compared)."""
+    comparison score (None when the print was below the policy's quality and not compared).
+    """
 
     finger: int
     number: int

@@ -1,6 +1,7 @@
 """The operator's decisions on a visit: finger exceptions, the signature waiver and overrides of failed
 attempts — the rules each must meet (a reason the policy allows, a note for "other", a long enough
-reason, never a delivery's fingerprint check), what each changes and what each reports."""
+reason, never a delivery's fingerprint check), what each changes and what each reports.
+"""
 
 from __future__ import annotations
 
@@ -94,7 +95,8 @@ class OperatorDecisions:
     ) -> None:
         """One finger cannot be taken: its hand's step asks the next fallback finger, or drops it from
         the fingers still to come; a hand with none left keeps its best print (exhausted) or is
-        excepted."""
+        excepted.
+        """
         if finger == 0:
             raise InvalidArgument(Message.of("error.exception_needs_finger", kind=kind.value))
         hand, _ = finger_of(finger)

@@ -36,6 +36,9 @@ def _override_reason(attempt: Attempt) -> str | None:
 def visit_contents(
     session: SessionView, kit_id: str, audit_records: tuple[AuditRecord, ...] = ()
 ) -> pkg.VisitContents:
+    """What the package of a complete visit carries: its kept captures, the operator's decisions, a
+    delivery's identity check, a home visit's eligibility and the visit's audit records.
+    """
     face: pkg.FaceCapture | None = None
     fingers: list[pkg.FingerCapture] = []
     signature: pkg.SignatureCapture | None = None
@@ -111,7 +114,8 @@ def visit_contents(
 
 def eligibility_contents(eligibility: EligibilityView) -> pkg.Eligibility | None:
     """A home visit's eligibility as the package carries it; the photo only when it passed its
-    checks (a failed one was overridden or retaken)."""
+    checks (a failed one was overridden or retaken).
+    """
     if not eligibility.required:
         return None
     decision = eligibility.override

@@ -1,5 +1,6 @@
 """A visit's plan: whether the policy can start it, the steps it asks for at the applicant's age, in
-order, and which of them a capture feeds. Pure: it reads the policy and the steps, never records anything."""
+order, and which of them a capture feeds. Pure: it reads the policy and the steps, never records anything.
+"""
 
 from __future__ import annotations
 
@@ -91,31 +92,40 @@ def step_for(
     hand, _ = finger_of(finger)
     for step in of_kind:
         if step.step_id == VERIFY_STEP:
-            # A delivery asks for its enrolled fingers in order, whatever the hand.
-            if step not in open_steps:
-                raise StepNotAllowed(Message("error.fingers_settled"))
-            if step.finger == finger:
-                return step
-            raise StepNotAllowed(
-                Message.of(
-                    "error.finger_not_next",
-                    asked=finger_label(step.finger),
-                    hand=hand_label(finger_of(step.finger)[0]),
-                    finger=finger_label(finger),
-                ),
-                expected_finger=str(step.finger),
-            )
+            return _enrolled_finger_step(step, finger, is_open=step in open_steps)
         if step.hand is hand:
-            if step in open_steps and step.finger == finger:
-                return step
-            hands = {"hand": hand_label(hand), "finger": finger_label(finger)}
-            message = (
-                Message.of("error.finger_not_next", asked=finger_label(step.finger), **hands)
-                if step in open_steps
-                else Message.of("error.hand_finished", **hands)
-            )
-            raise StepNotAllowed(message, expected_finger=str(step.finger))
+            return _hand_step(step, hand, finger, is_open=step in open_steps)
     raise StepNotAllowed(Message.of("error.no_print_of_hand", hand=hand_label(hand)))
+
+
+def _enrolled_finger_step(step: Step, finger: int, *, is_open: bool) -> Step:
+    """A delivery's check, when `finger` is the enrolled finger it asks for now, whatever the hand."""
+    if not is_open:
+        raise StepNotAllowed(Message("error.fingers_settled"))
+    if step.finger == finger:
+        return step
+    raise StepNotAllowed(
+        Message.of(
+            "error.finger_not_next",
+            asked=finger_label(step.finger),
+            hand=hand_label(finger_of(step.finger)[0]),
+            finger=finger_label(finger),
+        ),
+        expected_finger=str(step.finger),
+    )
+
+
+def _hand_step(step: Step, hand: Hand, finger: int, *, is_open: bool) -> Step:
+    """A hand's step, when it is open and `finger` is the one it asks for now."""
+    if is_open and step.finger == finger:
+        return step
+    hands = {"hand": hand_label(hand), "finger": finger_label(finger)}
+    message = (
+        Message.of("error.finger_not_next", asked=finger_label(step.finger), **hands)
+        if is_open
+        else Message.of("error.hand_finished", **hands)
+    )
+    raise StepNotAllowed(message, expected_finger=str(step.finger))
 
 
 def check_visit(

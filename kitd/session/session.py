@@ -291,10 +291,13 @@ class Session:
             assert self._reference is not None
             return self._reference.photo
 
-    def check_identity_visually(self, confirmed: bool, reason: str, operator_id: str = "") -> None:
+    def check_identity_visually(
+        self, *, confirmed: bool, reason: str, operator_id: str = ""
+    ) -> None:
         """The operator's visual check against the enrollment photo, after every fingerprint attempt
         failed: `confirmed` hands the card over (identity checked visually), otherwise the visit ends
-        not verified. Refused (VisualCheckNotAllowed) unless the policy allows it and it is open."""
+        not verified. Refused (VisualCheckNotAllowed) unless the policy allows it and it is open.
+        """
         with self.lock:
             self._require_active()
             step = self._visual_check_step()

@@ -34,7 +34,6 @@ from kitd.quality.check import CheckResult
 from kitd.session.eligibility import EligibilityEntry, EligibilityView, Evidence
 from kitd.session.model import (
     STEP_TITLES,
-    Attempt,
     CaptureKind,
     IdentityCheck,
     Receipt,
@@ -42,7 +41,7 @@ from kitd.session.model import (
     StepState,
     Verification,
 )
-from kitd.session.view import SessionView, StepView
+from kitd.session.view import AttemptView, SessionView, StepView
 
 DEVICE_KINDS = {
     DeviceKind.CAMERA: pb.DEVICE_KIND_CAMERA,
@@ -241,7 +240,7 @@ def step_title(step: StepView, texts: Texts) -> str:
     return texts.id("step.with_finger", step=title, finger=finger_label(step.finger))
 
 
-def attempt_message(attempt: Attempt, texts: Texts) -> pb.Attempt:
+def attempt_message(attempt: AttemptView, texts: Texts) -> pb.Attempt:
     """An attempt with its checks, its verdict, whether it is the kept one and any override."""
     message = pb.Attempt(
         attempt_id=attempt.attempt_id,

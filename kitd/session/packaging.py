@@ -15,21 +15,20 @@ from kitd.package import contents as pkg
 from kitd.session.eligibility import EligibilityView
 from kitd.session.model import (
     VERIFY_STEP,
-    Attempt,
     CaptureKind,
     FacePayload,
     FingerPayload,
     SignaturePayload,
     StepState,
 )
-from kitd.session.view import SessionView
+from kitd.session.view import AttemptView, SessionView
 
 
 def _time(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-def _override_reason(attempt: Attempt) -> str | None:
+def _override_reason(attempt: AttemptView) -> str | None:
     return attempt.override.reason if attempt.override is not None else None
 
 

@@ -16,18 +16,63 @@ from typing import Any, Protocol
 
 from kitd.locale.message import Message
 from kitd.policy.model import Policy
+from kitd.quality.check import CheckResult
 from kitd.session.eligibility import EligibilityView
 from kitd.session.model import (
-    Attempt,
     CaptureKind,
     FingerExceptionRecord,
     Languages,
+    Override,
+    Payload,
     Receipt,
     SessionState,
     StepState,
     Verification,
     WaiverRecord,
 )
+
+
+class AttemptView(Protocol):
+    """One attempt as it stands: its checks, its verdict, whether its step keeps it, any override."""
+
+    @property
+    def attempt_id(self) -> str: ...
+
+    @property
+    def kind(self) -> CaptureKind: ...
+
+    @property
+    def step_id(self) -> str: ...
+
+    @property
+    def finger(self) -> int: ...
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def time(self) -> float: ...
+
+    @property
+    def quality(self) -> int: ...
+
+    @property
+    def checks(self) -> tuple[CheckResult, ...]: ...
+
+    @property
+    def accepted(self) -> bool: ...
+
+    @property
+    def payload(self) -> Payload | None: ...
+
+    @property
+    def feedback(self) -> tuple[str, ...]: ...
+
+    @property
+    def kept(self) -> bool: ...
+
+    @property
+    def override(self) -> Override | None: ...
 
 
 class StepView(Protocol):
@@ -58,10 +103,10 @@ class StepView(Protocol):
     def min_quality(self) -> int: ...
 
     @property
-    def attempts(self) -> Sequence[Attempt]: ...
+    def attempts(self) -> Sequence[AttemptView]: ...
 
     @property
-    def kept(self) -> Attempt | None: ...
+    def kept(self) -> AttemptView | None: ...
 
 
 class SessionView(Protocol):
@@ -119,7 +164,7 @@ class SessionView(Protocol):
     def next_step(self) -> StepView | None: ...
 
     @property
-    def attempts(self) -> Sequence[Attempt]: ...
+    def attempts(self) -> Sequence[AttemptView]: ...
 
     @property
     def finger_exceptions(self) -> tuple[FingerExceptionRecord, ...]: ...

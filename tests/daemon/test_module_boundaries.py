@@ -54,6 +54,26 @@ def test_the_outbox_imports_neither_the_package_opener_nor_the_back_office() -> 
     assert importers(KITD / "outbox", forbidden) == []
 
 
+def test_the_package_writer_never_imports_the_outbox() -> None:
+    # Writing a package and queueing it meet in the sealing step (kitd/sealing.py), not here.
+    assert importers(KITD / "package", ("kitd.outbox",)) == []
+
+
+def test_no_module_outside_the_session_reaches_into_its_decisions() -> None:
+    # Others read a visit through kitd.session.view (finger_exceptions, signature_waiver, ...).
+    session = KITD / "session"
+    outside = [
+        str(path.relative_to(KITD.parent))
+        for path in sorted(KITD.rglob("*.py"))
+        if session not in path.parents
+        and any(
+            isinstance(node, ast.Attribute) and node.attr in {"decisions", "_decisions"}
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+        )
+    ]
+    assert outside == []
+
+
 def test_the_daemon_never_imports_the_console() -> None:
     assert importers(KITD, ("console",)) == []
 

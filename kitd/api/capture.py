@@ -203,7 +203,9 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
         self, request: pb.CheckIdentityVisuallyRequest, context: grpc.ServicerContext
     ) -> pb.CheckIdentityVisuallyResponse:
         session = self._visits.check_identity_visually(
-            _required(request.session_id, "session_id"), request.confirmed, request.reason
+            _required(request.session_id, "session_id"),
+            confirmed=request.confirmed,
+            reason=request.reason,
         )
         return pb.CheckIdentityVisuallyResponse(session=self._session(session))
 

@@ -31,7 +31,7 @@ from kitd.cli.eligibility import EligibilityOptions, HomeVisit, write_summary
 from kitd.client import KitClient
 from kitd.locale.catalogs import Catalogs, Texts
 from kitd.policy.model import finger_label
-from kitd.session.plan import VERIFY_STEP
+from kitd.session.model import VERIFY_STEP
 
 
 class EnrollError(Exception):

@@ -8,12 +8,15 @@ lazy ones inside functions too). Run it alone with `.venv/bin/pytest tests/archi
   `kit-selftest --sim`; nothing `kitd serve` loads reaches it.
 * `hal` is below the daemon: it imports neither kitd nor the console, the back office or kitsim.
 * The back office reads what kits wrote with kitd's formats; it imports no device, simulator or console.
+* The package writer never imports the outbox (the sealing step joins them); no module outside
+  kitd/session reads a session's decisions (others read a SessionView).
 * The outbox never reaches the parts of kitd.package that decrypt, nor the back office; the console is
   a client: it imports kit.v1 and kitd.client only, and the daemon never imports it.
 """
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -77,6 +80,27 @@ def test_the_outbox_imports_neither_the_package_opener_nor_the_back_office(
 ) -> None:
     forbidden = ("kitd.package.hpke", "backoffice")
     assert crossings(edges, ["kitd.outbox"], forbidden) == []
+
+
+def test_the_package_writer_never_imports_the_outbox(edges: list[Edge]) -> None:
+    # Writing a package and queueing it meet in the sealing step (kitd/sealing.py), not here.
+    assert crossings(edges, ["kitd.package"], ["kitd.outbox"]) == []
+
+
+def test_no_module_outside_the_session_reaches_into_its_decisions() -> None:
+    # Others read a visit through kitd.session.view (finger_exceptions, signature_waiver, ...).
+    kitd = PACKAGES["kitd"]
+    session = kitd / "session"
+    outside = [
+        str(path.relative_to(ROOT))
+        for path in sorted(kitd.rglob("*.py"))
+        if session not in path.parents
+        and any(
+            isinstance(node, ast.Attribute) and node.attr in {"decisions", "_decisions"}
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+        )
+    ]
+    assert outside == []
 
 
 def test_the_daemon_never_imports_the_console(edges: list[Edge]) -> None:

@@ -1,4 +1,4 @@
-"""finalize_visit: the session's single call at the end of a visit."""
+"""finalize_visit: the sealing step that writes a visit's package and queues it in the outbox."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from kitd.outbox.config import OutboxConfig
 from kitd.outbox.errors import InsufficientSpace
 from kitd.outbox.outbox import Outbox
 from kitd.package.contents import VisitContents
-from kitd.package.finalize import finalize_visit
+from kitd.sealing import finalize_visit
 from support.package_kit import Kit
 
 

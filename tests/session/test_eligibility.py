@@ -118,7 +118,7 @@ def test_a_certificate_not_shown_needs_an_override_with_a_reason(policies: Polic
     s = home_visit(policies.by_id["be-eid-home-visit"], records)
     capture_everything(s)
     s.record_eligibility(entry(certificate_shown=False, certificate_date=""))
-    assert s.eligibility.missing() == (Evidence.CERTIFICATE,)
+    assert s.eligibility.missing == (Evidence.CERTIFICATE,)
     with pytest.raises(PolicyViolation):
         s.check_complete()
     with pytest.raises(InvalidArgument):
@@ -188,11 +188,11 @@ def test_a_failed_certificate_photo_does_not_count_and_a_good_one_is_packaged(
     s.keep_certificate_photo(
         CertificatePhoto(b"blur", 1280, 720, assess_document(blurred, limits), NOW)
     )
-    assert s.eligibility.missing() == (Evidence.CERTIFICATE_PHOTO,)
+    assert s.eligibility.missing == (Evidence.CERTIFICATE_PHOTO,)
     s.keep_certificate_photo(
         CertificatePhoto(b"page", 1280, 720, assess_document(page, limits), NOW)
     )
-    assert s.eligibility.missing() == ()
+    assert s.eligibility.missing == ()
     contents = visit_contents(s, "kit-1")
     assert contents.eligibility is not None
     assert contents.eligibility.certificate_photo == b"page"

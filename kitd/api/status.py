@@ -102,7 +102,8 @@ def _device_text(exc: DeviceError, reason: str, texts: Texts | None) -> str:
 
 def status_for(exc: Exception, texts: Texts | None = None) -> grpc.Status | None:
     """The status for a domain or device error, its message rendered by `texts` (None: English);
-    None for anything else (a bug: INTERNAL)."""
+    None for anything else (a bug: INTERNAL).
+    """
     if isinstance(exc, errors.KitError):
         code = next(
             (c for cls, c in _DOMAIN_CODES.items() if isinstance(exc, cls)), grpc.StatusCode.UNKNOWN

@@ -187,7 +187,8 @@ def cmd_enroll(client: KitClient, args: argparse.Namespace, console: Console) ->
 
 def read_reference_file(path: Path) -> bytes:
     """A reference download, refused (ReferenceTooLarge) before it is read when it is larger than any
-    the kit accepts; read bounded, so a file that grows meanwhile (or a pipe) is refused too."""
+    the kit accepts; read bounded, so a file that grows meanwhile (or a pipe) is refused too.
+    """
     with path.open("rb") as file:
         size = os.fstat(file.fileno()).st_size
         if size > MAX_REFERENCE_BYTES:

@@ -64,7 +64,8 @@ Technician = Callable[[Prompt], None]
 
 class CannotRun(Exception):
     """The self-test cannot start (no configuration, the daemon's stream broke, a kit that will not
-    build); the message says what to do."""
+    build); the message says what to do.
+    """
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -148,7 +148,8 @@ class TrustedClock:
 
     def kit_seconds(self) -> float:
         """Kit time in seconds, counted as the module docstring says from the wall clock's reading at
-        the kit's first start; never goes back, never jumps."""
+        the kit's first start; never goes back, never jumps.
+        """
         with self._lock:
             return self._kit_base + max(0.0, self._monotonic() - self._mono_base)
 
@@ -188,7 +189,8 @@ class TrustedClock:
 
     def observe(self) -> list[ClockJump]:
         """Compares the wall clock with the monotonic clock since the last call; returns the jumps
-        (the caller audits them) and saves the state every minute or after a jump."""
+        (the caller audits them) and saves the state every minute or after a jump.
+        """
         with self._lock:
             now, mono = self._wall(), self._monotonic()
             expected = self._last_wall + (mono - self._last_mono)

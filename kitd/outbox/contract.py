@@ -36,7 +36,8 @@ class Receipt:
     def from_json(cls, data: bytes) -> Receipt:
         """The receipt in `data`; ValueError unless it is a JSON object whose fields have their types
         (the receiver is outside the kit: an `Infinity` size or 100,000 nested arrays must not stop
-        the uploader)."""
+        the uploader).
+        """
         try:
             doc = json.loads(data)
         except RecursionError:

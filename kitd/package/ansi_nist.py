@@ -87,7 +87,8 @@ class ReadTransaction:
 
 def text(value: object) -> str:
     """Operator text as the transaction can hold it: Latin-1, no control characters (the audit keeps
-    the original)."""
+    the original).
+    """
     cleaned = _CONTROLS.sub(" ", str(value))
     return cleaned.encode("latin-1", errors="replace").decode("latin-1")
 
@@ -132,7 +133,8 @@ def build_transaction(
     signature: EncodedSignature | None,
 ) -> bytes:
     """The visit as one ANSI/NIST-ITL transaction: Type-1, Type-2, then the face (Type-10), the
-    prints (Type-14) and the signature (Type-8), numbered by IDC in that order."""
+    prints (Type-14) and the signature (Type-8), numbered by IDC in that order.
+    """
     message = nistitl.Message()
     _fill_transaction_record(message[0], contents, package_id)
     message += _visit_record(contents, idc=0)
@@ -167,7 +169,8 @@ def _fill_transaction_record(
 
 def _visit_record(contents: VisitContents, *, idc: int) -> nistitl.AsciiRecord:
     """Type-2: the visit's user-defined fields (application, policy, operator, exceptions, waiver,
-    overrides, the delivery's verification)."""
+    overrides, the delivery's verification).
+    """
     r2 = nistitl.AsciiRecord(2)
     r2.IDC = idc
     for tag, value in (

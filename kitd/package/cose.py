@@ -51,7 +51,8 @@ def sign1(payload: bytes, signer: KitSigner) -> bytes:
 def parse_sign1(data: bytes) -> Sign1:
     """The COSE_Sign1 in `data`, every part type-checked: a crafted structure (an integer where the
     signature should be, a list as the protected header) is a MalformedPackage, never a TypeError
-    further on."""
+    further on.
+    """
     try:
         item = cbor2.loads(data)
         if not isinstance(item, cbor2.CBORTag) or item.tag != COSE_SIGN1_TAG:

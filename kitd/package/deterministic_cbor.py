@@ -23,7 +23,8 @@ def decode(data: bytes) -> Any:
     """The value of one CBOR item; raises ValueError for anything that is not one.
 
     cbor2's own errors (CBORDecodeError, CBORDecodeEOF) are not ValueErrors in the installed
-    release, so callers that catch ValueError would let them escape untyped."""
+    release, so callers that catch ValueError would let them escape untyped.
+    """
     try:
         return cbor2.loads(data)
     except (cbor2.CBORError, EOFError, RecursionError) as exc:

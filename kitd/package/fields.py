@@ -1,6 +1,7 @@
 """Typed reads of decoded CBOR maps: what a package's header and manifest may hold, checked where the
 bytes are decoded, so a crafted item (an integer where a name should be, a list for a map) is a
-MalformedPackage at the boundary and never a TypeError in the code that trusts the type."""
+MalformedPackage at the boundary and never a TypeError in the code that trusts the type.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Package ids: UUIDv7 (RFC 9562), so ids sort by creation time and never repeat across kits; and the
-rule for every other name a package carries that may become a file name at the back office."""
+rule for every other name a package carries that may become a file name at the back office.
+"""
 
 from __future__ import annotations
 

@@ -172,7 +172,8 @@ class SignaturePolicy:
 @dataclass(frozen=True)
 class VisualCheck:
     """The last resort of a delivery whose prints matched on no enrolled finger: the operator compares
-    the citizen with the enrollment photo of the reference and records the outcome with a reason."""
+    the citizen with the enrollment photo of the reference and records the outcome with a reason.
+    """
 
     allowed: bool = False
     reason_min_length: int = 10
@@ -225,7 +226,8 @@ class VisitPlace(enum.StrEnum):
 @dataclass(frozen=True)
 class CertificatePhotoPolicy:
     """A photo of the doctor's certificate, taken with the kit's camera in document mode (sharpness
-    and glare instead of ICAO checks) and sealed with the package; health data, so off by default."""
+    and glare instead of ICAO checks) and sealed with the package; health data, so off by default.
+    """
 
     required: bool = False
     capture_timeout_s: float = 10.0
@@ -243,7 +245,8 @@ class EligibilityPolicy:
     """Which evidence a home visit needs and what the operator records: the request (its reference,
     who filed it, the organisation), the doctor's certificate (shown, its date; never a diagnosis),
     optionally a photo of it, and the place of the visit. Without it the visit is not finalized unless
-    the operator overrides with a reason (audited)."""
+    the operator overrides with a reason (audited).
+    """
 
     required: bool = False
     # Who may file the request.
@@ -273,7 +276,8 @@ class OverridePolicy:
 @dataclass(frozen=True)
 class Policy:
     """One document's versioned visit rules: ages, photo, fingers, signature, overrides, delivery,
-    and a home visit's eligibility."""
+    and a home visit's eligibility.
+    """
 
     id: str
     version: str

@@ -53,7 +53,8 @@ FORMATS = {"JPEG", "PNG", "BMP", "TIFF", "WEBP", "PPM"}
 def read_image(path: str) -> tuple[np.ndarray[Any, np.dtype[np.uint8]], float]:
     """The file decoded as BGR (EXIF orientation applied, as OpenCV's imread does) and, for a JPEG, the
     quality it was saved with (NaN otherwise); ValueError (ImageRefused before any decoding: empty,
-    too large, unknown, more than MAX_PIXELS) if it is not a readable image."""
+    too large, unknown, more than MAX_PIXELS) if it is not a readable image.
+    """
     if not Path(path).is_file():
         raise ValueError("no such file")
     try:

@@ -126,7 +126,8 @@ def blurred(image: Image, a: FaceAssessment) -> Image:
 
 def motion_blurred(dy: int, dx: int) -> Callable[[Image, FaceAssessment], Image]:
     """Smeared along (dy, dx) over a fifth of the inter-eye distance, as when the kit moves during the
-    exposure; (0, 1) is a horizontal shake, (1, 0) a vertical one."""
+    exposure; (0, 1) is a horizontal shake, (1, 0) a vertical one.
+    """
 
     def apply(image: Image, a: FaceAssessment) -> Image:
         length = max(3, round(_inter_eye(a) / 5.0)) | 1

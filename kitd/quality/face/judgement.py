@@ -82,7 +82,8 @@ def judge_sharpness(
     focus: float, motion: float, focus_limits: Limits, motion_limits: Limits
 ) -> CheckResult:
     """The sharpness check from its two measures: motion smear over its limit decides (advice: hold
-    still), otherwise focus does (advice: focus)."""
+    still), otherwise focus does (advice: focus).
+    """
     moved = judge(FaceCheck.SHARPNESS, motion, motion_limits, MOTION_ADVICE)
     if not moved.passed and not math.isnan(motion):
         return moved
@@ -93,7 +94,8 @@ def judge_compression(
     blockiness: float, jpeg_quality: float, blockiness_limits: Limits, quality_limits: Limits
 ) -> CheckResult:
     """The compression check: a JPEG file's quality under its limit decides (NaN: not a JPEG file, or
-    not known), otherwise the blockiness of the pixels does."""
+    not known), otherwise the blockiness of the pixels does.
+    """
     saved = judge(FaceCheck.COMPRESSION, jpeg_quality, quality_limits, JPEG_QUALITY_ADVICE)
     if not saved.passed and not math.isnan(jpeg_quality):
         return saved

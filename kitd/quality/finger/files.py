@@ -46,7 +46,8 @@ class LoadedImage:
 def load_image(path: Path, raw_size: tuple[int, int] | None = None) -> LoadedImage:
     """Read one file; raise FingerprintImageError (or OSError) with a message a person can act on.
     A file over MAX_FILE_BYTES, or whose header claims more than MAX_PIXELS, is refused before any
-    pixel is decoded."""
+    pixel is decoded.
+    """
     try:
         data = read_bounded(str(path))
     except ImageRefused as error:

@@ -81,7 +81,8 @@ def unrolled(points: NDArray[np.float32], roll: float) -> NDArray[np.float64]:
 def frontal_eye_distance(frame: HeadFrame, yaw: float) -> float:
     """The inter-eye distance the face would show turned to the camera (as OFIQ measures it): a turned
     head foreshortens the eye line by cos(yaw), its resolution stays the same. Unchanged without a
-    usable yaw or beyond 60 degrees, where the far eye is hardly seen."""
+    usable yaw or beyond 60 degrees, where the far eye is hardly seen.
+    """
     if math.isnan(yaw) or abs(yaw) > 60.0:
         return frame.inter_eye_distance
     return frame.inter_eye_distance / math.cos(math.radians(yaw))

@@ -154,7 +154,8 @@ def symmetry_yaw(points: NDArray[np.float32]) -> float:
 def depth_pitch(points: NDArray[np.float32]) -> float:
     """Pitch (degrees) of the upper-forehead-to-chin line in the mesh's own depth: 0 when both are
     equally deep, the definition of level the canonical face was built with; > 0 when the chin comes
-    forward (lifted)."""
+    forward (lifted).
+    """
     xyz = np.asarray(points, dtype=np.float64)
     down = xyz[mesh.CHIN] - xyz[mesh.FOREHEAD]
     # Both points' image y and depth, turned with the eye line out of the way first.
@@ -166,7 +167,8 @@ def depth_pitch(points: NDArray[np.float32]) -> float:
 
 def head_pose(points: NDArray[np.float32], width: int, height: int) -> HeadPose:
     """Yaw, pitch and roll in degrees of the face with mesh `points` (image pixels, depth) in a
-    width x height image."""
+    width x height image.
+    """
     fitted = fitted_pose(points, width, height)
     if not np.isfinite(points).all():
         return fitted

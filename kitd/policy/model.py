@@ -45,6 +45,7 @@ def finger_position(hand: Hand, finger: FingerName) -> int:
 
 
 def finger_of(position: int) -> tuple[Hand, FingerName]:
+    """The hand and finger of an ANSI/NIST-ITL finger position code (1..10)."""
     if not 1 <= position <= 10:
         raise ValueError(f"finger position {position} is not 1..10")
     hand = Hand.RIGHT if position <= 5 else Hand.LEFT

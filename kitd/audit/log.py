@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 
 def rfc3339(moment: datetime) -> str:
+    """A moment as the audit writes it: RFC 3339 in UTC, to the millisecond, with a Z."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

@@ -108,7 +108,7 @@ def check_socket_path(path: Path, daemon_uid: int) -> None:
         )
 
 
-def _stat(path: Path, follow: bool = False) -> os.stat_result | None:
+def _stat(path: Path, *, follow: bool = False) -> os.stat_result | None:
     try:
         return path.stat() if follow else path.lstat()
     except FileNotFoundError:

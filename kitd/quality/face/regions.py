@@ -71,7 +71,7 @@ class FaceRegions:
 
 
 def polygon_mask(
-    shape: tuple[int, int], points: NDArray[np.float64], hull: bool = False
+    shape: tuple[int, int], points: NDArray[np.float64], *, hull: bool = False
 ) -> NDArray[np.uint8]:
     mask = np.zeros(shape, dtype=np.uint8)
     pts = np.round(points).astype(np.int32)

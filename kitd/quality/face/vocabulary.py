@@ -52,7 +52,7 @@ class Advice:
     too_high: Message | None
 
 
-def _advice(check: str, low: bool, high: bool) -> Advice:
+def _advice(check: str, *, low: bool, high: bool) -> Advice:
     return Advice(
         Message(f"face.{check}.too_low") if low else None,
         Message(f"face.{check}.too_high") if high else None,

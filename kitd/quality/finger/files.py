@@ -52,10 +52,10 @@ def load_image(path: Path, raw_size: tuple[int, int] | None = None) -> LoadedIma
         data = read_bounded(str(path))
     except ImageRefused as error:
         raise FingerprintImageError(str(error)) from error
-    return decode_image(data, path.suffix.lower() in RAW_SUFFIXES, raw_size)
+    return decode_image(data, raw=path.suffix.lower() in RAW_SUFFIXES, raw_size=raw_size)
 
 
-def decode_image(data: bytes, raw: bool, raw_size: tuple[int, int] | None) -> LoadedImage:
+def decode_image(data: bytes, *, raw: bool, raw_size: tuple[int, int] | None) -> LoadedImage:
     """A file's bytes as grey pixels (`raw`: headerless 8-bit); FingerprintImageError otherwise."""
     if raw:
         return _load_raw(data, raw_size)

@@ -58,6 +58,8 @@ def read_boot_id() -> str:
 
 
 class ClockState(enum.Enum):
+    """Whether the wall clock is trusted, behind the persisted mark, or before the release date."""
+
     TRUSTED = "trusted"
     BEHIND_MARK = "behind_mark"
     BEFORE_RELEASE = "before_release"
@@ -74,6 +76,8 @@ class JumpKind(enum.Enum):
 
 @dataclass(frozen=True)
 class ClockJump:
+    """A jump of the wall clock against the time the kit measured, for the audit."""
+
     kind: JumpKind
     # The wall clock the kit expected (the mark carried forward) and the one it read.
     expected: float
@@ -95,6 +99,8 @@ class ClockJump:
 
 @dataclass(frozen=True)
 class ClockStatus:
+    """A reading of the trusted clock: its state, the wall clock, the mark and the kit's time."""
+
     state: ClockState
     wall: float
     mark: float

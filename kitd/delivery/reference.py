@@ -106,6 +106,7 @@ def _parse_time(text: Any) -> datetime:
 
 
 def new_reference_id() -> str:
+    """A new random id for a reference download."""
     return str(uuid.uuid4())
 
 

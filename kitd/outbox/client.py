@@ -153,4 +153,5 @@ class _Deadline:
 
 
 def receipt_json(receipt: Receipt) -> str:
+    """A receipt as JSON with sorted keys, as the outbox's index keeps it."""
     return json.dumps(json.loads(receipt.to_json()), sort_keys=True)

@@ -64,6 +64,7 @@ def _text(doc: dict[str, Any], key: str, default: str | None = None) -> str:
 
 
 def package_path(package_id: str) -> str:
+    """The receiver's URL path of one package."""
     return f"{PACKAGES_PATH}{package_id}"
 
 

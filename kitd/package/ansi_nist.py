@@ -94,14 +94,17 @@ def text(value: object) -> str:
 
 
 def nist_date(moment: datetime) -> str:
+    """A moment as an ANSI/NIST-ITL date (YYYYMMDD, UTC)."""
     return moment.astimezone(UTC).strftime("%Y%m%d")
 
 
 def nist_gmt(moment: datetime) -> str:
+    """A moment as an ANSI/NIST-ITL GMT field (YYYYMMDDhhmmssZ)."""
     return moment.astimezone(UTC).strftime("%Y%m%d%H%M%SZ")
 
 
 def signature_pixels_from_png(png: bytes) -> NDArray[np.uint8]:
+    """The grey pixels of a signature PNG, transparent ink flattened on white."""
     try:
         with Image.open(io.BytesIO(png), formats=["PNG"]) as image:
             if image.mode in {"RGBA", "LA"} or "transparency" in image.info:
@@ -360,6 +363,7 @@ def _signature_record(signature: EncodedSignature, *, idc: int) -> nistitl.Binar
 
 
 def read_transaction(data: bytes) -> ReadTransaction:
+    """The records of an ANSI/NIST-ITL transaction; one that does not parse is MalformedPackage."""
     message = nistitl.Message()
     try:
         message.parse(data)

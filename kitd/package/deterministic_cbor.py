@@ -15,6 +15,7 @@ MAX_KEY_LENGTH = 23
 
 
 def encode(value: Any) -> bytes:
+    """The deterministic CBOR of `value`; a text map key over 23 bytes is a ValueError."""
     _check_keys(value)
     return cbor2.dumps(value, canonical=True)
 

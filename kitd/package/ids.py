@@ -14,6 +14,7 @@ _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def new_package_id(now: datetime) -> str:
+    """A new package id: a UUIDv7 whose time is `now`."""
     millis = int(now.timestamp() * 1000) & ((1 << 48) - 1)
     rand = int.from_bytes(os.urandom(10), "big")
     rand_a = rand >> 68  # 12 bits
@@ -23,6 +24,7 @@ def new_package_id(now: datetime) -> str:
 
 
 def is_package_id(text: str) -> bool:
+    """Whether `text` is a UUIDv7 written in canonical form."""
     try:
         parsed = uuid.UUID(text)
     except ValueError:

@@ -28,4 +28,5 @@ class CheckResult:
 
 
 def all_passed(checks: tuple[CheckResult, ...] | list[CheckResult]) -> bool:
+    """Whether every check passed."""
     return all(check.passed for check in checks)

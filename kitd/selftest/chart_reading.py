@@ -80,6 +80,7 @@ class ChartReading:
 
 
 def find_chart(image: NDArray[np.uint8]) -> ChartView:
+    """The test chart in a camera image: its frame, found as the largest dark quadrilateral."""
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
     height, width = grey.shape
     _, dark = cv2.threshold(

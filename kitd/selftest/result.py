@@ -124,6 +124,7 @@ def overall_verdict(checks: tuple[CheckResult, ...] | list[CheckResult]) -> Verd
 
 
 def exit_code_for(overall: Verdict) -> ExitCode:
+    """The command's exit code for an overall verdict."""
     if overall is Verdict.FAIL:
         return ExitCode.FAILURES
     if overall is Verdict.WARN:

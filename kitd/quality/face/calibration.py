@@ -349,11 +349,13 @@ class CrossValidation:
 
 
 def caught(portrait: Portrait, degradation: Degradation, thresholds: FaceThresholds) -> bool:
+    """Whether the degraded copy fails one of the checks that must catch the degradation."""
     measured = portrait.degraded[degradation.name]
     return any(measured.failed(c, thresholds) for c in degradation.catches)
 
 
 def eligible(portrait: Portrait, degradation: Degradation, thresholds: FaceThresholds) -> bool:
+    """Whether the original passes every check meant to catch the degradation (the copy counts)."""
     return not any(portrait.original.failed(c, thresholds) for c in degradation.catches)
 
 
@@ -401,10 +403,12 @@ def cross_validate(
 
 
 def calibrated_limit_names() -> tuple[str, ...]:
+    """The names ("check.min" or "check.max") of the limits calibration sets."""
     return tuple(f"{limit.name}.{limit.end}" for limit in CALIBRATED)
 
 
 def limit_value(thresholds: FaceThresholds, name_end: str) -> float:
+    """The value of one named limit ("check.min"); NaN when the limit is not set."""
     name, end = name_end.split(".")
     value: float | None = getattr(getattr(thresholds, name), end)
     return math.nan if value is None else value

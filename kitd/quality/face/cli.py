@@ -27,6 +27,7 @@ from kitd.quality.image_header import UnreadableImageHeader, claimed_image, read
 
 
 def as_record(path: str, assessment: FaceAssessment, ms: float) -> dict[str, Any]:
+    """One image's assessment as the --json line prints it."""
     return {
         "path": path,
         "compliant": assessment.compliant,
@@ -79,6 +80,7 @@ def decode_photo(data: bytes) -> tuple[np.ndarray[Any, np.dtype[np.uint8]], floa
 
 
 def print_table(record: dict[str, Any]) -> None:
+    """One image's assessment as a table: its verdict, then each check."""
     from rich.console import Console
     from rich.table import Table
 
@@ -100,6 +102,7 @@ def print_table(record: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """`kit-quality face`: a table or a JSON line per file; exit code 1 if one does not load."""
     parser = argparse.ArgumentParser(prog="kit-quality face", description=__doc__)
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("paths", nargs="+", metavar="PATH")

@@ -31,6 +31,7 @@ def margin(value: float, limits: Limits) -> float:
 
 
 def quality_component(value: float, limits: Limits) -> int:
+    """A check's 0-100 quality: a sigmoid of the value's margin inside its limits (0 if missing)."""
     m = margin(value, limits)
     if math.isnan(value):
         return 0

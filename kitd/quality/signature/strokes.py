@@ -37,6 +37,7 @@ class Ink:
 
 
 def ink_from_samples(samples: Sequence[PenSample], pad: PadInfo) -> Ink:
+    """The pen samples as arrays (seconds from the first, pressure 0..1) and their strokes."""
     count = len(samples)
     t = np.fromiter((s.time_us for s in samples), dtype=np.float64, count=count)
     if count:

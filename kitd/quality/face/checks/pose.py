@@ -114,6 +114,7 @@ def agreed_turn(first: float, second: float) -> float:
 
 
 def camera_matrix(width: int, height: int, eye_width_px: float) -> NDArray[np.float64]:
+    """A pinhole camera for the pose solver, focal length from the eye width at usual distance."""
     focal = max(eye_width_px, 1.0) * CAMERA_DISTANCE_MM / MODEL_EYE_WIDTH
     return np.array(
         [[focal, 0.0, width / 2.0], [0.0, focal, height / 2.0], [0.0, 0.0, 1.0]], dtype=np.float64

@@ -1,4 +1,5 @@
-"""The face check vocabulary (DESIGN.md §6) and what to tell the operator when a check fails.
+"""The face check vocabulary (docs/api.md, "Check vocabulary") and what to tell the operator when a
+check fails.
 
 Advice is a message id (`face.<check>.too_low` / `.too_high`, texts in kitd/locale/catalogs).
 

@@ -1,1 +1,1 @@
-"""The command-line programs (kitd, kitctl, kit-selftest, kit-quality), one module per command."""
+"""The kit's command-line programs (kitd, kitctl, kit-selftest, kit-quality) and what they share."""

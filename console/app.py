@@ -174,7 +174,8 @@ def create_app(
     client_timeout_s: float = CLIENT_TIMEOUT_S,
 ) -> Starlette:
     """The console for the daemon at `endpoint`, answering only to the Host names in `hosts` and
-    only to browsers logged in through `logins`."""
+    only to browsers logged in through `logins`.
+    """
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -36,7 +36,8 @@ EXIT_USAGE = 2
 
 def seconds(text: str) -> float:
     """A client timeout: a finite number of seconds above 0 and at most an hour (NaN or infinity
-    would switch the deadline off without a word)."""
+    would switch the deadline off without a word).
+    """
     try:
         value = float(text)
     except ValueError:

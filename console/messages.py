@@ -1,5 +1,6 @@
 """kit.v1 messages and daemon errors as the page's JSON: proto3's JSON mapping with the proto field
-names and every field present, so the page never guesses at defaults."""
+names and every field present, so the page never guesses at defaults.
+"""
 
 from __future__ import annotations
 

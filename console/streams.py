@@ -35,7 +35,8 @@ class MessageRefused(ValueError):
 def parse_command(text: str) -> dict[str, Any] | None:
     """A text message from the page as `{"command": NAME, ...}`; None when it is JSON of another
     shape (answered with a notice); MessageRefused when it is not JSON or nests too deep (the socket
-    is closed with the reason, 1007: invalid data)."""
+    is closed with the reason, 1007: invalid data).
+    """
     try:
         message = loads(text)
     except BodyRefused as refused:
@@ -97,7 +98,8 @@ async def run_bridge(
 
 async def responses_of(events: AsyncIterator[Any]) -> AsyncIterator[Any]:
     """A page's share of a daemon stream as the stream itself: its end is the end, its error (the
-    daemon's) is raised again."""
+    daemon's) is raised again.
+    """
     try:
         async for response in events:
             yield response
@@ -114,7 +116,8 @@ async def json_stream(
 ) -> None:
     """A page's share of a daemon stream whose responses become JSON messages; `{"command": NAME,
     ...}` from the page runs `commands[NAME]` (e.g. clearing the signature pad while its capture
-    streams). The shared stream is not the page's to cancel."""
+    streams). The shared stream is not the page's to cancel.
+    """
 
     async def outbound() -> None:
         async for response in responses_of(events):
@@ -125,7 +128,8 @@ async def json_stream(
 
 def command_runner(ws: WebSocket, commands: dict[str, Command]) -> Callable[[str], Awaitable[None]]:
     """What runs the page's text messages: `commands[NAME]` for `{"command": NAME, ...}`, a notice
-    for anything else, the socket closed for what is not JSON or nests too deep."""
+    for anything else, the socket closed for what is not JSON or nests too deep.
+    """
 
     async def on_text(text: str) -> None:
         message = parse_command(text)

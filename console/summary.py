@@ -1,6 +1,7 @@
 """The citizen's summary of a sealed visit, as the daemon renders it (GetVisitSummary), on its own page
 so the operator can print it. The page is the daemon's HTML with its own style and nothing else: its
-headers allow inline style and forbid any script, image, connection or frame."""
+headers allow inline style and forbid any script, image, connection or frame.
+"""
 
 from __future__ import annotations
 

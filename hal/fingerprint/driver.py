@@ -240,7 +240,8 @@ class KFP1Scanner(FingerprintScanner):
 
     def blank_frame(self, timeout: float = 5.0) -> FingerprintImage:
         """One sensor frame of the platen as it is now (PREVIEW_START, the first image, PREVIEW_STOP),
-        without a capture: the self-test judges an empty platen on it (clean, dynamic range, noise)."""
+        without a capture: the self-test judges an empty platen on it (clean, dynamic range, noise).
+        """
         inbox = self._inbox
         inbox.discard_stale()
         tag = self._command(kfp1.Opcode.PREVIEW_START).tag

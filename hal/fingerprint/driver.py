@@ -220,8 +220,8 @@ class KFP1Scanner(FingerprintScanner):
         if error is not None:
             raise error
 
-    def set_led(self, on: bool) -> None:
-        self._command(kfp1.Opcode.SET_LED, kfp1.led_payload(on))
+    def set_led(self, *, on: bool) -> None:
+        self._command(kfp1.Opcode.SET_LED, kfp1.led_payload(on=on))
 
     def status(self) -> kfp1.StatusPayload:
         return kfp1.decode_status(self._command(kfp1.Opcode.GET_STATUS).payload)
@@ -258,9 +258,9 @@ class KFP1Scanner(FingerprintScanner):
     # -- capture -------------------------------------------------------------------------------------
 
     def _scan(
-        self, timeout: float, auto_capture_threshold: int, preview: bool
+        self, timeout: float, auto_capture_threshold: int, *, preview: bool
     ) -> Iterator[FingerOn | FingerOff | FingerprintImage]:
-        payload = kfp1.capture_payload(int(timeout * 1000), auto_capture_threshold, preview)
+        payload = kfp1.capture_payload(int(timeout * 1000), auto_capture_threshold, preview=preview)
         retries = 0
         # A capture waits on the inbox of the opening it started on: a rebind attempt after a loss
         # opens a new one, and the loss must still reach this capture.

@@ -127,12 +127,12 @@ class FrameReader:
                         gap = gap or self._streaming()
                 last_pad_seq = frame.seq
                 try:
-                    gap = self._handle_unsolicited(frame, clock, gap)
+                    gap = self._handle_unsolicited(frame, clock, gap=gap)
                 except ProtocolError:
                     # A CRC-valid frame with an impossible layout: treat it like a damaged one.
                     self._stats.bad_frames += 1
 
-    def _handle_unsolicited(self, frame: Frame, clock: ClockUnwrapper, gap: bool) -> bool:
+    def _handle_unsolicited(self, frame: Frame, clock: ClockUnwrapper, *, gap: bool) -> bool:
         """Queues a pen batch or button press; returns whether a gap is still to be marked."""
         if frame.type == FrameType.PEN:
             raw = parse_pen(frame.payload)

@@ -57,6 +57,7 @@ DESCRIBE_TIMEOUT_S = 1.0
 
 
 def usb_error(code: int) -> usb.core.USBError:
+    """What the libusb-1.0 backend raises for `code`, with errno (USBTimeoutError for a timeout)."""
     message, number = _ERRORS.get(code, ("Other error", None))
     if code == LIBUSB_ERROR_TIMEOUT:
         return usb.core.USBTimeoutError(message, code, number)

@@ -67,7 +67,7 @@ class FingerCapture:
                     else policy.capture_timeout_s
                 )
                 events = device.scan(
-                    timeout_s or default_timeout, policy.auto_capture_threshold, True
+                    timeout_s or default_timeout, policy.auto_capture_threshold, preview=True
                 )
                 for event in events:
                     if isinstance(event, FingerOn):

@@ -50,7 +50,7 @@ class Sharing:
 
 
 class _Subscriber:
-    def __init__(self, newest_only: bool) -> None:
+    def __init__(self, *, newest_only: bool) -> None:
         self.queue: asyncio.Queue[Any] = asyncio.Queue(1 if newest_only else SUBSCRIBER_QUEUE)
         self.newest_only = newest_only
         self.ended: asyncio.Future[grpc.RpcError | None] = (
@@ -91,7 +91,7 @@ class SharedStream:
         """The responses for one page: the replay first, then live ones. Raises FeedEnded when the
         daemon's stream fails or ends, or the page falls behind.
         """
-        subscriber = _Subscriber(self._sharing.newest_only)
+        subscriber = _Subscriber(newest_only=self._sharing.newest_only)
         if self._task is None or self._task.done():
             self._replay.clear()  # what an ended stream said is not the new one's
             self._task = asyncio.create_task(self._run())

@@ -121,8 +121,8 @@ class PadFirmware:
     def now_us(self) -> int:
         return self._clock_start + (time.monotonic_ns() - self._t0) // 1000
 
-    def sign(self, samples: list[PlannedSample], press_ok: bool) -> Playback:
-        playback = Playback(samples, press_ok)
+    def sign(self, samples: list[PlannedSample], *, press_ok: bool) -> Playback:
+        playback = Playback(samples, press_ok=press_ok)
         with self._cond:
             self._playbacks.append(playback)
         self._wake.set()

@@ -48,6 +48,7 @@ def seconds(text: str) -> float:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """kit-console's command line; argparse ends the process on a bad one."""
     parser = argparse.ArgumentParser(prog="kit-console", description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", type=Path, help="kitd configuration (socket and token)")
     parser.add_argument("--socket", type=Path, help="the daemon's Unix socket")
@@ -68,6 +69,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Serves the console until interrupted; 2 (EXIT_USAGE) when it cannot start."""
     args = parse_args(argv)
     try:
         endpoint = Endpoint.discover(args.config, args.socket, args.token_file)

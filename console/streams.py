@@ -50,34 +50,39 @@ def parse_command(text: str) -> dict[str, Any] | None:
 GONE = (WebSocketDisconnect, OSError, RuntimeError)
 
 
+async def _daemon_to_page(ws: WebSocket, outbound: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Runs `outbound` to its end, then tells the page: `{"end": true}`, or the daemon's error."""
+    try:
+        await outbound()
+        await ws.send_json({"end": True})
+    except grpc.RpcError as exc:
+        with contextlib.suppress(*GONE):
+            await ws.send_json({"error": error_json(DaemonError.from_rpc_error(exc))})
+    except GONE:
+        pass
+
+
+async def _page_to_daemon(ws: WebSocket, on_text: Callable[[str], Awaitable[None]] | None) -> None:
+    """Hands the page's text messages to `on_text` until the page disconnects."""
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is not None and on_text is not None:
+            await on_text(text)
+
+
 async def run_bridge(
     ws: WebSocket,
-    call: Any | None,
     outbound: Callable[[], Coroutine[Any, Any, None]],
     on_text: Callable[[str], Awaitable[None]] | None = None,
 ) -> None:
     """Runs `outbound` (daemon → page) against the page's messages until one side ends."""
-
-    async def send_side() -> None:
-        try:
-            await outbound()
-            await ws.send_json({"end": True})
-        except grpc.RpcError as exc:
-            with contextlib.suppress(*GONE):
-                await ws.send_json({"error": error_json(DaemonError.from_rpc_error(exc))})
-        except GONE:
-            pass
-
-    async def receive_side() -> None:
-        while True:
-            message = await ws.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            text = message.get("text")
-            if text is not None and on_text is not None:
-                await on_text(text)
-
-    tasks = [asyncio.create_task(send_side()), asyncio.create_task(receive_side())]
+    tasks = [
+        asyncio.create_task(_daemon_to_page(ws, outbound)),
+        asyncio.create_task(_page_to_daemon(ws, on_text)),
+    ]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
@@ -86,8 +91,6 @@ async def run_bridge(
         with contextlib.suppress(*GONE):
             await ws.close(code=1007, reason=str(refused)[:120])
     finally:
-        if call is not None:
-            call.cancel()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -123,7 +126,7 @@ async def json_stream(
         async for response in responses_of(events):
             await ws.send_json(convert(response))
 
-    await run_bridge(ws, None, outbound, command_runner(ws, commands or {}))
+    await run_bridge(ws, outbound, command_runner(ws, commands or {}))
 
 
 def command_runner(ws: WebSocket, commands: dict[str, Command]) -> Callable[[str], Awaitable[None]]:
@@ -174,7 +177,7 @@ async def preview_stream(ws: WebSocket, events: AsyncIterator[Any]) -> None:
         if text == "ack":
             mailbox.ack()
 
-    await run_bridge(ws, None, outbound, on_text)
+    await run_bridge(ws, outbound, on_text)
 
 
 def finger_event(response: cpb.CaptureFingerResponse) -> dict[str, Any]:

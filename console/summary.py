@@ -19,6 +19,7 @@ SUMMARY_HEADERS = {
 
 
 async def visit_summary(request: Request) -> Response:
+    """`/summary/ID?lang=`: the citizen's summary page the daemon renders, or its error as JSON."""
     kit: AsyncKitClient = request.app.state.kit
     summary_request = cpb.GetVisitSummaryRequest(
         session_id=request.path_params["session_id"],

@@ -99,7 +99,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """kitsim's command line: the exit status of the subcommand it ran."""
+    """The kitsim command: runs one subcommand and returns its exit status."""
     parser = argparse.ArgumentParser(prog="kitsim", description="kitd's device simulators")
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start the simulators")

@@ -29,7 +29,7 @@ def announce(path: Path, record: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Runs the named simulator until SIGTERM or SIGINT, announced once its control channel is up."""
+    """Runs the named simulator until SIGTERM or SIGINT, announced once its control socket is up."""
     parser = argparse.ArgumentParser(prog="kitsim.process")
     parser.add_argument("name")
     parser.add_argument("--dir", type=Path, required=True)

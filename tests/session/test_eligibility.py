@@ -30,7 +30,7 @@ from kitd.summary import summary_of, summary_page
 
 # 2026-12-07 10:00 local time: the visit's clock.
 NOW = datetime(2026, 12, 7, 10, 0).timestamp()
-PASS = (CheckResult("single_face", 1, 1, True, 100),)
+PASS = (CheckResult("single_face", 1, 1, passed=True, quality=100),)
 
 
 @pytest.fixture(scope="module")

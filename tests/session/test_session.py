@@ -42,8 +42,12 @@ def session(policies: PolicySet, profile: str = "be-eid", age: int = 40) -> tupl
     return s, records
 
 
-PASS = (CheckResult("single_face", 1, 1, True, 100),)
-FAIL = (CheckResult("yaw", 14.0, 5.0, False, 20, "ask the person to look straight"),)
+PASS = (CheckResult("single_face", 1, 1, passed=True, quality=100),)
+FAIL = (
+    CheckResult(
+        "yaw", 14.0, 5.0, passed=False, quality=20, guidance="ask the person to look straight"
+    ),
+)
 
 
 def face(s: Session, checks=PASS):

@@ -15,7 +15,6 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from rich.table import Table
 
 from kit.v1 import capture_service_pb2 as pb
 from kit.v1 import types_pb2
+from kitd.cli.citizen import SimulatedCitizen
 from kitd.cli.eligibility import EligibilityOptions, HomeVisit, write_summary
 from kitd.client import KitClient
 from kitd.locale.catalogs import Catalogs, Texts
@@ -45,19 +45,6 @@ class NotVerified(Exception):
         super().__init__(reason or session.end_reason)
         self.session = session
         self.reason = reason or session.end_reason
-
-
-Citizen = Callable[[str, str, dict[str, Any]], Any]
-
-
-def simulator_citizen(sim_dir: Path) -> Citizen:
-    """Plays the citizen through a running `kitsim up` in `sim_dir`."""
-    from kitd.cli.simulators import control_call  # only --auto needs the simulators
-
-    def act(device: str, command: str, args: dict[str, Any]) -> Any:
-        return control_call(sim_dir, device, command, **args)
-
-    return act
 
 
 @dataclass
@@ -86,7 +73,11 @@ class Enrollment:
         self.options = options
         self.progress = Progress(options.console, quiet=False)
         # With a folder, the simulators there play the citizen.
-        self.citizen = simulator_citizen(options.auto_dir) if options.auto_dir is not None else None
+        self.citizen = (
+            SimulatedCitizen.of_simulators(options.auto_dir)
+            if options.auto_dir is not None
+            else None
+        )
         language = options.language
         # Calls outside the session (and their errors) in the operator's language too.
         self.md = (*client.metadata, ("accept-language", language)) if language else client.metadata
@@ -226,7 +217,7 @@ class Enrollment:
 
     def face(self, session: pb.Session) -> pb.Session:
         if self.citizen:
-            self.citizen("camera", "scene", {})
+            self.citizen.face_the_camera()
         else:
             Prompt.ask(self.texts.id("kitctl.ask_face"), default="")
         stop = threading.Event()
@@ -274,7 +265,7 @@ class Enrollment:
     def finger(self, session: pb.Session, step: pb.Step) -> pb.Session:
         position = step.finger
         if self.citizen:
-            self.citizen("fingerprint", "place", {"finger": position})
+            self.citizen.put_finger(position)
         stream = self.client.capture.CaptureFinger(
             pb.CaptureFingerRequest(session_id=session.session_id, finger=position),
             metadata=self.md,
@@ -311,7 +302,7 @@ class Enrollment:
                             self.progress.say(f"  {check.guidance}")
                 result = response.captured.session
             elif kind == "lift" and self.citizen:
-                self.citizen("fingerprint", "remove", {})
+                self.citizen.lift_finger()
         return result
 
     def signature(self, session: pb.Session) -> pb.Session:
@@ -357,11 +348,7 @@ class Enrollment:
             if step.state == pb.STEP_STATE_IN_PROGRESS:
                 break
             time.sleep(0.05)  # waiting for another process (the daemon) to start the capture
-        self.citizen(
-            "signature_pad",
-            "sign",
-            {"name": self.options.display_name or "A. Citizen", "press_ok": True},
-        )
+        self.citizen.sign(self.options.display_name or "A. Citizen")
 
 
 def step_attempts(session: pb.Session, step: pb.Step) -> list[types_pb2.Attempt]:

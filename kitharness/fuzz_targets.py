@@ -16,7 +16,6 @@ import contextlib
 import functools
 import io
 import struct
-import sys
 import tempfile
 import tomllib
 from collections.abc import Callable
@@ -62,9 +61,6 @@ from kitd.records.iso19794_7 import (
     encode_iso19794_7,
 )
 from kitd.records.wsq import WsqError, decode_wsq, encode_wsq
-
-# The package tests' visit builder makes the seed package (a real visit's contents).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "package"))
 
 
 @dataclass(frozen=True)
@@ -268,12 +264,11 @@ class _BackOffice:
     """A kit key, a recipient key pair and one real sealed visit, made once per process."""
 
     def __init__(self) -> None:
-        from visit_factory import make_visit
-
         from kitd.keys.file_key import FileKeySigner
         from kitd.keys.key_list import KitKeyList
         from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
         from kitd.package.sealer import PackageSealer
+        from kitharness.contents import make_visit  # the seed package: a real visit's contents
 
         self.root = Path(tempfile.mkdtemp(prefix="kitd-fuzz-"))
         signer = FileKeySigner.generate(self.root / "kit.key.pem")
@@ -504,7 +499,7 @@ def image_header(data: bytes) -> None:
 def image_header_seeds() -> list[bytes]:
     import cv2
 
-    from support.crafted_images import jpeg_claiming, png_claiming
+    from kitharness.crafted_images import jpeg_claiming, png_claiming
 
     grey = np.tile(np.arange(32, dtype=np.uint8), (24, 1))
     seeds = []

@@ -1,5 +1,4 @@
-#!/usr/bin/env python3
-"""Trains the finger quality model (kitd/quality/finger/model.npz) on labelled fingerprint folders.
+"""`./scripts/train-finger-quality`: trains the finger quality model (kitd/quality/finger/model.npz) on labelled fingerprint folders.
 
     .venv/bin/python scripts/train-finger-quality [--out PATH] [--folds 5] [FOLDER...]
 
@@ -23,15 +22,12 @@ written: it says how far better features alone could take the model (docs/qualit
 
 from __future__ import annotations
 
-import project_venv  # noqa: F401  (first: runs this command under .venv/bin/python)
-
-# isort: split
-
 import argparse
 import csv
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -41,13 +37,12 @@ from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from kitd.quality.finger.features import FEATURE_NAMES, compute
+from kitd.quality.finger.image import validate
+from kitd.quality.finger.live import LIVE_NAMES, live_measures
+from kitd.quality.finger.model import histogram_shares, load_model
 
-from kitd.quality.finger.features import FEATURE_NAMES, compute  # noqa: E402
-from kitd.quality.finger.image import validate  # noqa: E402
-from kitd.quality.finger.live import LIVE_NAMES, live_measures  # noqa: E402
-from kitd.quality.finger.model import histogram_shares, load_model  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 DEFAULT_FOLDERS = [
     "synthetic",
@@ -309,19 +304,20 @@ def main() -> int:
         f"({', '.join(f.name for f in folders)}), inputs: kitd's own NFIQ 2 features."
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    # Any: numpy's stub would match a dict of arrays to savez's allow_pickle flag too.
+    arrays: dict[str, Any] = {
+        "input_names": np.array(INPUT_NAMES),
+        "base": np.array(float(model.trees.init_.constant_[0][0])),
+        "learning_rate": np.array(PARAMS["learning_rate"]),
+        "live_names": np.array(LIVE_NAMES),
+        "live_coefficients": live_coefficients,
+        "description": np.array(description),
+        "training_sets": np.array([folder.name for folder in folders]),
+        **export_trees(model.trees),
+        **export_kernel(model),
+    }
     with args.out.open("wb") as handle:
-        np.savez_compressed(
-            handle,
-            input_names=np.array(INPUT_NAMES),
-            base=np.array(float(model.trees.init_.constant_[0][0])),
-            learning_rate=np.array(PARAMS["learning_rate"]),
-            live_names=np.array(LIVE_NAMES),
-            live_coefficients=live_coefficients,
-            description=np.array(description),
-            training_sets=np.array([folder.name for folder in folders]),
-            **export_trees(model.trees),
-            **export_kernel(model),
-        )
+        np.savez_compressed(handle, **arrays)
     # The numpy evaluation must reproduce scikit-learn's predictions exactly, or the export is wrong.
     exported = load_model(args.out.read_bytes())
     difference = np.abs(exported.predict(inputs) - model.predict(inputs)).max()

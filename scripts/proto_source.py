@@ -11,6 +11,7 @@ descriptor uses and fails on any it does not know, never guessing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from google.protobuf import (
     descriptor_pb2,
@@ -24,6 +25,10 @@ from google.protobuf import (
     timestamp_pb2,
 )
 from google.protobuf.descriptor import FieldDescriptor
+
+# A message of a descriptor pool built at run time (the options' extensions live there): its fields are
+# known only then, so the type checker sees them as Any.
+Dynamic = Any
 
 _LABELS = {
     descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL: "optional",
@@ -63,7 +68,7 @@ def options_pool(file_bytes: bytes) -> descriptor_pool.DescriptorPool:
     return pool
 
 
-def typed_file(pool: descriptor_pool.DescriptorPool, file_bytes: bytes) -> message.Message:
+def typed_file(pool: descriptor_pool.DescriptorPool, file_bytes: bytes) -> Dynamic:
     """The FileDescriptorProto parsed with the pool's classes: its options' extensions are fields, not bytes."""
     cls = message_factory.GetMessageClass(
         pool.FindMessageTypeByName("google.protobuf.FileDescriptorProto")
@@ -95,7 +100,7 @@ def print_proto(file_bytes: bytes) -> str:
     for enum in fd.enum_type:
         out.append("")
         out += _enum(enum)
-    extendees: dict[str, list[message.Message]] = {}
+    extendees: dict[str, list[Dynamic]] = {}
     for ext in fd.extension:
         extendees.setdefault(ext.extendee, []).append(ext)
     for extendee, fields in extendees.items():
@@ -106,7 +111,7 @@ def print_proto(file_bytes: bytes) -> str:
     return "\n".join(out) + "\n"
 
 
-def _message(msg: message.Message, package: str) -> list[str]:
+def _message(msg: Dynamic, package: str) -> list[str]:
     if msg.nested_type or msg.enum_type or msg.extension or msg.options.ListFields():
         raise UnsupportedDescriptor(f"message {msg.name}: nested declarations or message options")
     lines = [f"message {msg.name} {{"]
@@ -138,7 +143,7 @@ def _message(msg: message.Message, package: str) -> list[str]:
     return lines
 
 
-def _enum(enum: message.Message) -> list[str]:
+def _enum(enum: Dynamic) -> list[str]:
     if enum.options.ListFields():
         raise UnsupportedDescriptor(f"enum {enum.name}: options")
     lines = [f"enum {enum.name} {{"]
@@ -156,7 +161,7 @@ def _enum(enum: message.Message) -> list[str]:
     return lines
 
 
-def _field(field: message.Message, package: str, *, in_oneof: bool = False) -> str:
+def _field(field: Dynamic, package: str, *, in_oneof: bool = False) -> str:
     if field.HasField("default_value") or field.proto3_optional:
         raise UnsupportedDescriptor(f"field {field.name}: default value or proto3 optional")
     if field.type in (
@@ -174,7 +179,7 @@ def _field(field: message.Message, package: str, *, in_oneof: bool = False) -> s
     return f"{label}{type_name} {field.name} = {field.number}{suffix};"
 
 
-def _options(options: message.Message) -> Iterable[tuple[str, str]]:
+def _options(options: Dynamic) -> Iterable[tuple[str, str]]:
     for descriptor, value in options.ListFields():
         name = f"({descriptor.full_name})" if descriptor.is_extension else descriptor.name
         if descriptor.is_repeated:
@@ -192,7 +197,7 @@ def _literal(descriptor: FieldDescriptor, value: object) -> str:
     if descriptor.type == FieldDescriptor.TYPE_BOOL:
         return "true" if value else "false"
     if descriptor.type == FieldDescriptor.TYPE_ENUM:
-        assert isinstance(value, int)
+        assert isinstance(value, int) and descriptor.enum_type is not None
         return descriptor.enum_type.values_by_number[value].name
     return str(value)
 

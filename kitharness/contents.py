@@ -75,15 +75,15 @@ def audit_stretch(path: Path, signer_log: AuditLog) -> tuple[AuditRecord, ...]:
 
 def make_visit(audit_records: tuple[AuditRecord, ...] = (), seed: int = 0) -> VisitContents:
     checks = (
-        CheckResult("single_face", 1.0, 1.0, True, 100),
-        CheckResult("yaw", 2.5, 5.0, True, 90),
+        CheckResult("single_face", 1.0, 1.0, passed=True, quality=100),
+        CheckResult("yaw", 2.5, 5.0, passed=True, quality=90),
         CheckResult(
             "background_uniformity",
             0.31,
             0.25,
-            False,
-            40,
-            Message("face.background_uniformity.too_high"),
+            passed=False,
+            quality=40,
+            guidance=Message("face.background_uniformity.too_high"),
         ),
     )
     return VisitContents(
@@ -105,7 +105,7 @@ def make_visit(audit_records: tuple[AuditRecord, ...] = (), seed: int = 0) -> Vi
         signature=SignatureCapture(
             signature_png(seed + 4),
             b"\x00SDI\x00fake-19794-7",
-            (CheckResult("stroke_count", 4.0, 2.0, True, 80),),
+            (CheckResult("stroke_count", 4.0, 2.0, passed=True, quality=80),),
         ),
         finger_exceptions=(FingerException(7, "injured", "bandaged index", "op-17"),),
         signature_waiver=None,

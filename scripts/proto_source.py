@@ -114,15 +114,24 @@ def print_proto(file_bytes: bytes) -> str:
 def _message(msg: Dynamic, package: str) -> list[str]:
     if msg.nested_type or msg.enum_type or msg.extension or msg.options.ListFields():
         raise UnsupportedDescriptor(f"message {msg.name}: nested declarations or message options")
-    lines = [f"message {msg.name} {{"]
-    for reserved in msg.reserved_range:
-        lines.append(f"  reserved {_range(reserved.start, reserved.end - 1)};")
+    return [f"message {msg.name} {{", *_reservations(msg), *_fields(msg, package), "}"]
+
+
+def _reservations(msg: Dynamic) -> list[str]:
+    """A message's reserved numbers and names and its extension ranges, as declarations."""
+    lines = [f"  reserved {_range(r.start, r.end - 1)};" for r in msg.reserved_range]
     if msg.reserved_name:
         lines.append("  reserved " + ", ".join(f'"{n}"' for n in msg.reserved_name) + ";")
     for ext_range in msg.extension_range:
         if ext_range.options.ListFields():
             raise UnsupportedDescriptor(f"message {msg.name}: extension range options")
         lines.append(f"  extensions {_range(ext_range.start, ext_range.end - 1)};")
+    return lines
+
+
+def _fields(msg: Dynamic, package: str) -> list[str]:
+    """A message's fields in order, the members of a oneof inside its block."""
+    lines: list[str] = []
     oneof_open: int | None = None
     for field in msg.field:
         index = field.oneof_index if field.HasField("oneof_index") else None
@@ -139,7 +148,6 @@ def _message(msg: Dynamic, package: str) -> list[str]:
         lines.append(indent + _field(field, package, in_oneof=index is not None))
     if oneof_open is not None:
         lines.append("  }")
-    lines.append("}")
     return lines
 
 

@@ -34,7 +34,7 @@ def _transfer_throughput(source: str, rounds: int) -> float:
     try:
         for tag in range(1, rounds + 1):
             command = kfp1.encode_command(
-                kfp1.Opcode.CAPTURE, tag, kfp1.capture_payload(5000, 0, False)
+                kfp1.Opcode.CAPTURE, tag, kfp1.capture_payload(5000, 0, preview=False)
             )
             device.write(kfp1.EP_COMMAND, command, 1000)
             device.read(kfp1.EP_RESPONSE, 4096, 1000)

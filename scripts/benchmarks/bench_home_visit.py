@@ -48,12 +48,19 @@ def run(ctx: Context) -> list[Figure]:
     )
 
     now = datetime(2026, 12, 7, 10, 0).timestamp()
-    passed = (CheckResult("x", 1, 1, True, 100),)
+    passed = (CheckResult("x", 1, 1, passed=True, quality=100),)
     session = Session(
         load_policies().by_id["be-eid-home-visit"], 84, "op", "APP-1", clock=lambda: now
     )
     session.record_eligibility(
-        EligibilityEntry("FORM-1", RequestFiler.CITIZEN, "", True, "2026-12-01", VisitPlace.HOME)
+        EligibilityEntry(
+            "FORM-1",
+            RequestFiler.CITIZEN,
+            "",
+            certificate_shown=True,
+            certificate_date="2026-12-01",
+            place=VisitPlace.HOME,
+        )
     )
     for kind, payload in (
         (CaptureKind.FACE, FacePayload(b"j", 827, 1063)),

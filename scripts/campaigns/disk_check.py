@@ -49,6 +49,11 @@ class DiskCheck:
                     self.fragments[content[at : at + FRAGMENT]] = f"{package_id}/{name}"
 
     def problems(self) -> list[str]:
+        """Everything that does not hold on the disk right now (none when all is well)."""
+        return self._outbox_files() + self._audit_chain() + self._plaintext()
+
+    def _outbox_files(self) -> list[str]:
+        """Every file in the outbox is a whole package whose digest is its row's."""
         found: list[str] = []
         rows = self._rows()
         for path in sorted((self.state / "outbox" / "packages").glob("*")):
@@ -61,21 +66,34 @@ class DiskCheck:
             row = rows.get(frame.header.package_id)
             if row is not None and row != hashlib.sha256(data).hexdigest():
                 found.append(f"outbox file {path.name} does not match its row")
+        return found
+
+    def _audit_chain(self) -> list[str]:
+        """The audit chain verifies; a torn last record is counted, not a finding."""
         log = self.state / "audit.log"
-        if log.exists():
-            try:
-                report = verify_log_bytes(log.read_bytes(), self.kit_keys)
-                self.torn_tails += int(report.torn_tail)
-            except Exception as exc:  # noqa: BLE001
-                found.append(f"audit chain does not verify: {exc}")
+        if not log.exists():
+            return []
+        try:
+            report = verify_log_bytes(log.read_bytes(), self.kit_keys)
+        except Exception as exc:  # noqa: BLE001 - any failure is the finding
+            return [f"audit chain does not verify: {exc}"]
+        self.torn_tails += int(report.torn_tail)
+        return []
+
+    def _plaintext(self) -> list[str]:
+        """No file of the state folder holds a biometric magic or a fragment of a decrypted file."""
+        found: list[str] = []
         for path in sorted(p for p in self.state.rglob("*") if p.is_file()):
             data = path.read_bytes()
-            for kind, magic in MAGICS.items():
-                if magic in data:
-                    found.append(f"{kind} magic bytes in {path.relative_to(self.state)}")
-            for fragment, origin in self.fragments.items():
-                if fragment in data:
-                    found.append(f"plaintext of {origin} in {path.relative_to(self.state)}")
+            where = path.relative_to(self.state)
+            found += [
+                f"{kind} magic bytes in {where}" for kind, magic in MAGICS.items() if magic in data
+            ]
+            found += [
+                f"plaintext of {origin} in {where}"
+                for fragment, origin in self.fragments.items()
+                if fragment in data
+            ]
         return found
 
     def _rows(self) -> dict[str, str]:

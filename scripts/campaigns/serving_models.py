@@ -63,38 +63,15 @@ async def _hold_streams(
     first: list[asyncio.Future[None]] = []
     received = dict.fromkeys(MODEL_STREAMS, 0)
 
-    async def drain(kind: str, call: Any, ready: asyncio.Future[None]) -> None:
-        try:
-            async for _ in call:
-                received[kind] += 1
-                if not ready.done():
-                    ready.set_result(None)
-        except grpc.RpcError as exc:
-            if not ready.done():
-                ready.set_exception(exc)
-
     loop = asyncio.get_running_loop()
     tasks = []
     for kind in MODEL_STREAMS:
         for number in range(count):
             channel = channels[number % len(channels)]
-            call: Any  # a health watch or a raw stream of the model service
-            if kind == "health_watch":
-                call = channel.unary_stream(
-                    "/grpc.health.v1.Health/Watch",
-                    request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
-                    response_deserializer=health_pb2.HealthCheckResponse.FromString,
-                )(health_pb2.HealthCheckRequest())
-            else:
-                method = "Watch" if kind == "watch" else "Preview"
-                call = channel.unary_stream(
-                    f"/soak.ServingModel/{method}",
-                    request_serializer=raw,
-                    response_deserializer=raw,
-                )(b"")
+            call = _open_stream(channel, kind)
             ready: asyncio.Future[None] = loop.create_future()
             first.append(ready)
-            tasks.append(asyncio.ensure_future(drain(kind, call, ready)))
+            tasks.append(asyncio.ensure_future(_drain(call, ready, received, kind)))
     results = await asyncio.gather(*first, return_exceptions=True)
     out["streams_served"] = sum(1 for r in results if not isinstance(r, BaseException))
     out["streams_failed"] = sum(1 for r in results if isinstance(r, BaseException))
@@ -107,6 +84,35 @@ async def _hold_streams(
         task.cancel()
     for channel in channels:
         await channel.close()
+
+
+async def _drain(
+    call: Any, ready: asyncio.Future[None], received: dict[str, int], kind: str
+) -> None:
+    """Reads a stream to its end, counting its messages; `ready` resolves with the first (or the
+    stream's error)."""
+    try:
+        async for _ in call:
+            received[kind] += 1
+            if not ready.done():
+                ready.set_result(None)
+    except grpc.RpcError as exc:
+        if not ready.done():
+            ready.set_exception(exc)
+
+
+def _open_stream(channel: grpc.aio.Channel, kind: str) -> Any:
+    """A stream of `kind`: a health watch, or the model service's watch or frame preview."""
+    if kind == "health_watch":
+        return channel.unary_stream(
+            "/grpc.health.v1.Health/Watch",
+            request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+            response_deserializer=health_pb2.HealthCheckResponse.FromString,
+        )(health_pb2.HealthCheckRequest())
+    method = "Watch" if kind == "watch" else "Preview"
+    return channel.unary_stream(
+        f"/soak.ServingModel/{method}", request_serializer=raw, response_deserializer=raw
+    )(b"")
 
 
 def _model_unary(channel: grpc.Channel, calls: int, pause_s: float = 0.0) -> list[float]:

@@ -138,10 +138,7 @@ def _kill_during_finalize(
     kill_receiver: bool,
 ) -> dict[str, Any]:
     """The daemon killed at a random moment of the finalize (seal, enqueue); what it answered."""
-    outcome: dict[str, Any] = {}
-    thread = threading.Thread(target=_finalize, args=(visit, request, outcome))
-    began = time.monotonic()
-    thread.start()
+    thread, outcome, began = _finalizing(visit, request)
     time.sleep(rng.uniform(0.0, storm.finalize_s))
     if kill_receiver:
         kit.receiver.kill()
@@ -163,10 +160,7 @@ def _kill_during_upload(
 ) -> dict[str, Any]:
     """The finalize answered, the daemon killed at a random moment of the upload after it (PUT,
     receipt, deletion); what the finalize answered."""
-    outcome: dict[str, Any] = {}
-    thread = threading.Thread(target=_finalize, args=(visit, request, outcome))
-    began = time.monotonic()
-    thread.start()
+    thread, outcome, began = _finalizing(visit, request)
     thread.join(60)
     if "response" in outcome:
         storm.finalize_s = 0.8 * storm.finalize_s + 0.2 * (outcome["at"] - began)
@@ -178,6 +172,17 @@ def _kill_during_upload(
 
 
 KILLS = {"finalize": _kill_during_finalize, "upload": _kill_during_upload}
+
+
+def _finalizing(
+    visit: Visit, request: cpb.FinalizeSessionRequest
+) -> tuple[threading.Thread, dict[str, Any], float]:
+    """The finalize sent from a thread: the thread, where its answer will be, and when it began."""
+    outcome: dict[str, Any] = {}
+    thread = threading.Thread(target=_finalize, args=(visit, request, outcome))
+    began = time.monotonic()
+    thread.start()
+    return thread, outcome, began
 
 
 def _finalize(visit: Visit, request: cpb.FinalizeSessionRequest, out: dict[str, Any]) -> None:

@@ -31,7 +31,8 @@ DEFAULT_FINGER = types_pb2.FINGER_POSITION_RIGHT_INDEX
 
 class SimulatedCitizen:
     """The person in front of the kit. Calling it with (device, command, args) is the raw act, for
-    callers that name the simulator's command themselves."""
+    callers that name the simulator's command themselves.
+    """
 
     def __init__(self, act: Act) -> None:
         self._act = act
@@ -54,7 +55,8 @@ class SimulatedCitizen:
 
     def put_finger(self, position: int, quality: float | None = None) -> None:
         """The finger at `position` on the glass, placed with `quality` (the simulator's own by
-        default)."""
+        default).
+        """
         placement: dict[str, Any] = {"finger": position}
         if quality is not None:
             placement["quality"] = quality
@@ -71,7 +73,8 @@ class SimulatedCitizen:
 class FollowingCitizen:
     """Plays the citizen for whatever client drives a visit, reacting to the daemon's device events:
     the face is always in front of the camera; a finger goes on the glass while a capture holds the
-    reader and is lifted after; the citizen signs once a signature capture holds the pad."""
+    reader and is lifted after; the citizen signs once a signature capture holds the pad.
+    """
 
     def __init__(
         self,

@@ -62,6 +62,7 @@ class Progress:
 
 
 def finger_name(position: int) -> str:
+    """A finger position as the JSON summary names it (`right_index`)."""
     return str(types_pb2.FingerPosition.Name(position)).removeprefix("FINGER_POSITION_").lower()  # type: ignore[arg-type]
 
 
@@ -182,7 +183,8 @@ class Enrollment:
     def visual_check(self, session: pb.Session) -> pb.Session:
         """Every fingerprint attempt failed and the policy allows the operator's visual check against
         the enrollment photo: the operator's verdict (--visual-check, else asked), or none (--auto
-        without it: the visit is cancelled, the card not handed over)."""
+        without it: the visit is cancelled, the card not handed over).
+        """
         verification = session.delivery_verification
         self.say(
             "kitctl.visual_check_offered",
@@ -357,6 +359,7 @@ def step_attempts(session: pb.Session, step: pb.Step) -> list[types_pb2.Attempt]
 
 
 def verification_summary(session: pb.Session) -> dict[str, Any] | None:
+    """A card delivery's identity check as the JSON summary reports it (None for an enrollment)."""
     if not session.HasField("delivery_verification"):
         return None
     v = session.delivery_verification
@@ -393,6 +396,7 @@ def verification_summary(session: pb.Session) -> dict[str, Any] | None:
 
 
 def summary(session: pb.Session, receipt: pb.PackageReceipt, recipient_key: str) -> dict[str, Any]:
+    """The JSON summary of a sealed visit: its captures, its package and what the checks found."""
     captures = []
     for step in session.steps:
         attempts = step_attempts(session, step)
@@ -448,6 +452,7 @@ def eligibility_summary(session: pb.Session) -> dict[str, Any] | None:
 
 
 def print_summary(console: Console, data: dict[str, Any], texts: Texts) -> None:
+    """The summary as a table for the operator's terminal."""
     table = Table(title=f"visit {data['session_id']} → package {data['package_id']}")
     for column in ("capture", "state", "attempts", "quality", "checks"):
         table.add_column(column)
@@ -492,6 +497,7 @@ class VisitOptions:
 
 
 def enroll(client: KitClient, profile: str, options: VisitOptions) -> int:
+    """`kitctl enroll`: one visit walked to its sealed package; the exit code."""
     visit = Enrollment(client, options)
     session, receipt = visit.run(profile, options.age, options.reference)
     data = summary(session, receipt, options.recipient_key)

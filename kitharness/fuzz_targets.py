@@ -539,7 +539,7 @@ def config_loader(data: bytes) -> None:
 
 
 def config_loader_seeds() -> list[bytes]:
-    example = Path(__file__).resolve().parents[2] / "systemd" / "kitd.toml"
+    example = Path(__file__).resolve().parents[1] / "systemd" / "kitd.toml"
     minimal = (
         b'kit_id = "K"\nstate_dir = "/var/lib/kitd"\n[devices.camera]\nsource = "opencv:/dev/v0"\n'
     )

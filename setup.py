@@ -1,5 +1,5 @@
 """The build hook: every build of kitd (wheel, sdist, editable install) generates gen/ from protos/ first,
-and the board's build leaves the back office out.
+and the board's build leaves the back office and the test harness out.
 
 All metadata lives in pyproject.toml; this file only makes `pip wheel .` and `python -m build` work from a
 clean clone, where gen/ (build output, never committed) does not exist yet. An sdist carries gen/ and no
@@ -7,7 +7,8 @@ protos/, so a wheel built from it uses the generated code it has.
 
 `KITD_WHEEL=board` (set by scripts/wheelhouse) builds the wheel a kit installs: the same distribution
 without the `backoffice` package and its command `kitpkg`, which run at the back office and never on a
-kit. Unset or `full`: everything pyproject.toml lists.
+kit, and without `kitharness`, which starts kits for tests, the demo and the soaks. Unset or `full`:
+everything pyproject.toml lists.
 """
 
 import os
@@ -22,8 +23,8 @@ from setuptools.dist import Distribution
 
 ROOT = Path(__file__).resolve().parent
 WHEELS = ("full", "board")
-# What the board's wheel leaves out: the back office's packages and its command.
-BACK_OFFICE_PACKAGE = "backoffice"
+# What the board's wheel leaves out: the back office's packages and its command, and the harness.
+LEFT_OFF_BOARD = ("backoffice", "kitharness")
 BACK_OFFICE_COMMAND = "kitpkg"
 # The board's build has a folder of its own, emptied first: setuptools packs whatever its build folder
 # holds, so a full build's copy of the back office left in build/lib would slip into the board's wheel.
@@ -39,16 +40,14 @@ def wheel_kind() -> str:
 
 
 class KitDistribution(Distribution):
-    """pyproject.toml's distribution; for the board, without the back office."""
+    """pyproject.toml's distribution; for the board, without the back office and the harness."""
 
     def parse_config_files(self, *args: Any, **kwargs: Any) -> None:
         super().parse_config_files(*args, **kwargs)
         if wheel_kind() != "board":
             return
         self.packages = [
-            name
-            for name in self.packages or []
-            if name != BACK_OFFICE_PACKAGE and not name.startswith(f"{BACK_OFFICE_PACKAGE}.")
+            name for name in self.packages or [] if name.split(".")[0] not in LEFT_OFF_BOARD
         ]
         scripts = self.entry_points.get("console_scripts", [])
         self.entry_points["console_scripts"] = [

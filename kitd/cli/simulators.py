@@ -38,7 +38,8 @@ def installed_simulators() -> list[str]:
 
 def start_simulators(stack: ExitStack, workdir: Path) -> tuple[dict[str, str], Control]:
     """Starts every installed simulator in `workdir` (stopped when `stack` closes): their device
-    sources for kitd's configuration, and their control call."""
+    sources for kitd's configuration, and their control call.
+    """
     from kitsim.harness import SimulatorSet
 
     simulators = SimulatorSet(workdir, installed_simulators())

@@ -1,7 +1,7 @@
 """Package benchmarks: seal (sign + encrypt, images already encoded) and open times per visit, outbox
 enqueue and upload-acknowledge throughput, and with --soak a long crash-consistency run.
 
-The visit is synthetic (a 480x600 JPEG face, two 320x400 fingers, a signature), built by the tests'
+The visit is synthetic (a 480x600 JPEG face, two 320x400 fingers, a signature), built by the package tests'
 visit factory. Keys are a file kit key and, when SoftHSM2 is installed, a token key as well.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,26 +18,24 @@ from figures import Context, Figure, median, percentile, time_ms
 
 
 def run(ctx: Context) -> list[Figure]:
-    sys.path.insert(0, str(ctx.repo_root / "tests"))
-    sys.path.insert(0, str(ctx.repo_root / "tests" / "keys"))
-    sys.path.insert(0, str(ctx.repo_root))
     from backoffice.opener import open_package
     from kitd.keys.file_key import FileKeySigner
     from kitd.keys.key_list import KitKeyList
     from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
     from kitd.package.files import encode_images
     from kitd.package.sealer import PackageSealer
-    from support.visit_factory import make_visit
+    from kitharness.contents import make_visit
 
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         signer = FileKeySigner.generate(root / "kitkey" / "kit.key.pem")
+        visit = make_visit()
+        # The opener binds a kit key to the kit the manifest names: the key is the visit's kit's.
         keys = KitKeyList()
-        keys.publish("kit-bench", signer.public_key)
+        keys.publish(visit.kit_id, signer.public_key)
         recipient = load_recipient_private_key(RecipientKeyPair.generate(root / "bo").private_path)
         sealer = PackageSealer(signer, recipient.public_key())
-        visit = make_visit()
         images = encode_images(visit)
         encode = time_ms(lambda: encode_images(visit), repeat=10)
         seal = time_ms(lambda: sealer.seal(visit, images), repeat=60)
@@ -67,23 +64,15 @@ def run(ctx: Context) -> list[Figure]:
 def _token_seal_ms(
     ctx: Context, root: Path, recipient: object, visit: object, images: object
 ) -> list[float] | None:
-    from softhsm_token import find_softhsm_module
-
     from kitd.keys.pkcs11_key import Pkcs11Signer
     from kitd.package.sealer import PackageSealer
+    from kitharness.softhsm import find_softhsm_module, init_token
 
     module = find_softhsm_module()
     if module is None:
         return None
-    tokens = root / "softhsm"
-    (tokens / "tokens").mkdir(parents=True)
-    conf = tokens / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {tokens / 'tokens'}\nobjectstore.backend = file\n")
+    conf = init_token(root / "softhsm", "bench", "2222", "1111")
     os.environ["SOFTHSM2_CONF"] = str(conf)
-    subprocess.run(
-        ["softhsm2-util", "--init-token", "--free", "--label", "bench", "--so-pin", "1111", "--pin", "2222"],
-        check=True, capture_output=True,
-    )  # fmt: skip
     signer = Pkcs11Signer.generate(module, "bench", "2222", "kit-bench")
     try:
         sealer = PackageSealer(signer, recipient.public_key())  # type: ignore[attr-defined]

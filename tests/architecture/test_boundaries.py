@@ -6,6 +6,8 @@ lazy ones inside functions too). Run it alone with `.venv/bin/pytest tests/archi
 * The daemon never imports the simulators: production and CI differ only in configuration. The CLIs'
   one door, kitd/cli/simulators.py, imports kitsim lazily for `kitctl enroll --auto` and
   `kit-selftest --sim`; nothing `kitd serve` loads reaches it.
+* Nothing on the kit or at the back office imports the harness (`kitharness`), which only CI, the demo
+  and the soaks use.
 * `hal` is below the daemon: it imports neither kitd nor the console, the back office or kitsim.
 * The back office reads what kits wrote with kitd's formats; it imports no device, simulator or console.
 * The package writer never imports the outbox (the sealing step joins them); no module outside
@@ -29,6 +31,7 @@ PACKAGES = {
     "console": ROOT / "console",
     "backoffice": ROOT / "backoffice",
     "kitsim": ROOT / "firmware-sims" / "kitsim",
+    "kitharness": ROOT / "kitharness",
 }
 KIT = ("kitd", "hal", "console")
 SIMULATOR_DOOR = "kitd.cli.simulators"
@@ -41,6 +44,11 @@ def edges() -> list[Edge]:
 
 def test_the_kit_never_imports_the_back_office(edges: list[Edge]) -> None:
     assert crossings(edges, KIT, ["backoffice"]) == []
+
+
+def test_nothing_on_the_kit_or_at_the_back_office_imports_the_harness(edges: list[Edge]) -> None:
+    # kitharness starts kits for tests, the demo, soaks and benchmarks; the board's wheel leaves it out.
+    assert crossings(edges, [*KIT, "backoffice"], ["kitharness"]) == []
 
 
 def test_the_back_office_needs_no_device_simulator_or_console(edges: list[Edge]) -> None:
@@ -67,7 +75,10 @@ def test_nothing_kitd_serve_loads_reaches_the_simulators_the_back_office_or_the_
 ) -> None:
     loaded = reachable(edges, "kitd.cli.daemon")
     assert "kitd.kit" in loaded  # the composition root: the walk went through the daemon
-    assert sorted(m for m in loaded if within(m, ["kitsim", "backoffice", "console"])) == []
+    assert (
+        sorted(m for m in loaded if within(m, ["kitsim", "backoffice", "console", "kitharness"]))
+        == []
+    )
     assert SIMULATOR_DOOR not in loaded
 
 

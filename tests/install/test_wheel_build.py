@@ -1,6 +1,7 @@
 """`pip wheel .` works from a clean checkout (the build hook generates gen/ from protos/), and the wheel
 holds everything `kitd serve` needs: it starts from the wheel alone, with no checkout on its path. The
-board's wheel (`KITD_WHEEL=board`, as scripts/wheelhouse builds it) is the same without the back office."""
+board's wheel (`KITD_WHEEL=board`, as scripts/wheelhouse builds it) is the same without the back office
+and the test harness."""
 
 from __future__ import annotations
 
@@ -124,17 +125,18 @@ def test_the_full_wheel_carries_the_back_office_and_kitpkg(wheel: Path) -> None:
     assert "kitpkg = backoffice.cli:main" in entry_points_of(wheel)
 
 
-def test_the_boards_wheel_leaves_the_back_office_and_kitpkg_out(
+def test_the_boards_wheel_leaves_the_back_office_kitpkg_and_the_harness_out(
     wheel: Path, board_wheel: Path
 ) -> None:
     full = set(zipfile.ZipFile(wheel).namelist())
     board = set(zipfile.ZipFile(board_wheel).namelist())
-    assert not any(name.startswith("backoffice/") for name in board)
+    assert not any(name.startswith(("backoffice/", "kitharness/")) for name in board)
     assert "kitpkg" not in entry_points_of(board_wheel)
 
     # Everything else is the same: the daemon, the devices, the console, the API, the simulators.
     def files(names: set[str]) -> set[str]:
-        return {n for n in names if ".dist-info/" not in n and not n.startswith("backoffice/")}
+        left_off = ("backoffice/", "kitharness/")
+        return {n for n in names if ".dist-info/" not in n and not n.startswith(left_off)}
 
     assert files(board) == files(full)
     assert "kitd = kitd.cli.daemon:main" in entry_points_of(board_wheel)

@@ -4,7 +4,7 @@ The service has the shapes of the daemon's calls, without its devices: a unary c
 work, like ListDevices), a watch stream fed by a thread (like device events from a supervisor), a
 low-rate frame stream fed by a producer thread (like the shared face preview), and the standard
 `grpc.health.v1` service (the sync servicer in the threaded server, the asyncio one in the aio
-server). Run as `python -m support.serving_models MODEL SOCKET WORKERS`; it prints "ready" once
+server). Run as `python scripts/campaigns/model_server.py MODEL SOCKET WORKERS`; it prints "ready" once
 serving and stops on SIGTERM. Measurement only: the daemon never uses this.
 """
 

@@ -11,7 +11,7 @@ from functools import partial
 from figures import Context, Figure, median, percentile, time_ms
 
 GROUP = "matching"
-# The reader's final image (DESIGN.md: 400 x 500 px at 500 ppi), as rows x columns.
+# The reader's final image (docs/protocols/kfp1.md: 400 x 500 px at 500 ppi), as rows x columns.
 CAPTURE_SHAPE = (500, 400)
 
 

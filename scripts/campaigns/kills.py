@@ -128,6 +128,19 @@ def _round(
     return phase
 
 
+def _kill(kit: StormKit, *, kill_receiver: bool) -> None:
+    """SIGKILL the daemon, and the receiver first when the round says so."""
+    if kill_receiver:
+        kit.receiver.kill()
+    kit.kill_daemon()
+
+
+def _learn_finalize_time(storm: Storm, outcome: dict[str, Any], began: float) -> None:
+    """A finalize that answered moves the storm's estimate of how long one takes."""
+    if "response" in outcome:
+        storm.finalize_s = 0.8 * storm.finalize_s + 0.2 * (outcome["at"] - began)
+
+
 def _kill_during_finalize(
     kit: StormKit,
     storm: Storm,
@@ -140,12 +153,9 @@ def _kill_during_finalize(
     """The daemon killed at a random moment of the finalize (seal, enqueue); what it answered."""
     thread, outcome, began = _finalizing(visit, request)
     time.sleep(rng.uniform(0.0, storm.finalize_s))
-    if kill_receiver:
-        kit.receiver.kill()
-    kit.kill_daemon()
+    _kill(kit, kill_receiver=kill_receiver)
     thread.join(30)
-    if "response" in outcome:
-        storm.finalize_s = 0.8 * storm.finalize_s + 0.2 * (outcome["at"] - began)
+    _learn_finalize_time(storm, outcome, began)
     return outcome
 
 
@@ -162,12 +172,9 @@ def _kill_during_upload(
     receipt, deletion); what the finalize answered."""
     thread, outcome, began = _finalizing(visit, request)
     thread.join(60)
-    if "response" in outcome:
-        storm.finalize_s = 0.8 * storm.finalize_s + 0.2 * (outcome["at"] - began)
+    _learn_finalize_time(storm, outcome, began)
     time.sleep(rng.uniform(0.0, storm.upload_s))
-    if kill_receiver:
-        kit.receiver.kill()
-    kit.kill_daemon()
+    _kill(kit, kill_receiver=kill_receiver)
     return outcome
 
 

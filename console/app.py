@@ -52,16 +52,19 @@ CAPTURE = Sharing(replay_key=None)
 
 
 def kit_of(scope: Request | WebSocket) -> AsyncKitClient:
+    """The daemon client this application made on its own event loop."""
     client: AsyncKitClient = scope.app.state.kit
     return client
 
 
 def shared_of(scope: WebSocket) -> SharedStreams:
+    """The daemon streams the pages of this application share."""
     streams: SharedStreams = scope.app.state.streams
     return streams
 
 
 async def index(request: Request) -> Response:
+    """The operator's page (static/index.html)."""
     return FileResponse(STATIC / "index.html")
 
 
@@ -71,6 +74,7 @@ async def citizen(request: Request) -> Response:
 
 
 async def texts(request: Request) -> Response:
+    """The console's own texts in the language asked for, with the languages it has."""
     chosen = catalog.texts_for(request.path_params["language"])
     return JSONResponse(
         {"language": chosen.language, "languages": catalog.languages(), "texts": chosen.texts},
@@ -78,6 +82,7 @@ async def texts(request: Request) -> Response:
 
 
 async def unary(request: Request) -> Response:
+    """`POST /api/call/METHOD` with a JSON request: the daemon's answer or error as JSON."""
     name = request.path_params["method"]
     call = CALLS.get(name)
     if call is None:
@@ -102,6 +107,7 @@ async def unary(request: Request) -> Response:
 
 
 async def device_events(ws: WebSocket) -> None:
+    """`/ws/devices`: every device's state now, then each change, as JSON."""
     await ws.accept()
     kit = kit_of(ws)
     events = shared_of(ws).events(
@@ -115,6 +121,7 @@ async def device_events(ws: WebSocket) -> None:
 
 
 async def face_preview(ws: WebSocket) -> None:
+    """`/ws/sessions/ID/preview`: the live face preview, paced by the page's acknowledgements."""
     await ws.accept()
     kit = kit_of(ws)
     try:
@@ -133,6 +140,7 @@ async def face_preview(ws: WebSocket) -> None:
 
 
 async def finger_capture(ws: WebSocket) -> None:
+    """`/ws/sessions/ID/finger`: one finger's capture events; `?finger=` names the finger."""
     await ws.accept()
     kit = kit_of(ws)
     request = cpb.CaptureFingerRequest(session_id=ws.path_params["session_id"])
@@ -148,6 +156,7 @@ async def finger_capture(ws: WebSocket) -> None:
 
 
 async def signature_capture(ws: WebSocket) -> None:
+    """`/ws/sessions/ID/signature`: the signature's capture events; the page may ask to clear."""
     await ws.accept()
     kit = kit_of(ws)
     session_id = ws.path_params["session_id"]
@@ -174,7 +183,8 @@ def create_app(
     client_timeout_s: float = CLIENT_TIMEOUT_S,
 ) -> Starlette:
     """The console for the daemon at `endpoint`, answering only to the Host names in `hosts` and
-    only to browsers logged in through `logins`."""
+    only to browsers logged in through `logins`.
+    """
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -157,6 +157,7 @@ async def login_call(request: Request) -> Response:
 
 
 async def logout_call(request: Request) -> Response:
+    """`POST /api/logout`: ends the browser's login and drops its cookie (204)."""
     logins: Logins = request.app.state.logins
     logins.end(request.cookies.get(logins.cookie_name, ""))
     response = Response(status_code=204)

@@ -36,7 +36,8 @@ def write_forward_page(folder: Path, login_url: str) -> Path:
 @contextmanager
 def browser_logged_in(login_url: str) -> Iterator[Path]:
     """Opens the default browser on a private forward page to `login_url`; the page and its folder
-    are removed when the block ends (the console stops)."""
+    are removed when the block ends (the console stops).
+    """
     folder = Path(tempfile.mkdtemp(prefix="kit-console-"))  # 0700, this user's
     try:
         page = write_forward_page(folder, login_url)

@@ -1,5 +1,6 @@
 """The kit.v1 unary calls the page may make, by RPC name: which stub serves it, its request type
-and how long the console waits. Anything not listed here is not reachable from the page."""
+and how long the console waits. Anything not listed here is not reachable from the page.
+"""
 
 from __future__ import annotations
 
@@ -51,5 +52,6 @@ CALLS: dict[str, UnaryCall] = {
 
 def parse_request(call: UnaryCall, fields: dict[str, Any]) -> Message:
     """The page's JSON object as the call's request message (proto3 JSON mapping); ParseError
-    naming the field when it does not fit."""
+    naming the field when it does not fit.
+    """
     return ParseDict(fields, call.request())

@@ -26,6 +26,7 @@ class Texts:
 
 @cache
 def languages() -> tuple[str, ...]:
+    """The languages the console has a catalog for, as their codes."""
     return tuple(sorted(path.stem for path in CATALOGS.glob("*.json")))
 
 
@@ -42,5 +43,6 @@ def negotiate(tag: str) -> str:
 
 
 def texts_for(tag: str) -> Texts:
+    """The console's texts for a BCP 47 tag: English, overlaid with the negotiated language."""
     language = negotiate(tag)
     return Texts(language, {**_load(FALLBACK), **_load(language)})

@@ -36,7 +36,8 @@ EXIT_USAGE = 2
 
 def seconds(text: str) -> float:
     """A client timeout: a finite number of seconds above 0 and at most an hour (NaN or infinity
-    would switch the deadline off without a word)."""
+    would switch the deadline off without a word).
+    """
     try:
         value = float(text)
     except ValueError:
@@ -47,6 +48,7 @@ def seconds(text: str) -> float:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """kit-console's command line; argparse ends the process on a bad one."""
     parser = argparse.ArgumentParser(prog="kit-console", description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", type=Path, help="kitd configuration (socket and token)")
     parser.add_argument("--socket", type=Path, help="the daemon's Unix socket")
@@ -67,6 +69,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Serves the console until interrupted; 2 (EXIT_USAGE) when it cannot start."""
     args = parse_args(argv)
     try:
         endpoint = Endpoint.discover(args.config, args.socket, args.token_file)

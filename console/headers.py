@@ -1,5 +1,6 @@
 """The fixed headers on everything kit-console serves: visit data is never cached, the page is never
-framed by another, and it runs no script and opens no connection but its own."""
+framed by another, and it runs no script and opens no connection but its own.
+"""
 
 from __future__ import annotations
 

@@ -43,7 +43,8 @@ class BodyRefused(ValueError):
 
 def json_depth(text: str) -> int:
     """The deepest nesting of arrays and objects in `text`, brackets inside strings not counted.
-    Linear and without recursion, so it is safe on any input before json.loads sees it."""
+    Linear and without recursion, so it is safe on any input before json.loads sees it.
+    """
     depth = deepest = 0
     in_string = escaped = False
     for char in text:
@@ -80,7 +81,8 @@ def loads(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     """The request body, refused (413) as soon as it passes `limit`, (408) when it takes longer
-    than the app's client timeout and (400) when the client hung up before it was whole."""
+    than the app's client timeout and (400) when the client hung up before it was whole.
+    """
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyRefused(f"the body is larger than {limit} bytes", 413, "RESOURCE_EXHAUSTED")
@@ -124,7 +126,8 @@ class TimedH11Protocol(H11Protocol):
     sends nothing, or trickles its headers, is disconnected after the app's client timeout (uvicorn
     itself waits forever for a head that has begun). A request answered before its body was read
     (401 without a session, 413, 408) ends its connection: uvicorn would otherwise wait for the rest of
-    a body nobody reads, as long as the client trickles it."""
+    a body nobody reads, as long as the client trickles it.
+    """
 
     client_timeout_s = CLIENT_TIMEOUT_S
     _head_deadline: asyncio.TimerHandle | None = None

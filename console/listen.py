@@ -1,6 +1,7 @@
 """Where kit-console may listen: loopback only. The page drives the kit with the daemon's token
 behind it, so anything that can reach the port can act as the operator; a non-loopback address is
-refused before a socket is opened."""
+refused before a socket is opened.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The reader's live image for the page: the daemon's 8-bit grey preview, thinned to at most 250 rows
 (every n-th pixel of every n-th row) and base64-encoded, which the page paints on a canvas. Thinning
-keeps each message small at the reader's preview rate; the page shows it at about that size."""
+keeps each message small at the reader's preview rate; the page shows it at about that size.
+"""
 
 from __future__ import annotations
 

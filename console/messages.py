@@ -1,5 +1,6 @@
 """kit.v1 messages and daemon errors as the page's JSON: proto3's JSON mapping with the proto field
-names and every field present, so the page never guesses at defaults."""
+names and every field present, so the page never guesses at defaults.
+"""
 
 from __future__ import annotations
 
@@ -27,12 +28,14 @@ HTTP_STATUS = {
 
 
 def to_json(message: Message) -> dict[str, Any]:
+    """A kit.v1 message as the page's JSON: proto field names, every field present."""
     return MessageToDict(
         message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
 
 
 def error_json(error: DaemonError) -> dict[str, Any]:
+    """A daemon error as the page's JSON: its gRPC code, message, reason and metadata."""
     return {
         "code": error.code,
         "message": error.message,
@@ -47,5 +50,6 @@ def console_error(message: str, code: str = "INVALID_ARGUMENT") -> dict[str, Any
 
 
 def http_status(error: DaemonError) -> int:
+    """The HTTP status for a failed daemon call; 502 for any code the table lacks."""
     # A refused token or an unreachable daemon is this server's problem, not the page's.
     return HTTP_STATUS.get(error.code, 502)

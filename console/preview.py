@@ -62,7 +62,8 @@ class LatestFrame:
 
 def frame_metadata(received: ReceivedFrame, dropped: int) -> dict[str, Any]:
     """What the page needs beside the JPEG: overlay, checks, guidance and the grab time (ms since
-    the epoch, to measure glass-to-glass latency against the page's clock on the same machine)."""
+    the epoch, to measure glass-to-glass latency against the page's clock on the same machine).
+    """
     frame = received.frame
     box = frame.face_box if frame.HasField("face_box") else None
     return {

@@ -42,14 +42,15 @@ class Sharing:
 
     `replay_key` maps a response to the slot it replaces in the replay (the device's id: the latest
     of each device; a constant: the latest only); None replays every response so far.
-    `newest_only`: a slow page skips to the newest response instead of being ended."""
+    `newest_only`: a slow page skips to the newest response instead of being ended.
+    """
 
     replay_key: Callable[[Any], Hashable] | None
     newest_only: bool = False
 
 
 class _Subscriber:
-    def __init__(self, newest_only: bool) -> None:
+    def __init__(self, *, newest_only: bool) -> None:
         self.queue: asyncio.Queue[Any] = asyncio.Queue(1 if newest_only else SUBSCRIBER_QUEUE)
         self.newest_only = newest_only
         self.ended: asyncio.Future[grpc.RpcError | None] = (
@@ -88,8 +89,9 @@ class SharedStream:
 
     async def events(self) -> AsyncIterator[Any]:
         """The responses for one page: the replay first, then live ones. Raises FeedEnded when the
-        daemon's stream fails or ends, or the page falls behind."""
-        subscriber = _Subscriber(self._sharing.newest_only)
+        daemon's stream fails or ends, or the page falls behind.
+        """
+        subscriber = _Subscriber(newest_only=self._sharing.newest_only)
         if self._task is None or self._task.done():
             self._replay.clear()  # what an ended stream said is not the new one's
             self._task = asyncio.create_task(self._run())

@@ -35,7 +35,8 @@ class MessageRefused(ValueError):
 def parse_command(text: str) -> dict[str, Any] | None:
     """A text message from the page as `{"command": NAME, ...}`; None when it is JSON of another
     shape (answered with a notice); MessageRefused when it is not JSON or nests too deep (the socket
-    is closed with the reason, 1007: invalid data)."""
+    is closed with the reason, 1007: invalid data).
+    """
     try:
         message = loads(text)
     except BodyRefused as refused:
@@ -49,34 +50,39 @@ def parse_command(text: str) -> dict[str, Any] | None:
 GONE = (WebSocketDisconnect, OSError, RuntimeError)
 
 
+async def _daemon_to_page(ws: WebSocket, outbound: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Runs `outbound` to its end, then tells the page: `{"end": true}`, or the daemon's error."""
+    try:
+        await outbound()
+        await ws.send_json({"end": True})
+    except grpc.RpcError as exc:
+        with contextlib.suppress(*GONE):
+            await ws.send_json({"error": error_json(DaemonError.from_rpc_error(exc))})
+    except GONE:
+        pass
+
+
+async def _page_to_daemon(ws: WebSocket, on_text: Callable[[str], Awaitable[None]] | None) -> None:
+    """Hands the page's text messages to `on_text` until the page disconnects."""
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is not None and on_text is not None:
+            await on_text(text)
+
+
 async def run_bridge(
     ws: WebSocket,
-    call: Any | None,
     outbound: Callable[[], Coroutine[Any, Any, None]],
     on_text: Callable[[str], Awaitable[None]] | None = None,
 ) -> None:
     """Runs `outbound` (daemon → page) against the page's messages until one side ends."""
-
-    async def send_side() -> None:
-        try:
-            await outbound()
-            await ws.send_json({"end": True})
-        except grpc.RpcError as exc:
-            with contextlib.suppress(*GONE):
-                await ws.send_json({"error": error_json(DaemonError.from_rpc_error(exc))})
-        except GONE:
-            pass
-
-    async def receive_side() -> None:
-        while True:
-            message = await ws.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            text = message.get("text")
-            if text is not None and on_text is not None:
-                await on_text(text)
-
-    tasks = [asyncio.create_task(send_side()), asyncio.create_task(receive_side())]
+    tasks = [
+        asyncio.create_task(_daemon_to_page(ws, outbound)),
+        asyncio.create_task(_page_to_daemon(ws, on_text)),
+    ]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
@@ -85,8 +91,6 @@ async def run_bridge(
         with contextlib.suppress(*GONE):
             await ws.close(code=1007, reason=str(refused)[:120])
     finally:
-        if call is not None:
-            call.cancel()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -97,7 +101,8 @@ async def run_bridge(
 
 async def responses_of(events: AsyncIterator[Any]) -> AsyncIterator[Any]:
     """A page's share of a daemon stream as the stream itself: its end is the end, its error (the
-    daemon's) is raised again."""
+    daemon's) is raised again.
+    """
     try:
         async for response in events:
             yield response
@@ -114,18 +119,20 @@ async def json_stream(
 ) -> None:
     """A page's share of a daemon stream whose responses become JSON messages; `{"command": NAME,
     ...}` from the page runs `commands[NAME]` (e.g. clearing the signature pad while its capture
-    streams). The shared stream is not the page's to cancel."""
+    streams). The shared stream is not the page's to cancel.
+    """
 
     async def outbound() -> None:
         async for response in responses_of(events):
             await ws.send_json(convert(response))
 
-    await run_bridge(ws, None, outbound, command_runner(ws, commands or {}))
+    await run_bridge(ws, outbound, command_runner(ws, commands or {}))
 
 
 def command_runner(ws: WebSocket, commands: dict[str, Command]) -> Callable[[str], Awaitable[None]]:
     """What runs the page's text messages: `commands[NAME]` for `{"command": NAME, ...}`, a notice
-    for anything else, the socket closed for what is not JSON or nests too deep."""
+    for anything else, the socket closed for what is not JSON or nests too deep.
+    """
 
     async def on_text(text: str) -> None:
         message = parse_command(text)
@@ -170,7 +177,7 @@ async def preview_stream(ws: WebSocket, events: AsyncIterator[Any]) -> None:
         if text == "ack":
             mailbox.ack()
 
-    await run_bridge(ws, None, outbound, on_text)
+    await run_bridge(ws, outbound, on_text)
 
 
 def finger_event(response: cpb.CaptureFingerResponse) -> dict[str, Any]:

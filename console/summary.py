@@ -1,6 +1,7 @@
 """The citizen's summary of a sealed visit, as the daemon renders it (GetVisitSummary), on its own page
 so the operator can print it. The page is the daemon's HTML with its own style and nothing else: its
-headers allow inline style and forbid any script, image, connection or frame."""
+headers allow inline style and forbid any script, image, connection or frame.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ SUMMARY_HEADERS = {
 
 
 async def visit_summary(request: Request) -> Response:
+    """`/summary/ID?lang=`: the citizen's summary page the daemon renders, or its error as JSON."""
     kit: AsyncKitClient = request.app.state.kit
     summary_request = cpb.GetVisitSummaryRequest(
         session_id=request.path_params["session_id"],

@@ -27,7 +27,8 @@ class DeviceState(enum.StrEnum):
 
 class Cause(enum.StrEnum):
     """Why a device changed state, or is in it: a code the layers above word for a person (the API
-    maps it to a message id). The value is the log's and the audit's English."""
+    maps it to a message id). The value is the log's and the audit's English.
+    """
 
     IN_USE = "in use"
     RELEASED = "released"

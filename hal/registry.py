@@ -21,6 +21,7 @@ DRIVERS: dict[str, tuple[str, str, frozenset[str]]] = {
 
 
 def driver_class(source: Source) -> type[Device]:
+    """The driver class a source names; SourceError for an unknown driver or a foreign transport."""
     try:
         module_name, class_name, transports = DRIVERS[source.driver]
     except KeyError:

@@ -53,6 +53,7 @@ class Source:
 
 
 def parse_source(text: str) -> Source:
+    """Splits a source text into scheme, target and options; SourceError when it is not one."""
     match = _SCHEME.match(text.strip())
     if match is None:
         raise SourceError(f"{text!r} is not a device source (expected e.g. 'framed:/dev/ttyACM0')")

@@ -1,7 +1,8 @@
 """A client of the kit.v1 API over the daemon's Unix socket, for kitd's own front ends
 (kitctl, kit-selftest, kit-console) and the tests. It adds the token to every call; it holds no logic.
 `KitClient` is blocking; `AsyncKitClient` is the same API on grpc.aio for front ends that run on an
-event loop. `DaemonError` reads the daemon's rich status (message, reason, metadata) off a failed call."""
+event loop. `DaemonError` reads the daemon's rich status (message, reason, metadata) off a failed call.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ class Endpoint:
         token_file: Path | None = None,
     ) -> Endpoint:
         """From explicit paths, else a configuration file (argument or $KITD_CONFIG), else the
-        system defaults (/etc/kitd/kitd.toml)."""
+        system defaults (/etc/kitd/kitd.toml).
+        """
         config = config or (
             Path(os.environ["KITD_CONFIG"]) if "KITD_CONFIG" in os.environ else None
         )
@@ -70,7 +72,8 @@ DETAILS_KEY = "grpc-status-details-bin"
 
 def token_metadata(endpoint: Endpoint) -> tuple[tuple[str, str], ...]:
     """The token as call metadata, once the socket is known to be one only the daemon could have
-    made (check_socket_path)."""
+    made (check_socket_path).
+    """
     try:
         daemon_uid = endpoint.token_file.stat().st_uid
         token = endpoint.token_file.read_text().strip()
@@ -86,7 +89,8 @@ def check_socket_path(path: Path, daemon_uid: int) -> None:
     """ClientSetupError unless the socket and its folder belong to the daemon (the token file's
     owner) or root and the folder is not writable by group or others: whoever else could put a
     socket there would collect the token of every call. The daemon refuses such a folder; a client
-    must not go there either, whatever listens."""
+    must not go there either, whatever listens.
+    """
     trusted = {0, daemon_uid}
     for item, info in ((path.parent, _stat(path.parent, follow=True)), (path, _stat(path))):
         if info is None:
@@ -104,7 +108,7 @@ def check_socket_path(path: Path, daemon_uid: int) -> None:
         )
 
 
-def _stat(path: Path, follow: bool = False) -> os.stat_result | None:
+def _stat(path: Path, *, follow: bool = False) -> os.stat_result | None:
     try:
         return path.stat() if follow else path.lstat()
     except FileNotFoundError:
@@ -114,7 +118,8 @@ def _stat(path: Path, follow: bool = False) -> os.stat_result | None:
 @dataclass(frozen=True)
 class DaemonError:
     """What a failed call says to a person: the status code, the daemon's plain-language message,
-    its ErrorReason name (empty when the status carries none) and the ErrorInfo metadata."""
+    its ErrorReason name (empty when the status carries none) and the ErrorInfo metadata.
+    """
 
     code: str
     message: str

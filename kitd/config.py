@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ class ConfigError(Exception):
 
 
 def default_socket_path() -> Path:
+    """The API socket when none is configured: /run/kitd as root, else the user's runtime dir."""
     if os.geteuid() == 0:
         return Path("/run/kitd/kitd.sock")
     runtime = os.environ.get("XDG_RUNTIME_DIR") or f"/tmp/kitd-{os.geteuid()}"
@@ -197,6 +199,7 @@ class Config:
 
 
 def load_config(path: Path) -> Config:
+    """Reads and checks the configuration file; any problem is a ConfigError naming the file."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -212,6 +215,7 @@ def load_config(path: Path) -> Config:
 
 
 def parse_config(table: dict[str, Any], *, base_dir: Path, origin: str = "config") -> Config:
+    """Builds and checks a configuration from its TOML table; paths resolve in `base_dir`."""
     try:
         config = build(Config, table, base_dir=base_dir, skip=frozenset({"path"}))
     except SchemaError as exc:
@@ -221,32 +225,55 @@ def parse_config(table: dict[str, Any], *, base_dir: Path, origin: str = "config
 
 
 def _validate(config: Config, origin: str) -> None:
+    # One check per section, in the file's order, so the first problem named is the first one there.
+    for check in _SECTION_CHECKS:
+        check(config, origin)
+
+
+def _check_kit_id(config: Config, origin: str) -> None:
     if not config.kit_id.strip():
         raise ConfigError(f"{origin}: kit_id must not be empty")
+
+
+def _check_devices(config: Config, origin: str) -> None:
     for name, device in config.devices.items():
-        key = f"devices.{name}"
-        if name not in DEVICE_KINDS:
-            raise ConfigError(
-                f"{origin}: unknown device {key!r} (known: {', '.join(DEVICE_KINDS)})"
-            )
-        try:
-            cls = driver_class(parse_source(device.source))
-        except SourceError as exc:
-            raise ConfigError(f"{origin}: {key}.source: {exc}") from None
-        if cls.kind is not DEVICE_KINDS[name]:
-            raise ConfigError(
-                f"{origin}: {key}.source opens a {cls.kind.value}, but {name!r} must be a "
-                f"{DEVICE_KINDS[name].value}"
-            )
-        try:
-            resolve(device.source, name=name, kind=DEVICE_KINDS[name])  # what the daemon builds
-        except SourceError as exc:
-            raise ConfigError(f"{origin}: {key}.source: {exc}") from None
-        if device.ping_interval <= 0:
-            raise ConfigError(f"{origin}: {key}.ping_interval must be positive")
+        _check_device(name, device, origin)
+
+
+def _check_device(name: str, device: DeviceConfig, origin: str) -> None:
+    key = f"devices.{name}"
+    if name not in DEVICE_KINDS:
+        raise ConfigError(f"{origin}: unknown device {key!r} (known: {', '.join(DEVICE_KINDS)})")
+    try:
+        cls = driver_class(parse_source(device.source))
+    except SourceError as exc:
+        raise ConfigError(f"{origin}: {key}.source: {exc}") from None
+    if cls.kind is not DEVICE_KINDS[name]:
+        raise ConfigError(
+            f"{origin}: {key}.source opens a {cls.kind.value}, but {name!r} must be a "
+            f"{DEVICE_KINDS[name].value}"
+        )
+    try:
+        resolve(device.source, name=name, kind=DEVICE_KINDS[name])  # what the daemon builds
+    except SourceError as exc:
+        raise ConfigError(f"{origin}: {key}.source: {exc}") from None
+    if device.ping_interval <= 0:
+        raise ConfigError(f"{origin}: {key}.ping_interval must be positive")
+
+
+def _require_files(section: str, values: object, names: tuple[str, ...], origin: str) -> None:
+    """Each of the section's file settings that is set names a file that exists."""
+    for name in names:
+        value = getattr(values, name)
+        if value is not None and not value.is_file():
+            raise ConfigError(f"{origin}: {section}.{name}: file {value} not found")
+
+
+def _check_api(config: Config, origin: str) -> None:
     api = config.api
+    tls = ("tls_cert", "tls_key", "tls_client_ca")
     if api.tcp:
-        missing = [n for n in ("tls_cert", "tls_key", "tls_client_ca") if getattr(api, n) is None]
+        missing = [n for n in tls if getattr(api, n) is None]
         if missing:
             raise ConfigError(
                 f"{origin}: api.tcp needs mutual TLS: set {', '.join('api.' + m for m in missing)}"
@@ -254,14 +281,14 @@ def _validate(config: Config, origin: str) -> None:
         host, _, port = api.tcp.rpartition(":")
         if not host or not port.isdigit():
             raise ConfigError(f"{origin}: api.tcp must be host:port, got {api.tcp!r}")
-    for name in ("tls_cert", "tls_key", "tls_client_ca"):
-        value = getattr(api, name)
-        if value is not None and not value.is_file():
-            raise ConfigError(f"{origin}: api.{name}: file {value} not found")
+    _require_files("api", api, tls, origin)
     if api.workers < 4:
         raise ConfigError(f"{origin}: api.workers must be at least 4")
     if api.streams_per_method < 1 or api.streams_per_caller < 1:
         raise ConfigError(f"{origin}: api.streams_per_method and streams_per_caller must be >= 1")
+
+
+def _check_keys(config: Config, origin: str) -> None:
     keys = config.keys
     if keys.backend not in ("file", "pkcs11"):
         raise ConfigError(f"{origin}: keys.backend must be 'file' or 'pkcs11'")
@@ -273,27 +300,38 @@ def _validate(config: Config, origin: str) -> None:
             raise ConfigError(
                 f"{origin}: keys.backend = 'pkcs11' needs {', '.join('keys.' + m for m in missing)}"
             )
-    for name in ("module_path", "pin_file", "recipient_public_key", "reference_signer_public_key"):
-        value = getattr(keys, name)
-        if value is not None and not value.is_file():
-            raise ConfigError(f"{origin}: keys.{name}: file {value} not found")
+    files = ("module_path", "pin_file", "recipient_public_key", "reference_signer_public_key")
+    _require_files("keys", keys, files, origin)
+
+
+def _check_outbox(config: Config, origin: str) -> None:
     outbox = config.outbox
     if outbox.receiver_url:
-        if not outbox.receiver_url.startswith("https://"):
-            raise ConfigError(f"{origin}: outbox.receiver_url must be an https:// URL")
-        for name in ("client_cert", "client_key", "ca_cert"):
-            value = getattr(outbox, name)
-            if value is None:
-                raise ConfigError(f"{origin}: outbox.receiver_url needs outbox.{name} (mutual TLS)")
-            if not value.is_file():
-                raise ConfigError(f"{origin}: outbox.{name}: file {value} not found")
+        _check_receiver(outbox, origin)
     if outbox.retention_days < 1:
         raise ConfigError(f"{origin}: outbox.retention_days must be at least 1")
     if outbox.min_free_mb < 0:
         raise ConfigError(f"{origin}: outbox.min_free_mb must not be negative")
+
+
+def _check_receiver(outbox: OutboxSection, origin: str) -> None:
+    if not outbox.receiver_url.startswith("https://"):
+        raise ConfigError(f"{origin}: outbox.receiver_url must be an https:// URL")
+    for name in ("client_cert", "client_key", "ca_cert"):
+        value = getattr(outbox, name)
+        if value is None:
+            raise ConfigError(f"{origin}: outbox.receiver_url needs outbox.{name} (mutual TLS)")
+        if not value.is_file():
+            raise ConfigError(f"{origin}: outbox.{name}: file {value} not found")
+
+
+def _check_policy(config: Config, origin: str) -> None:
     for directory in config.policy.dirs:
         if not directory.is_dir():
             raise ConfigError(f"{origin}: policy.dirs: folder {directory} not found")
+
+
+def _check_locale(config: Config, origin: str) -> None:
     catalogs = Catalogs.builtin()
     chosen = catalogs.negotiate(config.locale.default, "")
     if not chosen.language or chosen.fallback:
@@ -301,5 +339,20 @@ def _validate(config: Config, origin: str) -> None:
             f"{origin}: locale.default: no catalog for {config.locale.default!r} "
             f"(the kit has {', '.join(catalogs.languages)})"
         )
+
+
+def _check_logging(config: Config, origin: str) -> None:
     if config.logging.level.lower() not in {"debug", "info", "warning", "error"}:
         raise ConfigError(f"{origin}: logging.level must be debug, info, warning or error")
+
+
+_SECTION_CHECKS: tuple[Callable[[Config, str], None], ...] = (
+    _check_kit_id,
+    _check_devices,
+    _check_api,
+    _check_keys,
+    _check_outbox,
+    _check_policy,
+    _check_locale,
+    _check_logging,
+)

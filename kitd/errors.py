@@ -82,7 +82,8 @@ class StorageFull(KitError):
 
 class ClockUntrusted(KitError):
     """The kit's clock is behind the latest time it already used, or before the software's release:
-    no visit starts, its package would carry a wrong date (kitd.clock.trusted)."""
+    no visit starts, its package would carry a wrong date (kitd.clock.trusted).
+    """
 
     reason = "CLOCK_UNTRUSTED"
 
@@ -95,7 +96,8 @@ class DeviceNotFound(KitError):
 
 class CaptureTimeout(DeviceTimeout):
     """Nothing a capture waits for happened before its deadline (no face seen): a device timeout whose
-    detail is advice for the operator, rendered in their language."""
+    detail is advice for the operator, rendered in their language.
+    """
 
     def __init__(self, message: Message, *, device: str) -> None:
         super().__init__(english(message), device=device)

@@ -149,9 +149,7 @@ class Kit:
         if self._events_thread is not None:
             self._events_thread.join(2)
         self.uploader.stop(timeout=3)
-        for session in self.sessions.all_active():
-            session.lose(Message("session.end.daemon_stopped"))
-            self.sessions.ended(session)
+        self.sessions.end_all(Message("session.end.daemon_stopped"))
         self.clock.save()
         self.outbox.close()
         self.audit.close()
@@ -182,7 +180,8 @@ class Kit:
 
     def _follow_devices_and_sessions(self) -> None:
         """Applies device events to the visit, and ends a visit that timed out even when no client
-        asks for it any more, so its captures leave memory on time."""
+        asks for it any more, so its captures leave memory on time.
+        """
         assert self._events is not None
         while not self.stopping.is_set():
             event = self._events.get(timeout=0.5)

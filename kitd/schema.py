@@ -30,6 +30,7 @@ def build(
     prefix: str = "",
     skip: frozenset[str] = frozenset(),
 ) -> T:
+    """The dataclass `cls` built from a TOML table; an unknown or missing key is a SchemaError."""
     if not isinstance(table, dict):
         raise SchemaError(f"{prefix.rstrip('.') or 'the top level'} must be a table")
     if not dataclasses.is_dataclass(cls):
@@ -51,48 +52,67 @@ def build(
 
 
 def convert(hint: Any, value: Any, *, key: str, base_dir: Path) -> Any:
+    """One TOML value as the field type `hint`; a misfit is a SchemaError naming `key`."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
         return convert(options[0], value, key=key, base_dir=base_dir)
     if origin is dict:
-        key_type, value_type = typing.get_args(hint)
-        if not isinstance(value, dict):
-            raise SchemaError(f"{key!r} must be a table")
-        return {
-            convert(key_type, k, key=f"{key}.{k}", base_dir=base_dir): convert(
-                value_type, v, key=f"{key}.{k}", base_dir=base_dir
-            )
-            for k, v in value.items()
-        }
+        return _convert_table(hint, value, key=key, base_dir=base_dir)
     if origin is tuple:
-        (item_type, _ellipsis) = typing.get_args(hint)
-        if not isinstance(value, list):
-            raise SchemaError(f"{key!r} must be a list")
-        return tuple(
-            convert(item_type, v, key=f"{key}[{i}]", base_dir=base_dir) for i, v in enumerate(value)
-        )
+        return _convert_list(hint, value, key=key, base_dir=base_dir)
     if hint is Any:
         return value
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return build(hint, value, base_dir=base_dir, prefix=f"{key}.")
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        try:
-            return hint(value)
-        except ValueError:
-            allowed = ", ".join(repr(m.value) for m in hint)
-            raise SchemaError(f"{key!r} must be one of {allowed}, got {value!r}") from None
+        return _convert_enum(hint, value, key=key)
     if hint is Path:
-        if not isinstance(value, str) or not value:
-            raise SchemaError(f"{key!r} must be a path (a non-empty string)")
-        try:
-            path = Path(value).expanduser()
-        except RuntimeError:
-            # "~user/..." of a user this machine does not have (pathlib says so with RuntimeError).
-            raise SchemaError(
-                f"{key!r}: {value!r} names a home folder that does not exist"
-            ) from None
-        return path if path.is_absolute() else base_dir / path
+        return _convert_path(value, key=key, base_dir=base_dir)
+    return _convert_scalar(hint, value, key=key)
+
+
+def _convert_table(hint: Any, value: Any, *, key: str, base_dir: Path) -> dict[Any, Any]:
+    key_type, value_type = typing.get_args(hint)
+    if not isinstance(value, dict):
+        raise SchemaError(f"{key!r} must be a table")
+    return {
+        convert(key_type, k, key=f"{key}.{k}", base_dir=base_dir): convert(
+            value_type, v, key=f"{key}.{k}", base_dir=base_dir
+        )
+        for k, v in value.items()
+    }
+
+
+def _convert_list(hint: Any, value: Any, *, key: str, base_dir: Path) -> tuple[Any, ...]:
+    (item_type, _ellipsis) = typing.get_args(hint)
+    if not isinstance(value, list):
+        raise SchemaError(f"{key!r} must be a list")
+    return tuple(
+        convert(item_type, v, key=f"{key}[{i}]", base_dir=base_dir) for i, v in enumerate(value)
+    )
+
+
+def _convert_enum(hint: type[enum.Enum], value: Any, *, key: str) -> enum.Enum:
+    try:
+        return hint(value)
+    except ValueError:
+        allowed = ", ".join(repr(m.value) for m in hint)
+        raise SchemaError(f"{key!r} must be one of {allowed}, got {value!r}") from None
+
+
+def _convert_path(value: Any, *, key: str, base_dir: Path) -> Path:
+    if not isinstance(value, str) or not value:
+        raise SchemaError(f"{key!r} must be a path (a non-empty string)")
+    try:
+        path = Path(value).expanduser()
+    except RuntimeError:
+        # "~user/..." of a user this machine does not have (pathlib says so with RuntimeError).
+        raise SchemaError(f"{key!r}: {value!r} names a home folder that does not exist") from None
+    return path if path.is_absolute() else base_dir / path
+
+
+def _convert_scalar(hint: Any, value: Any, *, key: str) -> Any:
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise SchemaError(f"{key!r} must be a number")

@@ -12,6 +12,7 @@ from kitd.quality.face.models import FaceModel, load_net
 def check_face_models() -> None:
     """Every face model is installed, has its recorded SHA-256 and loads in this OpenCV release.
 
-    Raises FaceModelMissing or FaceModelUnsupported (both FaceModelError), naming the model."""
+    Raises FaceModelMissing or FaceModelUnsupported (both FaceModelError), naming the model.
+    """
     for model in FaceModel:
         load_net(model)

@@ -109,7 +109,8 @@ class Visits:
         """Starts a visit: the one way a session comes to be (SessionActive while another runs).
 
         Refused on a clock the kit cannot trust (ClockUntrusted) and on a disk that could not keep
-        its package (StorageFull)."""
+        its package (StorageFull).
+        """
         self._check_clock()
         self._sealing.check_space()
         # Opened (decrypted, verified, checked) before the visit exists: a bad download starts none.
@@ -137,7 +138,8 @@ class Visits:
 
     def get(self, session_id: str) -> Session:
         """The session, its steps' pause state brought up to the devices' state now: a client that saw a
-        device come back (WatchDevices) must not read a step still paused by an event not yet applied."""
+        device come back (WatchDevices) must not read a step still paused by an event not yet applied.
+        """
         session = self.sessions.get(session_id)
         if session.state is SessionState.ACTIVE:
             for kind in KIND_OF_DEVICE.values():
@@ -161,9 +163,9 @@ class Visits:
         return self._face.preview(self.sessions.get(session_id), max_size)
 
     def capture_face(
-        self, session_id: str, auto: bool = True, timeout_s: float = 0.0
+        self, session_id: str, *, auto: bool = True, timeout_s: float = 0.0
     ) -> FaceResult:
-        return self._face.capture(self.sessions.get(session_id), auto, timeout_s)
+        return self._face.capture(self.sessions.get(session_id), auto=auto, timeout_s=timeout_s)
 
     def capture_finger(
         self, session_id: str, finger: int = 0, timeout_s: float = 0.0
@@ -204,7 +206,8 @@ class Visits:
 
     def finalize(self, session_id: str) -> tuple[Receipt, Session]:
         """Seals the visit; idempotent: a retry, after any failure or a lost answer, gets the receipt
-        of the one package the visit has. The session ends as soon as its package is committed."""
+        of the one package the visit has. The session ends as soon as its package is committed.
+        """
         session = self.sessions.finalized(session_id) or self.sessions.get(session_id)
         with session.lock:
             if session.state is SessionState.FINALIZED and session.receipt is not None:
@@ -250,9 +253,9 @@ class Visits:
     def enrollment_photo(self, session_id: str) -> bytes:
         return self.sessions.get(session_id).enrollment_photo()
 
-    def check_identity_visually(self, session_id: str, confirmed: bool, reason: str) -> Session:
+    def check_identity_visually(self, session_id: str, *, confirmed: bool, reason: str) -> Session:
         session = self.sessions.get(session_id)
-        session.check_identity_visually(confirmed, reason)
+        session.check_identity_visually(confirmed=confirmed, reason=reason)
         if session.state is not SessionState.ACTIVE:
             # Declined: the visit ended not verified; free the kit.
             self.sessions.ended(session)
@@ -264,7 +267,8 @@ class Visits:
         """Pauses the active visit's steps of a device that went away; resumes them when it is back.
 
         Events arrive late and may be overtaken (a capture reconciles the session itself), so the
-        session follows the device's state now, not the event's."""
+        session follows the device's state now, not the event's.
+        """
         session = self.sessions.active()
         if session is None or session.state is not SessionState.ACTIVE:
             return

@@ -19,6 +19,9 @@ until Ctrl-C, while an auto-citizen plays the person in front of the kit through
 whenever the daemon asks (the face is always in front of the camera; a finger goes on the glass while a
 capture holds the reader and is lifted after; the citizen signs once a signature capture holds the
 pad). It follows WatchDeviceEvents, so it reacts to any client's visit.
+
+The simulators, the token, the receiver and the daemon start and stop through the harness
+(kitharness), as in the tests; the citizen is kitctl's own (kitd.cli.citizen).
 """
 
 from __future__ import annotations
@@ -27,19 +30,26 @@ import argparse
 import json
 import os
 import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import IO, Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from kitd.cli.citizen import FollowingCitizen, SimulatedCitizen
+from kitd.cli.simulators import installed_simulators
+from kitd.client import Endpoint, KitClient
+from kitharness.daemon import RunningDaemon
+from kitharness.receiver import ReceiverProcess
+from kitharness.softhsm import find_softhsm_module, init_token
+from kitsim.harness import SimulatorSet
+
 BIN = Path(sys.executable).parent
 
 
@@ -48,6 +58,8 @@ def say(text: str) -> None:
 
 
 class Processes:
+    """The command-line programs the demo starts itself (kit-console), stopped in reverse order."""
+
     def __init__(self, logs: Path) -> None:
         self.logs = logs
         self.running: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -72,7 +84,9 @@ class Processes:
                 process.kill()
 
 
-def wait_for(condition: Any, what: str, timeout: float, log: Path | None = None) -> None:
+def wait_for(
+    condition: Callable[[], bool], what: str, timeout: float, log: Path | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -81,7 +95,7 @@ def wait_for(condition: Any, what: str, timeout: float, log: Path | None = None)
         time.sleep(0.05)  # waiting on other processes' files
 
 
-def run(argv: list[str], env: dict[str, str] | None = None, capture: bool = True) -> str:
+def run(argv: list[str], env: dict[str, str] | None = None, *, capture: bool = True) -> str:
     result = subprocess.run(
         argv, env={**os.environ, **(env or {})}, capture_output=capture, text=True, check=False
     )
@@ -103,20 +117,6 @@ def citizen_args(sims: Path) -> list[str]:
         "--name",
         "Jan Peeters",
     ]
-
-
-def softhsm_module() -> Path:
-    util = shutil.which("softhsm2-util")
-    if util is None:
-        raise SystemExit("demo: softhsm2-util not found (scripts/setup installs softhsm2)")
-    prefix = Path(util).resolve().parent.parent
-    for candidate in [
-        prefix / "lib/softhsm/libsofthsm2.so",
-        *prefix.glob("lib/*/softhsm/libsofthsm2.so"),
-    ]:
-        if candidate.exists():
-            return candidate
-    raise SystemExit("demo: the SoftHSM2 PKCS#11 module was not found")
 
 
 def main() -> int:
@@ -147,11 +147,10 @@ def main() -> int:
     logs = work / "logs"
     for folder in (work, logs):
         folder.mkdir(parents=True, exist_ok=True)
-    processes = Processes(logs)
-    try:
-        return demo(args, work, processes)
-    finally:
-        processes.stop()
+    with ExitStack() as parts:
+        processes = Processes(logs)
+        parts.callback(processes.stop)
+        return demo(args, work, processes, parts)
 
 
 @dataclass(frozen=True)
@@ -173,11 +172,11 @@ class BackOffice:
         return self.folder / "pki"
 
 
-def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
-    """The steps of the module docstring, in order."""
+def demo(args: argparse.Namespace, work: Path, processes: Processes, parts: ExitStack) -> int:
+    """The steps of the module docstring, in order; `parts` stops what they started."""
     sims, kitd_dir = work / "sims", work / "kitd"
     say(f"work folder {work}")
-    start_simulators(work, sims, processes)
+    start_simulators(sims, parts)
     hsm_env, pin_file = kit_key_token(kitd_dir)
     office = back_office_keys(work)
     config = kitd_dir / "kitd.toml"
@@ -187,7 +186,7 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
     say(
         f"kit key {keygen['kit_key_id']} created on the token, published in {keygen['published_keys']}"
     )
-    url = start_receiver(work, office, keygen["published_keys"], processes)
+    url = start_receiver(office, Path(keygen["published_keys"]), parts)
     config.write_text(
         base_config
         + "\n[outbox]\n"
@@ -195,14 +194,14 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
         + f'client_cert = "{office.pki / "client.pem"}"\nclient_key = "{office.pki / "client.key"}"\n'
         + f'ca_cert = "{office.pki / "ca.pem"}"\nbackoff_initial_s = 1\n'
     )
-    notify = start_kitd(work, config, hsm_env, processes)  # noqa: F841 - open while kitd runs
+    start_kitd(config, hsm_env, parts)
 
     kitctl = [str(BIN / "kitctl"), "--config", str(config)]
     wait_for(
         lambda: all(d["state"] == "ready" for d in json.loads(run([*kitctl, "devices", "--json"]))),
         "all devices ready",
         30,
-        logs(work, "kitd"),
+        kitd_log(work),
     )
     if not args.json:
         run([*kitctl, "devices"], capture=False)
@@ -232,39 +231,27 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes) -> int:
     return 0
 
 
-def start_simulators(work: Path, sims: Path, processes: Processes) -> None:
-    say("starting the device simulators (kitsim up)")
-    processes.start("kitsim", [str(BIN / "kitsim"), "up", "--dir", str(sims)])
-    wait_for((sims / "control.sock").exists, "kitsim start", 60, logs(work, "kitsim"))
+def start_simulators(sims: Path, parts: ExitStack) -> None:
+    """Every installed simulator in its own process, and their control socket (sims/control.sock,
+    what kitctl's --auto citizen plays through)."""
+    say("starting the device simulators (kitsim), each its own process")
+    simulators = SimulatorSet(sims, installed_simulators())
+    parts.callback(simulators.stop)
+    simulators.start()
+    simulators.serve_control()
 
 
 def kit_key_token(kitd_dir: Path) -> tuple[dict[str, str], Path]:
     """A fresh SoftHSM2 token for the kit key; returns its environment and the PIN file."""
     say("kit key: a SoftHSM2 token stands in for the board's TPM (PKCS#11)")
-    hsm = kitd_dir / "softhsm"
-    (hsm / "tokens").mkdir(parents=True, exist_ok=True)
+    kitd_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(kitd_dir, 0o700)
-    (hsm / "softhsm2.conf").write_text(f"directories.tokendir = {hsm / 'tokens'}\n")
-    hsm_env = {"SOFTHSM2_CONF": str(hsm / "softhsm2.conf")}
     pin = secrets.token_hex(8)
+    conf = init_token(kitd_dir / "softhsm", "kitd", pin, secrets.token_hex(8))
     pin_file = kitd_dir / "token.pin"
     pin_file.write_text(pin + "\n")
     os.chmod(pin_file, 0o600)
-    run(
-        [
-            "softhsm2-util",
-            "--init-token",
-            "--free",
-            "--label",
-            "kitd",
-            "--so-pin",
-            secrets.token_hex(8),
-            "--pin",
-            pin,
-        ],
-        env=hsm_env,
-    )
-    return hsm_env, pin_file
+    return {"SOFTHSM2_CONF": str(conf)}, pin_file
 
 
 def back_office_keys(work: Path) -> BackOffice:
@@ -307,56 +294,37 @@ def kit_config(kitd_dir: Path, sims: Path, pin_file: Path, office: BackOffice) -
     )
 
 
-def start_receiver(work: Path, office: BackOffice, kit_keys: str, processes: Processes) -> str:
-    """The reference receiver on a free loopback port; returns its base URL."""
-    processes.start(
-        "receiver",
-        [
-            str(BIN / "kitpkg"),
-            "receiver",
-            "--key",
-            str(office.recipient_private),
-            "--kit-keys",
-            kit_keys,
-            "--out",
-            str(office.received),
-            "--pki",
-            str(office.pki),
-            "--generate-pki",
-            "--port",
-            str(free_port()),
-        ],
-    )
-    log = logs(work, "receiver")
-    wait_for(lambda: "receiving on" in log.read_text(), "receiver start", 30, log)
-    return log.read_text().split("receiving on ", 1)[1].split("/packages", 1)[0]
-
-
-def start_kitd(
-    work: Path, config: Path, hsm_env: dict[str, str], processes: Processes
-) -> socket.socket:
-    """`kitd serve`, waited for through its sd_notify READY; the notify socket stays open for the
-    daemon's watchdog pings while the demo runs."""
-    say("starting kitd (kitd serve), waiting for READY")
-    notify_path = work / "notify.sock"
-    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    notify.bind(str(notify_path))
-    notify.settimeout(30)
-    started = time.perf_counter()
-    processes.start(
-        "kitd",
-        [str(BIN / "kitd"), "serve", "--config", str(config)],
-        env={**hsm_env, "NOTIFY_SOCKET": str(notify_path)},
-    )
-    try:
-        while b"READY=1" not in notify.recv(4096):
-            pass
-    except TimeoutError:
+def softhsm_module() -> Path:
+    module = find_softhsm_module()
+    if module is None:
         raise SystemExit(
-            "demo: kitd did not become ready:\n" + logs(work, "kitd").read_text()[-3000:]
-        ) from None
+            "demo: the SoftHSM2 PKCS#11 module was not found (scripts/setup installs it)"
+        )
+    return module
+
+
+def start_receiver(office: BackOffice, kit_keys: Path, parts: ExitStack) -> str:
+    """The reference receiver (`kitpkg receiver`, its demo PKI made first) on a free loopback
+    port; returns its base URL."""
+    receiver = ReceiverProcess(office.folder, office.recipient_private, kit_keys, generate_pki=True)
+    parts.callback(receiver.stop)
+    receiver.start()
+    return receiver.url
+
+
+def start_kitd(config: Path, hsm_env: dict[str, str], parts: ExitStack) -> RunningDaemon:
+    """`kitd serve`, waited for through its sd_notify READY (the harness's notify socket stays open
+    for the daemon's watchdog pings while the demo runs)."""
+    say("starting kitd (kitd serve), waiting for READY")
+    started = time.perf_counter()
+    daemon = RunningDaemon(config, env=hsm_env)
+    parts.callback(daemon.stop)
+    try:
+        daemon.start()
+    except RuntimeError as refused:
+        raise SystemExit(f"demo: {str(refused)[-3000:]}") from None
     say(f"kitd ready in {(time.perf_counter() - started) * 1000:.0f} ms")
-    return notify
+    return daemon
 
 
 def enroll(
@@ -385,7 +353,7 @@ def enroll(
         check=False,
     )
     if completed.returncode != 0:
-        raise SystemExit("demo: the visit failed:\n" + logs(work, "kitd").read_text()[-3000:])
+        raise SystemExit("demo: the visit failed:\n" + kitd_log(work).read_text()[-3000:])
     summary: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
     return summary
 
@@ -437,7 +405,10 @@ def serve_console(
         raise SystemExit("demo: kit-console did not start:\n" + log.read_text()[-2000:])
     # The login address carries this launch's secret: opening it logs the browser in.
     url = log.read_text().split("log in at ", 1)[1].split()[0]
-    citizen = AutoCitizen(config, sims)
+    client = KitClient(Endpoint.from_config(config))
+    citizen = FollowingCitizen(
+        client, SimulatedCitizen.of_simulators(sims), "Jan Peeters", citizen_slipped
+    )
     citizen.start()
     say(f"the console: {url}  (a simulated citizen answers the kit; Ctrl-C stops everything)")
     print(url, flush=True)
@@ -449,80 +420,16 @@ def serve_console(
         say("stopping")
     finally:
         citizen.stop()
+        client.close()
     return 0
 
 
-def interrupted(signum: int, frame: Any) -> None:
+def citizen_slipped(device: str, error: Exception) -> None:
+    say(f"auto-citizen: {device}: {error}")
+
+
+def interrupted(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # SIGTERM stops the console demo as Ctrl-C does, cleaning up
-
-
-class AutoCitizen:
-    """Plays the citizen for whatever client drives a visit: reacts to the daemon's device events."""
-
-    def __init__(self, config: Path, sims: Path) -> None:
-        sys.path[0:0] = [str(ROOT), str(ROOT / "gen"), str(ROOT / "firmware-sims")]
-        from kitd.client import Endpoint, KitClient
-        from kitsim.harness import control_call
-
-        self.client = KitClient(Endpoint.from_config(config))
-        self.sims = sims
-        self.control = control_call
-        self.stream: Any = None
-        self.thread = threading.Thread(target=self.run, name="auto-citizen", daemon=True)
-
-    def start(self) -> None:
-        self.control(self.sims, "camera", "scene")
-        self.thread.start()
-
-    def run(self) -> None:
-        import grpc
-
-        from kit.v1 import device_service_pb2 as dpb
-        from kit.v1 import types_pb2
-
-        busy, ready = types_pb2.DEVICE_STATE_BUSY, types_pb2.DEVICE_STATE_READY
-        self.stream = self.client.devices.WatchDeviceEvents(
-            dpb.WatchDeviceEventsRequest(), metadata=self.client.metadata
-        )
-        try:
-            for response in self.stream:
-                event = response.event
-                device, state = event.device.id, event.device.state
-                try:
-                    if device == "fingerprint" and state == busy:
-                        self.control(
-                            self.sims,
-                            "fingerprint",
-                            "place",
-                            finger=self.asked_finger(),
-                            quality=0.9,
-                        )
-                    elif device == "fingerprint" and state == ready:
-                        self.control(self.sims, "fingerprint", "remove")
-                    elif device == "signature_pad" and state == busy:
-                        self.control(
-                            self.sims, "signature_pad", "sign", name="Jan Peeters", press_ok=True
-                        )
-                except Exception as exc:  # noqa: BLE001 - the citizen's slip must not stop the demo
-                    say(f"auto-citizen: {device}: {exc}")
-        except grpc.RpcError:
-            pass  # the daemon stopped or the stream was cancelled: the demo is ending
-
-    def asked_finger(self) -> int:
-        """The finger the active visit asks for next (the right index when none is found)."""
-        from kit.v1 import capture_service_pb2 as cpb
-
-        session = self.client.capture.GetActiveSession(
-            cpb.GetActiveSessionRequest(), metadata=self.client.metadata, timeout=5
-        ).session
-        step = next((s for s in session.steps if s.step_id == session.next_step_id), None)
-        return int(step.finger) if step is not None and step.finger else 2
-
-    def stop(self) -> None:
-        if self.stream is not None:
-            self.stream.cancel()
-        self.thread.join(5)
-        self.client.close()
 
 
 def receive(
@@ -534,7 +441,7 @@ def receive(
         lambda: received_package(received, summary["package_id"]) is not None,
         "upload",
         60,
-        logs(work, "kitd"),
+        kitd_log(work),
     )
     delivered = received_package(received, summary["package_id"])
     assert delivered is not None
@@ -616,7 +523,7 @@ def delivery(
         raise SystemExit(
             "demo: the delivery failed:\n"
             + result.stdout[-2000:]
-            + logs(work, "kitd").read_text()[-3000:]
+            + kitd_log(work).read_text()[-3000:]
         )
     summary: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     seconds = time.perf_counter() - started
@@ -641,10 +548,9 @@ def logs(work: Path, name: str) -> Path:
     return work / "logs" / f"{name}.log"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def kitd_log(work: Path) -> Path:
+    """The daemon's log, where the harness writes it (beside its configuration)."""
+    return work / "kitd" / "kitd.log"
 
 
 def print_summary(

@@ -11,6 +11,7 @@ descriptor uses and fails on any it does not know, never guessing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from google.protobuf import (
     descriptor_pb2,
@@ -24,6 +25,10 @@ from google.protobuf import (
     timestamp_pb2,
 )
 from google.protobuf.descriptor import FieldDescriptor
+
+# A message of a descriptor pool built at run time (the options' extensions live there): its fields are
+# known only then, so the type checker sees them as Any.
+Dynamic = Any
 
 _LABELS = {
     descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL: "optional",
@@ -63,7 +68,7 @@ def options_pool(file_bytes: bytes) -> descriptor_pool.DescriptorPool:
     return pool
 
 
-def typed_file(pool: descriptor_pool.DescriptorPool, file_bytes: bytes) -> message.Message:
+def typed_file(pool: descriptor_pool.DescriptorPool, file_bytes: bytes) -> Dynamic:
     """The FileDescriptorProto parsed with the pool's classes: its options' extensions are fields, not bytes."""
     cls = message_factory.GetMessageClass(
         pool.FindMessageTypeByName("google.protobuf.FileDescriptorProto")
@@ -95,7 +100,7 @@ def print_proto(file_bytes: bytes) -> str:
     for enum in fd.enum_type:
         out.append("")
         out += _enum(enum)
-    extendees: dict[str, list[message.Message]] = {}
+    extendees: dict[str, list[Dynamic]] = {}
     for ext in fd.extension:
         extendees.setdefault(ext.extendee, []).append(ext)
     for extendee, fields in extendees.items():
@@ -106,18 +111,27 @@ def print_proto(file_bytes: bytes) -> str:
     return "\n".join(out) + "\n"
 
 
-def _message(msg: message.Message, package: str) -> list[str]:
+def _message(msg: Dynamic, package: str) -> list[str]:
     if msg.nested_type or msg.enum_type or msg.extension or msg.options.ListFields():
         raise UnsupportedDescriptor(f"message {msg.name}: nested declarations or message options")
-    lines = [f"message {msg.name} {{"]
-    for reserved in msg.reserved_range:
-        lines.append(f"  reserved {_range(reserved.start, reserved.end - 1)};")
+    return [f"message {msg.name} {{", *_reservations(msg), *_fields(msg, package), "}"]
+
+
+def _reservations(msg: Dynamic) -> list[str]:
+    """A message's reserved numbers and names and its extension ranges, as declarations."""
+    lines = [f"  reserved {_range(r.start, r.end - 1)};" for r in msg.reserved_range]
     if msg.reserved_name:
         lines.append("  reserved " + ", ".join(f'"{n}"' for n in msg.reserved_name) + ";")
     for ext_range in msg.extension_range:
         if ext_range.options.ListFields():
             raise UnsupportedDescriptor(f"message {msg.name}: extension range options")
         lines.append(f"  extensions {_range(ext_range.start, ext_range.end - 1)};")
+    return lines
+
+
+def _fields(msg: Dynamic, package: str) -> list[str]:
+    """A message's fields in order, the members of a oneof inside its block."""
+    lines: list[str] = []
     oneof_open: int | None = None
     for field in msg.field:
         index = field.oneof_index if field.HasField("oneof_index") else None
@@ -134,11 +148,10 @@ def _message(msg: message.Message, package: str) -> list[str]:
         lines.append(indent + _field(field, package, in_oneof=index is not None))
     if oneof_open is not None:
         lines.append("  }")
-    lines.append("}")
     return lines
 
 
-def _enum(enum: message.Message) -> list[str]:
+def _enum(enum: Dynamic) -> list[str]:
     if enum.options.ListFields():
         raise UnsupportedDescriptor(f"enum {enum.name}: options")
     lines = [f"enum {enum.name} {{"]
@@ -156,7 +169,7 @@ def _enum(enum: message.Message) -> list[str]:
     return lines
 
 
-def _field(field: message.Message, package: str, *, in_oneof: bool = False) -> str:
+def _field(field: Dynamic, package: str, *, in_oneof: bool = False) -> str:
     if field.HasField("default_value") or field.proto3_optional:
         raise UnsupportedDescriptor(f"field {field.name}: default value or proto3 optional")
     if field.type in (
@@ -174,7 +187,7 @@ def _field(field: message.Message, package: str, *, in_oneof: bool = False) -> s
     return f"{label}{type_name} {field.name} = {field.number}{suffix};"
 
 
-def _options(options: message.Message) -> Iterable[tuple[str, str]]:
+def _options(options: Dynamic) -> Iterable[tuple[str, str]]:
     for descriptor, value in options.ListFields():
         name = f"({descriptor.full_name})" if descriptor.is_extension else descriptor.name
         if descriptor.is_repeated:
@@ -192,7 +205,7 @@ def _literal(descriptor: FieldDescriptor, value: object) -> str:
     if descriptor.type == FieldDescriptor.TYPE_BOOL:
         return "true" if value else "false"
     if descriptor.type == FieldDescriptor.TYPE_ENUM:
-        assert isinstance(value, int)
+        assert isinstance(value, int) and descriptor.enum_type is not None
         return descriptor.enum_type.values_by_number[value].name
     return str(value)
 

@@ -16,6 +16,7 @@ SIMULATORS: dict[str, str] = {
 
 
 def create(name: str, workdir: Path, options: dict[str, Any]) -> SimulatedDevice:
+    """A new, unstarted simulator of the named kind; ValueError for a name kitsim does not know."""
     try:
         target = SIMULATORS[name]
     except KeyError:

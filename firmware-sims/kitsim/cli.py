@@ -28,10 +28,12 @@ from kitsim.harness import CONTROL_SOCKET, SimulatorError, SimulatorSet
 
 
 def default_dir() -> Path:
+    """Where the simulators keep their sockets: $KITSIM_DIR, else ./kitsim."""
     return Path(os.environ.get("KITSIM_DIR", Path.cwd() / "kitsim"))
 
 
 def parse_value(text: str) -> Any:
+    """A control argument's value: JSON when it parses, the text itself otherwise."""
     try:
         return json.loads(text)
     except json.JSONDecodeError:
@@ -39,6 +41,7 @@ def parse_value(text: str) -> Any:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    """`kitsim up`: runs the simulators until a signal; 1 when one fails to start or dies."""
     names = args.only.split(",") if args.only else list(SIMULATORS)
     options = json.loads(args.options) if args.options else {}
     sims = SimulatorSet(args.dir, names, options)
@@ -66,6 +69,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_ctl(args: argparse.Namespace) -> int:
+    """`kitsim ctl`: sends one control command and prints its answer as JSON."""
     values: dict[str, Any] = {}
     for item in args.args:
         key, sep, value = item.partition("=")
@@ -83,6 +87,7 @@ def cmd_ctl(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """`kitsim list`: the running simulators and their sources, one a line."""
     try:
         result = call(args.dir / CONTROL_SOCKET, "devices", {})
     except ControlError as exc:
@@ -94,6 +99,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The kitsim command: runs one subcommand and returns its exit status."""
     parser = argparse.ArgumentParser(prog="kitsim", description="kitd's device simulators")
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start the simulators")

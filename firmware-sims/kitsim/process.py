@@ -22,12 +22,14 @@ from kitsim.control import ControlServer
 
 
 def announce(path: Path, record: dict[str, Any]) -> None:
+    """Writes the announcement atomically: the harness polling for it never reads half of one."""
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(record))
     os.replace(tmp, path)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Runs the named simulator until SIGTERM or SIGINT, announced once its control socket is up."""
     parser = argparse.ArgumentParser(prog="kitsim.process")
     parser.add_argument("name")
     parser.add_argument("--dir", type=Path, required=True)

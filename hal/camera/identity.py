@@ -1,6 +1,7 @@
 """Who a camera is: a V4L2 node's capabilities and its USB device's attributes (the board), or an MJPEG
 stream's identity from its server (the simulator). Read once when the camera binds; nothing here
-touches frames."""
+touches frames.
+"""
 
 from __future__ import annotations
 

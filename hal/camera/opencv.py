@@ -75,7 +75,8 @@ V4L2_CONTROLS: dict[str, int] = {
 @dataclass(frozen=True)
 class StreamFrame(Frame):
     """A frame with the sender's stamp, when the stream carries one (the simulator stamps every frame
-    with a `kitd-stamp` JPEG comment; real cameras do not, and both fields are None)."""
+    with a `kitd-stamp` JPEG comment; real cameras do not, and both fields are None).
+    """
 
     # The sender's frame counter.
     sent_seq: int | None = None

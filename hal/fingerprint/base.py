@@ -72,7 +72,7 @@ class FingerprintScanner(Device):
 
     @abstractmethod
     def _scan(
-        self, timeout: float, auto_capture_threshold: int, preview: bool
+        self, timeout: float, auto_capture_threshold: int, *, preview: bool
     ) -> Iterator[ScanEvent]:
         """Runs one capture: yields events until (and including) the FINAL image.
 
@@ -86,16 +86,16 @@ class FingerprintScanner(Device):
         """Stops a running capture; harmless when none runs."""
 
     @abstractmethod
-    def set_led(self, on: bool) -> None:
+    def set_led(self, *, on: bool) -> None:
         """Switches the guidance light."""
 
     def scan(
-        self, timeout: float = 10.0, auto_capture_threshold: int = 40, preview: bool = True
+        self, timeout: float = 10.0, auto_capture_threshold: int = 40, *, preview: bool = True
     ) -> Iterator[ScanEvent]:
         """Capture events; the capture is aborted if the caller stops iterating before the end."""
         finished = False
         try:
-            for event in self._scan(timeout, auto_capture_threshold, preview):
+            for event in self._scan(timeout, auto_capture_threshold, preview=preview):
                 yield event
                 if isinstance(event, FingerprintImage) and event.kind is ImageKind.FINAL:
                     finished = True

@@ -220,8 +220,8 @@ class KFP1Scanner(FingerprintScanner):
         if error is not None:
             raise error
 
-    def set_led(self, on: bool) -> None:
-        self._command(kfp1.Opcode.SET_LED, kfp1.led_payload(on))
+    def set_led(self, *, on: bool) -> None:
+        self._command(kfp1.Opcode.SET_LED, kfp1.led_payload(on=on))
 
     def status(self) -> kfp1.StatusPayload:
         return kfp1.decode_status(self._command(kfp1.Opcode.GET_STATUS).payload)
@@ -240,7 +240,8 @@ class KFP1Scanner(FingerprintScanner):
 
     def blank_frame(self, timeout: float = 5.0) -> FingerprintImage:
         """One sensor frame of the platen as it is now (PREVIEW_START, the first image, PREVIEW_STOP),
-        without a capture: the self-test judges an empty platen on it (clean, dynamic range, noise)."""
+        without a capture: the self-test judges an empty platen on it (clean, dynamic range, noise).
+        """
         inbox = self._inbox
         inbox.discard_stale()
         tag = self._command(kfp1.Opcode.PREVIEW_START).tag
@@ -257,9 +258,9 @@ class KFP1Scanner(FingerprintScanner):
     # -- capture -------------------------------------------------------------------------------------
 
     def _scan(
-        self, timeout: float, auto_capture_threshold: int, preview: bool
+        self, timeout: float, auto_capture_threshold: int, *, preview: bool
     ) -> Iterator[FingerOn | FingerOff | FingerprintImage]:
-        payload = kfp1.capture_payload(int(timeout * 1000), auto_capture_threshold, preview)
+        payload = kfp1.capture_payload(int(timeout * 1000), auto_capture_threshold, preview=preview)
         retries = 0
         # A capture waits on the inbox of the opening it started on: a rebind attempt after a loss
         # opens a new one, and the loss must still reach this capture.

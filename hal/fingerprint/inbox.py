@@ -18,7 +18,18 @@ import numpy as np
 from hal.errors import DeviceBusy, DeviceGone, DeviceTimeout, ProtocolError
 from hal.fingerprint import protocol as kfp1
 from hal.fingerprint.base import FingerOff, FingerOn, FingerprintImage, ImageKind
-from hal.fingerprint.link import ImageIn, ImageLost, Inbound, LinkCounters, LinkDown, status_error
+from hal.fingerprint.link import (
+    EventIn,
+    ImageIn,
+    ImageLost,
+    Inbound,
+    LinkCounters,
+    LinkDown,
+    status_error,
+)
+
+# What a capture reads from the inbox.
+CaptureItem = FingerOn | FingerOff | FingerprintImage | ImageLost
 
 
 class ScanInbox:
@@ -43,54 +54,70 @@ class ScanInbox:
                 raise item.error
             self._counters.count(stale_discarded=1)
 
-    def items(
-        self, tag: int, deadline: float, timeout: float
-    ) -> Iterator[FingerOn | FingerOff | FingerprintImage | ImageLost]:
+    def items(self, tag: int, deadline: float, timeout: float) -> Iterator[CaptureItem]:
         """The capture `tag`'s items until `deadline`; DeviceTimeout when nothing ends it."""
         while True:
-            remaining = deadline - time.monotonic()
-            try:
-                item = self._queue.get(timeout=max(0.0, remaining))
-            except queue.Empty:
-                raise DeviceTimeout(
-                    f"the reader sent nothing to end the capture within {timeout:g} s",
-                    device=self._name,
-                ) from None
-            if isinstance(item, LinkDown):
-                raise DeviceGone(str(item.error.args[0]), device=self._name)
-            if isinstance(item, ImageLost):
-                if item.tag is not None and item.tag != tag:
-                    self._counters.count(stale_discarded=1)
-                elif item.kind is kfp1.ImageKindCode.PREVIEW:
-                    self._counters.count(dropped_previews=1)
-                else:
-                    yield item
-                continue
-            if isinstance(item, ImageIn):
-                header = item.image.header
-                if header.tag != tag:
-                    self._counters.count(stale_discarded=1)
-                    continue
-                pixels = np.frombuffer(item.image.pixels, np.uint8).reshape(
-                    header.height, header.width
-                )
-                kind = (
-                    ImageKind.FINAL
-                    if header.kind is kfp1.ImageKindCode.FINAL
-                    else ImageKind.PREVIEW
-                )
-                yield FingerprintImage(kind, pixels.copy(), header.ppi, header.frame_id)
-                continue
-            event = item.event
-            if event.tag != tag:
-                self._counters.count(stale_discarded=1)
-                continue
-            if event.code is kfp1.EventCode.FINGER_ON:
-                yield FingerOn()
-            elif event.code is kfp1.EventCode.FINGER_OFF:
-                yield FingerOff()
-            elif event.code is kfp1.EventCode.ERROR:
-                self._capture_ended(event.status, timeout)
+            seen = self._seen(self._next(deadline, timeout), tag, timeout)
+            if seen is not None:
+                yield seen
+
+    def _seen(
+        self, item: EventIn | ImageIn | ImageLost, tag: int, timeout: float
+    ) -> CaptureItem | None:
+        """What the capture `tag` makes of one item; None for what it counts and skips."""
+        if isinstance(item, ImageLost):
+            return self._lost(item, tag)
+        if isinstance(item, ImageIn):
+            return self._image(item, tag)
+        return self._event(item, tag, timeout)
+
+    def _next(self, deadline: float, timeout: float) -> EventIn | ImageIn | ImageLost:
+        """The next item; DeviceTimeout at `deadline`, DeviceGone when the link has ended."""
+        remaining = deadline - time.monotonic()
+        try:
+            item = self._queue.get(timeout=max(0.0, remaining))
+        except queue.Empty:
+            raise DeviceTimeout(
+                f"the reader sent nothing to end the capture within {timeout:g} s",
+                device=self._name,
+            ) from None
+        if isinstance(item, LinkDown):
+            raise DeviceGone(str(item.error.args[0]), device=self._name)
+        return item
+
+    def _lost(self, item: ImageLost, tag: int) -> ImageLost | None:
+        """A lost final image of this capture; a lost preview or another tag's loss is counted."""
+        if item.tag is not None and item.tag != tag:
+            self._counters.count(stale_discarded=1)
+        elif item.kind is kfp1.ImageKindCode.PREVIEW:
+            self._counters.count(dropped_previews=1)
+        else:
+            return item
+        return None
+
+    def _image(self, item: ImageIn, tag: int) -> FingerprintImage | None:
+        """This capture's image as pixels; another tag's image is counted as stale."""
+        header = item.image.header
+        if header.tag != tag:
+            self._counters.count(stale_discarded=1)
+            return None
+        pixels = np.frombuffer(item.image.pixels, np.uint8).reshape(header.height, header.width)
+        kind = ImageKind.FINAL if header.kind is kfp1.ImageKindCode.FINAL else ImageKind.PREVIEW
+        return FingerprintImage(kind, pixels.copy(), header.ppi, header.frame_id)
+
+    def _event(self, item: EventIn, tag: int, timeout: float) -> FingerOn | FingerOff | None:
+        """This capture's finger on/off; its error event ends the capture with the typed error."""
+        event = item.event
+        if event.tag != tag:
+            self._counters.count(stale_discarded=1)
+            return None
+        if event.code is kfp1.EventCode.FINGER_ON:
+            return FingerOn()
+        if event.code is kfp1.EventCode.FINGER_OFF:
+            return FingerOff()
+        if event.code is kfp1.EventCode.ERROR:
+            self._capture_ended(event.status, timeout)
+        return None
 
     def _capture_ended(self, status: kfp1.Status, timeout: float) -> NoReturn:
         if status is kfp1.Status.TIMEOUT:

@@ -195,6 +195,7 @@ class RawImage:
 
 
 def encode_header(opcode: int, tag: int, status: int, payload: bytes) -> bytes:
+    """One KFP1 transfer: the 12-byte header announcing `payload`, then the payload."""
     return HEADER.pack(MAGIC, VERSION, opcode, tag, status, len(payload)) + payload
 
 
@@ -231,6 +232,7 @@ def _enum(cls: type[_E], value: int, what: str) -> _E:
 
 
 def encode_command(opcode: Opcode, tag: int, payload: bytes = b"") -> bytes:
+    """A command transfer for bulk OUT; ValueError for a tag or payload KFP1 cannot carry."""
     if not 1 <= tag <= 0xFFFF:
         raise ValueError(f"tag {tag} out of range 1..65535")
     if len(payload) > MAX_COMMAND_PAYLOAD:
@@ -238,13 +240,15 @@ def encode_command(opcode: Opcode, tag: int, payload: bytes = b"") -> bytes:
     return encode_header(opcode, tag, Status.OK, payload)
 
 
-def capture_payload(timeout_ms: int, threshold: int, preview: bool) -> bytes:
+def capture_payload(timeout_ms: int, threshold: int, *, preview: bool) -> bytes:
+    """CAPTURE's payload, with the timeout and threshold clamped to what the firmware accepts."""
     timeout_ms = max(1, min(600_000, timeout_ms))
     threshold = max(0, min(100, threshold))
     return _CAPTURE.pack(timeout_ms, threshold, CAPTURE_FLAG_PREVIEW if preview else 0)
 
 
-def led_payload(on: bool) -> bytes:
+def led_payload(*, on: bool) -> bytes:
+    """SET_LED's payload: one byte, 1 for on."""
     return bytes([1 if on else 0])
 
 
@@ -252,6 +256,7 @@ def led_payload(on: bool) -> bytes:
 
 
 def decode_response(data: bytes) -> Response:
+    """A bulk IN 0x81 transfer as a response; ProtocolError for what KFP1 does not define."""
     header, payload = decode_header(data, MAX_RESPONSE_PAYLOAD)
     return Response(
         opcode=_enum(Opcode, header.opcode, "response opcode"),
@@ -275,6 +280,7 @@ def _take_string(payload: bytes, offset: int) -> tuple[str, int]:
 
 
 def decode_info(payload: bytes) -> InfoPayload:
+    """GET_INFO's payload: the sensor's geometry and its four identity strings, each checked."""
     if len(payload) < _INFO_FIXED.size:
         raise ProtocolError(f"KFP1 GET_INFO payload of {len(payload)} bytes is too short")
     vid, pid, width, height, ppi, bpp, decimation = _INFO_FIXED.unpack_from(payload)
@@ -296,6 +302,7 @@ def decode_info(payload: bytes) -> InfoPayload:
 
 
 def decode_status(payload: bytes) -> StatusPayload:
+    """GET_STATUS's payload; a quality of 255 means the sensor has measured none yet."""
     if len(payload) != _STATUS.size:
         raise ProtocolError(f"KFP1 GET_STATUS payload is {len(payload)} bytes, expected 8")
     state, finger, led, quality, frames = _STATUS.unpack(payload)
@@ -312,6 +319,7 @@ def decode_status(payload: bytes) -> StatusPayload:
 
 
 def decode_event(data: bytes) -> Event:
+    """An interrupt IN 0x83 transfer as an event, with the payload its code requires."""
     if len(data) > MAX_EVENT_SIZE:
         raise ProtocolError(f"KFP1 event of {len(data)} bytes exceeds {MAX_EVENT_SIZE}")
     header, payload = decode_header(data, MAX_EVENT_SIZE - HEADER.size)
@@ -335,6 +343,7 @@ def decode_event(data: bytes) -> Event:
 
 
 def decode_image_header(data: bytes) -> ImageHeader:
+    """The header that opens an image on bulk IN 0x82, checked against the sizes KFP1 allows."""
     if len(data) < IMAGE_HEADER.size:
         raise ProtocolError(f"KFP1 image transfer of {len(data)} bytes is shorter than its header")
     magic, tag, frame_id, width, height, ppi, bpp, kind, length = IMAGE_HEADER.unpack_from(data)

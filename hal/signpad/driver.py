@@ -203,7 +203,8 @@ class FramedSignaturePad(SignaturePad):
     def _request(self, command: FrameType, payload: bytes, expect: FrameType) -> Frame:
         """One command and its reply. Every command of the protocol is idempotent (image chunks carry
         their offset), so a reply lost on the line (a corrupt frame is dropped by the decoder) is
-        recovered by sending the command again under a new sequence number."""
+        recovered by sending the command again under a new sequence number.
+        """
         for attempt in range(self._retries + 1):
             try:
                 return self._request_once(command, payload, expect)

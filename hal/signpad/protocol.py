@@ -104,6 +104,7 @@ class Nak:
 
 
 def build_info(info: InfoPayload) -> bytes:
+    """INFO's payload: the fixed fields, then model, serial and firmware (each cut to 255 bytes)."""
     out = INFO_FIXED.pack(
         info.max_x,
         info.max_y,
@@ -120,6 +121,7 @@ def build_info(info: InfoPayload) -> bytes:
 
 
 def parse_info(payload: bytes) -> InfoPayload:
+    """INFO's payload as the pad's geometry and identity; ProtocolError for an impossible field."""
     if len(payload) < INFO_FIXED.size + 3:
         raise ProtocolError(f"INFO payload of {len(payload)} bytes is too short")
     fixed = INFO_FIXED.unpack_from(payload)
@@ -143,12 +145,14 @@ def parse_info(payload: bytes) -> InfoPayload:
 
 
 def build_pen(samples: list[RawPenSample]) -> bytes:
+    """PEN's payload: the samples back to back, times wrapped to 32 bits as the pad sends them."""
     return b"".join(
         PEN_SAMPLE.pack(s.time_us & 0xFFFFFFFF, s.x, s.y, s.pressure, s.flags) for s in samples
     )
 
 
 def parse_pen(payload: bytes) -> list[RawPenSample]:
+    """PEN's payload as its samples (1 to 64 of them)."""
     count, rest = divmod(len(payload), PEN_SAMPLE.size)
     if rest or not 1 <= count <= MAX_PEN_SAMPLES:
         raise ProtocolError(f"PEN payload of {len(payload)} bytes is not 1..64 samples of 11 bytes")
@@ -156,30 +160,36 @@ def parse_pen(payload: bytes) -> list[RawPenSample]:
 
 
 def build_ack(command: int) -> bytes:
+    """ACK's payload: the command it acknowledges."""
     return bytes((command,))
 
 
 def parse_ack(payload: bytes) -> int:
+    """The command an ACK acknowledges."""
     if len(payload) != 1:
         raise ProtocolError(f"ACK payload of {len(payload)} bytes (expected 1)")
     return payload[0]
 
 
 def build_nak(command: int, code: NakCode) -> bytes:
+    """NAK's payload: the refused command and why."""
     return bytes((command, int(code)))
 
 
 def parse_nak(payload: bytes) -> Nak:
+    """A NAK's refused command and code (unknown codes are kept; `Nak.text` words them)."""
     if len(payload) != 2:
         raise ProtocolError(f"NAK payload of {len(payload)} bytes (expected 2)")
     return Nak(payload[0], payload[1])
 
 
 def build_button(button: int, time_us: int) -> bytes:
+    """BUTTON's payload: which button and when, in the pad's 32-bit microseconds."""
     return BUTTON.pack(button, time_us & 0xFFFFFFFF)
 
 
 def parse_button(payload: bytes) -> tuple[int, int]:
+    """A BUTTON's button and its time in the pad's 32-bit microseconds."""
     if len(payload) != BUTTON.size:
         raise ProtocolError(f"BUTTON payload of {len(payload)} bytes (expected {BUTTON.size})")
     button, time_us = BUTTON.unpack(payload)
@@ -187,14 +197,17 @@ def parse_button(payload: bytes) -> tuple[int, int]:
 
 
 def build_image_begin(width: int, height: int, length: int) -> bytes:
+    """IMAGE_BEGIN's payload: the size of the 8-bit grey image the pad is about to receive."""
     return IMAGE_BEGIN.pack(width, height, IMAGE_FORMAT_GREY8, length)
 
 
 def build_image_data(offset: int, chunk: bytes) -> bytes:
+    """IMAGE_DATA's payload: one chunk and its offset in the image."""
     return IMAGE_OFFSET.pack(offset) + chunk
 
 
 def build_image_end(crc32: int) -> bytes:
+    """IMAGE_END's payload: the CRC-32 of the whole image, for the pad to check."""
     return IMAGE_OFFSET.pack(crc32 & 0xFFFFFFFF)
 
 

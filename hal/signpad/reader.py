@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import serial
 
@@ -36,6 +36,17 @@ class LinkStats:
     lost_frames: int = 0
     # Commands sent again because their reply was lost.
     retried_commands: int = 0
+
+
+@dataclass
+class _PadStream:
+    """What the reader follows across the pad's unsolicited frames: the pad's clock, its frame
+    counter, and whether a lost frame is still to be marked on the next pen sample.
+    """
+
+    clock: ClockUnwrapper = field(default_factory=ClockUnwrapper)
+    last_seq: int | None = None
+    gap: bool = False
 
 
 class FrameReader:
@@ -76,20 +87,12 @@ class FrameReader:
             self._thread.join(timeout=timeout)
 
     def _run(self) -> None:
-        port = self._port
         decoder = FrameDecoder()
-        clock = ClockUnwrapper()
+        stream = _PadStream()
         last_frame = time.monotonic()
-        last_pad_seq: int | None = None
-        gap = False
         while not self._stop.is_set():
             try:
-                # One byte with a timeout, then whatever else is already there: low latency for
-                # replies without spinning when the pad is quiet.
-                data = port.read(1)
-                waiting = port.in_waiting if data else 0
-                if waiting:
-                    data += port.read(waiting)
+                data = self._read()
             except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
                 if not self._stop.is_set():
                     self._on_lost(
@@ -114,25 +117,39 @@ class FrameReader:
                 )
                 return
             for frame in frames:
-                self._stats.frames += 1
-                if frame.type in _REPLY_TYPES:
-                    self._replies.route(frame)
-                    continue
-                if frame.type not in _UNSOLICITED:
-                    continue  # newer firmware may send frames this driver does not know
-                if last_pad_seq is not None:
-                    missing = (frame.seq - last_pad_seq - 1) & 0xFF
-                    if missing:
-                        self._stats.lost_frames += missing
-                        gap = gap or self._streaming()
-                last_pad_seq = frame.seq
-                try:
-                    gap = self._handle_unsolicited(frame, clock, gap)
-                except ProtocolError:
-                    # A CRC-valid frame with an impossible layout: treat it like a damaged one.
-                    self._stats.bad_frames += 1
+                self._on_frame(frame, stream)
 
-    def _handle_unsolicited(self, frame: Frame, clock: ClockUnwrapper, gap: bool) -> bool:
+    def _read(self) -> bytes:
+        """What the port has: one byte with a timeout, then whatever else is already there (low
+        latency for replies without spinning when the pad is quiet).
+        """
+        data: bytes = self._port.read(1)
+        waiting = self._port.in_waiting if data else 0
+        if waiting:
+            data += self._port.read(waiting)
+        return data
+
+    def _on_frame(self, frame: Frame, stream: _PadStream) -> None:
+        """Routes a reply to its command, and queues what an unsolicited frame carries."""
+        self._stats.frames += 1
+        if frame.type in _REPLY_TYPES:
+            self._replies.route(frame)
+            return
+        if frame.type not in _UNSOLICITED:
+            return  # newer firmware may send frames this driver does not know
+        if stream.last_seq is not None:
+            missing = (frame.seq - stream.last_seq - 1) & 0xFF
+            if missing:
+                self._stats.lost_frames += missing
+                stream.gap = stream.gap or self._streaming()
+        stream.last_seq = frame.seq
+        try:
+            stream.gap = self._handle_unsolicited(frame, stream.clock, gap=stream.gap)
+        except ProtocolError:
+            # A CRC-valid frame with an impossible layout: treat it like a damaged one.
+            self._stats.bad_frames += 1
+
+    def _handle_unsolicited(self, frame: Frame, clock: ClockUnwrapper, *, gap: bool) -> bool:
         """Queues a pen batch or button press; returns whether a gap is still to be marked."""
         if frame.type == FrameType.PEN:
             raw = parse_pen(frame.payload)

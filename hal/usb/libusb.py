@@ -13,6 +13,7 @@ from hal.errors import DeviceFault
 
 
 def libusb1_backend() -> usb.backend.IBackend:
+    """The libusb-1.0 backend; DeviceFault when neither the system nor the wheel has the library."""
     backend = usb.backend.libusb1.get_backend()
     if backend is None:
         try:

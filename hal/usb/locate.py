@@ -24,6 +24,7 @@ _VID_PID = re.compile(r"^(?://)?(?P<vid>[0-9a-fA-F]{1,4}):(?P<pid>[0-9a-fA-F]{1,
 
 
 def usb_ids(source: Source) -> tuple[int, int]:
+    """The vendor and product ids of a `//VID:PID` target; SourceError for any other shape."""
     match = _VID_PID.match(source.target)
     if match is None:
         raise SourceError(f"{source.text!r}: expected //VID:PID in hex, e.g. //1d6b:0104")
@@ -42,6 +43,7 @@ def check_usb_source(source: Source) -> None:
 
 
 def backend_for(source: Source) -> usb.backend.IBackend:
+    """The pyusb backend of the source's transport: libusb-1.0, or the simulator's socket."""
     if source.transport == "sim":
         if not source.target.startswith("unix:"):
             raise SourceError(f"{source.text!r}: the sim transport takes unix:PATH")
@@ -59,6 +61,7 @@ def _serial_of(device: usb.core.Device) -> str:
 
 
 def find_device(source: Source, name: str) -> usb.core.Device:
+    """The unopened device the source names (by serial if it gives one); DeviceGone when absent."""
     backend = backend_for(source)
     criteria: dict[str, int] = {}
     if source.transport == "usb":

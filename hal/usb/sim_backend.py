@@ -20,6 +20,7 @@ import os
 import socket
 import struct
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ DESCRIBE_TIMEOUT_S = 1.0
 
 
 def usb_error(code: int) -> usb.core.USBError:
+    """What the libusb-1.0 backend raises for `code`, with errno (USBTimeoutError for a timeout)."""
     message, number = _ERRORS.get(code, ("Other error", None))
     if code == LIBUSB_ERROR_TIMEOUT:
         return usb.core.USBTimeoutError(message, code, number)
@@ -147,38 +149,61 @@ def parse_configuration(blob: bytes) -> ConfigurationDescriptor:
     config = ConfigurationDescriptor(*struct.unpack_from("<BBHBBBBB", blob))
     if config.wTotalLength != len(blob):
         raise ValueError("configuration descriptor length does not match wTotalLength")
-    offset = config.bLength
     current: InterfaceDescriptor | EndpointDescriptor | ConfigurationDescriptor = config
     interface: InterfaceDescriptor | None = None
-    while offset < len(blob):
-        length = blob[offset]
-        if length < 2 or offset + length > len(blob):
-            raise ValueError(f"descriptor at offset {offset} has a bad length {length}")
-        kind = blob[offset + 1]
+    for offset, length, kind in _descriptors(blob, config.bLength):
         if kind == 4 and length >= 9:
-            interface = InterfaceDescriptor(*struct.unpack_from("<BBBBBBBBB", blob, offset))
-            while len(config.interfaces) <= interface.bInterfaceNumber:
-                config.interfaces.append([])
-            config.interfaces[interface.bInterfaceNumber].append(interface)
+            interface = _add_interface(config, blob, offset)
             current = interface
         elif kind == 5 and length >= 7:
             if interface is None:
                 raise ValueError("endpoint descriptor outside an interface")
-            endpoint = EndpointDescriptor(*struct.unpack_from("<BBBBHB", blob, offset))
-            if length >= 9:  # audio-class endpoints carry two more fields
-                endpoint.bRefresh, endpoint.bSynchAddress = blob[offset + 7], blob[offset + 8]
+            endpoint = _endpoint(blob, offset, length)
             interface.endpoints.append(endpoint)
             current = endpoint
         else:
+            # A class- or vendor-specific descriptor belongs to the one before it.
             current.extra_descriptors.extend(blob[offset : offset + length])
+    _check_counts(config)
+    return config
+
+
+def _descriptors(blob: bytes, offset: int) -> Iterator[tuple[int, int, int]]:
+    """Offset, length and type of each descriptor from `offset` on; ValueError for a bad length."""
+    while offset < len(blob):
+        length = blob[offset]
+        if length < 2 or offset + length > len(blob):
+            raise ValueError(f"descriptor at offset {offset} has a bad length {length}")
+        yield offset, length, blob[offset + 1]
         offset += length
+
+
+def _add_interface(
+    config: ConfigurationDescriptor, blob: bytes, offset: int
+) -> InterfaceDescriptor:
+    """Reads the interface descriptor at `offset` into its place among the configuration's."""
+    interface = InterfaceDescriptor(*struct.unpack_from("<BBBBBBBBB", blob, offset))
+    while len(config.interfaces) <= interface.bInterfaceNumber:
+        config.interfaces.append([])
+    config.interfaces[interface.bInterfaceNumber].append(interface)
+    return interface
+
+
+def _endpoint(blob: bytes, offset: int, length: int) -> EndpointDescriptor:
+    endpoint = EndpointDescriptor(*struct.unpack_from("<BBBBHB", blob, offset))
+    if length >= 9:  # audio-class endpoints carry two more fields
+        endpoint.bRefresh, endpoint.bSynchAddress = blob[offset + 7], blob[offset + 8]
+    return endpoint
+
+
+def _check_counts(config: ConfigurationDescriptor) -> None:
+    """Raises ValueError unless the interfaces and endpoints found are as many as announced."""
     if len(config.interfaces) != config.bNumInterfaces:
         raise ValueError("configuration announces a different number of interfaces")
     for alternates in config.interfaces:
         for alt in alternates:
             if len(alt.endpoints) != alt.bNumEndpoints:
                 raise ValueError(f"interface {alt.bInterfaceNumber} has a wrong endpoint count")
-    return config
 
 
 @dataclass

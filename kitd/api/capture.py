@@ -1,5 +1,6 @@
 """kit.v1.CaptureService: translates requests to kitd.visits calls and results to messages, whose texts
-are rendered in the session's operator language."""
+are rendered in the session's operator language.
+"""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
 
     def error_texts(self, request: object, context: grpc.ServicerContext) -> Texts:
         """A failed call's language: the one a new session asks for, its session's operator
-        language, else the call's accept-language."""
+        language, else the call's accept-language.
+        """
         requested = getattr(request, "operator_language", "")
         if requested:
             return self._languages.of_language(self._languages.for_visit(requested, "").operator)
@@ -203,7 +205,9 @@ class CaptureServicer(pb_grpc.CaptureServiceServicer):
         self, request: pb.CheckIdentityVisuallyRequest, context: grpc.ServicerContext
     ) -> pb.CheckIdentityVisuallyResponse:
         session = self._visits.check_identity_visually(
-            _required(request.session_id, "session_id"), request.confirmed, request.reason
+            _required(request.session_id, "session_id"),
+            confirmed=request.confirmed,
+            reason=request.reason,
         )
         return pb.CheckIdentityVisuallyResponse(session=self._session(session))
 

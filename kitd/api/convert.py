@@ -31,19 +31,17 @@ from kitd.policy.model import (
     finger_label,
 )
 from kitd.quality.check import CheckResult
-from kitd.session.eligibility import Eligibility, EligibilityEntry, Evidence
+from kitd.session.eligibility import EligibilityEntry, EligibilityView, Evidence
 from kitd.session.model import (
-    Attempt,
+    STEP_TITLES,
     CaptureKind,
     IdentityCheck,
     Receipt,
     SessionState,
-    Step,
     StepState,
     Verification,
 )
-from kitd.session.plan import STEP_TITLES
-from kitd.session.session import Session
+from kitd.session.view import AttemptView, SessionView, StepView
 
 DEVICE_KINDS = {
     DeviceKind.CAMERA: pb.DEVICE_KIND_CAMERA,
@@ -124,16 +122,19 @@ VISIT_PLACES_OF_PROTO = {v: k for k, v in VISIT_PLACES.items()}
 
 
 def timestamp(seconds: float) -> Timestamp:
+    """A protobuf Timestamp of wall-clock seconds, to the nanosecond."""
     ts = Timestamp()
     ts.FromNanoseconds(int(seconds * 1e9))
     return ts
 
 
 def image(fmt: int, data: bytes, width: int, height: int, ppi: int = 0) -> pb.Image:
+    """An image as the API carries it: its bytes, format, size and, for prints, resolution."""
     return pb.Image(format=fmt, data=data, width=width, height=height, ppi=ppi)  # type: ignore[arg-type]
 
 
 def rect(box: events.Box) -> pb.Rect:
+    """A face box (x, y, width, height) in the coordinates of the image it was found in."""
     x, y, w, h = box
     return pb.Rect(x=x, y=y, width=w, height=h)
 
@@ -165,13 +166,15 @@ def device_message(reason: Reason) -> Message:
 
 def device_detail(status: DeviceStatus, texts: Texts) -> str:
     """What a person reads for a device's state: the driver's own words when it gave any (they are
-    data, see docs/locale.md), else its cause in the caller's language."""
+    data, see docs/locale.md), else its cause in the caller's language.
+    """
     if status.detail or status.cause is None:
         return status.detail
     return texts(device_message(Reason(status.cause)))
 
 
 def device(status: DeviceStatus, texts: Texts) -> pb.Device:
+    """A device as ListDevices and every event show it: identity, state, since when and why."""
     info = status.info
     return pb.Device(
         id=status.name,
@@ -189,6 +192,7 @@ def device(status: DeviceStatus, texts: Texts) -> pb.Device:
 
 
 def device_event(event: DeviceEvent, texts: Texts) -> pb.DeviceEvent:
+    """A supervisor's change of a device's state, with its reason as a code and as text."""
     return pb.DeviceEvent(
         sequence=event.sequence,
         time=timestamp(event.time),
@@ -212,6 +216,7 @@ def current_device_event(status: DeviceStatus, now: float, texts: Texts) -> pb.D
 
 
 def check(result: CheckResult, texts: Texts) -> pb.Check:
+    """A quality check's value against its threshold, with its advice rendered and its message id."""
     guidance = result.guidance
     return pb.Check(
         id=result.id,
@@ -224,20 +229,19 @@ def check(result: CheckResult, texts: Texts) -> pb.Check:
     )
 
 
-# Step ids of the policies' plans (kitd.session.session) and the message id of each one's title.
-_STEP_TITLES = STEP_TITLES
-
-
-def step_title(step: Step, texts: Texts) -> str:
-    """ "right hand: right index finger" (the finger asked now), "photo", in the operator's language."""
-    message_id = _STEP_TITLES.get(step.step_id)
+def step_title(step: StepView, texts: Texts) -> str:
+    """A step's title with the finger asked now ("right hand: right index finger", "photo"), in the
+    operator's language.
+    """
+    message_id = STEP_TITLES.get(step.step_id)
     title = texts.id(message_id) if message_id else step.title
     if not step.finger:
         return title
     return texts.id("step.with_finger", step=title, finger=finger_label(step.finger))
 
 
-def attempt_message(attempt: Attempt, texts: Texts) -> pb.Attempt:
+def attempt_message(attempt: AttemptView, texts: Texts) -> pb.Attempt:
+    """An attempt with its checks, its verdict, whether it is the kept one and any override."""
     message = pb.Attempt(
         attempt_id=attempt.attempt_id,
         step_id=attempt.step_id,
@@ -263,6 +267,7 @@ def attempt_message(attempt: Attempt, texts: Texts) -> pb.Attempt:
 
 
 def receipt_message(receipt: Receipt) -> capture_pb.PackageReceipt:
+    """The sealed package a finalized visit left in the outbox."""
     return capture_pb.PackageReceipt(
         package_id=receipt.package_id,
         sha256=receipt.sha256,
@@ -274,7 +279,7 @@ def receipt_message(receipt: Receipt) -> capture_pb.PackageReceipt:
     )
 
 
-def session_message(session: Session, texts: Texts) -> capture_pb.Session:
+def session_message(session: SessionView, texts: Texts) -> capture_pb.Session:
     """The session; `texts` renders in its operator language (CallLanguages.of_language)."""
     with session.lock:
         next_step = session.next_step if session.state is SessionState.ACTIVE else None
@@ -309,9 +314,9 @@ def session_message(session: Session, texts: Texts) -> capture_pb.Session:
                     operator_id=e.operator_id,
                     time=timestamp(e.time),
                 )
-                for e in session.decisions.exceptions
+                for e in session.finger_exceptions
             ],
-            card_validity_months=session.decisions.card_validity_months,
+            card_validity_months=session.card_validity_months,
             created_at=timestamp(session.created_at),
             expires_at=timestamp(session.expires_at),
             next_step_id=next_step.step_id if next_step else "",
@@ -320,13 +325,14 @@ def session_message(session: Session, texts: Texts) -> capture_pb.Session:
             citizen_language=session.languages.citizen,
             language_fallbacks=session.languages.fallbacks,
         )
-        if session.decisions.waiver is not None:
+        waiver = session.signature_waiver
+        if waiver is not None:
             message.signature_waiver.CopyFrom(
                 pb.SignatureWaiver(
-                    reason=WAIVER_REASONS[session.decisions.waiver.reason],
-                    note=session.decisions.waiver.note,
-                    operator_id=session.decisions.waiver.operator_id,
-                    time=timestamp(session.decisions.waiver.time),
+                    reason=WAIVER_REASONS[waiver.reason],
+                    note=waiver.note,
+                    operator_id=waiver.operator_id,
+                    time=timestamp(waiver.time),
                 )
             )
         if session.receipt is not None:
@@ -338,7 +344,7 @@ def session_message(session: Session, texts: Texts) -> capture_pb.Session:
         return message
 
 
-def eligibility_message(eligibility: Eligibility) -> capture_pb.Eligibility:
+def eligibility_message(eligibility: EligibilityView) -> capture_pb.Eligibility:
     """A home visit's eligibility as recorded, and what it still lacks."""
     if not eligibility.required:
         return capture_pb.Eligibility()
@@ -348,7 +354,7 @@ def eligibility_message(eligibility: Eligibility) -> capture_pb.Eligibility:
         certificate_photo_required=eligibility.photo_required,
         certificate_photo_accepted=photo is not None and photo.accepted,
         certificate_photo_attempts=eligibility.photo_attempts,
-        missing=[EVIDENCE[m] for m in eligibility.missing()],
+        missing=[EVIDENCE[m] for m in eligibility.missing],
     )
     recorded = eligibility.recorded
     if recorded is not None:
@@ -441,6 +447,7 @@ def verification_message(verification: Verification) -> capture_pb.DeliveryVerif
 
 
 def package_message(info: PackageInfo) -> outbox_pb.PackageInfo:
+    """An outbox entry: its state, size, upload attempts and when it is next tried or expires."""
     message = outbox_pb.PackageInfo(
         package_id=info.package_id,
         state=PACKAGE_STATES[info.state],
@@ -493,6 +500,7 @@ def outbox_status_response(
 
 
 def face_preview_frame(frame: events.FacePreview, texts: Texts) -> capture_pb.FacePreviewFrame:
+    """One live preview frame with its checks and the guidance in the operator's language."""
     message = capture_pb.FacePreviewFrame(
         frame_id=frame.frame_id,
         grabbed_at=timestamp(frame.grabbed_at),
@@ -511,8 +519,9 @@ def face_preview_frame(frame: events.FacePreview, texts: Texts) -> capture_pb.Fa
 
 
 def face_capture_response(
-    result: events.FaceResult, session: Session, texts: Texts
+    result: events.FaceResult, session: SessionView, texts: Texts
 ) -> capture_pb.CaptureFaceResponse:
+    """The photo a face capture took, its attempt and the visit after it."""
     response = capture_pb.CaptureFaceResponse(
         attempt=attempt_message(result.attempt, texts),
         photo=image(
@@ -529,6 +538,7 @@ def face_capture_response(
 def finger_event_message(
     event: events.FingerEvent, texts: Texts
 ) -> capture_pb.CaptureFingerResponse:
+    """The stream message of one event of a finger capture (one registered function per event)."""
     raise TypeError(f"no kit.v1 message for {type(event).__name__}")
 
 
@@ -583,7 +593,7 @@ def _(event: events.FingerLift, texts: Texts) -> capture_pb.CaptureFingerRespons
 
 @functools.singledispatch
 def signature_event_message(
-    event: events.SignatureEvent, texts: Texts, session: Callable[[], Session]
+    event: events.SignatureEvent, texts: Texts, session: Callable[[], SessionView]
 ) -> capture_pb.CaptureSignatureResponse:
     """`session` is read only for the result, which carries the visit as the signature left it."""
     raise TypeError(f"no kit.v1 message for {type(event).__name__}")
@@ -591,7 +601,7 @@ def signature_event_message(
 
 @signature_event_message.register
 def _(
-    event: events.PenBatch, texts: Texts, session: Callable[[], Session]
+    event: events.PenBatch, texts: Texts, session: Callable[[], SessionView]
 ) -> capture_pb.CaptureSignatureResponse:
     return capture_pb.CaptureSignatureResponse(
         samples=capture_pb.PenSamples(
@@ -614,7 +624,7 @@ def _(
 
 @signature_event_message.register
 def _(
-    event: events.SignatureCleared, texts: Texts, session: Callable[[], Session]
+    event: events.SignatureCleared, texts: Texts, session: Callable[[], SessionView]
 ) -> capture_pb.CaptureSignatureResponse:
     return capture_pb.CaptureSignatureResponse(
         cleared=capture_pb.SignatureCleared(clear_count=event.clear_count)
@@ -623,7 +633,7 @@ def _(
 
 @signature_event_message.register
 def _(
-    event: events.SignatureResult, texts: Texts, session: Callable[[], Session]
+    event: events.SignatureResult, texts: Texts, session: Callable[[], SessionView]
 ) -> capture_pb.CaptureSignatureResponse:
     return capture_pb.CaptureSignatureResponse(
         result=capture_pb.SignatureResult(

@@ -1,5 +1,6 @@
 """kit.v1.DeviceService: kit identity, devices, device events; reasons in the call's language
-(`accept-language`, else the kit's default)."""
+(`accept-language`, else the kit's default).
+"""
 
 from __future__ import annotations
 

@@ -21,7 +21,8 @@ FLUSH_WAIT_S = 5.0
 
 class OutboxServicer(pb_grpc.OutboxServiceServicer):
     """kit.v1.OutboxService over the outbox and its uploader; its errors are in the language the
-    call's accept-language asks for."""
+    call's accept-language asks for.
+    """
 
     def __init__(
         self,

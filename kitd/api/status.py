@@ -78,6 +78,7 @@ _DEVICE_CODES: dict[type[DeviceError], tuple[grpc.StatusCode, str]] = {
 def rich_status(
     code: grpc.StatusCode, reason: str, message: str, metadata: dict[str, str] | None = None
 ) -> grpc.Status:
+    """A gRPC status with `message` and an ErrorInfo detail carrying `reason` and `metadata`."""
     info = error_details_pb2.ErrorInfo(
         reason=f"ERROR_REASON_{reason}", domain=DOMAIN, metadata=metadata or {}
     )
@@ -102,7 +103,8 @@ def _device_text(exc: DeviceError, reason: str, texts: Texts | None) -> str:
 
 def status_for(exc: Exception, texts: Texts | None = None) -> grpc.Status | None:
     """The status for a domain or device error, its message rendered by `texts` (None: English);
-    None for anything else (a bug: INTERNAL)."""
+    None for anything else (a bug: INTERNAL).
+    """
     if isinstance(exc, errors.KitError):
         code = next(
             (c for cls, c in _DOMAIN_CODES.items() if isinstance(exc, cls)), grpc.StatusCode.UNKNOWN
@@ -129,6 +131,7 @@ def _error_texts(servicer: Any, request: Any, context: grpc.ServicerContext) -> 
 
 
 def abort(context: grpc.ServicerContext, exc: Exception, texts: Texts | None = None) -> NoReturn:
+    """Ends the call with the status `exc` maps to; an exception with no mapping is re-raised."""
     status = status_for(exc, texts)
     if status is None:
         raise exc

@@ -26,6 +26,7 @@ def _signed_bytes(head_seq: int, head_hash: bytes) -> bytes:
 
 
 def checkpoint_fields(signer: KitSigner, head_seq: int, head_hash: bytes) -> dict[str, Any]:
+    """A checkpoint record's fields: the head it vouches for and the kit key's signature of it."""
     return {
         "head_seq": head_seq,
         "head_hash": head_hash,

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 
 def rfc3339(moment: datetime) -> str:
+    """A moment as the audit writes it: RFC 3339 in UTC, to the millisecond, with a Z."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -87,7 +88,8 @@ class AuditLog:
 
     def _cut_tail(self, data: bytes, contents: LogContents) -> None:
         """Cuts what follows the last valid record, keeping the bytes aside beside the log, and says
-        so in the chain: a record cut short is a repair, other bytes a truncation someone may check."""
+        so in the chain: a record cut short is a repair, other bytes a truncation someone may check.
+        """
         good = contents.valid_bytes
         kept = self._path.with_name(
             f"{self._path.name}.tail-{self._clock().strftime('%Y%m%dT%H%M%S%fZ')}"
@@ -152,7 +154,8 @@ class AuditLog:
 
     def append_after(self, kind: AuditKind, operator_id: str = "", /, **fields: Any) -> None:
         """The record of something already done, which a full log must not undo: appended now, or,
-        when the disk refuses it, kept in memory and appended before the next record."""
+        when the disk refuses it, kept in memory and appended before the next record.
+        """
         with self._lock:
             try:
                 self._append_backlog_locked()

@@ -94,7 +94,8 @@ class AuditRecord:
     def from_item(cls, item: Any) -> AuditRecord:
         """From a decoded CBOR map; raises ValueError when the shape is wrong. Every field is
         type-checked, not converted: a log or a package comes from outside, and `bytes(10**12)` is a
-        terabyte, `int(inf)` an OverflowError."""
+        terabyte, `int(inf)` an OverflowError.
+        """
         if not isinstance(item, Mapping):
             raise ValueError(f"not an audit record: a {type(item).__name__}, not a map")
         fields = item.get("f")

@@ -15,7 +15,7 @@ from kitd.audit.record import AuditKind
 
 
 class SessionRecordKind(enum.StrEnum):
-    """A change a session reports: a visit started or ended, an attempt, a fallback, a pause, …"""
+    """A change a session reports: a visit begun or ended, an attempt, a fallback, a pause, etc."""
 
     SESSION_CREATED = "session_created"
     SESSION_ENDED = "session_ended"

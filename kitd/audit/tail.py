@@ -43,7 +43,8 @@ class LogContents:
 
 def read_log(data: bytes) -> LogContents:
     """The records up to the first bytes that do not continue the chain; raises AuditChainBroken when
-    a record continuing the chain follows those bytes (the damage is inside the log, not at its end)."""
+    a record continuing the chain follows those bytes (the damage is inside the log, not at its end).
+    """
     records: list[AuditRecord] = []
     stream = io.BytesIO(data)
     while stream.tell() < len(data):

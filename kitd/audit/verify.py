@@ -86,36 +86,54 @@ def verify_chain(
     checkpoints = 0
     previous: AuditRecord | None = None
     for record in records:
-        if record.computed_hash() != record.hash:
-            raise AuditChainBroken(record.seq, "its content does not match its hash (edited)")
-        if previous is not None:
-            if record.seq != previous.seq + 1:
-                raise AuditChainBroken(
-                    record.seq, f"follows record {previous.seq}: records are missing or reordered"
-                )
-            if record.prev_hash != previous.hash:
-                raise AuditChainBroken(record.seq, "does not link to the hash of the record before")
+        _check_link(record, previous)
         if record.kind is AuditKind.CHECKPOINT:
-            if previous is not None and (
-                record.fields.get("head_seq") != previous.seq
-                or record.fields.get("head_hash") != previous.hash
-            ):
-                raise AuditCheckpointInvalid(record.seq, "does not name the record just before it")
-            if keys is not None:
-                problem = checkpoint_problem(record.fields, keys)
-                if problem is not None:
-                    raise AuditCheckpointInvalid(record.seq, problem)
+            _check_checkpoint(record, previous, keys)
             checkpoints += 1
         previous = record
     last = records[-1]
     if anchor is not None:
-        if last.seq < anchor.last_seq:
-            raise AuditTruncated(
-                f"the chain ends at record {last.seq} but should reach record {anchor.last_seq}"
-            )
-        if last.seq != anchor.last_seq or last.hash != anchor.head_hash:
-            raise AuditChainBroken(last.seq, "the chain head differs from the signed anchor")
+        _check_anchor(last, anchor)
     return ChainReport(len(records), first.seq, last.seq, last.hash, checkpoints)
+
+
+def _check_link(record: AuditRecord, previous: AuditRecord | None) -> None:
+    """The record is unedited and follows `previous` by sequence number and hash."""
+    if record.computed_hash() != record.hash:
+        raise AuditChainBroken(record.seq, "its content does not match its hash (edited)")
+    if previous is None:
+        return
+    if record.seq != previous.seq + 1:
+        raise AuditChainBroken(
+            record.seq, f"follows record {previous.seq}: records are missing or reordered"
+        )
+    if record.prev_hash != previous.hash:
+        raise AuditChainBroken(record.seq, "does not link to the hash of the record before")
+
+
+def _check_checkpoint(
+    record: AuditRecord, previous: AuditRecord | None, keys: KitKeyList | None
+) -> None:
+    """A checkpoint names the record just before it and, given `keys`, carries a valid signature."""
+    if previous is not None and (
+        record.fields.get("head_seq") != previous.seq
+        or record.fields.get("head_hash") != previous.hash
+    ):
+        raise AuditCheckpointInvalid(record.seq, "does not name the record just before it")
+    if keys is not None:
+        problem = checkpoint_problem(record.fields, keys)
+        if problem is not None:
+            raise AuditCheckpointInvalid(record.seq, problem)
+
+
+def _check_anchor(last: AuditRecord, anchor: ChainAnchor) -> None:
+    """The chain reaches the anchor and ends exactly there."""
+    if last.seq < anchor.last_seq:
+        raise AuditTruncated(
+            f"the chain ends at record {last.seq} but should reach record {anchor.last_seq}"
+        )
+    if last.seq != anchor.last_seq or last.hash != anchor.head_hash:
+        raise AuditChainBroken(last.seq, "the chain head differs from the signed anchor")
 
 
 def verify_log_bytes(

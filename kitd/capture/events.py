@@ -11,7 +11,7 @@ from hal.signpad.base import PenSample
 from kitd.locale.message import Message
 from kitd.quality.check import CheckResult
 from kitd.session.model import Attempt
-from kitd.session.session import Session
+from kitd.session.view import SessionView
 
 Box = tuple[float, float, float, float]
 
@@ -85,7 +85,7 @@ class FingerCaptured:
     height: int
     ppi: int
     # The visit as the attempt left it; it may have ended with it (a delivery not verified).
-    session: Session = field(repr=False)
+    session: SessionView = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ def frame_checks(assessment: FaceAssessment) -> tuple[CheckResult, ...]:
 
 
 def frame_ready(assessment: FaceAssessment) -> bool:
+    """One face, and every check a photo cropped from this frame depends on passes."""
     return assessment.face_count == 1 and all(c.passed for c in frame_checks(assessment))
 
 
@@ -146,7 +147,8 @@ class FaceCapture:
 
     def preview(self, session: Session, max_size: int = 640) -> Iterator[FacePreview]:
         """Live frames with their checks. Every client watching the same policy at the same size
-        shares one assessment of each frame (see kitd.capture.fanout)."""
+        shares one assessment of each frame (see kitd.capture.fanout).
+        """
         session.step_for(CaptureKind.FACE)  # refuses when the visit takes no photo
         thresholds = session.policy.face.thresholds
         key = (session.policy.id, max_size)
@@ -175,13 +177,13 @@ class FaceCapture:
                 return spares.pop()
         return self._factory(FaceThresholds.from_dict(thresholds))
 
-    def capture(self, session: Session, auto: bool = True, timeout_s: float = 0.0) -> FaceResult:
+    def capture(self, session: Session, *, auto: bool = True, timeout_s: float = 0.0) -> FaceResult:
         policy = session.policy.face
         step = session.step_for(CaptureKind.FACE)
         session.begin(step)
         try:
             candidate = self._choose(
-                self._assessor(session), auto, timeout_s or policy.capture_timeout_s
+                self._assessor(session), auto=auto, timeout_s=timeout_s or policy.capture_timeout_s
             )
             if candidate.assessment.landmarks is None:
                 seconds = f"{timeout_s or policy.capture_timeout_s:.0f}"
@@ -219,7 +221,7 @@ class FaceCapture:
             attempt, jpeg, policy.photo_width, policy.photo_height, candidate.assessment.face_box
         )
 
-    def _choose(self, assessor: FaceAssessor, auto: bool, timeout_s: float) -> _Candidate:
+    def _choose(self, assessor: FaceAssessor, *, auto: bool, timeout_s: float) -> _Candidate:
         best: _Candidate | None = None
         deadline = time.monotonic() + timeout_s
         settle_until: float | None = None

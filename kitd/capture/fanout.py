@@ -39,7 +39,8 @@ class Fanout(Generic[T]):
 
     def read(self, key: Hashable, source: Callable[[], Iterator[T]]) -> Iterator[T]:
         """The items of the source under `key`, newest first-come: starts `source()` in a producer
-        thread unless one is running for that key already."""
+        thread unless one is running for that key already.
+        """
         feed = self._join(key, source)
         try:
             yield from self._items(feed)

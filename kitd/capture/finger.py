@@ -67,7 +67,7 @@ class FingerCapture:
                     else policy.capture_timeout_s
                 )
                 events = device.scan(
-                    timeout_s or default_timeout, policy.auto_capture_threshold, True
+                    timeout_s or default_timeout, policy.auto_capture_threshold, preview=True
                 )
                 for event in events:
                     if isinstance(event, FingerOn):
@@ -78,9 +78,9 @@ class FingerCapture:
                         yield FingerPreview(
                             event.pixels,
                             event.ppi,
-                            True,
-                            self._quality.live_estimate(event.pixels, event.ppi),
-                            (),
+                            finger_present=True,
+                            live_quality=self._quality.live_estimate(event.pixels, event.ppi),
+                            feedback=(),
                         )
                     elif isinstance(event, FingerprintImage):
                         assessment = self._quality.assess(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import numpy as np
 from numpy.typing import NDArray
@@ -56,6 +56,7 @@ class SignatureCapture:
         self._clear.set()
 
     def run(self, session: Session, timeout_s: float = 0.0) -> Iterator[SignatureEvent]:
+        """Shows the prompt, streams the pen until the citizen is done, then records the attempt."""
         if self._pad is None:
             raise CapabilityMissing(Message("error.no_signature_pad"))
         policy = session.policy.signature
@@ -70,34 +71,8 @@ class SignatureCapture:
                 prompt = self._catalogs.render(SIGN_HERE, session.languages.citizen)
                 device.show_image(sign_here_screen(info, session.display_name, prompt))
                 device.clear()
-                samples: list[PenSample] = []
-                clears = 0
                 deadline = time.monotonic() + (timeout_s or policy.timeout_s)
-                last_ink = 0.0
-                for event in device.record(poll=0.05):
-                    now = time.monotonic()
-                    if self._clear.is_set() or (
-                        isinstance(event, ButtonPress) and event.button is ButtonId.CLEAR
-                    ):
-                        self._clear.clear()
-                        device.clear()
-                        samples.clear()
-                        last_ink = 0.0
-                        clears += 1
-                        yield SignatureCleared(clears)
-                        continue
-                    if isinstance(event, ButtonPress):
-                        if event.button in (ButtonId.OK, ButtonId.CANCEL):
-                            break
-                    elif event:
-                        samples.extend(event)
-                        if any(s.tip for s in event):
-                            last_ink = now
-                        yield PenBatch(tuple(event), info.max_x, info.max_y)
-                    if last_ink and now - last_ink >= policy.idle_end_s:
-                        break
-                    if now >= deadline:
-                        break
+                samples = yield from self._pen_stream(device, info, deadline, policy.idle_end_s)
             thresholds = SignatureThresholds.from_dict(policy.thresholds)
             assessment = assess_signature(
                 samples, info, thresholds, width=policy.image_width, height=policy.image_height
@@ -116,3 +91,37 @@ class SignatureCapture:
         finally:
             if not recorded:
                 session.abandon(step)
+
+    def _pen_stream(
+        self, device: SignaturePad, info: PadInfo, deadline: float, idle_end_s: float
+    ) -> Generator[SignatureEvent, None, list[PenSample]]:
+        """The pen's samples as they come, until the OK or CANCEL button, a pause of `idle_end_s`
+        after some ink, or the deadline; a clear (the operator's or the pad's button) starts the
+        signature again. Returns the samples of the signature as it stands at the end.
+        """
+        samples: list[PenSample] = []
+        clears = 0
+        last_ink = 0.0
+        for event in device.record(poll=0.05):
+            now = time.monotonic()
+            if self._clear.is_set() or (
+                isinstance(event, ButtonPress) and event.button is ButtonId.CLEAR
+            ):
+                self._clear.clear()
+                device.clear()
+                samples.clear()
+                last_ink = 0.0
+                clears += 1
+                yield SignatureCleared(clears)
+                continue
+            if isinstance(event, ButtonPress):
+                if event.button in (ButtonId.OK, ButtonId.CANCEL):
+                    break
+            elif event:
+                samples.extend(event)
+                if any(s.tip for s in event):
+                    last_ink = now
+                yield PenBatch(tuple(event), info.max_x, info.max_y)
+            if (last_ink and now - last_ink >= idle_end_s) or now >= deadline:
+                break
+        return samples

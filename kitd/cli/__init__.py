@@ -1,0 +1,1 @@
+"""The kit's command-line programs (kitd, kitctl, kit-selftest, kit-quality) and what they share."""

@@ -28,6 +28,7 @@ EXIT_START = 1
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `kitd` command: serve, check a configuration, or create and publish the kit key."""
     parser = argparse.ArgumentParser(prog="kitd", description="Capture daemon of the eID kit")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the daemon")

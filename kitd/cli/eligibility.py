@@ -1,6 +1,7 @@
 """kitctl's part of a home visit: record the eligibility the policy asks for (from the command line, or
 asked of the operator), take the certificate's photo when the policy wants one, override with the
-operator's reason when evidence is missing, and fetch the citizen's summary after sealing."""
+operator's reason when evidence is missing, and fetch the citizen's summary after sealing.
+"""
 
 from __future__ import annotations
 

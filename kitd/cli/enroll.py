@@ -15,7 +15,6 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,11 +26,12 @@ from rich.table import Table
 
 from kit.v1 import capture_service_pb2 as pb
 from kit.v1 import types_pb2
+from kitd.cli.citizen import SimulatedCitizen
 from kitd.cli.eligibility import EligibilityOptions, HomeVisit, write_summary
 from kitd.client import KitClient
 from kitd.locale.catalogs import Catalogs, Texts
 from kitd.policy.model import finger_label
-from kitd.session.plan import VERIFY_STEP
+from kitd.session.model import VERIFY_STEP
 
 
 class EnrollError(Exception):
@@ -45,19 +45,6 @@ class NotVerified(Exception):
         super().__init__(reason or session.end_reason)
         self.session = session
         self.reason = reason or session.end_reason
-
-
-Citizen = Callable[[str, str, dict[str, Any]], Any]
-
-
-def simulator_citizen(sim_dir: Path) -> Citizen:
-    """Plays the citizen through a running `kitsim up` in `sim_dir`."""
-    from kitd.cli.simulators import control_call  # only --auto needs the simulators
-
-    def act(device: str, command: str, args: dict[str, Any]) -> Any:
-        return control_call(sim_dir, device, command, **args)
-
-    return act
 
 
 @dataclass
@@ -75,6 +62,7 @@ class Progress:
 
 
 def finger_name(position: int) -> str:
+    """A finger position as the JSON summary names it (`right_index`)."""
     return str(types_pb2.FingerPosition.Name(position)).removeprefix("FINGER_POSITION_").lower()  # type: ignore[arg-type]
 
 
@@ -86,7 +74,11 @@ class Enrollment:
         self.options = options
         self.progress = Progress(options.console, quiet=False)
         # With a folder, the simulators there play the citizen.
-        self.citizen = simulator_citizen(options.auto_dir) if options.auto_dir is not None else None
+        self.citizen = (
+            SimulatedCitizen.of_simulators(options.auto_dir)
+            if options.auto_dir is not None
+            else None
+        )
         language = options.language
         # Calls outside the session (and their errors) in the operator's language too.
         self.md = (*client.metadata, ("accept-language", language)) if language else client.metadata
@@ -191,7 +183,8 @@ class Enrollment:
     def visual_check(self, session: pb.Session) -> pb.Session:
         """Every fingerprint attempt failed and the policy allows the operator's visual check against
         the enrollment photo: the operator's verdict (--visual-check, else asked), or none (--auto
-        without it: the visit is cancelled, the card not handed over)."""
+        without it: the visit is cancelled, the card not handed over).
+        """
         verification = session.delivery_verification
         self.say(
             "kitctl.visual_check_offered",
@@ -226,7 +219,7 @@ class Enrollment:
 
     def face(self, session: pb.Session) -> pb.Session:
         if self.citizen:
-            self.citizen("camera", "scene", {})
+            self.citizen.face_the_camera()
         else:
             Prompt.ask(self.texts.id("kitctl.ask_face"), default="")
         stop = threading.Event()
@@ -274,7 +267,7 @@ class Enrollment:
     def finger(self, session: pb.Session, step: pb.Step) -> pb.Session:
         position = step.finger
         if self.citizen:
-            self.citizen("fingerprint", "place", {"finger": position})
+            self.citizen.put_finger(position)
         stream = self.client.capture.CaptureFinger(
             pb.CaptureFingerRequest(session_id=session.session_id, finger=position),
             metadata=self.md,
@@ -311,7 +304,7 @@ class Enrollment:
                             self.progress.say(f"  {check.guidance}")
                 result = response.captured.session
             elif kind == "lift" and self.citizen:
-                self.citizen("fingerprint", "remove", {})
+                self.citizen.lift_finger()
         return result
 
     def signature(self, session: pb.Session) -> pb.Session:
@@ -357,11 +350,7 @@ class Enrollment:
             if step.state == pb.STEP_STATE_IN_PROGRESS:
                 break
             time.sleep(0.05)  # waiting for another process (the daemon) to start the capture
-        self.citizen(
-            "signature_pad",
-            "sign",
-            {"name": self.options.display_name or "A. Citizen", "press_ok": True},
-        )
+        self.citizen.sign(self.options.display_name or "A. Citizen")
 
 
 def step_attempts(session: pb.Session, step: pb.Step) -> list[types_pb2.Attempt]:
@@ -370,6 +359,7 @@ def step_attempts(session: pb.Session, step: pb.Step) -> list[types_pb2.Attempt]
 
 
 def verification_summary(session: pb.Session) -> dict[str, Any] | None:
+    """A card delivery's identity check as the JSON summary reports it (None for an enrollment)."""
     if not session.HasField("delivery_verification"):
         return None
     v = session.delivery_verification
@@ -406,6 +396,7 @@ def verification_summary(session: pb.Session) -> dict[str, Any] | None:
 
 
 def summary(session: pb.Session, receipt: pb.PackageReceipt, recipient_key: str) -> dict[str, Any]:
+    """The JSON summary of a sealed visit: its captures, its package and what the checks found."""
     captures = []
     for step in session.steps:
         attempts = step_attempts(session, step)
@@ -461,6 +452,7 @@ def eligibility_summary(session: pb.Session) -> dict[str, Any] | None:
 
 
 def print_summary(console: Console, data: dict[str, Any], texts: Texts) -> None:
+    """The summary as a table for the operator's terminal."""
     table = Table(title=f"visit {data['session_id']} → package {data['package_id']}")
     for column in ("capture", "state", "attempts", "quality", "checks"):
         table.add_column(column)
@@ -505,6 +497,7 @@ class VisitOptions:
 
 
 def enroll(client: KitClient, profile: str, options: VisitOptions) -> int:
+    """`kitctl enroll`: one visit walked to its sealed package; the exit code."""
     visit = Enrollment(client, options)
     session, receipt = visit.run(profile, options.age, options.reference)
     data = summary(session, receipt, options.recipient_key)

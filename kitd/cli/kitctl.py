@@ -44,10 +44,12 @@ EXIT_UNREACHABLE = 2
 
 
 def enum_name(enum: Any, value: int, prefix: str) -> str:
+    """An enum value's name without its prefix, in lower case (DEVICE_KIND_CAMERA -> camera)."""
     return str(enum.Name(value)).removeprefix(prefix).lower()
 
 
 def device_dict(device: types_pb2.Device) -> dict[str, Any]:
+    """A device as kitctl prints it, in JSON and in its table."""
     return {
         "id": device.id,
         "kind": enum_name(types_pb2.DeviceKind, device.kind, "DEVICE_KIND_"),
@@ -62,12 +64,14 @@ def device_dict(device: types_pb2.Device) -> dict[str, Any]:
 
 
 def cmd_health(client: KitClient, args: argparse.Namespace, console: Console) -> int:
+    """`kitctl health`: prints whether the daemon is serving; exit code 0 only if it is."""
     serving = client.serving()
     print("SERVING" if serving else "NOT_SERVING")
     return 0 if serving else EXIT_ERROR
 
 
 def cmd_devices(client: KitClient, args: argparse.Namespace, console: Console) -> int:
+    """`kitctl devices`: the daemon's devices as a table, or as JSON."""
     devices = client.devices.ListDevices(
         dpb.ListDevicesRequest(), metadata=client.metadata, timeout=5
     ).devices
@@ -94,6 +98,7 @@ def cmd_devices(client: KitClient, args: argparse.Namespace, console: Console) -
 
 
 def cmd_watch(client: KitClient, args: argparse.Namespace, console: Console) -> int:
+    """`kitctl watch`: prints each device event as it comes (the current state first)."""
     stream = client.devices.WatchDeviceEvents(
         dpb.WatchDeviceEventsRequest(include_current=True), metadata=client.metadata
     )
@@ -168,6 +173,7 @@ def _eligibility_options(args: argparse.Namespace) -> EligibilityOptions | None:
 
 
 def cmd_summary(client: KitClient, args: argparse.Namespace, console: Console) -> int:
+    """`kitctl summary`: writes a sealed visit's citizen summary; prints its path and language."""
     from kitd.cli.eligibility import write_summary
 
     language = write_summary(client, client.metadata, args.session_id, args.lang, args.out)
@@ -176,6 +182,7 @@ def cmd_summary(client: KitClient, args: argparse.Namespace, console: Console) -
 
 
 def cmd_enroll(client: KitClient, args: argparse.Namespace, console: Console) -> int:
+    """`kitctl enroll`: walks one enrolment visit, by hand or with --auto."""
     from kitd.cli.enroll import EnrollError, enroll
 
     try:
@@ -187,7 +194,8 @@ def cmd_enroll(client: KitClient, args: argparse.Namespace, console: Console) ->
 
 def read_reference_file(path: Path) -> bytes:
     """A reference download, refused (ReferenceTooLarge) before it is read when it is larger than any
-    the kit accepts; read bounded, so a file that grows meanwhile (or a pipe) is refused too."""
+    the kit accepts; read bounded, so a file that grows meanwhile (or a pipe) is refused too.
+    """
     with path.open("rb") as file:
         size = os.fstat(file.fileno()).st_size
         if size > MAX_REFERENCE_BYTES:
@@ -199,6 +207,7 @@ def read_reference_file(path: Path) -> bytes:
 
 
 def cmd_deliver(client: KitClient, args: argparse.Namespace, console: Console) -> int:
+    """`kitctl deliver`: walks one card delivery visit against a sealed reference download."""
     from kitd.cli.enroll import EnrollError, deliver
 
     try:
@@ -219,6 +228,7 @@ def cmd_deliver(client: KitClient, args: argparse.Namespace, console: Console) -
 
 
 def cmd_outbox(client: KitClient, args: argparse.Namespace, console: Console) -> int:
+    """`kitctl outbox`: lists the outbox, shows its status or flushes it."""
     md = client.metadata
     if args.action == "flush":
         flushed = client.outbox.FlushOutbox(opb.FlushOutboxRequest(), metadata=md, timeout=120)
@@ -281,6 +291,7 @@ COMMANDS: dict[str, Callable[[KitClient, argparse.Namespace, Console], int]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The arguments of kitctl: the connection options and one sub-command per action."""
     parser = argparse.ArgumentParser(prog="kitctl", description="Talk to the kitd daemon")
     parser.add_argument("--config", type=Path, help="kitd configuration (socket and token)")
     parser.add_argument("--socket", type=Path, help="the daemon's Unix socket")
@@ -365,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `kitctl` command: runs one sub-command against the daemon; returns the exit code."""
     args = build_parser().parse_args(argv)
     console = Console()
     try:

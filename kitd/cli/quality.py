@@ -19,6 +19,7 @@ SUBCOMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `kit-quality` command: hands its arguments to the face or the finger sub-command."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help"} or args[0] not in SUBCOMMANDS:
         print(

@@ -64,10 +64,12 @@ Technician = Callable[[Prompt], None]
 
 class CannotRun(Exception):
     """The self-test cannot start (no configuration, the daemon's stream broke, a kit that will not
-    build); the message says what to do."""
+    build); the message says what to do.
+    """
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The arguments of kit-selftest: run the checks (via the daemon or directly), or the chart."""
     parser = argparse.ArgumentParser(
         prog="kit-selftest",
         description="Check the kit's devices and state; every failure says what to do.",
@@ -145,6 +147,7 @@ class Display:
 
 
 def consume(items: Iterator[RunItem], display: Display) -> Report:
+    """Shows each progress step and check as it comes and returns the report that ends the run."""
     report: Report | None = None
     with display:
         for item in items:
@@ -163,6 +166,7 @@ def consume(items: Iterator[RunItem], display: Display) -> Report:
 
 
 def through_daemon(client: KitClient, devices: list[str]) -> Iterator[RunItem]:
+    """The self-test as the daemon runs it over its API: progress, checks, then the report."""
     request = pb.RunSelfTestRequest(kinds=[_KINDS[d] for d in devices])
     stream = client.devices.RunSelfTest(request, metadata=client.metadata)
     try:
@@ -184,6 +188,7 @@ def through_daemon(client: KitClient, devices: list[str]) -> Iterator[RunItem]:
 
 
 def directly(config: Config, daemon: DaemonState, devices: list[str]) -> Iterator[RunItem]:
+    """The self-test run here on a kit of its own, for when the daemon is stopped."""
     from kitd.kit import Kit
     from kitd.selftest.device_probe import DeviceProbe
 
@@ -209,6 +214,7 @@ def directly(config: Config, daemon: DaemonState, devices: list[str]) -> Iterato
 
 
 def start_simulators(stack: ExitStack, workdir: Path) -> tuple[dict[str, str], Technician]:
+    """Starts simulators for a self-test without hardware: sources and a simulated technician."""
     from kitd.selftest.simulated_technician import SimulatedTechnician
 
     sources, control = simulators.start_simulators(stack, workdir)
@@ -216,6 +222,7 @@ def start_simulators(stack: ExitStack, workdir: Path) -> tuple[dict[str, str], T
 
 
 def attach_simulators(workdir: Path) -> Technician:
+    """A simulated technician for simulators already running in `workdir`."""
     from kitd.selftest.simulated_technician import SimulatedTechnician
 
     def control(device: str, command: str, **args: Any) -> Any:
@@ -316,6 +323,7 @@ def run(args: argparse.Namespace, console: Console) -> tuple[Report, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `kit-selftest` command; returns the exit code the report asks for."""
     args = build_parser().parse_args(argv)
     console = Console(stderr=True)
     if args.command == "chart":

@@ -3,7 +3,7 @@
 `kit-selftest --sim` starts the simulators and `kitctl enroll --auto` plays the citizen through them:
 conveniences for developers, demos and CI that live in the CLIs, and that import kitsim lazily, here
 and nowhere else. The daemon (`kitd serve` and everything it loads) must never import kitsim, so that
-production and CI differ only in configuration; tests/daemon/test_module_boundaries.py checks that no
+production and CI differ only in configuration; tests/architecture/test_boundaries.py checks that no
 module under kitd/ but this one does.
 """
 
@@ -38,7 +38,8 @@ def installed_simulators() -> list[str]:
 
 def start_simulators(stack: ExitStack, workdir: Path) -> tuple[dict[str, str], Control]:
     """Starts every installed simulator in `workdir` (stopped when `stack` closes): their device
-    sources for kitd's configuration, and their control call."""
+    sources for kitd's configuration, and their control call.
+    """
     from kitsim.harness import SimulatorSet
 
     simulators = SimulatorSet(workdir, installed_simulators())

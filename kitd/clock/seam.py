@@ -1,6 +1,7 @@
 """The daemon's wall clock: the system clock, or, for soak campaigns and tests, the system clock plus
 an offset read from a file (`[clock] offset_file`), so that time can be faked for the daemon alone
-without changing the machine's. Never set on a kit: a wrong offset is a wrong clock."""
+without changing the machine's. Never set on a kit: a wrong offset is a wrong clock.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pathlib import Path
 
 class OffsetClock:
     """`time.time()` plus the seconds written in a file (0 when the file is missing or unreadable);
-    the file is read again when it changes."""
+    the file is read again when it changes.
+    """
 
     def __init__(self, path: Path) -> None:
         self._path = path

@@ -58,6 +58,8 @@ def read_boot_id() -> str:
 
 
 class ClockState(enum.Enum):
+    """Whether the wall clock is trusted, behind the persisted mark, or before the release date."""
+
     TRUSTED = "trusted"
     BEHIND_MARK = "behind_mark"
     BEFORE_RELEASE = "before_release"
@@ -74,6 +76,8 @@ class JumpKind(enum.Enum):
 
 @dataclass(frozen=True)
 class ClockJump:
+    """A jump of the wall clock against the time the kit measured, for the audit."""
+
     kind: JumpKind
     # The wall clock the kit expected (the mark carried forward) and the one it read.
     expected: float
@@ -95,6 +99,8 @@ class ClockJump:
 
 @dataclass(frozen=True)
 class ClockStatus:
+    """A reading of the trusted clock: its state, the wall clock, the mark and the kit's time."""
+
     state: ClockState
     wall: float
     mark: float
@@ -148,7 +154,8 @@ class TrustedClock:
 
     def kit_seconds(self) -> float:
         """Kit time in seconds, counted as the module docstring says from the wall clock's reading at
-        the kit's first start; never goes back, never jumps."""
+        the kit's first start; never goes back, never jumps.
+        """
         with self._lock:
             return self._kit_base + max(0.0, self._monotonic() - self._mono_base)
 
@@ -188,7 +195,8 @@ class TrustedClock:
 
     def observe(self) -> list[ClockJump]:
         """Compares the wall clock with the monotonic clock since the last call; returns the jumps
-        (the caller audits them) and saves the state every minute or after a jump."""
+        (the caller audits them) and saves the state every minute or after a jump.
+        """
         with self._lock:
             now, mono = self._wall(), self._monotonic()
             expected = self._last_wall + (mono - self._last_mono)

@@ -70,6 +70,7 @@ class ReferenceAlreadyUsed(DeliveryReferenceError):
 
 class VisualCheckNotAllowed(KitError):
     """The operator's visual identity check is not open: the policy forbids it, the reference has no
-    photo, or the fingerprint attempts are not used up."""
+    photo, or the fingerprint attempts are not used up.
+    """
 
     reason = "VISUAL_CHECK_NOT_ALLOWED"

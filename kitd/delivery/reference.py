@@ -72,7 +72,8 @@ class EnrolledFinger:
 @dataclass(frozen=True)
 class DeliveryReference:
     """A card delivery's opened reference: the enrolled fingers' templates, the enrollment photo and the
-    visit it is for."""
+    visit it is for.
+    """
 
     reference_id: str
     kit_id: str
@@ -105,12 +106,14 @@ def _parse_time(text: Any) -> datetime:
 
 
 def new_reference_id() -> str:
+    """A new random id for a reference download."""
     return str(uuid.uuid4())
 
 
 def validity_days(days: float, max_days: float) -> timedelta:
     """A reference's validity of `days`, refused (ValueError, saying why) unless it is a finite number of
-    days above 0 and at most `max_days` (the delivery policy's cap)."""
+    days above 0 and at most `max_days` (the delivery policy's cap).
+    """
     if not isinstance(days, int | float) or not math.isfinite(days) or days <= 0:
         raise ValueError(f"the validity must be a finite number of days above 0, not {days!r}")
     if days > max_days:

@@ -55,7 +55,8 @@ class UsedReferences:
 
     def record(self, reference_id: str, package_id: str) -> None:
         """`reference_id` served the delivery sealed as `package_id` (a record for another package
-        is refused; the same one again, a finalize retried after a failure, is no second use)."""
+        is refused; the same one again, a finalize retried after a failure, is no second use).
+        """
         now = self._clock()
         with self._lock:
             try:

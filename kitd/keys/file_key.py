@@ -54,7 +54,8 @@ def create_private_key(path: Path) -> ec.EllipticCurvePrivateKey:
 
 def write_key_pair(key: ec.EllipticCurvePrivateKey, private_path: Path, public_path: Path) -> None:
     """Writes a key pair: the private half (PKCS#8 PEM, 0600, to a path that must not exist yet) and
-    the public half (SubjectPublicKeyInfo PEM)."""
+    the public half (SubjectPublicKeyInfo PEM).
+    """
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 
 def key_id_of(public_key: ec.EllipticCurvePublicKey) -> str:
+    """A public key's id: the first 16 bytes of the SHA-256 of its SubjectPublicKeyInfo, in hex."""
     spki = public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )

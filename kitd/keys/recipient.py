@@ -40,6 +40,7 @@ class RecipientKeyPair:
 
 
 def load_recipient_public_key(path: Path) -> ec.EllipticCurvePublicKey:
+    """The back office's P-256 public key that packages are sealed to, from a PEM file."""
     try:
         key = serialization.load_pem_public_key(path.read_bytes())
     except FileNotFoundError as exc:
@@ -50,6 +51,7 @@ def load_recipient_public_key(path: Path) -> ec.EllipticCurvePublicKey:
 
 
 def load_recipient_private_key(path: Path) -> ec.EllipticCurvePrivateKey:
+    """The back office's P-256 private key from a PEM file that only its owner may read."""
     try:
         check_private_path(path, KEY_FILE_MODE)
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)

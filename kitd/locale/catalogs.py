@@ -53,6 +53,7 @@ def read_catalog(path: Path) -> dict[str, str]:
 
 
 def builtin_catalog_dir() -> Path:
+    """The folder of the message catalogs that ship with kitd."""
     return Path(str(resources.files("kitd.locale") / "catalogs"))
 
 

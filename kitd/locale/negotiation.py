@@ -60,7 +60,8 @@ def accepted_languages(header: str) -> list[str]:
 
 def negotiate_header(header: str, available: Collection[str], default: str) -> str:
     """The catalog language for an Accept-Language value: the first it lists that a catalog serves;
-    none of them (or an empty header): `default`."""
+    none of them (or an empty header): `default`.
+    """
     tags = [_normalise(tag) for tag in accepted_languages(header)]
     match = negotiate_locale(tags, list(available)) if tags else None
     return match.lower() if match is not None else default

@@ -63,7 +63,8 @@ def _points(template: Template) -> tuple[Floats, Floats]:
 
 def _weights(template: Template) -> Floats:
     """Each minutia's weight from its quality; a template that reports no qualities (all 0, as the card
-    compact form) weighs its minutiae alike."""
+    compact form) weighs its minutiae alike.
+    """
     quality = template.quality.astype(np.float64)
     if not quality.any():
         return np.ones_like(quality)

@@ -60,7 +60,8 @@ class Enhanced:
 
 def _smooth(image: Image, sigma: float) -> Image:
     """A wide Gaussian blur, computed at a quarter of the resolution: what it keeps is smooth anyway,
-    and a blur of a few ridge periods costs ten times less there."""
+    and a blur of a few ridge periods costs ten times less there.
+    """
     height, width = image.shape
     small = cv2.resize(
         image,

@@ -136,7 +136,8 @@ def _read_minutiae(
     skeleton: _Skeleton, eligible: NDArray[np.bool_]
 ) -> tuple[dict[Pixel, float], set[Pixel]]:
     """The heading of each eligible candidate read from the skeleton, and the candidates (eligible or
-    not: a spur's far end may lie outside) that form false shapes."""
+    not: a spur's far end may lie outside) that form false shapes.
+    """
     heading: dict[Pixel, float] = {}
     false: set[Pixel] = set()
     for pixel, kind in skeleton.kinds.items():

@@ -106,7 +106,8 @@ class PackageClient:
 
 def _read_answer(response: http.client.HTTPResponse, timeout: float) -> bytes:
     """The answer's body: WrongReceipt beyond MAX_ANSWER_BYTES, ReceiverUnavailable when it has not
-    ended within `timeout` (the socket's own timeout restarts with every byte a receiver drips)."""
+    ended within `timeout` (the socket's own timeout restarts with every byte a receiver drips).
+    """
     declared = response.getheader("Content-Length", "")
     if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
         raise WrongReceipt(f"the receiver's answer has {declared} bytes, a receipt a few hundred")
@@ -152,4 +153,5 @@ class _Deadline:
 
 
 def receipt_json(receipt: Receipt) -> str:
+    """A receipt as JSON with sorted keys, as the outbox's index keeps it."""
     return json.dumps(json.loads(receipt.to_json()), sort_keys=True)

@@ -36,7 +36,8 @@ class Receipt:
     def from_json(cls, data: bytes) -> Receipt:
         """The receipt in `data`; ValueError unless it is a JSON object whose fields have their types
         (the receiver is outside the kit: an `Infinity` size or 100,000 nested arrays must not stop
-        the uploader)."""
+        the uploader).
+        """
         try:
             doc = json.loads(data)
         except RecursionError:
@@ -63,6 +64,7 @@ def _text(doc: dict[str, Any], key: str, default: str | None = None) -> str:
 
 
 def package_path(package_id: str) -> str:
+    """The receiver's URL path of one package."""
     return f"{PACKAGES_PATH}{package_id}"
 
 

@@ -13,7 +13,8 @@ class OutboxError(Exception):
 class InsufficientSpace(OutboxError):
     """The state directory cannot take a package: free space is below the configured floor, a write
     ran out of space (ENOSPC, EDQUOT, SQLite full), or the file system is read-only. Nothing of the
-    package stays behind; the same call succeeds once space returns."""
+    package stays behind; the same call succeeds once space returns.
+    """
 
     def __init__(self, path: str, free_bytes: int, min_free_bytes: int, cause: str = "") -> None:
         # The cause is the file system's own words (English, like a driver's detail).

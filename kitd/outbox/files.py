@@ -29,6 +29,7 @@ _SQLITE_CAUSES = {
 
 
 def fsync_dir(path: Path) -> None:
+    """Makes a folder's entries (a rename, a new file) durable."""
     fsync_folder(path)
 
 

@@ -71,7 +71,8 @@ class PackageIndex:
     Retention counts kit time (`kit_clock`, kitd.clock.trusted): a row keeps the kit time it was
     stored at (`kit_stored_at`), and is past the ceiling when that much kit time has gone by. The
     header's date (`sealed_at`, `expires_at`) is what the wall clock says; a pending package that
-    the wall clock calls expired while kit time does not is *held*: kept and reported."""
+    the wall clock calls expired while kit time does not is *held*: kept and reported.
+    """
 
     def __init__(
         self,
@@ -164,7 +165,8 @@ class PackageIndex:
 
     def shrink_log(self) -> None:
         """Copies the write-ahead log into the database and empties it: after a write the disk
-        refused, the log's frames for the intent written and dropped give their room back."""
+        refused, the log's frames for the intent written and dropped give their room back.
+        """
         with self.lock:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -290,7 +292,8 @@ class PackageIndex:
 
     def held_count(self, wait_s: float) -> int | None:
         """How many packages are held; None when the index stays busy for `wait_s` (a probe
-        must not wait on a finalize's fsync)."""
+        must not wait on a finalize's fsync).
+        """
         if not self.lock.acquire(timeout=wait_s):
             return None
         try:
@@ -398,7 +401,8 @@ def _open(path: Path) -> sqlite3.Connection:
     """The database in WAL mode. A disk with no byte free cannot map WAL's shared-memory index
     ("disk I/O error"): the database is then opened with an exclusive lock, which keeps that index
     in memory, so that the daemon still starts, reads its packages and writes again once space
-    returns. The lock is held until the daemon stops (other readers wait for it meanwhile)."""
+    returns. The lock is held until the daemon stops (other readers wait for it meanwhile).
+    """
     db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     try:
         db.execute("PRAGMA journal_mode=WAL")

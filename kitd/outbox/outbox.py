@@ -125,7 +125,8 @@ class Outbox:
 
     def check_space(self) -> int:
         """Free bytes under the state directory; raises InsufficientSpace below the floor, or when the
-        space reserve (kept for uploads on a full disk) cannot be put back in place."""
+        space reserve (kept for uploads on a full disk) cannot be put back in place.
+        """
         free = shutil.disk_usage(self._config.state_dir).free
         if free < self._config.min_free_bytes:
             raise InsufficientSpace(str(self._config.state_dir), free, self._config.min_free_bytes)
@@ -262,7 +263,8 @@ class Outbox:
         """One upload pass: every pending package (or only those due, with force=False).
 
         With `wait_s`, a pass already running (a slow receiver) is waited for that long at most;
-        then the pending packages are returned as they stand, marked `already_running`."""
+        then the pending packages are returned as they stand, marked `already_running`.
+        """
         if not self._flush_lock.acquire(timeout=-1 if wait_s is None else wait_s):
             return FlushResult(0, 0, tuple(self.packages(PENDING)), already_running=True)
         try:
@@ -349,7 +351,8 @@ class Outbox:
 
     def sweep_retention(self) -> list[str]:
         """Delete every package past the retention ceiling by kit time, whatever its state; one
-        audit record each. A package the wall clock alone calls expired is held, not deleted."""
+        audit record each. A package the wall clock alone calls expired is held, not deleted.
+        """
         expired = []
         for package_id, state in self._index.expired():
             self._delete(package_id, AuditKind.PACKAGE_EXPIRED, f"retention ceiling, was {state}")
@@ -389,7 +392,8 @@ class Outbox:
 
     def _drain_due(self) -> None:
         """Appends the owed audit records, oldest first; stops at the first the log refuses (a full
-        disk), leaving it and the rest owed for the next try."""
+        disk), leaving it and the rest owed for the next try.
+        """
         if self._audit is None:
             return
         with self._index.lock:
@@ -433,7 +437,8 @@ class Outbox:
 def _open_error(exc: sqlite3.Error, config: OutboxConfig) -> Exception:
     """The typed error of a database that would not open: a full or read-only disk is
     InsufficientSpace (SQLite says "disk I/O error" when it cannot map its index), anything else
-    is raised as it came."""
+    is raised as it came.
+    """
     typed = space_error(exc, config.state_dir, config.min_free_bytes)
     if typed is not None:
         return typed

@@ -39,7 +39,8 @@ def recover(
     on_adopted: Callable[[str, str], None] = lambda package_id, sha256: None,
 ) -> Recovered:
     """Puts the outbox right; `on_adopted(package_id, sha256)` runs inside the transaction that
-    adopts a file (where the outbox owes its audit record)."""
+    adopts a file (where the outbox owes its audit record).
+    """
     for part in tmp_dir.glob(f"*{PART_SUFFIX}"):
         # Never renamed, so never reported as enqueued: nobody relies on it.
         part.unlink(missing_ok=True)
@@ -75,7 +76,8 @@ def _adopt(
     on_adopted: Callable[[str, str], None],
 ) -> str | None:
     """Inserts the row of a renamed, uncommitted file; its SHA-256, or None when the bytes are not
-    the package their name says (those are left alone)."""
+    the package their name says (those are left alone).
+    """
     data = path.read_bytes()
     try:
         header = read_header(data)

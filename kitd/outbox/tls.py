@@ -9,6 +9,7 @@ from kitd.outbox.errors import UploadConfigError
 
 
 def client_context(ca_cert: Path, client_cert: Path, client_key: Path) -> ssl.SSLContext:
+    """The TLS context of uploads: receiver checked against `ca_cert`, the kit's certificate."""
     try:
         context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(ca_cert))
         context.minimum_version = ssl.TLSVersion.TLSv1_2

@@ -3,6 +3,7 @@
 
 Everything here works in memory. It must never write a plaintext image, transaction or manifest to disk:
 only the sealed bytes leave this package. Import the submodules directly (`kitd.package.sealer`,
-`kitd.package.opener`, ...); this file deliberately imports nothing so the outbox can read headers without
-loading the image codecs.
+`kitd.package.header`, ...); this file deliberately imports nothing so the outbox can read headers without
+loading the image codecs. The format is shared: opening a package is the back office's
+(`backoffice.opener`), which reads it with these modules.
 """

@@ -87,20 +87,24 @@ class ReadTransaction:
 
 def text(value: object) -> str:
     """Operator text as the transaction can hold it: Latin-1, no control characters (the audit keeps
-    the original)."""
+    the original).
+    """
     cleaned = _CONTROLS.sub(" ", str(value))
     return cleaned.encode("latin-1", errors="replace").decode("latin-1")
 
 
 def nist_date(moment: datetime) -> str:
+    """A moment as an ANSI/NIST-ITL date (YYYYMMDD, UTC)."""
     return moment.astimezone(UTC).strftime("%Y%m%d")
 
 
 def nist_gmt(moment: datetime) -> str:
+    """A moment as an ANSI/NIST-ITL GMT field (YYYYMMDDhhmmssZ)."""
     return moment.astimezone(UTC).strftime("%Y%m%d%H%M%SZ")
 
 
 def signature_pixels_from_png(png: bytes) -> NDArray[np.uint8]:
+    """The grey pixels of a signature PNG, transparent ink flattened on white."""
     try:
         with Image.open(io.BytesIO(png), formats=["PNG"]) as image:
             if image.mode in {"RGBA", "LA"} or "transparency" in image.info:
@@ -132,7 +136,8 @@ def build_transaction(
     signature: EncodedSignature | None,
 ) -> bytes:
     """The visit as one ANSI/NIST-ITL transaction: Type-1, Type-2, then the face (Type-10), the
-    prints (Type-14) and the signature (Type-8), numbered by IDC in that order."""
+    prints (Type-14) and the signature (Type-8), numbered by IDC in that order.
+    """
     message = nistitl.Message()
     _fill_transaction_record(message[0], contents, package_id)
     message += _visit_record(contents, idc=0)
@@ -167,7 +172,8 @@ def _fill_transaction_record(
 
 def _visit_record(contents: VisitContents, *, idc: int) -> nistitl.AsciiRecord:
     """Type-2: the visit's user-defined fields (application, policy, operator, exceptions, waiver,
-    overrides, the delivery's verification)."""
+    overrides, the delivery's verification).
+    """
     r2 = nistitl.AsciiRecord(2)
     r2.IDC = idc
     for tag, value in (
@@ -357,6 +363,7 @@ def _signature_record(signature: EncodedSignature, *, idc: int) -> nistitl.Binar
 
 
 def read_transaction(data: bytes) -> ReadTransaction:
+    """The records of an ANSI/NIST-ITL transaction; one that does not parse is MalformedPackage."""
     message = nistitl.Message()
     try:
         message.parse(data)

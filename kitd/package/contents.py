@@ -86,7 +86,8 @@ class Override:
 @dataclass(frozen=True)
 class DeliveryVerification:
     """A card delivery's identity check: the fingerprint outcome over every attempt on the enrolled
-    fingers and how identity was checked; never the prints, the reference templates or its photo."""
+    fingers and how identity was checked; never the prints, the reference templates or its photo.
+    """
 
     reference_id: str
     # The finger that matched, else the first enrolled one.
@@ -119,7 +120,8 @@ class EligibilityOverride:
 @dataclass(frozen=True)
 class Eligibility:
     """A home visit's eligibility as recorded: the request, the doctor's certificate (shown, its date;
-    never a diagnosis), its document-mode photo (sealed as its own file) and the place."""
+    never a diagnosis), its document-mode photo (sealed as its own file) and the place.
+    """
 
     # False when the operator overrode before anything was recorded.
     recorded: bool

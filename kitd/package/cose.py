@@ -41,6 +41,7 @@ def _sig_structure(protected: bytes, payload: bytes) -> bytes:
 
 
 def sign1(payload: bytes, signer: KitSigner) -> bytes:
+    """A COSE_Sign1 message (ES256, the kit key's id in the protected header) over `payload`."""
     protected = deterministic_cbor.encode(
         {HEADER_ALG: ALG_ES256, HEADER_KID: signer.key_id.encode("utf-8")}
     )
@@ -51,7 +52,8 @@ def sign1(payload: bytes, signer: KitSigner) -> bytes:
 def parse_sign1(data: bytes) -> Sign1:
     """The COSE_Sign1 in `data`, every part type-checked: a crafted structure (an integer where the
     signature should be, a list as the protected header) is a MalformedPackage, never a TypeError
-    further on."""
+    further on.
+    """
     try:
         item = cbor2.loads(data)
         if not isinstance(item, cbor2.CBORTag) or item.tag != COSE_SIGN1_TAG:
@@ -90,6 +92,7 @@ def parse_sign1(data: bytes) -> Sign1:
 
 
 def verify_sign1(message: Sign1, public_key: ec.EllipticCurvePublicKey) -> None:
+    """Checks a COSE_Sign1 ES256 signature with `public_key`; SignatureInvalid if it fails."""
     if len(message.signature) != ES256_SIGNATURE_SIZE:
         raise SignatureInvalid(f"ES256 signature has {len(message.signature)} bytes, not 64")
     r = int.from_bytes(message.signature[:32], "big")

@@ -15,6 +15,7 @@ MAX_KEY_LENGTH = 23
 
 
 def encode(value: Any) -> bytes:
+    """The deterministic CBOR of `value`; a text map key over 23 bytes is a ValueError."""
     _check_keys(value)
     return cbor2.dumps(value, canonical=True)
 
@@ -23,7 +24,8 @@ def decode(data: bytes) -> Any:
     """The value of one CBOR item; raises ValueError for anything that is not one.
 
     cbor2's own errors (CBORDecodeError, CBORDecodeEOF) are not ValueErrors in the installed
-    release, so callers that catch ValueError would let them escape untyped."""
+    release, so callers that catch ValueError would let them escape untyped.
+    """
     try:
         return cbor2.loads(data)
     except (cbor2.CBORError, EOFError, RecursionError) as exc:

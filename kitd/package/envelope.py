@@ -32,6 +32,7 @@ class Frame:
 
 
 def build_frame(header_bytes: bytes, body: bytes) -> bytes:
+    """A package's bytes: magic, header length, header, sealed body and the body's SHA-256."""
     return b"".join(
         (
             MAGIC,
@@ -44,6 +45,7 @@ def build_frame(header_bytes: bytes, body: bytes) -> bytes:
 
 
 def parse_frame(data: bytes) -> Frame:
+    """A package's header and sealed body; a body whose digest differs is CiphertextCorrupted."""
     header_bytes, rest = split_header(data)
     if len(rest) <= DIGEST_SIZE:
         raise MalformedPackage("the package ends before its sealed body")

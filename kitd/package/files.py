@@ -51,6 +51,7 @@ class PackageFile:
 
 
 def encode_images(contents: VisitContents) -> EncodedImages:
+    """The visit's images encoded for the package: fingers as WSQ, the signature as grey pixels."""
     fingers = []
     for finger in contents.fingers:
         try:
@@ -78,6 +79,7 @@ def encode_images(contents: VisitContents) -> EncodedImages:
 
 
 def audit_summary(contents: VisitContents) -> AuditSummary | None:
+    """The visit's audit records, checked as a chain: first and last sequence numbers, head hash."""
     records = contents.audit_records
     if not records:
         return None
@@ -113,6 +115,7 @@ def eligibility_summary(contents: VisitContents) -> EligibilitySummary | None:
 def package_files(
     contents: VisitContents, package_id: str, images: EncodedImages
 ) -> tuple[PackageFile, ...]:
+    """The payload's files: transaction, signature time series, certificate photo, audit records."""
     files = [
         PackageFile(
             TRANSACTION_NAME,

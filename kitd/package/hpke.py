@@ -20,10 +20,12 @@ TAG_SIZE = 16
 
 
 def seal(plaintext: bytes, recipient: ec.EllipticCurvePublicKey, info: bytes) -> bytes:
+    """`plaintext` sealed with HPKE (base mode) to the recipient's P-256 public key."""
     return SUITE.encrypt(plaintext, recipient, info=info)
 
 
 def open_sealed(body: bytes, recipient: ec.EllipticCurvePrivateKey, info: bytes) -> bytes:
+    """The plaintext of an HPKE-sealed body; a body the key cannot open is a HeaderMismatch."""
     if len(body) < ENC_SIZE + TAG_SIZE:
         raise MalformedPackage(f"the sealed body has {len(body)} bytes, too short for HPKE")
     try:

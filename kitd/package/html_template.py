@@ -1,6 +1,7 @@
 """One way to make HTML from data: `render(template, **values)` escapes every value that is not
 itself the result of a `render`. Nothing reaches a page by f-string or concatenation, so a field from
-a package (a crafted attempt number, quality or reason) can never become markup."""
+a package (a crafted attempt number, quality or reason) can never become markup.
+"""
 
 from __future__ import annotations
 

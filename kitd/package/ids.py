@@ -1,5 +1,6 @@
 """Package ids: UUIDv7 (RFC 9562), so ids sort by creation time and never repeat across kits; and the
-rule for every other name a package carries that may become a file name at the back office."""
+rule for every other name a package carries that may become a file name at the back office.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def new_package_id(now: datetime) -> str:
+    """A new package id: a UUIDv7 whose time is `now`."""
     millis = int(now.timestamp() * 1000) & ((1 << 48) - 1)
     rand = int.from_bytes(os.urandom(10), "big")
     rand_a = rand >> 68  # 12 bits
@@ -22,6 +24,7 @@ def new_package_id(now: datetime) -> str:
 
 
 def is_package_id(text: str) -> bool:
+    """Whether `text` is a UUIDv7 written in canonical form."""
     try:
         parsed = uuid.UUID(text)
     except ValueError:

@@ -44,7 +44,8 @@ class AuditSummary:
 class EligibilitySummary:
     """A home visit's eligibility as the manifest carries it: the request, whether the doctor's
     certificate was shown and its date (never a diagnosis), the name of its photo file if any, the
-    place, and the operator's override when evidence was missing."""
+    place, and the operator's override when evidence was missing.
+    """
 
     recorded: bool
     request_reference: str

@@ -51,6 +51,7 @@ class _Header:
 
 
 def load_policy(path: Path) -> Policy:
+    """Reads and checks one policy file; any problem is a PolicyError naming file and key."""
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -61,6 +62,7 @@ def load_policy(path: Path) -> Policy:
 
 
 def parse_policy(table: dict[str, Any], origin: str = "policy") -> Policy:
+    """Builds and checks a policy from its TOML table; `origin` names it in errors."""
     known = {"policy", "face", "fingers", "signature", "overrides", "delivery", "eligibility"}
     unknown = set(table) - known
     if unknown:
@@ -108,9 +110,11 @@ def parse_policy(table: dict[str, Any], origin: str = "policy") -> Policy:
     return policy
 
 
-def _check_message(
-    key: str, message_id: str, allowed: set[str], fail: Callable[[str], None]
-) -> None:
+# Raises the PolicyError that names the file; every rule reports through it.
+Fail = Callable[[str], None]
+
+
+def _check_message(key: str, message_id: str, allowed: set[str], fail: Fail) -> None:
     """A policy's guidance is a message id every catalog has; its texts use only `allowed` fields."""
     catalogs = Catalogs.builtin()
     if message_id not in catalogs.ids():
@@ -130,17 +134,30 @@ def _check(policy: Policy, origin: str) -> None:
     def fail(message: str) -> None:
         raise PolicyError(f"{origin}: {message}")
 
+    # One rule per section, in a fixed order: a file with two problems is told the same first one.
+    for rule in _RULES:
+        rule(policy, fail)
+
+
+def _check_header(policy: Policy, fail: Fail) -> None:
     if not policy.id or not policy.version:
         fail("policy.id and policy.version must not be empty")
     if not 0 <= policy.min_age <= policy.max_age:
         fail("policy.min_age must be between 0 and policy.max_age")
     if policy.session_timeout_s <= 0:
         fail("policy.session_timeout_s must be positive")
+
+
+def _unique_and_present(values: tuple[object, ...]) -> bool:
+    return bool(values) and len(set(values)) == len(values)
+
+
+def _check_finger_choice(policy: Policy, fail: Fail) -> None:
     fingers = policy.fingers
     if fingers.required:
-        if not fingers.hands or len(set(fingers.hands)) != len(fingers.hands):
+        if not _unique_and_present(fingers.hands):
             fail("fingers.hands must list each hand at most once, and at least one")
-        if not fingers.order or len(set(fingers.order)) != len(fingers.order):
+        if not _unique_and_present(fingers.order):
             fail("fingers.order must list each finger at most once, and at least one")
         missing = [f.value for f in fingers.order if f not in fingers.min_quality]
         if missing:
@@ -148,13 +165,20 @@ def _check(policy: Policy, origin: str) -> None:
     for name, value in fingers.min_quality.items():
         if not 0 <= value <= 100:
             fail(f"fingers.min_quality.{name.value} must be 0..100")
+
+
+def _check_attempts(policy: Policy, fail: Fail) -> None:
     for section, attempts in (
         ("face", policy.face.max_attempts),
-        ("fingers", fingers.max_attempts),
+        ("fingers", policy.fingers.max_attempts),
         ("signature", policy.signature.max_attempts),
     ):
         if not 1 <= attempts <= 20:
             fail(f"{section}.max_attempts must be 1..20")
+
+
+def _check_finger_capture(policy: Policy, fail: Fail) -> None:
+    fingers = policy.fingers
     if not 0 <= fingers.auto_capture_threshold <= 100:
         fail("fingers.auto_capture_threshold must be 0..100")
     duplicate = fingers.duplicate_check
@@ -166,63 +190,71 @@ def _check(policy: Policy, origin: str) -> None:
         _check_message(
             "fingers.duplicate_check.guidance", duplicate.guidance, {"matched", "asked"}, fail
         )
+
+
+def _check_face_photo(policy: Policy, fail: Fail) -> None:
     if policy.face.photo_width < 100 or policy.face.photo_height < 100:
         fail("face.photo_width and face.photo_height must be at least 100 px")
     if not 30 <= policy.face.jpeg_quality <= 100:
         fail("face.jpeg_quality must be 30..100")
+
+
+def _check_signature(policy: Policy, fail: Fail) -> None:
     sig = policy.signature
     if sig.image_width < 100 or sig.image_height < 50:
         fail("signature.image_width/image_height too small")
     if sig.timeout_s <= 0 or sig.idle_end_s <= 0:
         fail("signature.timeout_s and signature.idle_end_s must be positive")
+
+
+def _check_face_thresholds(policy: Policy, fail: Fail) -> None:
     try:
         FaceThresholds.from_dict(policy.face.thresholds)
     except (ValueError, TypeError, AttributeError) as exc:
         fail(f"face.thresholds: {exc}")
+
+
+def _check_delivery(policy: Policy, fail: Fail) -> None:
     delivery = policy.delivery
-    if delivery.required:
-        if not 1 <= delivery.max_attempts <= 20:
-            fail("delivery.max_attempts must be 1..20")
-        if not 0 <= delivery.min_quality <= 100:
-            fail("delivery.min_quality must be 0..100")
-        # The enrollment takes one finger per hand.
-        if not 1 <= delivery.enrolled_fingers <= 2:
-            fail("delivery.enrolled_fingers must be 1 or 2")
-        cap = delivery.max_reference_validity_days
-        if not (math.isfinite(cap) and 0 < cap <= 366):
-            fail("delivery.max_reference_validity_days must be above 0 and at most 366")
-        if delivery.visual_check.reason_min_length < 1:
-            fail("delivery.visual_check.reason_min_length must be at least 1")
-        try:
-            threshold_for(delivery.false_match_rate)
-        except ValueError as exc:
-            fail(f"delivery.false_match_rate: {exc}")
-        _check_message("delivery.guidance", delivery.guidance, {"finger"}, fail)
-        if fingers.required:
-            fail("a delivery policy verifies one finger; it takes no enrollment prints")
-    _check_eligibility(policy.eligibility, fail)
-    if policy.summary_document:
-        _check_message("policy.summary_document", policy.summary_document, set(), fail)
-    _check_message("policy.summary_next", policy.summary_next, set(), fail)
-    for source in policy.sources:
-        if not source.startswith("https://"):
-            fail(f"policy.sources: {source!r} is not an https:// address")
-    for kind in policy.overrides.allowed:
-        if kind not in ("face", "finger", "signature"):
-            fail(f"overrides.allowed: unknown capture kind {kind!r}")
+    if not delivery.required:
+        return
+    if not 1 <= delivery.max_attempts <= 20:
+        fail("delivery.max_attempts must be 1..20")
+    if not 0 <= delivery.min_quality <= 100:
+        fail("delivery.min_quality must be 0..100")
+    # The enrollment takes one finger per hand.
+    if not 1 <= delivery.enrolled_fingers <= 2:
+        fail("delivery.enrolled_fingers must be 1 or 2")
+    cap = delivery.max_reference_validity_days
+    if not (math.isfinite(cap) and 0 < cap <= 366):
+        fail("delivery.max_reference_validity_days must be above 0 and at most 366")
+    if delivery.visual_check.reason_min_length < 1:
+        fail("delivery.visual_check.reason_min_length must be at least 1")
+    try:
+        threshold_for(delivery.false_match_rate)
+    except ValueError as exc:
+        fail(f"delivery.false_match_rate: {exc}")
+    _check_message("delivery.guidance", delivery.guidance, {"finger"}, fail)
+    if policy.fingers.required:
+        fail("a delivery policy verifies one finger; it takes no enrollment prints")
 
 
-def _check_eligibility(rule: EligibilityPolicy, fail: Callable[[str], None]) -> None:
+def _check_eligibility(policy: Policy, fail: Fail) -> None:
+    rule = policy.eligibility
     if not rule.required:
         return
-    if not rule.filers or len(set(rule.filers)) != len(rule.filers):
+    if not _unique_and_present(rule.filers):
         fail("eligibility.filers must list each filer at most once, and at least one")
-    if not rule.places or len(set(rule.places)) != len(rule.places):
+    if not _unique_and_present(rule.places):
         fail("eligibility.places must list each place at most once, and at least one")
     if not 0 <= rule.certificate_max_age_days <= 3660:
         fail("eligibility.certificate_max_age_days must be 0..3660")
     if rule.override_reason_min_length < 1:
         fail("eligibility.override_reason_min_length must be at least 1")
+    _check_certificate_photo(rule, fail)
+
+
+def _check_certificate_photo(rule: EligibilityPolicy, fail: Fail) -> None:
     photo = rule.certificate_photo
     if photo.required and not rule.certificate_required:
         fail("eligibility.certificate_photo.required needs eligibility.certificate_required")
@@ -234,6 +266,40 @@ def _check_eligibility(rule: EligibilityPolicy, fail: Callable[[str], None]) -> 
         fail("eligibility.certificate_photo.jpeg_quality must be 30..100")
     if photo.min_sharpness < 0 or not 0 <= photo.max_glare <= 1:
         fail("eligibility.certificate_photo: min_sharpness >= 0 and max_glare 0..1")
+
+
+def _check_summary(policy: Policy, fail: Fail) -> None:
+    if policy.summary_document:
+        _check_message("policy.summary_document", policy.summary_document, set(), fail)
+    _check_message("policy.summary_next", policy.summary_next, set(), fail)
+
+
+def _check_sources(policy: Policy, fail: Fail) -> None:
+    for source in policy.sources:
+        if not source.startswith("https://"):
+            fail(f"policy.sources: {source!r} is not an https:// address")
+
+
+def _check_overrides(policy: Policy, fail: Fail) -> None:
+    for kind in policy.overrides.allowed:
+        if kind not in ("face", "finger", "signature"):
+            fail(f"overrides.allowed: unknown capture kind {kind!r}")
+
+
+_RULES: tuple[Callable[[Policy, Fail], None], ...] = (
+    _check_header,
+    _check_finger_choice,
+    _check_attempts,
+    _check_finger_capture,
+    _check_face_photo,
+    _check_signature,
+    _check_face_thresholds,
+    _check_delivery,
+    _check_eligibility,
+    _check_summary,
+    _check_sources,
+    _check_overrides,
+)
 
 
 class PolicySet:
@@ -276,11 +342,13 @@ class PolicySet:
 
 
 def builtin_policy_files() -> list[Path]:
+    """The policy files that ship with kitd, templates included, in name order."""
     folder = resources.files("kitd.policy") / "profiles"
     return sorted(Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(".toml"))
 
 
 def load_policies(extra_dirs: tuple[Path, ...] = ()) -> PolicySet:
+    """The built-in policies (without templates) and those of `extra_dirs`; ids must be unique."""
     files = [f for f in builtin_policy_files() if not f.name.startswith("template")]
     for directory in extra_dirs:
         if not directory.is_dir():

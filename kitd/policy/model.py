@@ -45,6 +45,7 @@ def finger_position(hand: Hand, finger: FingerName) -> int:
 
 
 def finger_of(position: int) -> tuple[Hand, FingerName]:
+    """The hand and finger of an ANSI/NIST-ITL finger position code (1..10)."""
     if not 1 <= position <= 10:
         raise ValueError(f"finger position {position} is not 1..10")
     hand = Hand.RIGHT if position <= 5 else Hand.LEFT
@@ -172,7 +173,8 @@ class SignaturePolicy:
 @dataclass(frozen=True)
 class VisualCheck:
     """The last resort of a delivery whose prints matched on no enrolled finger: the operator compares
-    the citizen with the enrollment photo of the reference and records the outcome with a reason."""
+    the citizen with the enrollment photo of the reference and records the outcome with a reason.
+    """
 
     allowed: bool = False
     reason_min_length: int = 10
@@ -225,7 +227,8 @@ class VisitPlace(enum.StrEnum):
 @dataclass(frozen=True)
 class CertificatePhotoPolicy:
     """A photo of the doctor's certificate, taken with the kit's camera in document mode (sharpness
-    and glare instead of ICAO checks) and sealed with the package; health data, so off by default."""
+    and glare instead of ICAO checks) and sealed with the package; health data, so off by default.
+    """
 
     required: bool = False
     capture_timeout_s: float = 10.0
@@ -243,7 +246,8 @@ class EligibilityPolicy:
     """Which evidence a home visit needs and what the operator records: the request (its reference,
     who filed it, the organisation), the doctor's certificate (shown, its date; never a diagnosis),
     optionally a photo of it, and the place of the visit. Without it the visit is not finalized unless
-    the operator overrides with a reason (audited)."""
+    the operator overrides with a reason (audited).
+    """
 
     required: bool = False
     # Who may file the request.
@@ -273,7 +277,8 @@ class OverridePolicy:
 @dataclass(frozen=True)
 class Policy:
     """One document's versioned visit rules: ages, photo, fingers, signature, overrides, delivery,
-    and a home visit's eligibility."""
+    and a home visit's eligibility.
+    """
 
     id: str
     version: str

@@ -1,7 +1,7 @@
 """The result of one quality check, shared by the face, finger and signature assessments.
 
-Check ids come from a fixed vocabulary (DESIGN.md §6 for the face; docs/api.md lists them all); the API,
-the CLIs, the package and the tests all use the same ids.
+Check ids come from a fixed vocabulary (docs/api.md lists them all; docs/quality-face.md says what each
+face check measures); the API, the CLIs, the package and the tests all use the same ids.
 """
 
 from __future__ import annotations
@@ -28,4 +28,5 @@ class CheckResult:
 
 
 def all_passed(checks: tuple[CheckResult, ...] | list[CheckResult]) -> bool:
+    """Whether every check passed."""
     return all(check.passed for check in checks)

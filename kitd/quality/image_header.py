@@ -50,7 +50,8 @@ class ClaimedImage:
 
 def claimed_image(data: bytes, max_pixels: int) -> ClaimedImage:
     """The header's claim; ImageRefused when the bytes are empty or not an image Pillow knows, or
-    when the claim exceeds `max_pixels`."""
+    when the claim exceeds `max_pixels`.
+    """
     if not data:
         raise EmptyImageFile("empty file")
     try:
@@ -82,7 +83,8 @@ def read_bounded(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
     """The file's bytes, refused (ImageRefused) without reading when it is larger than `limit`, and
     after `limit` bytes when it grows while it is read;
     OSError when it cannot be read. Only regular files: opening a FIFO would wait for a writer, and a
-    device such as /dev/zero never ends."""
+    device such as /dev/zero never ends.
+    """
     if not stat.S_ISREG(os.stat(path).st_mode):
         raise UnreadableImageHeader("not a regular file")
     with open(path, "rb") as file:

@@ -1,9 +1,9 @@
-"""ISO/IEC 19794-2:2005 finger minutiae data: the record format and the card compact-size format.
+r"""ISO/IEC 19794-2:2005 finger minutiae data: the record format and the card compact-size format.
 
 Record format (all integers big-endian):
 
     general header (24 bytes)
-        format identifier "FMR\\0", version " 20\\0", record length u32, capture equipment
+        format identifier "FMR\0", version " 20\0", record length u32, capture equipment
         certification (4 bits) and capture device type (12 bits) u16, image width u16, image height u16,
         horizontal / vertical resolution u16 u16 (pixels per centimetre), number of finger views u8,
         reserved u8
@@ -142,7 +142,21 @@ def encode_iso19794_2(views: list[MinutiaeView], capture_device_type: int = 0) -
 
 
 def decode_iso19794_2(data: bytes) -> list[MinutiaeView]:
+    """The views of a 19794-2:2005 minutiae record; anything malformed is a MinutiaeRecordError."""
     data = bytes(data)
+    width, height, ppi, count = _decode_general_header(data)
+    offset = GENERAL_HEADER.size
+    views = []
+    for index in range(count):
+        view, offset = _decode_view(data, offset, index, count, (width, height, ppi))
+        views.append(view)
+    if offset != len(data):
+        raise MinutiaeRecordError(f"{len(data) - offset} bytes follow the last view")
+    return views
+
+
+def _decode_general_header(data: bytes) -> tuple[int, int, int, int]:
+    """The record's image width, height, resolution (ppi) and number of views, after its checks."""
     if len(data) < GENERAL_HEADER.size:
         raise MinutiaeRecordError(f"{len(data)} bytes are too short for a minutiae record")
     fmt, version, length, _device, width, height, x_res, y_res, count, _r = (
@@ -162,50 +176,47 @@ def decode_iso19794_2(data: bytes) -> list[MinutiaeView]:
         raise MinutiaeRecordError("the resolution must be square and not zero")
     if width == 0 or height == 0:
         raise MinutiaeRecordError("the image size must not be zero")
-    ppi = _ppi(x_res)
-    offset = GENERAL_HEADER.size
-    views = []
-    for index in range(count):
-        if offset + VIEW_HEADER.size > len(data):
-            raise MinutiaeRecordError(f"view {index + 1} of {count} is missing")
-        position, packed, finger_quality, minutiae = VIEW_HEADER.unpack_from(data, offset)
-        offset += VIEW_HEADER.size
-        end = offset + minutiae * MINUTIA.size
-        if end + 2 > len(data):
-            raise MinutiaeRecordError(f"view {index + 1} is cut short")
-        if position > 10 or finger_quality > 100:
-            raise MinutiaeRecordError(f"view {index + 1}: finger position or quality out of range")
-        points = []
-        for n in range(minutiae):
-            tx, ry, angle, quality = MINUTIA.unpack_from(data, offset + n * MINUTIA.size)
-            kind_code = tx >> 14
-            if kind_code == 3 or quality > 100:
-                raise MinutiaeRecordError(f"view {index + 1}, minutia {n + 1}: bad type or quality")
-            points.append(
-                (
-                    float(tx & _COORDINATE_MAX),
-                    float(ry & _COORDINATE_MAX),
-                    float(angle * _ANGLE_UNIT),
-                    MinutiaKind(kind_code),
-                    quality,
-                )
-            )
-        extended = int.from_bytes(data[end : end + 2], "big")
-        # The length counts the extended data that follows it; kitd skips what it does not use.
-        offset = end + 2 + extended
-        if offset > len(data):
-            raise MinutiaeRecordError(f"view {index + 1}: extended data length {extended} overruns")
-        views.append(
-            MinutiaeView(
-                position,
-                Template.of(width, height, ppi, points, finger_quality),
-                packed >> 4,
-                packed & 0x0F,
-            )
-        )
-    if offset != len(data):
-        raise MinutiaeRecordError(f"{len(data) - offset} bytes follow the last view")
-    return views
+    return width, height, _ppi(x_res), count
+
+
+def _decode_view(
+    data: bytes, offset: int, index: int, count: int, image: tuple[int, int, int]
+) -> tuple[MinutiaeView, int]:
+    """The view at `offset` (number `index` of `count`) and the offset just after it."""
+    if offset + VIEW_HEADER.size > len(data):
+        raise MinutiaeRecordError(f"view {index + 1} of {count} is missing")
+    position, packed, finger_quality, minutiae = VIEW_HEADER.unpack_from(data, offset)
+    offset += VIEW_HEADER.size
+    end = offset + minutiae * MINUTIA.size
+    if end + 2 > len(data):
+        raise MinutiaeRecordError(f"view {index + 1} is cut short")
+    if position > 10 or finger_quality > 100:
+        raise MinutiaeRecordError(f"view {index + 1}: finger position or quality out of range")
+    points = [_decode_minutia(data, offset + n * MINUTIA.size, index, n) for n in range(minutiae)]
+    extended = int.from_bytes(data[end : end + 2], "big")
+    # The length counts the extended data that follows it; kitd skips what it does not use.
+    after = end + 2 + extended
+    if after > len(data):
+        raise MinutiaeRecordError(f"view {index + 1}: extended data length {extended} overruns")
+    width, height, ppi = image
+    template = Template.of(width, height, ppi, points, finger_quality)
+    return MinutiaeView(position, template, packed >> 4, packed & 0x0F), after
+
+
+def _decode_minutia(
+    data: bytes, offset: int, view: int, n: int
+) -> tuple[float, float, float, MinutiaKind, int]:
+    tx, ry, angle, quality = MINUTIA.unpack_from(data, offset)
+    kind_code = tx >> 14
+    if kind_code == 3 or quality > 100:
+        raise MinutiaeRecordError(f"view {view + 1}, minutia {n + 1}: bad type or quality")
+    return (
+        float(tx & _COORDINATE_MAX),
+        float(ry & _COORDINATE_MAX),
+        float(angle * _ANGLE_UNIT),
+        MinutiaKind(kind_code),
+        quality,
+    )
 
 
 def encode_compact(template: Template) -> bytes:

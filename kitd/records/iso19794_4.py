@@ -1,9 +1,9 @@
-"""ISO/IEC 19794-4 (2005) finger image record: encoder and decoder.
+r"""ISO/IEC 19794-4 (2005) finger image record: encoder and decoder.
 
 Layout (all integers big-endian, as the 19794 family requires):
 
     general header (32 bytes)
-        format identifier "FIR\\0", version "010\\0", record length u48, capture device id u16,
+        format identifier "FIR\0", version "010\0", record length u48, capture device id u16,
         image acquisition level u16, number of fingers/palms u8, scale units u8 (1 = pixels per inch),
         horizontal / vertical scan resolution u16 u16, horizontal / vertical image resolution u16 u16,
         pixel depth u8 (bits), image compression algorithm u8, reserved u16
@@ -141,6 +141,7 @@ def _check_view(view: FingerView) -> None:
 
 
 def encode_iso19794_4(views: list[FingerView]) -> bytes:
+    """One 19794-4:2005 finger image record of `views`, which share resolution and device."""
     if not views:
         raise IsoRecordError("a finger image record holds at least one view")
     if len(views) > 255:
@@ -203,8 +204,33 @@ def _enum_value(cls: type[_E], value: int, what: str) -> _E:
         raise IsoRecordError(f"unknown {what} {value}") from None
 
 
+@dataclass(frozen=True)
+class _SharedByViews:
+    """What the general header says of every view: device, resolution, depth, compression."""
+
+    device_id: int
+    count: int
+    ppi: int
+    pixel_depth: int
+    compression: Compression
+
+
 def decode_iso19794_4(data: bytes) -> list[FingerView]:
+    """The views of a 19794-4:2005 finger image record; anything malformed is an IsoRecordError."""
     data = bytes(data)
+    shared = _decode_general_header(data)
+    views: list[FingerView] = []
+    offset = GENERAL_HEADER_SIZE
+    for index in range(shared.count):
+        view, block = _decode_view(data, offset, index, shared)
+        views.append(view)
+        offset += block
+    if offset != len(data):
+        raise IsoRecordError(f"{len(data) - offset} bytes follow the last view")
+    return views
+
+
+def _decode_general_header(data: bytes) -> _SharedByViews:
     if len(data) < GENERAL_HEADER_SIZE:
         raise IsoRecordError(f"{len(data)} bytes are too short for a finger image record")
     if data[:4] != FORMAT_ID:
@@ -233,33 +259,33 @@ def decode_iso19794_4(data: bytes) -> list[FingerView]:
         raise IsoRecordError("non-square pixels are not supported")
     ppi = h_image if scale == SCALE_PPI else round(h_image * 2.54)
     compression = _enum_value(Compression, compression_code, "image compression algorithm")
-    views: list[FingerView] = []
-    offset = GENERAL_HEADER_SIZE
-    for index in range(count):
-        if offset + VIEW_HEADER.size > len(data):
-            raise IsoRecordError(f"view {index + 1} of {count} is missing")
-        block, position, view_count, view_number, quality, impression, width, height, _r = (
-            VIEW_HEADER.unpack_from(data, offset)
-        )
-        if block < VIEW_HEADER.size or offset + block > len(data):
-            raise IsoRecordError(f"view {index + 1} has a bad block length {block}")
-        view = FingerView(
-            position=position,
-            width=width,
-            height=height,
-            data=data[offset + VIEW_HEADER.size : offset + block],
-            compression=compression,
-            quality=quality,
-            impression=_enum_value(ImpressionType, impression, "impression type"),
-            ppi=ppi,
-            pixel_depth=depth,
-            view_number=view_number,
-            view_count=view_count,
-            capture_device_id=device_id,
-        )
-        _check_view(view)
-        views.append(view)
-        offset += block
-    if offset != len(data):
-        raise IsoRecordError(f"{len(data) - offset} bytes follow the last view")
-    return views
+    return _SharedByViews(device_id, count, ppi, depth, compression)
+
+
+def _decode_view(
+    data: bytes, offset: int, index: int, shared: _SharedByViews
+) -> tuple[FingerView, int]:
+    """The view at `offset` (number `index`) and the length of its block."""
+    if offset + VIEW_HEADER.size > len(data):
+        raise IsoRecordError(f"view {index + 1} of {shared.count} is missing")
+    block, position, view_count, view_number, quality, impression, width, height, _r = (
+        VIEW_HEADER.unpack_from(data, offset)
+    )
+    if block < VIEW_HEADER.size or offset + block > len(data):
+        raise IsoRecordError(f"view {index + 1} has a bad block length {block}")
+    view = FingerView(
+        position=position,
+        width=width,
+        height=height,
+        data=data[offset + VIEW_HEADER.size : offset + block],
+        compression=shared.compression,
+        quality=quality,
+        impression=_enum_value(ImpressionType, impression, "impression type"),
+        ppi=shared.ppi,
+        pixel_depth=shared.pixel_depth,
+        view_number=view_number,
+        view_count=view_count,
+        capture_device_id=shared.device_id,
+    )
+    _check_view(view)
+    return view, block

@@ -1,8 +1,8 @@
-"""ISO/IEC 19794-7 (2007) signature/sign time series record, full format: encoder and decoder.
+r"""ISO/IEC 19794-7 (2007) signature/sign time series record, full format: encoder and decoder.
 
 Layout written (all integers big-endian, as the 19794 family requires):
 
-    general header     "SDI\\0", version "010\\0", record length u32, number of representations u8 (1)
+    general header     "SDI\0", version "010\0", record length u32, number of representations u8 (1)
     channel inclusion  u16, one bit per channel from the MSB: X Y Z VX VY AX AY T DT F S TX TY A E R
     channel descriptions, for each included channel in that order:
                        preamble u8 (0x80 scale, 0x40 minimum, 0x20 maximum present), then the present
@@ -45,6 +45,7 @@ class SignatureRecordError(ValueError):
 
 
 def encode_scale(value: float) -> int:
+    """A channel scale in 19794-7's 16-bit float: 5-bit biased exponent, 11-bit mantissa."""
     if value <= 0:
         raise ValueError(f"scale must be positive, not {value}")
     exponent = math.floor(math.log2(value))
@@ -58,6 +59,7 @@ def encode_scale(value: float) -> int:
 
 
 def decode_scale(code: int) -> float:
+    """The scale a 19794-7 16-bit float code stands for."""
     return float(2.0 ** ((code >> 11) - 16) * (1.0 + (code & 0x7FF) / 2048.0))
 
 
@@ -99,6 +101,7 @@ def encode_iso19794_7(
     vendor_id: int = 0,
     device_type: int = 0,
 ) -> bytes:
+    """The pen samples as one ISO/IEC 19794-7 record, with the pad's ranges and resolution."""
     when = (captured_at or datetime.now(UTC)).astimezone(UTC)
     start = samples[0].time_us if samples else 0
     span_ms = (samples[-1].time_us - start) / 1000.0 if samples else 0.0
@@ -146,6 +149,7 @@ def encode_iso19794_7(
 
 
 def decode_iso19794_7(data: bytes) -> SignatureTimeSeries:
+    """A 19794-7 record as kitd writes it; anything malformed is a SignatureRecordError."""
     try:
         return _decode(data)
     except struct.error as exc:
@@ -153,6 +157,28 @@ def decode_iso19794_7(data: bytes) -> SignatureTimeSeries:
 
 
 def _decode(data: bytes) -> SignatureTimeSeries:
+    _check_header(data)
+    channels, offset = _read_channels(data, _HEADER.size)
+    (rep_length,) = struct.unpack_from(">I", data, offset)
+    if offset + rep_length != len(data):
+        raise SignatureRecordError("representation length does not match the record")
+    offset += 4
+    year, month, day, hour, minute, second, millis = _TIME.unpack_from(data, offset)
+    offset += _TIME.size
+    technology, vendor, device_type, quality_blocks = _DEVICE.unpack_from(data, offset)
+    offset += _DEVICE.size + 5 * quality_blocks
+    points, offset = _read_points(data, offset, len(channels))
+    (extended,) = struct.unpack_from(">H", data, offset)
+    if offset + 2 + extended != len(data):
+        raise SignatureRecordError("extended data length does not match the record")
+    try:
+        captured = datetime(year, month, day, hour, minute, second, millis * 1000, tzinfo=UTC)
+    except ValueError as exc:
+        raise SignatureRecordError(f"bad capture time: {exc}") from exc
+    return SignatureTimeSeries(captured, channels, points, technology, vendor, device_type)
+
+
+def _check_header(data: bytes) -> None:
     format_id, version, length, count = _HEADER.unpack_from(data)
     if format_id != FORMAT_ID:
         raise SignatureRecordError(f"not a 19794-7 record (format identifier {format_id!r})")
@@ -164,41 +190,33 @@ def _decode(data: bytes) -> SignatureTimeSeries:
         )
     if count != 1:
         raise SignatureRecordError(f"{count} representations; kitd records hold exactly one")
-    offset = _HEADER.size
+
+
+def _read_channels(data: bytes, offset: int) -> tuple[dict[str, ChannelDescription], int]:
+    """The channels the inclusion field names, each with its description, and the offset after."""
     (inclusion,) = struct.unpack_from(">H", data, offset)
     offset += 2
     channels: dict[str, ChannelDescription] = {}
     for bit, name in enumerate(CHANNELS):
         if inclusion & (0x8000 >> bit):
             channels[name], offset = _read_description(data, offset)
-    (rep_length,) = struct.unpack_from(">I", data, offset)
-    if offset + rep_length != len(data):
-        raise SignatureRecordError("representation length does not match the record")
-    offset += 4
-    year, month, day, hour, minute, second, millis = _TIME.unpack_from(data, offset)
-    offset += _TIME.size
-    technology, vendor, device_type, quality_blocks = _DEVICE.unpack_from(data, offset)
-    offset += _DEVICE.size + 5 * quality_blocks
+    return channels, offset
+
+
+def _read_points(data: bytes, offset: int, channel_count: int) -> tuple[list[tuple[int, ...]], int]:
+    """The sample points (count first) at `offset`, one value per channel, and the offset after."""
     (points_count,) = struct.unpack_from(">I", data, offset)
     offset += 4
-    if not channels:
+    if not channel_count:
         # Points of no channel take no bytes: any count would "fit", up to 4 billion empty points.
         raise SignatureRecordError("the record includes no channel; a signature needs X and Y")
-    point = struct.Struct(">" + "H" * len(channels))
+    point = struct.Struct(">" + "H" * channel_count)
     if offset + points_count * point.size + 2 > len(data):
         raise SignatureRecordError(
             f"{points_count} points of {point.size} bytes do not fit in the record"
         )
     points = [point.unpack_from(data, offset + i * point.size) for i in range(points_count)]
-    offset += points_count * point.size
-    (extended,) = struct.unpack_from(">H", data, offset)
-    if offset + 2 + extended != len(data):
-        raise SignatureRecordError("extended data length does not match the record")
-    try:
-        captured = datetime(year, month, day, hour, minute, second, millis * 1000, tzinfo=UTC)
-    except ValueError as exc:
-        raise SignatureRecordError(f"bad capture time: {exc}") from exc
-    return SignatureTimeSeries(captured, channels, points, technology, vendor, device_type)
+    return points, offset + points_count * point.size
 
 
 def _description_bytes(description: ChannelDescription) -> bytes:

@@ -66,7 +66,8 @@ def encode_wsq(
 
 def decode_wsq(data: bytes, timeout: float = DECODE_TIMEOUT_S) -> NDArray[np.uint8]:
     """Decode a WSQ stream to a 2-D uint8 image, in the decoder's child process (see the module
-    docstring)."""
+    docstring).
+    """
     if not data.startswith(WSQ_MAGIC):
         raise WsqError("not a WSQ stream (missing the FF A0 start-of-image marker)")
     return _DECODER.decode(bytes(data), timeout)
@@ -75,7 +76,8 @@ def decode_wsq(data: bytes, timeout: float = DECODE_TIMEOUT_S) -> NDArray[np.uin
 class _DecoderChild:
     """One long-lived child that decodes stream after stream, so a decode costs a pipe round trip
     instead of a process start. A stream the decoder refuses leaves it running; a crash or a hang
-    replaces it with a new child before the next stream."""
+    replaces it with a new child before the next stream.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -151,7 +153,8 @@ def decode_wsq_in_process(data: bytes) -> NDArray[np.uint8]:
 
 def _decode_loop(pipe: Connection) -> None:
     """The child: decodes each stream it receives and answers (height, width, pixels) or the error's
-    text; ends when the parent closes its end."""
+    text; ends when the parent closes its end.
+    """
     while True:
         try:
             data = pipe.recv_bytes()

@@ -64,12 +64,14 @@ class Rect:
 
 
 def step_rects() -> list[Rect]:
+    """The rectangles of the chart's grey steps, in chart units."""
     x0, y0 = STEPS_ORIGIN
     w, h = STEP_SIZE
     return [Rect(x0 + i * w, y0, x0 + (i + 1) * w, y0 + h) for i in range(len(GREY_LEVELS))]
 
 
 def edge_roi() -> Rect:
+    """The chart area whose edge the sharpness check measures, in chart units."""
     return Rect(*EDGE_ROI)
 
 

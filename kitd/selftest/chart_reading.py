@@ -80,6 +80,7 @@ class ChartReading:
 
 
 def find_chart(image: NDArray[np.uint8]) -> ChartView:
+    """The test chart in a camera image: its frame, found as the largest dark quadrilateral."""
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
     height, width = grey.shape
     _, dark = cv2.threshold(
@@ -92,7 +93,7 @@ def find_chart(image: NDArray[np.uint8]) -> ChartView:
         area = float(cv2.contourArea(contour))
         if area < MIN_AREA_FRACTION * width * height or area <= best_area:
             continue
-        polygon = cv2.approxPolyDP(contour, 0.02 * cv2.arcLength(contour, True), True)
+        polygon = cv2.approxPolyDP(contour, 0.02 * cv2.arcLength(contour, closed=True), closed=True)
         if len(polygon) != 4 or not cv2.isContourConvex(polygon):
             continue
         best, best_area = polygon.reshape(4, 2).astype(np.float64), area
@@ -152,7 +153,9 @@ def draw_overlay(image: NDArray[np.uint8], reading: ChartReading | None) -> NDAr
         )
         return canvas
     view = reading.view
-    cv2.polylines(canvas, [view.corners.astype(np.int32)], True, (0, 200, 0), 2)
+    cv2.polylines(
+        canvas, [view.corners.astype(np.int32)], isClosed=True, color=(0, 200, 0), thickness=2
+    )
     x0, y0, x1, y1 = view.box(chart.edge_roi())
     cv2.rectangle(canvas, (x0, y0), (x1, y1), (0, 200, 255), 2)
     cv2.putText(

@@ -38,6 +38,7 @@ def _figure(check: CheckResult) -> str:
 
 
 def render_html(report: Report, *, kit_id: str = "", title: str = "Kit self-test") -> str:
+    """A report as one self-contained HTML page to send to support."""
     overall = report.overall
     rows = []
     for check in report.checks:

@@ -16,6 +16,7 @@ FORMAT_VERSION = 1
 
 
 def rfc3339(seconds: float) -> str:
+    """Seconds since the epoch as RFC 3339 in UTC, to the millisecond."""
     return (
         datetime.fromtimestamp(seconds, UTC)
         .isoformat(timespec="milliseconds")
@@ -24,6 +25,7 @@ def rfc3339(seconds: float) -> str:
 
 
 def check_dict(check: CheckResult) -> dict[str, Any]:
+    """One check as the JSON report writes it."""
     return {
         "id": check.id,
         "title": check.title,
@@ -36,6 +38,7 @@ def check_dict(check: CheckResult) -> dict[str, Any]:
 
 
 def report_dict(report: Report, *, kit_id: str = "") -> dict[str, Any]:
+    """A report as the JSON report's object."""
     return {
         "format": FORMAT_VERSION,
         "kit_id": kit_id,
@@ -49,4 +52,5 @@ def report_dict(report: Report, *, kit_id: str = "") -> dict[str, Any]:
 
 
 def report_json(report: Report, *, kit_id: str = "") -> str:
+    """A report as indented JSON text."""
     return json.dumps(report_dict(report, kit_id=kit_id), indent=2, ensure_ascii=False)

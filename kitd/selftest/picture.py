@@ -13,6 +13,7 @@ MAX_WIDTH = 960
 
 
 def jpeg_picture(image: NDArray[np.uint8], quality: int = 85) -> Picture:
+    """An image as a JPEG picture for a report, scaled down to the report's width."""
     scaled = _fit(image)
     ok, buffer = cv2.imencode(".jpg", scaled, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:

@@ -113,7 +113,8 @@ class Report:
 
 def overall_verdict(checks: tuple[CheckResult, ...] | list[CheckResult]) -> Verdict:
     """FAIL if any check failed, else WARN if any warned, else PASS (skipped checks do not count:
-    each skip is explained by the failed or absent prerequisite that caused it)."""
+    each skip is explained by the failed or absent prerequisite that caused it).
+    """
     verdicts = {c.verdict for c in checks}
     if Verdict.FAIL in verdicts:
         return Verdict.FAIL
@@ -123,6 +124,7 @@ def overall_verdict(checks: tuple[CheckResult, ...] | list[CheckResult]) -> Verd
 
 
 def exit_code_for(overall: Verdict) -> ExitCode:
+    """The command's exit code for an overall verdict."""
     if overall is Verdict.FAIL:
         return ExitCode.FAILURES
     if overall is Verdict.WARN:

@@ -15,6 +15,7 @@ from kitd.selftest.system_checks import ClockStatus, SystemProbe
 
 
 def standard_probes(*, clock_status: ClockStatus | None = None) -> list[Probe]:
+    """The probes a self-test runs: each device, the keys, the outbox and the system."""
     return [
         CameraProbe(),
         FingerprintProbe(),

@@ -40,6 +40,7 @@ DEVICE_IDS: dict[types_pb2.DeviceKind.ValueType, str] = {
 
 
 def check_message(result: CheckResult) -> pb.SelfTestCheck:
+    """A check result as its API message."""
     message = pb.SelfTestCheck(
         id=result.id,
         title=result.title,
@@ -64,6 +65,7 @@ def check_message(result: CheckResult) -> pb.SelfTestCheck:
 
 
 def progress_message(progress: Progress) -> pb.SelfTestProgress:
+    """A progress step as its API message."""
     return pb.SelfTestProgress(
         check_id=progress.check_id,
         title=progress.title,
@@ -73,6 +75,7 @@ def progress_message(progress: Progress) -> pb.SelfTestProgress:
 
 
 def report_message(report: Report) -> pb.SelfTestReport:
+    """A report as its API message."""
     message = pb.SelfTestReport(
         checks=[check_message(c) for c in report.checks], overall=VERDICTS[report.overall]
     )
@@ -82,6 +85,7 @@ def report_message(report: Report) -> pb.SelfTestReport:
 
 
 def check_from_message(message: pb.SelfTestCheck) -> CheckResult:
+    """A check result from its API message."""
     picture = None
     if message.HasField("picture") and message.picture.format in _FROM_FORMAT:
         image = message.picture
@@ -101,10 +105,12 @@ def check_from_message(message: pb.SelfTestCheck) -> CheckResult:
 
 
 def progress_from_message(message: pb.SelfTestProgress) -> Progress:
+    """A progress step from its API message."""
     return Progress(message.check_id, message.title, message.fraction, message.prompt)
 
 
 def report_from_message(message: pb.SelfTestReport) -> Report:
+    """A report from its API message (a report over the API was made by the daemon)."""
     return Report(
         tuple(check_from_message(c) for c in message.checks),
         Mode.DAEMON,

@@ -68,7 +68,8 @@ HEALTH_DETAIL_WAIT_S = 0.05
 
 def rpc_threads(workers: int, streams_per_method: int) -> int:
     """The RPC pool: `workers` for unary calls, and every streaming method's cap on top, so that a
-    cap, never the pool, is what refuses a stream."""
+    cap, never the pool, is what refuses a stream.
+    """
     return workers + STREAMING_METHODS * streams_per_method
 
 
@@ -183,6 +184,7 @@ class Daemon:
 
 
 def run(config: Config) -> int:
+    """Runs the daemon in the foreground until SIGTERM or SIGINT; returns the exit code."""
     daemon = Daemon(config)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

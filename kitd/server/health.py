@@ -97,7 +97,8 @@ def _own(
     behaviour: Callable[..., Any], pool: futures.ThreadPoolExecutor, *, non_blocking: bool
 ) -> Callable[..., Any]:
     """`behaviour` as a function carrying gRPC's per-method hooks: run on `pool`, and (for a
-    response stream) be handed a callback to push responses instead of holding a thread."""
+    response stream) be handed a callback to push responses instead of holding a thread.
+    """
 
     def run(*args: Any) -> Any:
         return behaviour(*args)

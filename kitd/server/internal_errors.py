@@ -27,13 +27,19 @@ log = logging.getLogger("kitd.api")
 
 class InternalErrorInterceptor(WrappingInterceptor):
     """Any exception a servicer did not expect becomes INTERNAL with an error id the log has too; the
-    message is in the call's language (`accept-language`, else the kit's default)."""
+    message is in the call's language (`accept-language`, else the kit's default).
+    """
 
     def __init__(self, languages: CallLanguages | None = None) -> None:
         self._languages = languages or CallLanguages(Catalogs.builtin())
 
     def wrap(
-        self, method: str, behaviour: Behaviour, request_streaming: bool, response_streaming: bool
+        self,
+        method: str,
+        behaviour: Behaviour,
+        *,
+        request_streaming: bool,
+        response_streaming: bool,
     ) -> Behaviour:
         def internal(context: grpc.ServicerContext, exc: Exception) -> NoReturn:
             # ServicerContext.code() exists since grpcio 1.38; the type stubs do not list it.

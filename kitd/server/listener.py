@@ -22,6 +22,7 @@ class ListenerError(Exception):
 
 
 def prepare_socket_path(path: Path) -> None:
+    """Makes the socket's folder safe, clears a stale socket; refuses one another daemon serves."""
     directory = path.parent
     created = not directory.exists()
     directory.mkdir(parents=True, exist_ok=True, mode=0o750)
@@ -70,10 +71,12 @@ def prepare_socket_path(path: Path) -> None:
 
 
 def secure_socket(path: Path) -> None:
+    """Gives the socket its mode: the daemon's user and group may connect, nobody else."""
     os.chmod(path, 0o660)
 
 
 def remove_socket(path: Path) -> None:
+    """Removes the daemon's socket, and only a socket: a file put in its place stays."""
     try:
         if stat.S_ISSOCK(path.lstat().st_mode):
             path.unlink()

@@ -35,6 +35,7 @@ class JsonLinesFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "info", stream: TextIO | None = None) -> None:
+    """Sends every log record to one stream as JSON lines at the given level."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonLinesFormatter())
     root = logging.getLogger()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any, NoReturn
+from typing import Any
 
 import grpc
 import protovalidate
@@ -129,48 +129,49 @@ class RequestValidationInterceptor(WrappingInterceptor):
             for v in self._validator.collect_violations(request)
         ]
 
-    def wrap(
-        self, method: str, behaviour: Behaviour, request_streaming: bool, response_streaming: bool
-    ) -> Behaviour:
-        def refuse(context: grpc.ServicerContext, found: list[validate_pb2.Violation]) -> NoReturn:
-            log.warning(
-                "request refused",
-                extra={
-                    "method": method,
-                    "violations": [f"{field_path(v)}: {v.rule_id}" for v in found],
-                },
-            )
-            context.abort_with_status(
-                invalid_argument_status(found, self._languages.of_call(context))
-            )
-            raise AssertionError("abort_with_status returned")  # pragma: no cover - grpc raises
+    def check(self, method: str, request: Any, context: grpc.ServicerContext) -> None:
+        """Ends the call with INVALID_ARGUMENT (in its language) if `request` breaks a rule."""
+        found = self.violations(request)
+        if not found:
+            return
+        log.warning(
+            "request refused",
+            extra={
+                "method": method,
+                "violations": [f"{field_path(v)}: {v.rule_id}" for v in found],
+            },
+        )
+        context.abort_with_status(invalid_argument_status(found, self._languages.of_call(context)))
+        raise AssertionError("abort_with_status returned")  # pragma: no cover - grpc raises
 
+    def wrap(
+        self,
+        method: str,
+        behaviour: Behaviour,
+        *,
+        request_streaming: bool,
+        response_streaming: bool,
+    ) -> Behaviour:
         if request_streaming:
 
             def checked_stream(requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
-                def check(request: Any) -> None:
-                    found = self.violations(request)
-                    if found:
-                        refuse(context, found)
-
-                return behaviour(each_request(requests, check), context)
+                checked = each_request(
+                    requests, lambda request: self.check(method, request, context)
+                )
+                return behaviour(checked, context)
 
             return checked_stream
 
         if response_streaming:
 
             def checked_responses(request: Any, context: grpc.ServicerContext) -> Any:
-                found = self.violations(request)
-                if found:
-                    refuse(context, found)
+                self.check(method, request, context)
                 yield from behaviour(request, context)
 
             return checked_responses
 
         def checked(request: Any, context: grpc.ServicerContext) -> Any:
-            found = self.violations(request)
-            if found:
-                refuse(context, found)
+            self.check(method, request, context)
             return behaviour(request, context)
 
         return checked

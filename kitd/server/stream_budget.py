@@ -133,7 +133,12 @@ class StreamBudgetInterceptor(WrappingInterceptor):
         self.budget = budget
 
     def wrap(
-        self, method: str, behaviour: Behaviour, request_streaming: bool, response_streaming: bool
+        self,
+        method: str,
+        behaviour: Behaviour,
+        *,
+        request_streaming: bool,
+        response_streaming: bool,
     ) -> Behaviour:
         if not (request_streaming or response_streaming):
             return behaviour

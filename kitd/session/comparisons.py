@@ -1,6 +1,7 @@
 """The verdict on a finger attempt: its quality against the step's minimum, then a comparison of the print
 (kitd.matching, on the template the capture flow extracted) — with a delivery's enrollment reference
-(finger_match), or with the prints this visit kept already (duplicate_finger)."""
+(finger_match), or with the prints this visit kept already (duplicate_finger).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from kitd.policy.model import Policy, finger_label
 from kitd.quality.check import CheckResult
 from kitd.session.model import (
     FingerPayload,
-    IdentityCheck,
     Payload,
     Step,
     Verification,
@@ -30,11 +30,14 @@ FINGER_MATCH = "finger_match"
 
 @dataclass(frozen=True)
 class FingerVerdict:
-    """Whether a finger attempt is accepted, with the checks and feedback the comparison added."""
+    """Whether a finger attempt is accepted, with the checks and feedback the comparison added, and a
+    delivery's verification with this attempt counted (None for any other visit).
+    """
 
     accepted: bool
     checks: tuple[CheckResult, ...]
     feedback: tuple[str, ...]
+    verification: Verification | None = None
     # What the audit record says of the comparison (score, threshold, the finger matched).
     audit: dict[str, Any] = field(default_factory=dict)
 
@@ -50,24 +53,33 @@ def judge_finger(
     verification: Verification | None,
     settled_elsewhere: Iterable[Step],
 ) -> FingerVerdict:
-    """`settled_elsewhere`: the visit's other settled steps, whose kept prints duplicate_finger compares."""
+    """The verdict on a finger attempt; nothing passed in changes (a delivery's verification with the
+    attempt counted comes back in the verdict). `settled_elsewhere`: the visit's other settled steps,
+    whose kept prints duplicate_finger compares.
+    """
     accepted = quality >= step.min_quality
     if step.references:
         assert verification is not None
         number = step.attempts_used + 1
         if not accepted:
-            verification.tries.append(VerificationTry(step.finger, number, None, False))
-            return FingerVerdict(False, checks, feedback, {"compared": False})
+            uncompared = VerificationTry(step.finger, number, score=None, matched=False)
+            return FingerVerdict(
+                accepted=False,
+                checks=checks,
+                feedback=feedback,
+                verification=verification.tried(uncompared),
+                audit={"compared": False},
+            )
         match = _finger_match(policy, verification, step, payload)
-        verification.tries.append(VerificationTry(step.finger, number, match.value, match.passed))
-        if match.passed and not verification.matched:
-            verification.matched_finger = step.finger
-            verification.method = IdentityCheck.FINGERPRINT
+        verification = verification.tried(
+            VerificationTry(step.finger, number, score=match.value, matched=match.passed)
+        )
         return FingerVerdict(
-            match.passed,
-            (*checks, match),
-            feedback if match.passed else (*feedback, FINGER_MATCH),
-            {
+            accepted=match.passed,
+            checks=(*checks, match),
+            feedback=feedback if match.passed else (*feedback, FINGER_MATCH),
+            verification=verification,
+            audit={
                 "compared": True,
                 "match_score": match.value,
                 "match_threshold": match.threshold,
@@ -77,13 +89,17 @@ def judge_finger(
         )
     duplicate = _duplicate_finger(policy, step, payload, settled_elsewhere) if accepted else None
     if duplicate is None:
-        return FingerVerdict(accepted, checks, feedback)
+        return FingerVerdict(accepted=accepted, checks=checks, feedback=feedback)
     check, matched = duplicate
     return FingerVerdict(
-        False,
-        (*checks, check),
-        (*feedback, DUPLICATE_FINGER),
-        {"duplicate_of": matched, "match_score": check.value, "match_threshold": check.threshold},
+        accepted=False,
+        checks=(*checks, check),
+        feedback=(*feedback, DUPLICATE_FINGER),
+        audit={
+            "duplicate_of": matched,
+            "match_score": check.value,
+            "match_threshold": check.threshold,
+        },
     )
 
 

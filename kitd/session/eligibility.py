@@ -90,6 +90,21 @@ class EligibilityEntry:
     facility: str = ""
 
 
+@dataclass(frozen=True)
+class EligibilityView:
+    """A home visit's eligibility as others may read it: what was recorded, the certificate's photo,
+    the override and what is still missing (whatever an override says).
+    """
+
+    required: bool
+    photo_required: bool
+    recorded: EligibilityRecord | None
+    photo: CertificatePhoto | None
+    photo_attempts: int
+    override: EligibilityOverride | None
+    missing: tuple[Evidence, ...]
+
+
 def parse_certificate_date(text: str) -> date | None:
     """An ISO 8601 calendar date (YYYY-MM-DD), or None for an empty text."""
     if not text:
@@ -123,6 +138,18 @@ class Eligibility:
     @property
     def photo_required(self) -> bool:
         return self.rule.required and self.rule.certificate_photo.required
+
+    def view(self) -> EligibilityView:
+        """The eligibility as it stands, for reading only."""
+        return EligibilityView(
+            required=self.required,
+            photo_required=self.photo_required,
+            recorded=self.recorded,
+            photo=self.photo,
+            photo_attempts=self.photo_attempts,
+            override=self.override,
+            missing=self.missing(),
+        )
 
     def missing(self) -> tuple[Evidence, ...]:
         """The evidence the policy asks for and the visit lacks, whatever an override says."""

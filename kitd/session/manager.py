@@ -133,7 +133,8 @@ class SessionManager:
         """Keeps the session `build(session_id)` makes, unless a visit is already active.
 
         The session is built under the lock, after the check, so that a refused visit leaves no
-        record behind."""
+        record behind.
+        """
         with self._lock:
             self._expire_locked()
             active = self._active_locked()
@@ -190,7 +191,8 @@ class SessionManager:
         """Called after a session finalized, was cancelled or lost: journal its end.
 
         The end stands even when the journal cannot be written (a full disk): the journal is written
-        again at the next change."""
+        again at the next change.
+        """
         with self._lock:
             self._ended[session.session_id] = self._entry(session)
             self._sessions.pop(session.session_id, None)
@@ -227,6 +229,10 @@ class SessionManager:
                     self._finalized[session.session_id] = session
                 self._write_journal()
 
-    def all_active(self) -> list[Session]:
+    def end_all(self, reason: Message) -> None:
+        """Ends every active visit as lost with `reason` (the daemon stops) and journals each end."""
         with self._lock:
-            return [s for s in self._sessions.values() if s.state is SessionState.ACTIVE]
+            active = [s for s in self._sessions.values() if s.state is SessionState.ACTIVE]
+        for session in active:
+            session.lose(reason)
+            self.ended(session)

@@ -1,17 +1,33 @@
-"""What a session is made of: steps, attempts (with their in-memory payloads), exceptions, waivers."""
+"""What a session is made of: steps (with what an attempt or a fallback does to them), attempts (with
+their in-memory payloads), exceptions, waivers.
+"""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from kitd.errors import StepNotAllowed
+from kitd.locale.message import Message
 from kitd.matching.template import Template
-from kitd.policy.model import ExceptionKind, Hand, WaiverReason
+from kitd.policy.model import ExceptionKind, FingerPolicy, Hand, WaiverReason
 from kitd.quality.check import CheckResult
+
+# The step id of a delivery's fingerprint verification.
+VERIFY_STEP = "verify-finger"
+
+# The steps' titles for people, by step id (the English one is `Step.title`).
+STEP_TITLES = {
+    "face": "step.photo",
+    "finger-right": "step.right_hand",
+    "finger-left": "step.left_hand",
+    "signature": "step.signature",
+    VERIFY_STEP: "step.fingerprint_check",
+}
 
 
 class CaptureKind(enum.StrEnum):
@@ -25,7 +41,8 @@ class CaptureKind(enum.StrEnum):
 @dataclass(frozen=True)
 class Languages:
     """The catalog languages a visit speaks (after negotiation): the operator's (guidance, errors) and
-    the citizen's (the signature pad's screen); `fallbacks` notes each request that had no catalog."""
+    the citizen's (the signature pad's screen); `fallbacks` notes each request that had no catalog.
+    """
 
     operator: str = "en"
     citizen: str = "en"
@@ -152,10 +169,76 @@ class Step:
             return sum(1 for a in self.attempts if a.finger == self.finger)
         return len(self.attempts)
 
+    @property
+    def label(self) -> Message | str:
+        """The step's title for people, rendered in their language ("right hand", "photo")."""
+        message_id = STEP_TITLES.get(self.step_id)
+        return Message(message_id) if message_id else self.title
+
+    def check_can_begin(self) -> None:
+        """Raises StepNotAllowed when the step cannot take an attempt now, saying why."""
+        if self.state is StepState.PAUSED:
+            raise StepNotAllowed(
+                Message.of("error.step_waits_for_device", step=self.label), step=self.step_id
+            )
+        self.check_not_excepted()
+        if self.kind is CaptureKind.FINGER and self.state in (StepState.DONE, StepState.EXHAUSTED):
+            raise StepNotAllowed(Message.of("error.fingerprint_settled", step=self.label))
+        if self.attempts_used >= self.max_attempts:
+            raise StepNotAllowed(
+                Message.of("error.attempts_used", step=self.label, attempts=self.max_attempts),
+                step=self.step_id,
+            )
+
+    def check_not_excepted(self) -> None:
+        """Raises StepNotAllowed when the step was excepted or skipped."""
+        if self.state in (StepState.EXCEPTED, StepState.SKIPPED):
+            raise StepNotAllowed(Message.of(f"error.step_{self.state.value}", step=self.label))
+
+    def keep(self, attempt: Attempt) -> None:
+        """`attempt` becomes the one the step keeps (the package's), in place of the one before."""
+        if self.kept is not None:
+            self.kept.kept = False
+        self.kept = attempt
+        attempt.kept = True
+
+    def take(self, attempt: Attempt, fingers: FingerPolicy) -> bool:
+        """What an attempt does to its step: kept when it is the best so far, then the step is done,
+        tried again, moved to its next fallback finger, or exhausted. True when it moved to a fallback
+        finger (which the session records).
+        """
+        kept = self.kept
+        if kept is None or (attempt.accepted, attempt.quality) > (kept.accepted, kept.quality):
+            self.keep(attempt)
+        if attempt.accepted:
+            self.state = StepState.DONE
+            return False
+        if self.attempts_used < self.max_attempts:
+            self.state = StepState.PENDING
+            return False
+        if self.kind is CaptureKind.FINGER and self.next_finger(fingers):
+            return True
+        self.state = StepState.EXHAUSTED
+        return False
+
+    def next_finger(self, fingers: FingerPolicy) -> bool:
+        """Moves a hand's step to its next fallback finger with attempts left; False when none is left."""
+        while self.current + 1 < len(self.candidates):
+            self.current += 1
+            if self.attempts_used < self.max_attempts:
+                if not self.references:
+                    # A delivery's minimum is one for every enrolled finger; a hand's is per finger.
+                    self.min_quality = fingers.threshold(self.finger)
+                self.state = StepState.PENDING
+                return True
+        self.current = len(self.candidates)
+        return False
+
 
 class IdentityCheck(enum.StrEnum):
     """How a delivery's identity was checked: not yet, by fingerprint, or by the operator's visual check
-    against the enrollment photo."""
+    against the enrollment photo.
+    """
 
     NONE = "none"
     FINGERPRINT = "fingerprint"
@@ -165,7 +248,8 @@ class IdentityCheck(enum.StrEnum):
 @dataclass(frozen=True)
 class VerificationTry:
     """One delivery attempt as the verification saw it: the finger, its number on that finger, and its
-    comparison score (None when the print was below the policy's quality and not compared)."""
+    comparison score (None when the print was below the policy's quality and not compared).
+    """
 
     finger: int
     number: int
@@ -183,10 +267,13 @@ class VisualCheckRecord:
     time: float
 
 
-@dataclass
+@dataclass(frozen=True)
 class Verification:
     """Where a delivery's 1:1 verification stands: every attempt on the enrolled fingers, the best score,
-    the finger that matched and how identity was checked."""
+    the finger that matched and how identity was checked.
+
+    A value: each attempt or check gives a new one (`tried`, `checked_visually`), which the session keeps.
+    """
 
     reference_id: str
     # The enrolled fingers tried, in order.
@@ -196,10 +283,27 @@ class Verification:
     max_attempts: int
     # Whether the policy allows the visual check and the reference carries a photo for it.
     visual_check_available: bool = False
-    tries: list[VerificationTry] = field(default_factory=list)
+    tries: tuple[VerificationTry, ...] = ()
     matched_finger: int = 0
     method: IdentityCheck = IdentityCheck.NONE
     visual_check: VisualCheckRecord | None = None
+
+    def tried(self, attempt: VerificationTry) -> Verification:
+        """The verification with one more attempt; the first matching print checks identity."""
+        if not attempt.matched or self.matched:
+            return replace(self, tries=(*self.tries, attempt))
+        return replace(
+            self,
+            tries=(*self.tries, attempt),
+            matched_finger=attempt.finger,
+            method=IdentityCheck.FINGERPRINT,
+        )
+
+    def checked_visually(self, check: VisualCheckRecord) -> Verification:
+        """The verification with the operator's visual check; a confirmed one checks identity."""
+        if not check.confirmed:
+            return replace(self, visual_check=check)
+        return replace(self, visual_check=check, method=IdentityCheck.VISUAL_CHECK)
 
     @property
     def matched(self) -> bool:

@@ -1,6 +1,7 @@
 """The operator's decisions on a visit: finger exceptions, the signature waiver and overrides of failed
 attempts — the rules each must meet (a reason the policy allows, a note for "other", a long enough
-reason, never a delivery's fingerprint check), what each changes and what each reports."""
+reason, never a delivery's fingerprint check), what each changes and what each reports.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ from collections.abc import Callable
 from kitd.audit.session_records import RecordSink, SessionRecordKind
 from kitd.errors import InvalidArgument, StepNotAllowed
 from kitd.locale.message import Message
-from kitd.policy.model import ExceptionKind, ExceptionScope, Policy, WaiverReason
-from kitd.session import settling
-from kitd.session.finger_exceptions import except_every_finger, except_one_finger
+from kitd.policy.model import (
+    ExceptionKind,
+    ExceptionScope,
+    Policy,
+    WaiverReason,
+    finger_label,
+    finger_of,
+)
 from kitd.session.model import (
+    VERIFY_STEP,
     Attempt,
     CaptureKind,
     FingerExceptionRecord,
@@ -21,7 +28,7 @@ from kitd.session.model import (
     StepState,
     WaiverRecord,
 )
-from kitd.session.plan import VERIFY_STEP
+from kitd.session.plan import FINISHED, hand_label
 
 
 class OperatorDecisions:
@@ -59,9 +66,9 @@ class OperatorDecisions:
         if not reason.strip():
             raise InvalidArgument(Message("error.exception_reason_required"))
         if rule.scope is ExceptionScope.ALL:
-            except_every_finger(finger_steps, self._settled)
+            self._except_every_finger(finger_steps)
         else:
-            except_one_finger(finger, kind, finger_steps, self._policy.fingers, self._record)
+            self._except_one_finger(finger, kind, finger_steps)
         record = FingerExceptionRecord(finger, kind, reason, operator, self._clock())
         self.card_validity_months = max(self.card_validity_months, rule.card_validity_months)
         self.exceptions.append(record)
@@ -76,6 +83,41 @@ class OperatorDecisions:
             },
         )
         return record
+
+    def _except_every_finger(self, finger_steps: list[Step]) -> None:
+        """Amputated or unable on both hands: every step still open (or used up) is excepted."""
+        for step in finger_steps:
+            if not self._settled(step) or step.state is StepState.EXHAUSTED:
+                step.state = StepState.EXCEPTED
+
+    def _except_one_finger(
+        self, finger: int, kind: ExceptionKind, finger_steps: list[Step]
+    ) -> None:
+        """One finger cannot be taken: its hand's step asks the next fallback finger, or drops it from
+        the fingers still to come; a hand with none left keeps its best print (exhausted) or is
+        excepted.
+        """
+        if finger == 0:
+            raise InvalidArgument(Message.of("error.exception_needs_finger", kind=kind.value))
+        hand, _ = finger_of(finger)
+        hand_step = next((s for s in finger_steps if s.hand is hand), None)
+        if hand_step is None or hand_step.state in FINISHED:
+            raise StepNotAllowed(Message.of("error.no_open_hand_step", hand=hand_label(hand)))
+        if finger not in hand_step.candidates[hand_step.current :]:
+            raise StepNotAllowed(
+                Message.of("error.finger_not_still_asked", finger=finger_label(finger))
+            )
+        if finger != hand_step.finger:
+            hand_step.candidates.remove(finger)
+        elif hand_step.next_finger(self._policy.fingers):
+            self._record(
+                SessionRecordKind.FINGER_FALLBACK,
+                {"step": hand_step.step_id, "next_finger": hand_step.finger},
+            )
+        else:
+            hand_step.state = (
+                StepState.EXHAUSTED if hand_step.kept is not None else StepState.EXCEPTED
+            )
 
     def waive_signature(self, step: Step, reason: WaiverReason, note: str, operator: str) -> None:
         allowed = self._policy.signature.waiver_reasons
@@ -116,10 +158,10 @@ class OperatorDecisions:
                 Message.of("error.override_reason_short", length=overrides.reason_min_length)
             )
         step = step_of(attempt.step_id)
-        settling.check_not_excepted(step)
+        step.check_not_excepted()
         attempt.override = Override(operator, reason, self._clock())
         attempt.accepted = True
-        settling.keep(step, attempt)
+        step.keep(attempt)
         step.state = StepState.DONE
         self._record(
             SessionRecordKind.OVERRIDE,

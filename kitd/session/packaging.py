@@ -12,30 +12,32 @@ from datetime import UTC, datetime
 
 from kitd.audit.record import AuditRecord
 from kitd.package import contents as pkg
-from kitd.session.eligibility import Eligibility
+from kitd.session.eligibility import EligibilityView
 from kitd.session.model import (
-    Attempt,
+    VERIFY_STEP,
     CaptureKind,
     FacePayload,
     FingerPayload,
     SignaturePayload,
     StepState,
 )
-from kitd.session.plan import VERIFY_STEP
-from kitd.session.session import Session
+from kitd.session.view import AttemptView, SessionView
 
 
 def _time(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-def _override_reason(attempt: Attempt) -> str | None:
+def _override_reason(attempt: AttemptView) -> str | None:
     return attempt.override.reason if attempt.override is not None else None
 
 
 def visit_contents(
-    session: Session, kit_id: str, audit_records: tuple[AuditRecord, ...] = ()
+    session: SessionView, kit_id: str, audit_records: tuple[AuditRecord, ...] = ()
 ) -> pkg.VisitContents:
+    """What the package of a complete visit carries: its kept captures, the operator's decisions, a
+    delivery's identity check, a home visit's eligibility and the visit's audit records.
+    """
     face: pkg.FaceCapture | None = None
     fingers: list[pkg.FingerCapture] = []
     signature: pkg.SignatureCapture | None = None
@@ -67,7 +69,7 @@ def visit_contents(
             )
         elif step.kind is CaptureKind.SIGNATURE and isinstance(payload, SignaturePayload):
             signature = pkg.SignatureCapture(payload.png, payload.iso_19794_7, kept.checks)
-    waiver = session.decisions.waiver
+    waiver = session.signature_waiver
     return pkg.VisitContents(
         kit_id=kit_id,
         document_profile=session.policy.id,
@@ -78,13 +80,13 @@ def visit_contents(
         applicant_age=session.applicant_age,
         started_at=_time(session.created_at),
         finished_at=_time(session.finished_at or datetime.now(UTC).timestamp()),
-        card_validity_months=session.decisions.card_validity_months,
+        card_validity_months=session.card_validity_months,
         face=face,
         fingers=tuple(fingers),
         signature=signature,
         finger_exceptions=tuple(
             pkg.FingerException(e.finger, e.kind.value, e.reason, e.operator_id)
-            for e in session.decisions.exceptions
+            for e in session.finger_exceptions
         ),
         signature_waiver=None
         if waiver is None
@@ -109,9 +111,10 @@ def visit_contents(
     )
 
 
-def eligibility_contents(eligibility: Eligibility) -> pkg.Eligibility | None:
+def eligibility_contents(eligibility: EligibilityView) -> pkg.Eligibility | None:
     """A home visit's eligibility as the package carries it; the photo only when it passed its
-    checks (a failed one was overridden or retaken)."""
+    checks (a failed one was overridden or retaken).
+    """
     if not eligibility.required:
         return None
     decision = eligibility.override

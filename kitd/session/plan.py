@@ -1,5 +1,6 @@
 """A visit's plan: whether the policy can start it, the steps it asks for at the applicant's age, in
-order, and which of them a capture feeds. Pure: it reads the policy and the steps, never records anything."""
+order, and which of them a capture feeds. Pure: it reads the policy and the steps, never records anything.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +9,11 @@ from kitd.errors import InvalidArgument, StepNotAllowed
 from kitd.locale.message import Message
 from kitd.matching.thresholds import threshold_for
 from kitd.policy.model import Hand, Policy, finger_label, finger_of, finger_position
-from kitd.session.model import CaptureKind, Step, StepState, Verification
+from kitd.session.model import STEP_TITLES, VERIFY_STEP, CaptureKind, Step, StepState, Verification
 
-# The step id of a delivery's fingerprint verification.
-VERIFY_STEP = "verify-finger"
-SETTLED = frozenset({StepState.DONE, StepState.EXCEPTED, StepState.SKIPPED})
-
-# The steps' titles for people, by step id (the English one is `Step.title`).
-STEP_TITLES = {
-    "face": "step.photo",
-    "finger-right": "step.right_hand",
-    "finger-left": "step.left_hand",
-    "signature": "step.signature",
-    VERIFY_STEP: "step.fingerprint_check",
-}
-
-
-def step_label(step: Step) -> Message | str:
-    """A step's title for people, rendered in their language ("right hand", "photo")."""
-    message_id = STEP_TITLES.get(step.step_id)
-    return Message(message_id) if message_id else step.title
+# A step finished by a result or a decision: done, excepted or skipped. A settled step (`is_settled`)
+# is a finished one, or a hand whose attempts are used up with its best print kept.
+FINISHED = frozenset({StepState.DONE, StepState.EXCEPTED, StepState.SKIPPED})
 
 
 def hand_label(hand: Hand) -> Message:
@@ -36,6 +22,7 @@ def hand_label(hand: Hand) -> Message:
 
 
 def plan_steps(policy: Policy, age: int, reference: DeliveryReference | None) -> list[Step]:
+    """The steps a visit asks for at the applicant's age, in order; a delivery's check comes first."""
     steps: list[Step] = []
     if reference is not None:
         # The identity check comes first: no photo or signature of receipt for someone else. Each
@@ -75,7 +62,7 @@ def plan_steps(policy: Policy, age: int, reference: DeliveryReference | None) ->
 
 def is_settled(step: Step, policy: Policy) -> bool:
     """Done, excepted or skipped; or a hand whose attempts are used up with its best print kept."""
-    if step.state in SETTLED:
+    if step.state in FINISHED:
         return True
     return (
         step.state is StepState.EXHAUSTED
@@ -97,7 +84,7 @@ def step_for(
         )
     if kind is not CaptureKind.FINGER:
         return of_kind[0]
-    open_steps = [s for s in of_kind if s.state not in SETTLED | {StepState.EXHAUSTED}]
+    open_steps = [s for s in of_kind if s.state not in FINISHED | {StepState.EXHAUSTED}]
     if finger == 0:
         if not open_steps:
             raise StepNotAllowed(Message("error.fingers_settled"))
@@ -105,31 +92,40 @@ def step_for(
     hand, _ = finger_of(finger)
     for step in of_kind:
         if step.step_id == VERIFY_STEP:
-            # A delivery asks for its enrolled fingers in order, whatever the hand.
-            if step not in open_steps:
-                raise StepNotAllowed(Message("error.fingers_settled"))
-            if step.finger == finger:
-                return step
-            raise StepNotAllowed(
-                Message.of(
-                    "error.finger_not_next",
-                    asked=finger_label(step.finger),
-                    hand=hand_label(finger_of(step.finger)[0]),
-                    finger=finger_label(finger),
-                ),
-                expected_finger=str(step.finger),
-            )
+            return _enrolled_finger_step(step, finger, is_open=step in open_steps)
         if step.hand is hand:
-            if step in open_steps and step.finger == finger:
-                return step
-            hands = {"hand": hand_label(hand), "finger": finger_label(finger)}
-            message = (
-                Message.of("error.finger_not_next", asked=finger_label(step.finger), **hands)
-                if step in open_steps
-                else Message.of("error.hand_finished", **hands)
-            )
-            raise StepNotAllowed(message, expected_finger=str(step.finger))
+            return _hand_step(step, hand, finger, is_open=step in open_steps)
     raise StepNotAllowed(Message.of("error.no_print_of_hand", hand=hand_label(hand)))
+
+
+def _enrolled_finger_step(step: Step, finger: int, *, is_open: bool) -> Step:
+    """A delivery's check, when `finger` is the enrolled finger it asks for now, whatever the hand."""
+    if not is_open:
+        raise StepNotAllowed(Message("error.fingers_settled"))
+    if step.finger == finger:
+        return step
+    raise StepNotAllowed(
+        Message.of(
+            "error.finger_not_next",
+            asked=finger_label(step.finger),
+            hand=hand_label(finger_of(step.finger)[0]),
+            finger=finger_label(finger),
+        ),
+        expected_finger=str(step.finger),
+    )
+
+
+def _hand_step(step: Step, hand: Hand, finger: int, *, is_open: bool) -> Step:
+    """A hand's step, when it is open and `finger` is the one it asks for now."""
+    if is_open and step.finger == finger:
+        return step
+    hands = {"hand": hand_label(hand), "finger": finger_label(finger)}
+    message = (
+        Message.of("error.finger_not_next", asked=finger_label(step.finger), **hands)
+        if is_open
+        else Message.of("error.hand_finished", **hands)
+    )
+    raise StepNotAllowed(message, expected_finger=str(step.finger))
 
 
 def check_visit(

@@ -2,8 +2,9 @@
 
 The session decides which capture comes next, what an attempt means (accepted, kept, fallback to the
 next finger, exhausted), what exceptions, waivers and overrides do, and whether the visit may be
-finalized; each of those rules is a small module beside it (plan, settling, comparisons,
-finger_exceptions, operator_decisions) and the session holds the state they act on. It knows nothing of
+finalized. The plan of steps and the verdict on a print are pure rules beside it (plan, comparisons),
+a step carries what an attempt does to it (model.Step), and the operator's decisions have their own
+class (operator_decisions); the session holds the state, the lock and the records. It knows nothing of
 devices or gRPC: the capture flows feed it results; tests drive it directly. Every change is reported
 to `on_record(kind, fields)` for the audit log, and payloads (images) never leave memory.
 """
@@ -31,7 +32,6 @@ from kitd.locale.catalogs import english
 from kitd.locale.message import Message
 from kitd.policy.model import ExceptionKind, Policy, WaiverReason, finger_label
 from kitd.quality.check import CheckResult
-from kitd.session import settling
 from kitd.session.comparisons import judge_finger
 from kitd.session.eligibility import (
     CertificatePhoto,
@@ -39,8 +39,10 @@ from kitd.session.eligibility import (
     EligibilityEntry,
     EligibilityOverride,
     EligibilityRecord,
+    EligibilityView,
 )
 from kitd.session.model import (
+    VERIFY_STEP,
     Attempt,
     CaptureKind,
     FingerExceptionRecord,
@@ -53,10 +55,10 @@ from kitd.session.model import (
     StepState,
     Verification,
     VisualCheckRecord,
+    WaiverRecord,
 )
 from kitd.session.operator_decisions import OperatorDecisions
 from kitd.session.plan import (
-    VERIFY_STEP,
     check_visit,
     is_settled,
     plan_steps,
@@ -70,7 +72,10 @@ def _no_record(kind: SessionRecordKind, fields: dict[str, Any]) -> None:
 
 
 class Session:
-    """One visit: its plan of steps, every attempt, exception, waiver and override, and its end."""
+    """One visit: its plan of steps, every attempt, exception, waiver and override, and its end.
+
+    Others read it as a `kitd.session.view.SessionView` and change it only through its calls.
+    """
 
     def __init__(
         self,
@@ -110,13 +115,13 @@ class Session:
         self.finished_at: float | None = None
         self.attempts: list[Attempt] = []
         self.receipt: Receipt | None = None
-        self.verification = verification_for(policy, reference)
+        self._verification = verification_for(policy, reference)
         self._reference = reference
         self.steps = plan_steps(policy, applicant_age, reference)
-        self.decisions = OperatorDecisions(
+        self._decisions = OperatorDecisions(
             policy, self.steps, settled=self.settled, clock=clock, record=self._record
         )
-        self.eligibility = Eligibility(policy.eligibility, clock=clock, record=self._record)
+        self._eligibility = Eligibility(policy.eligibility, clock=clock, record=self._record)
         self._record(
             SessionRecordKind.SESSION_CREATED,
             {
@@ -126,6 +131,30 @@ class Session:
                 "steps": [s.step_id for s in self.steps],
             },
         )
+
+    # -- what others may read (kitd.session.view.SessionView) ---------------------------------------
+
+    @property
+    def finger_exceptions(self) -> tuple[FingerExceptionRecord, ...]:
+        return tuple(self._decisions.exceptions)
+
+    @property
+    def signature_waiver(self) -> WaiverRecord | None:
+        return self._decisions.waiver
+
+    @property
+    def card_validity_months(self) -> int:
+        """The card's shorter validity a finger exception asks for; 0 for the document's own."""
+        return self._decisions.card_validity_months
+
+    @property
+    def verification(self) -> Verification | None:
+        """A delivery's identity check as it stands; None for a visit without a reference."""
+        return self._verification
+
+    @property
+    def eligibility(self) -> EligibilityView:
+        return self._eligibility.view()
 
     # -- queries -------------------------------------------------------------------------------------
 
@@ -163,7 +192,7 @@ class Session:
     def begin(self, step: Step) -> None:
         with self.lock:
             self._require_active()
-            settling.check_can_begin(step)
+            step.check_can_begin()
             step.state = StepState.IN_PROGRESS
 
     def abandon(self, step: Step) -> None:
@@ -193,27 +222,37 @@ class Session:
                     quality=quality,
                     checks=checks,
                     feedback=feedback,
-                    verification=self.verification,
+                    verification=self._verification,
                     settled_elsewhere=[o for o in self.steps if o is not step and self.settled(o)],
                 )
                 accepted, checks, feedback = verdict.accepted, verdict.checks, verdict.feedback
                 audit = verdict.audit
+                if verdict.verification is not None:
+                    self._verification = verdict.verification
             else:
                 accepted = all(c.passed for c in checks)
-            attempt = _next_attempt(
-                step,
-                at=self._clock(),
-                payload=payload,
+            attempt = Attempt(
+                attempt_id=str(uuid.uuid4()),
+                kind=step.kind,
+                step_id=step.step_id,
+                finger=step.finger,
+                number=step.attempts_used + 1,
+                time=self._clock(),
                 quality=quality,
                 checks=checks,
                 accepted=accepted,
+                payload=payload,
                 feedback=feedback,
             )
             step.attempts.append(attempt)
             self.attempts.append(attempt)
-            settling.settle_after_attempt(step, attempt, self.policy.fingers, self._record)
-            self._record(SessionRecordKind.ATTEMPT, settling.attempt_fields(step, attempt, audit))
-            verification = self.verification
+            if step.take(attempt, self.policy.fingers):
+                self._record(
+                    SessionRecordKind.FINGER_FALLBACK,
+                    {"step": step.step_id, "next_finger": step.finger},
+                )
+            self._record(SessionRecordKind.ATTEMPT, _attempt_fields(step, attempt, audit))
+            verification = self._verification
             if (
                 step.references
                 and step.state is StepState.EXHAUSTED
@@ -252,14 +291,17 @@ class Session:
             assert self._reference is not None
             return self._reference.photo
 
-    def check_identity_visually(self, confirmed: bool, reason: str, operator_id: str = "") -> None:
+    def check_identity_visually(
+        self, *, confirmed: bool, reason: str, operator_id: str = ""
+    ) -> None:
         """The operator's visual check against the enrollment photo, after every fingerprint attempt
         failed: `confirmed` hands the card over (identity checked visually), otherwise the visit ends
-        not verified. Refused (VisualCheckNotAllowed) unless the policy allows it and it is open."""
+        not verified. Refused (VisualCheckNotAllowed) unless the policy allows it and it is open.
+        """
         with self.lock:
             self._require_active()
             step = self._visual_check_step()
-            verification = self.verification
+            verification = self._verification
             assert verification is not None
             minimum = self.policy.delivery.visual_check.reason_min_length
             if len(reason.strip()) < minimum:
@@ -267,7 +309,7 @@ class Session:
             check = VisualCheckRecord(
                 confirmed, reason.strip(), operator_id or self.operator_id, self._clock()
             )
-            verification.visual_check = check
+            verification = self._verification = verification.checked_visually(check)
             self._record(
                 SessionRecordKind.IDENTITY_CHECK,
                 {
@@ -285,12 +327,11 @@ class Session:
                 self._end(SessionState.NOT_VERIFIED, Message("session.end.visual_check_declined"))
                 self._drop_payloads()
                 return
-            verification.method = IdentityCheck.VISUAL_CHECK
             step.state = StepState.DONE
 
     def _visual_check_step(self) -> Step:
         """The verification step whose visual check is open, else VisualCheckNotAllowed saying why."""
-        verification = self.verification
+        verification = self._verification
         if verification is None:
             raise VisualCheckNotAllowed(Message("error.visual_check_no_delivery"))
         if not self.policy.delivery.visual_check.allowed:
@@ -316,19 +357,19 @@ class Session:
         with self.lock:
             self._require_active()
             operator = operator_id or self.operator_id
-            return self.decisions.except_finger(finger, kind, reason, operator)
+            return self._decisions.except_finger(finger, kind, reason, operator)
 
     def waive_signature(self, reason: WaiverReason, note: str, operator_id: str = "") -> None:
         with self.lock:
             step = self.step_for(CaptureKind.SIGNATURE)
-            self.decisions.waive_signature(step, reason, note, operator_id or self.operator_id)
+            self._decisions.waive_signature(step, reason, note, operator_id or self.operator_id)
 
     def override(self, attempt_id: str, reason: str, operator_id: str = "") -> Attempt:
         with self.lock:
             self._require_active()
             attempt = self.attempt(attempt_id)
             operator = operator_id or self.operator_id
-            return self.decisions.override(attempt, reason, operator, self.step_by_id)
+            return self._decisions.override(attempt, reason, operator, self.step_by_id)
 
     # -- a home visit's eligibility -------------------------------------------------------------------
 
@@ -337,7 +378,7 @@ class Session:
     ) -> EligibilityRecord:
         with self.lock:
             self._require_active()
-            return self.eligibility.record(entry, operator_id or self.operator_id)
+            return self._eligibility.record(entry, operator_id or self.operator_id)
 
     def clock(self) -> float:
         """The visit's clock (wall time, seconds)."""
@@ -347,27 +388,37 @@ class Session:
         """StepNotAllowed unless the visit is active and its policy asks for the certificate's photo."""
         with self.lock:
             self._require_active()
-            self.eligibility.check_photo_allowed()
+            self._eligibility.check_photo_allowed()
 
     def keep_certificate_photo(self, photo: CertificatePhoto, operator_id: str = "") -> None:
         with self.lock:
             self._require_active()
-            self.eligibility.keep_photo(photo, operator_id or self.operator_id)
+            self._eligibility.keep_photo(photo, operator_id or self.operator_id)
 
     def override_eligibility(self, reason: str, operator_id: str = "") -> EligibilityOverride:
         with self.lock:
             self._require_active()
-            return self.eligibility.override_missing(reason, operator_id or self.operator_id)
+            return self._eligibility.override_missing(reason, operator_id or self.operator_id)
 
     # -- devices -------------------------------------------------------------------------------------
 
     def pause(self, kind: CaptureKind, detail: str) -> None:
+        """The device of `kind` went away: its steps not yet settled wait for it."""
         with self.lock:
-            settling.pause_steps(self.steps, kind, detail, self._record)
+            for step in self.steps:
+                if step.kind is kind and step.state in (StepState.PENDING, StepState.IN_PROGRESS):
+                    step.state = StepState.PAUSED
+                    self._record(
+                        SessionRecordKind.STEP_PAUSED, {"step": step.step_id, "detail": detail}
+                    )
 
     def resume(self, kind: CaptureKind) -> None:
+        """The device of `kind` is back: its paused steps take captures again."""
         with self.lock:
-            settling.resume_steps(self.steps, kind, self._record)
+            for step in self.steps:
+                if step.kind is kind and step.state is StepState.PAUSED:
+                    step.state = StepState.PENDING
+                    self._record(SessionRecordKind.STEP_RESUMED, {"step": step.step_id})
 
     # -- ending --------------------------------------------------------------------------------------
 
@@ -380,7 +431,7 @@ class Session:
                     Message.of("error.visit_incomplete", missing=", ".join(missing)),
                     missing=",".join(missing),
                 )
-            self.eligibility.check_settled()
+            self._eligibility.check_settled()
 
     def finalize(self, receipt: Receipt) -> None:
         with self.lock:
@@ -407,8 +458,8 @@ class Session:
         self.end_reason = english(reason) if isinstance(reason, Message) else reason
         self.finished_at = self._clock()
         fields: dict[str, Any] = {"state": state.value, "reason": self.end_reason}
-        if self.verification is not None:
-            fields["verification"] = self.verification.record()
+        if self._verification is not None:
+            fields["verification"] = self._verification.record()
         self._record(SessionRecordKind.SESSION_ENDED, fields)
 
     def _drop_payloads(self) -> None:
@@ -420,54 +471,44 @@ class Session:
             step.references = {}
         self._reference = None
         # The certificate's photo is health data: it leaves memory with the captures.
-        self.eligibility.drop_photo()
+        self._eligibility.drop_photo()
 
     def _require_active(self) -> None:
         if self.state is not SessionState.ACTIVE:
-            raise _inactive(self)
+            raise self._inactive()
 
-
-def _next_attempt(
-    step: Step,
-    *,
-    at: float,
-    payload: Payload,
-    quality: int,
-    checks: tuple[CheckResult, ...],
-    accepted: bool,
-    feedback: tuple[str, ...],
-) -> Attempt:
-    return Attempt(
-        attempt_id=str(uuid.uuid4()),
-        kind=step.kind,
-        step_id=step.step_id,
-        finger=step.finger,
-        number=step.attempts_used + 1,
-        time=at,
-        quality=quality,
-        checks=checks,
-        accepted=accepted,
-        payload=payload,
-        feedback=feedback,
-    )
-
-
-def _inactive(session: Session) -> KitError:
-    """What a call on a visit that has ended raises: lost, or ended otherwise."""
-    if session.state is SessionState.LOST:
-        return SessionLost(
+    def _inactive(self) -> KitError:
+        """What a call on a visit that has ended raises: lost, or ended otherwise."""
+        if self.state is SessionState.LOST:
+            return SessionLost(
+                Message.of(
+                    "error.session_lost_here",
+                    session_id=self.session_id,
+                    reason=self.end_message or self.end_reason,
+                ),
+                session_id=self.session_id,
+            )
+        return StepNotAllowed(
             Message.of(
-                "error.session_lost_here",
-                session_id=session.session_id,
-                reason=session.end_message or session.end_reason,
+                "error.session_not_active",
+                session_id=self.session_id,
+                state=Message(f"session.state.{self.state.value}"),
             ),
-            session_id=session.session_id,
+            session_id=self.session_id,
         )
-    return StepNotAllowed(
-        Message.of(
-            "error.session_not_active",
-            session_id=session.session_id,
-            state=Message(f"session.state.{session.state.value}"),
-        ),
-        session_id=session.session_id,
-    )
+
+
+def _attempt_fields(step: Step, attempt: Attempt, comparison: dict[str, Any]) -> dict[str, Any]:
+    """What the audit record of an attempt says, its step updated; `comparison`: a print's scores."""
+    return {
+        "attempt_id": attempt.attempt_id,
+        "capture": step.kind.value,
+        "finger": attempt.finger,
+        "number": attempt.number,
+        "quality": attempt.quality,
+        "accepted": attempt.accepted,
+        "failed_checks": [c.id for c in attempt.checks if not c.passed],
+        "feedback": list(attempt.feedback),
+        "step_state": step.state.value,
+        **comparison,
+    }

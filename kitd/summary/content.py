@@ -15,9 +15,8 @@ from datetime import date, datetime
 from kitd.errors import StepNotAllowed
 from kitd.locale.message import Message
 from kitd.policy.model import finger_label
-from kitd.session.model import CaptureKind, IdentityCheck, SessionState, StepState
-from kitd.session.plan import VERIFY_STEP
-from kitd.session.session import Session
+from kitd.session.model import VERIFY_STEP, CaptureKind, IdentityCheck, SessionState, StepState
+from kitd.session.view import SessionView
 
 
 @dataclass(frozen=True)
@@ -35,13 +34,13 @@ class SummaryContent:
     next_steps: Message
 
 
-def document_name(session: Session) -> Message | str:
+def document_name(session: SessionView) -> Message | str:
     """The document's name: the policy's `summary_document` message, else its own title."""
     name = session.policy.summary_document
     return Message(name) if name else session.policy.title
 
 
-def _captured(session: Session) -> list[Message]:
+def _captured(session: SessionView) -> list[Message]:
     items: list[Message] = []
     verification = session.verification
     if verification is not None and verification.method is IdentityCheck.FINGERPRINT:
@@ -63,16 +62,16 @@ def _captured(session: Session) -> list[Message]:
     return items
 
 
-def _recorded(session: Session) -> list[Message]:
+def _recorded(session: SessionView) -> list[Message]:
     items: list[Message] = []
-    for exception in session.decisions.exceptions:
+    for exception in session.finger_exceptions:
         kind = Message(f"summary.exception.{exception.kind.value}")
         items.append(
             Message.of("summary.recorded.finger", finger=finger_label(exception.finger), kind=kind)
             if exception.finger
             else Message.of("summary.recorded.all_fingers", kind=kind)
         )
-    waiver = session.decisions.waiver
+    waiver = session.signature_waiver
     if waiver is not None:
         items.append(
             Message.of(
@@ -88,7 +87,7 @@ def _recorded(session: Session) -> list[Message]:
                 else Message(f"summary.capture.{attempt.kind.value}")
             )
             items.append(Message.of("summary.recorded.accepted", what=what))
-    months = session.decisions.card_validity_months
+    months = session.card_validity_months
     if months:
         items.append(Message.of("summary.recorded.card_validity", months=months))
     if session.eligibility.override is not None:
@@ -96,7 +95,7 @@ def _recorded(session: Session) -> list[Message]:
     return items
 
 
-def summary_of(session: Session) -> SummaryContent:
+def summary_of(session: SessionView) -> SummaryContent:
     """The summary of a sealed visit; StepNotAllowed before it is sealed."""
     with session.lock:
         receipt = session.receipt

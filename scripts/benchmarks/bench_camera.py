@@ -8,21 +8,22 @@ The simulator runs in its own process, as in CI.
 
 from __future__ import annotations
 
-import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import cv2
 from figures import Context, Figure, median, percentile
 
+from kitharness.sim_process import SimProcess
+
 SECONDS = 5.0
 
 
-def _simulated_camera(ctx: Context, width: int, height: int):  # type: ignore[no-untyped-def]
-    sys.path.insert(0, str(ctx.repo_root / "tests"))
-    from sims.camera.camera_process import SimulatedCamera
-
-    return SimulatedCamera({"width": width, "height": height, "fps": 30})
+def _simulated_camera(workdir: Path, width: int, height: int) -> SimProcess:
+    """The camera simulator in its own process, serving its stream on loopback as on a kit."""
+    return SimProcess("camera", workdir, width=width, height=height, fps=30)
 
 
 def _measure(ctx: Context, width: int, height: int) -> list[Figure]:
@@ -30,7 +31,10 @@ def _measure(ctx: Context, width: int, height: int) -> list[Figure]:
     from hal.registry import resolve
 
     group = f"camera {height}p"
-    with _simulated_camera(ctx, width, height) as sim:
+    with (
+        tempfile.TemporaryDirectory(prefix="camera-bench-") as workdir,
+        _simulated_camera(Path(workdir), width, height) as sim,
+    ):
         camera = resolve(sim.source, name="camera")
         camera.open()
         try:

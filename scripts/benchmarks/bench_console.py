@@ -5,7 +5,6 @@ page (performance.timeOrigin + performance.now(), the same machine clock as the 
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
@@ -19,12 +18,11 @@ FRAMES = 300
 def run(ctx: Context) -> list[Figure]:
     if not CHROMIUM.exists():
         raise RuntimeError("the console bench needs Debian's Chromium at /usr/bin/chromium")
-    sys.path[0:0] = [str(ctx.repo_root), str(ctx.repo_root / "tests")]
     from playwright.sync_api import expect, sync_playwright
 
-    from support.console_server import RunningConsole
-    from support.kit import KitUnderTest
-    from support.visit import Visit
+    from kitharness.console_server import RunningConsole
+    from kitharness.kit import KitUnderTest
+    from kitharness.visit import Visit
 
     options = {"camera": {"width": 1280, "height": 720, "fps": 30}}
     with (

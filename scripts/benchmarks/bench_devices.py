@@ -4,7 +4,6 @@ as separate processes, as in CI)."""
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -15,8 +14,7 @@ ROUNDS = 5
 
 
 def run(ctx: Context) -> list[Figure]:
-    sys.path[0:0] = [str(ctx.repo_root), str(ctx.repo_root / "tests")]
-    from support.kit import ALL_DEVICES, KitUnderTest
+    from kitharness.kit import ALL_DEVICES, KitUnderTest
 
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="kitd-bench-") as tmp, KitUnderTest(Path(tmp)) as kit:

@@ -6,7 +6,6 @@ calibrated check, and of each design value a degradation exercises, on the unmod
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import cv2
@@ -20,7 +19,7 @@ def still_1080p() -> np.ndarray:
     """The public-domain astronaut portrait on a plain light background, 1920 x 1080, face at passport scale."""
     from skimage import data
 
-    face = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    face = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)  # type: ignore[no-untyped-call]
     face = cv2.resize(face, (1000, 1000), interpolation=cv2.INTER_CUBIC)
     canvas = np.full((1080, 1920, 3), (225, 228, 230), np.uint8)
     canvas[80:1080, 460:1460] = face
@@ -28,7 +27,6 @@ def still_1080p() -> np.ndarray:
 
 
 def run(ctx: Context) -> list[Figure]:
-    sys.path.insert(0, str(ctx.repo_root))
     from kitd.quality.face import FaceAssessor, crop_passport_photo
     from kitd.quality.face.degradations import SUITE
 

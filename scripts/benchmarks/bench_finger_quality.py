@@ -10,9 +10,7 @@ and takes about a minute.
 
 from __future__ import annotations
 
-import importlib.machinery
 import importlib.util
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,13 +27,12 @@ TARGET_SHARE = 0.2
 
 
 def _training_script(repo_root: Path) -> ModuleType:
-    sys.path.insert(0, str(repo_root / "scripts"))
-    path = repo_root / "scripts" / "train-finger-quality"
-    loader = importlib.machinery.SourceFileLoader("train_finger_quality", str(path))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    assert spec is not None
+    # Loaded from its file: scripts/ is not this runner's folder, and sys.path stays as it is.
+    path = repo_root / "scripts" / "train_finger_quality.py"
+    spec = importlib.util.spec_from_file_location("train_finger_quality", path)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
+    spec.loader.exec_module(module)
     return module
 
 
@@ -73,7 +70,6 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def run(ctx: Context) -> list[Figure]:
-    sys.path[:0] = [str(ctx.repo_root), str(ctx.repo_root / "firmware-sims")]
     import cv2
 
     from kitd.quality.finger import FingerQuality

@@ -8,54 +8,14 @@ with the finger already on the glass and auto-capture at the policy's threshold.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from figures import Context, Figure, median, percentile, time_ms
 
-SIM_MAIN = """
-import json, sys
-from pathlib import Path
-from kitsim.fingerprint.simulator import FingerprintSimulator
-sim = FingerprintSimulator(Path(sys.argv[1]), {})
-print(json.dumps({"source": sim.start()}), flush=True)
-for line in sys.stdin:
-    request = json.loads(line)
-    print(json.dumps(sim.control(request["command"], request["args"])), flush=True)
-sim.stop()
-"""
-
-
-class SimProcess:
-    def __init__(self, workdir: Path, repo_root: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", SIM_MAIN, str(workdir)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=repo_root,
-            env={"PYTHONPATH": f"{repo_root}:{repo_root / 'firmware-sims'}"},
-        )
-        assert self.process.stdout is not None
-        self.source: str = json.loads(self.process.stdout.readline())["source"]
-
-    def control(self, command: str, **args: Any) -> dict[str, Any]:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps({"command": command, "args": args}) + "\n")
-        self.process.stdin.flush()
-        result: dict[str, Any] = json.loads(self.process.stdout.readline())
-        return result
-
-    def close(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        self.process.wait(timeout=10)
+from kitharness.sim_process import SimProcess
 
 
 def _transfer_throughput(source: str, rounds: int) -> float:
@@ -74,7 +34,7 @@ def _transfer_throughput(source: str, rounds: int) -> float:
     try:
         for tag in range(1, rounds + 1):
             command = kfp1.encode_command(
-                kfp1.Opcode.CAPTURE, tag, kfp1.capture_payload(5000, 0, False)
+                kfp1.Opcode.CAPTURE, tag, kfp1.capture_payload(5000, 0, preview=False)
             )
             device.write(kfp1.EP_COMMAND, command, 1000)
             device.read(kfp1.EP_RESPONSE, 4096, 1000)
@@ -100,7 +60,6 @@ def _transfer_throughput(source: str, rounds: int) -> float:
 
 
 def run(ctx: Context) -> list[Figure]:
-    sys.path.insert(0, str(ctx.repo_root / "firmware-sims"))
     from hal.fingerprint.driver import KFP1Scanner
     from hal.registry import resolve
     from kitsim.prints.impression import Placement, render
@@ -127,7 +86,7 @@ def run(ctx: Context) -> list[Figure]:
     )
 
     with tempfile.TemporaryDirectory(prefix="kfp1-bench-") as workdir:
-        sim = SimProcess(Path(workdir), ctx.repo_root)
+        sim = SimProcess("fingerprint", Path(workdir))
         try:
             sim.control("place", quality=0.9)
             scanner = resolve(sim.source, name="fingerprint")

@@ -6,10 +6,12 @@ for both). Accuracy, and the times on real prints, are scripts/eval-match's, not
 
 from __future__ import annotations
 
+from functools import partial
+
 from figures import Context, Figure, median, percentile, time_ms
 
 GROUP = "matching"
-# The reader's final image (DESIGN.md: 400 x 500 px at 500 ppi), as rows x columns.
+# The reader's final image (docs/protocols/kfp1.md: 400 x 500 px at 500 ppi), as rows x columns.
 CAPTURE_SHAPE = (500, 400)
 
 
@@ -29,13 +31,13 @@ def run(ctx: Context) -> list[Figure]:
         raise RuntimeError(f"the simulator's prints are no longer {CAPTURE_SHAPE[::-1]} px")
     extraction: list[float] = []
     for image in images:
-        extraction += time_ms(lambda image=image: extract_template(image), repeat=3, warmup=1)
+        extraction += time_ms(partial(extract_template, image), repeat=3, warmup=1)
     templates = [extract_template(image) for image in images]
     comparison: list[float] = []
     for a in range(len(templates)):
         for b in range(a + 1, len(templates)):
             comparison += time_ms(
-                lambda a=a, b=b: similarity(templates[a], templates[b]), repeat=3, warmup=1
+                partial(similarity, templates[a], templates[b]), repeat=3, warmup=1
             )
     pairs = {"pairs": len(comparison) // 3, "minutiae": [t.count for t in templates]}
     prints = {"prints": len(images), "width": CAPTURE_SHAPE[1], "height": CAPTURE_SHAPE[0]}

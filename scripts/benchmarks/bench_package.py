@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,27 +18,24 @@ from figures import Context, Figure, median, percentile, time_ms
 
 
 def run(ctx: Context) -> list[Figure]:
-    sys.path.insert(0, str(ctx.repo_root / "tests" / "package"))
-    sys.path.insert(0, str(ctx.repo_root / "tests" / "keys"))
-    sys.path.insert(0, str(ctx.repo_root))
-    from visit_factory import make_visit
-
+    from backoffice.opener import open_package
     from kitd.keys.file_key import FileKeySigner
     from kitd.keys.key_list import KitKeyList
     from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
     from kitd.package.files import encode_images
-    from kitd.package.opener import open_package
     from kitd.package.sealer import PackageSealer
+    from kitharness.contents import make_visit
 
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         signer = FileKeySigner.generate(root / "kitkey" / "kit.key.pem")
+        visit = make_visit()
+        # The opener binds a kit key to the kit the manifest names: the key is the visit's kit's.
         keys = KitKeyList()
-        keys.publish("kit-bench", signer.public_key)
+        keys.publish(visit.kit_id, signer.public_key)
         recipient = load_recipient_private_key(RecipientKeyPair.generate(root / "bo").private_path)
         sealer = PackageSealer(signer, recipient.public_key())
-        visit = make_visit()
         images = encode_images(visit)
         encode = time_ms(lambda: encode_images(visit), repeat=10)
         seal = time_ms(lambda: sealer.seal(visit, images), repeat=60)
@@ -68,23 +64,15 @@ def run(ctx: Context) -> list[Figure]:
 def _token_seal_ms(
     ctx: Context, root: Path, recipient: object, visit: object, images: object
 ) -> list[float] | None:
-    from softhsm_token import find_softhsm_module
-
     from kitd.keys.pkcs11_key import Pkcs11Signer
     from kitd.package.sealer import PackageSealer
+    from kitharness.softhsm import find_softhsm_module, init_token
 
     module = find_softhsm_module()
     if module is None:
         return None
-    tokens = root / "softhsm"
-    (tokens / "tokens").mkdir(parents=True)
-    conf = tokens / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {tokens / 'tokens'}\nobjectstore.backend = file\n")
+    conf = init_token(root / "softhsm", "bench", "2222", "1111")
     os.environ["SOFTHSM2_CONF"] = str(conf)
-    subprocess.run(
-        ["softhsm2-util", "--init-token", "--free", "--label", "bench", "--so-pin", "1111", "--pin", "2222"],
-        check=True, capture_output=True,
-    )  # fmt: skip
     signer = Pkcs11Signer.generate(module, "bench", "2222", "kit-bench")
     try:
         sealer = PackageSealer(signer, recipient.public_key())  # type: ignore[attr-defined]
@@ -96,8 +84,8 @@ def _token_seal_ms(
 def _outbox_throughput(
     root: Path, sealer: object, visit: object, images: object, keys: object, recipient: object
 ) -> list[Figure]:
-    from kitd.backoffice.demo_pki import generate_demo_pki
-    from kitd.backoffice.receiver import PackageReceiver, ReceiverConfig
+    from backoffice.demo_pki import generate_demo_pki
+    from backoffice.receiver import PackageReceiver, ReceiverConfig
     from kitd.outbox.config import OutboxConfig
     from kitd.outbox.outbox import Outbox
 

@@ -4,7 +4,6 @@ daemon to its arrival in the client (same clock: one machine)."""
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -16,10 +15,9 @@ FRAMES = 150
 
 
 def run(ctx: Context) -> list[Figure]:
-    sys.path[0:0] = [str(ctx.repo_root), str(ctx.repo_root / "tests")]
     from kit.v1 import capture_service_pb2 as pb
-    from support.kit import KitUnderTest
-    from support.visit import Visit
+    from kitharness.kit import KitUnderTest
+    from kitharness.visit import Visit
 
     options = {"camera": {"width": 1280, "height": 720, "fps": 30}}
     with (

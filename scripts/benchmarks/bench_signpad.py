@@ -7,14 +7,12 @@ and encode the ISO/IEC 19794-7 record, for a generated signature of a few second
 from __future__ import annotations
 
 import os
-import sys
 import time
 
 from figures import Context, Figure, median, percentile, time_ms
 
 
 def run(ctx: Context) -> list[Figure]:
-    sys.path.insert(0, str(ctx.repo_root / "firmware-sims"))
     from hal.signpad.base import PadInfo, PenFlags, PenSample
     from hal.signpad.framing import FrameDecoder, encode_frame
     from hal.signpad.protocol import FrameType, RawPenSample, build_pen, parse_pen

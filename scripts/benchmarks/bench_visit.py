@@ -8,7 +8,6 @@ captured), signature end to result, and sealing into the outbox.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,9 +18,8 @@ RUNS = 3
 
 
 def run(ctx: Context) -> list[Figure]:
-    sys.path[0:0] = [str(ctx.repo_root), str(ctx.repo_root / "tests")]
-    from support.kit import KitUnderTest
-    from support.visit import LEFT_INDEX, RIGHT_INDEX, Visit
+    from kitharness.kit import KitUnderTest
+    from kitharness.visit import LEFT_INDEX, RIGHT_INDEX, Visit
 
     walls: list[float] = []
     overheads: list[float] = []

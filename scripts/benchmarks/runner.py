@@ -12,14 +12,14 @@ import json
 import sys
 import traceback
 from pathlib import Path
+from types import ModuleType
+
+from figures import Context, Figure
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from figures import Context, Figure  # noqa: E402
 
 
-def load_modules(only: set[str]) -> list[tuple[str, object]]:
+def load_modules(only: set[str]) -> list[tuple[str, ModuleType]]:
     modules = []
     for path in sorted(HERE.glob("bench_*.py")):
         name = path.stem.removeprefix("bench_")
@@ -46,7 +46,7 @@ def main() -> int:
     errors: list[dict[str, str]] = []
     for name, module in load_modules({n for n in args.only.split(",") if n}):
         try:
-            figures.extend(module.run(ctx))  # type: ignore[attr-defined]
+            figures.extend(module.run(ctx))
         except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others
             errors.append({"benchmark": name, "error": f"{type(exc).__name__}: {exc}"})
             if not args.json:

@@ -12,11 +12,11 @@ from typing import Any
 import cbor2
 import pytest
 
+from backoffice import cli as kitpkg
 from kitd.audit.checkpoint import checkpoint_problem
 from kitd.audit.errors import AuditChainBroken, AuditCheckpointInvalid
 from kitd.audit.head import SignedHead
 from kitd.audit.verify import decode_records
-from kitd.cli import kitpkg
 from kitd.keys.key_list import KitKeyList
 
 RECORD: dict[str, Any] = {

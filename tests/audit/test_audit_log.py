@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from backoffice import cli as kitpkg
 from kitd.audit.errors import AuditChainBroken, AuditCheckpointInvalid, AuditTruncated
 from kitd.audit.log import AuditLog
 from kitd.audit.record import GENESIS_HASH, AuditKind, AuditRecord
 from kitd.audit.verify import ChainAnchor, decode_records, verify_chain, verify_log_bytes
-from kitd.cli import kitpkg
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_list import KitKeyList
 

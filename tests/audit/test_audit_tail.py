@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from backoffice import cli as kitpkg
 from kitd.audit.errors import AuditChainBroken, AuditCheckpointInvalid, AuditTruncated
 from kitd.audit.head import SignedHead, head_path, read_head, write_head
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind, encode_records
 from kitd.audit.verify import decode_records, verify_log_bytes
-from kitd.cli import kitpkg
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_list import KitKeyList
 

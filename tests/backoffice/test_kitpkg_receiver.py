@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.state import PackageState
+from kitharness.ports import free_port
 from support.back_office import BackOffice
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_kitpkg_receiver_generates_its_pki_and_accepts_uploads(back_office: BackOffice) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     back_office.keys.save(back_office.root / "kit-keys.json")
     pki = back_office.root / "cli-pki"
     out = back_office.root / "cli-received"
     process = subprocess.Popen(
-        [sys.executable, "-m", "kitd.cli.kitpkg", "receiver",
+        [sys.executable, "-m", "backoffice.cli", "receiver",
          "--key", str(back_office.root / "backoffice" / "recipient.key.pem"),
          "--kit-keys", str(back_office.root / "kit-keys.json"), "--out", str(out),
          "--pki", str(pki), "--generate-pki", "--port", str(port)],

@@ -147,10 +147,10 @@ def test_opening_reports_identity_and_a_500_ppi_sensor(scanner: FingerprintScann
 def test_ping_and_led_are_answered(scanner: FingerprintScanner, rig: Rig) -> None:
     scanner.ping()
     assert scanner.is_open
-    scanner.set_led(True)
+    scanner.set_led(on=True)
     if rig.sim is not None:  # a real reader's LED is checked by the person at the rig
         assert rig.sim.control("info")["led"] is True
-    scanner.set_led(False)
+    scanner.set_led(on=False)
     if rig.sim is not None:
         assert rig.sim.control("info")["led"] is False
 

@@ -16,7 +16,7 @@ from support.daemon import RunningDaemon, write_config
 def audit_verify(state: Path) -> subprocess.CompletedProcess[str]:
     log, keys = str(state / "audit.log"), str(state / "kit-keys.json")
     return subprocess.run(
-        [sys.executable, "-m", "kitd.cli.kitpkg", "audit-verify", log, "--kit-keys", keys],
+        [sys.executable, "-m", "backoffice.cli", "audit-verify", log, "--kit-keys", keys],
         capture_output=True,
         text=True,
         timeout=60,

@@ -63,65 +63,96 @@ def first_defined_value(field: descriptor.FieldDescriptor) -> int:
     return next(v.number for v in field.enum_type.values if v.number != 0)
 
 
+# (rule id the daemon must name, field path, a value that breaks it)
+Case = tuple[str, str, Any]
+
+
+def string_cases(
+    field: descriptor.FieldDescriptor, rules: validate_pb2.FieldRules
+) -> tuple[list[Case], set[str]]:
+    s = rules.string
+    cases: list[Case] = []
+    if s.HasField("max_len"):
+        cases.append(("string.max_len", field.name, "x" * (s.max_len + 1)))
+    if s.uuid:
+        cases.append(("string.uuid", field.name, "not-a-session-id"))
+    if s.pattern:
+        # The first of these the pattern refuses (RE2's syntax here is also Python's).
+        refused = next(
+            v for v in ("Not A Profile!", "line\nbreak", "\x1b[2J") if not re.search(s.pattern, v)
+        )
+        cases.append(("string.pattern", field.name, refused))
+    return cases, {f.name for f, _ in s.ListFields()} - {"max_len", "uuid", "pattern"}
+
+
+def bytes_cases(
+    field: descriptor.FieldDescriptor, rules: validate_pb2.FieldRules
+) -> tuple[list[Case], set[str]]:
+    cases: list[Case] = [("bytes.max_len", field.name, b"\0" * (rules.bytes.max_len + 1))]
+    return cases, {f.name for f, _ in rules.bytes.ListFields()} - {"max_len"}
+
+
+def uint32_cases(
+    field: descriptor.FieldDescriptor, rules: validate_pb2.FieldRules
+) -> tuple[list[Case], set[str]]:
+    cases: list[Case] = [("uint32.lte", field.name, rules.uint32.lte + 1)]
+    return cases, {f.name for f, _ in rules.uint32.ListFields()} - {"lte"}
+
+
+def enum_cases(
+    field: descriptor.FieldDescriptor, rules: validate_pb2.FieldRules
+) -> tuple[list[Case], set[str]]:
+    assert rules.enum.defined_only
+    cases: list[Case] = [("enum.defined_only", field.name, 999)]
+    return cases, {f.name for f, _ in rules.enum.ListFields()} - {"defined_only"}
+
+
+def repeated_cases(
+    field: descriptor.FieldDescriptor, rules: validate_pb2.FieldRules
+) -> tuple[list[Case], set[str]]:
+    r = rules.repeated
+    name = field.name
+    cases: list[Case] = []
+    if r.HasField("max_items"):
+        cases.append(("repeated.max_items", name, [first_defined_value(field)] * (r.max_items + 1)))
+    items = r.items.enum
+    if items.defined_only:
+        cases.append(("enum.defined_only", f"{name}[0]", [999]))
+    if 0 in items.not_in:
+        cases.append(("enum.not_in", f"{name}[0]", [0]))
+    unknown = {f.name for f, _ in r.ListFields()} - {"max_items", "items"}
+    unknown |= {f.name for f, _ in items.ListFields()} - {"defined_only", "not_in"}
+    return cases, unknown
+
+
+# The breaking values of each kind of rule, and the rules of that kind the walk does not know.
+CASES_BY_KIND = {
+    "string": string_cases,
+    "bytes": bytes_cases,
+    "uint32": uint32_cases,
+    "enum": enum_cases,
+    "repeated": repeated_cases,
+}
+
+
 def breaking_values(
     field: descriptor.FieldDescriptor, rules: validate_pb2.FieldRules
-) -> list[tuple[str, str, Any]]:
+) -> list[Case]:
     """(rule id the daemon must name, field path, a value that breaks it) for each declared rule."""
-    cases: list[tuple[str, str, Any]] = []
+    cases: list[Case] = []
     declared = {f.name for f, _ in rules.ListFields()}
-    name = field.name
     if rules.required:
         zero: Any = 0 if field.type == descriptor.FieldDescriptor.TYPE_ENUM else ""
-        cases.append(("required", name, zero))
+        cases.append(("required", field.name, zero))
         declared.discard("required")
-    kind = rules.WhichOneof("type")
-    declared.discard(kind or "")
-    handled: set[str] = set()
-    if kind == "string":
-        s = rules.string
-        handled = {"max_len", "uuid", "pattern"}
-        if s.HasField("max_len"):
-            cases.append(("string.max_len", name, "x" * (s.max_len + 1)))
-        if s.uuid:
-            cases.append(("string.uuid", name, "not-a-session-id"))
-        if s.pattern:
-            # The first of these the pattern refuses (RE2's syntax here is also Python's).
-            refused = next(
-                v
-                for v in ("Not A Profile!", "line\nbreak", "\x1b[2J")
-                if not re.search(s.pattern, v)
-            )
-            cases.append(("string.pattern", name, refused))
-        unknown = {f.name for f, _ in s.ListFields()} - handled
-    elif kind == "bytes":
-        handled = {"max_len"}
-        cases.append(("bytes.max_len", name, b"\0" * (rules.bytes.max_len + 1)))
-        unknown = {f.name for f, _ in rules.bytes.ListFields()} - handled
-    elif kind == "uint32":
-        handled = {"lte"}
-        cases.append(("uint32.lte", name, rules.uint32.lte + 1))
-        unknown = {f.name for f, _ in rules.uint32.ListFields()} - handled
-    elif kind == "enum":
-        handled = {"defined_only"}
-        assert rules.enum.defined_only
-        cases.append(("enum.defined_only", name, 999))
-        unknown = {f.name for f, _ in rules.enum.ListFields()} - handled
-    elif kind == "repeated":
-        r = rules.repeated
-        handled = {"max_items", "items"}
-        if r.HasField("max_items"):
-            cases.append(
-                ("repeated.max_items", name, [first_defined_value(field)] * (r.max_items + 1))
-            )
-        items = r.items.enum
-        if items.defined_only:
-            cases.append(("enum.defined_only", f"{name}[0]", [999]))
-        if 0 in items.not_in:
-            cases.append(("enum.not_in", f"{name}[0]", [0]))
-        unknown = {f.name for f, _ in r.ListFields()} - handled
-        unknown |= {f.name for f, _ in items.ListFields()} - {"defined_only", "not_in"}
+    kind = rules.WhichOneof("type") or ""
+    declared.discard(kind)
+    kind_cases = CASES_BY_KIND.get(kind)
+    if kind_cases is None:
+        unknown = {kind}
     else:
-        unknown = {kind or ""}
+        found, unknown = kind_cases(field, rules)
+        cases += found
     assert not unknown and not declared, (
         f"{field.full_name}: no breaking value for {unknown | declared}"
     )

@@ -154,7 +154,7 @@ def squatted_socket(folder: Path, owner: int) -> socket.socket:
     server.bind(str(folder / "kitd.sock"))
     server.listen(8)
     os.chown(folder / "kitd.sock", owner, -1)
-    server.setblocking(False)
+    server.settimeout(0.0)  # non-blocking
     return server
 
 

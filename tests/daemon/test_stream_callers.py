@@ -16,8 +16,8 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from backoffice.demo_pki import generate_demo_pki
 from kitd.api.languages import CallLanguages
-from kitd.backoffice.demo_pki import generate_demo_pki
 from kitd.locale.catalogs import Catalogs
 from kitd.server.auth import TokenAuthInterceptor
 from kitd.server.stream_budget import StreamBudget, StreamBudgetInterceptor

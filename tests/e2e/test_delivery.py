@@ -23,8 +23,8 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from backoffice.references import load_signer
 from kit.v1 import capture_service_pb2 as pb
-from kitd.delivery.back_office import load_signer
 from kitd.delivery.kit_key import load_public_key
 from kitd.delivery.reference import HEADER_FORMAT, MAGIC, MAX_REFERENCE_BYTES
 from kitd.keys.file_key import FileKeySigner
@@ -78,7 +78,7 @@ def fail_every_attempt(visit: Visit) -> None:
         assert failed_checks(attempt) == {"finger_match"}
 
 
-def check_visually(visit: Visit, confirmed: bool, reason: str = REASON) -> pb.Session:
+def check_visually(visit: Visit, *, confirmed: bool, reason: str = REASON) -> pb.Session:
     visit.session = visit.client.capture.CheckIdentityVisually(
         pb.CheckIdentityVisuallyRequest(session_id=visit.id, confirmed=confirmed, reason=reason),
         metadata=visit.md,
@@ -146,7 +146,7 @@ def test_after_every_attempt_failed_the_operator_checks_identity_against_the_enr
     visit = visit_factory(DELIVERY, 40, both_fingers(kit))
     assert visit.session.delivery_verification.visual_check_available
     with pytest.raises(grpc.RpcError) as early:
-        check_visually(visit, True)
+        check_visually(visit, confirmed=True)
     assert reason_of(early.value) == "ERROR_REASON_VISUAL_CHECK_NOT_ALLOWED"
     fail_every_attempt(visit)
     session = visit.refresh()
@@ -158,9 +158,9 @@ def test_after_every_attempt_failed_the_operator_checks_identity_against_the_enr
     ).jpeg
     assert photo == ENROLLMENT_PHOTO
     with pytest.raises(grpc.RpcError) as short:
-        check_visually(visit, True, "ok")
+        check_visually(visit, confirmed=True, reason="ok")
     assert short.value.code() is grpc.StatusCode.INVALID_ARGUMENT
-    verification = check_visually(visit, True).delivery_verification
+    verification = check_visually(visit, confirmed=True).delivery_verification
     assert verification.identity_check == pb.IDENTITY_CHECK_METHOD_VISUAL_CHECK
     assert not verification.matched
     assert (verification.visual_check.reason, verification.visual_check.operator_id) == (
@@ -188,7 +188,7 @@ def test_a_visual_check_that_does_not_confirm_ends_the_visit_not_verified(
 ) -> None:
     visit = visit_factory(DELIVERY, 40, both_fingers(kit))
     fail_every_attempt(visit)
-    session = check_visually(visit, False, "the photo shows someone else")
+    session = check_visually(visit, confirmed=False, reason="the photo shows someone else")
     assert session.state == pb.SESSION_STATE_NOT_VERIFIED
     assert "visual check" in session.end_reason
     # The kit is free for the next visit.
@@ -201,7 +201,7 @@ def test_a_policy_that_forbids_the_visual_check_ends_the_visit_after_both_finger
     visit = visit_factory(STRICT, 40, both_fingers(kit))
     assert not visit.session.delivery_verification.visual_check_available
     with pytest.raises(grpc.RpcError) as refused:
-        check_visually(visit, True)
+        check_visually(visit, confirmed=True)
     assert refused.value.code() is grpc.StatusCode.FAILED_PRECONDITION
     assert reason_of(refused.value) == "ERROR_REASON_VISUAL_CHECK_NOT_ALLOWED"
     assert "allows no visual identity check" in refused.value.details()

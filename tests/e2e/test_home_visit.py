@@ -81,7 +81,7 @@ def refused_finalize(visit: Visit) -> error_details_pb2.ErrorInfo:
 
 def kitpkg(kit: KitUnderTest, *args: str) -> subprocess.CompletedProcess[str]:
     state = kit.root / "kitd" / "state"
-    command = [sys.executable, "-m", "kitd.cli.kitpkg", *args]
+    command = [sys.executable, "-m", "backoffice.cli", *args]
     keys = ["--key", str(kit.recipient.private_path), "--kit-keys", str(state / "kit-keys.json")]
     return subprocess.run(command + keys, capture_output=True, text=True, timeout=120, check=True)
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from backoffice.opener import open_package
 from kitd.keys.config import KeyBackend, KitKeyConfig, load_kit_key
 from kitd.keys.errors import InsecureKeyPermissions, KeyStoreError, KitKeyNotFound
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_list import KitKeyList
 from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
 from kitd.package.contents import VisitContents
-from kitd.package.opener import open_package
 from kitd.package.sealer import PackageSealer
 
 

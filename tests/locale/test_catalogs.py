@@ -10,7 +10,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from hal.events import Cause, Reason
-from kitd.api.convert import _STEP_TITLES, device_message
+from kitd.api.convert import device_message
 from kitd.capture.signature import SIGN_HERE
 from kitd.config import DEVICE_KINDS
 from kitd.locale import Catalogs, Message
@@ -21,7 +21,7 @@ from kitd.quality.face.vocabulary import ADVICE, JPEG_QUALITY_ADVICE, MOTION_ADV
 from kitd.quality.finger.feedback import Feedback
 from kitd.quality.signature.checks import GUIDANCE
 from kitd.server.request_validation import RULE_KINDS
-from kitd.session.model import CaptureKind, SessionState
+from kitd.session.model import STEP_TITLES, CaptureKind, SessionState
 
 CATALOG_FILES = sorted(builtin_catalog_dir().glob("*.po"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +71,7 @@ def vocabulary_messages() -> list[Message]:
     messages += list(GUIDANCE.values())
     messages += [finger_label(position) for position in range(1, 11)]
     messages += [Message(f"session.state.{state.value}") for state in SessionState]
-    messages += [Message(message_id) for message_id in _STEP_TITLES.values()]
+    messages += [Message(message_id) for message_id in STEP_TITLES.values()]
     messages += [device_message(Reason(cause, attempts=3)) for cause in Cause]
     messages += [Message(f"device.{name}") for name in DEVICE_KINDS]
     for reason in (

@@ -41,7 +41,7 @@ def test_unbroken_parallel_ridges_have_no_minutiae() -> None:
     assert extract_template(stripes()).count == 0
 
 
-def minutia(x0: float, y0: float, ink_inverted: bool = False) -> NDArray[np.uint8]:
+def minutia(x0: float, y0: float, *, ink_inverted: bool = False) -> NDArray[np.uint8]:
     """Horizontal ridges with one minutia at (x0, y0): the phase turns once around it, so the right
     side has one ridge more than the left (an ending, or, with the ink inverted, a bifurcation, both
     opening to the right)."""
@@ -56,9 +56,9 @@ def minutia(x0: float, y0: float, ink_inverted: bool = False) -> NDArray[np.uint
 @pytest.mark.parametrize("ink_inverted", [False, True])
 @pytest.mark.parametrize(("x0", "y0"), [(150.0, 150.0), (140.0, 163.0), (171.0, 128.0)])
 def test_one_minutia_is_found_where_it_is_pointing_to_its_open_side(
-    x0: float, y0: float, ink_inverted: bool
+    x0: float, y0: float, *, ink_inverted: bool
 ) -> None:
-    template = extract_template(minutia(x0, y0, ink_inverted))
+    template = extract_template(minutia(x0, y0, ink_inverted=ink_inverted))
     assert template.count == 1
     assert abs(template.x[0] - x0) <= 4 and abs(template.y[0] - y0) <= 4
     # Ending or bifurcation, the minutia points to the side with the extra ridge: right, angle 0.
@@ -66,7 +66,10 @@ def test_one_minutia_is_found_where_it_is_pointing_to_its_open_side(
 
 
 def test_the_same_minutia_in_inverted_ink_is_the_other_kind() -> None:
-    kinds = {extract_template(minutia(150, 150, inverted)).kind[0] for inverted in (False, True)}
+    kinds = {
+        extract_template(minutia(150, 150, ink_inverted=inverted)).kind[0]
+        for inverted in (False, True)
+    }
     assert kinds == {MinutiaKind.RIDGE_ENDING, MinutiaKind.BIFURCATION}
 
 

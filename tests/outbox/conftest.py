@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kitd.backoffice.receiver import PackageReceiver
+from backoffice.receiver import PackageReceiver
 from support.back_office import BackOffice, make_back_office
 
 

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from kitd.backoffice.receiver import PackageReceiver
+from backoffice.receiver import PackageReceiver
 from kitd.outbox.contract import MAX_ANSWER_BYTES
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.state import EnqueuedPackage, FlushResult, PackageState

@@ -4,29 +4,23 @@ and in disk use."""
 from __future__ import annotations
 
 import hashlib
-import socket
 import sqlite3
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+from backoffice.receiver import PackageReceiver
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind
-from kitd.backoffice.receiver import PackageReceiver
 from kitd.outbox.contract import Receipt
 from kitd.outbox.errors import DuplicatePackage, InsufficientSpace, NotAPackage
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.state import PackageState
 from kitd.outbox.uploader import Uploader
 from kitd.package.header import read_header
+from kitharness.ports import free_port
 from support.back_office import BackOffice
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_enqueue_stores_sealed_bytes_and_reports_them(back_office: BackOffice) -> None:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from backoffice.receiver import PackageReceiver
 from kitd.audit.errors import AuditLogError
 from kitd.audit.log import AuditLog
 from kitd.audit.record import AuditKind
 from kitd.audit.verify import decode_records, verify_log_bytes
-from kitd.backoffice.receiver import PackageReceiver
 from kitd.outbox.errors import InsufficientSpace
 from kitd.outbox.outbox import Outbox
 from kitd.outbox.uploader import Uploader

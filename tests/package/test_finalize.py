@@ -1,18 +1,18 @@
-"""finalize_visit: the session's single call at the end of a visit."""
+"""finalize_visit: the sealing step that writes a visit's package and queues it in the outbox."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from package_kit import Kit
 
+from backoffice.opener import open_package
 from kitd.outbox.config import OutboxConfig
 from kitd.outbox.errors import InsufficientSpace
 from kitd.outbox.outbox import Outbox
 from kitd.package.contents import VisitContents
-from kitd.package.finalize import finalize_visit
-from kitd.package.opener import open_package
+from kitd.sealing import finalize_visit
+from support.package_kit import Kit
 
 
 def test_finalize_leaves_an_openable_package_in_the_outbox(

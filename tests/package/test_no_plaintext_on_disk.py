@@ -6,13 +6,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from package_kit import Kit
 
 from kitd.outbox.config import OutboxConfig
 from kitd.outbox.outbox import Outbox
 from kitd.package.contents import VisitContents
 from kitd.package.files import encode_images
 from kitd.records.wsq import encode_wsq
+from support.package_kit import Kit
 
 
 def needles(visit: VisitContents) -> dict[str, bytes]:

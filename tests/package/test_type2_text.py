@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from package_kit import Kit
-from visit_factory import make_visit
 
+from backoffice.opener import open_package
 from kitd.package.ansi_nist import read_transaction, text
 from kitd.package.contents import Eligibility, EligibilityOverride, FingerException, Override
-from kitd.package.opener import open_package
+from support.package_kit import Kit
+from support.visit_factory import make_visit
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from visit_factory import finger_pixels
 
 from kitd.records.wsq import WsqError, decode_wsq, encode_wsq
+from support.visit_factory import finger_pixels
 
 
 def test_wsq_round_trip_keeps_size_and_ridges() -> None:

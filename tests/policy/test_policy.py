@@ -155,7 +155,7 @@ def test_a_broken_delivery_policy_names_the_key(
     ],
 )
 def test_the_next_documents_ask_fingers_and_signature_from_their_ages(
-    profile: str, age: int, fingers: bool, signature: bool
+    profile: str, age: int, *, fingers: bool, signature: bool
 ) -> None:
     policy = load_policies().for_visit(profile, age)
     assert policy.fingers_required(age) is fingers

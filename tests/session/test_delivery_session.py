@@ -25,6 +25,7 @@ from kitd.policy.loader import parse_policy
 from kitd.policy.model import Policy
 from kitd.session.comparisons import FINGER_MATCH
 from kitd.session.model import (
+    VERIFY_STEP,
     CaptureKind,
     FingerPayload,
     IdentityCheck,
@@ -32,7 +33,6 @@ from kitd.session.model import (
     StepState,
 )
 from kitd.session.packaging import visit_contents
-from kitd.session.plan import VERIFY_STEP
 from kitd.session.session import Session
 from kitsim.prints.impression import Placement, render
 from kitsim.prints.master import master_print
@@ -185,7 +185,7 @@ def test_the_visual_check_is_refused_where_the_policy_forbids_it() -> None:
     s, _ = delivery(delivery_policy(visual_check_allowed=False))
     verify(s, payload("deliv-bart", 1))
     with pytest.raises(VisualCheckNotAllowed, match="allows no visual identity check"):
-        s.check_identity_visually(True, "looks like the photo on the card")
+        s.check_identity_visually(confirmed=True, reason="looks like the photo on the card")
     with pytest.raises(VisualCheckNotAllowed):
         s.enrollment_photo()
 
@@ -196,7 +196,7 @@ def test_the_visual_check_waits_until_every_fingerprint_attempt_failed(
     s, _ = delivery(policies.for_visit("be-eid-delivery", 40))
     verify(s, payload("deliv-bart", 1))
     with pytest.raises(VisualCheckNotAllowed, match="attempts remain"):
-        s.check_identity_visually(True, "looks like the photo on the card")
+        s.check_identity_visually(confirmed=True, reason="looks like the photo on the card")
 
 
 def test_after_every_attempt_failed_the_operator_confirms_identity_against_the_photo(
@@ -208,8 +208,8 @@ def test_after_every_attempt_failed_the_operator_confirms_identity_against_the_p
     assert s.step_by_id(VERIFY_STEP).state is StepState.EXHAUSTED
     assert s.enrollment_photo() == PHOTO
     with pytest.raises(InvalidArgument, match="at least 10 characters"):
-        s.check_identity_visually(True, "ok")
-    s.check_identity_visually(True, "face, scar and birth date match the photo")
+        s.check_identity_visually(confirmed=True, reason="ok")
+    s.check_identity_visually(confirmed=True, reason="face, scar and birth date match the photo")
     v = s.verification
     assert v is not None and v.method is IdentityCheck.VISUAL_CHECK and not v.matched
     assert s.step_by_id(VERIFY_STEP).state is StepState.DONE
@@ -230,7 +230,9 @@ def test_after_every_attempt_failed_the_operator_confirms_identity_against_the_p
     assert contents.delivery.visual_check_operator == "op-17"
     assert [finger for finger, _number, _score in contents.delivery.scores] == [2, 2, 2, 7, 7, 7]
     with pytest.raises(VisualCheckNotAllowed, match="already checked"):
-        s.check_identity_visually(True, "face, scar and birth date match the photo")
+        s.check_identity_visually(
+            confirmed=True, reason="face, scar and birth date match the photo"
+        )
 
 
 def test_a_visual_check_that_does_not_confirm_ends_the_visit_not_verified(
@@ -238,7 +240,7 @@ def test_a_visual_check_that_does_not_confirm_ends_the_visit_not_verified(
 ) -> None:
     s, records = delivery(policies.for_visit("be-eid-delivery", 40))
     fail_every_attempt(s)
-    s.check_identity_visually(False, "the photo shows someone else")
+    s.check_identity_visually(confirmed=False, reason="the photo shows someone else")
     assert s.state is SessionState.NOT_VERIFIED
     assert "visual check" in s.end_reason
     assert all(a.payload is None for a in s.attempts)

@@ -30,7 +30,7 @@ from kitd.summary import summary_of, summary_page
 
 # 2026-12-07 10:00 local time: the visit's clock.
 NOW = datetime(2026, 12, 7, 10, 0).timestamp()
-PASS = (CheckResult("single_face", 1, 1, True, 100),)
+PASS = (CheckResult("single_face", 1, 1, passed=True, quality=100),)
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,7 @@ def test_a_certificate_not_shown_needs_an_override_with_a_reason(policies: Polic
     s = home_visit(policies.by_id["be-eid-home-visit"], records)
     capture_everything(s)
     s.record_eligibility(entry(certificate_shown=False, certificate_date=""))
-    assert s.eligibility.missing() == (Evidence.CERTIFICATE,)
+    assert s.eligibility.missing == (Evidence.CERTIFICATE,)
     with pytest.raises(PolicyViolation):
         s.check_complete()
     with pytest.raises(InvalidArgument):
@@ -188,11 +188,11 @@ def test_a_failed_certificate_photo_does_not_count_and_a_good_one_is_packaged(
     s.keep_certificate_photo(
         CertificatePhoto(b"blur", 1280, 720, assess_document(blurred, limits), NOW)
     )
-    assert s.eligibility.missing() == (Evidence.CERTIFICATE_PHOTO,)
+    assert s.eligibility.missing == (Evidence.CERTIFICATE_PHOTO,)
     s.keep_certificate_photo(
         CertificatePhoto(b"page", 1280, 720, assess_document(page, limits), NOW)
     )
-    assert s.eligibility.missing() == ()
+    assert s.eligibility.missing == ()
     contents = visit_contents(s, "kit-1")
     assert contents.eligibility is not None
     assert contents.eligibility.certificate_photo == b"page"

@@ -42,8 +42,12 @@ def session(policies: PolicySet, profile: str = "be-eid", age: int = 40) -> tupl
     return s, records
 
 
-PASS = (CheckResult("single_face", 1, 1, True, 100),)
-FAIL = (CheckResult("yaw", 14.0, 5.0, False, 20, "ask the person to look straight"),)
+PASS = (CheckResult("single_face", 1, 1, passed=True, quality=100),)
+FAIL = (
+    CheckResult(
+        "yaw", 14.0, 5.0, passed=False, quality=20, guidance="ask the person to look straight"
+    ),
+)
 
 
 def face(s: Session, checks=PASS):
@@ -140,9 +144,9 @@ def test_amputated_right_index_moves_to_the_right_middle(policies: PolicySet) ->
     s, records = session(policies)
     s.record_finger_exception(RIGHT_INDEX, ExceptionKind.AMPUTATED, "amputated in 2019")
     assert s.step_for(CaptureKind.FINGER).finger == RIGHT_MIDDLE
-    assert s.decisions.exceptions[0].operator_id == "op-17"
+    assert s.finger_exceptions[0].operator_id == "op-17"
     assert records[-1][0] == "finger_exception"
-    assert s.decisions.card_validity_months == 0
+    assert s.card_validity_months == 0
 
 
 def test_exception_on_a_later_fallback_removes_it_from_the_order(policies: PolicySet) -> None:
@@ -157,7 +161,7 @@ def test_temporarily_unable_settles_all_fingers_with_a_12_month_card(policies: P
     s, _ = session(policies)
     s.record_finger_exception(0, ExceptionKind.TEMPORARILY_UNABLE, "both hands in plaster")
     assert all(st.state is StepState.EXCEPTED for st in s.steps if st.kind is CaptureKind.FINGER)
-    assert s.decisions.card_validity_months == 12
+    assert s.card_validity_months == 12
 
 
 def test_exception_needs_a_reason(policies: PolicySet) -> None:
@@ -191,7 +195,7 @@ def test_signature_waiver_replaces_the_signature(policies: PolicySet) -> None:
     s, _ = session(policies)
     s.waive_signature(WaiverReason.ILLITERACY, "")
     assert s.step_by_id("signature").state is StepState.EXCEPTED
-    assert s.decisions.waiver is not None and s.decisions.waiver.reason is WaiverReason.ILLITERACY
+    assert s.signature_waiver is not None and s.signature_waiver.reason is WaiverReason.ILLITERACY
 
 
 def test_attempts_are_limited_per_step(policies: PolicySet) -> None:

@@ -1,66 +1,26 @@
-"""A small tmpfs mounted over a folder, that tests fill up and free again (disk-full cases).
-
-Mounting needs root (CAP_SYS_ADMIN); without it `small_disk` skips the test, saying why. The filler is
-ordinary zeros in a file of its own: it takes the space and nothing else.
-"""
+"""A small tmpfs for the disk-full tests: the harness's (kitharness.small_disk), skipping the test
+where it cannot be mounted."""
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-CHUNKS = (1 << 20, 1 << 16, 1 << 12, 1 << 8, 1)
+from kitharness.small_disk import NoSmallDisk, SmallDisk
+from kitharness.small_disk import small_disk as mount_small_disk
 
-
-class SmallDisk:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.filler = path / "filler.bin"
-
-    def fill(self, leave: int = 0) -> int:
-        """Take all free space but `leave` bytes (at block granularity); returns bytes taken."""
-        with open(self.filler, "ab", buffering=0) as out:
-            for size in CHUNKS:
-                block = bytes(size)
-                while True:
-                    try:
-                        out.write(block)
-                    except OSError as exc:
-                        if exc.errno != errno.ENOSPC:
-                            raise
-                        break
-            taken = out.tell()
-        if leave:
-            os.truncate(self.filler, max(0, taken - leave))
-        return os.path.getsize(self.filler)
-
-    def free(self) -> None:
-        self.filler.unlink(missing_ok=True)
-
-    @property
-    def free_bytes(self) -> int:
-        stats = os.statvfs(self.path)
-        return stats.f_bavail * stats.f_frsize
+__all__ = ["SmallDisk", "small_disk"]
 
 
 @contextlib.contextmanager
 def small_disk(path: Path, size_mb: int) -> Iterator[SmallDisk]:
-    path.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size_mb}m,mode=0700", "tmpfs", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs for the disk-full case: {mounted.stderr.strip()}")
-    try:
-        yield SmallDisk(path)
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
+    """The harness's small disk; a test that cannot have one is skipped, saying why."""
+    with contextlib.ExitStack() as stack:
+        try:
+            disk = stack.enter_context(mount_small_disk(path, size_mb))
+        except NoSmallDisk as refused:
+            pytest.skip(str(refused))
+        yield disk

@@ -57,5 +57,12 @@ def draw_page(canvas: NDArray[np.float32]) -> None:
     xs = np.linspace(margin, page_w * 0.55, 40)
     ys = page_h * 0.86 + 12 * scale * np.sin(xs / (9 * scale))
     points = np.stack([xs, ys], axis=1).astype(np.int32)
-    cv2.polylines(page, [points], False, INK_BGR, max(1, int(2 * scale)), cv2.LINE_AA)
+    cv2.polylines(
+        page,
+        [points],
+        isClosed=False,
+        color=INK_BGR,
+        thickness=max(1, int(2 * scale)),
+        lineType=cv2.LINE_AA,
+    )
     canvas[top : top + page_h, left : left + page_w] = page.astype(np.float32)

@@ -81,7 +81,8 @@ def _astronaut_rgb() -> NDArray[np.uint8]:
 def close_mouth(bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """Closes the smile: each column of the mouth region is squeezed so the rows of the inner-lip gap
     disappear and the upper lip meets the lower one (a vertical remap, strongest mid-mouth, nothing at
-    the corners)."""
+    the corners).
+    """
     (x0, y0), (x1, y1) = ASTRONAUT_MOUTH_CORNERS
     cx, cy, gap = ASTRONAUT_MOUTH_GAP
     half_width = (x1 - x0) / 2.0
@@ -113,7 +114,8 @@ def close_mouth(bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
 def relax_mouth(bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """Takes the smile out of a closed mouth: the mouth is narrowed about its middle and its corners are
     lowered to the lips' line (a smooth remap that fades out over the cheeks and chin), so the face mesh
-    reads a relaxed mouth, about 0.87 of the eye distance wide with level corners."""
+    reads a relaxed mouth, about 0.87 of the eye distance wide with level corners.
+    """
     (x0, y0), (x1, y1) = ASTRONAUT_MOUTH_CORNERS
     cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
     half_width = (x1 - x0) / 2.0
@@ -132,7 +134,8 @@ def relax_mouth(bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
 def open_mouth(bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """Drops the lower lip of a closed relaxed mouth (`relax_mouth`'s result) and shows the dark mouth
     behind it: the rows under the lips' line move down by the gap, most in the middle, nothing beyond
-    the corners or below the chin."""
+    the corners or below the chin.
+    """
     (x0, _), (x1, _) = ASTRONAUT_MOUTH_CORNERS
     cx, cy = (x0 + x1) / 2.0, ASTRONAUT_MOUTH_GAP[1]
     half_width = (x1 - x0) / 2.0 * 0.85
@@ -155,7 +158,8 @@ def open_mouth(bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
 @cache
 def astronaut_portrait() -> Layer:
     """The astronaut cut out of her backdrop with a relaxed, closed mouth (a neutral expression): head,
-    hair, neck and collar, feathered. The default scene."""
+    hair, neck and collar, feathered. The default scene.
+    """
     return _cut_out(relax_mouth(close_mouth(_astronaut_bgr())))
 
 
@@ -174,7 +178,8 @@ def astronaut_open_mouth() -> Layer:
 @cache
 def astronaut_smiling() -> Layer:
     """The same portrait with her smile as photographed (teeth showing): fails `mouth_closed` and
-    `expression_neutral`."""
+    `expression_neutral`.
+    """
     return _cut_out(_astronaut_bgr())
 
 

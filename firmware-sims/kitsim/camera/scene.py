@@ -10,6 +10,7 @@ simulator renders once per scene change and streams the encoded result; nothing 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -89,28 +90,77 @@ def _flag(name: str, value: Any) -> bool:
     return value
 
 
-def _colour_cast(value: Any) -> RGB:
+def _colour_cast(name: str, value: Any) -> RGB:
     # A single number is a warm (> 0) or cool (< 0) cast; a list gives the red, green, blue gains.
     if isinstance(value, list | tuple):
         if len(value) != 3:
-            raise ControlError("scene: colour_cast as a list needs three gains (red, green, blue)")
-        red, green, blue = (_number("colour_cast", v) for v in value)
+            raise ControlError(f"scene: {name} as a list needs three gains (red, green, blue)")
+        red, green, blue = (_number(name, v) for v in value)
         return (red, green, blue)
-    amount = _number("colour_cast", value)
+    amount = _number(name, value)
     return (1.0 + 0.5 * amount, 1.0, 1.0 - 0.5 * amount)
 
 
-def _eyes(value: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+def _eyes(name: str, value: Any) -> tuple[tuple[float, float], tuple[float, float]]:
     try:
         (rx, ry), (lx, ly) = value
-        return (_number("eyes", rx), _number("eyes", ry)), (
-            _number("eyes", lx),
-            _number("eyes", ly),
+        return (_number(name, rx), _number(name, ry)), (
+            _number(name, lx),
+            _number(name, ly),
         )
     except (TypeError, ValueError):
         raise ControlError(
-            "scene: eyes must be [[x, y], [x, y]] (person's right eye first)"
+            f"scene: {name} must be [[x, y], [x, y]] (person's right eye first)"
         ) from None
+
+
+def _pixels(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 16 <= value <= 4096:
+        raise ControlError(f"scene: {name} must be a whole number of pixels (16..4096)")
+    return value
+
+
+def _builtin(name: str, value: Any) -> str:
+    if value not in BUILTINS:
+        raise ControlError(f"scene: unknown {name} {value!r} (known: {', '.join(BUILTINS)})")
+    return str(value)
+
+
+def _image(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not Path(value).is_file():
+        raise ControlError(f"scene: {name} {value!r} is not a readable file")
+    return str(Path(value).resolve())
+
+
+def _amount(name: str, value: Any) -> float:
+    # An amount that is also on or off: true is all of it, false none.
+    return float(value) if isinstance(value, bool) else _number(name, value)
+
+
+# How each knob's control argument is read and checked; a knob not listed is a plain number.
+_KNOBS: dict[str, Callable[[str, Any], Any]] = {
+    "width": _pixels,
+    "height": _pixels,
+    "builtin": _builtin,
+    "image": _image,
+    "eyes": _eyes,
+    "colour_cast": _colour_cast,
+    "second_face": _flag,
+    "eye_bar": _flag,
+    "no_face": _flag,
+    "page": _flag,
+    "busy_background": _amount,
+}
+
+
+def _check_ranges(scene: Scene) -> None:
+    """Raises ControlError for a knob outside the range the renderer can draw."""
+    if scene.scale <= 0.0:
+        raise ControlError("scene: scale must be > 0")
+    if not 0.0 <= scene.uneven_light <= 1.0 or not 0.0 <= scene.busy_background <= 1.0:
+        raise ControlError("scene: uneven_light and busy_background must be within 0..1")
+    if scene.blur < 0.0:
+        raise ControlError("scene: blur must be >= 0")
 
 
 def scene_from_args(args: dict[str, Any], *, width: int, height: int) -> Scene:
@@ -123,37 +173,10 @@ def scene_from_args(args: dict[str, Any], *, width: int, height: int) -> Scene:
         )
     values: dict[str, Any] = {"width": width, "height": height}
     for name, value in args.items():
-        if name in ("width", "height"):
-            if isinstance(value, bool) or not isinstance(value, int) or not 16 <= value <= 4096:
-                raise ControlError(f"scene: {name} must be a whole number of pixels (16..4096)")
-            values[name] = value
-        elif name == "builtin":
-            if value not in BUILTINS:
-                raise ControlError(
-                    f"scene: unknown builtin {value!r} (known: {', '.join(BUILTINS)})"
-                )
-            values[name] = value
-        elif name == "image":
-            if not isinstance(value, str) or not Path(value).is_file():
-                raise ControlError(f"scene: image {value!r} is not a readable file")
-            values[name] = str(Path(value).resolve())
-        elif name == "eyes":
-            values[name] = _eyes(value)
-        elif name == "colour_cast":
-            values[name] = _colour_cast(value)
-        elif name in ("second_face", "eye_bar", "no_face", "page"):
-            values[name] = _flag(name, value)
-        elif name == "busy_background":
-            values[name] = float(value) if isinstance(value, bool) else _number(name, value)
-        else:
-            values[name] = _number(name, value)
+        read: Callable[[str, Any], Any] = _KNOBS.get(name, _number)
+        values[name] = read(name, value)
     scene = Scene(**values)
-    if scene.scale <= 0.0:
-        raise ControlError("scene: scale must be > 0")
-    if not 0.0 <= scene.uneven_light <= 1.0 or not 0.0 <= scene.busy_background <= 1.0:
-        raise ControlError("scene: uneven_light and busy_background must be within 0..1")
-    if scene.blur < 0.0:
-        raise ControlError("scene: blur must be >= 0")
+    _check_ranges(scene)
     return scene
 
 

@@ -46,7 +46,7 @@ def stamp(jpeg: bytes, seq: int, sent_at: float) -> bytes:
 
 
 def truncate(jpeg: bytes) -> bytes:
-    # What a lost USB transfer or a dropped packet does to MJPEG: the frame stops half-way, no EOI.
+    """The frame cut half-way, without its EOI: what a lost USB transfer or packet does to MJPEG."""
     return jpeg[: max(4, len(jpeg) // 2)]
 
 

@@ -1,2 +1,3 @@
 """The simulated KFP1 fingerprint reader: its firmware, behind a simulated USB function (kitsim.usb), with
-synthetic fingers (kitsim.prints)."""
+synthetic fingers (kitsim.prints).
+"""

@@ -96,6 +96,23 @@ class Capture:
     steady: int = 0
     best: tuple[int, NDArray[np.uint8]] | None = None
 
+    def take(
+        self, finger_age: int, quality: int, image: NDArray[np.uint8]
+    ) -> tuple[int, NDArray[np.uint8]] | None:
+        """Auto-capture on one more frame of a finger `finger_age` frames down: the final image and
+        its quality once a frame meets the threshold or the contact has been steady long enough.
+        """
+        self.steady += 1
+        # A landing finger is still flattening; its frames only count when they meet the threshold.
+        settled = finger_age >= len(LANDING_RAMP)
+        if settled and (self.best is None or quality > self.best[0]):
+            self.best = (quality, image)
+        if quality >= self.threshold:
+            return quality, image
+        if self.steady >= SETTLE_FRAMES and self.best is not None:
+            return self.best
+        return None
+
 
 @dataclass
 class Faults:
@@ -115,6 +132,17 @@ class KFP1Firmware:
     """The simulated reader's firmware: answers KFP1 commands and streams images and events."""
 
     def __init__(self, identity: ReaderIdentity, request_unplug: Callable[[], None]) -> None:
+        # What each opcode does, called with the firmware's lock held: (opcode, tag, payload).
+        self._commands: dict[int, Callable[[int, int, bytes], None]] = {
+            wire.GET_INFO: self._get_info,
+            wire.SET_LED: self._set_led,
+            wire.GET_STATUS: self._get_status,
+            wire.CAPTURE: self._start_capture,
+            wire.ABORT: self._abort,
+            wire.PREVIEW_START: self._start_preview,
+            wire.PREVIEW_STOP: self._stop_preview,
+            wire.RESET: self._reset,
+        }
         self.identity = identity
         self.function = UsbFunction(identity.spec(), self._on_out)
         self._request_unplug = request_unplug
@@ -210,69 +238,79 @@ class KFP1Firmware:
             self._execute(command)
 
     def _execute(self, command: wire.Command) -> None:
-        op, tag = command.opcode, command.tag
-        if op == wire.GET_INFO:
-            i = self.identity
-            payload = wire.info_payload(
-                i.vendor_id,
-                i.product_id,
-                size=(WIDTH, HEIGHT),
-                ppi=PPI,
-                decimation=DECIMATION,
-                strings=(i.vendor, i.model, i.serial, i.firmware),
-            )
-            self._respond(op, tag, wire.OK, payload)
-        elif op == wire.SET_LED:
-            if command.payload[0] > 1:
-                self._respond(op, tag, wire.BAD_REQUEST)
-                return
-            self.led = bool(command.payload[0])
-            self._respond(op, tag, wire.OK)
-        elif op == wire.GET_STATUS:
-            state = 1 if self.capture else 2 if self.preview_tag else 0
-            quality = 255 if self.last_quality is None else self.last_quality
-            payload = struct.pack(
-                "<BBBBI", state, self.finger is not None, self.led, quality, self.frames
-            )
-            self._respond(op, tag, wire.OK, payload)
-        elif op == wire.CAPTURE:
-            timeout_ms, threshold, flags = struct.unpack("<IBB", command.payload)
-            if not 1 <= timeout_ms <= 600_000 or threshold > 100 or flags & ~1:
-                self._respond(op, tag, wire.BAD_REQUEST)
-                return
-            if self.capture is not None or self.preview_tag is not None:
-                self._respond(op, tag, wire.BUSY)
-                return
-            deadline = time.monotonic() + timeout_ms / 1000.0
-            self.capture = Capture(tag, deadline, threshold, bool(flags & 1))
-            self._respond(op, tag, wire.OK)
-            if self.finger is not None:
-                self._event(wire.FINGER_ON, tag, wire.OK, bytes([self.finger.contact]))
-            self._wake.set()
-        elif op == wire.ABORT:
-            if self.capture is not None:
-                self._event(wire.ERROR, self.capture.tag, wire.ABORTED)
-            self.capture = None
-            self.preview_tag = None
-            self._respond(op, tag, wire.OK)
-        elif op == wire.PREVIEW_START:
-            if self.capture is not None or self.preview_tag is not None:
-                self._respond(op, tag, wire.BUSY)
-                return
-            self.preview_tag = tag
-            self._respond(op, tag, wire.OK)
-            if self.finger is not None:
-                self._event(wire.FINGER_ON, tag, wire.OK, bytes([self.finger.contact]))
-        elif op == wire.PREVIEW_STOP:
-            self.preview_tag = None
-            self._respond(op, tag, wire.OK)
-        elif op == wire.RESET:
-            self.capture = None
-            self.preview_tag = None
-            self.led = False
-            for pipe in self.function.inputs.values():
-                pipe.flush()
-            self._respond(op, tag, wire.OK)
+        handler = self._commands.get(command.opcode)
+        if handler is not None:
+            handler(command.opcode, command.tag, command.payload)
+
+    def _get_info(self, op: int, tag: int, payload: bytes) -> None:
+        i = self.identity
+        info = wire.info_payload(
+            i.vendor_id,
+            i.product_id,
+            size=(WIDTH, HEIGHT),
+            ppi=PPI,
+            decimation=DECIMATION,
+            strings=(i.vendor, i.model, i.serial, i.firmware),
+        )
+        self._respond(op, tag, wire.OK, info)
+
+    def _set_led(self, op: int, tag: int, payload: bytes) -> None:
+        if payload[0] > 1:
+            self._respond(op, tag, wire.BAD_REQUEST)
+            return
+        self.led = bool(payload[0])
+        self._respond(op, tag, wire.OK)
+
+    def _get_status(self, op: int, tag: int, payload: bytes) -> None:
+        state = 1 if self.capture else 2 if self.preview_tag else 0
+        quality = 255 if self.last_quality is None else self.last_quality
+        status = struct.pack(
+            "<BBBBI", state, self.finger is not None, self.led, quality, self.frames
+        )
+        self._respond(op, tag, wire.OK, status)
+
+    def _start_capture(self, op: int, tag: int, payload: bytes) -> None:
+        timeout_ms, threshold, flags = struct.unpack("<IBB", payload)
+        if not 1 <= timeout_ms <= 600_000 or threshold > 100 or flags & ~1:
+            self._respond(op, tag, wire.BAD_REQUEST)
+            return
+        if self.capture is not None or self.preview_tag is not None:
+            self._respond(op, tag, wire.BUSY)
+            return
+        deadline = time.monotonic() + timeout_ms / 1000.0
+        self.capture = Capture(tag, deadline, threshold, bool(flags & 1))
+        self._respond(op, tag, wire.OK)
+        if self.finger is not None:
+            self._event(wire.FINGER_ON, tag, wire.OK, bytes([self.finger.contact]))
+        self._wake.set()
+
+    def _abort(self, op: int, tag: int, payload: bytes) -> None:
+        if self.capture is not None:
+            self._event(wire.ERROR, self.capture.tag, wire.ABORTED)
+        self.capture = None
+        self.preview_tag = None
+        self._respond(op, tag, wire.OK)
+
+    def _start_preview(self, op: int, tag: int, payload: bytes) -> None:
+        if self.capture is not None or self.preview_tag is not None:
+            self._respond(op, tag, wire.BUSY)
+            return
+        self.preview_tag = tag
+        self._respond(op, tag, wire.OK)
+        if self.finger is not None:
+            self._event(wire.FINGER_ON, tag, wire.OK, bytes([self.finger.contact]))
+
+    def _stop_preview(self, op: int, tag: int, payload: bytes) -> None:
+        self.preview_tag = None
+        self._respond(op, tag, wire.OK)
+
+    def _reset(self, op: int, tag: int, payload: bytes) -> None:
+        self.capture = None
+        self.preview_tag = None
+        self.led = False
+        for pipe in self.function.inputs.values():
+            pipe.flush()
+        self._respond(op, tag, wire.OK)
 
     def _respond(self, opcode: int, tag: int, status: int, payload: bytes = b"") -> None:
         data = wire.message(opcode, tag, status, payload)
@@ -375,18 +413,11 @@ class KFP1Firmware:
                 self._send_preview(stream_tag, frame_number, image)
             if capture is None:
                 return
-            capture.steady += 1
-            # A landing finger is still flattening; its frames only count when they meet the threshold.
-            settled = frame_number - finger.landed_at_frame >= len(LANDING_RAMP)
-            if settled and (capture.best is None or score.quality > capture.best[0]):
-                capture.best = (score.quality, image)
-            if score.quality >= capture.threshold:
-                quality, final = score.quality, image
-            elif capture.steady >= SETTLE_FRAMES and capture.best is not None:
-                quality, final = capture.best
-            else:
+            taken = capture.take(frame_number - finger.landed_at_frame, score.quality, image)
+            if taken is None:
                 return
             self.capture = None
+            quality, final = taken
             self._send_final(capture.tag, frame_number, final, quality)
 
     def _send_preview(self, tag: int, frame_id: int, image: NDArray[np.uint8]) -> None:

@@ -130,7 +130,7 @@ class FingerprintSimulator(SimulatedDevice):
                 firmware.arm(kind, count)
             return {"fault": kind, "count": count}
         if command == "platen":
-            return self._platen(bool(args.get("residue", False)))
+            return self._platen(residue=bool(args.get("residue", False)))
         if command == "info":
             with self._lock:
                 status: dict[str, Any] = {
@@ -142,7 +142,7 @@ class FingerprintSimulator(SimulatedDevice):
                 return status
         return super().control(command, args)
 
-    def _platen(self, residue: bool) -> dict[str, Any]:
+    def _platen(self, *, residue: bool) -> dict[str, Any]:
         darkening = None
         if residue:
             # A latent print left by the last finger: half of a real print's contrast.

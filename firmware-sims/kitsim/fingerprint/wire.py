@@ -47,6 +47,7 @@ class BadCommand(Exception):
 
 
 def parse_command(data: bytes) -> Command:
+    """A bulk OUT transfer as a command; BadCommand with the status to answer when it is not one."""
     if len(data) < HEADER.size:
         raise BadCommand(BAD_REQUEST)
     magic, version, opcode, tag, _status, length = HEADER.unpack_from(data)
@@ -65,12 +66,14 @@ def parse_command(data: bytes) -> Command:
 
 
 def message(opcode: int, tag: int, status: int, payload: bytes = b"") -> bytes:
+    """A response or event transfer: the KFP1 header, then the payload."""
     return HEADER.pack(MAGIC, VERSION, opcode, tag, status, len(payload)) + payload
 
 
 def image_transfers(
     tag: int, frame_id: int, pixels: bytes, *, width: int, height: int, ppi: int, kind: int
 ) -> list[bytes]:
+    """An image as the firmware sends it on bulk IN 0x82: header, pixels, CRC-32, in transfers."""
     head = IMAGE_HEADER.pack(b"KFPI", tag, frame_id, width, height, ppi, 8, kind, len(pixels))
     body = head + pixels
     stream = body + struct.pack("<I", zlib.crc32(body))
@@ -86,6 +89,7 @@ def info_payload(
     decimation: int,
     strings: tuple[str, str, str, str],
 ) -> bytes:
+    """GET_INFO's payload: the sensor's ids and geometry, then its four identity strings."""
     out = struct.pack("<HHHHHBB", vid, pid, size[0], size[1], ppi, 8, decimation)
     for text in strings:
         raw = text.encode()[:255]

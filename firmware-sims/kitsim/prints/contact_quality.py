@@ -48,6 +48,7 @@ def _blocks(image: NDArray[np.float32]) -> NDArray[np.float32]:
 
 
 def score_frame(frame: NDArray[np.uint8]) -> FrameScore:
+    """The frame's auto-capture score (0..100) and the share of the window the finger covers."""
     grey = frame.astype(np.float32)
     smooth = np.asarray(cv2.blur(grey, (3, 3)), np.float32)
     blocks = _blocks(smooth)

@@ -82,6 +82,7 @@ class Conditions:
 
 
 def resolve(placement: Placement, rng: np.random.Generator) -> Conditions:
+    """One impression's conditions: those the placement gives, the rest drawn from its quality."""
     q = min(1.0, max(0.0, placement.quality))
     bad = 1.0 - q
 

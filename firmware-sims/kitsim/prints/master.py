@@ -63,6 +63,7 @@ class MasterPrint:
 
 
 def finger_seed(identity: str, finger: int) -> int:
+    """The random seed of one finger of one simulated person, the same on every run."""
     digest = hashlib.sha256(f"{identity}/{finger}".encode()).digest()
     return int.from_bytes(digest[:8], "little")
 

@@ -121,8 +121,8 @@ class PadFirmware:
     def now_us(self) -> int:
         return self._clock_start + (time.monotonic_ns() - self._t0) // 1000
 
-    def sign(self, samples: list[PlannedSample], press_ok: bool) -> Playback:
-        playback = Playback(samples, press_ok)
+    def sign(self, samples: list[PlannedSample], *, press_ok: bool) -> Playback:
+        playback = Playback(samples, press_ok=press_ok)
         with self._cond:
             self._playbacks.append(playback)
         self._wake.set()
@@ -335,6 +335,41 @@ class PadFirmware:
             self._wake.wait(wait)
             self._wake.clear()
 
+    def _due_samples(
+        self, playback: Playback, start_us: int, now: int
+    ) -> list[tuple[int, int, int, int, int]]:
+        """Takes the playback's samples due by `now` as the pad reports them: time, x, y, pressure,
+        flags; a sample lost to an armed FIFO overflow is left out and the next one flags the loss.
+        """
+        due: list[tuple[int, int, int, int, int]] = []
+        while playback.next_index < len(playback.samples):
+            sample = playback.samples[playback.next_index]
+            at = start_us + sample.offset_us
+            if at > now:
+                break
+            playback.next_index += 1
+            if self.faults.overflow > 0:
+                # The pad's FIFO overflowed: this sample is lost and the next one says so.
+                self.faults.overflow -= 1
+                self._pending_dropped = True
+                continue
+            flags = sample.flags
+            if self._pending_dropped:
+                flags |= SAMPLES_DROPPED
+                self._pending_dropped = False
+            due.append((at & 0xFFFFFFFF, sample.x, sample.y, sample.pressure, flags))
+        return due
+
+    def _queue_pen(self, due: list[tuple[int, int, int, int, int]]) -> None:
+        """Puts samples in the pen FIFO for the sender; a full FIFO loses its oldest sample."""
+        for item in due:
+            if len(self._pen) >= PEN_FIFO:
+                self._pen.popleft()
+                self._pending_dropped = True
+            self._pen.append(item)
+        if due:
+            self._cond.notify_all()
+
     def _play(self, period_us: int) -> float:
         """Emits the samples that are due; returns how long to sleep."""
         with self._cond:
@@ -344,30 +379,7 @@ class PadFirmware:
             now = self.now_us()
             if playback.start_us is None:
                 playback.start_us = now
-            due: list[tuple[int, int, int, int, int]] = []
-            while playback.next_index < len(playback.samples):
-                sample = playback.samples[playback.next_index]
-                at = playback.start_us + sample.offset_us
-                if at > now:
-                    break
-                playback.next_index += 1
-                if self.faults.overflow > 0:
-                    # The pad's FIFO overflowed: this sample is lost and the next one says so.
-                    self.faults.overflow -= 1
-                    self._pending_dropped = True
-                    continue
-                flags = sample.flags
-                if self._pending_dropped:
-                    flags |= SAMPLES_DROPPED
-                    self._pending_dropped = False
-                due.append((at & 0xFFFFFFFF, sample.x, sample.y, sample.pressure, flags))
-            for item in due:
-                if len(self._pen) >= PEN_FIFO:
-                    self._pen.popleft()
-                    self._pending_dropped = True
-                self._pen.append(item)
-            if due:
-                self._cond.notify_all()
+            self._queue_pen(self._due_samples(playback, playback.start_us, now))
             if playback.next_index < len(playback.samples):
                 next_at = playback.start_us + playback.samples[playback.next_index].offset_us
                 return max(0.0, (next_at - self.now_us()) / 1e6)

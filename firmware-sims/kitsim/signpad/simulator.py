@@ -134,7 +134,9 @@ class SignaturePadSimulator(SimulatedDevice):
             seed = args.get("seed")
             script = generate_signature(name, None if seed is None else int(seed))
         samples = plan_samples(script, self.geometry)
-        playback = self._require_firmware().sign(samples, bool(args.get("press_ok", False)))
+        playback = self._require_firmware().sign(
+            samples, press_ok=bool(args.get("press_ok", False))
+        )
         result: dict[str, Any] = {
             "samples": len(samples),
             "ink_samples": sum(1 for s in samples if s.flags & 0x01),

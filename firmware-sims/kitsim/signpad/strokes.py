@@ -64,6 +64,7 @@ def parse_script(script: Any) -> list[np.ndarray]:
 
 
 def plan_samples(script: Any, pad: PadGeometry) -> list[PlannedSample]:
+    """The samples the pad sends for a stroke script, at the pad's rate (none without strokes)."""
     strokes = parse_script(script)
     if not strokes:
         return []

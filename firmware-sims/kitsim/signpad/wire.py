@@ -13,10 +13,12 @@ MAX_ENCODED = 1100
 
 
 def crc16(data: bytes) -> int:
+    """CRC-16/CCITT-FALSE, the frames' checksum."""
     return binascii.crc_hqx(data, 0xFFFF)
 
 
 def stuff(data: bytes) -> bytes:
+    """COBS-encodes a frame's bytes, so that zero can delimit frames on the wire."""
     out = bytearray()
     block = bytearray()
     ended_full = False
@@ -41,6 +43,7 @@ def stuff(data: bytes) -> bytes:
 
 
 def unstuff(data: bytes) -> bytes | None:
+    """Undoes `stuff`; None for bytes that are not COBS."""
     out = bytearray()
     i = 0
     while i < len(data):
@@ -55,6 +58,7 @@ def unstuff(data: bytes) -> bytes | None:
 
 
 def encode(frame_type: int, seq: int, payload: bytes, *, corrupt: bool = False) -> bytes:
+    """One frame on the wire, delimiter included; `corrupt` flips a bit the CRC then catches."""
     body = bytearray((frame_type, seq)) + payload
     body += crc16(bytes(body)).to_bytes(2, "big")
     if corrupt:

@@ -51,6 +51,41 @@ class Request:
     handle: int
 
 
+def _set_configuration(function: UsbFunction, r: Request, data: bytes) -> tuple[int, bytes]:
+    function.configuration = r.value
+    return OK, b""
+
+
+def _close(function: UsbFunction, r: Request, data: bytes) -> tuple[int, bytes]:
+    function.release_handle(r.handle)
+    return OK, b""
+
+
+# What each operation does to the function, as (status, reply); an unknown one is taken for CLOSE.
+_OPERATIONS: dict[int, Callable[[UsbFunction, Request, bytes], tuple[int, bytes]]] = {
+    DESCRIBE: lambda function, r, data: (OK, function.describe()),
+    SET_CONFIGURATION: _set_configuration,
+    GET_CONFIGURATION: lambda function, r, data: (OK, bytes([function.configuration])),
+    CLAIM: lambda function, r, data: (function.claim(r.index, r.handle), b""),
+    RELEASE: lambda function, r, data: (function.release(r.index, r.handle), b""),
+    SET_ALTSETTING: lambda function, r, data: function.control(
+        Setup(0x01, 11, r.value, r.index, 0), b""
+    ),
+    OUT: lambda function, r, data: (function.write(r.endpoint, data), b""),
+    IN: lambda function, r, data: function.read(r.endpoint, r.length, r.timeout),
+    CONTROL: lambda function, r, data: function.control(
+        Setup(r.endpoint, r.request, r.value, r.index, r.length), data
+    ),
+    CLEAR_HALT: lambda function, r, data: (function.clear_halt(r.endpoint), b""),
+    RESET: lambda function, r, data: (OK, b""),
+    CLOSE: _close,
+}
+
+
+def _dispatch(function: UsbFunction, r: Request, data: bytes) -> tuple[int, bytes]:
+    return _OPERATIONS.get(r.op, _close)(function, r, data)
+
+
 def _recv_exact(conn: socket.socket, size: int) -> bytes | None:
     chunks = []
     while size:
@@ -259,7 +294,7 @@ class UsbSocketServer:
     def _current_answer(
         self, conn: socket.socket, function: UsbFunction, request: Request, data: bytes
     ) -> tuple[int, bytes]:
-        status, reply = self._dispatch(function, request, data)
+        status, reply = _dispatch(function, request, data)
         if not self._is_current(conn, function):
             # Unplugged while the request waited: the transfer dies with the device.
             return NO_DEVICE, b""
@@ -268,31 +303,3 @@ class UsbSocketServer:
     def _is_current(self, conn: socket.socket, function: UsbFunction) -> bool:
         with self._lock:
             return self.function is function and conn in self._connections
-
-    def _dispatch(self, function: UsbFunction, r: Request, data: bytes) -> tuple[int, bytes]:
-        op = r.op
-        if op == DESCRIBE:
-            return OK, function.describe()
-        if op == SET_CONFIGURATION:
-            function.configuration = r.value
-            return OK, b""
-        if op == GET_CONFIGURATION:
-            return OK, bytes([function.configuration])
-        if op == CLAIM:
-            return function.claim(r.index, r.handle), b""
-        if op == RELEASE:
-            return function.release(r.index, r.handle), b""
-        if op == SET_ALTSETTING:
-            return function.control(Setup(0x01, 11, r.value, r.index, 0), b"")
-        if op == OUT:
-            return function.write(r.endpoint, data), b""
-        if op == IN:
-            return function.read(r.endpoint, r.length, r.timeout)
-        if op == CONTROL:
-            return function.control(Setup(r.endpoint, r.request, r.value, r.index, r.length), data)
-        if op == CLEAR_HALT:
-            return function.clear_halt(r.endpoint), b""
-        if op == RESET:
-            return OK, b""
-        function.release_handle(r.handle)
-        return OK, b""

@@ -21,6 +21,7 @@ def sysfs_path(bus: int) -> str:
 
 
 def device_node(bus: int, address: int) -> str:
+    """The /dev/bus/usb node of the device at `bus` and `address`."""
     return f"/dev/bus/usb/{bus:03d}/{address:03d}"
 
 

@@ -71,7 +71,8 @@ class UsbmonRecorder:
     @property
     def lock(self) -> threading.RLock:
         """Held while an OUT transfer is handled, so that what the device does about it is recorded
-        after it: the replayer hands the host its transfers in this file's order."""
+        after it: the replayer hands the host its transfers in this file's order.
+        """
         return self._lock
 
     def close(self) -> None:
@@ -94,7 +95,8 @@ class UsbmonRecorder:
         """One transfer the host made and its outcome (`status`: a libusb code of the socket protocol).
 
         `endpoint_type` is the endpoint descriptor's transfer type; `setup` is given for control
-        transfers, whose `host_length` is then wLength."""
+        transfers, whose `host_length` is then wLength.
+        """
         if status == TIMEOUT:
             return
         kind = _USBMON_TYPES[endpoint_type & 0x03]

@@ -57,6 +57,7 @@ def _order(label: str) -> tuple[int, int | str]:
 
 
 def is_print_set(folder: Path) -> bool:
+    """Whether `folder` holds prints named as a print set's are."""
     return folder.is_dir() and any(PRINT_NAME.match(p.name) for p in folder.iterdir())
 
 

@@ -40,7 +40,14 @@ def draw_scores(
         counts, _ = np.histogram(values, bins)
         shares = counts / max(1, values.size)
         points = [(x_of((bins[i] + bins[i + 1]) / 2), y_of(s)) for i, s in enumerate(shares)]
-        cv2.polylines(canvas, [np.array(points, np.int32)], False, COLOURS[name], 2, cv2.LINE_AA)
+        cv2.polylines(
+            canvas,
+            [np.array(points, np.int32)],
+            isClosed=False,
+            color=COLOURS[name],
+            thickness=2,
+            lineType=cv2.LINE_AA,
+        )
     cv2.rectangle(canvas, (LEFT, TOP), (WIDTH - RIGHT, HEIGHT - BOTTOM), BLACK, 1)
     for exponent in range(5):
         cv2.putText(canvas, f"1e-{exponent}", (8, y_of(10.0**-exponent) + 4), 0, 0.45, BLACK, 1)

@@ -35,10 +35,12 @@ def resolved(fmr: float, impostor_pairs: int) -> bool:
 
 
 def fmr_at(impostor: Floats, threshold: float) -> float:
+    """The share of impostor scores at or above `threshold` (NaN without impostor scores)."""
     return float((impostor >= threshold).mean()) if impostor.size else math.nan
 
 
 def fnmr_at(genuine: Floats, threshold: float) -> float:
+    """The share of genuine scores below `threshold` (NaN without genuine scores)."""
     return float((genuine < threshold).mean()) if genuine.size else math.nan
 
 
@@ -86,12 +88,15 @@ class PairFigures:
 
 
 def operating_point(genuine: Floats, impostor: Floats, threshold: float) -> OperatingPoint:
+    """FMR and FNMR at `threshold`."""
     return OperatingPoint(threshold, fmr_at(impostor, threshold), fnmr_at(genuine, threshold))
 
 
 def pair_figures(
     genuine: Floats, impostor: Floats, fvc_impostor: Floats, kit_thresholds: dict[float, float]
 ) -> PairFigures:
+    """What a set's pairs say: EER and FNMR at FMR 1 %, 0.1 % and at the kit's thresholds."""
+
     def at(fmr: float) -> OperatingPoint:
         point = operating_point(genuine, impostor, threshold_at_fmr(impostor, fmr))
         return replace(point, resolved=resolved(fmr, int(impostor.size)))

@@ -68,7 +68,8 @@ class ScoredSet:
 
     def kept_at(self, floor: int) -> ScoredSet:
         """The same set with only the pairs of prints whose quality reaches `floor` (the captures an
-        enrolment at that floor keeps); the other pairs count as not compared."""
+        enrolment at that floor keeps); the other pairs count as not compared.
+        """
         low = self.quality < floor
         scores = self.scores.copy()
         scores[low, :] = np.nan

@@ -1,4 +1,4 @@
-"""The document-mode checks: is a photo of a page sharp enough to read, and free of a reflection?
+"""The document-mode checks: is a photo of a page sharp enough to read, and free of a reflection.
 
 Ids: `document_sharpness` (variance of the Laplacian of the grey page scaled to at most 1000 px wide; a
 defocused or shaken photo has little of it) and `document_glare` (the share of pixels burnt out, 250 or

@@ -1,5 +1,6 @@
-"""ICAO face-photo quality: detection and landmarks through OpenCV DNN, every check of the DESIGN.md §6
-vocabulary, operator guidance, landmark smoothing for live use, and the Belgian 35 x 45 mm crop.
+"""ICAO face-photo quality: detection and landmarks through OpenCV DNN, every face check of the API's
+vocabulary (docs/quality-face.md), operator guidance, landmark smoothing for live use, and the Belgian
+35 x 45 mm crop.
 
 Pure computation on images in memory: nothing here opens a device, writes a file or keeps a frame.
 """

@@ -125,7 +125,8 @@ def sharpness_patch(
     grey: NDArray[np.uint8], points: NDArray[np.float64], eye_distance: float
 ) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
     """The face's box cut from `grey` and its outline's mask, both shrunk to SHARPNESS_EYE_DISTANCE
-    between the eyes (never enlarged: that would invent softness); `points` in `grey`'s pixels."""
+    between the eyes (never enlarged: that would invent softness); `points` in `grey`'s pixels.
+    """
     outline = points[list(mesh_points.FACE_OVAL)]
     x0, y0, x1, y1 = box_around(outline, (grey.shape[0], grey.shape[1]))
     patch = grey[y0:y1, x0:x1]
@@ -218,7 +219,8 @@ class FaceAssessor:
         jpeg_quality: float = math.nan,
     ) -> FaceAssessment:
         """`jpeg_quality`: the IJG quality of the JPEG file the image was decoded from
-        (checks.jpeg.jpeg_quality), when there was one; compression also judges it."""
+        (checks.jpeg.jpeg_quality), when there was one; compression also judges it.
+        """
         if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
             raise ValueError(f"expected an H x W x 3 uint8 BGR image, got {bgr.dtype} {bgr.shape}")
         height, width = bgr.shape[:2]
@@ -270,7 +272,8 @@ class FaceAssessor:
         points: NDArray[np.float32],
     ) -> tuple[dict[FaceCheck, float], BlurMeasures]:
         """Native values of every check except single_face and sharpness, and the two blur measures, for
-        a face with mesh `points` (input pixels)."""
+        a face with mesh `points` (input pixels).
+        """
         height, width = bgr.shape[:2]
         frame = geometry.head_frame(points)
         roll = geometry.roll_degrees(frame)

@@ -76,7 +76,8 @@ DESIGN_VALUES: tuple[FaceCheck, ...] = (FaceCheck.OVER_EXPOSURE,)
 
 def judged_by_data() -> tuple[FaceCheck, ...]:
     """The checks whose false alarms on unmodified portraits are held to the 10 % goal: the calibrated
-    ones and DESIGN_VALUES, in vocabulary order."""
+    ones and DESIGN_VALUES, in vocabulary order.
+    """
     calibrated_checks = {_check_of(limit) for limit in CALIBRATED} | set(DESIGN_VALUES)
     return tuple(check for check in FaceCheck if check in calibrated_checks)
 
@@ -131,7 +132,8 @@ def measure_folder(
     folder: Path, assessor: FaceAssessor, suite: Sequence[Degradation] = SUITE
 ) -> list[Portrait]:
     """Every readable portrait in `folder` with exactly one face and a mesh, measured with its
-    degraded copies."""
+    degraded copies.
+    """
     portraits = []
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() not in {".jpg", ".jpeg", ".png"}:
@@ -159,7 +161,7 @@ def measure_folder(
 
 
 def folds_by_subject(portraits: Sequence[Portrait], k: int) -> list[list[Portrait]]:
-    """k folds, every subject in exactly one (subjects dealt round-robin in sorted order)."""
+    """K folds, every subject in exactly one (subjects dealt round-robin in sorted order)."""
     subjects = sorted({p.subject for p in portraits})
     fold_of = {s: i % k for i, s in enumerate(subjects)}
     return [[p for p in portraits if fold_of[p.subject] == i] for i in range(k)]
@@ -329,7 +331,8 @@ class CrossValidation:
 
     def worst_fold(self, degradation: str) -> tuple[str, Tally]:
         """The held-out fold that caught the smallest share of this degradation (folds with copies to
-        catch only), with its tally; ("", empty tally) when no fold had any."""
+        catch only), with its tally; ("", empty tally) when no fold had any.
+        """
         tallies = [
             (name, folds[degradation])
             for name, folds in zip(self.fold_names, self.fold_detection, strict=True)
@@ -346,11 +349,13 @@ class CrossValidation:
 
 
 def caught(portrait: Portrait, degradation: Degradation, thresholds: FaceThresholds) -> bool:
+    """Whether the degraded copy fails one of the checks that must catch the degradation."""
     measured = portrait.degraded[degradation.name]
     return any(measured.failed(c, thresholds) for c in degradation.catches)
 
 
 def eligible(portrait: Portrait, degradation: Degradation, thresholds: FaceThresholds) -> bool:
+    """Whether the original passes every check meant to catch the degradation (the copy counts)."""
     return not any(portrait.original.failed(c, thresholds) for c in degradation.catches)
 
 
@@ -361,7 +366,8 @@ def cross_validate(
     folds: Folds | None = None,
 ) -> CrossValidation:
     """Calibrates on all folds but one and counts on that one, for each fold in turn. `folds` defaults
-    to k folds by subject."""
+    to k folds by subject.
+    """
     split = folds or Folds.by_subject(portraits, k)
     result = CrossValidation(len(split.folds))
     result.detection = {d.name: Tally() for d in suite}
@@ -397,10 +403,12 @@ def cross_validate(
 
 
 def calibrated_limit_names() -> tuple[str, ...]:
+    """The names ("check.min" or "check.max") of the limits calibration sets."""
     return tuple(f"{limit.name}.{limit.end}" for limit in CALIBRATED)
 
 
 def limit_value(thresholds: FaceThresholds, name_end: str) -> float:
+    """The value of one named limit ("check.min"); NaN when the limit is not set."""
     name, end = name_end.split(".")
     value: float | None = getattr(getattr(thresholds, name), end)
     return math.nan if value is None else value

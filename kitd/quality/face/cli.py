@@ -27,6 +27,7 @@ from kitd.quality.image_header import UnreadableImageHeader, claimed_image, read
 
 
 def as_record(path: str, assessment: FaceAssessment, ms: float) -> dict[str, Any]:
+    """One image's assessment as the --json line prints it."""
     return {
         "path": path,
         "compliant": assessment.compliant,
@@ -53,7 +54,8 @@ FORMATS = {"JPEG", "PNG", "BMP", "TIFF", "WEBP", "PPM"}
 def read_image(path: str) -> tuple[np.ndarray[Any, np.dtype[np.uint8]], float]:
     """The file decoded as BGR (EXIF orientation applied, as OpenCV's imread does) and, for a JPEG, the
     quality it was saved with (NaN otherwise); ValueError (ImageRefused before any decoding: empty,
-    too large, unknown, more than MAX_PIXELS) if it is not a readable image."""
+    too large, unknown, more than MAX_PIXELS) if it is not a readable image.
+    """
     if not Path(path).is_file():
         raise ValueError("no such file")
     try:
@@ -78,6 +80,7 @@ def decode_photo(data: bytes) -> tuple[np.ndarray[Any, np.dtype[np.uint8]], floa
 
 
 def print_table(record: dict[str, Any]) -> None:
+    """One image's assessment as a table: its verdict, then each check."""
     from rich.console import Console
     from rich.table import Table
 
@@ -99,6 +102,7 @@ def print_table(record: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """`kit-quality face`: a table or a JSON line per file; exit code 1 if one does not load."""
     parser = argparse.ArgumentParser(prog="kit-quality face", description=__doc__)
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("paths", nargs="+", metavar="PATH")

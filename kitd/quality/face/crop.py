@@ -88,6 +88,7 @@ def placement(points: NDArray[np.float32], width: int, height: int) -> NDArray[n
 
 
 def encode_jpeg(bgr: NDArray[np.uint8], quality: int, dpi: int) -> bytes:
+    """A BGR image as a JPEG at `quality`, with `dpi` written into the file."""
     rgb = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
     out = io.BytesIO()
     Image.fromarray(rgb).save(out, format="JPEG", quality=quality, dpi=(dpi, dpi), subsampling=0)

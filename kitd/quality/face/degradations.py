@@ -110,6 +110,8 @@ def head_cut(image: Image, a: FaceAssessment) -> Image:
 
 
 def exposure(gain: float) -> Callable[[Image, FaceAssessment], Image]:
+    """A degradation that multiplies every pixel by `gain` (over- or under-exposure)."""
+
     def apply(image: Image, a: FaceAssessment) -> Image:
         out: Image = np.asarray(cv2.convertScaleAbs(image, alpha=gain), dtype=np.uint8)
         return out
@@ -118,6 +120,7 @@ def exposure(gain: float) -> Callable[[Image, FaceAssessment], Image]:
 
 
 def blurred(image: Image, a: FaceAssessment) -> Image:
+    """The portrait blurred in proportion to its eye distance."""
     out: Image = np.asarray(
         cv2.GaussianBlur(image, (0, 0), max(1.0, _inter_eye(a) / 25.0)), dtype=np.uint8
     )
@@ -126,7 +129,8 @@ def blurred(image: Image, a: FaceAssessment) -> Image:
 
 def motion_blurred(dy: int, dx: int) -> Callable[[Image, FaceAssessment], Image]:
     """Smeared along (dy, dx) over a fifth of the inter-eye distance, as when the kit moves during the
-    exposure; (0, 1) is a horizontal shake, (1, 0) a vertical one."""
+    exposure; (0, 1) is a horizontal shake, (1, 0) a vertical one.
+    """
 
     def apply(image: Image, a: FaceAssessment) -> Image:
         length = max(3, round(_inter_eye(a) / 5.0)) | 1
@@ -140,6 +144,7 @@ def motion_blurred(dy: int, dx: int) -> Callable[[Image, FaceAssessment], Image]
 
 
 def jpeg_q5(image: Image, a: FaceAssessment) -> Image:
+    """The portrait saved as a JPEG of quality 5 and read back."""
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 5])
     if not ok:
         raise ValueError("JPEG encoding failed")

@@ -31,6 +31,7 @@ def margin(value: float, limits: Limits) -> float:
 
 
 def quality_component(value: float, limits: Limits) -> int:
+    """A check's 0-100 quality: a sigmoid of the value's margin inside its limits (0 if missing)."""
     m = margin(value, limits)
     if math.isnan(value):
         return 0
@@ -82,7 +83,8 @@ def judge_sharpness(
     focus: float, motion: float, focus_limits: Limits, motion_limits: Limits
 ) -> CheckResult:
     """The sharpness check from its two measures: motion smear over its limit decides (advice: hold
-    still), otherwise focus does (advice: focus)."""
+    still), otherwise focus does (advice: focus).
+    """
     moved = judge(FaceCheck.SHARPNESS, motion, motion_limits, MOTION_ADVICE)
     if not moved.passed and not math.isnan(motion):
         return moved
@@ -93,7 +95,8 @@ def judge_compression(
     blockiness: float, jpeg_quality: float, blockiness_limits: Limits, quality_limits: Limits
 ) -> CheckResult:
     """The compression check: a JPEG file's quality under its limit decides (NaN: not a JPEG file, or
-    not known), otherwise the blockiness of the pixels does."""
+    not known), otherwise the blockiness of the pixels does.
+    """
     saved = judge(FaceCheck.COMPRESSION, jpeg_quality, quality_limits, JPEG_QUALITY_ADVICE)
     if not saved.passed and not math.isnan(jpeg_quality):
         return saved

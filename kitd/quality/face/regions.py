@@ -71,8 +71,9 @@ class FaceRegions:
 
 
 def polygon_mask(
-    shape: tuple[int, int], points: NDArray[np.float64], hull: bool = False
+    shape: tuple[int, int], points: NDArray[np.float64], *, hull: bool = False
 ) -> NDArray[np.uint8]:
+    """A 0/255 mask of the polygon through `points` (or of their convex hull)."""
     mask = np.zeros(shape, dtype=np.uint8)
     pts = np.round(points).astype(np.int32)
     if hull:
@@ -82,6 +83,7 @@ def polygon_mask(
 
 
 def scaled_about_centre(points: NDArray[np.float64], factor: float) -> NDArray[np.float64]:
+    """The points moved away from (factor > 1) or towards their centroid."""
     centre = points.mean(axis=0)
     result: NDArray[np.float64] = centre + (points - centre) * factor
     return result

@@ -1,4 +1,5 @@
-"""The face check vocabulary (DESIGN.md §6) and what to tell the operator when a check fails.
+"""The face check vocabulary (docs/api.md, "Check vocabulary") and what to tell the operator when a
+check fails.
 
 Advice is a message id (`face.<check>.too_low` / `.too_high`, texts in kitd/locale/catalogs).
 
@@ -52,7 +53,7 @@ class Advice:
     too_high: Message | None
 
 
-def _advice(check: str, low: bool, high: bool) -> Advice:
+def _advice(check: str, *, low: bool, high: bool) -> Advice:
     return Advice(
         Message(f"face.{check}.too_low") if low else None,
         Message(f"face.{check}.too_high") if high else None,

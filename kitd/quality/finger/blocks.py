@@ -73,7 +73,8 @@ def _tile_sums(image: NDArray[np.uint8], size: int) -> tuple[Floats, Floats, Flo
 @dataclass(frozen=True)
 class TileStatistics:
     """Mean and (population) standard deviation of every tile from the top-left, partial tiles at the
-    right and bottom edges included; MMB and the ridge segmentation both read them."""
+    right and bottom edges included; MMB and the ridge segmentation both read them.
+    """
 
     means: Floats
     stds: Floats
@@ -131,7 +132,8 @@ def _doubled_gradients(
     blocks: NDArray[np.uint8],
 ) -> tuple[NDArray[np.int16], NDArray[np.int16]]:
     """(2 gx, 2 gy) of 8-bit blocks as exact 16-bit integers: the same differences as block_gradients,
-    doubled so that the halves of the central differences stay whole."""
+    doubled so that the halves of the central differences stay whole.
+    """
     gx = np.empty(blocks.shape, dtype=np.int16)
     gy = np.empty(blocks.shape, dtype=np.int16)
     np.subtract(blocks[..., 2:], blocks[..., :-2], out=gx[..., 1:-1], dtype=np.int16)

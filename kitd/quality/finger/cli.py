@@ -66,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 def assess_file(
     quality: FingerQuality, path: Path, ppi: int | None, size: tuple[int, int] | None
 ) -> Outcome:
+    """One file's finger assessment, or the reason it could not be read, with the time it took."""
     start = time.perf_counter()
     try:
         loaded = load_image(path, size)
@@ -79,6 +80,7 @@ def assess_file(
 
 
 def main(argv: list[str]) -> int:
+    """`kit-quality finger`: a line or JSON per file; returns the exit code."""
     args = _parser().parse_args(argv)
     quality = FingerQuality()
     outcomes = []

@@ -92,7 +92,8 @@ def _minutiae_quality(
 ) -> tuple[float, float]:
     """Shares of minutiae in a moderately dark neighbourhood, and in a block of certain orientation.
 
-    `mean` and `std`: the image's grey statistics."""
+    `mean` and `std`: the image's grey statistics.
+    """
     if found.count == 0:
         return 0.0, 0.0
     height, width = image.shape

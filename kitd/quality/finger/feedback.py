@@ -8,7 +8,7 @@ never look at pixels and never change the score.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from enum import StrEnum
 
 from kitd.locale.message import Message
@@ -40,6 +40,7 @@ class Rule:
     code: Feedback
     measure: Callable[[Mapping[str, float]], float]
     limit: float
+    _: KW_ONLY
     fires_above: bool
     # Only judged when this holds (e.g. clarity problems are only wet or dry if the print is unclear).
     applies: Callable[[Mapping[str, float]], bool] = lambda values: True
@@ -100,21 +101,38 @@ RULES: tuple[Rule, ...] = (
     Rule(Feedback.EMPTY, lambda v: v["EmptyImageOrContrastTooLow"], 250.0, fires_above=True),
     Rule(Feedback.TOO_DARK, lambda v: v["ImgProcROIArea_Mean"], DARK_ROI_MEAN, fires_above=False),
     Rule(Feedback.LOW_CONTRAST, lambda v: v["UniformImage"], 20.0, fires_above=False),
-    Rule(Feedback.SMALL_AREA, lambda v: v["SufficientFingerprintForeground"], 50_000.0, False),
+    Rule(
+        Feedback.SMALL_AREA,
+        lambda v: v["SufficientFingerprintForeground"],
+        50_000.0,
+        fires_above=False,
+    ),
     Rule(
         Feedback.FEW_MINUTIAE,
         lambda v: v["FingerprintImageWithMinutiae"],
         5.0,
-        False,
-        _print_present,
+        fires_above=False,
+        applies=_print_present,
     ),
     Rule(Feedback.OFF_CENTRE, _off_centre, 0.2, fires_above=True, applies=_print_present),
-    Rule(Feedback.SMUDGED, lambda v: v["ridge_share"], WET_RIDGE_SHARE, True, applies=_unclear),
-    Rule(Feedback.DRY, lambda v: v["ridge_share"], DRY_RIDGE_SHARE, False, applies=_unclear),
+    Rule(
+        Feedback.SMUDGED,
+        lambda v: v["ridge_share"],
+        WET_RIDGE_SHARE,
+        fires_above=True,
+        applies=_unclear,
+    ),
+    Rule(
+        Feedback.DRY,
+        lambda v: v["ridge_share"],
+        DRY_RIDGE_SHARE,
+        fires_above=False,
+        applies=_unclear,
+    ),
 )
 
 
-def feedback_checks(values: Mapping[str, float], blank: bool) -> tuple[CheckResult, ...]:
+def feedback_checks(values: Mapping[str, float], *, blank: bool) -> tuple[CheckResult, ...]:
     """One check per feedback condition.
 
     `values` holds the features, NFIQ 2's feedback values, `ridge_blocks`, `finger_centre_x/_y` and

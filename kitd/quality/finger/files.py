@@ -46,15 +46,16 @@ class LoadedImage:
 def load_image(path: Path, raw_size: tuple[int, int] | None = None) -> LoadedImage:
     """Read one file; raise FingerprintImageError (or OSError) with a message a person can act on.
     A file over MAX_FILE_BYTES, or whose header claims more than MAX_PIXELS, is refused before any
-    pixel is decoded."""
+    pixel is decoded.
+    """
     try:
         data = read_bounded(str(path))
     except ImageRefused as error:
         raise FingerprintImageError(str(error)) from error
-    return decode_image(data, path.suffix.lower() in RAW_SUFFIXES, raw_size)
+    return decode_image(data, raw=path.suffix.lower() in RAW_SUFFIXES, raw_size=raw_size)
 
 
-def decode_image(data: bytes, raw: bool, raw_size: tuple[int, int] | None) -> LoadedImage:
+def decode_image(data: bytes, *, raw: bool, raw_size: tuple[int, int] | None) -> LoadedImage:
     """A file's bytes as grey pixels (`raw`: headerless 8-bit); FingerprintImageError otherwise."""
     if raw:
         return _load_raw(data, raw_size)

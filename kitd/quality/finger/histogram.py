@@ -19,11 +19,13 @@ BIN_EDGES: dict[str, tuple[float, ...]] = {
 
 
 def histogram_names(prefix: str) -> list[str]:
+    """The names of a feature's twelve histogram values: ten bins, mean and standard deviation."""
     base = f"{prefix}_Bin10_"
     return [f"{base}{i}" for i in range(10)] + [f"{base}Mean", f"{base}StdDev"]
 
 
 def histogram_features(prefix: str, values: NDArray[np.float64]) -> dict[str, float]:
+    """A feature's per-block values as NFIQ 2 reports them: ten bin counts, mean, std deviation."""
     names = histogram_names(prefix)
     finite = values[np.isfinite(values)]
     bins = np.searchsorted(np.asarray(BIN_EDGES[prefix]), finite, side="right")

@@ -30,7 +30,8 @@ def histogram_shares(
 ) -> NDArray[np.float64]:
     """The inputs with each histogram's bin counts (`histograms`: one row of input indices per
     histogram) turned into shares of their sum, then the sums of the histograms listed in `totals`
-    appended as columns. Counts grow with the image's size; shares let prints of every size meet."""
+    appended as columns. Counts grow with the image's size; shares let prints of every size meet.
+    """
     shares = np.array(inputs, dtype=np.float64)
     sums = inputs[:, histograms].sum(axis=2)  # (samples, histograms)
     shares[:, histograms] = inputs[:, histograms] / np.maximum(sums, 1.0)[:, :, None]
@@ -40,7 +41,8 @@ def histogram_shares(
 @dataclass(frozen=True)
 class KernelPart:
     """An RBF support-vector regression: bias + sum_i coef_i exp(-gamma |z - support_i|^2), where z
-    is the input after `histogram_shares`, standardised by `centre` and `scale`."""
+    is the input after `histogram_shares`, standardised by `centre` and `scale`.
+    """
 
     support: NDArray[np.float64]  # (vectors, transformed inputs), standardised
     coefficients: NDArray[np.float64]  # (vectors,)

@@ -37,7 +37,8 @@ _FLOW_SCALE = math.radians(90.0) - FLOW_MIN_ANGLE
 @dataclass(frozen=True)
 class TileMoments:
     """Means of gx^2, gy^2 and gx*gy inside every complete 32 x 32 tile from the top-left, as
-    (rows, cols) maps; OCL and coherence are both functions of these three."""
+    (rows, cols) maps; OCL and coherence are both functions of these three.
+    """
 
     xx: Floats
     yy: Floats

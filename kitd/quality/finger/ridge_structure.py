@@ -77,7 +77,8 @@ def fda(image: NDArray[np.uint8], grid: SlantedBlocks) -> Floats:
 
 def _change_widths(labels: Bools) -> tuple[Bools, NDArray[np.intp], NDArray[np.intp]]:
     """Where the ridge/valley label changes between samples k and k + 1, the change's running index
-    in its row, and the width it closes (k minus the previous change's k; the first change's own k)."""
+    in its row, and the width it closes (k minus the previous change's k; the first change's own k).
+    """
     changed = labels[:, :-1] != labels[:, 1:]
     position = np.arange(changed.shape[1])[None, :]
     index = np.cumsum(changed, axis=1) - 1

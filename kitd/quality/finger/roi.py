@@ -88,6 +88,7 @@ def _ridge_share(image: NDArray[np.uint8], mask: NDArray[np.uint8], pixels: int)
 
 
 def region_of_interest(image: NDArray[np.uint8]) -> RegionOfInterest:
+    """The print's foreground (mask, area, mean grey, tile coverage), by blurred Otsu thresholds."""
     height, width = image.shape
     # The blurs are wide (sigma 6.5 and 14 px): done on a quarter-size image, they lose nothing that
     # matters and save most of the time; only the final boundary is drawn at full resolution.

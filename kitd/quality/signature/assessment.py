@@ -39,6 +39,7 @@ def assess_signature(
     width: int = 900,
     height: int = 300,
 ) -> SignatureAssessment:
+    """A signature's checks, rendered image (PNG) and 0-100 quality from its pen samples."""
     ink = ink_from_samples(samples, pad)
     checks = run_checks(ink, thresholds or SignatureThresholds())
     image = render_signature(ink, width, height)

@@ -47,10 +47,12 @@ def _at_most(check_id: str, value: float, bound: float, guidance: Message) -> Ch
 
 
 def check_not_empty(ink: Ink, th: SignatureThresholds) -> CheckResult:
+    """Fails when the pen drew too few samples with its tip down."""
     return _at_least("not_empty", ink.ink_samples, th.min_ink_samples, GUIDANCE["not_empty"])
 
 
 def ink_length_mm(ink: Ink) -> float:
+    """The length of all strokes together, in millimetres."""
     total = 0.0
     for start, stop in ink.strokes:
         total += float(np.hypot(np.diff(ink.x[start:stop]), np.diff(ink.y[start:stop])).sum())
@@ -58,10 +60,12 @@ def ink_length_mm(ink: Ink) -> float:
 
 
 def check_ink_length(ink: Ink, th: SignatureThresholds) -> CheckResult:
+    """Fails when the ink is shorter than the threshold."""
     return _at_least("ink_length", ink_length_mm(ink), th.min_ink_mm, GUIDANCE["ink_length"])
 
 
 def check_stroke_count(ink: Ink, th: SignatureThresholds) -> CheckResult:
+    """Fails when there are too few or too many strokes."""
     count = len(ink.strokes)
     if count < th.min_strokes:
         return _at_least("stroke_count", count, th.min_strokes, GUIDANCE["stroke_count_low"])
@@ -69,6 +73,7 @@ def check_stroke_count(ink: Ink, th: SignatureThresholds) -> CheckResult:
 
 
 def check_duration(ink: Ink, th: SignatureThresholds) -> CheckResult:
+    """Fails when the signing took too short or too long, first to last tip-down sample."""
     times = ink.t[ink.tip]
     duration = float(times[-1] - times[0]) if len(times) else 0.0
     if duration < th.min_duration_s:
@@ -77,6 +82,7 @@ def check_duration(ink: Ink, th: SignatureThresholds) -> CheckResult:
 
 
 def check_inside_box(ink: Ink, th: SignatureThresholds) -> CheckResult:
+    """Fails when too much of the ink lies near the pad's edge."""
     xs, ys = ink.x[ink.tip], ink.y[ink.tip]
     if len(xs) == 0:
         return _at_most("inside_box", 1.0, th.max_edge_fraction, GUIDANCE["not_empty"])
@@ -86,6 +92,7 @@ def check_inside_box(ink: Ink, th: SignatureThresholds) -> CheckResult:
 
 
 def check_not_dot_or_line(ink: Ink, th: SignatureThresholds) -> CheckResult:
+    """Fails when the ink is a dot (too small) or a line (too thin across its main direction)."""
     points = np.column_stack([ink.x[ink.tip], ink.y[ink.tip]]) / ink.units_per_mm
     if len(points) < 2:
         return _at_least("not_dot_or_line", 0.0, th.min_extent_mm, GUIDANCE["dot"])
@@ -101,6 +108,7 @@ def check_not_dot_or_line(ink: Ink, th: SignatureThresholds) -> CheckResult:
 
 
 def check_samples_dropped(ink: Ink, th: SignatureThresholds) -> CheckResult:
+    """Fails when the pad lost more pen samples than the threshold allows."""
     # A short loss is bridged by the rendered line and noted in the time series; a long one distorts it.
     return _at_most("samples_dropped", ink.lost_ms, th.max_lost_ms, GUIDANCE["samples_dropped"])
 
@@ -117,4 +125,5 @@ CHECKS: tuple[Callable[[Ink, SignatureThresholds], CheckResult], ...] = (
 
 
 def run_checks(ink: Ink, thresholds: SignatureThresholds) -> tuple[CheckResult, ...]:
+    """Every signature check, in the order of CHECKS."""
     return tuple(check(ink, thresholds) for check in CHECKS)

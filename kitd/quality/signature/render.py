@@ -19,6 +19,7 @@ _SHIFT = 4
 def render_signature(
     ink: Ink, width: int = 900, height: int = 300, margin: float = 0.06
 ) -> NDArray[np.uint8]:
+    """The ink drawn black on white, fitted into `width` x `height` with a margin."""
     image = np.full((height, width), 255, dtype=np.uint8)
     if ink.ink_samples == 0:
         return image
@@ -56,6 +57,7 @@ def render_signature(
 
 
 def encode_png(image: NDArray[np.uint8]) -> bytes:
+    """A grey image as PNG bytes."""
     ok, data = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 3])
     if not ok:
         raise ValueError("PNG encoding of the signature image failed")

@@ -37,6 +37,7 @@ class Ink:
 
 
 def ink_from_samples(samples: Sequence[PenSample], pad: PadInfo) -> Ink:
+    """The pen samples as arrays (seconds from the first, pressure 0..1) and their strokes."""
     count = len(samples)
     t = np.fromiter((s.time_us for s in samples), dtype=np.float64, count=count)
     if count:
@@ -72,7 +73,8 @@ def ink_from_samples(samples: Sequence[PenSample], pad: PadInfo) -> Ink:
 
 def _lost_ms(t: NDArray[np.float64], flagged: NDArray[np.bool_], rate_hz: int) -> float:
     """Time missing before each flagged sample: the gap to the previous sample beyond one period
-    (at least one period: the pad flagged a loss even when its clock shows no gap)."""
+    (at least one period: the pad flagged a loss even when its clock shows no gap).
+    """
     period = 1.0 / max(rate_hz, 1)
     if len(t) < 2:
         return float(flagged.sum()) * period * 1000.0

@@ -27,7 +27,9 @@ def _image_transfers(tag: int = 7, width: int = 40, height: int = 30) -> list[by
 
 
 def test_a_command_header_is_the_documented_twelve_bytes() -> None:
-    data = kfp1.encode_command(kfp1.Opcode.CAPTURE, 0x1234, kfp1.capture_payload(5000, 40, True))
+    data = kfp1.encode_command(
+        kfp1.Opcode.CAPTURE, 0x1234, kfp1.capture_payload(5000, 40, preview=True)
+    )
     assert data[:12] == bytes.fromhex("4b46011034120000 06000000")
     assert data[12:] == struct.pack("<IBB", 5000, 40, 1)
 

@@ -165,7 +165,7 @@ def test_the_worst_fold_is_the_one_that_caught_the_smallest_share() -> None:
 UNDER = CalibratedLimit("under_exposure", "max", ("under-exposed",))
 
 
-def dim_copies(dark_skinned: bool) -> Portrait:
+def dim_copies(*, dark_skinned: bool) -> Portrait:
     """A portrait and its gain-0.25 copy: light skin turns dim (luminance falls, nothing is crushed),
     dark skin turns black; the well-lit dark-skinned original has some near-black skin of its own."""
     name = f"S{900 + dark_skinned}-01.jpg"
@@ -178,7 +178,7 @@ def dim_copies(dark_skinned: bool) -> Portrait:
 
 
 def test_a_limit_spends_false_alarms_on_copies_no_other_check_catches() -> None:
-    people = [dim_copies(False) for _ in range(19)] + [dim_copies(True)]
+    people = [dim_copies(dark_skinned=False) for _ in range(19)] + [dim_copies(dark_skinned=True)]
     # Alone, under_exposure fails the dark-skinned original to catch the dim copies.
     assert calibrate_end(UNDER, people, budget=0.07) < 0.05
     # When luminance already catches the dim copies, the dark-skinned original passes.
@@ -187,7 +187,7 @@ def test_a_limit_spends_false_alarms_on_copies_no_other_check_catches() -> None:
 
 
 def test_a_limit_with_no_copy_left_to_catch_keeps_its_value() -> None:
-    people = [dim_copies(False) for _ in range(19)] + [dim_copies(True)]
+    people = [dim_copies(dark_skinned=False) for _ in range(19)] + [dim_copies(dark_skinned=True)]
     assert math.isnan(calibrate_end(UNDER, people, 0.07, lambda m: True))
 
 

@@ -53,6 +53,7 @@ def test_a_jpeg_file_is_judged_on_the_quality_it_was_saved_with(
     astronaut: NDArray[np.uint8],
     capsys: pytest.CaptureFixture[str],
     quality: int,
+    *,
     passes: bool,
 ) -> None:
     photo = tmp_path / f"q{quality}.jpg"

@@ -57,7 +57,7 @@ def pose_spread(
 
 @pytest.mark.parametrize("smoothed", [True, False], ids=["as-the-preview", "unsmoothed"])
 def test_a_still_face_streamed_for_30_frames_keeps_its_pose_within_one_degree(
-    still_frames: list[NDArray[np.uint8]], assessor: FaceAssessor, smoothed: bool
+    still_frames: list[NDArray[np.uint8]], assessor: FaceAssessor, *, smoothed: bool
 ) -> None:
     smoother = LandmarkSmoother() if smoothed else None
     for check, spread, values in pose_spread(assessor, still_frames, smoother):

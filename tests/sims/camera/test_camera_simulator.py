@@ -189,7 +189,7 @@ def test_default_portrait_is_fully_compliant(shooter: Shooter) -> None:
     ],
 )
 def test_mouth_scenes_pass_or_fail_mouth_closed_and_expression_neutral_as_icao_says(
-    shooter: Shooter, builtin: str, mouth_closed: bool, expression_neutral: bool
+    shooter: Shooter, builtin: str, *, mouth_closed: bool, expression_neutral: bool
 ) -> None:
     face = pytest.importorskip("kitd.quality.face")
     assessment = face.FaceAssessor().assess(shooter.shoot(builtin=builtin))

@@ -18,6 +18,7 @@ from kitd.quality.face.checks.photometry import lab_mean
 def eye_openness(
     points: NDArray[np.float32], lids: tuple[tuple[int, int], ...], corners: tuple[int, int]
 ) -> float:
+    """The mean gap between the eyelids over the eye's width, corner to corner; NaN for width 0."""
     xy = np.asarray(points[:, :2], dtype=np.float64)
     gap = np.mean([np.linalg.norm(xy[upper] - xy[lower]) for upper, lower in lids])
     width = float(np.linalg.norm(xy[corners[0]] - xy[corners[1]]))
@@ -82,6 +83,7 @@ def eye_contrast(eye_grey: NDArray[np.uint8], skin_grey: NDArray[np.uint8]) -> f
 def eyes_visible(
     right_eye: NDArray[np.uint8], left_eye: NDArray[np.uint8], skin_grey: NDArray[np.uint8]
 ) -> float:
+    """The lower contrast of the two eyes: an eye covered by anything makes the value small."""
     return min(eye_contrast(right_eye, skin_grey), eye_contrast(left_eye, skin_grey))
 
 

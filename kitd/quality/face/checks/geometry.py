@@ -52,6 +52,7 @@ def eye_centre(points: NDArray[np.float32], corners: tuple[int, int]) -> NDArray
 
 
 def head_frame(points: NDArray[np.float32]) -> HeadFrame:
+    """The landmarks the geometry checks measure from: eye centres, chin, crown and face sides."""
     xy = np.asarray(points[:, :2], dtype=np.float64)
     chin = xy[mesh.CHIN]
     forehead = xy[mesh.FOREHEAD]
@@ -66,6 +67,7 @@ def head_frame(points: NDArray[np.float32]) -> HeadFrame:
 
 
 def roll_degrees(frame: HeadFrame) -> float:
+    """The tilt of the eye line in degrees (positive: the head leans to the left shoulder)."""
     d = frame.left_eye - frame.right_eye
     return float(np.degrees(np.arctan2(d[1], d[0])))
 
@@ -81,21 +83,25 @@ def unrolled(points: NDArray[np.float32], roll: float) -> NDArray[np.float64]:
 def frontal_eye_distance(frame: HeadFrame, yaw: float) -> float:
     """The inter-eye distance the face would show turned to the camera (as OFIQ measures it): a turned
     head foreshortens the eye line by cos(yaw), its resolution stays the same. Unchanged without a
-    usable yaw or beyond 60 degrees, where the far eye is hardly seen."""
+    usable yaw or beyond 60 degrees, where the far eye is hardly seen.
+    """
     if math.isnan(yaw) or abs(yaw) > 60.0:
         return frame.inter_eye_distance
     return frame.inter_eye_distance / math.cos(math.radians(yaw))
 
 
 def eyes_centered(frame: HeadFrame, width: int) -> float:
+    """The eye midpoint's distance from the left edge, as a share of the width."""
     return float(frame.eye_midpoint[0] / width)
 
 
 def eye_line_height(frame: HeadFrame, height: int) -> float:
+    """The eye midpoint's distance from the top, as a share of the height."""
     return float(frame.eye_midpoint[1] / height)
 
 
 def head_size(frame: HeadFrame, height: int) -> float:
+    """Chin to crown as a share of the picture's height."""
     return float(np.linalg.norm(frame.chin - frame.crown) / height)
 
 

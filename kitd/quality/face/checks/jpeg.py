@@ -9,6 +9,7 @@ must never apply a threshold.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,37 +42,57 @@ def luminance_table(data: bytes) -> NDArray[np.float64] | None:
     """The 8x8 table with id 0 (luminance, natural order) of a baseline or progressive JPEG, or None."""
     if len(data) < 4 or data[0] != 0xFF or data[1] != SOI:
         return None
+    for marker, segment in _segments(data):
+        if marker != DQT:
+            continue
+        for entry in _quantisation_tables(segment):
+            if entry is None:
+                return None  # a table cut short: the file is not one to judge
+            table_id, values = entry
+            if table_id == 0:
+                return _natural_order(values)
+    return None
+
+
+def _segments(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """The marker segments (marker, payload) before the first scan; stops at anything malformed."""
     i = 2
     while i + 4 <= len(data):
         if data[i] != 0xFF:
-            return None
+            return
         marker = data[i + 1]
         if marker == 0xFF:  # fill byte
             i += 1
             continue
         length = int.from_bytes(data[i + 2 : i + 4], "big")
         if marker == SOS or length < 2:
-            return None
-        segment = data[i + 4 : i + 2 + length]
-        if marker == DQT:
-            j = 0
-            while j < len(segment):
-                precision, table_id = segment[j] >> 4, segment[j] & 0x0F
-                size = 128 if precision else 64
-                raw = segment[j + 1 : j + 1 + size]
-                if len(raw) < size:
-                    return None
-                values = (
-                    np.frombuffer(raw, dtype=">u2") if precision else np.frombuffer(raw, np.uint8)
-                )
-                if table_id == 0:
-                    table = np.zeros((8, 8), dtype=np.float64)
-                    for (r, c), v in zip(zigzag_order(), values, strict=True):
-                        table[r, c] = float(v)
-                    return table
-                j += 1 + size
+            return
+        yield marker, data[i + 4 : i + 2 + length]
         i += 2 + length
-    return None
+
+
+def _quantisation_tables(segment: bytes) -> Iterator[tuple[int, NDArray[np.integer]] | None]:
+    """Each table of a DQT segment as (id, 64 values in zigzag order); None for one cut short."""
+    j = 0
+    while j < len(segment):
+        precision, table_id = segment[j] >> 4, segment[j] & 0x0F
+        size = 128 if precision else 64
+        raw = segment[j + 1 : j + 1 + size]
+        if len(raw) < size:
+            yield None
+            return
+        yield (
+            table_id,
+            np.frombuffer(raw, dtype=">u2") if precision else np.frombuffer(raw, np.uint8),
+        )
+        j += 1 + size
+
+
+def _natural_order(values: NDArray[np.integer]) -> NDArray[np.float64]:
+    table = np.zeros((8, 8), dtype=np.float64)
+    for (r, c), v in zip(zigzag_order(), values, strict=True):
+        table[r, c] = float(v)
+    return table
 
 
 def ijg_table(quality: int) -> NDArray[np.float64]:

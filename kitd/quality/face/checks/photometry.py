@@ -22,6 +22,7 @@ BRIGHT_LEVEL = 245
 
 
 def masked(values: NDArray[np.uint8], mask: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """The pixels of `values` where `mask` is set."""
     selected: NDArray[np.uint8] = values[mask > 0]
     return selected
 
@@ -48,6 +49,7 @@ def luminance(skin_bgr: NDArray[np.uint8]) -> float:
 
 
 def under_exposure(face_grey: NDArray[np.uint8]) -> float:
+    """The share of face pixels darker than DARK_LEVEL (NaN for no face pixels)."""
     return float((face_grey < DARK_LEVEL).mean()) if face_grey.size else math.nan
 
 
@@ -65,6 +67,7 @@ def over_exposure(skin_bgr: NDArray[np.uint8]) -> float:
 
 
 def dynamic_range(face_grey: NDArray[np.uint8]) -> float:
+    """The face's grey-level span, 1st to 99th percentile (NaN for no face pixels)."""
     if not face_grey.size:
         return math.nan
     low, high = np.percentile(face_grey, [1, 99])

@@ -114,6 +114,7 @@ def agreed_turn(first: float, second: float) -> float:
 
 
 def camera_matrix(width: int, height: int, eye_width_px: float) -> NDArray[np.float64]:
+    """A pinhole camera for the pose solver, focal length from the eye width at usual distance."""
     focal = max(eye_width_px, 1.0) * CAMERA_DISTANCE_MM / MODEL_EYE_WIDTH
     return np.array(
         [[focal, 0.0, width / 2.0], [0.0, focal, height / 2.0], [0.0, 0.0, 1.0]], dtype=np.float64
@@ -154,7 +155,8 @@ def symmetry_yaw(points: NDArray[np.float32]) -> float:
 def depth_pitch(points: NDArray[np.float32]) -> float:
     """Pitch (degrees) of the upper-forehead-to-chin line in the mesh's own depth: 0 when both are
     equally deep, the definition of level the canonical face was built with; > 0 when the chin comes
-    forward (lifted)."""
+    forward (lifted).
+    """
     xyz = np.asarray(points, dtype=np.float64)
     down = xyz[mesh.CHIN] - xyz[mesh.FOREHEAD]
     # Both points' image y and depth, turned with the eye line out of the way first.
@@ -166,7 +168,8 @@ def depth_pitch(points: NDArray[np.float32]) -> float:
 
 def head_pose(points: NDArray[np.float32], width: int, height: int) -> HeadPose:
     """Yaw, pitch and roll in degrees of the face with mesh `points` (image pixels, depth) in a
-    width x height image."""
+    width x height image.
+    """
     fitted = fitted_pose(points, width, height)
     if not np.isfinite(points).all():
         return fitted

@@ -1,0 +1,29 @@
+"""A photo-only Kids-ID visit brought up to its finalize, the unit of work of most campaigns."""
+
+from __future__ import annotations
+
+from kit.v1 import capture_service_pb2 as cpb
+from kitharness.kit import KitUnderTest
+from kitharness.visit import Visit
+
+
+def visit_until_finalize(
+    kit: KitUnderTest, reference: str
+) -> tuple[Visit, cpb.FinalizeSessionRequest]:
+    """A Kids-ID visit of an eight-year-old under `reference`, its photo taken: all it lacks is the
+    finalize, whose request is returned for the caller to send when it chooses."""
+    client = kit.client
+    session = client.capture.CreateSession(
+        cpb.CreateSessionRequest(
+            document_profile="be-kids-id",
+            applicant_age=8,
+            operator_id="op-soak",
+            application_reference=reference,
+            citizen_display_name="Lotte Peeters",
+        ),
+        metadata=client.metadata,
+        timeout=10,
+    ).session
+    visit = Visit.around(kit, session)
+    visit.face()
+    return visit, cpb.FinalizeSessionRequest(session_id=visit.id)

@@ -62,10 +62,11 @@ MATRIX = [
         {"kind": "crc", "count": 3},
         (grpc.StatusCode.DATA_LOSS, "ERROR_REASON_PROTOCOL_ERROR"),
     ),
-    # The reader stops answering a command.
+    # The reader never answers the CAPTURE command. (Not the next command, whichever it is: under load
+    # the supervisor's idle ping could come first and take the fault, and the capture would succeed.)
     Fault(
         "fingerprint",
-        {"kind": "timeout"},
+        {"kind": "capture_timeout"},
         (grpc.StatusCode.DEADLINE_EXCEEDED, "ERROR_REASON_DEVICE_TIMEOUT"),
     ),
     # The cable goes in the middle of the final image.

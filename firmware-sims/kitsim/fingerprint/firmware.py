@@ -39,7 +39,7 @@ WIDTH, HEIGHT, PPI, DECIMATION = 400, 500, 500, 2
 # Grey level of the clean, empty platen.
 PLATEN_WHITE = 248
 EP_RESPONSE, EP_IMAGE, EP_EVENT = 0x81, 0x82, 0x83
-FAULT_KINDS = ("stall", "crc", "busy", "timeout", "stale", "unplug_mid_transfer")
+FAULT_KINDS = ("stall", "crc", "busy", "timeout", "capture_timeout", "stale", "unplug_mid_transfer")
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,11 @@ class KFP1Firmware:
             return
         with self._lock:
             self.counters["commands"] += 1
-            if self.faults.take("timeout"):
+            # timeout: the next command goes unanswered, whichever it is (the supervisor's idle ping
+            # too); capture_timeout: the next CAPTURE only.
+            if self.faults.take("timeout") or (
+                command.opcode == wire.CAPTURE and self.faults.take("capture_timeout")
+            ):
                 return
             if self.faults.take("stale"):
                 self._send_stale(command.tag)

@@ -11,7 +11,8 @@
             partial, noise, smudge (each 0..1 except rotation in degrees and dx/dy in px), image (a
             500 ppi image file instead of a synthetic finger)
     remove  lifts the finger
-    fault   kind: stall | crc | busy | timeout | stale | unplug_mid_transfer, count (default 1)
+    fault   kind: stall | crc | busy | timeout (the next command unanswered) | capture_timeout (the next
+            CAPTURE unanswered) | stale | unplug_mid_transfer, count (default 1)
     platen  residue: bool — a latent print left on the glass (what the self-test's platen check finds)
     info    the firmware's state and counters
 plus unplug, replug and identity. The finger stays on the glass across unplug/replug, as a real one would.

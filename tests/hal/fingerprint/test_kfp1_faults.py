@@ -96,6 +96,17 @@ def test_an_unanswered_command_raises_device_timeout_and_the_next_one_works(
     scanner.ping()
 
 
+def test_a_capture_left_unanswered_lets_the_commands_before_it_through(
+    scanner: KFP1Scanner, sim: FingerprintSimProcess
+) -> None:
+    # What the fault matrix arms: an idle ping between arming and the capture must not take it.
+    sim.control("fault", kind="capture_timeout")
+    scanner.ping()
+    with pytest.raises(DeviceTimeout):
+        scanner.capture(timeout=10.0)
+    assert "capture_timeout" not in sim.control("info")["faults"]
+
+
 def test_opening_drains_what_an_earlier_host_left_behind(sim: FingerprintSimProcess) -> None:
     sim.control("place", quality=0.9, identity="fault-person")
     device = resolve(sim.source, name="fingerprint")

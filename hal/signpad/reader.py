@@ -103,8 +103,10 @@ class FrameReader:
                     )
                 return
             now = time.monotonic()
+            damaged_before = decoder.bad_frames
             frames = decoder.feed(data) if data else []
-            self._stats.bad_frames = decoder.bad_frames
+            # Added, not copied: frames with an impossible layout are counted here too (_on_frame).
+            self._stats.bad_frames += decoder.bad_frames - damaged_before
             if frames:
                 last_frame = now
             elif now - last_frame > self._silence:

@@ -47,11 +47,13 @@ class PadIdentity:
 
 @dataclass
 class Faults:
-    """The faults armed in the simulated pad: dropped, corrupted and noisy frames."""
+    """The faults armed in the simulated pad: dropped, corrupted, truncated and noisy frames."""
 
     drop: int = 0
     corrupt: int = 0
-    only: int | None = None  # frame type the drop/corrupt faults apply to; None = any
+    # Frames sent a byte short with a CRC that holds: a layout no parser accepts (a firmware bug).
+    truncate: int = 0
+    only: int | None = None  # frame type the drop/corrupt/truncate faults apply to; None = any
     noise: int = 0
     delay_frames: int = 0
     delay_s: float = 0.0
@@ -301,7 +303,12 @@ class PadFirmware:
         if applies and faults.drop > 0:
             faults.drop -= 1
             return
-        corrupt = applies and faults.corrupt > 0
+        truncate = applies and faults.truncate > 0 and bool(payload)
+        if truncate:
+            faults.truncate -= 1
+            payload = payload[:-1]
+        # One fault a frame: a truncated frame reaches the host whole, a corruption waits for the next.
+        corrupt = applies and faults.corrupt > 0 and not truncate
         if corrupt:
             faults.corrupt -= 1
         data = wire.encode(frame_type, seq, payload, corrupt=corrupt)

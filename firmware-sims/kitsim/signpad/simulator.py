@@ -24,7 +24,19 @@ from kitsim.signpad.link import Link, PtyLink, SocketLink
 from kitsim.signpad.strokes import PadGeometry, plan_samples
 
 BUTTONS = {"ok": 1, "clear": 2, "cancel": 3}
-FAULTS = ("drop", "corrupt", "noise", "delay", "overflow", "heartbeat_stop", "slow", "none")
+# Faults on the next `count` frames (of the type `only` names, or any): counters of Faults by name.
+FRAME_FAULTS = ("drop", "corrupt", "truncate")
+FAULTS = (
+    "drop",
+    "corrupt",
+    "truncate",
+    "noise",
+    "delay",
+    "overflow",
+    "heartbeat_stop",
+    "slow",
+    "none",
+)
 
 
 class SignaturePadSimulator(SimulatedDevice):
@@ -160,10 +172,9 @@ class SignaturePadSimulator(SimulatedDevice):
         only = args.get("only")
         if only is not None and only not in FRAME_NAMES:
             raise ControlError(f"signature_pad: 'only' must be one of {', '.join(FRAME_NAMES)}")
-        if kind == "drop":
-            faults.only, faults.drop = (FRAME_NAMES[only] if only else None), count
-        elif kind == "corrupt":
-            faults.only, faults.corrupt = (FRAME_NAMES[only] if only else None), count
+        if kind in FRAME_FAULTS:
+            faults.only = FRAME_NAMES[only] if only else None
+            setattr(faults, kind, count)
         elif kind == "noise":
             faults.noise = max(1, int(args.get("bytes", 64)))
         elif kind == "delay":

@@ -77,6 +77,25 @@ def test_corrupt_pen_frames_are_skipped_and_the_loss_is_flagged(
     pad.close()
 
 
+def test_a_pen_frame_whose_layout_is_impossible_is_skipped_and_counted_beside_damaged_ones(
+    simulator: SignpadSimProcess,
+) -> None:
+    pad = open_pad(simulator)
+    pad.start()
+    simulator.control("sign", script=SCRIPT, press_ok=True)
+    first = pad.read_event(20.0)
+    assert isinstance(first, list) and first, first
+    # One frame a byte short (its CRC holds), then one damaged on the wire.
+    simulator.control("fault", kind="truncate", count=1, only="pen")
+    simulator.control("fault", kind="corrupt", count=1, only="pen")
+    collect_until_ok(pad)
+    pad.stop()
+    assert isinstance(pad, FramedSignaturePad)
+    assert pad.stats.bad_frames == 2
+    pad.ping()  # the link carries on
+    pad.close()
+
+
 def test_fifo_overflow_reaches_the_host_as_samples_dropped(simulator: SignpadSimProcess) -> None:
     pad = open_pad(simulator)
     simulator.control("fault", kind="overflow", count=20)

@@ -148,8 +148,11 @@ class FrameReader:
         try:
             stream.gap = self._handle_unsolicited(frame, stream.clock, gap=stream.gap)
         except ProtocolError:
-            # A CRC-valid frame with an impossible layout: treat it like a damaged one.
+            # A CRC-valid frame with an impossible layout: treat it like a damaged one, whose samples
+            # are lost and whose gap the next sample carries.
             self._stats.bad_frames += 1
+            if frame.type == FrameType.PEN:
+                stream.gap = stream.gap or self._streaming()
 
     def _handle_unsolicited(self, frame: Frame, clock: ClockUnwrapper, *, gap: bool) -> bool:
         """Queues a pen batch or button press; returns whether a gap is still to be marked."""

@@ -26,17 +26,7 @@ from kitsim.signpad.strokes import PadGeometry, plan_samples
 BUTTONS = {"ok": 1, "clear": 2, "cancel": 3}
 # Faults on the next `count` frames (of the type `only` names, or any): counters of Faults by name.
 FRAME_FAULTS = ("drop", "corrupt", "truncate")
-FAULTS = (
-    "drop",
-    "corrupt",
-    "truncate",
-    "noise",
-    "delay",
-    "overflow",
-    "heartbeat_stop",
-    "slow",
-    "none",
-)
+FAULTS = (*FRAME_FAULTS, "noise", "delay", "overflow", "heartbeat_stop", "slow", "none")
 
 
 class SignaturePadSimulator(SimulatedDevice):

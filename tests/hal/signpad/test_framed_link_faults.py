@@ -96,6 +96,21 @@ def test_a_pen_frame_whose_layout_is_impossible_is_skipped_and_counted_beside_da
     pad.close()
 
 
+def test_the_samples_of_a_pen_frame_whose_layout_is_impossible_are_flagged_as_dropped(
+    simulator: SignpadSimProcess,
+) -> None:
+    pad = open_pad(simulator)
+    pad.start()
+    simulator.control("sign", script=SCRIPT, press_ok=True)
+    first = pad.read_event(20.0)
+    assert isinstance(first, list) and first, first
+    simulator.control("fault", kind="truncate", count=1, only="pen")
+    samples = collect_until_ok(pad)
+    pad.stop()
+    assert sum(PenFlags.SAMPLES_DROPPED in s.flags for s in samples) == 1
+    pad.close()
+
+
 def test_fifo_overflow_reaches_the_host_as_samples_dropped(simulator: SignpadSimProcess) -> None:
     pad = open_pad(simulator)
     simulator.control("fault", kind="overflow", count=20)

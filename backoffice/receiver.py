@@ -157,13 +157,14 @@ class PackageReceiver:
         return self._store(folder, upload, opened)
 
     def _store(self, folder: Path, upload: _Upload, opened: OpenedPackage) -> tuple[int, bytes]:
-        """Stores a verified package durably, the receipt last; 201 with the receipt (200 with the
-        earlier one when another request stored it meanwhile).
+        """Stores a verified package durably, the receipt last; 201 with the receipt. When another
+        request stored the package meanwhile, the answer is the one a later PUT gets (_earlier_answer).
         """
         receipt = self.make_receipt(upload.package_id, upload.sha256, len(upload.data))
         with self._store_lock:
-            if (folder / "receipt.json").exists():
-                return 200, (folder / "receipt.json").read_bytes()
+            earlier = _earlier_answer(folder, upload)
+            if earlier is not None:
+                return earlier
             folder.mkdir(mode=0o700, exist_ok=True)
             fsync_dir(self.config.out_dir)
             _write_atomic(folder / "package.kitpkg", upload.data)

@@ -30,9 +30,7 @@ DEFAULT_FINGER = types_pb2.FINGER_POSITION_RIGHT_INDEX
 
 
 class SimulatedCitizen:
-    """The person in front of the kit. Calling it with (device, command, args) is the raw act, for
-    callers that name the simulator's command themselves.
-    """
+    """The person in front of the kit, acting on the simulators."""
 
     def __init__(self, act: Act) -> None:
         self._act = act
@@ -43,9 +41,6 @@ class SimulatedCitizen:
         from kitd.cli.simulators import control_call  # only the simulated citizen needs kitsim
 
         return cls(lambda device, command, args: control_call(sim_dir, device, command, **args))
-
-    def __call__(self, device: str, command: str, args: dict[str, Any]) -> Any:
-        return self._act(device, command, args)
 
     def face_the_camera(self) -> None:
         self._act("camera", "scene", {})

@@ -13,6 +13,7 @@ from typing import Any
 from rich.prompt import Confirm, Prompt
 
 from kit.v1 import capture_service_pb2 as pb
+from kitd.cli.citizen import SimulatedCitizen
 from kitd.client import KitClient
 from kitd.locale.catalogs import Texts
 from kitd.policy.model import RequestFiler, VisitPlace
@@ -62,7 +63,7 @@ class HomeVisit:
         metadata: Any,
         texts: Callable[[], Texts],
         say: Callable[..., None],
-        citizen: Callable[[str, str, dict[str, Any]], Any] | None,
+        citizen: SimulatedCitizen | None,
     ) -> None:
         self._client = client
         self._md = metadata
@@ -110,7 +111,7 @@ class HomeVisit:
     def _photo(self, session: pb.Session) -> pb.Session:
         for _ in range(3):
             if self._citizen is not None:
-                self._citizen("camera", "scene", {"page": True})
+                self._citizen.hold_up_certificate()
             else:
                 Prompt.ask(self._texts().id("kitctl.ask_certificate_photo"), default="")
             response = self._client.capture.CaptureCertificatePhoto(
@@ -125,7 +126,7 @@ class HomeVisit:
             advice = [c.guidance for c in response.checks if not c.passed]
             self._say("kitctl.certificate_photo_failed", advice="; ".join(advice))
         if self._citizen is not None:
-            self._citizen("camera", "scene", {})
+            self._citizen.face_the_camera()
         return session
 
 

@@ -1,6 +1,6 @@
 """Opening a sealed package on the back-office side: decrypt, verify, and check every file.
 
-The checks run in a fixed order and each kind of damage raises its own error (see errors.py): frame and
+The checks run in a fixed order and each kind of damage raises its own error (kitd/package/errors.py): frame and
 digest, recipient key, HPKE with the header as `info`, kit key and COSE signature, manifest against header,
 file digests, and the audit stretch against the signed manifest. Opening is in memory; writing what was
 opened is the caller's decision (kitpkg open, the receiver), never this module's.

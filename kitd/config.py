@@ -317,12 +317,11 @@ def _check_outbox(config: Config, origin: str) -> None:
 def _check_receiver(outbox: OutboxSection, origin: str) -> None:
     if not outbox.receiver_url.startswith("https://"):
         raise ConfigError(f"{origin}: outbox.receiver_url must be an https:// URL")
-    for name in ("client_cert", "client_key", "ca_cert"):
-        value = getattr(outbox, name)
-        if value is None:
-            raise ConfigError(f"{origin}: outbox.receiver_url needs outbox.{name} (mutual TLS)")
-        if not value.is_file():
-            raise ConfigError(f"{origin}: outbox.{name}: file {value} not found")
+    names = ("client_cert", "client_key", "ca_cert")
+    unset = [name for name in names if getattr(outbox, name) is None]
+    if unset:
+        raise ConfigError(f"{origin}: outbox.receiver_url needs outbox.{unset[0]} (mutual TLS)")
+    _require_files("outbox", outbox, names, origin)
 
 
 def _check_policy(config: Config, origin: str) -> None:

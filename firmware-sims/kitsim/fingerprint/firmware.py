@@ -99,8 +99,9 @@ class Capture:
     def take(
         self, finger_age: int, quality: int, image: NDArray[np.uint8]
     ) -> tuple[int, NDArray[np.uint8]] | None:
-        """Auto-capture on one more frame of a finger `finger_age` frames down: the final image and
-        its quality once a frame meets the threshold or the contact has been steady long enough.
+        """Auto-capture on one more frame of a finger `finger_age` frames down: counts the frame,
+        keeps the best settled one, and gives (quality, image) to send once a frame meets the
+        threshold or the contact has been steady long enough; None until then.
         """
         self.steady += 1
         # A landing finger is still flattening; its frames only count when they meet the threshold.

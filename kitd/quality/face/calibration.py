@@ -161,7 +161,9 @@ def measure_folder(
 
 
 def folds_by_subject(portraits: Sequence[Portrait], k: int) -> list[list[Portrait]]:
-    """K folds, every subject in exactly one (subjects dealt round-robin in sorted order)."""
+    """`k` folds of the portraits, every subject in exactly one (subjects dealt round-robin in sorted
+    order).
+    """
     subjects = sorted({p.subject for p in portraits})
     fold_of = {s: i % k for i, s in enumerate(subjects)}
     return [[p for p in portraits if fold_of[p.subject] == i] for i in range(k)]

@@ -33,7 +33,6 @@ from kitd.policy.model import (
 from kitd.quality.check import CheckResult
 from kitd.session.eligibility import EligibilityEntry, EligibilityView, Evidence
 from kitd.session.model import (
-    STEP_TITLES,
     CaptureKind,
     IdentityCheck,
     Receipt,
@@ -233,8 +232,8 @@ def step_title(step: StepView, texts: Texts) -> str:
     """A step's title with the finger asked now ("right hand: right index finger", "photo"), in the
     operator's language.
     """
-    message_id = STEP_TITLES.get(step.step_id)
-    title = texts.id(message_id) if message_id else step.title
+    label = step.label
+    title = texts(label) if isinstance(label, Message) else label
     if not step.finger:
         return title
     return texts.id("step.with_finger", step=title, finger=finger_label(step.finger))

@@ -88,6 +88,9 @@ class StepView(Protocol):
     def title(self) -> str: ...
 
     @property
+    def label(self) -> Message | str: ...
+
+    @property
     def state(self) -> StepState: ...
 
     @property

@@ -220,13 +220,14 @@ def _verdict_after_restart(kit: KitUnderTest, session_id: str) -> str:
 
 def _learn_received(kit: StormKit, check: DiskCheck) -> None:
     """Teaches the disk check the plaintext of every package the receiver stored since."""
-    for package_id, folder in kit.receiver.stored().items():
+    for package_id in kit.receiver.stored():
         if any(origin.startswith(package_id) for origin in check.fragments.values()):
             continue
+        path = kit.receiver.stored_package(package_id)
+        if path is None:
+            continue
         with contextlib.suppress(Exception):
-            opened = open_package(
-                (folder / "package.kitpkg").read_bytes(), kit.recipient_key, kit.kit_keys
-            )
+            opened = open_package(path.read_bytes(), kit.recipient_key, kit.kit_keys)
             check.learn(opened.files, package_id)
 
 
@@ -247,7 +248,10 @@ def _stored_references(kit: StormKit) -> tuple[dict[str, int], int]:
     per_reference: dict[str, int] = {}
     corrupt = 0
     for package_id, folder in kit.receiver.stored().items():
-        data = (folder / "package.kitpkg").read_bytes()
+        path = kit.receiver.stored_package(package_id)
+        if path is None:
+            raise FileNotFoundError(f"{folder}: a receipt without its package")
+        data = path.read_bytes()
         receipt = json.loads((folder / "receipt.json").read_text())
         try:
             opened = open_package(data, kit.recipient_key, kit.kit_keys)

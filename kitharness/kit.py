@@ -11,7 +11,6 @@ import contextlib
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -213,12 +212,3 @@ class KitUnderTest:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
-
-
-@contextlib.contextmanager
-def running_kit(root: Path, **kwargs: Any) -> Iterator[KitUnderTest]:
-    kit = KitUnderTest(root, **kwargs)
-    try:
-        yield kit.start()
-    finally:
-        kit.stop()

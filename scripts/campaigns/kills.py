@@ -257,8 +257,8 @@ def _stored_references(kit: StormKit) -> tuple[dict[str, int], int]:
         receipt = json.loads((folder / "receipt.json").read_text())
         try:
             opened = open_package(data, kit.recipient_key, kit.kit_keys)
-            assert opened.sealed_sha256 == receipt["sha256"]
-            assert opened.header.package_id == package_id
+            if opened.sealed_sha256 != receipt["sha256"] or opened.header.package_id != package_id:
+                raise ValueError(f"{package_id}: the package does not match its receipt")
         except Exception:  # noqa: BLE001
             corrupt += 1
             continue

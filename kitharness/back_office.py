@@ -12,10 +12,10 @@ from backoffice.demo_pki import DemoPki, generate_demo_pki
 from backoffice.receiver import PackageReceiver, ReceiverConfig
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_list import KitKeyList
-from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
 from kitd.outbox.config import OutboxConfig
 from kitd.package.contents import VisitContents
 from kitd.package.sealer import PackageSealer
+from kitharness.package_kit import PACKAGE_KIT_ID, make_kit_keys
 
 
 @dataclass
@@ -58,7 +58,7 @@ class BackOffice:
         is the time the kit's clock read when it sealed it (now by default)."""
         now = datetime.now(UTC) if sealed_at is None else datetime.fromtimestamp(sealed_at, UTC)
         contents = VisitContents(
-            kit_id="kit-0042",
+            kit_id=PACKAGE_KIT_ID,
             document_profile="be-kids-id",
             policy_id="be-eid-enrolment",
             policy_version="2026.1",
@@ -76,10 +76,6 @@ class BackOffice:
 
 
 def make_back_office(root: Path) -> BackOffice:
-    signer = FileKeySigner.generate(root / "kitkey" / "kit.key.pem")
-    keys = KitKeyList()
-    keys.publish("kit-0042", signer.public_key)
-    recipient = RecipientKeyPair.generate(root / "backoffice")
-    private = load_recipient_private_key(recipient.private_path)
+    kit = make_kit_keys(root)
     pki = generate_demo_pki(root / "pki")
-    return BackOffice(root, signer, keys, private, pki, PackageSealer(signer, private.public_key()))
+    return BackOffice(root, kit.signer, kit.keys, kit.recipient_key, pki, kit.sealer)

@@ -15,6 +15,8 @@ from kitd.client import Endpoint, KitClient
 from kitharness.notify import NotifyRecorder
 
 READY_TIMEOUT = 30.0
+# The kit id of every configuration written here.
+KIT_ID = "TEST-KIT"
 # What gRPC logs when an exception escapes a servicer: the daemon must map every one to a typed status.
 UNTYPED_STATUS_MARKS = ("Exception iterating responses", "Exception calling application")
 
@@ -28,7 +30,7 @@ def write_config(
     """A daemon configuration; `api` adds settings to its [api] table (the stream caps)."""
     directory.mkdir(parents=True, exist_ok=True)
     lines = [
-        'kit_id = "TEST-KIT"',
+        f'kit_id = "{KIT_ID}"',
         f'state_dir = "{directory / "state"}"',
         "",
         "[api]",

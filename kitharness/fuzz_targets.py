@@ -264,21 +264,16 @@ class _BackOffice:
     """A kit key, a recipient key pair and one real sealed visit, made once per process."""
 
     def __init__(self) -> None:
-        from kitd.keys.file_key import FileKeySigner
-        from kitd.keys.key_list import KitKeyList
-        from kitd.keys.recipient import RecipientKeyPair, load_recipient_private_key
-        from kitd.package.sealer import PackageSealer
         from kitharness.contents import make_visit  # the seed package: a real visit's contents
+        from kitharness.package_kit import make_kit_keys
 
         self.root = Path(tempfile.mkdtemp(prefix="kitd-fuzz-"))
-        signer = FileKeySigner.generate(self.root / "kit.key.pem")
-        self.keys = KitKeyList()
-        self.keys.publish("kit-0042", signer.public_key)
-        self.kit_public_key = signer.public_key
-        self.signer = signer
-        recipient = RecipientKeyPair.generate(self.root / "backoffice")
-        self.recipient_key = load_recipient_private_key(recipient.private_path)
-        sealed = PackageSealer(signer, self.recipient_key.public_key()).seal(make_visit())
+        kit = make_kit_keys(self.root)
+        self.keys = kit.keys
+        self.kit_public_key = kit.signer.public_key
+        self.signer = kit.signer
+        self.recipient_key = kit.recipient_key
+        sealed = kit.sealer.seal(make_visit())
         self.package = sealed.data
         frame = parse_frame(sealed.data)
         self.header_bytes = frame.header_bytes

@@ -11,7 +11,6 @@ import contextlib
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from kitd.client import KitClient
 from kitd.delivery.kit_key import load_public_key
 from kitd.delivery.reference import seal_reference
 from kitd.keys.recipient import RecipientKeyPair
-from kitharness.daemon import RunningDaemon, write_config
+from kitharness.daemon import KIT_ID, RunningDaemon, write_config
 from kitsim.harness import SimulatorSet
 from kitsim.prints.impression import Placement, render
 from kitsim.prints.master import master_print
@@ -173,7 +172,7 @@ class KitUnderTest:
         ]
         reference = make_reference(
             prints,
-            "TEST-KIT",
+            KIT_ID,
             "APP-2026-0042",
             photo=photo,
             issued_at=issued_at,
@@ -213,12 +212,3 @@ class KitUnderTest:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
-
-
-@contextlib.contextmanager
-def running_kit(root: Path, **kwargs: Any) -> Iterator[KitUnderTest]:
-    kit = KitUnderTest(root, **kwargs)
-    try:
-        yield kit.start()
-    finally:
-        kit.stop()

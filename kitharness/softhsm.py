@@ -37,13 +37,14 @@ class NoSoftHsm(Exception):
 def init_token(folder: Path, label: str, pin: str, so_pin: str) -> Path:
     """A token store of its own in `folder` with one token initialised under `label`; returns the
     softhsm2.conf that names it (what SOFTHSM2_CONF must point to for anyone using the token)."""
+    # Looked for first: without SoftHSM2 nothing is written.
+    util = shutil.which("softhsm2-util")
+    if util is None:
+        raise NoSoftHsm("softhsm2-util not found (./scripts/setup installs softhsm2)")
     tokens = folder / "tokens"
     tokens.mkdir(parents=True, exist_ok=True)
     conf = folder / "softhsm2.conf"
     conf.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\n")
-    util = shutil.which("softhsm2-util")
-    if util is None:
-        raise NoSoftHsm("softhsm2-util not found (./scripts/setup installs softhsm2)")
     subprocess.run(
         [util, "--init-token", "--free", "--label", label, "--so-pin", so_pin, "--pin", pin],
         check=True,

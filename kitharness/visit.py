@@ -31,6 +31,9 @@ class Visit:
         age: int = 40,
         *,
         client: KitClient | None = None,
+        operator_id: str = "op-e2e",
+        reference: str = "APP-2026-0042",
+        display_name: str = "Jan Peeters",
         delivery_reference: bytes = b"",
         operator_language: str = "",
         citizen_language: str = "",
@@ -42,9 +45,9 @@ class Visit:
             pb.CreateSessionRequest(
                 document_profile=profile,
                 applicant_age=age,
-                operator_id="op-e2e",
-                application_reference="APP-2026-0042",
-                citizen_display_name="Jan Peeters",
+                operator_id=operator_id,
+                application_reference=reference,
+                citizen_display_name=display_name,
                 delivery_reference=delivery_reference,
                 operator_language=operator_language,
                 citizen_language=citizen_language,
@@ -53,14 +56,6 @@ class Visit:
             timeout=10,
         ).session
         self.id = self.session.session_id
-
-    @classmethod
-    def around(cls, kit: KitUnderTest, session: pb.Session) -> Visit:
-        """The driver of a visit already created (with a request of the caller's own)."""
-        visit = cls.__new__(cls)
-        visit.kit, visit.client, visit.md = kit, kit.client, kit.client.metadata
-        visit.session, visit.id = session, session.session_id
-        return visit
 
     def refresh(self) -> pb.Session:
         self.session = self.client.capture.GetSession(

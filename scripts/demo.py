@@ -164,10 +164,6 @@ class BackOffice:
     signer_public: Path
 
     @property
-    def received(self) -> Path:
-        return self.folder / "received"
-
-    @property
     def pki(self) -> Path:
         return self.folder / "pki"
 
@@ -186,22 +182,22 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes, parts: Exit
     say(
         f"kit key {keygen['kit_key_id']} created on the token, published in {keygen['published_keys']}"
     )
-    url = start_receiver(office, Path(keygen["published_keys"]), parts)
+    receiver = start_receiver(office, Path(keygen["published_keys"]), parts)
     config.write_text(
         base_config
         + "\n[outbox]\n"
-        + f'receiver_url = "{url}"\n'
+        + f'receiver_url = "{receiver.url}"\n'
         + f'client_cert = "{office.pki / "client.pem"}"\nclient_key = "{office.pki / "client.key"}"\n'
         + f'ca_cert = "{office.pki / "ca.pem"}"\nbackoff_initial_s = 1\n'
     )
-    start_kitd(config, hsm_env, parts)
+    daemon = start_kitd(config, hsm_env, parts)
 
     kitctl = [str(BIN / "kitctl"), "--config", str(config)]
     wait_for(
         lambda: all(d["state"] == "ready" for d in json.loads(run([*kitctl, "devices", "--json"]))),
         "all devices ready",
         30,
-        kitd_log(work),
+        daemon.log_path,
     )
     if not args.json:
         run([*kitctl, "devices"], capture=False)
@@ -209,10 +205,10 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes, parts: Exit
         return serve_console(args, work, config, sims, processes)
 
     started = time.perf_counter()
-    summary = enroll(args, work, kitctl, sims, office)
+    summary = enroll(args, work, kitctl, sims, office, daemon)
     visit_seconds = time.perf_counter() - started
     keys = ["--key", str(office.recipient_private), "--kit-keys", keygen["published_keys"]]
-    opened, opened_report, report = receive(work, office.received, summary, keys, "opened")
+    opened, opened_report, report = receive(work, receiver, daemon, summary, keys, "opened")
     print_summary(summary, opened_report, visit_seconds, opened, report)
     if args.visit == "delivery":
         summary = delivery(
@@ -222,7 +218,8 @@ def demo(args: argparse.Namespace, work: Path, processes: Processes, parts: Exit
             opened,
             office.signer_private,
             kitd_dir,
-            office.received,
+            receiver,
+            daemon,
             keys,
             args.age,
         )
@@ -303,13 +300,13 @@ def softhsm_module() -> Path:
     return module
 
 
-def start_receiver(office: BackOffice, kit_keys: Path, parts: ExitStack) -> str:
+def start_receiver(office: BackOffice, kit_keys: Path, parts: ExitStack) -> ReceiverProcess:
     """The reference receiver (`kitpkg receiver`, its demo PKI made first) on a free loopback
-    port; returns its base URL."""
+    port, storing in the back office's folder."""
     receiver = ReceiverProcess(office.folder, office.recipient_private, kit_keys, generate_pki=True)
     parts.callback(receiver.stop)
     receiver.start()
-    return receiver.url
+    return receiver
 
 
 def start_kitd(config: Path, hsm_env: dict[str, str], parts: ExitStack) -> RunningDaemon:
@@ -328,7 +325,12 @@ def start_kitd(config: Path, hsm_env: dict[str, str], parts: ExitStack) -> Runni
 
 
 def enroll(
-    args: argparse.Namespace, work: Path, kitctl: list[str], sims: Path, office: BackOffice
+    args: argparse.Namespace,
+    work: Path,
+    kitctl: list[str],
+    sims: Path,
+    office: BackOffice,
+    daemon: RunningDaemon,
 ) -> dict[str, Any]:
     """The scripted visit (`kitctl enroll --auto`); returns its summary."""
     say(f"the visit: kitctl enroll --profile {args.profile} --age {args.age} --auto")
@@ -353,7 +355,7 @@ def enroll(
         check=False,
     )
     if completed.returncode != 0:
-        raise SystemExit("demo: the visit failed:\n" + kitd_log(work).read_text()[-3000:])
+        raise SystemExit("demo: the visit failed:\n" + daemon.log()[-3000:])
     summary: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
     return summary
 
@@ -433,17 +435,22 @@ def interrupted(signum: int, frame: FrameType | None) -> None:
 
 
 def receive(
-    work: Path, received: Path, summary: dict[str, Any], keys: list[str], name: str
+    work: Path,
+    receiver: ReceiverProcess,
+    daemon: RunningDaemon,
+    summary: dict[str, Any],
+    keys: list[str],
+    name: str,
 ) -> tuple[Path, dict[str, Any], Path]:
     """Waits for the outbox to upload the visit's package, then opens it as the back office."""
     say("the outbox uploads the sealed package to the back office's receiver")
     wait_for(
-        lambda: received_package(received, summary["package_id"]) is not None,
+        lambda: receiver.stored_package(summary["package_id"]) is not None,
         "upload",
         60,
-        kitd_log(work),
+        daemon.log_path,
     )
-    delivered = received_package(received, summary["package_id"])
+    delivered = receiver.stored_package(summary["package_id"])
     assert delivered is not None
     say("the back office opens the package (kitpkg open, kitpkg report)")
     opened = work / name
@@ -462,7 +469,8 @@ def delivery(
     enrolled: Path,
     signer_private: Path,
     kitd_dir: Path,
-    received: Path,
+    receiver: ReceiverProcess,
+    daemon: RunningDaemon,
     keys: list[str],
     age: int,
 ) -> dict[str, Any]:
@@ -521,13 +529,13 @@ def delivery(
     )
     if result.returncode != 0:
         raise SystemExit(
-            "demo: the delivery failed:\n"
-            + result.stdout[-2000:]
-            + kitd_log(work).read_text()[-3000:]
+            "demo: the delivery failed:\n" + result.stdout[-2000:] + daemon.log()[-3000:]
         )
     summary: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     seconds = time.perf_counter() - started
-    opened, opened_report, report = receive(work, received, summary, keys, "opened-delivery")
+    opened, opened_report, report = receive(
+        work, receiver, daemon, summary, keys, "opened-delivery"
+    )
     print_summary(summary, opened_report, seconds, opened, report)
     verification = summary["verification"]
     say(
@@ -538,19 +546,8 @@ def delivery(
     return summary
 
 
-def received_package(received: Path, package_id: str) -> Path | None:
-    """The sealed package as the receiver stored it (the kit deletes its copy after the receipt)."""
-    path = received / package_id / "package.kitpkg"
-    return path if path.is_file() else None
-
-
 def logs(work: Path, name: str) -> Path:
     return work / "logs" / f"{name}.log"
-
-
-def kitd_log(work: Path) -> Path:
-    """The daemon's log, where the harness writes it (beside its configuration)."""
-    return work / "kitd" / "kitd.log"
 
 
 def print_summary(

@@ -5,8 +5,8 @@ on the PATH, which has none of the project's packages. Each command imports this
 that lives in `.venv`; the import runs the command again under `.venv/bin/python`, after creating `.venv`
 with `./scripts/setup` when there is none yet. A Python that has kitd installed is kept as it is (`.venv`
 itself, the throwaway venv of check-upgrades, a board's), and so is any program that merely imports a
-command as a module (setup.py's build hook runs gen-protos in the build's own Python). sys.path is never
-touched.
+command as a module (setup.py's build hook runs gen-protos in the build's own Python). This module never
+touches sys.path; only setup.py's build hook does, putting scripts/ on it for gen-protos' siblings.
 """
 
 from __future__ import annotations

@@ -12,18 +12,13 @@ def visit_until_finalize(
 ) -> tuple[Visit, cpb.FinalizeSessionRequest]:
     """A Kids-ID visit of an eight-year-old under `reference`, its photo taken: all it lacks is the
     finalize, whose request is returned for the caller to send when it chooses."""
-    client = kit.client
-    session = client.capture.CreateSession(
-        cpb.CreateSessionRequest(
-            document_profile="be-kids-id",
-            applicant_age=8,
-            operator_id="op-soak",
-            application_reference=reference,
-            citizen_display_name="Lotte Peeters",
-        ),
-        metadata=client.metadata,
-        timeout=10,
-    ).session
-    visit = Visit.around(kit, session)
+    visit = Visit(
+        kit,
+        "be-kids-id",
+        8,
+        operator_id="op-soak",
+        reference=reference,
+        display_name="Lotte Peeters",
+    )
     visit.face()
     return visit, cpb.FinalizeSessionRequest(session_id=visit.id)

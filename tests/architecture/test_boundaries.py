@@ -6,8 +6,8 @@ lazy ones inside functions too). Run it alone with `.venv/bin/pytest tests/archi
 * The daemon never imports the simulators: production and CI differ only in configuration. The CLIs'
   one door, kitd/cli/simulators.py, imports kitsim lazily for `kitctl enroll --auto` and
   `kit-selftest --sim`; nothing `kitd serve` loads reaches it.
-* Nothing on the kit or at the back office imports the harness (`kitharness`), which only CI, the demo
-  and the soaks use.
+* Nothing on the kit or at the back office imports the harness (`kitharness`), which only CI, the demo,
+  the soaks and the benchmarks use.
 * `hal` is below the daemon: it imports neither kitd nor the console, the back office or kitsim.
 * The back office reads what kits wrote with kitd's formats; it imports no device, simulator or console.
 * The package writer never imports the outbox (the sealing step joins them); no module outside

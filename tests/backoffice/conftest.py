@@ -1,5 +1,5 @@
-"""Fixtures for the back office's tests: a running back office (support/back_office.py), and a kit with
-a visit to seal for the opener, the report and kitpkg (support/package_kit.py)."""
+"""Fixtures for the back office's tests: a running back office (kitharness/back_office.py), and a kit
+with a visit to seal for the opener, the report and kitpkg (kitharness/package_kit.py)."""
 
 from __future__ import annotations
 

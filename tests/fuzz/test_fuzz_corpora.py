@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fuzz.targets import TARGETS, FuzzTarget, run_one
 from kitd.config import ConfigError
 from kitd.package.errors import MalformedPackage
 from kitd.records.iso19794_7 import SignatureRecordError
 from kitd.records.wsq import WsqError
+from kitharness.fuzz_targets import TARGETS, FuzzTarget, run_one
 
 CORPUS = Path(__file__).with_name("corpus")
 # Targets whose one input costs a process (the WSQ decoder runs in a child) get no random run here.
@@ -141,11 +141,11 @@ def test_the_receiver_answers_a_cose_signature_of_the_wrong_type_with_422() -> N
     # The probe: the handler died with a TypeError and the kit got no answer at all.
     import cbor2
 
-    from fuzz.targets import _back_office, _InMemoryRequest, _receiver
     from kitd.package import deterministic_cbor, hpke
     from kitd.package.envelope import build_frame
     from kitd.package.header import Header
     from kitd.package.ids import new_package_id
+    from kitharness.fuzz_targets import _back_office, _InMemoryRequest, _receiver
 
     office = _back_office()
     payload = deterministic_cbor.decode(office.payload)

@@ -1,4 +1,4 @@
-"""Fixtures for the outbox tests: a back office (support/back_office.py) and its running receiver."""
+"""Fixtures for the outbox tests: a back office (kitharness/back_office.py) and its running receiver."""
 
 from __future__ import annotations
 

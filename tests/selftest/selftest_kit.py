@@ -1,4 +1,4 @@
-"""Builders for the self-test tests: kit configurations, an expired certificate, an aged outbox."""
+"""Builders for the self-test tests: an expired certificate, an aged outbox."""
 
 from __future__ import annotations
 
@@ -16,26 +16,9 @@ from kitd.outbox.config import OutboxConfig
 from kitd.outbox.outbox import Outbox
 from kitd.package.contents import VisitContents
 from kitd.package.sealer import PackageSealer
+from kitharness.daemon import KIT_ID
 
 DAY = dt.timedelta(days=1)
-
-
-def write_kit_config(
-    directory: Path, devices: dict[str, str] | None = None, extra: str = ""
-) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    lines = [
-        'kit_id = "SELFTEST-KIT"',
-        f'state_dir = "{directory / "state"}"',
-        "",
-        "[api]",
-        f'socket = "{directory / "run" / "kitd.sock"}"',
-    ]
-    for name, source in (devices or {}).items():
-        lines += ["", f"[devices.{name}]", f'source = "{source}"']
-    path = directory / "kitd.toml"
-    path.write_text("\n".join(lines) + "\n" + extra)
-    return path
 
 
 def self_signed(
@@ -83,7 +66,7 @@ def outbox_with_package_aged(
     recipient = ec.generate_private_key(ec.SECP256R1()).public_key()
     sealer = PackageSealer(signer, recipient, clock=lambda: sealed_at)
     contents = VisitContents(
-        kit_id="SELFTEST-KIT",
+        kit_id=KIT_ID,
         document_profile="be-eid",
         policy_id="be-eid",
         policy_version="1",

@@ -12,11 +12,11 @@ import pytest
 from selftest_kit import (
     outbox_with_package_aged,
     self_signed,
-    write_kit_config,
 )
 
 from kitd.cli.selftest import main
 from kitsim.harness import SimulatorSet
+from support.daemon import write_config
 
 CAMERA_CHECKS = {
     "camera.present",
@@ -69,7 +69,7 @@ def checks_of(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def device_config(tmp_path: Path, sims: SimulatorSet, *names: str, extra: str = "") -> Path:
-    return write_kit_config(tmp_path, {n: sims.sources[n] for n in names}, extra)
+    return write_config(tmp_path, {n: sims.sources[n] for n in names}, extra)
 
 
 def run_device_selftest(
@@ -125,7 +125,7 @@ def test_healthy_kit_exits_0_with_every_check_in_the_json(
 
 
 def test_kit_checks_pass_on_a_fresh_kit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = write_kit_config(tmp_path)
+    config = write_config(tmp_path)
     _, document = run_selftest(capsys, "--config", str(config), "--direct")
     checks = checks_of(document)
     assert set(checks) >= KIT_CHECKS
@@ -183,7 +183,7 @@ def test_unplugged_device_fails_presence_and_skips_its_checks(
 def test_unconfigured_device_fails_presence_naming_the_configuration_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = write_kit_config(tmp_path)
+    config = write_config(tmp_path)
     _, document = run_selftest(capsys, "--config", str(config), "--direct")
     present = checks_of(document)["signature_pad.present"]
     assert present["verdict"] == "fail"
@@ -207,7 +207,7 @@ def test_expired_certificate_fails_with_the_renewal_hint(
         'receiver_url = "https://127.0.0.1:9"\n'
         f'client_cert = "{cert}"\nclient_key = "{key}"\nca_cert = "{ca}"\n'
     )
-    config = write_kit_config(tmp_path, extra=extra)
+    config = write_config(tmp_path, extra=extra)
     code, document = run_selftest(capsys, "--config", str(config), "--direct")
     certificates = checks_of(document)["kit.certificates"]
     assert certificates["verdict"] == "fail"
@@ -221,7 +221,7 @@ def test_package_near_the_retention_ceiling_fails_outbox_oldest(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     outbox_with_package_aged(tmp_path / "state", days=85)
-    config = write_kit_config(tmp_path, extra="\n[outbox]\nretention_days = 90\n")
+    config = write_config(tmp_path, extra="\n[outbox]\nretention_days = 90\n")
     _, document = run_selftest(capsys, "--config", str(config), "--direct")
     checks = checks_of(document)
     oldest = checks["outbox.oldest"]
@@ -235,7 +235,7 @@ def test_package_past_retention_fails_outbox_expired(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     outbox_with_package_aged(tmp_path / "state", days=95, retention_days=90)
-    config = write_kit_config(tmp_path, extra="\n[outbox]\nretention_days = 90\n")
+    config = write_config(tmp_path, extra="\n[outbox]\nretention_days = 90\n")
     _, document = run_selftest(capsys, "--config", str(config), "--direct")
     expired = checks_of(document)["outbox.expired"]
     assert expired["verdict"] == "fail"
@@ -247,7 +247,7 @@ def test_a_package_dated_past_retention_but_new_on_the_kit_is_held_not_deleted(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     outbox_with_package_aged(tmp_path / "state", days=95, retention_days=90, stored_now=True)
-    config = write_kit_config(tmp_path, extra="\n[outbox]\nretention_days = 90\n")
+    config = write_config(tmp_path, extra="\n[outbox]\nretention_days = 90\n")
     _, document = run_selftest(capsys, "--config", str(config), "--direct")
     checks = checks_of(document)
     assert checks["outbox.expired"]["verdict"] == "pass"
@@ -260,7 +260,7 @@ def test_a_package_dated_past_retention_but_new_on_the_kit_is_held_not_deleted(
 def test_low_disk_fails_with_the_free_space_hint(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = write_kit_config(tmp_path, extra="\n[outbox]\nmin_free_mb = 1000000000\n")
+    config = write_config(tmp_path, extra="\n[outbox]\nmin_free_mb = 1000000000\n")
     code, document = run_selftest(capsys, "--config", str(config), "--direct")
     disk = checks_of(document)["disk.free"]
     assert disk["verdict"] == "fail"

@@ -7,19 +7,18 @@ import json
 from pathlib import Path
 
 import pytest
-from selftest_kit import write_kit_config
 
 from kit.v1 import device_service_pb2 as pb
 from kitd.cli.selftest import main
 from kitsim.harness import SimulatorSet
-from support.daemon import RunningDaemon
+from support.daemon import RunningDaemon, write_config
 
 
 def test_selftest_runs_in_the_daemon_when_it_serves(
     tmp_path: Path, sims: SimulatorSet, sim_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     devices = {name: sims.sources[name] for name in ("camera", "signature_pad")}
-    config = write_kit_config(tmp_path, devices)
+    config = write_config(tmp_path, devices)
     with RunningDaemon(config):
         code = main(
             [
@@ -43,7 +42,7 @@ def test_selftest_runs_in_the_daemon_when_it_serves(
 def test_run_self_test_streams_progress_checks_then_the_report(
     tmp_path: Path, sims: SimulatorSet
 ) -> None:
-    config = write_kit_config(tmp_path)
+    config = write_config(tmp_path)
     with RunningDaemon(config) as daemon:
         client = daemon.client
         responses = list(

@@ -10,9 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from selftest_kit import write_kit_config
-
 from kitsim.harness import SimulatorSet
+from support.daemon import write_config
 from support.umockdev import Recording, failure, run, umockdev_command
 
 SELFTEST = str(Path(sys.executable).with_name("kit-selftest"))
@@ -32,7 +31,7 @@ def test_the_reader_checks_come_out_the_same_on_libusb_replaying_the_simulator(
     with SimulatorSet(tmp_path / "sim", ["fingerprint"], options) as sims:
         sims.serve_control()
         source = sims.sources["fingerprint"] + "?serial=KFP1-0001"
-        config = write_kit_config(tmp_path / "sim-kit", {"fingerprint": source})
+        config = write_config(tmp_path / "sim-kit", {"fingerprint": source})
         recorded = run(
             [SELFTEST, "--json", "--config", str(config), "--direct", "--device", "fingerprint",
              "--sim-dir", str(sims.workdir)]
@@ -41,7 +40,7 @@ def test_the_reader_checks_come_out_the_same_on_libusb_replaying_the_simulator(
     on_simulator = _verdicts(recorded.stdout)
     assert set(on_simulator.values()) == {"pass"}, on_simulator
 
-    config = write_kit_config(tmp_path / "usb-kit", {"fingerprint": USB_SOURCE})
+    config = write_config(tmp_path / "usb-kit", {"fingerprint": USB_SOURCE})
     replayed = run(
         umockdev_command(
             SELFTEST, "--json", "--config", str(config), "--direct", "--device", "fingerprint",

@@ -3,17 +3,11 @@
 from kitharness.kit import (
     ALL_DEVICES,
     ENROLLMENT_PHOTO,
-    STATES,
-    DeviceWatch,
     KitUnderTest,
-    running_kit,
 )
 
 __all__ = [
     "ALL_DEVICES",
     "ENROLLMENT_PHOTO",
-    "STATES",
-    "DeviceWatch",
     "KitUnderTest",
-    "running_kit",
 ]

@@ -42,9 +42,10 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from kitd.cli.citizen import FollowingCitizen, SimulatedCitizen
+from kitd.cli.citizen import SimulatedCitizen
 from kitd.cli.simulators import installed_simulators
 from kitd.client import Endpoint, KitClient
+from kitharness.citizen import FollowingCitizen
 from kitharness.daemon import RunningDaemon
 from kitharness.receiver import ReceiverProcess
 from kitharness.softhsm import find_softhsm_module, init_token

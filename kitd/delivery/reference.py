@@ -94,6 +94,19 @@ class DeliveryReference:
     def validity(self) -> timedelta:
         return self.expires_at - self.issued_at
 
+    @property
+    def ridge_flow(self) -> bool:
+        """Whether every enrolled template carries its ridge flow (a record from an older back office
+        carries none): then the comparisons and their thresholds use it, otherwise none does.
+        """
+        return all(f.template.flow is not None for f in self.fingers)
+
+    def compared_template(self, finger: EnrolledFinger) -> Template:
+        """The template a delivery print of `finger` is compared with: without the flow unless every
+        enrolled finger has one, so that one threshold holds for every comparison of the visit.
+        """
+        return finger.template if self.ridge_flow else finger.template.without_flow()
+
 
 def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

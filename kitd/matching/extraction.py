@@ -9,8 +9,9 @@ by a short piece) and a broken ridge (two endings facing each other across a gap
 period). All of these go, with minutiae close to the edge of the finger area (ridges are cut there, not
 ended) and where the ridge flow has no direction at all. A minutia's direction is the ridge flow, with
 the sign read from where its own ridges leave a small circle around it: an ending points into its ridge,
-a bifurcation away from its stem. The quality of a minutia is the flow's coherence around it. Pure
-function of the pixels.
+a bifurcation away from its stem. The quality of a minutia is the flow's coherence around it. The
+template also carries the ridge flow itself, sampled on a coarse grid (kitd/matching/ridge_flow.py).
+Pure function of the pixels.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kitd.matching.enhancement import enhance
+from kitd.matching.ridge_flow import ridge_flow_of
 from kitd.matching.template import MinutiaKind, Template
 from kitd.quality.finger.minutiae import crossing_numbers, thin
 
@@ -219,4 +221,6 @@ def extract_template(
         # Image y grows downwards; ISO angles count counter-clockwise with y up.
         points.append((float(column), float(row), -flow, kind, quality))
     points.sort(key=lambda point: -point[4])
-    return Template.of(width, height, ppi, points[:MAX_MINUTIAE], finger_quality)
+    return Template.of(
+        width, height, ppi, points[:MAX_MINUTIAE], finger_quality, flow=ridge_flow_of(enhanced)
+    )

@@ -4,16 +4,20 @@ Positions are pixels of the capture (origin top-left, x to the right, y down) at
 radians counter-clockwise from the x axis as ISO/IEC 19794-2 counts them (y up), in 0..2*pi. A ridge
 ending points along its ridge, away from the end; a bifurcation points between its two branches, away
 from the stem, so that the same minutia seen as the other kind (ink and pressure turn one into the other)
-keeps its direction. The template is a plain value: it is never written to disk by the daemon.
+keeps its direction. Beside the minutiae a template may carry the print's ridge flow
+(kitd/matching/ridge_flow.py), which the comparator uses when both templates have it. The template is a
+plain value: it is never written to disk by the daemon.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
+
+from kitd.matching.ridge_flow import RidgeFlow
 
 
 class MinutiaKind(enum.IntEnum):
@@ -40,6 +44,8 @@ class Template:
     quality: NDArray[np.uint8]
     # 0..100 for the whole print, as the quality assessment scored it.
     finger_quality: int = 0
+    # The ridge flow, when the template was extracted from pixels or read with it.
+    flow: RidgeFlow | None = None
 
     @property
     def count(self) -> int:
@@ -53,6 +59,8 @@ class Template:
         ppi: int,
         points: list[tuple[float, float, float, MinutiaKind, int]],
         finger_quality: int = 0,
+        *,
+        flow: RidgeFlow | None = None,
     ) -> Template:
         """A template from (x, y, angle, kind, quality) tuples."""
         columns = list(zip(*points, strict=True)) if points else [(), (), (), (), ()]
@@ -66,7 +74,12 @@ class Template:
             np.asarray([int(k) for k in columns[3]], np.uint8),
             np.asarray(columns[4], np.uint8),
             finger_quality,
+            flow,
         )
+
+    def without_flow(self) -> Template:
+        """The same minutiae without the ridge flow (as a record without the flow would carry them)."""
+        return replace(self, flow=None)
 
     def _columns(self) -> tuple[NDArray[np.generic], ...]:
         return (self.x, self.y, self.angle, self.kind, self.quality)
@@ -80,8 +93,12 @@ class Template:
             other.ppi,
             other.finger_quality,
         )
-        return same_header and all(
-            np.array_equal(a, b) for a, b in zip(self._columns(), other._columns(), strict=True)
+        return (
+            same_header
+            and self.flow == other.flow
+            and all(
+                np.array_equal(a, b) for a, b in zip(self._columns(), other._columns(), strict=True)
+            )
         )
 
     __hash__ = None  # type: ignore[assignment]

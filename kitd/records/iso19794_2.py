@@ -13,7 +13,13 @@ Record format (all integers big-endian):
     then 6 bytes per minutia
         type (2 bits: 01 ridge ending, 10 bifurcation, 00 other) and x (14 bits), reserved (2 bits) and
         y (14 bits), angle u8 (units of 360/256 degrees, counter-clockwise from the x axis), quality u8
-    then the extended data block length u16 and that many bytes (kitd writes 0: none; reading skips them)
+    then the extended data block length u16 and that many bytes: extended data areas, each a type code
+        u16, a data length u16 and that many bytes. kitd writes one area when the template carries its
+        ridge flow, of the vendor-defined type RIDGE_FLOW_TYPE (0x4B01; ISO reserves the codes whose low
+        byte is 0 and 0x0001-0x00FF): block size u8 (px), rows u16, columns u16, then rows x columns
+        directions u8 (units of pi/256, counter-clockwise with y up) and rows x columns coherences u8
+        (1..100 on the finger, 0 off it), both row after row (kitd/matching/ridge_flow.py). Reading
+        skips the areas of other types.
 
 Card compact-size format (for match-on-card and small downloads; no header, the card's biometric
 information template carries the rest): 3 bytes per minutia, x u8 and y u8 in units of 0.1 mm, then
@@ -30,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kitd.matching.ridge_flow import RidgeFlow
 from kitd.matching.template import MinutiaKind, Template
 
 FORMAT_ID = b"FMR\x00"
@@ -37,6 +44,10 @@ VERSION = b" 20\x00"
 GENERAL_HEADER = struct.Struct(">4s4sIHHHHHBB")
 VIEW_HEADER = struct.Struct(">BBBB")
 MINUTIA = struct.Struct(">HHBB")
+EXTENDED_AREA = struct.Struct(">HH")
+FLOW_HEADER = struct.Struct(">BHH")
+RIDGE_FLOW_TYPE = 0x4B01
+_MAX_EXTENDED = 0xFFFF
 COMPACT_MINUTIA_SIZE = 3
 MAX_MINUTIAE = 255
 _COORDINATE_MAX = (1 << 14) - 1
@@ -99,6 +110,58 @@ def _minutiae_bytes(template: Template) -> bytes:
     )
 
 
+def _extended_data(template: Template) -> bytes:
+    """The view's extended data: the ridge flow area, or nothing without a flow or when it would not
+    fit (a capture larger than about 1000 x 1000 px: the comparison then uses the minutiae alone).
+    """
+    flow = template.flow
+    if flow is None:
+        return b""
+    rows, columns = flow.direction.shape
+    data = (
+        FLOW_HEADER.pack(flow.block, rows, columns)
+        + flow.direction.tobytes()
+        + flow.coherence.tobytes()
+    )
+    if EXTENDED_AREA.size + len(data) > _MAX_EXTENDED or flow.block > 0xFF:
+        return b""
+    return EXTENDED_AREA.pack(RIDGE_FLOW_TYPE, len(data)) + data
+
+
+def _read_extended(data: bytes, view: int) -> RidgeFlow | None:
+    """The ridge flow among a view's extended data areas, if one is there."""
+    offset, flow = 0, None
+    while offset < len(data):
+        if offset + EXTENDED_AREA.size > len(data):
+            raise MinutiaeRecordError(f"view {view + 1}: an extended data area is cut short")
+        kind, length = EXTENDED_AREA.unpack_from(data, offset)
+        start = offset + EXTENDED_AREA.size
+        offset = start + length
+        if offset > len(data):
+            raise MinutiaeRecordError(
+                f"view {view + 1}: extended data area length {length} overruns"
+            )
+        if kind == RIDGE_FLOW_TYPE:
+            flow = _read_flow(data[start:offset], view)
+    return flow
+
+
+def _read_flow(data: bytes, view: int) -> RidgeFlow:
+    if len(data) < FLOW_HEADER.size:
+        raise MinutiaeRecordError(f"view {view + 1}: the ridge flow area is cut short")
+    block, rows, columns = FLOW_HEADER.unpack_from(data)
+    cells = rows * columns
+    if block == 0 or len(data) != FLOW_HEADER.size + 2 * cells:
+        raise MinutiaeRecordError(
+            f"view {view + 1}: a ridge flow of {rows} x {columns} blocks of {block} px "
+            f"does not fit its {len(data)} bytes"
+        )
+    grid = np.frombuffer(data, np.uint8, 2 * cells, FLOW_HEADER.size).reshape(2, rows, columns)
+    if cells and int(grid[1].max()) > 100:
+        raise MinutiaeRecordError(f"view {view + 1}: a ridge flow coherence is above 100")
+    return RidgeFlow(block, grid[0].copy(), grid[1].copy())
+
+
 def encode_iso19794_2(views: list[MinutiaeView], capture_device_type: int = 0) -> bytes:
     """A finger minutiae record; every view must share the image size and resolution."""
     if not views:
@@ -121,7 +184,8 @@ def encode_iso19794_2(views: list[MinutiaeView], capture_device_type: int = 0) -
         header = VIEW_HEADER.pack(
             view.position, view.view_number << 4 | view.impression, t.finger_quality, t.count
         )
-        blocks.append(header + _minutiae_bytes(t) + b"\x00\x00")
+        extended = _extended_data(t)
+        blocks.append(header + _minutiae_bytes(t) + len(extended).to_bytes(2, "big") + extended)
     if not 0 <= capture_device_type <= 0xFFF:
         raise MinutiaeRecordError("the capture device type is a 12-bit field")
     body = b"".join(blocks)
@@ -194,12 +258,18 @@ def _decode_view(
         raise MinutiaeRecordError(f"view {index + 1}: finger position or quality out of range")
     points = [_decode_minutia(data, offset + n * MINUTIA.size, index, n) for n in range(minutiae)]
     extended = int.from_bytes(data[end : end + 2], "big")
-    # The length counts the extended data that follows it; kitd skips what it does not use.
+    # The length counts the extended data that follows it.
     after = end + 2 + extended
     if after > len(data):
         raise MinutiaeRecordError(f"view {index + 1}: extended data length {extended} overruns")
+    flow = _read_extended(data[end + 2 : after], index)
     width, height, ppi = image
-    template = Template.of(width, height, ppi, points, finger_quality)
+    if flow is not None and (
+        flow.direction.shape[0] * flow.block > height
+        or flow.direction.shape[1] * flow.block > width
+    ):
+        raise MinutiaeRecordError(f"view {index + 1}: the ridge flow is larger than the image")
+    template = Template.of(width, height, ppi, points, finger_quality, flow=flow)
     return MinutiaeView(position, template, packed >> 4, packed & 0x0F), after
 
 

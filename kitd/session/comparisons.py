@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kitd.locale.message import Message
-from kitd.matching.comparison import similarity
+from kitd.matching.comparison import compare_templates, similarity
 from kitd.matching.thresholds import threshold_for
 from kitd.policy.model import Policy, finger_label
 from kitd.quality.check import CheckResult
@@ -131,8 +131,9 @@ def _duplicate_finger(
     rule = policy.fingers.duplicate_check
     if not rule.enabled or not isinstance(payload, FingerPayload) or payload.template is None:
         return None
-    threshold = threshold_for(rule.false_match_rate)
-    best: tuple[float, int] = (0.0, 0)
+    # Each comparison against the threshold of its kind (with the ridge flow or on minutiae alone); the
+    # one furthest above its threshold is the duplicate.
+    best: tuple[float, float, float, int] | None = None
     for other in settled_elsewhere:
         kept = other.kept
         if kept is None:
@@ -140,11 +141,13 @@ def _duplicate_finger(
         kept_payload = kept.payload
         if not isinstance(kept_payload, FingerPayload) or kept_payload.template is None:
             continue
-        score = similarity(payload.template, kept_payload.template)
-        best = max(best, (score, kept.finger))
-    score, matched = best
-    if score < threshold:
+        found = compare_templates(payload.template, kept_payload.template)
+        threshold = threshold_for(rule.false_match_rate, ridge_flow=found.ridge_flow)
+        candidate = (found.score / threshold, found.score, threshold, kept.finger)
+        best = candidate if best is None else max(best, candidate)
+    if best is None or best[0] < 1.0:
         return None
+    _, score, threshold, matched = best
     check = CheckResult(
         id=DUPLICATE_FINGER,
         value=round(score, 2),

@@ -34,7 +34,7 @@ def plan_steps(policy: Policy, age: int, reference: DeliveryReference | None) ->
             "fingerprint check",
             policy.delivery.max_attempts,
             candidates=[f.finger for f in enrolled],
-            references={f.finger: f.template for f in enrolled},
+            references={f.finger: reference.compared_template(f) for f in enrolled},
         )
         verify.min_quality = policy.delivery.min_quality
         steps.append(verify)
@@ -152,7 +152,7 @@ def verification_for(policy: Policy, reference: DeliveryReference | None) -> Ver
     return Verification(
         reference.reference_id,
         reference.positions[: rule.enrolled_fingers],
-        threshold_for(rule.false_match_rate),
+        threshold_for(rule.false_match_rate, ridge_flow=reference.ridge_flow),
         rule.max_attempts,
         visual_check_available=rule.visual_check.allowed and bool(reference.photo),
     )

@@ -188,6 +188,7 @@ def hand_made(scores: dict[tuple[int, int], float], fingers: int, impressions: i
         finger_of=np.repeat(np.arange(fingers), impressions),
         rank_of=np.tile(np.arange(impressions), fingers),
         scores=matrix,
+        minutiae_scores=matrix / 2,
         minutiae=np.full(count, 30),
         quality=np.full(count, 50),
         extraction_ms=np.ones(count),
@@ -203,6 +204,8 @@ def test_pairs_with_a_print_below_the_floor_count_nowhere_in_the_kept_captures()
     assert sorted(kept.genuine()) == [0.0, 0.0, 6.0, 8.0]
     assert kept.impostor().size == 3 * 3 - 3
     assert 5.0 not in kept.impostor()
+    # The minutiae-only scores leave the same pairs out.
+    assert sorted(kept.minutiae_only().genuine()) == [0.0, 0.0, 3.0, 4.0]
     # The set itself is left as it was.
     assert sorted(low.genuine()) == [0.0, 0.0, 6.0, 7.0, 8.0, 9.0]
 

@@ -1,8 +1,10 @@
 """ISO/IEC 19794-2:2005 minutiae record and compact card format: fields where the standard puts them,
-templates back equal, and damaged bytes refused with MinutiaeRecordError."""
+templates back equal (with their ridge flow, in a vendor-defined extended data area), and damaged bytes
+refused with MinutiaeRecordError."""
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 
 import numpy as np
@@ -10,8 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kitd.matching.ridge_flow import RidgeFlow
 from kitd.matching.template import MinutiaKind, Template
 from kitd.records.iso19794_2 import (
+    RIDGE_FLOW_TYPE,
     MinutiaeRecordError,
     MinutiaeView,
     decode_compact,
@@ -41,6 +45,75 @@ def test_a_record_decodes_back_to_the_same_templates() -> None:
     views = [MinutiaeView(2, template(), 0, 0), MinutiaeView(7, template(5, 33), 1, 0)]
     decoded = decode_iso19794_2(encode_iso19794_2(views))
     assert decoded == views
+
+
+def flow(rows: int = 62, columns: int = 50) -> RidgeFlow:
+    cells = np.arange(rows * columns).reshape(rows, columns)
+    return RidgeFlow(8, (cells % 256).astype(np.uint8), (cells % 101).astype(np.uint8))
+
+
+def with_flow(count: int = 3) -> Template:
+    return dataclasses.replace(template(count), flow=flow())
+
+
+def test_a_template_s_ridge_flow_travels_in_its_view_s_extended_data() -> None:
+    views = [MinutiaeView(2, with_flow()), MinutiaeView(7, template(5, 33))]
+    record = encode_iso19794_2(views)
+    assert decode_iso19794_2(record) == views
+    # After the first view's three minutiae: the block length, then one area of kitd's type.
+    end = 24 + 4 + 3 * 6
+    block, kind, length = struct.unpack_from(">HHH", record, end)
+    assert (kind, length) == (RIDGE_FLOW_TYPE, 5 + 2 * 62 * 50)
+    assert block == 4 + length
+    assert struct.unpack_from(">BHH", record, end + 6) == (8, 62, 50)
+
+
+def test_a_flow_too_large_for_the_extended_data_is_left_out() -> None:
+    huge = dataclasses.replace(template(), flow=flow(200, 200))
+    (view,) = decode_iso19794_2(encode_iso19794_2([MinutiaeView(2, huge)]))
+    assert view.template == template()
+
+
+def flow_record() -> bytearray:
+    return bytearray(encode_iso19794_2([MinutiaeView(2, with_flow())]))
+
+
+def coherence_above_100(record: bytearray) -> bytearray:
+    record[-1] = 101
+    return record
+
+
+def flow_cut_short(record: bytearray) -> bytearray:
+    # One block fewer than the area holds: the grid no longer fits its bytes.
+    struct.pack_into(">H", record, 24 + 4 + 3 * 6 + 6 + 1, 61)
+    return record
+
+
+def flow_larger_than_the_image(record: bytearray) -> bytearray:
+    # 400 px wide: 100 columns of 8 px do not fit; the bytes still match the grid (31 x 100).
+    area = 24 + 4 + 3 * 6 + 2
+    struct.pack_into(">BHH", record, area + 4, 8, 31, 100)
+    return record
+
+
+def area_overrunning(record: bytearray) -> bytearray:
+    struct.pack_into(">H", record, 24 + 4 + 3 * 6 + 4, 0xFFF0)
+    return record
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (coherence_above_100, "above 100"),
+        (flow_cut_short, "does not fit"),
+        (flow_larger_than_the_image, "larger than the image"),
+        (area_overrunning, "overruns"),
+    ],
+)
+def test_a_damaged_ridge_flow_is_refused(damage: object, message: str) -> None:
+    record = damage(flow_record())  # type: ignore[operator]
+    with pytest.raises(MinutiaeRecordError, match=message):
+        decode_iso19794_2(bytes(record))
 
 
 def test_the_general_header_follows_the_standard() -> None:
@@ -73,6 +146,17 @@ def test_extended_data_of_other_writers_is_skipped() -> None:
     record += b"\x00\x01\x00\x00"
     struct.pack_into(">I", record, 8, len(record))
     assert decode_iso19794_2(bytes(record))[0].template == template()
+
+
+def test_other_writers_areas_beside_the_ridge_flow_are_skipped() -> None:
+    record = flow_record()
+    end = 24 + 4 + 3 * 6
+    (block,) = struct.unpack_from(">H", record, end)
+    # A ridge count area (type 1) of 3 bytes after kitd's.
+    record += b"\x00\x01\x00\x03abc"
+    struct.pack_into(">H", record, end, block + 7)
+    struct.pack_into(">I", record, 8, len(record))
+    assert decode_iso19794_2(bytes(record))[0].template == with_flow()
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ refused."""
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -18,6 +19,7 @@ import pytest
 from kitd.delivery.errors import ReferenceValidityTooLong, VisualCheckNotAllowed
 from kitd.delivery.reference import DeliveryReference, EnrolledFinger
 from kitd.errors import InvalidArgument, StepNotAllowed
+from kitd.matching.comparison import compare_templates
 from kitd.matching.extraction import extract_template
 from kitd.matching.thresholds import threshold_for
 from kitd.policy import PolicySet, load_policies
@@ -129,6 +131,28 @@ def test_the_right_finger_passes_the_check(policies: PolicySet) -> None:
     assert v.method is IdentityCheck.FINGERPRINT
     audited = next(f for kind, f in records if kind == "attempt")
     assert audited["matched"] is True and audited["match_score"] == check.value
+
+
+def test_a_reference_without_the_ridge_flow_is_compared_on_minutiae_alone(
+    policies: PolicySet,
+) -> None:
+    # An older back office's record carries no ridge flow for one finger: every comparison of the
+    # visit then leaves the flow out and meets the minutiae thresholds.
+    full = reference()
+    first, second = full.fingers
+    older = dataclasses.replace(
+        full, fingers=(EnrolledFinger(first.finger, first.template.without_flow()), second)
+    )
+    s, _ = delivery(policies.for_visit("be-eid-delivery", 40), older)
+    assert all(t.flow is None for t in s.steps[0].references.values())
+    presented = payload("deliv-anna", 1)
+    attempt = verify(s, presented)
+    (check,) = [c for c in attempt.checks if c.id == FINGER_MATCH]
+    assert check.threshold == threshold_for(0.001, ridge_flow=False)
+    assert presented.template is not None
+    alone = compare_templates(presented.template, first.template.without_flow())
+    assert not alone.ridge_flow and check.value == round(alone.score, 2)
+    assert attempt.accepted
 
 
 def test_the_other_enrolled_finger_verifies_when_the_first_fails_every_attempt(

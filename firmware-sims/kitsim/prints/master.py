@@ -76,19 +76,22 @@ def _singular_points(
 
     if pattern is PatternClass.ARCH:
         # A core/delta pair far below the window flattens into a plain arch inside it.
-        return [complex(cx, cy + 420) + jitter(20)], [complex(cx, cy + 520) + jitter(20)]
+        return [complex(cx, cy + 420) + jitter(60)], [complex(cx, cy + 520) + jitter(60)]
     if pattern is PatternClass.TENTED_ARCH:
-        core = complex(cx, cy + 10) + jitter(20)
-        return [core], [core + complex(rng.normal(0, 8), 95 + rng.normal(0, 10))]
+        core = complex(cx, cy + 10) + jitter(40)
+        return [core], [core + complex(rng.normal(0, 25), 95 + rng.normal(0, 25))]
     if pattern is PatternClass.WHORL:
-        top = complex(cx, cy - 30) + jitter(18)
-        bottom = top + complex(rng.normal(0, 12), 40 + rng.normal(0, 8))
-        left = complex(cx - 150, cy + 150) + jitter(20)
-        right = complex(cx + 150, cy + 150) + jitter(20)
+        top = complex(cx, cy - 30) + jitter(35)
+        bottom = top + complex(rng.normal(0, 25), 40 + rng.normal(0, 15))
+        left = complex(cx - 150, cy + 150) + jitter(50)
+        right = complex(cx + 150, cy + 150) + jitter(50)
         return [top, bottom], [left, right]
     side = -1.0 if pattern is PatternClass.LEFT_LOOP else 1.0
-    core = complex(cx - side * 25, cy - 40) + jitter(20)
-    delta = complex(cx + side * 135, cy + 135) + jitter(20)
+    core = complex(cx - side * 25, cy - 40) + jitter(40)
+    # People's loops differ most in where the delta sits: how far from the core and at which angle.
+    reach = 190.0 + rng.normal(0, 40)
+    bearing = np.deg2rad(45.0 + rng.normal(0, 15))
+    delta = core + complex(side * reach * np.cos(bearing), reach * np.sin(bearing))
     return [core], [delta]
 
 
@@ -178,9 +181,11 @@ def master_print(identity: str, finger: int) -> MasterPrint:
     cx, cy = CANVAS_W / 2 + rng.normal(0, 10), CANVAS_H / 2 + rng.normal(0, 12)
     cores, deltas = _singular_points(pattern, rng, cx, cy)
     orientation = orientation_field(cores, deltas, CANVAS_H, CANVAS_W)
-    # A gentle random warp of the flow keeps two fingers of one class from looking alike.
+    # A random warp of the flow (up to 17 degrees, over a quarter of the finger) keeps two fingers of
+    # one class from looking alike: their ridge flows then agree about as much as two people's do
+    # (docs/matching.md, the simulator's prints).
     orientation = np.mod(
-        orientation + 0.12 * _smooth_noise(rng, CANVAS_H, CANVAS_W, 4), np.pi
+        orientation + 0.3 * _smooth_noise(rng, CANVAS_H, CANVAS_W, 4), np.pi
     ).astype(np.float32)
     mean_period = 9.5 + rng.normal(0, 0.15)
     period = (mean_period + 0.9 * _smooth_noise(rng, CANVAS_H, CANVAS_W, 3)).astype(np.float32)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from kitd.matching.comparison import similarity
+from kitd.matching.comparison import compare_templates
 from kitd.matching.evaluation.folders import PrintSet
 from kitd.matching.extraction import extract_template
 from kitd.matching.template import Template
@@ -44,6 +44,8 @@ class ScoredSet:
     # scores[i, j] == scores[j, i]: the earlier print (probe) compared with the later one; NaN where
     # the pair was not compared (the diagonal, and impostor pairs left out on purpose).
     scores: Floats
+    # The same pairs' scores of the minutiae alone (a reference without the ridge flow).
+    minutiae_scores: Floats
     minutiae: Ints
     # The finger quality score (0..100) of each print, NOT_ASSESSED when the assessment refused it.
     quality: Ints
@@ -71,10 +73,17 @@ class ScoredSet:
         enrolment at that floor keeps); the other pairs count as not compared.
         """
         low = self.quality < floor
-        scores = self.scores.copy()
-        scores[low, :] = np.nan
-        scores[:, low] = np.nan
-        return replace(self, name=f"{self.name} >= {floor}", scores=scores)
+        scores, minutiae_scores = self.scores.copy(), self.minutiae_scores.copy()
+        for kept in (scores, minutiae_scores):
+            kept[low, :] = np.nan
+            kept[:, low] = np.nan
+        return replace(
+            self, name=f"{self.name} >= {floor}", scores=scores, minutiae_scores=minutiae_scores
+        )
+
+    def minutiae_only(self) -> ScoredSet:
+        """The same set scored on minutiae alone (the scores a reference without the flow gets)."""
+        return replace(self, name=f"{self.name} (minutiae)", scores=self.minutiae_scores)
 
     def _upper(self, keep: NDArray[np.bool_]) -> Floats:
         # Each pair once; pairs that were not compared (NaN) count nowhere.
@@ -140,6 +149,7 @@ def score_images(
         progress(f"{name}: {len(templates)} prints extracted")
     count = len(templates)
     scores = np.full((count, count), np.nan)
+    minutiae_scores = scores.copy()
     comparison: list[float] = []
     for a in range(count):
         for b in range(a + 1, count):
@@ -147,8 +157,10 @@ def score_images(
             if not (wanted or every_impostor_pair):
                 continue
             started = time.perf_counter()
-            scores[a, b] = scores[b, a] = similarity(templates[a], templates[b])
+            found = compare_templates(templates[a], templates[b])
             comparison.append(1000 * (time.perf_counter() - started))
+            scores[a, b] = scores[b, a] = found.score
+            minutiae_scores[a, b] = minutiae_scores[b, a] = found.minutiae_score
     if progress:
         progress(f"{name}: {len(comparison)} pairs compared")
     return ScoredSet(
@@ -157,6 +169,7 @@ def score_images(
         finger_of=np.asarray(finger_of, np.int64),
         rank_of=np.asarray(rank_of, np.int64),
         scores=scores,
+        minutiae_scores=minutiae_scores,
         minutiae=np.asarray([t.count for t in templates], np.int64),
         quality=np.asarray(qualities, np.int64),
         extraction_ms=np.asarray(extraction, np.float64),

@@ -41,7 +41,8 @@ def similarity(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> float:
 
 
 def test_ridge_period_is_that_of_a_500_ppi_print() -> None:
-    periods = [ridge_period(impression(person, 1)) for person in PEOPLE]
+    # Eight fingers: the centre patch of one may hold a core, whose curved ridges read a little short.
+    periods = [ridge_period(impression(f"gen-{n}", 1)) for n in range(8)]
     print(f"ridge periods (px): {[round(p, 2) for p in periods]}")
     assert all(8.0 <= p <= 11.0 for p in periods)
     assert 9.0 <= float(np.mean(periods)) <= 10.0

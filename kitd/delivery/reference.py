@@ -7,7 +7,8 @@ suite}) and is bound to the ciphertext as HPKE `info` (RFC 9180 base mode, DHKEM
 HKDF-SHA256/AES-256-GCM, as the package). The plaintext is a COSE_Sign1 (ES256) by the back office's
 reference-signing key over a deterministic-CBOR map {format, reference_id, kit_id,
 application_reference, fingers (the enrolled positions, in the order the kit asks for them), template
-(an ISO/IEC 19794-2:2005 record with one view per enrolled finger, one finger per hand), photo (the
+(an ISO/IEC 19794-2:2005 record with one view per enrolled finger, one finger per hand, each with its
+ridge flow in the view's extended data), photo (the
 enrollment photo as JPEG, or empty: what an operator's visual identity check compares with), issued_at,
 expires_at}. Opening checks, in order: the size, the frame, the recipient key, decryption, the
 structure of the COSE_Sign1 and the signature, that the signed kit id and reference id are the
@@ -53,7 +54,8 @@ HEADER_FORMAT = "kitd-reference-header/1"
 PAYLOAD_FORMAT = "kitd-reference/2"
 MEDIA_TYPE = "application/vnd.kitd.delivery-reference"
 # The largest sealed download the kit reads (the API's CreateSessionRequest.delivery_reference has the
-# same bound): two templates of a few hundred bytes and a photo of at most MAX_PHOTO_BYTES.
+# same bound): two templates of about 6.5 kB each (minutiae and ridge flow) and a photo of at most
+# MAX_PHOTO_BYTES.
 MAX_REFERENCE_BYTES = 256 * 1024
 MAX_PHOTO_BYTES = 160 * 1024
 # The enrollment takes one finger per hand: a reference carries one or two.

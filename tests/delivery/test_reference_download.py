@@ -25,6 +25,7 @@ from kitd.delivery.kit_key import load_or_create_delivery_key
 from kitd.delivery.reference import (
     HEADER_FORMAT,
     MAGIC,
+    MAX_PHOTO_BYTES,
     MAX_REFERENCE_BYTES,
     PAYLOAD_FORMAT,
     DeliveryReference,
@@ -36,10 +37,13 @@ from kitd.delivery.reference import (
 )
 from kitd.keys.file_key import FileKeySigner
 from kitd.keys.key_id import key_id_of
+from kitd.matching.extraction import extract_template
 from kitd.matching.template import MinutiaKind, Template
 from kitd.package import cose, deterministic_cbor, hpke
 from kitd.package.header import SUITE_NAME
 from kitd.records.iso19794_2 import MinutiaeView, encode_iso19794_2
+from kitsim.prints.impression import Placement, render
+from kitsim.prints.master import master_print
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 KIT = "kit-0042"
@@ -120,6 +124,27 @@ def test_the_kit_opens_what_the_back_office_sealed_to_it(keys) -> None:
     opened = open_reference(sealed, kit_key, office_key.public_key(), KIT, now=NOW)
     assert opened == original
     assert opened.positions == (2, 7) and opened.photo == PHOTO
+
+
+def test_the_enrolled_fingers_ridge_flow_comes_down_with_them(keys) -> None:
+    kit_key, office_key = keys
+    pixels = render(master_print("ref-anna", 2), Placement(quality=0.85, seed=1))
+    extracted = extract_template(pixels)
+    original = reference(fingers=(EnrolledFinger(2, extracted),))
+    sealed = seal_reference(original, office_key, kit_key.public_key())
+    opened = open_reference(sealed, kit_key, office_key.public_key(), KIT, now=NOW)
+    assert opened.fingers[0].template.flow == extracted.flow
+    assert opened.ridge_flow
+    assert opened.compared_template(opened.fingers[0]).flow is not None
+    # Two such fingers and the largest photo stay well under the download's bound.
+    assert 2 * len(sealed) + MAX_PHOTO_BYTES < MAX_REFERENCE_BYTES
+
+
+def test_a_reference_without_the_flow_is_compared_on_minutiae_alone() -> None:
+    # template() carries no flow (a record from an older back office): no finger is compared with one.
+    mixed = reference()
+    assert not mixed.ridge_flow
+    assert all(mixed.compared_template(f).flow is None for f in mixed.fingers)
 
 
 def test_a_reference_with_one_finger_and_no_photo_opens_too(keys) -> None:

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 Floats = NDArray[np.float64]
 
-# Pixels between samples: the flow is smoothed over about a ridge period (7 px), so a finer grid adds
-# nothing and a coarser one (16 px) blurs the cores and deltas where fingers differ most.
+# Pixels between samples: about a ridge period, the scale over which the enhancement smooths the flow
+# (FLOW_SIGMA, 7 px). docs/matching.md's figures are measured at this spacing.
 BLOCK = 8
 DIRECTION_UNIT = np.pi / 256
 

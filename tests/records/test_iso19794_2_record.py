@@ -243,3 +243,22 @@ def test_a_valid_record_with_one_byte_changed_decodes_or_is_refused(index: int, 
     except MinutiaeRecordError:
         return
     assert view.template.count <= 5
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=24 + 4 + 3 * 6, max_value=24 + 4 + 3 * 6 + 2 + 4 + 5 + 8),
+    st.integers(1, 255),
+)
+def test_a_ridge_flow_area_with_one_byte_changed_decodes_or_is_refused(
+    index: int, flip: int
+) -> None:
+    # The extended data block's length, the area's type and length, and the flow's grid header.
+    record = flow_record()
+    record[index] ^= flip
+    try:
+        (view,) = decode_iso19794_2(bytes(record))
+    except MinutiaeRecordError:
+        return
+    flow = view.template.flow
+    assert flow is None or flow.direction.shape[0] * flow.block <= view.template.height

@@ -107,8 +107,9 @@ function checkName(check) {
 
 // The daemon's message, in the operator's language; its ErrorReason stays in the element's data for
 // tests and support, never in the text a person reads.
-// A device error carries the driver's own (English) words: the console says what to do instead, naming
-// the device from its catalog. Other errors are the daemon's sentence in the operator's language.
+// A device error: the console says what to do in its own words, naming the device as its screens do
+// (the daemon's sentence is for other clients; the driver's own words stay in the metadata's `detail`
+// for support). Other errors are the daemon's sentence in the operator's language.
 const DEVICE_ERRORS = ["ERROR_REASON_DEVICE_GONE", "ERROR_REASON_DEVICE_BUSY", "ERROR_REASON_PROTOCOL_ERROR", "ERROR_REASON_DEVICE_FAULT"];
 
 function errorText(error) {

@@ -89,16 +89,18 @@ def rich_status(
 
 
 def _device_text(exc: DeviceError, reason: str, texts: Texts | None) -> str:
+    """What the operator reads: which device and what to do, in their language. The driver's own words
+    (English, technical) go in the status's metadata for support, never into this sentence.
+    """
     if texts is None or not exc.device:
         return str(exc)
     # The configured devices have names in every language; any other name (a source) stays as it is.
     device: str | Message = (
         Message(f"device.{exc.device}") if exc.device in DEVICE_KINDS else exc.device
     )
-    detail: str | Message = str(exc.args[0]) if exc.args else ""
     if isinstance(exc, errors.CaptureTimeout):
-        detail = exc.message
-    return texts(Message.of(f"error.{reason.lower()}", device=device, detail=detail))
+        return texts(Message.of("error.capture_timeout", device=device, advice=exc.message))
+    return texts(Message.of(f"error.{reason.lower()}", device=device))
 
 
 def status_for(exc: Exception, texts: Texts | None = None) -> grpc.Status | None:
@@ -121,6 +123,9 @@ def status_for(exc: Exception, texts: Texts | None = None) -> grpc.Status | None
         metadata = {"device": exc.device}
         if isinstance(exc, errors.CaptureTimeout):
             metadata["message_id"] = exc.message.id
+        else:
+            # The driver's own words, for support: the sentence says what to do.
+            metadata["detail"] = str(exc.args[0]) if exc.args else ""
         return rich_status(code, reason, _device_text(exc, reason, texts), metadata)
     return None
 

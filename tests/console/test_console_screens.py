@@ -195,12 +195,13 @@ def test_an_unplugged_reader_disables_the_capture_and_says_so_in_place_until_it_
         )
         screenshots(page, "reader-unplugged")
         # Should a capture still reach the daemon (a race with the event), its refusal is said
-        # in Dutch with what to do, not with the driver's English words.
+        # in Dutch with what to do, naming the device as the screens do; the driver's English
+        # words stay in the metadata.
         said = page.evaluate(
             """() => window.kitConsole.errorText({
                 code: "UNAVAILABLE", reason: "ERROR_REASON_DEVICE_GONE",
-                message: "toestel niet bereikbaar (fingerprint): No such device",
-                metadata: {device: "fingerprint"}})"""
+                message: "toestel niet bereikbaar (vingerafdruklezer): sluit het opnieuw aan",
+                metadata: {device: "fingerprint", detail: "No such device"}})"""
         )
         assert said == texts["error.ERROR_REASON_DEVICE_GONE"].format(
             device=texts["device.fingerprint"]

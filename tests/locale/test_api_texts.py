@@ -1,5 +1,5 @@
-"""The API layer renders device reasons and error statuses in the caller's language; English stays
-what it was."""
+"""The API layer renders device reasons and error statuses in the caller's language: a device error
+says which device and what to do, the driver's own words go beside it for support."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hal.errors import DeviceGone
 from hal.events import Cause, DeviceState, DeviceStatus, Reason
 from kitd.api.convert import device_detail, device_message
 from kitd.api.status import status_for
-from kitd.errors import SessionNotFound
+from kitd.errors import CaptureTimeout, SessionNotFound
 from kitd.locale import Catalogs, Message
 
 CATALOGS = Catalogs.builtin()
@@ -53,11 +53,27 @@ def test_a_device_without_words_of_its_drivers_is_described_by_its_cause() -> No
     assert device_detail(status("", None), CATALOGS.texts("nl")) == ""
 
 
-def test_a_device_error_names_the_device_in_the_callers_language() -> None:
-    gone = DeviceGone("link closed", device="camera")
-    assert status_of(gone, "fr")[0] == "appareil injoignable (caméra) : link closed"
-    assert status_of(gone, "en")[0] == str(gone) == "camera: link closed"
-    assert status_of(gone, None)[0] == "camera: link closed"
+def test_a_device_error_says_which_device_and_what_to_do_in_the_callers_language() -> None:
+    gone = DeviceGone("link closed", device="fingerprint")
+    text, metadata = status_of(gone, "fr")
+    assert text == (
+        "appareil injoignable (lecteur d'empreintes) : rebranchez-le, attendez qu'il soit "
+        "disponible et réessayez"
+    )
+    # The driver's own (English, technical) words are for support, beside the sentence.
+    assert metadata == {"device": "fingerprint", "detail": "link closed"}
+    english = status_of(gone, "en")[0]
+    assert english.startswith("device not connected (fingerprint reader): plug it back in")
+    assert "link closed" not in english
+    # Without a language (no session, no accept-language) the error says what it is, in English.
+    assert status_of(gone, None)[0] == str(gone) == "fingerprint: link closed"
+
+
+def test_a_capture_timeout_gives_its_advice_and_the_device() -> None:
+    advice = Message.of("error.no_face_seen", seconds=20)
+    text, metadata = status_of(CaptureTimeout(advice, device="camera"), "nl")
+    assert text == f"camera: {CATALOGS.texts('nl')(advice)}"
+    assert metadata["message_id"] == "error.no_face_seen"
 
 
 def test_a_domain_error_is_rendered_and_carries_its_message_id() -> None:

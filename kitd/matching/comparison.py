@@ -14,9 +14,9 @@ with 6 neighbours one such error spoils a structure, with 16 the rest still agre
 the figures).
 
 When both templates carry their ridge flow (kitd/matching/ridge_flow.py), each alignment also lays the
-probe's flow on the reference's, and their agreement adds up to FLOW_POINTS points: nothing at or below
-FLOW_FLOOR (what different fingers reach), in full when the flows agree perfectly over FLOW_OVERLAP
-samples or more. On the real FVC sets this lowered the pooled EER from 6.1 % to 5.2 % (docs/matching.md).
+probe's flow on the reference's, and their agreement adds up to FLOW_POINTS points: from nothing at
+an agreement of FLOW_FLOOR or less to all of them at a perfect one, scaled down where fewer than
+FLOW_OVERLAP samples overlap. On the real FVC sets this lowered the pooled EER from 6.1 % to 5.2 % (docs/matching.md).
 Such a score is on another scale than a minutiae-only one (a reference without the flow, as a card's
 compact template), so each has its thresholds (kitd/matching/thresholds.py). Pure function of the two
 templates.

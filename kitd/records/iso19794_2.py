@@ -112,7 +112,7 @@ def _minutiae_bytes(template: Template) -> bytes:
 
 def _extended_data(template: Template) -> bytes:
     """The view's extended data: the ridge flow area, or nothing without a flow or when it would not
-    fit (a capture larger than about 1000 x 1000 px: the comparison then uses the minutiae alone).
+    fit (a capture beyond about 1,400 x 1,400 px: the comparison then uses the minutiae alone).
     """
     flow = template.flow
     if flow is None:

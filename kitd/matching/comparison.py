@@ -30,7 +30,7 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from kitd.matching.ridge_flow import flow_agreement
+from kitd.matching.ridge_flow import FlowSamples, flow_agreement
 from kitd.matching.template import Template
 
 Floats = NDArray[np.float64]
@@ -74,15 +74,15 @@ class Comparison:
     minutiae_score: float = 0.0
 
 
-def _flow_points(probe: Template, reference: Template, rotation: float, shift: Floats) -> float:
+def _flow_points(
+    probe: FlowSamples | None, reference: Template, rotation: float, shift: Floats
+) -> float:
     """The points the two ridge flows' agreement adds to an alignment's minutiae score (none when a
-    template has no flow); the alignment turns and shifts the probe in `_points`' frame.
+    template has no flow); the alignment turns and shifts the probe's samples in `_points`' frame.
     """
-    if probe.flow is None or reference.flow is None:
+    if probe is None or reference.flow is None:
         return 0.0
-    found = flow_agreement(
-        probe.flow, _scale(probe), reference.flow, _scale(reference), rotation=rotation, shift=shift
-    )
+    found = flow_agreement(probe, reference.flow, _scale(reference), rotation=rotation, shift=shift)
     above = max(0.0, found.agreement - FLOW_FLOOR) / (1.0 - FLOW_FLOOR)
     return FLOW_POINTS * above * min(1.0, found.overlap / FLOW_OVERLAP)
 
@@ -175,6 +175,12 @@ def compare_templates(probe: Template, reference: Template) -> Comparison:
     none = Comparison(0.0, 0, 0.0, with_flow)
     if probe.count < MIN_MINUTIAE or reference.count < MIN_MINUTIAE:
         return none
+    # The probe's flow samples, read once for every alignment.
+    samples = (
+        probe.flow.samples(_scale(probe))
+        if probe.flow is not None and reference.flow is not None
+        else None
+    )
     pxy, pa = _points(probe)
     rxy, ra = _points(reference)
     similarity = _local_similarity(_local_structures(pxy, pa), _local_structures(rxy, ra))
@@ -213,7 +219,7 @@ def compare_templates(probe: Template, reference: Template) -> Comparison:
         best_minutiae = max(best_minutiae, minutiae)
         # The whole alignment as one turn and shift of the probe's points.
         shift = moved.mean(axis=0) - pxy.mean(axis=0) @ _turn(rotation + refine).T
-        score = minutiae + _flow_points(probe, reference, rotation + refine, shift)
+        score = minutiae + _flow_points(samples, reference, rotation + refine, shift)
         if score > best.score:
             best = Comparison(score, paired, rotation + refine, with_flow)
     return replace(best, minutiae_score=best_minutiae)

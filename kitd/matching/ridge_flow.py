@@ -59,15 +59,27 @@ class RidgeFlow:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def samples(self, scale: float) -> tuple[Floats, Floats, Floats]:
-        """The samples on the finger: positions (scaled by `scale`, y up), directions and weights 0..1."""
+    def samples(self, scale: float) -> FlowSamples:
+        """The samples on the finger, positions scaled by `scale` with y up."""
         rows, columns = np.nonzero(self.coherence)
         centre = self.block / 2
         xy = np.stack(
             [(columns * self.block + centre) * scale, -(rows * self.block + centre) * scale], axis=1
         )
         direction = self.direction[rows, columns].astype(np.float64) * DIRECTION_UNIT
-        return xy, direction, self.coherence[rows, columns] / 100.0
+        return FlowSamples(xy, direction, self.coherence[rows, columns] / 100.0)
+
+
+@dataclass(frozen=True)
+class FlowSamples:
+    """A flow's samples on the finger, ready to be laid on another flow: positions (n, 2), directions
+    (radians, mod pi) and weights (the coherence, 0..1). A comparison reads them once for all its
+    alignments.
+    """
+
+    xy: Floats
+    direction: Floats
+    weight: Floats
 
 
 def ridge_flow_of(enhanced: Enhanced) -> RidgeFlow:
@@ -99,20 +111,18 @@ NO_OVERLAP = FlowAgreement(0.0, 0)
 
 
 def flow_agreement(
-    probe: RidgeFlow,
-    probe_scale: float,
+    probe: FlowSamples,
     reference: RidgeFlow,
     reference_scale: float,
     *,
     rotation: float,
     shift: Floats,
 ) -> FlowAgreement:
-    """The agreement of the probe's flow, turned by `rotation` and moved by `shift` (in the scaled,
-    y-up frame of `samples`), with the reference's flow at the nearest sample.
+    """The agreement of the probe's flow samples, turned by `rotation` and moved by `shift` (in their
+    scaled, y-up frame), with the reference's flow at the nearest sample.
     """
-    xy, direction, weight = probe.samples(probe_scale)
     cos, sin = np.cos(rotation), np.sin(rotation)
-    moved = xy @ np.array([[cos, -sin], [sin, cos]]).T + shift
+    moved = probe.xy @ np.array([[cos, -sin], [sin, cos]]).T + shift
     # Back to the reference's grid: column from x, row from -y.
     pitch = reference.block * reference_scale
     column = np.rint(moved[:, 0] / pitch - 0.5).astype(np.int64)
@@ -124,8 +134,8 @@ def flow_agreement(
     row, column = row[on_finger], column[on_finger]
     if row.size == 0:
         return NO_OVERLAP
-    turned = direction[inside][on_finger] + rotation
+    turned = probe.direction[inside][on_finger] + rotation
     delta = turned - reference.direction[row, column].astype(np.float64) * DIRECTION_UNIT
-    both = np.minimum(weight[inside][on_finger], reference.coherence[row, column] / 100.0)
+    both = np.minimum(probe.weight[inside][on_finger], reference.coherence[row, column] / 100.0)
     agreement = float((np.cos(2 * delta) * both).sum() / max(float(both.sum()), 1e-9))
     return FlowAgreement(agreement, int(row.size))

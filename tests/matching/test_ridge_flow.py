@@ -59,11 +59,11 @@ def test_straight_ridges_give_their_direction_in_iso_angles() -> None:
 
 def test_a_flow_agrees_with_itself_where_it_is_laid(anna: Template) -> None:
     flow = flow_of(anna)
-    same = flow_agreement(flow, 1.0, flow, 1.0, rotation=0.0, shift=np.zeros(2))
+    same = flow_agreement(flow.samples(1.0), flow, 1.0, rotation=0.0, shift=np.zeros(2))
     assert same.agreement > 0.99
     assert same.overlap == int((flow.coherence > 0).sum())
     # Laid beside the finger, nothing overlaps.
-    away = flow_agreement(flow, 1.0, flow, 1.0, rotation=0.0, shift=np.array([2000.0, 0.0]))
+    away = flow_agreement(flow.samples(1.0), flow, 1.0, rotation=0.0, shift=np.array([2000.0, 0.0]))
     assert away.overlap == 0 and away.agreement == 0.0
 
 
@@ -72,7 +72,7 @@ def test_a_quarter_turn_disagrees_everywhere(anna: Template) -> None:
     turned = RidgeFlow(
         flow.block, ((flow.direction.astype(np.int64) + 128) % 256).astype(np.uint8), flow.coherence
     )
-    crossed = flow_agreement(turned, 1.0, flow, 1.0, rotation=0.0, shift=np.zeros(2))
+    crossed = flow_agreement(turned.samples(1.0), flow, 1.0, rotation=0.0, shift=np.zeros(2))
     assert crossed.agreement < -0.99
 
 

@@ -65,27 +65,27 @@ class Ticker:
                 listener(self.count)
 
 
+def _follow(
+    ticker: Ticker, seen: int, context: grpc.ServicerContext, item: bytes
+) -> Iterator[bytes]:
+    """`item` for every tick after the `seen`-th, while the client stays."""
+    while context.is_active():
+        with ticker.changed:
+            if ticker.count == seen:
+                ticker.changed.wait(timeout=_POLL)
+        if ticker.count != seen:
+            seen = ticker.count
+            yield item
+
+
 def _threaded_server(workers: int, events: Ticker, frames: Ticker) -> grpc.Server:
     def watch(request: bytes, context: grpc.ServicerContext) -> Iterator[bytes]:
         seen = events.count
         context.send_initial_metadata(())
-        while context.is_active():
-            with events.changed:
-                if events.count == seen:
-                    events.changed.wait(timeout=_POLL)
-            if events.count != seen:
-                seen = events.count
-                yield b"event"
+        yield from _follow(events, seen, context, b"event")
 
     def preview(request: bytes, context: grpc.ServicerContext) -> Iterator[bytes]:
-        seen = frames.count
-        while context.is_active():
-            with frames.changed:
-                if frames.count == seen:
-                    frames.changed.wait(timeout=_POLL)
-            if frames.count != seen:
-                seen = frames.count
-                yield FRAME
+        yield from _follow(frames, frames.count, context, FRAME)
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers))
     server.add_generic_rpc_handlers(

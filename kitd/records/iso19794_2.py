@@ -128,8 +128,10 @@ def _extended_data(template: Template) -> bytes:
     return EXTENDED_AREA.pack(RIDGE_FLOW_TYPE, len(data)) + data
 
 
-def _read_extended(data: bytes, view: int) -> RidgeFlow | None:
-    """The ridge flow among a view's extended data areas, if one is there."""
+def _read_extended(data: bytes, view: int, size: tuple[int, int]) -> RidgeFlow | None:
+    """The ridge flow among a view's extended data areas, if one is there; `size` is the image's
+    width and height, which the flow's grid must not exceed.
+    """
     offset, flow = 0, None
     while offset < len(data):
         if offset + EXTENDED_AREA.size > len(data):
@@ -142,11 +144,11 @@ def _read_extended(data: bytes, view: int) -> RidgeFlow | None:
                 f"view {view + 1}: extended data area length {length} overruns"
             )
         if kind == RIDGE_FLOW_TYPE:
-            flow = _read_flow(data[start:offset], view)
+            flow = _read_flow(data[start:offset], view, size)
     return flow
 
 
-def _read_flow(data: bytes, view: int) -> RidgeFlow:
+def _read_flow(data: bytes, view: int, size: tuple[int, int]) -> RidgeFlow:
     if len(data) < FLOW_HEADER.size:
         raise MinutiaeRecordError(f"view {view + 1}: the ridge flow area is cut short")
     block, rows, columns = FLOW_HEADER.unpack_from(data)
@@ -156,6 +158,9 @@ def _read_flow(data: bytes, view: int) -> RidgeFlow:
             f"view {view + 1}: a ridge flow of {rows} x {columns} blocks of {block} px "
             f"does not fit its {len(data)} bytes"
         )
+    width, height = size
+    if rows * block > height or columns * block > width:
+        raise MinutiaeRecordError(f"view {view + 1}: the ridge flow is larger than the image")
     grid = np.frombuffer(data, np.uint8, 2 * cells, FLOW_HEADER.size).reshape(2, rows, columns)
     if cells and int(grid[1].max()) > 100:
         raise MinutiaeRecordError(f"view {view + 1}: a ridge flow coherence is above 100")
@@ -262,13 +267,8 @@ def _decode_view(
     after = end + 2 + extended
     if after > len(data):
         raise MinutiaeRecordError(f"view {index + 1}: extended data length {extended} overruns")
-    flow = _read_extended(data[end + 2 : after], index)
     width, height, ppi = image
-    if flow is not None and (
-        flow.direction.shape[0] * flow.block > height
-        or flow.direction.shape[1] * flow.block > width
-    ):
-        raise MinutiaeRecordError(f"view {index + 1}: the ridge flow is larger than the image")
+    flow = _read_extended(data[end + 2 : after], index, (width, height))
     template = Template.of(width, height, ppi, points, finger_quality, flow=flow)
     return MinutiaeView(position, template, packed >> 4, packed & 0x0F), after
 

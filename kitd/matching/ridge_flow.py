@@ -59,6 +59,26 @@ class RidgeFlow:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def cells(
+        self, xy: Floats, scale: float
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
+        """The grid row and column nearest each point (scaled by `scale`, y up), and whether it lies
+        on the grid at all.
+        """
+        pitch = self.block * scale
+        column = np.rint(xy[:, 0] / pitch - 0.5).astype(np.int64)
+        row = np.rint(-xy[:, 1] / pitch - 0.5).astype(np.int64)
+        rows, columns = self.coherence.shape
+        inside = (row >= 0) & (row < rows) & (column >= 0) & (column < columns)
+        return row, column, inside
+
+    def on_finger(self, xy: Floats, scale: float) -> NDArray[np.bool_]:
+        """Whether each point (scaled by `scale`, y up) lies on the finger: its nearest sample does."""
+        row, column, inside = self.cells(xy, scale)
+        found = np.zeros(len(xy), dtype=bool)
+        found[inside] = self.coherence[row[inside], column[inside]] > 0
+        return found
+
     def samples(self, scale: float) -> FlowSamples:
         """The samples on the finger, positions scaled by `scale` with y up."""
         rows, columns = np.nonzero(self.coherence)
@@ -123,12 +143,7 @@ def flow_agreement(
     """
     cos, sin = np.cos(rotation), np.sin(rotation)
     moved = probe.xy @ np.array([[cos, -sin], [sin, cos]]).T + shift
-    # Back to the reference's grid: column from x, row from -y.
-    pitch = reference.block * reference_scale
-    column = np.rint(moved[:, 0] / pitch - 0.5).astype(np.int64)
-    row = np.rint(-moved[:, 1] / pitch - 0.5).astype(np.int64)
-    rows, columns = reference.coherence.shape
-    inside = (row >= 0) & (row < rows) & (column >= 0) & (column < columns)
+    row, column, inside = reference.cells(moved, reference_scale)
     row, column = row[inside], column[inside]
     on_finger = reference.coherence[row, column] > 0
     row, column = row[on_finger], column[on_finger]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kitd.matching.comparison import FLOW_POINTS, compare_templates
+from kitd.matching.comparison import FLOW_POINTS, OVERLAP_FLOOR, compare_templates
 from kitd.matching.extraction import extract_template
 from kitd.matching.ridge_flow import BLOCK, DIRECTION_UNIT, RidgeFlow, flow_agreement
 from kitd.matching.template import Template
@@ -80,9 +80,35 @@ def test_the_same_finger_gains_the_flow_s_points_and_another_finger_hardly(anna:
     again = compare_templates(impression("flow-anna", 2, quality=0.8, seed=2, rotation=12.0), anna)
     other = compare_templates(impression("flow-bart", 2, quality=0.85, seed=1), anna)
     assert again.ridge_flow and other.ridge_flow
-    assert again.score - again.minutiae_score > 0.8 * FLOW_POINTS
-    assert other.score - other.minutiae_score < 0.3 * FLOW_POINTS
+    assert again.flow_points > 0.8 * FLOW_POINTS
+    assert other.flow_points < 0.3 * FLOW_POINTS
     assert other.score < threshold_for(0.001) <= again.score
+
+
+def test_on_finger_says_which_points_lie_on_the_finger(anna: Template) -> None:
+    flow = flow_of(anna)
+    row, column = np.argwhere(flow.coherence > 0)[0]
+    centre = np.array([column + 0.5, -(row + 0.5)]) * flow.block
+    points = np.array([centre, [-1000.0, 1000.0], [flow.block / 2, -flow.block / 2]])
+    assert flow.on_finger(points, 1.0).tolist() == [True, False, bool(flow.coherence[0, 0])]
+    # At 250 ppi a block spans twice the pixels at 500 ppi.
+    assert flow.on_finger(points * 2, 2.0).tolist() == [True, False, bool(flow.coherence[0, 0])]
+
+
+def test_a_print_half_off_the_glass_is_scored_over_the_finger_both_show(anna: Template) -> None:
+    # Shifted by half the capture, the probe shows only part of what the reference shows: the
+    # reference's minutiae beyond the probe's edge cannot pair and do not count against it.
+    shifted = impression("flow-anna", 2, quality=0.85, seed=4, dx=200.0, dy=0.0)
+    found = compare_templates(shifted, anna)
+    minutiae_part = found.score - found.flow_points
+    assert minutiae_part > 1.2 * found.minutiae_score
+    # Never beyond what a common area of OVERLAP_FLOOR of each print's weight allows.
+    assert minutiae_part <= found.minutiae_score / OVERLAP_FLOOR + 1e-9
+    # The same finger fully on the glass hardly changes: nearly all of both lie on the other's finger.
+    whole = compare_templates(
+        impression("flow-anna", 2, quality=0.85, seed=4, dx=0.0, dy=0.0), anna
+    )
+    assert whole.score - whole.flow_points < 1.15 * whole.minutiae_score
 
 
 def test_without_the_flow_on_either_side_the_score_is_the_minutiae_s(anna: Template) -> None:

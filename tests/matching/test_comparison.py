@@ -13,14 +13,9 @@ from kitd.matching.extraction import extract_template
 from kitd.matching.template import Template
 from kitd.matching.thresholds import threshold_for
 from kitd.records.iso19794_2 import MinutiaeView, decode_iso19794_2, encode_iso19794_2
-from kitsim.prints.impression import Placement, render
-from kitsim.prints.master import master_print
+from support.prints import impression
 
 THRESHOLD = threshold_for(0.001)
-
-
-def impression(person: str, finger: int, **placement: float) -> Template:
-    return extract_template(render(master_print(person, finger), Placement(**placement)))
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,7 @@ from kitd.matching.extraction import extract_template
 from kitd.matching.ridge_flow import BLOCK, DIRECTION_UNIT, RidgeFlow, flow_agreement
 from kitd.matching.template import Template
 from kitd.matching.thresholds import threshold_for
-from kitsim.prints.impression import Placement, render
-from kitsim.prints.master import master_print
-
-
-def impression(person: str, finger: int, **placement: float) -> Template:
-    return extract_template(render(master_print(person, finger), Placement(**placement)))
+from support.prints import impression
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from figures import Context, Figure, median, percentile
+from figures import Context, Figure
+
+from kitharness.measures import median, percentile
 
 CHROMIUM = Path("/usr/bin/chromium")
 WARMUP = 30
@@ -69,7 +71,7 @@ def run(ctx: Context) -> list[Figure]:
         Figure(
             "console",
             "glass-to-glass latency (p95)",
-            percentile(latencies, 95),
+            percentile(latencies, 0.95),
             "ms",
             ("<=", 100.0),
         ),

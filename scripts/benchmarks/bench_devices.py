@@ -8,7 +8,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from figures import Context, Figure, median
+from figures import Context, Figure
+
+from kitharness.measures import median
 
 ROUNDS = 5
 

@@ -17,7 +17,9 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
-from figures import Context, Figure, median, percentile
+from figures import Context, Figure
+
+from kitharness.measures import median, percentile
 
 GROUP = "finger_quality"
 # NIST NFIQ 2 v2.3 (C++, one thread): median CPU time per 400 x 500 synthetic capture, measured on the
@@ -99,7 +101,7 @@ def run(ctx: Context) -> list[Figure]:
     extra = {"images": len(images), "source": "simulator prints, 400 x 500", "threads": 1}
     figures += [
         Figure(GROUP, "assessment 400x500, CPU median (best of 5)", median(cpu), "ms", extra=extra),
-        Figure(GROUP, "assessment 400x500, CPU p95 (best of 5)", percentile(cpu, 95), "ms"),
+        Figure(GROUP, "assessment 400x500, CPU p95 (best of 5)", percentile(cpu, 0.95), "ms"),
         Figure(GROUP, "NFIQ 2 v2.3 400x500, CPU median (recorded)", NFIQ2_CPU_MS, "ms"),
         Figure(
             GROUP,

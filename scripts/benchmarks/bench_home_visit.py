@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
-from figures import Context, Figure, median, time_ms
+from figures import Context, Figure, time_ms
+
+from kitharness.measures import median
 
 if TYPE_CHECKING:
     from kitd.locale.catalogs import Texts

@@ -20,11 +20,12 @@ import grpc
 import psutil
 
 from campaigns.campaign import Campaign, Result, never_fails
-from campaigns.measures import median, slope_per_minute
+from campaigns.measures import slope_per_minute
 from kit.v1 import capture_service_pb2 as cpb
 from kit.v1 import device_service_pb2 as dpb
 from kitd.client import KitClient
 from kitharness.kit import KitUnderTest
+from kitharness.measures import median
 from kitharness.visit import Visit
 
 

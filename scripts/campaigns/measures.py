@@ -1,18 +1,6 @@
-"""The small statistics of the campaigns' figures (as the soaks have always computed them)."""
+"""The trend of the campaigns' samples over time (their medians and percentiles: kitharness.measures)."""
 
 from __future__ import annotations
-
-
-def median(values: list[float]) -> float:
-    """The upper median (the middle of the sorted values); 0 for none."""
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2] if ordered else 0.0
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """The value below which `fraction` of the values lie (nearest rank); 0 for none."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
 def slope_per_minute(samples: list[tuple[float, float]]) -> float:

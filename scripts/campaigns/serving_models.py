@@ -23,7 +23,7 @@ import psutil
 from grpc_health.v1 import health_pb2
 
 from campaigns.campaign import Campaign, Result, never_fails
-from campaigns.measures import percentile
+from kitharness.measures import percentile
 
 MODEL_SERVER = Path(__file__).resolve().parent / "model_server.py"
 MODEL_STREAMS = ("watch", "preview", "health_watch")

@@ -23,13 +23,13 @@ from grpc_health.v1 import health_pb2
 
 from campaigns.campaign import Campaign, Result
 from campaigns.kids_visit import visit_until_finalize
-from campaigns.measures import percentile
 from kit.v1 import capture_service_pb2 as cpb
 from kit.v1 import device_service_pb2 as dpb
 from kit.v1 import types_pb2
 from kitd.client import KitClient
 from kitd.server.app import rpc_threads
 from kitharness.kit import KitUnderTest
+from kitharness.measures import percentile
 
 Opener = Callable[[KitClient], Any]
 

@@ -49,13 +49,14 @@ def finalize_visit(
     sealer: PackageSealer,
     outbox: Outbox,
     *,
+    session_id: str,
+    operator_id: str,
     images: EncodedImages | None = None,
     uploader: Uploader | None = None,
-    session_id: str = "",
-    operator_id: str = "",
 ) -> FinalizedVisit:
-    """Seals a visit's contents in memory and queues the sealed bytes: nothing plaintext is written on
-    the way, and when it returns the package is durable in the outbox.
+    """Seals a visit's contents in memory and queues the sealed bytes under the visit's session and
+    operator: nothing plaintext is written on the way, and when it returns the package is durable in the
+    outbox.
 
     Raises InsufficientSpace before any work when the disk is too full, a PackageBuildError when the
     contents cannot be packaged, VisitAlreadySealed when the session has its package already, and

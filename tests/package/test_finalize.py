@@ -19,8 +19,9 @@ def test_finalize_leaves_an_openable_package_in_the_outbox(
     kit: Kit, visit: VisitContents, tmp_path: Path
 ) -> None:
     outbox = Outbox(OutboxConfig(state_dir=tmp_path / "outbox", min_free_bytes=0), kit.audit)
-    done = finalize_visit(visit, kit.sealer, outbox)
+    done = finalize_visit(visit, kit.sealer, outbox, session_id="s-1", operator_id="op-7")
     assert [p.package_id for p in outbox.packages()] == [done.package.package_id]
+    assert outbox.package_of_session("s-1") == done.package.package_id
     opened = open_package(Path(done.package.path).read_bytes(), kit.recipient_key, kit.keys)
     assert opened.manifest == done.manifest
     sealed_records = [r for r in kit.audit.records_since(-1) if r.kind.value == "package_sealed"]
@@ -32,5 +33,5 @@ def test_finalize_refuses_before_sealing_when_the_disk_is_full(
 ) -> None:
     outbox = Outbox(OutboxConfig(state_dir=tmp_path / "outbox", min_free_bytes=1 << 62))
     with pytest.raises(InsufficientSpace):
-        finalize_visit(visit, kit.sealer, outbox)
+        finalize_visit(visit, kit.sealer, outbox, session_id="s-1", operator_id="op-7")
     assert outbox.packages() == []

@@ -27,6 +27,7 @@ templates.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -240,12 +241,12 @@ def compare_templates(probe: Template, reference: Template) -> Comparison:
         if samples is not None and reference.flow is not None and probe.flow is not None:
             # Each print's minutiae count where the other shows finger: the probe's moved onto the
             # reference's flow, the reference's moved back onto the probe's.
-            common = np.sqrt(
+            common = math.sqrt(
                 _common_weight(pw, moved, reference.flow, _scale(reference))
                 * _common_weight(rw, (rxy - shift) @ _turn(-turn).T, probe.flow, _scale(probe))
             )
             flow = _flow_points(samples, reference.flow, _scale(reference), turn, shift)
-            score = 100.0 * support / float(common) + flow
+            score = 100.0 * support / common + flow
         if score > best.score:
             best = Comparison(score, paired, turn, with_flow, flow_points=flow)
     return replace(best, minutiae_score=best_minutiae)

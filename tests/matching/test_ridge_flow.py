@@ -4,6 +4,8 @@ not with another finger, adding to the score only when both templates carry it."
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -104,6 +106,21 @@ def test_a_print_half_off_the_glass_is_scored_over_the_finger_both_show(anna: Te
         impression("flow-anna", 2, quality=0.85, seed=4, dx=0.0, dy=0.0), anna
     )
     assert whole.score - whole.flow_points < 1.15 * whole.minutiae_score
+
+
+def test_a_flow_that_shows_no_finger_adds_no_points_and_at_most_doubles_the_minutiae(
+    anna: Template,
+) -> None:
+    # A reference record whose flow marks no sample as finger: no flow points, and the common area
+    # falls back to the floor, so its minutiae part is at most the minutiae score over OVERLAP_FLOOR.
+    flow = flow_of(anna)
+    blank = dataclasses.replace(
+        anna, flow=RidgeFlow(flow.block, flow.direction, np.zeros_like(flow.coherence))
+    )
+    again = impression("flow-anna", 2, quality=0.8, seed=5)
+    found = compare_templates(again, blank)
+    assert found.ridge_flow and found.flow_points == 0.0
+    assert found.minutiae_score <= found.score <= found.minutiae_score / OVERLAP_FLOOR + 1e-9
 
 
 def test_without_the_flow_on_either_side_the_score_is_the_minutiae_s(anna: Template) -> None:

@@ -63,6 +63,7 @@ class FingerQuality:
             "finger_centre_x": found.finger_centre[0],
             "finger_centre_y": found.finger_centre[1],
             "ridge_share": found.ridge_share,
+            "blotch_share": found.blotch_share,
         }
         condition_checks = feedback_checks(values, blank=found.trimmed.blank)
         feedback = tuple(Feedback(check.id) for check in condition_checks if not check.passed)

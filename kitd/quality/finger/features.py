@@ -72,8 +72,10 @@ class FeatureSet:
     minutiae: Minutiae
     # Centre of the finger area as a share of the untrimmed image's width and height (0.5 = centred).
     finger_centre: tuple[float, float]
-    # Share of the finger area covered by ridges (roi.RegionOfInterest.ridge_share).
+    # Share of the finger area covered by ridges, and by patches wider than a ridge
+    # (roi.RegionOfInterest.ridge_share, blotch_share).
     ridge_share: float
+    blotch_share: float
 
 
 def _central_count(found: Minutiae, shape: tuple[int, int]) -> int:
@@ -169,4 +171,6 @@ def compute(pixels: NDArray[np.uint8]) -> FeatureSet:
         "SufficientFingerprintForeground": float(roi.pixels),
     }
     centre = _centre(roi.mask, trimmed, pixels.shape)
-    return FeatureSet(ordered, feedback_values, trimmed, found, centre, roi.ridge_share)
+    return FeatureSet(
+        ordered, feedback_values, trimmed, found, centre, roi.ridge_share, roi.blotch_share
+    )

@@ -71,6 +71,11 @@ class Rule:
 UNCLEAR_CLARITY = 0.66
 WET_RIDGE_SHARE = 0.5
 DRY_RIDGE_SHARE = 0.33
+# Wet skin on an optical sensor can leave the print light overall, with dark blotches (filled valleys)
+# beside faint ridges: smudged too when more than a fifth of the finger area is blotches and the print is
+# not plainly clear. Set on the wet impressions of fvc2004_db2_b; no print NFIQ 2 rates 45 or more fires.
+WET_BLOTCH_SHARE = 0.2
+BLOTCH_CLARITY = 0.72
 # Too dark: the finger area's mean grey below this. At 80, good dark prints of an optical FVC sensor
 # (NFIQ 2 above 60) were told to press lighter; at 70 one print of 276 with NFIQ 2 >= 50 is.
 DARK_ROI_MEAN = 70.0
@@ -91,6 +96,25 @@ def _print_present(values: Mapping[str, float]) -> bool:
 
 def _unclear(values: Mapping[str, float]) -> bool:
     return _print_present(values) and values["LCS_Bin10_Mean"] < UNCLEAR_CLARITY
+
+
+def _wetness(values: Mapping[str, float]) -> float:
+    """How wet a print looks, as a multiple of the limit (above 1 fires): its ridge share against
+    WET_RIDGE_SHARE when it is unclear, its blotch share against WET_BLOTCH_SHARE when it is not plainly
+    clear; the larger. 0 when there is no print to judge.
+    """
+    spread = values["ridge_share"] / WET_RIDGE_SHARE if _unclear(values) else 0.0
+    blotched = (
+        values["blotch_share"] / WET_BLOTCH_SHARE
+        if _print_present(values) and values["LCS_Bin10_Mean"] < BLOTCH_CLARITY
+        else 0.0
+    )
+    return max(spread, blotched)
+
+
+def _dry_applies(values: Mapping[str, float]) -> bool:
+    # A print told smudged is not also told dry: the blotches are what to fix first.
+    return _unclear(values) and _wetness(values) <= 1.0
 
 
 def _off_centre(values: Mapping[str, float]) -> float:
@@ -115,19 +139,13 @@ RULES: tuple[Rule, ...] = (
         applies=_print_present,
     ),
     Rule(Feedback.OFF_CENTRE, _off_centre, 0.2, fires_above=True, applies=_print_present),
-    Rule(
-        Feedback.SMUDGED,
-        lambda v: v["ridge_share"],
-        WET_RIDGE_SHARE,
-        fires_above=True,
-        applies=_unclear,
-    ),
+    Rule(Feedback.SMUDGED, _wetness, 1.0, fires_above=True),
     Rule(
         Feedback.DRY,
         lambda v: v["ridge_share"],
         DRY_RIDGE_SHARE,
         fires_above=False,
-        applies=_unclear,
+        applies=_dry_applies,
     ),
 )
 
@@ -135,8 +153,8 @@ RULES: tuple[Rule, ...] = (
 def feedback_checks(values: Mapping[str, float], *, blank: bool) -> tuple[CheckResult, ...]:
     """One check per feedback condition.
 
-    `values` holds the features, NFIQ 2's feedback values, `ridge_blocks`, `finger_centre_x/_y` and
-    `ridge_share`.
+    `values` holds the features, NFIQ 2's feedback values, `ridge_blocks`, `finger_centre_x/_y`,
+    `ridge_share` and `blotch_share`.
     An image without a print (blank, or too few ridge blocks) fails `empty` whatever its grey level.
     """
     checks = []

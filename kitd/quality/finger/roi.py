@@ -35,6 +35,11 @@ class RegionOfInterest:
     # 0.35-0.45 on a normal print, more where wet skin spreads the ridges, less where dry ridges break.
     # Relative to the print's own grey range, so a sensor's background level does not move it.
     ridge_share: float = 0.0
+    # Share of the mask's pixels in dark patches wider than a ridge: the ridge pixels (as ridge_share
+    # counts them) that a BLOTCH_SIDE square fits inside. Wet skin fills the valleys in patches
+    # (a wet optical capture can be light overall, with dark blotches beside faint ridges); a clear
+    # print's ridges, however dark, are narrower than the square.
+    blotch_share: float = 0.0
 
 
 def _fill_holes(inside: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -72,11 +77,18 @@ def _sigma(kernel: int) -> float:
 
 # The percentiles that stand for the ridges' and the valleys' grey level.
 _DARK_PERCENTILE, _LIGHT_PERCENTILE = 0.05, 0.95
+# A ridge at 500 ppi is 3-7 px wide, a ridge and its valley 8-12 px: a square this wide fits only where
+# valleys are filled (a square, not a disc: OpenCV opens with it in a tenth of the time).
+BLOTCH_SIDE = 9
+_BLOTCH_SQUARE = np.ones((BLOTCH_SIDE, BLOTCH_SIDE), np.uint8)
 
 
-def _ridge_share(image: NDArray[np.uint8], mask: NDArray[np.uint8], pixels: int) -> float:
+def _ridge_shares(
+    image: NDArray[np.uint8], mask: NDArray[np.uint8], pixels: int
+) -> tuple[float, float]:
+    """The ridge share and the blotch share of the finger area (RegionOfInterest)."""
     if pixels == 0:
-        return 0.0
+        return 0.0, 0.0
     histogram = cv2.calcHist([image], [0], mask, [256], [0, 256]).ravel()
     below = np.cumsum(histogram)  # below[g]: pixels of grey <= g
     dark = int(np.searchsorted(below, _DARK_PERCENTILE * pixels))
@@ -84,7 +96,12 @@ def _ridge_share(image: NDArray[np.uint8], mask: NDArray[np.uint8], pixels: int)
     # Greys strictly below the midpoint.
     middle = (dark + light) / 2.0
     darker = int(np.ceil(middle)) - 1
-    return float(below[darker] / pixels) if darker >= 0 else 0.0
+    if darker < 0:
+        return 0.0, 0.0
+    # 1 where the grey is at most `darker`, inside the mask; an opening keeps a subset of its input.
+    _, ridges = cv2.threshold(image, darker, 1, cv2.THRESH_BINARY_INV)
+    blotches = cv2.morphologyEx(cv2.bitwise_and(ridges, mask), cv2.MORPH_OPEN, _BLOTCH_SQUARE)
+    return float(below[darker] / pixels), cv2.countNonZero(blotches) / pixels
 
 
 def region_of_interest(image: NDArray[np.uint8]) -> RegionOfInterest:
@@ -113,10 +130,12 @@ def region_of_interest(image: NDArray[np.uint8]) -> RegionOfInterest:
     # Per tile, partial ones included: the maximum over its rows, then over its columns.
     row_maxima = np.maximum.reduceat(mask_u8, np.arange(0, height, BLOCK), axis=0)
     tiles = np.maximum.reduceat(row_maxima, np.arange(0, width, BLOCK), axis=1) > 0
+    ridge_share, blotch_share = _ridge_shares(image, mask_u8, pixels)
     return RegionOfInterest(
         mask=mask_u8.astype(bool),
         pixels=pixels,
         mean=mean,
         tiles=tiles,
-        ridge_share=_ridge_share(image, mask_u8, pixels),
+        ridge_share=ridge_share,
+        blotch_share=blotch_share,
     )

@@ -103,6 +103,41 @@ def test_a_smeared_dark_print_is_reported_smudged(
     assert Feedback.SMUDGED in quality.assess(_noised(np.asarray(smeared, np.uint8), 35)).feedback
 
 
+def _blotched(image: NDArray[np.uint8], blotches: int) -> NDArray[np.uint8]:
+    # Wet skin on an optical sensor: faint ridges, with dark patches where water filled the valleys.
+    rng = np.random.default_rng(3)
+    wet = 255.0 - (255.0 - image.astype(np.float32)) * 0.6
+    ys, xs = np.nonzero(image < 128)
+    for _ in range(blotches):
+        i = int(rng.integers(len(xs)))
+        centre = (int(xs[i]), int(ys[i]))
+        cv2.ellipse(wet, centre, (30, 21), float(rng.uniform(0, 180)), 0, 360, 60.0, -1)
+    blurred = cv2.GaussianBlur(np.clip(wet, 0, 255).astype(np.uint8), (0, 0), 1.0)
+    return _noised(np.asarray(blurred, np.uint8), 10)
+
+
+def test_a_light_print_with_wet_blotches_is_reported_smudged_not_dry(
+    quality: FingerQuality, good_print: NDArray[np.uint8]
+) -> None:
+    # Its ridges cover less than a third of the finger area, which alone would read as dry skin; the
+    # blotches say it is wet.
+    assessment = quality.assess(_blotched(good_print, 14))
+    assert Feedback.SMUDGED in assessment.feedback
+    assert Feedback.DRY not in assessment.feedback
+    smudged = next(c for c in assessment.checks if c.id == "smudged")
+    assert smudged.value > smudged.threshold == 1.0
+    # The same light print without the blotches is not wet.
+    assert Feedback.SMUDGED not in quality.assess(_blotched(good_print, 0)).feedback
+
+
+def test_a_dark_clear_print_is_not_smudged(
+    quality: FingerQuality, good_print: NDArray[np.uint8]
+) -> None:
+    # Pressed hard: dark ridges, but the valleys between them stay open.
+    dark = (good_print.astype(np.float32) * 0.55).astype(np.uint8)
+    assert Feedback.SMUDGED not in quality.assess(dark).feedback
+
+
 def test_every_feedback_code_has_operator_text() -> None:
     for code in Feedback:
         assert english(code.message).endswith(".")

@@ -159,8 +159,21 @@ def _fvc(shared_data: Path, name: str) -> np.ndarray:
 # merged into dark patches), on both kinds of sensor: the capacitive sensor's background is mid-grey,
 # so a dry print there is darker than a wet one on the optical sensors.
 _DRY = ("fvc2002_db1_b/107_8", "fvc2004_db2_b/103_2", "fvc2002_db3_b/107_7", "fvc2002_db3_b/109_3")
-_WET = ("fvc2002_db3_b/108_5", "fvc2002_db3_b/103_5", "fvc2002_db3_b/101_6")
-_CLEAR = ("fvc2002_db1_b/103_1", "fvc2004_db2_b/103_3", "fvc2004_db2_b/110_2")
+_WET = (
+    "fvc2002_db3_b/108_5",
+    "fvc2002_db3_b/103_5",
+    "fvc2002_db3_b/101_6",
+    # Wet on an optical sensor: light overall, dark blotches beside faint ridges.
+    "fvc2004_db2_b/102_8",
+    "fvc2004_db2_b/109_8",
+)
+# Clear prints, light and dark: the last two are pressed hard (dark ridges, some merged), not wet.
+_CLEAR = (
+    "fvc2002_db1_b/103_1",
+    "fvc2004_db2_b/103_3",
+    "fvc2004_db2_b/110_2",
+    "fvc2004_db2_b/104_3",
+)
 
 
 @pytest.mark.parametrize("name", _DRY)

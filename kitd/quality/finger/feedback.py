@@ -73,7 +73,8 @@ WET_RIDGE_SHARE = 0.5
 DRY_RIDGE_SHARE = 0.33
 # Wet skin on an optical sensor can leave the print light overall, with dark blotches (filled valleys)
 # beside faint ridges: smudged too when more than a fifth of the finger area is blotches and the print is
-# not plainly clear. Set on the wet impressions of fvc2004_db2_b; no print NFIQ 2 rates 45 or more fires.
+# not plainly clear. Set on the wet impressions of fvc2004_db2_b; no labelled print NFIQ 2 rates 50 or
+# more fires (docs/quality-finger.md).
 WET_BLOTCH_SHARE = 0.2
 BLOTCH_CLARITY = 0.72
 # Too dark: the finger area's mean grey below this. At 80, good dark prints of an optical FVC sensor

@@ -38,7 +38,7 @@ class RegionOfInterest:
     # Share of the mask's pixels in dark patches wider than a ridge: the ridge pixels (as ridge_share
     # counts them) that a BLOTCH_SIDE square fits inside. Wet skin fills the valleys in patches
     # (a wet optical capture can be light overall, with dark blotches beside faint ridges); a clear
-    # print's ridges, however dark, are narrower than the square.
+    # print's ridges are mostly narrower than the square (one pressed hard can merge them, but stays clear).
     blotch_share: float = 0.0
 
 

@@ -6,6 +6,7 @@ import itertools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sims.signpad.signpad_process import SignpadSimProcess, collect_until_ok
@@ -43,6 +44,17 @@ def sign(pad: SignaturePad, sim: SignpadSimProcess) -> list[PenSample]:
         pad.stop()
 
 
+def signing(sim: SignpadSimProcess) -> tuple[SignaturePad, list[PenSample], dict[str, Any]]:
+    """The pad opened and signing, once its first pen samples arrived: the pad's frame numbers can only
+    show a loss after a frame the host has seen, so faults are armed from here. Also the sign plan."""
+    pad = open_pad(sim)
+    pad.start()
+    plan = sim.control("sign", script=SCRIPT, press_ok=True)
+    first = pad.read_event(20.0)
+    assert isinstance(first, list) and first, first
+    return pad, first, plan
+
+
 def test_line_noise_between_frames_leaves_the_signature_intact(
     simulator: SignpadSimProcess,
 ) -> None:
@@ -59,13 +71,8 @@ def test_line_noise_between_frames_leaves_the_signature_intact(
 def test_corrupt_pen_frames_are_skipped_and_the_loss_is_flagged(
     simulator: SignpadSimProcess,
 ) -> None:
-    pad = open_pad(simulator)
-    pad.start()
-    plan = simulator.control("sign", script=SCRIPT, press_ok=True)
-    # Armed once pen frames flow: the pad's frame numbers can only show a loss after a frame the
-    # host has seen, and a loss before the first one costs nothing but the stroke's first instant.
-    first = pad.read_event(20.0)
-    assert isinstance(first, list) and first, first
+    # A loss before the first frame would cost nothing but the stroke's first instant.
+    pad, first, plan = signing(simulator)
     simulator.control("fault", kind="corrupt", count=3, only="pen")
     samples = [*first, *collect_until_ok(pad)]
     pad.stop()
@@ -80,11 +87,7 @@ def test_corrupt_pen_frames_are_skipped_and_the_loss_is_flagged(
 def test_a_pen_frame_whose_layout_is_impossible_is_skipped_and_counted_beside_damaged_ones(
     simulator: SignpadSimProcess,
 ) -> None:
-    pad = open_pad(simulator)
-    pad.start()
-    simulator.control("sign", script=SCRIPT, press_ok=True)
-    first = pad.read_event(20.0)
-    assert isinstance(first, list) and first, first
+    pad, _, _ = signing(simulator)
     # One frame a byte short (its CRC holds), then one damaged on the wire.
     simulator.control("fault", kind="truncate", count=1, only="pen")
     simulator.control("fault", kind="corrupt", count=1, only="pen")
@@ -99,11 +102,7 @@ def test_a_pen_frame_whose_layout_is_impossible_is_skipped_and_counted_beside_da
 def test_the_samples_of_a_pen_frame_whose_layout_is_impossible_are_flagged_as_dropped(
     simulator: SignpadSimProcess,
 ) -> None:
-    pad = open_pad(simulator)
-    pad.start()
-    simulator.control("sign", script=SCRIPT, press_ok=True)
-    first = pad.read_event(20.0)
-    assert isinstance(first, list) and first, first
+    pad, _, _ = signing(simulator)
     simulator.control("fault", kind="truncate", count=1, only="pen")
     samples = collect_until_ok(pad)
     pad.stop()
